@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"context"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// Call is what a backend knows about the call it drives. The session owns it;
+// backends read it only from the session goroutine (in Begin, Result, ...).
+type Call struct {
+	ID          string // FreeSWITCH Unique-ID
+	App         string // the app's name in the config
+	From        string // Caller-Caller-ID-Number
+	FromName    string // Caller-Caller-ID-Name
+	To          string // Caller-Destination-Number
+	Direction   string // Call-Direction
+	ChannelName string // Channel-Name
+	StartedAt   time.Time
+	Answered    bool
+	// Channel is the channel data of the connect reply.
+	Channel *esl.Event
+	// vars holds the latest value of each channel variable seen on the call.
+	vars map[string]string
+}
+
+// Var returns the latest value of a channel variable seen on the call (in
+// the connect reply or any later event), and whether it was seen.
+func (c *Call) Var(name string) (string, bool) {
+	v, ok := c.vars[name]
+	return v, ok
+}
+
+// Backend is an app: it makes one Dialog per call. Start must not block on
+// the network for long; a webhook backend's first request belongs in Begin.
+type Backend interface {
+	Start(ctx context.Context, call *Call) (Dialog, error)
+}
+
+// Dialog is one call's conversation with its app. Every method is called from
+// the call's session goroutine only, so a Dialog needs no locks. A Dialog is
+// a VerbDialog (webhook and flow apps) or a RawDialog (Liverpie apps).
+type Dialog interface {
+	// End tells the dialog the call is over, exactly once, whatever ended it.
+	End(ctx context.Context, end *CallEnd)
+}
+
+// VerbDialog answers with verbs (webhook apps, flows).
+type VerbDialog interface {
+	Dialog
+	// Begin returns the call's first instructions (event call.start).
+	Begin(ctx context.Context) (*Instructions, error)
+	// Result reports the result of a verb that had an Action, and returns the
+	// instructions that replace whatever was left.
+	Result(ctx context.Context, v Verb, r *VerbResult) (*Instructions, error)
+	// Redirect fetches new instructions from url (a redirect verb, or a live
+	// redirect from the admin API).
+	Redirect(ctx context.Context, url string) (*Instructions, error)
+}
+
+// RawDialog speaks ESL commands instead of verbs (Liverpie apps). The
+// session checks every command it returns against the app's allowlist and
+// sends it with esl, never raw.
+type RawDialog interface {
+	Dialog
+	// Begin is called when the reply to myevents has arrived, with that reply.
+	Begin(ctx context.Context, myeventsReply *esl.Frame) ([]esl.Command, error)
+	// Event is called with each event of the call, in order.
+	Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error)
+	// Reply is called with the reply to each command the dialog returned.
+	Reply(ctx context.Context, cmd esl.Command, reply *esl.Frame) ([]esl.Command, error)
+}
+
+// Instructions are what a VerbDialog answers: verbs to run top to bottom, or
+// a handoff of the call to another app.
+type Instructions struct {
+	Verbs []Verb
+	// Handoff names an app of the config; the session switches the call to
+	// it (its Backend's Start, then Begin) once the verbs before it have run.
+	Handoff string
+	// Failure is set when these instructions are a fallback or on_failure
+	// (the app failed); it says why. The session reports it to observers.
+	Failure *Failure
+}
+
+// Failure says how an app failed and what replaced its answer.
+type Failure struct {
+	Err       error
+	Fallback  bool // fallback_url answered
+	OnFailure bool // on_failure verbs ran
+}
+
+// VerbResult is a verb's outcome, as the app receives it.
+type VerbResult struct {
+	Verb      string     `json:"verb"`
+	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits    string     `json:"digits,omitempty"`
+	Response  string     `json:"response"`
+	Recording *Recording `json:"recording,omitempty"`
+	Bridge    *Bridged   `json:"bridge,omitempty"`
+}
+
+// Result reasons.
+const (
+	ReasonOK      = "ok"
+	ReasonTimeout = "timeout"
+	ReasonInvalid = "invalid"
+	ReasonHangup  = "hangup"
+	ReasonError   = "error"
+)
+
+// Recording is a record verb's result.
+type Recording struct {
+	Path       string `json:"path"`
+	DurationMS int64  `json:"duration_ms"`
+	Size       int64  `json:"size"`
+}
+
+// Bridged is a bridge verb's result.
+type Bridged struct {
+	Status string `json:"status"` // originate_disposition / DIALSTATUS, e.g. SUCCESS, BUSY
+	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
+}
+
+// CallEnd describes how a call ended.
+type CallEnd struct {
+	Outcome    string      `json:"outcome"`  // hangup, transferred, failed
+	Cause      string      `json:"cause"`    // Hangup-Cause
+	Duration   int64       `json:"duration"` // seconds (variable_duration)
+	Billsec    int64       `json:"billsec"`
+	LastResult *VerbResult `json:"last_result,omitempty"`
+	// Err is why the call failed, when Outcome is failed.
+	Err error `json:"-"`
+}
+
+// Call end outcomes.
+const (
+	OutcomeHangup      = "hangup"
+	OutcomeTransferred = "transferred"
+	OutcomeFailed      = "failed"
+)

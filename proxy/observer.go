@@ -1,0 +1,53 @@
+package proxy
+
+import (
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// Observer is told what happens on calls: metrics, the simulate printer, the
+// live calls list and the call-end log line are observers. Methods are called
+// from many calls' goroutines at once; they must be quick and must not block.
+type Observer interface {
+	// CallRefused: a call was refused (reason: not_async_full, no_app, limit, draining).
+	CallRefused(channel *esl.Event, app, reason string)
+	CallStarted(c *Call)
+	// Request: one webhook request finished (after all its attempts).
+	Request(c *Call, r *RequestInfo)
+	VerbStarted(c *Call, v Verb)
+	VerbFinished(c *Call, v Verb, r *VerbResult, took time.Duration)
+	// Failed: the app failed and its fallback or on_failure took over.
+	Failed(c *Call, f *Failure)
+	CallEnded(c *Call, end *CallEnd, s *CallStats)
+}
+
+// RequestInfo describes one request to a web app.
+type RequestInfo struct {
+	URL      string
+	Event    string // call.start, verb.result, redirect, call.end; liverpie: reset, state_machine, dtmf, hangup
+	Attempts int
+	Status   int // HTTP status, 0 when none came
+	Took     time.Duration
+	Err      error
+	Reply    string // the reply body, shortened for display
+	Fallback bool   // this request went to fallback_url
+}
+
+// CallStats are per-call totals, for the call-end log line and metrics.
+type CallStats struct {
+	Verbs       int
+	WebhookTime time.Duration
+	Requests    int
+}
+
+// NopObserver ignores everything; embed it to implement only some methods.
+type NopObserver struct{}
+
+func (NopObserver) CallRefused(*esl.Event, string, string)               {}
+func (NopObserver) CallStarted(*Call)                                    {}
+func (NopObserver) Request(*Call, *RequestInfo)                          {}
+func (NopObserver) VerbStarted(*Call, Verb)                              {}
+func (NopObserver) VerbFinished(*Call, Verb, *VerbResult, time.Duration) {}
+func (NopObserver) Failed(*Call, *Failure)                               {}
+func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                {}
