@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/sirupsen/logrus"
 )
 
 // Call is what a backend knows about the call it drives. The session owns it;
@@ -21,6 +22,10 @@ type Call struct {
 	Answered    bool
 	// Channel is the channel data of the connect reply.
 	Channel *esl.Event
+	// Log is the call's logger, with call_id and app fields.
+	Log logrus.FieldLogger
+	// Observer is told what happens on the call (never nil).
+	Observer Observer
 	// vars holds the latest value of each channel variable seen on the call.
 	vars map[string]string
 }
