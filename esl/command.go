@@ -68,9 +68,3 @@ func NixEvent(names ...string) Command                      { panic("unimplement
 func NoEvents() Command                                     { panic("unimplemented") }
 func Resume() Command                                       { panic("unimplemented") }
 func GetVar(name string) Command                            { panic("unimplemented") }
-
-// ParseCommand parses one command packet as FreeSWITCH's read_packet does
-// (esl-protocol.md §1.2): line 1 is the command, header lines split at the
-// first ':', lines without ':' ignored, empty values dropped, a body read by
-// Content-Length. Liverpie's msg replies go through it.
-func ParseCommand(text []byte) (Command, error) { panic("unimplemented") }

@@ -52,3 +52,9 @@ func URLDecode(s string) string { panic("unimplemented") }
 func (e *Event) EncodePlain() []byte { panic("unimplemented") }
 func (e *Event) EncodeJSON() []byte  { panic("unimplemented") }
 func (e *Event) EncodeXML() []byte   { panic("unimplemented") }
+
+// ParseCommand parses one command packet as FreeSWITCH's read_packet does
+// (esl-protocol.md §1.2): line 1 is the command, header lines split at the
+// first ':', lines without ':' ignored, empty values dropped, a body read by
+// Content-Length. Liverpie's msg replies go through it.
+func ParseCommand(text []byte) (Command, error) { panic("unimplemented") }
