@@ -1,0 +1,28 @@
+# callhook: build, run, test, fuzz, bench.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/callhook/callhook/proxy.Version=$(VERSION)
+FUZZTIME ?= 10s
+
+.PHONY: build run test fuzz bench clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/callhook ./cmd/callhook
+
+# run starts the daemon with config.yaml (and the example web app its routes use).
+run: build
+	@scripts/run.sh
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# fuzz runs every fuzz target briefly (FUZZTIME each).
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf bin
