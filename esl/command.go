@@ -1,6 +1,14 @@
 package esl
 
-import "time"
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Command is one command to FreeSWITCH: a command line, headers and an
 // optional body. It is an immutable value; constructors build it and
@@ -15,6 +23,7 @@ type Command struct {
 // Format is an event serialisation FreeSWITCH can use.
 type Format string
 
+// The event formats of event, myevents and the text/event-* content types.
 const (
 	FormatPlain Format = "plain"
 	FormatJSON  Format = "json"
@@ -36,35 +45,446 @@ type UnicastOptions struct {
 	LocalIP, LocalPort, RemoteIP, RemotePort, Transport, Flags string
 }
 
-// Encode returns the command's exact wire bytes, or an error when a part of
-// it cannot be sent safely (CR/LF outside the body, an empty line).
-func (c Command) Encode() ([]byte, error) { panic("esl: Command.Encode not implemented yet") }
+// Limits FreeSWITCH's read_packet puts on what it accepts (esl-protocol.md
+// §1.2). Past them it drops the connection (body) or cuts the header block
+// short (headers), so Encode refuses such commands instead.
+const (
+	maxCommandBody   = 16 << 20 // MAX_CONTENT_LENGTH
+	maxCommandHeader = 10 << 20 // read_packet's max_len for the header block
+)
 
-// Constructors for every command of the mod_event_socket documentation.
-func Connect() Command                                      { panic("unimplemented") }
-func Auth(password string) Command                          { panic("unimplemented") }
-func UserAuth(user, password string) Command                { panic("unimplemented") }
-func API(command string) Command                            { panic("unimplemented") }
-func BgAPI(command, jobUUID string) Command                 { panic("unimplemented") }
-func Linger(d time.Duration) Command                        { panic("unimplemented") }
-func LingerForever() Command                                { panic("unimplemented") }
-func NoLinger() Command                                     { panic("unimplemented") }
-func Events(f Format, names ...string) Command              { panic("unimplemented") }
-func MyEvents(f Format, uuid string) Command                { panic("unimplemented") }
-func DivertEvents(on bool) Command                          { panic("unimplemented") }
-func Filter(header, value string) Command                   { panic("unimplemented") }
-func FilterDelete(header, value string) Command             { panic("unimplemented") }
-func FilterDeleteAll() Command                              { panic("unimplemented") }
-func SendEvent(name string, h Headers, body []byte) Command { panic("unimplemented") }
-func SendMsg(uuid string, h Headers, body []byte) Command   { panic("unimplemented") }
-func Execute(app, arg string, o ExecuteOptions) Command     { panic("unimplemented") }
-func Hangup(uuid, cause string) Command                     { panic("unimplemented") }
-func Unicast(uuid string, o UnicastOptions) Command         { panic("unimplemented") }
-func NoMedia(uuid, nomediaUUID string) Command              { panic("unimplemented") }
-func Exit() Command                                         { panic("unimplemented") }
-func Log(level string) Command                              { panic("unimplemented") }
-func NoLog() Command                                        { panic("unimplemented") }
-func NixEvent(names ...string) Command                      { panic("unimplemented") }
-func NoEvents() Command                                     { panic("unimplemented") }
-func Resume() Command                                       { panic("unimplemented") }
-func GetVar(name string) Command                            { panic("unimplemented") }
+// MaxHeaderArg is the longest execute argument Execute sends in an
+// execute-app-arg header; longer ones go in a text/plain body. FreeSWITCH
+// itself has accepted header blocks of up to 10 MiB since 2011 (FS-3621), but
+// older builds stopped at 2048 bytes for the whole block, and bodies are what
+// esl-protocol.md §3.5 recommends for long arguments; 1024 bytes keeps every
+// header form well inside that old limit while common arguments (file paths,
+// play_and_get_digits lists) still read naturally in a header.
+const MaxHeaderArg = 1024
+
+// CommandError reports a Command that Encode refused to put on the wire,
+// because a part of it would change meaning there (CR, LF or NUL outside the
+// body, a Content-Length that disagrees with the body) or because FreeSWITCH
+// would silently alter or drop it (an empty header value, a leading space).
+// Nothing of such a command is ever written.
+type CommandError struct {
+	// Command is the command word (the line up to its first space), kept
+	// short and free of arguments, which can hold passwords.
+	Command string
+	// Reason says which part is invalid and why.
+	Reason string
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("esl: invalid command %q: %s", e.Command, e.Reason)
+}
+
+// Encode returns the command's exact wire bytes: the line, one "Name: Value"
+// line per header, an empty line, then the body. A non-empty body gets a
+// "content-length" header when the command has no Content-Length yet. Encode
+// returns a *CommandError, and no bytes, when a part of the command cannot be
+// sent safely:
+//
+//   - an empty line, or a line that starts or ends with a space or tab
+//     (FreeSWITCH splits arguments on spaces, so this is a missing argument);
+//   - CR, LF or NUL in the line, a header name or a header value;
+//   - an empty header name, or one holding ':', a space or a control byte;
+//   - an empty header value (FreeSWITCH drops the header) or one starting with
+//     a space (FreeSWITCH strips it);
+//   - an execute-app-name value holding a space;
+//   - a Content-Length header that is not a decimal number equal to the body's
+//     length, or more than one (FreeSWITCH would read the next command's bytes
+//     as the body);
+//   - NUL in the body (FreeSWITCH truncates every body there), or a body over
+//     16 MiB, or a header block over 10 MiB (FreeSWITCH's input limits).
+func (c Command) Encode() ([]byte, error) {
+	addLength, err := c.check()
+	if err != nil {
+		return nil, err
+	}
+	length := strconv.Itoa(len(c.Body))
+	n := len(c.Line) + 2 + len(c.Body)
+	for _, h := range c.Headers {
+		n += len(h.Name) + len(h.Value) + 3
+	}
+	if addLength {
+		n += len("content-length: \n") + len(length)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, c.Line...)
+	b = append(b, '\n')
+	for _, h := range c.Headers {
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, '\n')
+	}
+	if addLength {
+		b = append(b, "content-length: "...)
+		b = append(b, length...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = append(b, c.Body...)
+	return b, nil
+}
+
+// check validates c (see Encode) and reports whether Encode must add a
+// content-length header.
+func (c Command) check() (addLength bool, err error) {
+	fail := func(format string, a ...any) (bool, error) {
+		return false, &CommandError{Command: cmdWord(c.Line), Reason: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case c.Line == "":
+		return fail("empty command line")
+	case cmdBadByte(c.Line) != "":
+		return fail("command line contains %s", cmdBadByte(c.Line))
+	case cmdBlank(c.Line[0]) || cmdBlank(c.Line[len(c.Line)-1]):
+		return fail("command line starts or ends with a space (a missing argument?)")
+	}
+	block := len(c.Line) + 2
+	length := -1
+	for _, h := range c.Headers {
+		switch {
+		case h.Name == "":
+			return fail("header with an empty name")
+		case strings.IndexFunc(h.Name, cmdBadNameRune) >= 0:
+			return fail("header name %q contains ':', a space or a control byte", h.Name)
+		case h.Value == "":
+			return fail("header %q has an empty value, which FreeSWITCH drops", h.Name)
+		case cmdBadByte(h.Value) != "":
+			return fail("header %q value contains %s", h.Name, cmdBadByte(h.Value))
+		case cmdBlank(h.Value[0]):
+			return fail("header %q value starts with a space, which FreeSWITCH strips", h.Name)
+		case strings.EqualFold(h.Name, "execute-app-name") && strings.ContainsAny(h.Value, " \t"):
+			return fail("application name contains a space")
+		case strings.EqualFold(h.Name, "Content-Length"):
+			if length >= 0 {
+				return fail("more than one Content-Length header")
+			}
+			n, ok := cmdParseLength(h.Value)
+			if !ok {
+				return fail("Content-Length %q is not a decimal number", h.Value)
+			}
+			if n != len(c.Body) {
+				return fail("Content-Length %d does not match the %d-byte body", n, len(c.Body))
+			}
+			length = n
+		}
+		block += len(h.Name) + len(h.Value) + 3
+	}
+	switch {
+	case block >= maxCommandHeader:
+		return fail("header block of %d bytes is over FreeSWITCH's 10 MiB limit", block)
+	case len(c.Body) > maxCommandBody:
+		return fail("body of %d bytes is over FreeSWITCH's 16 MiB limit", len(c.Body))
+	case bytes.IndexByte(c.Body, 0) >= 0:
+		return fail("body contains NUL, where FreeSWITCH would truncate it")
+	}
+	return len(c.Body) > 0 && length < 0, nil
+}
+
+// cmdBadByte names the first byte of s that would end a line on the wire (or,
+// for NUL, end FreeSWITCH's C string), or returns "".
+func cmdBadByte(s string) string {
+	i := strings.IndexAny(s, "\r\n\x00")
+	switch {
+	case i < 0:
+		return ""
+	case s[i] == '\r':
+		return "CR"
+	case s[i] == '\n':
+		return "LF"
+	}
+	return "NUL"
+}
+
+func cmdBlank(b byte) bool { return b == ' ' || b == '\t' }
+
+// cmdBadNameRune reports bytes a header name cannot hold: read_packet splits a
+// header line at its first ':', and names with spaces or control bytes are
+// never what a caller meant.
+func cmdBadNameRune(r rune) bool { return r == ':' || r <= ' ' || r == 0x7f }
+
+// cmdParseLength parses a Content-Length value strictly: decimal digits only, so
+// no value that FreeSWITCH's atoi would read differently gets through.
+func cmdParseLength(s string) (int, bool) {
+	if s == "" || len(s) > 10 {
+		return 0, false
+	}
+	n := 0
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// cmdWord returns the command word of line for error messages: up to the
+// first space or line break, at most 32 bytes.
+func cmdWord(line string) string {
+	if i := strings.IndexAny(line, " \t\r\n\x00"); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) > 32 {
+		line = line[:32]
+	}
+	return line
+}
+
+// cmdLine joins the non-empty parts with single spaces.
+func cmdLine(parts ...string) string {
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), " ")
+}
+
+// cmdWithBody returns a copy of h and body, with a content-length header
+// appended when body is non-empty and h has no Content-Length, so that the
+// Command holds exactly what goes on the wire and shares no memory with the
+// caller.
+func cmdWithBody(h Headers, body []byte) (Headers, []byte) {
+	h = slices.Clone(h)
+	if len(body) == 0 {
+		return h, nil
+	}
+	if _, ok := h.Lookup("Content-Length"); !ok {
+		h = append(h, Header{"content-length", strconv.Itoa(len(body))})
+	}
+	return h, bytes.Clone(body)
+}
+
+// Connect is the first command of an outbound session. FreeSWITCH answers
+// with the channel data: a CHANNEL_DATA event serialised as a command/reply
+// whose Reply-Text is "%2BOK%0A" (esl-protocol.md §3.2).
+func Connect() Command { return Command{Line: "connect"} }
+
+// Auth authenticates an inbound connection: "+OK accepted" or "-ERR invalid"
+// (after which FreeSWITCH disconnects).
+func Auth(password string) Command { return Command{Line: "auth " + password} }
+
+// UserAuth authenticates an inbound connection as a directory user
+// ("userauth user@domain:password"): "+OK accepted" or "-ERR invalid".
+func UserAuth(user, password string) Command {
+	return Command{Line: "userauth " + user + ":" + password}
+}
+
+// API runs an API command inline, blocking the connection until it is done
+// ("api version"). FreeSWITCH answers with an api/response frame whose body is
+// the output ("-ERR <cmd> Command not found!\n" for an unknown command); an
+// outbound socket without "full" answers a command/reply
+// "-ERR command not found" instead.
+func API(command string) Command { return Command{Line: "api " + command} }
+
+// BgAPI runs an API command in the background: "+OK Job-UUID: <uuid>" (with a
+// separate Job-UUID header), then a BACKGROUND_JOB event with the output.
+// jobUUID, when not "", is sent as the Job-UUID header and becomes the job's
+// UUID. Needs "full" in outbound mode.
+func BgAPI(command, jobUUID string) Command {
+	c := Command{Line: "bgapi " + command}
+	if jobUUID != "" {
+		c.Headers = Headers{{"Job-UUID", jobUUID}}
+	}
+	return c
+}
+
+// Linger keeps the socket open for d after the channel hangs up, so the
+// hangup events still arrive: "+OK will linger N seconds". FreeSWITCH counts
+// whole seconds, so d is rounded up (1ns lingers 1s); d <= 0 sends "linger 0"
+// and values past 2^31-1 seconds are capped there, as FreeSWITCH reads the
+// number with atoi. Needs "full".
+func Linger(d time.Duration) Command {
+	if d <= 0 {
+		return Command{Line: "linger 0"}
+	}
+	secs := int64(d / time.Second)
+	if d%time.Second != 0 {
+		secs++
+	}
+	secs = min(secs, math.MaxInt32)
+	return Command{Line: "linger " + strconv.FormatInt(secs, 10)}
+}
+
+// LingerForever lingers without a time limit ("linger" alone): "+OK will
+// linger". The daemon must then end the session with Exit itself.
+func LingerForever() Command { return Command{Line: "linger"} }
+
+// NoLinger turns lingering off: "+OK will not linger".
+func NoLinger() Command { return Command{Line: "nolinger"} }
+
+// Events subscribes to events by name ("event plain CHANNEL_ANSWER DTMF";
+// "ALL"; "CUSTOM sub::class" as one name). The format word is always
+// written, plain when f is "". Reply: "+OK event listener enabled plain", or
+// "-ERR no keywords supplied" without names (the format is switched anyway).
+// Needs "full".
+func Events(f Format, names ...string) Command {
+	if f == "" {
+		f = FormatPlain
+	}
+	return Command{Line: cmdLine(append([]string{"event", string(f)}, names...)...)}
+}
+
+// MyEvents subscribes to the controlled channel's events (esl-protocol.md
+// §4.1): "+OK Events Enabled", "-ERR aready enabled." the second time.
+//
+// The line is "myevents [uuid] [json|xml]", the order FreeSWITCH's parser
+// reads. In outbound mode the uuid is ignored and the format is found
+// anywhere in the line. In inbound mode the uuid selects the channel
+// ("-ERR invalid uuid" when unknown) but parse_command then ignores the
+// format word, so an inbound client sets the format with Events first.
+// The format word is left out for plain (and "").
+func MyEvents(f Format, uuid string) Command {
+	if f == FormatPlain {
+		f = ""
+	}
+	return Command{Line: cmdLine("myevents", uuid, string(f))}
+}
+
+// DivertEvents sends the events that apps queue to the session (DTMF under
+// CF_DIVERT_EVENTS, for example) straight to the socket: "+OK events diverted"
+// or "+OK events not diverted".
+func DivertEvents(on bool) Command {
+	if on {
+		return Command{Line: "divert_events on"}
+	}
+	return Command{Line: "divert_events off"}
+}
+
+// Filter delivers only events whose header matches value (a leading '-'
+// negates, "/re/" is a regex; esl-protocol.md §3.6): "+OK filter added.
+// [header]=[value]".
+func Filter(header, value string) Command {
+	return Command{Line: "filter " + header + " " + value}
+}
+
+// FilterDelete removes the filter on header with value, or every filter on
+// header when value is "": "+OK filter deleted. [header][value]".
+func FilterDelete(header, value string) Command {
+	return Command{Line: cmdLine("filter delete", header, value)}
+}
+
+// FilterDeleteAll removes every filter: "+OK filter deleted. [all][]".
+func FilterDeleteAll() Command { return Command{Line: "filter delete all"} }
+
+// SendEvent fires an event named name ("CUSTOM", with an Event-Subclass
+// header) with the given headers and body: "+OK <new Event-UUID>". Needs
+// "full".
+func SendEvent(name string, h Headers, body []byte) Command {
+	h, body = cmdWithBody(h, body)
+	return Command{Line: "sendevent " + name, Headers: h, Body: body}
+}
+
+// SendMsg sends a message to a channel: the controlled one when uuid is ""
+// ("sendmsg"), else "sendmsg <uuid>". Reply: "+OK" (accepted, not done), or
+// "-ERR invalid session id [uuid]". Execute, Hangup, Unicast and NoMedia build
+// the usual messages.
+func SendMsg(uuid string, h Headers, body []byte) Command {
+	h, body = cmdWithBody(h, body)
+	return Command{Line: cmdLine("sendmsg", uuid), Headers: h, Body: body}
+}
+
+// Execute runs a dialplan application on the channel (esl-protocol.md §3.5):
+// sendmsg with call-command: execute and execute-app-name. The argument goes
+// in an execute-app-arg header, or, when it holds CR or LF, starts with a
+// space (which FreeSWITCH strips from header values) or is longer than
+// MaxHeaderArg, in a text/plain body with no trailing newline; no argument
+// sends neither. Options add event-lock: true, async: true, Event-UUID (it
+// comes back as the events' Application-UUID) and loops (when not once).
+//
+// The reply is "+OK" at once in async mode and only when the app is done in
+// sync mode. An unknown app still gets "+OK", then FreeSWITCH hangs up the
+// channel with DESTINATION_OUT_OF_ORDER.
+func Execute(app, arg string, o ExecuteOptions) Command {
+	h := Headers{{"call-command", "execute"}, {"execute-app-name", app}}
+	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || (arg != "" && cmdBlank(arg[0]))
+	if arg != "" && !inBody {
+		h = append(h, Header{"execute-app-arg", arg})
+	}
+	if o.EventLock {
+		h = append(h, Header{"event-lock", "true"})
+	}
+	if o.Async {
+		h = append(h, Header{"async", "true"})
+	}
+	if o.EventUUID != "" {
+		h = append(h, Header{"Event-UUID", o.EventUUID})
+	}
+	if o.Loops > 1 || o.Loops < 0 {
+		h = append(h, Header{"loops", strconv.Itoa(o.Loops)})
+	}
+	c := Command{Line: cmdLine("sendmsg", o.UUID), Headers: h}
+	if inBody {
+		c.Headers = append(c.Headers, Header{"content-type", "text/plain"}, Header{"content-length", strconv.Itoa(len(arg))})
+		c.Body = []byte(arg)
+	}
+	return c
+}
+
+// Hangup hangs up the channel with cause (a name such as NORMAL_CLEARING or a
+// Q.850 number; "" leaves FreeSWITCH's default, NORMAL_CLEARING): sendmsg
+// call-command: hangup. Reply "+OK". In async mode it is queued behind an
+// event-locked app; "api uuid_kill" is immediate.
+func Hangup(uuid, cause string) Command {
+	h := Headers{{"call-command", "hangup"}}
+	if cause != "" {
+		h = append(h, Header{"hangup-cause", cause})
+	}
+	return Command{Line: cmdLine("sendmsg", uuid), Headers: h}
+}
+
+// Unicast streams the channel's audio to and from a socket: sendmsg
+// call-command: unicast with the options given (FreeSWITCH's defaults are
+// 127.0.0.1:8025 local, 127.0.0.1:8026 remote, udp, native). Reply "+OK".
+func Unicast(uuid string, o UnicastOptions) Command {
+	h := Headers{{"call-command", "unicast"}}
+	for _, f := range []Header{
+		{"local-ip", o.LocalIP}, {"local-port", o.LocalPort},
+		{"remote-ip", o.RemoteIP}, {"remote-port", o.RemotePort},
+		{"transport", o.Transport}, {"flags", o.Flags},
+	} {
+		if f.Value != "" {
+			h = append(h, f)
+		}
+	}
+	return Command{Line: cmdLine("sendmsg", uuid), Headers: h}
+}
+
+// NoMedia takes the channel nomediaUUID out of the media path and re-bridges
+// it: sendmsg call-command: nomedia with nomedia-uuid (required; an empty one
+// fails in Encode). Reply "+OK".
+func NoMedia(uuid, nomediaUUID string) Command {
+	return Command{Line: cmdLine("sendmsg", uuid), Headers: Headers{
+		{"call-command", "nomedia"}, {"nomedia-uuid", nomediaUUID},
+	}}
+}
+
+// Exit ends the session: "+OK bye", then a disconnect notice and close. The
+// channel is not hung up; in async mode its dialplan continues.
+func Exit() Command { return Command{Line: "exit"} }
+
+// Log sends FreeSWITCH's log lines as log/data frames, at level ("7",
+// "debug"; "" means debug): "+OK log level debug [7]" or
+// "-ERR invalid log level". Needs "full".
+func Log(level string) Command { return Command{Line: cmdLine("log", level)} }
+
+// NoLog stops log/data frames: "+OK no longer logging" or "-ERR not loging".
+func NoLog() Command { return Command{Line: "nolog"} }
+
+// NixEvent unsubscribes from events by name: "+OK events nixed", or
+// "-ERR no keywords supplied". Needs "full".
+func NixEvent(names ...string) Command {
+	return Command{Line: cmdLine(append([]string{"nixevent"}, names...)...)}
+}
+
+// NoEvents drops every event subscription: "+OK no longer listening for
+// events" or "-ERR not listening for events". Needs "full".
+func NoEvents() Command { return Command{Line: "noevents"} }
+
+// Resume makes the dialplan continue when the socket session ends, whatever
+// state the controller left the channel in: "+OK".
+func Resume() Command { return Command{Line: "resume"} }
+
+// GetVar reads a channel variable: the raw value as the Reply-Text (no "+OK"),
+// truncated to 511 bytes; "-ERR command not found" when it is unset or empty.
+func GetVar(name string) Command { return Command{Line: "getvar " + name} }
