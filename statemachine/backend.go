@@ -1,0 +1,267 @@
+package statemachine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+)
+
+// maxFetchBytes bounds a fetch's answer: a flow branches on a few fields,
+// never on a large document.
+const maxFetchBytes = 1 << 20
+
+// maxFetches bounds the fetches one step may make: a fetch state whose
+// error route leads back to itself without tries would otherwise loop.
+const maxFetches = 20
+
+// Backend makes a Flow a proxy.Backend: each call gets a dialog that walks
+// the flow with Step, runs fetch states' HTTP requests itself and answers
+// the session with each state's verbs. Its zero-value fields have defaults.
+type Backend struct {
+	Flow *Flow
+	// HTTPClient makes fetch states' requests; nil means http.DefaultClient.
+	// Each request is bound by its state's timeout and the call's context.
+	HTTPClient *http.Client
+	// Now is the flow's clock for when: conditions; nil means time.Now.
+	Now func() time.Time
+}
+
+// Start makes the call's dialog. It does no I/O: the flow's first state
+// (which may fetch) is entered in Begin.
+func (b *Backend) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+	if b.Flow == nil {
+		return nil, errors.New("statemachine: Backend has no Flow")
+	}
+	return &dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}, nil
+}
+
+// dialog is one call's walk through the flow. The session calls it from
+// the call's goroutine only.
+type dialog struct {
+	b     *Backend
+	flow  *Flow // fixed at Start: a reload does not change a call's flow
+	call  *proxy.Call
+	state string
+	mem   Memory
+	ended bool // the hangup route has run (or there was none)
+}
+
+var _ proxy.VerbDialog = (*dialog)(nil)
+
+// Begin enters the start state.
+func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
+	mv, err := d.flow.Begin(d.mem, d.env())
+	return d.follow(ctx, mv, err)
+}
+
+// Result leaves the current state with the result of its last verb.
+func (d *dialog) Result(ctx context.Context, v proxy.Verb, r *proxy.VerbResult) (*proxy.Instructions, error) {
+	if v.Action != d.state {
+		return nil, fmt.Errorf("flow %s: result for state %q, but the call is in state %q", d.flow.Name, v.Action, d.state)
+	}
+	if r == nil {
+		r = &proxy.VerbResult{Verb: v.Name, Reason: proxy.ReasonError}
+	}
+	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits}
+	switch r.Reason {
+	case proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonError:
+	case proxy.ReasonHangup:
+		// The call is gone: run the hangup route now, End will not again.
+		d.hangup(ctx, nil)
+		return &proxy.Instructions{}, nil
+	default:
+		o.Reason = proxy.ReasonError
+	}
+	mv, err := d.flow.Step(d.state, o, d.mem, d.env())
+	return d.follow(ctx, mv, err)
+}
+
+// Redirect is refused: see ErrNoRedirect.
+func (d *dialog) Redirect(ctx context.Context, url string) (*proxy.Instructions, error) {
+	return nil, ErrNoRedirect
+}
+
+// End runs the current state's hangup route (fetches only), once.
+func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
+	d.hangup(ctx, end)
+}
+
+// follow does the fetches a move asks for until it reaches verbs, a
+// handoff or the end, and turns that into instructions.
+func (d *dialog) follow(ctx context.Context, mv Move, err error) (*proxy.Instructions, error) {
+	for n := 0; ; n++ {
+		d.state, d.mem = mv.State, mv.Mem
+		if err != nil {
+			return nil, fmt.Errorf("flow %s: %w", d.flow.Name, err)
+		}
+		if mv.Fetch == nil {
+			break
+		}
+		if n == maxFetches {
+			return nil, fmt.Errorf("flow %s: %d fetches in a row without running a verb", d.flow.Name, maxFetches)
+		}
+		o := d.fetch(ctx, mv.State, mv.Fetch, nil)
+		mv, err = d.flow.Step(mv.State, o, d.mem, d.env())
+	}
+	return &proxy.Instructions{Verbs: mv.Verbs, Handoff: mv.Handoff}, nil
+}
+
+// hangup follows the current state's on.hangup through fetch and routing
+// states. Nothing can be returned at this point, so problems are logged.
+func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
+	if d.ended || d.state == "" {
+		d.ended = true
+		return
+	}
+	d.ended = true
+	mv, err := d.flow.Step(d.state, Outcome{Reason: proxy.ReasonHangup}, d.mem, d.env())
+	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
+		d.state, d.mem = mv.State, mv.Mem
+		o := d.fetch(ctx, mv.State, mv.Fetch, end)
+		mv, err = d.flow.Step(mv.State, o, d.mem, d.env())
+	}
+	d.state, d.mem = mv.State, mv.Mem
+	if err != nil {
+		d.log().WithError(err).Warn("flow hangup route failed")
+	}
+}
+
+// fetchBody is what a POST fetch sends: the call fields a webhook app gets
+// (DESIGN.md), the flow's variables, and at hangup how the call ended.
+type fetchBody struct {
+	CallID string            `json:"call_id"`
+	App    string            `json:"app"`
+	Flow   string            `json:"flow"`
+	State  string            `json:"state"`
+	Event  string            `json:"event"` // fetch, or hangup for on.hangup routes
+	Call   fetchCall         `json:"call"`
+	Vars   map[string]string `json:"vars"` // flow variables
+	Digits string            `json:"digits,omitempty"`
+	Hangup *proxy.CallEnd    `json:"hangup,omitempty"`
+}
+
+type fetchCall struct {
+	From      string    `json:"from"`
+	FromName  string    `json:"from_name"`
+	To        string    `json:"to"`
+	Direction string    `json:"direction"`
+	Answered  bool      `json:"answered"`
+	Channel   string    `json:"channel"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// fetch does a fetch state's request; any failure is the error outcome,
+// which the flow routes (on.error), so it is logged here and not returned.
+func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd) Outcome {
+	start := time.Now()
+	status, reply, data, err := d.do(ctx, state, f, end)
+	if obs := d.call.Observer; obs != nil {
+		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: 1, Status: status, Took: time.Since(start), Err: err, Reply: shorten(string(reply), 200)})
+	}
+	if err != nil {
+		d.log().WithError(err).WithField("state", state).Warn("flow fetch failed")
+		return Outcome{Reason: proxy.ReasonError}
+	}
+	return Outcome{Reason: proxy.ReasonOK, Data: data}
+}
+
+func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd) (status int, reply []byte, data any, err error) {
+	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+	defer cancel()
+	var body io.Reader
+	if f.Method == http.MethodPost {
+		c := d.call
+		fb := fetchBody{CallID: c.ID, App: c.App, Flow: d.flow.Name, State: state, Event: "fetch",
+			Call: fetchCall{From: c.From, FromName: c.FromName, To: c.To, Direction: c.Direction,
+				Answered: c.Answered, Channel: c.ChannelName, StartedAt: c.StartedAt},
+			Vars: d.mem.Flow, Digits: d.mem.Digits, Hangup: end}
+		if d.mem.HungUp {
+			fb.Event = "hangup"
+		}
+		b, err := json.Marshal(fb)
+		if err != nil {
+			return 0, nil, nil, fmt.Errorf("encode fetch body: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, f.Method, f.URL, body)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("fetch %s: %w", f.URL, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "callhook")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	client := d.b.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("fetch: %w", err)
+	}
+	defer resp.Body.Close()
+	reply, err = io.ReadAll(io.LimitReader(resp.Body, maxFetchBytes+1))
+	if err != nil {
+		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: read answer: %w", f.URL, err)
+	}
+	if len(reply) > maxFetchBytes {
+		return resp.StatusCode, reply[:200], nil, fmt.Errorf("fetch %s: answer is over %d bytes", f.URL, maxFetchBytes)
+	}
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: status %s", f.URL, resp.Status)
+	}
+	dec := json.NewDecoder(bytes.NewReader(reply))
+	dec.UseNumber()
+	if err := dec.Decode(&data); err != nil {
+		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: answer is not JSON: %w", f.URL, err)
+	}
+	if dec.More() {
+		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: answer has data after its JSON value", f.URL)
+	}
+	return resp.StatusCode, reply, data, nil
+}
+
+// env snapshots what the flow may read of the call, now.
+func (d *dialog) env() Env {
+	c := d.call
+	vars := make(map[string]string, len(d.flow.chanVars))
+	for _, name := range d.flow.chanVars {
+		v, ok := c.Var(name)
+		if !ok && c.Channel != nil {
+			v, ok = c.Channel.LookupVar(name)
+		}
+		if ok {
+			vars[name] = v
+		}
+	}
+	now := time.Now
+	if d.b.Now != nil {
+		now = d.b.Now
+	}
+	return Env{
+		Now:  now(),
+		Vars: vars,
+		Call: CallInfo{ID: c.ID, App: c.App, From: c.From, FromName: c.FromName, To: c.To, Direction: c.Direction, Channel: c.ChannelName},
+	}
+}
+
+// log returns the call's logger, or one that discards when the session
+// gave none (tests, tools).
+func (d *dialog) log() logrus.FieldLogger {
+	if d.call.Log != nil {
+		return d.call.Log
+	}
+	l := logrus.New()
+	l.Out = io.Discard
+	return l
+}

@@ -1,0 +1,76 @@
+package statemachine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Error is one problem found in a flow file, at a line. Parse joins all the
+// problems it finds (errors.Join) so a user fixes them in one pass; Errors
+// lists them back.
+type Error struct {
+	File string
+	Line int // 1-based; 0 when the problem has no line (an unreadable file)
+	Msg  string
+}
+
+// Error formats the problem the way compilers do, "file:line: message", so
+// editors and terminals can jump to it.
+func (e *Error) Error() string {
+	if e.Line <= 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// Errors returns every *Error inside err (as Parse and ParseFile return
+// them), in the order they were joined; nil when err holds none.
+func Errors(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		if e, ok := err.(*Error); ok {
+			out = append(out, e)
+			return
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+// joinSorted orders problems by line (stable, so problems on one line keep
+// the order they were found in) and joins them.
+func joinSorted(errs []*Error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	all := make([]error, len(errs))
+	for i, e := range errs {
+		all[i] = e
+	}
+	return errors.Join(all...)
+}
+
+// ErrNoTransition means a state has no route for the outcome its verbs had
+// (for example a play state with only on.digits, or a failure with neither
+// a route nor tries). The flow app then fails like a web app that does not
+// answer: the session runs the app's on_failure.
+var ErrNoTransition = errors.New("statemachine: no transition")
+
+// ErrNoRedirect is what a flow's dialog answers to Redirect: a flow has no
+// documents to fetch. The engine redirects a flow call to a URL by switching
+// the call to a webhook backend itself.
+var ErrNoRedirect = errors.New("statemachine: flows take no redirects")

@@ -1,0 +1,384 @@
+package statemachine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callhook/callhook/proxy"
+	"gopkg.in/yaml.v3"
+)
+
+// maxFetchTimeout bounds a fetch state's timeout: the caller hears silence
+// while it runs.
+const maxFetchTimeout = time.Minute
+
+// defaultFetchTimeout is a fetch's timeout when the state gives none.
+const defaultFetchTimeout = 5 * time.Second
+
+var (
+	appName     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	hangupCause = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	exactDigits = regexp.MustCompile(`^[0-9*#A-Da-d]+$`)
+)
+
+// parser holds what one Parse learns and the problems it finds.
+type parser struct {
+	file    string
+	errs    []*Error
+	f       *Flow
+	targets []target   // every transition's target, checked once states are known
+	flowUse []flowUse  // every {{flow.X}} and when: flow.X
+	decl    map[string]bool
+}
+
+// flowUse is a reference to a flow variable, checked against declarations.
+type flowUse struct {
+	name string
+	line int
+}
+
+// ParseFile reads and parses a flow file (see Parse).
+func ParseFile(path string) (*Flow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read flow: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and validates a flow document; name is the file name used
+// in error messages. On any problem it returns nil and every problem it
+// found, joined (errors.Join) and ordered by line, each an *Error
+// "file:line: message" (list them with Errors).
+func Parse(name string, data []byte) (*Flow, error) {
+	p := &parser{
+		file: name,
+		decl: map[string]bool{},
+		f: &Flow{
+			File:   name,
+			Name:   strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)),
+			vars:   map[string]string{},
+			states: map[string]*State{},
+		},
+	}
+	p.parse(data)
+	if err := joinSorted(p.errs); err != nil {
+		return nil, err
+	}
+	return p.f, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (p *parser) parse(data []byte) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p.yamlError(err)
+		return
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.errs = append(p.errs, &Error{File: p.file, Line: 1, Msg: "empty flow: want name, start and states"})
+		return
+	}
+	root := deref(doc.Content[0])
+	p.checkDuplicates(root, 0)
+	top := map[string]kv{}
+	for _, e := range p.pairs(root, "the flow", "name", "description", "start", "vars", "timezone", "allow_execute", "states") {
+		if _, dup := top[e.k.Value]; !dup {
+			top[e.k.Value] = e
+		}
+	}
+	if e, ok := top["name"]; ok {
+		if v, ok := p.scalar(e.v, "name"); ok {
+			p.f.Name = v
+		}
+	}
+	if e, ok := top["description"]; ok {
+		p.scalar(e.v, "description")
+	}
+	if e, ok := top["timezone"]; ok {
+		p.f.location = p.location(e.v)
+	}
+	if e, ok := top["allow_execute"]; ok {
+		if list, ok := p.strings(e.v, "allow_execute"); ok {
+			for _, n := range list {
+				p.f.allowExec = append(p.f.allowExec, n.Value)
+			}
+		}
+	}
+	if e, ok := top["vars"]; ok {
+		p.parseVars(e.v)
+	}
+	states, ok := top["states"]
+	if !ok {
+		p.errorf(root, "the flow has no states:")
+		return
+	}
+	p.parseStates(states.v)
+	if e, ok := top["start"]; ok {
+		if v, ok := p.scalar(e.v, "start"); ok {
+			p.f.Start = v
+			if p.f.states[v] == nil && len(p.f.states) > 0 {
+				p.errorf(e.v, "start state %q is not defined", v)
+			}
+		}
+	} else {
+		p.errorf(root, "the flow has no start: state")
+	}
+	p.validate()
+}
+
+// yamlError turns a yaml.v3 syntax error ("yaml: line 3: ...") into Errors.
+func (p *parser) yamlError(err error) {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	for _, msg := range msgs {
+		line := 0
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: msg})
+	}
+}
+
+func (p *parser) location(n *yaml.Node) *time.Location {
+	v, ok := p.scalar(n, "timezone")
+	if !ok {
+		return nil
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		p.errorf(n, "unknown timezone %q (want an IANA name such as Europe/London)", v)
+		return nil
+	}
+	return loc
+}
+
+func (p *parser) parseVars(n *yaml.Node) {
+	for _, e := range p.pairs(n, "vars", nil...) {
+		if !flowVarName.MatchString(e.k.Value) {
+			p.errorf(e.k, "bad flow variable name %q (want letters, digits and _)", e.k.Value)
+			continue
+		}
+		v := deref(e.v)
+		if v.Kind != yaml.ScalarNode {
+			p.errorf(v, "flow variable %q must have a plain value", e.k.Value)
+			continue
+		}
+		val := v.Value
+		if v.Tag == "!!null" {
+			val = ""
+		}
+		if strings.ContainsAny(val, "\r\n") {
+			p.errorf(v, "flow variable %q has a line break", e.k.Value)
+			continue
+		}
+		p.f.vars[e.k.Value] = val
+		p.f.varOrder = append(p.f.varOrder, e.k.Value)
+		p.decl[e.k.Value] = true
+	}
+}
+
+func (p *parser) parseStates(n *yaml.Node) {
+	pairs := p.pairs(n, "states", nil...)
+	if len(pairs) == 0 && deref(n).Kind == yaml.MappingNode {
+		p.errorf(n, "states: is empty")
+	}
+	for _, e := range pairs {
+		name := e.k.Value
+		if _, dup := p.f.states[name]; dup {
+			continue // reported by checkDuplicates
+		}
+		s := &State{Name: name, Line: e.k.Line}
+		p.f.states[name] = s
+		p.f.order = append(p.f.order, name)
+		p.parseState(s, e.v)
+	}
+}
+
+// stateKeys are the keys a state may have.
+var stateKeys = []string{"verbs", "on", "next", "tries", "max_tries", "when", "else", "set", "handoff", "hangup", "fetch", "switch"}
+
+func (p *parser) parseState(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q", s.Name)
+	if deref(n).Kind == yaml.ScalarNode && deref(n).Tag == "!!null" {
+		p.errorf(n, "%s is empty: give it verbs and transitions, or hangup: true", where)
+		return
+	}
+	keys := map[string]kv{}
+	for _, e := range p.pairs(n, where, stateKeys...) {
+		if _, dup := keys[e.k.Value]; !dup {
+			keys[e.k.Value] = e
+		}
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+
+	if e, ok := keys["verbs"]; ok {
+		p.parseVerbs(s, e.v)
+	}
+	if len(s.Verbs) > 0 && s.Verbs[len(s.Verbs)-1].Name == "hangup" {
+		s.hangup = true
+	}
+	if e, ok := keys["hangup"]; ok {
+		p.parseHangup(s, e.v)
+	}
+	if e, ok := keys["on"]; ok {
+		p.parseOn(s, e.v)
+	}
+	if e, ok := keys["next"]; ok {
+		if s.next.ok() {
+			p.errorf(e.k, "%s: next is given twice (here and in on:)", where)
+		} else {
+			s.next = p.target(e.v, "next")
+		}
+	}
+	if e, ok := keys["tries"]; ok {
+		s.tries = p.positive(e.v, "tries")
+	}
+	if e, ok := keys["max_tries"]; ok {
+		s.maxTo = p.target(e.v, "max_tries")
+		if !has("tries") {
+			p.errorf(e.k, "%s: max_tries without tries", where)
+		}
+	} else if has("tries") {
+		p.errorf(keys["tries"].k, "%s: tries without max_tries (the state to go to once they run out)", where)
+	}
+	if e, ok := keys["when"]; ok {
+		p.parseWhen(s, e.v)
+	}
+	if e, ok := keys["else"]; ok {
+		s.elseTo = p.target(e.v, "else")
+		if !has("when") {
+			p.errorf(e.k, "%s: else without when", where)
+		}
+	}
+	if e, ok := keys["set"]; ok {
+		p.parseSet(s, e.v)
+	}
+	if e, ok := keys["handoff"]; ok {
+		if v, ok := p.scalar(e.v, "handoff"); ok {
+			if !appName.MatchString(v) {
+				p.errorf(e.v, "bad app name %q in handoff", v)
+			} else {
+				s.handoff = v
+				if !contains(p.f.handoffs, v) {
+					p.f.handoffs = append(p.f.handoffs, v)
+				}
+			}
+		}
+	}
+	if e, ok := keys["fetch"]; ok {
+		p.parseFetch(s, e.v)
+	}
+	if e, ok := keys["switch"]; ok {
+		p.parseSwitch(s, e.v)
+		if !has("fetch") {
+			p.errorf(e.k, "%s: switch without fetch (switch branches on a fetched field; use when: for variables)", where)
+		}
+	}
+	p.checkState(s, keys)
+}
+
+// checkState checks that a state's keys fit together.
+func (p *parser) checkState(s *State, keys map[string]kv) {
+	where := fmt.Sprintf("state %q", s.Name)
+	routes := []string{"on", "next", "tries", "max_tries", "when", "else", "switch"}
+	if _, ok := keys["handoff"]; ok {
+		for _, k := range append(routes, "hangup", "fetch", "set") {
+			if _, bad := keys[k]; bad {
+				p.errorf(keys[k].k, "%s: a handoff state cannot have %s: the call leaves the flow", where, k)
+			}
+		}
+		if s.hangup && len(s.Verbs) > 0 {
+			p.errorf(keys["handoff"].k, "%s: its verbs end with hangup, so the handoff would never happen", where)
+		}
+		return
+	}
+	if s.hangup {
+		for _, k := range append(routes, "fetch", "set") {
+			if _, bad := keys[k]; bad && !(k == "on" && s.onlyHangupRoute()) {
+				p.errorf(keys[k].k, "%s: the state ends the call, so it cannot have %s (only on: {hangup: STATE})", where, k)
+			}
+		}
+		return
+	}
+	if e, ok := keys["fetch"]; ok {
+		if _, bad := keys["verbs"]; bad {
+			p.errorf(keys["verbs"].k, "%s: a fetch state has no verbs (play them in the state before it)", where)
+		}
+		if !s.on.err.ok() && !s.next.ok() && s.tries == 0 {
+			p.errorf(e.k, "%s: a fetch can fail: give it on: {error: STATE} (or next:)", where)
+		}
+	}
+	last := ""
+	if len(s.Verbs) > 0 {
+		last = s.Verbs[len(s.Verbs)-1].Name
+	}
+	if e, ok := keys["on"]; ok && last != "gather" {
+		for _, what := range []struct {
+			name string
+			set  bool
+		}{{"digits", len(s.on.digits) > 0}, {"timeout", s.on.timeout.ok()}, {"invalid", s.on.invalid.ok()}} {
+			if what.set {
+				p.errorf(e.k, "%s: on.%s needs a gather as the state's last verb", where, what.name)
+			}
+		}
+	}
+	if len(s.edges(false)) == 0 || (len(s.edges(false)) == 1 && s.on.hangup.ok()) {
+		p.errorf(&yaml.Node{Line: s.Line}, "%s has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup", where)
+	}
+}
+
+func (s *State) onlyHangupRoute() bool {
+	r := s.on
+	return len(r.digits) == 0 && !r.timeout.ok() && !r.invalid.ok() && !r.ok.ok() && !r.err.ok()
+}
+
+func (p *parser) parseHangup(s *State, n *yaml.Node) {
+	n = deref(n)
+	cause := ""
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!bool":
+		if n.Value != "true" {
+			p.errorf(n, "hangup must be true or a hangup cause such as NORMAL_CLEARING")
+			return
+		}
+	case n.Kind == yaml.ScalarNode && hangupCause.MatchString(n.Value):
+		cause = n.Value
+	default:
+		p.errorf(n, "hangup must be true or a hangup cause such as NORMAL_CLEARING, not %q", n.Value)
+		return
+	}
+	if s.hangup {
+		p.errorf(n, "state %q already ends with a hangup verb", s.Name)
+		return
+	}
+	item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line, Column: n.Column}
+	if cause != "" {
+		item = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line},
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: cause, Line: n.Line},
+		}}
+	}
+	verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, proxy.ParseOptions{})
+	if err != nil {
+		p.verbError(err, n.Line)
+		return
+	}
+	s.Verbs = append(s.Verbs, verbs...)
+	s.summaries = append(s.summaries, summarize(item))
+	s.templated = append(s.templated, false)
+	s.hangup = true
+}

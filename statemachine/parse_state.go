@@ -1,0 +1,513 @@
+package statemachine
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/callhook/callhook/proxy"
+	"gopkg.in/yaml.v3"
+)
+
+// parseVerbs parses a state's verbs one by one, so that one bad verb does
+// not hide the problems of the others, and checks their templates.
+func (p *parser) parseVerbs(s *State, n *yaml.Node) {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.errorf(n, "state %q: verbs must be a non-empty list", s.Name)
+		return
+	}
+	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec}
+	for i, item := range n.Content {
+		item = deref(item)
+		verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: item.Line, Column: item.Column, Content: []*yaml.Node{item}}, opts)
+		if err != nil {
+			p.verbError(err, item.Line)
+			continue
+		}
+		if len(verbs) != 1 {
+			p.errorf(item, "state %q: want one verb per list item", s.Name)
+			continue
+		}
+		v := verbs[0]
+		switch {
+		case v.Action != "":
+			p.errorf(item, "state %q: %s: action is not used in flows (on:, next: and when: say where the call goes)", s.Name, v.Name)
+			continue
+		case v.Name == "redirect":
+			p.errorf(item, "state %q: redirect is not available in flows (hand the call to a webhook app with handoff:)", s.Name)
+			continue
+		case v.Name == "hangup" && i != len(n.Content)-1:
+			p.errorf(item, "state %q: hangup must be the last verb (the verbs after it would never run)", s.Name)
+			continue
+		}
+		if v.Line == 0 {
+			v.Line = item.Line
+		}
+		s.Verbs = append(s.Verbs, v)
+		s.summaries = append(s.summaries, summarize(item))
+		s.templated = append(s.templated, p.verbTemplates(s, item))
+	}
+}
+
+// verbTemplates checks every {{...}} in a verb's values and tells whether
+// the verb has any.
+func (p *parser) verbTemplates(s *State, item *yaml.Node) bool {
+	found := false
+	scalars(item, func(n *yaml.Node) {
+		if !strings.Contains(n.Value, "{{") {
+			return
+		}
+		found = true
+		p.template(n, fmt.Sprintf("state %q", s.Name))
+	}, 0)
+	return found
+}
+
+// template parses a text with references and records what it uses.
+func (p *parser) template(n *yaml.Node, where string) *template {
+	t, err := parseTemplate(n.Value)
+	if err != nil {
+		p.errorf(n, "%s: %v", where, err)
+		return nil
+	}
+	for _, r := range t.refs() {
+		p.use(r, n.Line)
+	}
+	return t
+}
+
+// use records a reference: flow variables must be declared somewhere, and
+// channel variables are what a backend snapshots for each step.
+func (p *parser) use(r ref, line int) {
+	switch r.ns {
+	case nsFlow:
+		p.flowUse = append(p.flowUse, flowUse{name: r.name, line: line})
+	case nsVars:
+		if !contains(p.f.chanVars, r.name) {
+			p.f.chanVars = append(p.f.chanVars, r.name)
+		}
+	}
+}
+
+var proxyLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// verbError records proxy.ParseVerbs' problems; each keeps its own line
+// when it names one ("line N: ..."), else it gets the verb's.
+func (p *parser) verbError(err error, line int) {
+	var leaves []error
+	var walk func(error)
+	walk = func(err error) {
+		if u, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		leaves = append(leaves, err)
+	}
+	walk(err)
+	for _, e := range leaves {
+		msg, l := e.Error(), line
+		if m := proxyLine.FindStringSubmatch(msg); m != nil {
+			l, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		p.errs = append(p.errs, &Error{File: p.file, Line: l, Msg: msg})
+	}
+}
+
+// summarize describes a verb in a few words for graphs: its name and its
+// main argument (or first option) as written.
+func summarize(item *yaml.Node) string {
+	item = deref(item)
+	switch item.Kind {
+	case yaml.ScalarNode:
+		return item.Value
+	case yaml.MappingNode:
+		if len(item.Content) < 2 {
+			return ""
+		}
+		name, v := item.Content[0].Value, deref(item.Content[1])
+		arg := ""
+		switch v.Kind {
+		case yaml.ScalarNode:
+			arg = v.Value
+		case yaml.SequenceNode:
+			if len(v.Content) > 0 {
+				arg = deref(v.Content[0]).Value
+			}
+		case yaml.MappingNode:
+			if len(v.Content) >= 2 && deref(v.Content[1]).Kind == yaml.ScalarNode {
+				arg = deref(v.Content[1]).Value
+			}
+		}
+		if arg == "" {
+			return name
+		}
+		return name + " " + shorten(arg, 40)
+	}
+	return ""
+}
+
+// shorten keeps the first max runes of s, on one line.
+func shorten(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max-1]) + "…"
+}
+
+// onKeys are the outcomes on: may route.
+var onKeys = []string{"digits", "timeout", "noinput", "invalid", "ok", "error", "hangup", "default", "next"}
+
+func (p *parser) parseOn(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: on", s.Name)
+	for _, e := range p.pairs(n, where, onKeys...) {
+		set := func(t *target, what string) {
+			if t.ok() {
+				p.errorf(e.k, "%s: %s is given twice (timeout/noinput and default/next are the same)", where, what)
+				return
+			}
+			*t = p.target(e.v, "on."+e.k.Value)
+		}
+		switch e.k.Value {
+		case "digits":
+			p.parseDigits(s, e.v)
+		case "timeout", "noinput":
+			set(&s.on.timeout, "timeout")
+		case "invalid":
+			set(&s.on.invalid, "invalid")
+		case "ok":
+			set(&s.on.ok, "ok")
+		case "error":
+			set(&s.on.err, "error")
+		case "hangup":
+			set(&s.on.hangup, "hangup")
+		case "default", "next":
+			set(&s.next, "next")
+		}
+	}
+}
+
+// parseDigits reads on.digits: exact digits ("1": x), a list of them
+// ([1, 2]: x) or a pattern ("/^5\d$/": x).
+func (p *parser) parseDigits(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: on.digits", s.Name)
+	n = deref(n)
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		p.errorf(n, "%s must be a non-empty map of digits to states", where)
+		return
+	}
+	seen := map[string]int{}
+	exact := func(k *yaml.Node) (string, bool) {
+		v := k.Value
+		if k.Kind != yaml.ScalarNode || !exactDigits.MatchString(v) {
+			p.errorf(k, "%s: %q is not digits (0-9, *, #, A-D), a list [1, 2] or a pattern /.../", where, v)
+			return "", false
+		}
+		if first, dup := seen[v]; dup {
+			p.errorf(k, "%s: %q is routed twice (first at line %d)", where, v, first)
+			return "", false
+		}
+		seen[v] = k.Line
+		return v, true
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		r := digitRoute{}
+		good := true
+		switch {
+		case k.Kind == yaml.SequenceNode:
+			var labels []string
+			for _, c := range k.Content {
+				d, ok := exact(deref(c))
+				good = good && ok
+				r.exact = append(r.exact, d)
+				labels = append(labels, d)
+			}
+			if len(k.Content) == 0 {
+				p.errorf(k, "%s: empty list of digits", where)
+				good = false
+			}
+			r.label = strings.Join(labels, ", ")
+		case k.Kind == yaml.ScalarNode && len(k.Value) >= 2 && strings.HasPrefix(k.Value, "/") && strings.HasSuffix(k.Value, "/"):
+			re, err := regexp.Compile(k.Value[1 : len(k.Value)-1])
+			if err != nil {
+				p.errorf(k, "%s: bad pattern %s: %v", where, k.Value, err)
+				good = false
+			}
+			r.re, r.label = re, k.Value
+		default:
+			d, ok := exact(k)
+			good = ok
+			r.exact, r.label = []string{d}, d
+		}
+		r.target = p.target(v, "on.digits")
+		if good {
+			s.on.digits = append(s.on.digits, r)
+		}
+	}
+}
+
+// whenKeys are the keys of a when: condition.
+var whenKeys = []string{"weekdays", "time", "timezone", "var", "equals", "matches", "goto"}
+
+func (p *parser) parseWhen(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: when", s.Name)
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.errorf(n, "%s must be a non-empty list of conditions", where)
+		return
+	}
+	for _, item := range n.Content {
+		item = deref(item)
+		c := &condition{line: item.Line}
+		keys := map[string]kv{}
+		for _, e := range p.pairs(item, where, whenKeys...) {
+			keys[e.k.Value] = e
+		}
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		var label []string
+		if e, ok := keys["weekdays"]; ok {
+			if list, ok := p.strings(e.v, "weekdays"); ok {
+				var days [7]bool
+				var names []string
+				for _, d := range list {
+					if err := parseWeekdays(d.Value, &days); err != nil {
+						p.errorf(d, "%s: %v", where, err)
+					}
+					names = append(names, d.Value)
+				}
+				c.days = &days
+				label = append(label, strings.Join(names, ","))
+			}
+		}
+		if e, ok := keys["time"]; ok {
+			if list, ok := p.strings(e.v, "time"); ok {
+				var names []string
+				for _, r := range list {
+					tr, err := parseTimeRange(r.Value)
+					if err != nil {
+						p.errorf(r, "%s: %v", where, err)
+						continue
+					}
+					c.ranges = append(c.ranges, tr)
+					names = append(names, r.Value)
+				}
+				label = append(label, strings.Join(names, ","))
+			}
+		}
+		if e, ok := keys["timezone"]; ok {
+			c.loc = p.location(e.v)
+			if _, ok := keys["weekdays"]; !ok {
+				if _, ok := keys["time"]; !ok {
+					p.errorf(e.k, "%s: timezone without weekdays or time", where)
+				}
+			}
+		}
+		if c.days != nil || len(c.ranges) > 0 {
+			if c.loc == nil {
+				c.loc = p.f.location
+			}
+			if c.loc == nil {
+				if _, given := keys["timezone"]; !given {
+					p.errorf(item, "%s: a time condition needs a timezone (here or the flow's timezone:): the server's clock zone is rarely the business's", where)
+				}
+			}
+			if len(label) > 0 && c.loc != nil {
+				label = append(label, c.loc.String())
+			}
+		}
+		p.parseWhenVar(c, keys, where, &label)
+		if e, ok := keys["goto"]; ok {
+			c.target = p.target(e.v, "goto")
+		} else {
+			p.errorf(item, "%s: a condition needs goto: (the state it leads to)", where)
+		}
+		if len(label) == 0 {
+			p.errorf(item, "%s: a condition needs weekdays, time or var", where)
+		}
+		c.label = strings.Join(label, " ")
+		s.when = append(s.when, c)
+	}
+}
+
+// parseWhenVar reads var: with equals: and/or matches:.
+func (p *parser) parseWhenVar(c *condition, keys map[string]kv, where string, label *[]string) {
+	e, hasVar := keys["var"]
+	eq, hasEq := keys["equals"]
+	mt, hasMt := keys["matches"]
+	if !hasVar {
+		for _, k := range []kv{eq, mt} {
+			if k.k != nil {
+				p.errorf(k.k, "%s: %s without var", where, k.k.Value)
+			}
+		}
+		return
+	}
+	if !hasEq && !hasMt {
+		p.errorf(e.k, "%s: var needs equals or matches", where)
+	}
+	name, ok := p.scalar(e.v, "var")
+	if !ok {
+		return
+	}
+	r, err := parseRef(strings.Trim(strings.TrimSpace(name), "{}"))
+	if err != nil {
+		p.errorf(e.v, "%s: %v", where, err)
+		return
+	}
+	p.use(r, e.v.Line)
+	c.ref = &r
+	if hasEq {
+		v := deref(eq.v)
+		if v.Kind != yaml.ScalarNode {
+			p.errorf(v, "%s: equals must be a plain value", where)
+		} else {
+			val := v.Value
+			if v.Tag == "!!null" {
+				val = ""
+			}
+			c.equals = &val
+			*label = append(*label, fmt.Sprintf("%s = %s", r, val))
+		}
+	}
+	if hasMt {
+		if v, ok := p.scalar(mt.v, "matches"); ok {
+			re, err := regexp.Compile(v)
+			if err != nil {
+				p.errorf(mt.v, "%s: bad pattern %q: %v", where, v, err)
+			} else {
+				c.matches = re
+				*label = append(*label, fmt.Sprintf("%s ~ /%s/", r, v))
+			}
+		}
+	}
+}
+
+func (p *parser) parseSet(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: set", s.Name)
+	for _, e := range p.pairs(n, where, nil...) {
+		if !flowVarName.MatchString(e.k.Value) {
+			p.errorf(e.k, "%s: bad flow variable name %q (want letters, digits and _)", where, e.k.Value)
+			continue
+		}
+		v := deref(e.v)
+		if v.Kind != yaml.ScalarNode {
+			p.errorf(v, "%s: %s must be a plain value or a template such as \"{{digits}}\"", where, e.k.Value)
+			continue
+		}
+		p.decl[e.k.Value] = true
+		val := v.Value
+		if v.Tag == "!!null" {
+			val = ""
+		}
+		t := p.template(&yaml.Node{Value: val, Line: v.Line}, where)
+		if t == nil {
+			continue
+		}
+		s.set = append(s.set, assign{name: e.k.Value, value: t, line: v.Line})
+	}
+}
+
+func (p *parser) parseFetch(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: fetch", s.Name)
+	keys := map[string]kv{}
+	for _, e := range p.pairs(n, where, "url", "method", "timeout", "save") {
+		keys[e.k.Value] = e
+	}
+	fs := &fetchSpec{method: "GET", timeout: defaultFetchTimeout}
+	s.fetch = fs
+	if e, ok := keys["url"]; ok {
+		if v, ok := p.scalar(e.v, "url"); ok {
+			fs.url = p.template(deref(e.v), where)
+			if fs.url != nil && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+				p.errorf(e.v, "%s: url must start with http:// or https://", where)
+			}
+		}
+	} else if deref(n).Kind == yaml.MappingNode {
+		p.errorf(n, "%s needs url:", where)
+	}
+	if fs.url == nil {
+		fs.url = &template{}
+	}
+	if e, ok := keys["method"]; ok {
+		if v, ok := p.scalar(e.v, "method"); ok {
+			switch strings.ToUpper(v) {
+			case "GET", "POST":
+				fs.method = strings.ToUpper(v)
+			default:
+				p.errorf(e.v, "%s: method must be GET or POST, not %q", where, v)
+			}
+		}
+	}
+	if e, ok := keys["timeout"]; ok {
+		if d := p.duration(e.v, "timeout", maxFetchTimeout); d > 0 {
+			fs.timeout = d
+		}
+	}
+	if e, ok := keys["save"]; ok {
+		for _, sv := range p.pairs(e.v, where+".save", nil...) {
+			if !flowVarName.MatchString(sv.k.Value) {
+				p.errorf(sv.k, "%s.save: bad flow variable name %q (want letters, digits and _)", where, sv.k.Value)
+				continue
+			}
+			field, ok := p.field(sv.v, where+".save")
+			if !ok {
+				continue
+			}
+			p.decl[sv.k.Value] = true
+			fs.save = append(fs.save, saveField{name: sv.k.Value, field: field})
+		}
+	}
+}
+
+// field reads a dotted path into a JSON answer: "account.status".
+func (p *parser) field(n *yaml.Node, where string) (string, bool) {
+	v, ok := p.scalar(n, where+" field")
+	if !ok {
+		return "", false
+	}
+	for _, part := range strings.Split(v, ".") {
+		if part == "" {
+			p.errorf(n, "%s: bad field path %q (want names separated by dots, like account.status)", where, v)
+			return "", false
+		}
+	}
+	return v, true
+}
+
+func (p *parser) parseSwitch(s *State, n *yaml.Node) {
+	where := fmt.Sprintf("state %q: switch", s.Name)
+	keys := map[string]kv{}
+	for _, e := range p.pairs(n, where, "field", "cases", "default") {
+		keys[e.k.Value] = e
+	}
+	if deref(n).Kind != yaml.MappingNode {
+		return
+	}
+	sw := &switchSpec{}
+	e, ok := keys["field"]
+	if !ok {
+		p.errorf(n, "%s needs field:", where)
+	} else if sw.field, ok = p.field(e.v, where); !ok {
+		return
+	}
+	if e, ok := keys["cases"]; ok {
+		for _, c := range p.pairs(e.v, where+".cases", nil...) {
+			sw.cases = append(sw.cases, switchCase{value: c.k.Value, target: p.target(c.v, "case")})
+		}
+	} else {
+		p.errorf(n, "%s needs cases:", where)
+	}
+	if e, ok := keys["default"]; ok {
+		sw.def = p.target(e.v, "default")
+	}
+	s.sw = sw
+}

@@ -1,0 +1,177 @@
+package statemachine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Helpers that read yaml.v3 nodes and record problems with their lines.
+
+// kv is one key and value of a mapping node.
+type kv struct{ k, v *yaml.Node }
+
+// deref follows aliases (*name) to the node they stand for.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// errorf records a problem at n's line.
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// pairs returns a mapping's entries in file order, checking each key is a
+// string one of allowed (when allowed is not nil).
+func (p *parser) pairs(n *yaml.Node, what string, allowed ...string) []kv {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s must be a map", what)
+		return nil
+	}
+	var out []kv
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, "%s: keys must be plain names", what)
+			continue
+		}
+		if allowed != nil && !contains(allowed, k.Value) {
+			p.errorf(k, "unknown key %q in %s (want %s)", k.Value, what, strings.Join(allowed, ", "))
+			continue
+		}
+		out = append(out, kv{k, v})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// scalar returns a non-empty scalar's text.
+func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
+		p.errorf(n, "%s must be a non-empty value", what)
+		return "", false
+	}
+	return n.Value, true
+}
+
+// strings reads one scalar or a list of scalars.
+func (p *parser) strings(n *yaml.Node, what string) ([]*yaml.Node, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode {
+		_, ok := p.scalar(n, what)
+		return []*yaml.Node{n}, ok
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.errorf(n, "%s must be a value or a non-empty list", what)
+		return nil, false
+	}
+	var out []*yaml.Node
+	ok := true
+	for _, c := range n.Content {
+		c = deref(c)
+		if _, good := p.scalar(c, what); !good {
+			ok = false
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, ok
+}
+
+// target reads a state name a transition goes to; it is checked against
+// the states once they are all known.
+func (p *parser) target(n *yaml.Node, what string) target {
+	v, ok := p.scalar(n, what)
+	if !ok {
+		return target{}
+	}
+	t := target{State: v, Line: deref(n).Line}
+	p.targets = append(p.targets, t)
+	return t
+}
+
+// positive reads an integer of at least 1.
+func (p *parser) positive(n *yaml.Node, what string) int {
+	n = deref(n)
+	i, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || i < 1 {
+		p.errorf(n, "%s must be a whole number of at least 1, not %q", what, n.Value)
+		return 0
+	}
+	return i
+}
+
+// duration reads "5s", "500ms" within (0, max].
+func (p *parser) duration(n *yaml.Node, what string, max time.Duration) time.Duration {
+	n = deref(n)
+	d, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || d <= 0 || d > max {
+		p.errorf(n, "%s must be a duration such as 5s, above 0 and at most %s, not %q", what, max, n.Value)
+		return 0
+	}
+	return d
+}
+
+// checkDuplicates reports every mapping key given twice, anywhere in the
+// document: yaml.v3 only does so when decoding into Go values, and flows
+// read nodes.
+func (p *parser) checkDuplicates(n *yaml.Node, depth int) {
+	if n == nil || depth > 100 {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode {
+				if first, dup := seen[k.Value]; dup {
+					p.errorf(k, "duplicate key %q (first at line %d)", k.Value, first)
+				} else {
+					seen[k.Value] = k.Line
+				}
+			}
+		}
+	}
+	for _, c := range n.Content {
+		p.checkDuplicates(c, depth+1)
+	}
+}
+
+// scalars calls fn with every scalar value under n (not mapping keys).
+func scalars(n *yaml.Node, fn func(*yaml.Node), depth int) {
+	if n == nil || depth > 100 {
+		return
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		fn(n)
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			scalars(n.Content[i], fn, depth+1)
+		}
+	case yaml.SequenceNode, yaml.DocumentNode:
+		for _, c := range n.Content {
+			scalars(c, fn, depth+1)
+		}
+	}
+}
