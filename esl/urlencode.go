@@ -1,0 +1,97 @@
+package esl
+
+import "strings"
+
+// urlUnsafe marks the bytes switch_url_encode_opt always percent-encodes: the
+// control bytes, DEL and every non-ASCII byte (FreeSWITCH's char is signed,
+// so those compare below ' '), plus SWITCH_URL_UNSAFE
+// ("\r\n #%&+:;<=>?@[\\]^`{|}\"").
+var urlUnsafe = func() (t [256]bool) {
+	for b := range 256 {
+		t[b] = b < ' ' || b > '~'
+	}
+	for _, b := range []byte("\r\n #%&+:;<=>?@[\\]^`{|}\"") {
+		t[b] = true
+	}
+	return t
+}()
+
+// upperHex is the digit set of FreeSWITCH's encoder, which is also the only
+// set its "%XX" pass-through recognises (lowercase "%ab" is re-encoded).
+const upperHex = "0123456789ABCDEF"
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+// URLEncode encodes s as FreeSWITCH's switch_url_encode_opt does
+// (esl-protocol.md §2.1), including its %XX pass-through quirk: a '%'
+// followed by two uppercase hex digits is copied as is, so such a value does
+// not survive an encode/decode round trip. Space is "%20", never "+".
+func URLEncode(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if urlUnsafe[s[i]] && !passThrough(s, i) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if urlUnsafe[c] && !passThrough(s, i) {
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&0x0f])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// passThrough reports whether s[i] is a '%' that FreeSWITCH's encoder copies
+// unencoded because two uppercase hex digits follow it.
+func passThrough(s string, i int) bool {
+	return s[i] == '%' && i+2 < len(s) && isUpperHex(s[i+1]) && isUpperHex(s[i+2])
+}
+
+// URLDecode percent-decodes s once: "%XX" (either case) becomes the byte XX,
+// '+' stays '+', and a '%' not followed by two hex digits is kept as is.
+// When s holds no '%' it is returned without copying.
+func URLDecode(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if ok1 && ok2 {
+				b.WriteByte(hi<<4 | lo)
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
