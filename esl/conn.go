@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -28,9 +29,10 @@ func (e *ReplyError) Error() string { return "esl: " + e.Command + ": " + e.Text
 // Direction tells which way a frame went.
 type Direction int
 
+// Directions of a frame, as told to a FrameCounter.
 const (
-	Received Direction = iota
-	Sent
+	Received Direction = iota // FreeSWITCH wrote it
+	Sent                      // we wrote it
 )
 
 // FrameCounter is told about every frame a Conn reads or writes. It must be
@@ -49,48 +51,168 @@ type ConnOptions struct {
 	Outbound        bool          // the peer is FreeSWITCH's socket app (first reply is connect's)
 }
 
-// Conn is one event socket connection. See the package doc for its rules.
-type Conn struct{}
+// Defaults of ConnOptions.
+const (
+	DefaultMaxQueuedEvents = 10000
+	DefaultWriteTimeout    = 10 * time.Second
+)
 
-// NewConn starts the connection's reader goroutine over nc.
-func NewConn(nc net.Conn, o ConnOptions) *Conn { panic("unimplemented") }
+// aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read or
+// Write at once (net/http uses the same trick), so nothing has to poll.
+var aLongTimeAgo = time.Unix(1, 0)
 
-// Connect sends connect (outbound) and returns the channel data.
-func (c *Conn) Connect(ctx context.Context) (*Event, error) { panic("unimplemented") }
+// Conn is one event socket connection, outbound (FreeSWITCH's socket app
+// dialled our Server) or inbound (we dialled port 8021 with Dial).
+//
+// Invariants (STYLE.md §3):
+//
+//  1. One reader goroutine, started by NewConn, owns the frame Reader and
+//     never blocks on a consumer: replies go to 1-buffered slots, events to
+//     an unbounded-but-capped queue, completions to 1-buffered waiters.
+//  2. Replies are matched first in, first out. Send pushes its slot under the
+//     write lock, just before it writes. A Send whose ctx ends first leaves
+//     its slot in the FIFO marked abandoned, so the late reply is swallowed
+//     and never reaches the next command. A reply with no slot waiting means
+//     we are out of step with FreeSWITCH: the connection is closed.
+//  3. Events and disconnect notices go, in arrival order, to one queue read
+//     with NextEvent (or Ready + TryEvent). Execute and BgAPI are told about
+//     their completion events by the reader, which still queues them: no
+//     event is ever taken out of the stream. More than MaxQueuedEvents
+//     waiting is ErrQueueOverflow, a connection error, never a silent drop.
+//  4. When the reader ends (EOF, a protocol error, Close) every waiter gets
+//     the terminal error, Err() returns it and Done() closes.
+//
+// All methods are safe for concurrent use.
+type Conn struct {
+	nc       net.Conn
+	r        *Reader
+	opts     ConnOptions
+	outbound bool
+	start    time.Time // for Trace stamps
 
-// Channel returns the channel data from the connect reply (nil before it).
-func (c *Conn) Channel() *Event { panic("unimplemented") }
+	wmu sync.Mutex // serialises writes, and with them the order of reply slots
 
-// Send writes cmd and waits for its reply (command/reply or api/response).
-// A "-ERR" reply is returned with a *ReplyError.
-func (c *Conn) Send(ctx context.Context, cmd Command) (*Frame, error) { panic("unimplemented") }
+	traceMu sync.Mutex // one trace record at a time, from both directions
 
-// API runs api cmd and returns its body.
-func (c *Conn) API(ctx context.Context, cmd string) (string, error) { panic("unimplemented") }
+	mu          sync.Mutex // guards everything below
+	pending     []*replySlot
+	connectSent bool   // outbound: connect went out, other commands may follow
+	format      Format // event format of the listener, as set by our commands
+	channel     *Event
+	queue       []*Event
+	execs       map[string]*execWaiter
+	jobs        map[string]chan *Event
+	hangupEvent *Event
+	hungupDone  bool
+	finalSeen   bool
+	authSeen    bool
+	rude        []byte // body of a text/rude-rejection, for Err()
+	closed      bool   // Close was called
+	err         error  // terminal error, set once
 
-// BgAPI runs bgapi cmd and waits for its BACKGROUND_JOB.
-func (c *Conn) BgAPI(ctx context.Context, cmd string) (*Event, error) { panic("unimplemented") }
+	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time
+	bgSubscribed bool
 
-// Execute runs app with a fresh Event-UUID and event-lock and waits for its
-// CHANNEL_EXECUTE_COMPLETE.
-func (c *Conn) Execute(ctx context.Context, app, arg string, o ExecuteOptions) (*Event, error) {
-	panic("unimplemented")
+	ready    chan struct{} // 1-buffered: a token while the queue may be non-empty
+	hungup   chan struct{} // closed when the controlled channel is gone
+	final    chan struct{} // closed when the final disconnect notice is read
+	authReq  chan struct{} // closed when an inbound auth/request is read
+	done     chan struct{} // closed after the reader goroutine has exited
+	ctx      context.Context
+	cancel   context.CancelFunc
+	closeErr error
+	once     sync.Once
 }
 
-// NextEvent returns the next event in arrival order.
-func (c *Conn) NextEvent(ctx context.Context) (*Event, error) { panic("unimplemented") }
+// NewConn starts the connection's reader goroutine over nc. The Conn owns nc
+// from then on; Close (or the end of the connection) closes it.
+func NewConn(nc net.Conn, o ConnOptions) *Conn {
+	if o.MaxQueuedEvents <= 0 {
+		o.MaxQueuedEvents = DefaultMaxQueuedEvents
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	c := &Conn{
+		nc:       nc,
+		r:        NewReader(nc, o.Limits),
+		opts:     o,
+		outbound: o.Outbound,
+		start:    time.Now(),
+		format:   FormatPlain,
+		execs:    make(map[string]*execWaiter),
+		jobs:     make(map[string]chan *Event),
+		ready:    make(chan struct{}, 1),
+		hungup:   make(chan struct{}),
+		final:    make(chan struct{}),
+		authReq:  make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go c.readLoop()
+	return c
+}
 
-// Exit sends exit and waits for the final disconnect notice or EOF.
-func (c *Conn) Exit(ctx context.Context) error { panic("unimplemented") }
+// Channel returns the channel data from the connect reply (nil before it).
+func (c *Conn) Channel() *Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.channel
+}
 
-// Done is closed when the connection has ended.
-func (c *Conn) Done() <-chan struct{} { panic("unimplemented") }
+// Done is closed when the connection has ended and its reader goroutine has
+// exited.
+func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Err returns why the connection ended (nil while it is up).
-func (c *Conn) Err() error { panic("unimplemented") }
+// Err returns why the connection ended (nil while it is up): ErrClosed after
+// Close, an error wrapping ErrDisconnected when FreeSWITCH closed it (plain
+// ErrDisconnected after a final disconnect notice), ErrQueueOverflow, or a
+// *ProtocolError.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
 
 // Close closes the connection; safe from any goroutine, any number of times.
-func (c *Conn) Close() error { panic("unimplemented") }
+// It does not wait: Done closes once the reader has exited. Only the first
+// call can return an error (that of closing the socket).
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return c.shutdown()
+}
+
+// shutdown closes the socket once. The past deadline wakes a blocked Read or
+// Write even on net.Conn implementations whose Close does not.
+func (c *Conn) shutdown() error {
+	first := false
+	c.once.Do(func() {
+		first = true
+		_ = c.nc.SetDeadline(aLongTimeAgo)
+		c.closeErr = c.nc.Close()
+	})
+	if !first {
+		return nil
+	}
+	return c.closeErr
+}
+
+// fail records err as the terminal error (the first one wins) and closes
+// the socket, which ends the reader.
+func (c *Conn) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+	_ = c.shutdown()
+}
 
 // RemoteAddr returns the peer's address.
-func (c *Conn) RemoteAddr() net.Addr { panic("unimplemented") }
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// context returns a context cancelled when the connection ends; the Server
+// derives handler contexts from it.
+func (c *Conn) context() context.Context { return c.ctx }

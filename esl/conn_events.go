@@ -1,0 +1,83 @@
+package esl
+
+import "context"
+
+// NextEvent returns the next event in arrival order: FreeSWITCH events and
+// disconnect notices (see Event.IsLingerNotice and IsFinalNotice). Once the
+// connection has ended it still returns what was queued, then Err().
+func (c *Conn) NextEvent(ctx context.Context) (*Event, error) {
+	for {
+		if ev, ok := c.TryEvent(); ok {
+			return ev, nil
+		}
+		select {
+		case <-c.ready:
+		case <-c.done:
+			if ev, ok := c.TryEvent(); ok {
+				return ev, nil
+			}
+			return nil, c.Err()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// TryEvent pops the next queued event without blocking; ok is false when
+// the queue is empty.
+func (c *Conn) TryEvent() (ev *Event, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) == 0 {
+		return nil, false
+	}
+	ev = c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	if len(c.queue) > 0 {
+		// Keep the level: another consumer waiting on Ready must not
+		// miss the events left behind.
+		select {
+		case c.ready <- struct{}{}:
+		default:
+		}
+	}
+	return ev, true
+}
+
+// Ready returns a 1-buffered channel that holds a token whenever the event
+// queue may be non-empty, so a session can select on it together with its
+// own channels. It is level-triggered: after it fires, drain with TryEvent
+// until it reports false, then select again. A token does not promise an
+// event (another consumer may have taken it); Ready never fires for the end
+// of the connection, so select on Done too:
+//
+//	for {
+//		select {
+//		case <-c.Ready():
+//			for ev, ok := c.TryEvent(); ok; ev, ok = c.TryEvent() {
+//				handle(ev)
+//			}
+//		case <-c.Done():
+//			// drain what is left with TryEvent, then look at c.Err()
+//		case r := <-webReplies:
+//			...
+//		}
+//	}
+func (c *Conn) Ready() <-chan struct{} { return c.ready }
+
+// Hungup is closed when the controlled channel is gone: the reader saw its
+// CHANNEL_HANGUP (the one whose Unique-ID is the connect reply's; any
+// CHANNEL_HANGUP on a connection without channel data), a linger or final
+// disconnect notice, or the end of the connection. Sessions derive "the
+// caller is gone" contexts from it, to cancel in-flight work. Events keep
+// flowing after it closes (linger), so keep reading NextEvent.
+func (c *Conn) Hungup() <-chan struct{} { return c.hungup }
+
+// HangupEvent returns the CHANNEL_HANGUP that closed Hungup, or nil if
+// Hungup closed for another reason or has not closed.
+func (c *Conn) HangupEvent() *Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hangupEvent
+}

@@ -1,0 +1,202 @@
+package esl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// readLoop is the connection's only reader. It routes every frame by its
+// Content-Type and never blocks on anyone: replies go to 1-buffered slots,
+// events to the queue, completions to 1-buffered waiters.
+func (c *Conn) readLoop() {
+	defer c.finish()
+	for {
+		f, n, err := c.r.ReadFrame()
+		if err != nil {
+			c.fail(c.readError(err))
+			return
+		}
+		ct := f.ContentType()
+		if c.opts.Counter != nil {
+			c.opts.Counter.CountFrame(Received, ct, n)
+		}
+		if c.opts.Trace != nil {
+			c.trace("F>", f.Encode())
+		}
+		if err := c.route(f, ct); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+// readError turns the error that ended the reader into the connection's
+// terminal error.
+func (c *Conn) readError(err error) error {
+	c.mu.Lock()
+	closed, final, rude := c.closed, c.finalSeen, c.rude
+	c.mu.Unlock()
+	var pe *ProtocolError
+	switch {
+	case closed:
+		return ErrClosed
+	case errors.As(err, &pe):
+		return err
+	case rude != nil:
+		return fmt.Errorf("%w: rude rejection: %s", ErrDisconnected, strings.TrimSpace(string(rude)))
+	case final:
+		// The final notice said goodbye: whatever the socket reports
+		// next (EOF, a reset) is the expected end.
+		return ErrDisconnected
+	default:
+		return fmt.Errorf("%w without a disconnect notice: %w", ErrDisconnected, err)
+	}
+}
+
+// route handles one frame. An error ends the connection.
+func (c *Conn) route(f *Frame, ct string) error {
+	switch ct {
+	case TypeCommandReply, TypeAPIResponse:
+		return c.deliverReply(f)
+	case TypeEventPlain, TypeEventJSON, TypeEventXML:
+		ev, err := ParseEvent(f)
+		if err != nil {
+			// The frame was well framed, but an event we cannot read
+			// might be the completion someone waits for: dropping it
+			// would hang them, so the connection ends loudly instead.
+			return fmt.Errorf("parse %s frame: %w", ct, err)
+		}
+		return c.deliverEvent(ev)
+	case TypeDisconnectNotice:
+		return c.deliverNotice(f)
+	case TypeAuthRequest:
+		c.mu.Lock()
+		if !c.outbound && !c.authSeen {
+			c.authSeen = true
+			close(c.authReq)
+		}
+		c.mu.Unlock()
+		return nil
+	case TypeRudeRejection:
+		c.mu.Lock()
+		c.rude = append([]byte{}, f.Body...)
+		c.mu.Unlock()
+		return nil
+	default:
+		// log/data and content types we do not know are counted (above)
+		// and passed over: never fatal (fiorix's log.Fatal, STYLE.md §6).
+		return nil
+	}
+}
+
+// deliverReply gives a reply to the oldest pending command.
+func (c *Conn) deliverReply(f *Frame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return &ProtocolError{Msg: fmt.Sprintf("unexpected %s %q with no command waiting", f.ContentType(), f.ReplyText())}
+	}
+	s := c.pending[0]
+	c.pending[0] = nil
+	c.pending = c.pending[1:]
+	if s.connect {
+		// Parsed here, before the next frame is read, so a CHANNEL_HANGUP
+		// right behind the reply is already matched against our channel.
+		ev, err := ParseEvent(f)
+		if err != nil {
+			return fmt.Errorf("parse connect reply: %w", err)
+		}
+		c.channel = ev
+	}
+	if !s.abandoned {
+		s.ch <- f // 1-buffered and written once: never blocks
+	}
+	return nil
+}
+
+// deliverEvent tells waiters about their completion events, then queues
+// the event for the consumer.
+func (c *Conn) deliverEvent(ev *Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch ev.Name() {
+	case EventChannelExecute:
+		if w := c.execs[ev.AppUUID()]; w != nil {
+			w.started(ev)
+		}
+	case EventChannelExecuteComplete:
+		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.hungupDone) {
+			delete(c.execs, ev.AppUUID())
+		}
+	case EventBackgroundJob:
+		if ch := c.jobs[ev.JobUUID()]; ch != nil {
+			ch <- ev // 1-buffered and deleted at once: never blocks
+			delete(c.jobs, ev.JobUUID())
+		}
+	case EventChannelHangup:
+		if c.channel == nil || ev.UniqueID() == c.channel.UniqueID() {
+			if c.hangupEvent == nil {
+				c.hangupEvent = ev
+			}
+			c.markHungupLocked()
+		}
+	}
+	return c.enqueueLocked(ev)
+}
+
+// deliverNotice queues a disconnect notice as an Event: a linger notice
+// means the channel is gone, a final one that FreeSWITCH is about to close.
+func (c *Conn) deliverNotice(f *Frame) error {
+	ev := &Event{ContentType: TypeDisconnectNotice, Headers: make([]EventHeader, 0, len(f.Headers))}
+	for _, h := range f.Headers {
+		ev.Headers = append(ev.Headers, EventHeader{Name: h.Name, Value: h.Value, Raw: h.Value})
+	}
+	if len(f.Body) > 0 {
+		ev.Body = f.Body
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.markHungupLocked()
+	if ev.IsFinalNotice() && !c.finalSeen {
+		c.finalSeen = true
+		close(c.final)
+	}
+	return c.enqueueLocked(ev)
+}
+
+// markHungupLocked closes Hungup once.
+func (c *Conn) markHungupLocked() {
+	if !c.hungupDone {
+		c.hungupDone = true
+		close(c.hungup)
+	}
+}
+
+// enqueueLocked appends ev to the event queue and leaves a Ready token.
+func (c *Conn) enqueueLocked(ev *Event) error {
+	if len(c.queue) >= c.opts.MaxQueuedEvents {
+		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, len(c.queue))
+	}
+	c.queue = append(c.queue, ev)
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// finish runs when the reader exits: it fixes the terminal error, wakes
+// everyone and closes Done last.
+func (c *Conn) finish() {
+	_ = c.shutdown()
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = ErrClosed
+	}
+	c.markHungupLocked()
+	c.pending = nil
+	c.mu.Unlock()
+	c.cancel()
+	close(c.done)
+}

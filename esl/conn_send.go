@@ -1,0 +1,209 @@
+package esl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// replySlot is one command's place in the reply FIFO.
+type replySlot struct {
+	ch        chan *Frame // 1-buffered; the reader writes at most once
+	connect   bool        // an outbound connect: the reader keeps its channel data
+	abandoned bool        // guarded by Conn.mu: the sender gave up, swallow the reply
+}
+
+// errNotConnected is returned by Send on an outbound Conn before Connect.
+var errNotConnected = errors.New("esl: the first command on an outbound connection must be connect")
+
+// Send writes cmd and waits for its reply (command/reply or api/response).
+// A "-ERR" reply is returned with a *ReplyError.
+//
+// The command is encoded first, so an invalid one (CR or LF in a header)
+// returns an error before anything is written. On an outbound Conn, any
+// command but connect before Connect returns an error without writing:
+// FreeSWITCH would run it but never reply, shifting every later reply.
+// If ctx ends first, Send returns ctx's error and the late reply is
+// swallowed; the connection stays usable.
+func (c *Conn) Send(ctx context.Context, cmd Command) (*Frame, error) {
+	wire, err := cmd.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("encode %q: %w", firstLine(cmd.Line), err)
+	}
+	s, err := c.write(ctx, cmd, wire)
+	if err != nil {
+		return nil, err
+	}
+	return c.awaitReply(ctx, cmd, s)
+}
+
+// write pushes a reply slot and writes wire, both under the write lock, so
+// slots are in the order FreeSWITCH reads the commands.
+func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot, error) {
+	line := firstLine(cmd.Line)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("send %q: %w", line, err)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return nil, fmt.Errorf("send %q: %w", line, err)
+	}
+	isConnect := c.outbound && strings.EqualFold(commandWord(line), "connect")
+	if c.outbound && !c.connectSent {
+		if !isConnect {
+			c.mu.Unlock()
+			return nil, fmt.Errorf("send %q: %w", line, errNotConnected)
+		}
+		c.connectSent = true
+	}
+	if f, ok := formatOf(line); ok {
+		c.format = f
+	}
+	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect}
+	c.pending = append(c.pending, s)
+	c.mu.Unlock()
+
+	if err := c.writeLocked(ctx, wire); err != nil {
+		return nil, fmt.Errorf("send %q: %w", line, err)
+	}
+	return s, nil
+}
+
+// writeLocked writes one command with the write deadline; ctx can cut a
+// stuck write short. A failed write may have sent part of a command, so it
+// ends the connection: the stream can no longer be trusted.
+func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	woken := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(woken)
+		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
+	})
+	n, err := c.nc.Write(wire)
+	if !stop() {
+		// The AfterFunc has started: wait for it, so its past deadline
+		// cannot land on the next writer's write.
+		<-woken
+	}
+	if c.opts.Counter != nil {
+		c.opts.Counter.CountFrame(Sent, "command", n)
+	}
+	if c.opts.Trace != nil {
+		c.trace("C>", wire[:n])
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = fmt.Errorf("%w (write: %w)", ctxErr, err)
+		}
+		c.fail(fmt.Errorf("write: %w", err))
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// awaitReply waits for the reply in s, ctx, or the end of the connection.
+func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Frame, error) {
+	line := firstLine(cmd.Line)
+	select {
+	case f := <-s.ch:
+		return replyResult(line, f)
+	case <-ctx.Done():
+		c.mu.Lock()
+		s.abandoned = true
+		c.mu.Unlock()
+		// The reply may have landed just before the slot was marked.
+		select {
+		case f := <-s.ch:
+			return replyResult(line, f)
+		default:
+		}
+		return nil, fmt.Errorf("%s: %w", line, ctx.Err())
+	case <-c.done:
+		select {
+		case f := <-s.ch:
+			return replyResult(line, f)
+		default:
+		}
+		return nil, fmt.Errorf("%s: %w", line, c.Err())
+	}
+}
+
+// replyResult turns a "-ERR" reply into a *ReplyError, keeping the frame.
+func replyResult(line string, f *Frame) (*Frame, error) {
+	text := f.ReplyText()
+	if f.ContentType() == TypeAPIResponse {
+		text = string(f.Body)
+	}
+	if strings.HasPrefix(text, "-ERR") {
+		return f, &ReplyError{Command: line, Text: strings.TrimRight(text, "\r\n")}
+	}
+	return f, nil
+}
+
+// firstLine cuts s at its first line end, so an error never carries more
+// than the command line.
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// commandWord returns the first word of a command line.
+func commandWord(line string) string {
+	w, _, _ := strings.Cut(strings.TrimLeft(line, " "), " ")
+	return w
+}
+
+// formatOf reports the event format a command switches the listener to, as
+// FreeSWITCH's parse_command does: "myevents" looks for json/xml anywhere
+// and otherwise means plain; "event" switches only when its first argument
+// names a format (even if the names after it are missing).
+func formatOf(line string) (Format, bool) {
+	word := strings.ToLower(commandWord(line))
+	switch {
+	case strings.HasPrefix(word, "myevents"):
+		lower := strings.ToLower(line)
+		switch {
+		case strings.Contains(lower, "json"):
+			return FormatJSON, true
+		case strings.Contains(lower, "xml"):
+			return FormatXML, true
+		}
+		return FormatPlain, true
+	case strings.HasPrefix(word, "event"):
+		fields := strings.Fields(line)
+		if len(fields) > 1 {
+			switch f := Format(strings.ToLower(fields[1])); f {
+			case FormatPlain, FormatJSON, FormatXML:
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// trace writes one frame to Trace in the transcripts' wire.txt format:
+// a "--- +<ms> C>" or "F>" line, the frame's bytes, and a line end if the
+// frame has none. Trace write errors are ignored: tracing must never break
+// a call.
+func (c *Conn) trace(dir string, b []byte) {
+	ms := time.Since(c.start).Milliseconds()
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "--- +%d %s\n", ms, dir)
+	buf.Write(b)
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		buf.WriteByte('\n')
+	}
+	c.traceMu.Lock()
+	defer c.traceMu.Unlock()
+	_, _ = c.opts.Trace.Write(buf.Bytes())
+}
