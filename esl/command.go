@@ -155,7 +155,7 @@ func (c Command) check() (addLength bool, err error) {
 			return fail("header %q has an empty value, which FreeSWITCH drops", h.Name)
 		case cmdBadByte(h.Value) != "":
 			return fail("header %q value contains %s", h.Name, cmdBadByte(h.Value))
-		case cmdBlank(h.Value[0]):
+		case h.Value[0] == ' ':
 			return fail("header %q value starts with a space, which FreeSWITCH strips", h.Name)
 		case strings.EqualFold(h.Name, "execute-app-name") && strings.ContainsAny(h.Value, " \t"):
 			return fail("application name contains a space")
@@ -397,7 +397,7 @@ func SendMsg(uuid string, h Headers, body []byte) Command {
 // channel with DESTINATION_OUT_OF_ORDER.
 func Execute(app, arg string, o ExecuteOptions) Command {
 	h := Headers{{"call-command", "execute"}, {"execute-app-name", app}}
-	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || (arg != "" && cmdBlank(arg[0]))
+	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ")
 	if arg != "" && !inBody {
 		h = append(h, Header{"execute-app-arg", arg})
 	}
