@@ -1,0 +1,1376 @@
+package main
+
+// config.go is the only code that knows the config file format (DESIGN.md,
+// "Configuration"). It turns config.yaml into plain structs whose values are
+// already validated, converted and defaulted, so the rest of cmd/callhook
+// maps them onto the runtime without checking anything again.
+//
+// The file is decoded from a yaml.v3 node tree rather than into tagged
+// structs, so that every problem can name its file, line and key path
+// ("config.yaml:14: apps.support.timeout: invalid duration \"3x\"") and so
+// that all problems are reported at once, as `callhook check` needs.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is a loaded config file. Every field holds its final value: keys the
+// file leaves out hold the defaults documented beside them and in the root
+// config.yaml.
+type Config struct {
+	// File is the config file's name, as given to LoadConfig or ParseConfig.
+	File string
+	// Listen is the host:port FreeSWITCH's socket application connects to
+	// (default 127.0.0.1:8084; "[::]:8084" for IPv6).
+	Listen string
+	// ACL lists the peers that may connect, as masked prefixes; a bare IP in
+	// the file is a /32 or /128 (default 127.0.0.0/8 and ::1/128).
+	ACL []netip.Prefix
+	// Admin is the admin HTTP host:port; "" disables it (default
+	// 127.0.0.1:9090).
+	Admin string
+	// AdminToken is the admin API's token; it is never "" when Admin is not
+	// on loopback.
+	AdminToken string
+	// Log configures logrus.
+	Log LogConfig
+	// Linger is how long FreeSWITCH keeps sending after a hangup, in whole
+	// seconds as its linger command takes (default 30s).
+	Linger time.Duration
+	// DrainTimeout is how long calls may go on after SIGTERM (default 30s;
+	// 0 ends them at once).
+	DrainTimeout time.Duration
+	// Limits bound what one instance and one call may use.
+	Limits Limits
+	// DefaultApp names the app of calls that no route matches; "" refuses
+	// them (with connect, resume, exit, so the dialplan goes on).
+	DefaultApp string
+	// Routes choose an app by destination number, first match wins.
+	Routes []Route
+	// Apps are the apps in file order; AppByName finds one.
+	Apps []*App
+}
+
+// LogConfig is the log key.
+type LogConfig struct {
+	Level  string // a logrus level name, canonical: trace, debug, info (default), warning, error, fatal, panic
+	Format string // text (default) or json
+}
+
+// Limits is the limits key.
+type Limits struct {
+	MaxCalls      int   // concurrent calls; beyond it calls are refused (default 10000)
+	MaxReplyBytes int64 // size of one app reply (default 1MiB)
+	MaxVerbs      int   // verbs in one reply (default 100)
+	MaxRedirects  int   // redirects in one call (default 50; 0 forbids them)
+}
+
+// Route sends calls whose destination number matches to an app.
+type Route struct {
+	// Destination is matched against the destination number as written: a
+	// Go regular expression, unanchored unless it says ^ and $.
+	Destination *regexp.Regexp
+	App         string // an app of Config.Apps
+	Line        int    // the route's line in the file, for logs
+}
+
+// App kinds: an app's kind follows from the one key of url, liverpie and
+// flow that it has.
+const (
+	KindWebhook  = "webhook"  // url: a web app speaking callhook's own protocol
+	KindLiverpie = "liverpie" // liverpie: a Liverpie web app, served unchanged
+	KindFlow     = "flow"     // flow: a local YAML state machine
+)
+
+// App is one entry of the apps key. Fields that do not apply to its Kind
+// are zero: the file may not set them.
+type App struct {
+	Name string
+	Line int    // the line of the app's name in the file
+	Kind string // KindWebhook, KindLiverpie or KindFlow
+
+	// Webhook apps.
+	URL         string        // absolute http(s) URL of the app
+	Format      string        // request body encoding: json (default) or form
+	FallbackURL string        // asked when URL fails; "" for none
+	Timeout     time.Duration // per attempt (default 5s)
+	Retries     int           // further attempts, 0..5 (default 1)
+	Secret      string        // HMAC key of X-Callhook-Signature; "" signs nothing
+	StatusURL   string        // where call.end goes; "" for nowhere
+	Vars        []string      // channel variables sent with every request
+
+	// Webhook and flow apps.
+	AllowExecute []string // applications the execute verb may run
+
+	// Every kind.
+	MaxCalls  int          // concurrent calls of this app; 0 for no limit of its own
+	OnFailure []proxy.Verb // run when the app fails (default: hangup NORMAL_TEMPORARY_FAILURE)
+
+	// Liverpie apps.
+	Liverpie *LiverpieApp
+
+	// Flow apps: the flow file, resolved against the config file's directory.
+	Flow string
+}
+
+// LiverpieApp is a Liverpie app's liverpie key, with Liverpie's own key
+// names.
+type LiverpieApp struct {
+	IP              string // the web app's host: an IP address or a host name
+	Port            int
+	StateMachineURI string        // POSTed with the call's headers
+	ResetURI        string        // GET at call start
+	DTMFURI         string        // POSTed with each digit; "" sends none
+	HangupURI       string        // POSTed when the call hangs up; "" sends none
+	AllowCommands   []string      // ESL command words the app's msg may use (default [sendmsg])
+	Timeout         time.Duration // per request (default 10s)
+}
+
+// BaseURL returns the URL the Liverpie URIs are relative to.
+func (l *LiverpieApp) BaseURL() string {
+	return "http://" + net.JoinHostPort(l.IP, strconv.Itoa(l.Port))
+}
+
+// AppByName returns the app called name, or nil.
+func (c *Config) AppByName(name string) *App {
+	for _, a := range c.Apps {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// Reloadable compares c, freshly loaded on SIGHUP, with the running old
+// config, and returns the keys that changed but only take effect on a
+// restart: listen, acl and admin, in that order. Everything else reloads.
+func (c *Config) Reloadable(old *Config) (restartNeeded []string) {
+	if c.Listen != old.Listen {
+		restartNeeded = append(restartNeeded, "listen")
+	}
+	if !samePrefixes(c.ACL, old.ACL) {
+		restartNeeded = append(restartNeeded, "acl")
+	}
+	if c.Admin != old.Admin {
+		restartNeeded = append(restartNeeded, "admin")
+	}
+	return restartNeeded
+}
+
+// samePrefixes reports whether a and b hold the same prefixes, in any order.
+func samePrefixes(a, b []netip.Prefix) bool {
+	byAddr := func(x, y netip.Prefix) int {
+		if c := x.Addr().Compare(y.Addr()); c != 0 {
+			return c
+		}
+		return x.Bits() - y.Bits()
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.SortFunc(a, byAddr)
+	slices.SortFunc(b, byAddr)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// Defaults of keys the file leaves out; the root config.yaml documents the
+// same values and a test keeps the two in step.
+const (
+	defaultListen          = "127.0.0.1:8084"
+	defaultAdmin           = "127.0.0.1:9090"
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "text"
+	defaultLinger          = 30 * time.Second
+	defaultDrainTimeout    = 30 * time.Second
+	defaultMaxCalls        = 10000
+	defaultMaxReplyBytes   = 1 << 20
+	defaultMaxVerbs        = 100
+	defaultMaxRedirects    = 50
+	defaultWebhookFormat   = "json"
+	defaultWebhookTimeout  = 5 * time.Second
+	defaultWebhookRetries  = 1
+	defaultLiverpieTimeout = 10 * time.Second
+	// defaultOnFailure is parsed like any on_failure, so it is exactly
+	// what an app that wrote it would get.
+	defaultOnFailure = "[{hangup: NORMAL_TEMPORARY_FAILURE}]"
+	// maxRetries bounds retries: a dead app must not keep a caller waiting
+	// for long before the fallback runs.
+	maxRetries = 5
+)
+
+// defaultACL lets in loopback peers only (a fresh slice each time).
+func defaultACL() []netip.Prefix {
+	return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+}
+
+// liverpieCommands are the ESL command words a Liverpie app's msg may be
+// allowed to use: every command of the outbound socket except connect, which
+// callhook has already sent, and the inbound-only auth commands.
+var liverpieCommands = []string{
+	"sendmsg", "api", "bgapi", "event", "nixevent", "noevents", "myevents",
+	"divert_events", "filter", "sendevent", "linger", "nolinger", "log",
+	"nolog", "getvar", "resume", "exit",
+}
+
+// LoadConfig reads and parses the config file at path. Environment
+// variables in it are expanded from the process environment.
+func LoadConfig(path string) (*Config, error) {
+	return loadConfig(path, os.LookupEnv)
+}
+
+// ParseConfig parses a config file's contents; name is used in error
+// messages and is the base of relative flow paths. Environment variables are
+// expanded from the process environment. Every problem is reported, joined
+// with errors.Join, each as "name:line: key.path: message", in line order.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	return parseConfig(name, data, os.LookupEnv)
+}
+
+// loadConfig is LoadConfig with the environment as a parameter.
+func loadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parseConfig(path, data, lookupEnv)
+}
+
+// parseConfig is ParseConfig with the environment as a parameter.
+func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	root, err := parseDocument(name, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: name, dir: filepath.Dir(name), lookupEnv: lookupEnv, reported: map[*yaml.Node]bool{}}
+	d.expand(root, "")
+	c := d.config(root)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// yamlLineError matches yaml.v3's syntax errors, which carry a line.
+var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseDocument parses data as one YAML document and returns its root node
+// (an empty mapping for an empty file).
+func parseDocument(name string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
+	}
+	if err != nil {
+		return nil, yamlError(name, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, yamlError(name, err)
+		}
+		return nil, fmt.Errorf("%s:%d: a config file holds one YAML document", name, next.Line)
+	}
+	return doc.Content[0], nil
+}
+
+// yamlError puts a yaml.v3 syntax error in the file:line form.
+func yamlError(name string, err error) error {
+	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
+	}
+	return fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// decoder collects the problems of one file while it decodes it, so that
+// they are all reported at once.
+type decoder struct {
+	file      string
+	dir       string // base of relative flow paths
+	lookupEnv func(string) (string, bool)
+	errs      []lineError
+	// reported holds the scalars already reported (an environment
+	// reference that failed), so that nothing reports them again.
+	reported map[*yaml.Node]bool
+}
+
+// lineError is one problem and the line it is on, for sorting.
+type lineError struct {
+	line int
+	err  error
+}
+
+// errorf records a problem with the value at n, whose key path is path
+// ("" for the whole file).
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.wrap(n, path, fmt.Errorf(format, args...))
+}
+
+// wrap records err, found in the value at n.
+func (d *decoder) wrap(n *yaml.Node, path string, err error) {
+	where := fmt.Sprintf("%s:%d: ", d.file, n.Line)
+	if path != "" {
+		where += path + ": "
+	}
+	d.errs = append(d.errs, lineError{n.Line, fmt.Errorf("%s%w", where, err)})
+}
+
+// err returns every recorded problem in line order, or nil.
+func (d *decoder) err() error {
+	slices.SortStableFunc(d.errs, func(a, b lineError) int { return a.line - b.line })
+	errs := make([]error, len(d.errs))
+	for i, e := range d.errs {
+		errs[i] = e.err
+	}
+	return errors.Join(errs...)
+}
+
+// topKeys are the keys of the file's root mapping.
+var topKeys = []string{
+	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
+	"limits", "default_app", "routes", "apps",
+}
+
+// config decodes the root mapping. Limits come before apps, whose on_failure
+// verbs they bound, and apps before the references to them.
+func (d *decoder) config(root *yaml.Node) *Config {
+	c := &Config{
+		File:         d.file,
+		Listen:       defaultListen,
+		ACL:          defaultACL(),
+		Admin:        defaultAdmin,
+		Log:          LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
+		Linger:       defaultLinger,
+		DrainTimeout: defaultDrainTimeout,
+		Limits: Limits{
+			MaxCalls:      defaultMaxCalls,
+			MaxReplyBytes: defaultMaxReplyBytes,
+			MaxVerbs:      defaultMaxVerbs,
+			MaxRedirects:  defaultMaxRedirects,
+		},
+	}
+	f := d.mapping(root, "", topKeys)
+	if n := f.get("listen"); n != nil {
+		c.Listen = d.hostPort(n, "listen")
+	}
+	if n := f.get("acl"); n != nil {
+		c.ACL = d.acl(n, "acl")
+	}
+	if n := f.get("admin"); n != nil {
+		if s := d.str(n, "admin"); s != "" {
+			c.Admin = d.hostPort(n, "admin")
+		} else {
+			c.Admin = ""
+		}
+	}
+	if n := f.get("admin_token"); n != nil {
+		c.AdminToken = d.str(n, "admin_token")
+	}
+	d.checkAdmin(c, f, root)
+	if n := f.get("log"); n != nil {
+		c.Log = d.log(n, "log", c.Log)
+	}
+	if n := f.get("linger"); n != nil {
+		c.Linger = d.linger(n, "linger")
+	}
+	if n := f.get("drain_timeout"); n != nil {
+		c.DrainTimeout = d.nonNegative(n, "drain_timeout")
+	}
+	if n := f.get("limits"); n != nil {
+		c.Limits = d.limits(n, "limits", c.Limits)
+	}
+	if n := f.get("apps"); n != nil {
+		c.Apps = d.apps(n, "apps", c.Limits)
+	} else {
+		d.errorf(root, "apps", "required: no call could be driven without an app")
+	}
+	if n := f.get("routes"); n != nil {
+		c.Routes = d.routes(n, "routes", c)
+	}
+	if n := f.get("default_app"); n != nil {
+		if s := d.str(n, "default_app"); s != "" {
+			c.DefaultApp = d.appRef(n, "default_app", c)
+		}
+	}
+	return c
+}
+
+// checkAdmin requires a token for an admin API that other hosts can reach,
+// and keeps it off the event socket's address.
+func (d *decoder) checkAdmin(c *Config, f fields, root *yaml.Node) {
+	if c.Admin == "" || checkHostPort(c.Admin) != nil {
+		return
+	}
+	at := root
+	if n := f.get("admin"); n != nil {
+		at = n
+	}
+	if c.Admin == c.Listen {
+		d.errorf(at, "admin", "same address as listen (%s)", c.Listen)
+	}
+	if c.AdminToken == "" && !onLoopback(c.Admin) {
+		if n := f.get("admin_token"); n != nil {
+			at = n
+		}
+		d.errorf(at, "admin_token", "required when admin (%s) is not on loopback", c.Admin)
+	}
+}
+
+// onLoopback reports whether the host of hostPort (already validated) is a
+// loopback address or localhost; an empty host means every interface.
+func onLoopback(hostPort string) bool {
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// acl decodes a list of CIDRs or bare IPs.
+func (d *decoder) acl(n *yaml.Node, path string) []netip.Prefix {
+	items := d.seq(n, path)
+	if items == nil {
+		return nil
+	}
+	if len(items) == 0 {
+		d.errorf(n, path, "empty: no peer could connect")
+		return nil
+	}
+	out := make([]netip.Prefix, 0, len(items))
+	for i, it := range items {
+		p := index(path, i)
+		s, ok := d.scalar(it, p)
+		if !ok {
+			continue
+		}
+		prefix, err := parsePrefix(s)
+		if err != nil {
+			d.errorf(it, p, "%v", err)
+			continue
+		}
+		out = append(out, prefix)
+	}
+	return out
+}
+
+// parsePrefix parses a CIDR, or a bare IP as a /32 or /128, and masks it.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		ip, err := netip.ParseAddr(s)
+		if err != nil || ip.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("invalid IP or CIDR %q", s)
+		}
+		return netip.PrefixFrom(ip, ip.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("invalid IP or CIDR %q", s)
+	}
+	return p.Masked(), nil
+}
+
+// log decodes the log mapping over the defaults in def.
+func (d *decoder) log(n *yaml.Node, path string, def LogConfig) LogConfig {
+	f := d.mapping(n, path, []string{"level", "format"})
+	if v := f.get("level"); v != nil {
+		p := join(path, "level")
+		if s, ok := d.scalar(v, p); ok {
+			if lvl, err := logrus.ParseLevel(s); err != nil {
+				d.errorf(v, p, "invalid log level %q (trace, debug, info, warn, error, fatal or panic)", s)
+			} else {
+				def.Level = lvl.String()
+			}
+		}
+	}
+	if v := f.get("format"); v != nil {
+		p := join(path, "format")
+		def.Format = d.oneOf(v, p, "text", "json")
+	}
+	return def
+}
+
+// linger decodes a linger time: FreeSWITCH's linger takes whole seconds, and
+// without linger the completion of a verb cut off by a hangup is lost.
+func (d *decoder) linger(n *yaml.Node, path string) time.Duration {
+	v := d.positive(n, path)
+	if v > 0 && v%time.Second != 0 {
+		d.errorf(n, path, "must be whole seconds, got %v", v)
+	}
+	return v
+}
+
+// limits decodes the limits mapping over the defaults in def.
+func (d *decoder) limits(n *yaml.Node, path string, def Limits) Limits {
+	f := d.mapping(n, path, []string{"max_calls", "max_reply_bytes", "max_verbs", "max_redirects"})
+	if v := f.get("max_calls"); v != nil {
+		def.MaxCalls = d.intRange(v, join(path, "max_calls"), 1, noLimit)
+	}
+	if v := f.get("max_reply_bytes"); v != nil {
+		def.MaxReplyBytes = d.size(v, join(path, "max_reply_bytes"))
+	}
+	if v := f.get("max_verbs"); v != nil {
+		def.MaxVerbs = d.intRange(v, join(path, "max_verbs"), 1, noLimit)
+	}
+	if v := f.get("max_redirects"); v != nil {
+		def.MaxRedirects = d.intRange(v, join(path, "max_redirects"), 0, noLimit)
+	}
+	return def
+}
+
+// routes decodes the routes list; c.Apps must be decoded already.
+func (d *decoder) routes(n *yaml.Node, path string, c *Config) []Route {
+	var out []Route
+	for i, it := range d.seq(n, path) {
+		p := index(path, i)
+		f := d.mapping(it, p, []string{"destination", "app"})
+		if f == nil {
+			continue
+		}
+		r := Route{Line: it.Line}
+		if v := f.get("destination"); v != nil {
+			r.Destination = d.pattern(v, join(p, "destination"))
+		} else {
+			d.errorf(it, join(p, "destination"), "required")
+		}
+		if v := f.get("app"); v != nil {
+			r.App = d.appRef(v, join(p, "app"), c)
+		} else {
+			d.errorf(it, join(p, "app"), "required")
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// pattern decodes a non-empty regular expression.
+func (d *decoder) pattern(n *yaml.Node, path string) *regexp.Regexp {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return nil
+	}
+	if s == "" {
+		d.errorf(n, path, "must not be empty")
+		return nil
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		d.errorf(n, path, "invalid regexp %q: %v", s, regexpReason(err))
+	}
+	return re
+}
+
+// appRef decodes the name of an app of c; c.Apps must be decoded already
+// (nil when they could not be, and then names are not checked).
+func (d *decoder) appRef(n *yaml.Node, path string, c *Config) string {
+	s, ok := d.scalar(n, path)
+	if ok && c.Apps != nil && c.AppByName(s) == nil {
+		d.errorf(n, path, "unknown app %q", s)
+	}
+	return s
+}
+
+// regexpReason is a regexp error without the "error parsing regexp: "
+// prefix and the repeated expression.
+func regexpReason(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return se.Code.String()
+	}
+	return err.Error()
+}
+
+// Kinds of apps that take a key, for appKeys.
+var (
+	webhookOnly     = []string{KindWebhook}
+	webhookOrFlow   = []string{KindWebhook, KindFlow}
+	everyKind       = []string{KindWebhook, KindLiverpie, KindFlow}
+	appNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	varNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	execNamePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+)
+
+// appKeys are an app's keys, each with the kinds of app that take it.
+var appKeys = []struct {
+	key   string
+	kinds []string
+}{
+	{"url", webhookOnly},
+	{"format", webhookOnly},
+	{"fallback_url", webhookOnly},
+	{"timeout", webhookOnly},
+	{"retries", webhookOnly},
+	{"secret", webhookOnly},
+	{"status_url", webhookOnly},
+	{"vars", webhookOnly},
+	{"allow_execute", webhookOrFlow},
+	{"max_calls", everyKind},
+	{"on_failure", everyKind},
+	{"liverpie", []string{KindLiverpie}},
+	{"flow", []string{KindFlow}},
+}
+
+// appKeyNames lists appKeys' keys.
+func appKeyNames() []string {
+	names := make([]string, len(appKeys))
+	for i, k := range appKeys {
+		names[i] = k.key
+	}
+	return names
+}
+
+// appKeyKinds returns the kinds of app that take key.
+func appKeyKinds(key string) []string {
+	for _, k := range appKeys {
+		if k.key == key {
+			return k.kinds
+		}
+	}
+	return nil
+}
+
+// apps decodes the apps mapping, in file order. It returns nil when the
+// mapping itself is unusable, so that references to apps are not checked
+// against nothing.
+func (d *decoder) apps(n *yaml.Node, path string, lim Limits) []*App {
+	f := d.mapping(n, path, nil)
+	if f == nil {
+		return nil
+	}
+	if len(f) == 0 {
+		d.errorf(n, path, "empty: no call could be driven without an app")
+		return nil
+	}
+	defOnFailure, err := defaultOnFailureVerbs()
+	if err != nil {
+		d.errorf(n, path, "default on_failure: %v", err)
+	}
+	out := make([]*App, 0, len(f))
+	for _, fl := range f {
+		p := join(path, fl.key.Value)
+		if !appNamePattern.MatchString(fl.key.Value) {
+			d.errorf(fl.key, p, "invalid app name (letters, digits, _ . - and a letter or digit first)")
+		}
+		out = append(out, d.app(fl, p, lim, defOnFailure))
+	}
+	return out
+}
+
+// defaultOnFailureVerbs parses defaultOnFailure. Its verbs come from no
+// file, so their Line is 0.
+func defaultOnFailureVerbs() ([]proxy.Verb, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(defaultOnFailure), &doc); err != nil {
+		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
+	}
+	verbs, err := proxy.ParseVerbs(doc.Content[0], proxy.ParseOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
+	}
+	for i := range verbs {
+		verbs[i].Line = 0
+	}
+	return verbs, nil
+}
+
+// app decodes one app; fl is its name and value.
+func (d *decoder) app(fl field, path string, lim Limits, defOnFailure []proxy.Verb) *App {
+	a := &App{Name: fl.key.Value, Line: fl.key.Line, OnFailure: slices.Clone(defOnFailure)}
+	f := d.mapping(fl.value, path, appKeyNames())
+	if f == nil {
+		return a
+	}
+	a.Kind = d.appKind(f, fl.key, path)
+	if a.Kind == "" {
+		return a
+	}
+	f = d.keysOfKind(f, a.Kind, path)
+	switch a.Kind {
+	case KindWebhook:
+		d.webhook(a, f, path)
+	case KindLiverpie:
+		a.Liverpie = d.liverpie(f.get("liverpie"), join(path, "liverpie"))
+	case KindFlow:
+		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
+	}
+	if v := f.get("allow_execute"); v != nil {
+		a.AllowExecute = d.names(v, join(path, "allow_execute"), execNamePattern, "application name")
+	}
+	if v := f.get("max_calls"); v != nil {
+		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, noLimit)
+	}
+	if v := f.get("on_failure"); v != nil {
+		o := proxy.ParseOptions{MaxVerbs: lim.MaxVerbs, AllowExecute: a.AllowExecute}
+		if a.Kind == KindWebhook && a.URL != "" {
+			o.Base, _ = url.Parse(a.URL) // a.URL is validated
+		}
+		a.OnFailure = d.onFailure(v, join(path, "on_failure"), o)
+	}
+	return a
+}
+
+// appKind returns the kind of the app whose keys are f: the one of url,
+// liverpie and flow that it has; "" (and an error) when it has not exactly
+// one.
+func (d *decoder) appKind(f fields, name *yaml.Node, path string) string {
+	var kinds, keys []string
+	for _, k := range []struct{ key, kind string }{{"url", KindWebhook}, {"liverpie", KindLiverpie}, {"flow", KindFlow}} {
+		if f.get(k.key) != nil {
+			kinds = append(kinds, k.kind)
+			keys = append(keys, k.key)
+		}
+	}
+	switch len(kinds) {
+	case 1:
+		return kinds[0]
+	case 0:
+		d.errorf(name, path, "needs one of url, liverpie or flow")
+	default:
+		d.errorf(name, path, "has %s, but an app has exactly one of url, liverpie or flow", orList(keys, "and"))
+	}
+	return ""
+}
+
+// keysOfKind reports the keys of f that an app of kind does not take, and
+// returns the others.
+func (d *decoder) keysOfKind(f fields, kind, path string) fields {
+	var out fields
+	for _, fl := range f {
+		kinds := appKeyKinds(fl.key.Value)
+		if !slices.Contains(kinds, kind) {
+			d.errorf(fl.key, join(path, fl.key.Value), "only for %s apps", orList(kinds, "and"))
+			continue
+		}
+		out = append(out, fl)
+	}
+	return out
+}
+
+// webhook decodes a webhook app's own keys.
+func (d *decoder) webhook(a *App, f fields, path string) {
+	a.Format = defaultWebhookFormat
+	a.Timeout = defaultWebhookTimeout
+	a.Retries = defaultWebhookRetries
+	a.URL = d.httpURL(f.get("url"), join(path, "url"), true)
+	if v := f.get("format"); v != nil {
+		a.Format = d.oneOf(v, join(path, "format"), "json", "form")
+	}
+	if v := f.get("fallback_url"); v != nil {
+		a.FallbackURL = d.httpURL(v, join(path, "fallback_url"), false)
+	}
+	if v := f.get("timeout"); v != nil {
+		a.Timeout = d.positive(v, join(path, "timeout"))
+	}
+	if v := f.get("retries"); v != nil {
+		a.Retries = d.intRange(v, join(path, "retries"), 0, maxRetries)
+	}
+	if v := f.get("secret"); v != nil {
+		a.Secret = d.str(v, join(path, "secret"))
+	}
+	if v := f.get("status_url"); v != nil {
+		a.StatusURL = d.httpURL(v, join(path, "status_url"), false)
+	}
+	if v := f.get("vars"); v != nil {
+		a.Vars = d.names(v, join(path, "vars"), varNamePattern, "channel variable name")
+	}
+}
+
+// liverpieKeys are the keys of a Liverpie app's liverpie mapping.
+var liverpieKeys = []string{
+	"ip", "port", "state_machine_uri", "reset_uri", "dtmf_uri", "hangup_uri",
+	"allow_commands", "timeout",
+}
+
+// liverpie decodes a Liverpie app's liverpie mapping. ip, port,
+// state_machine_uri and reset_uri are required, as Liverpie always used
+// them; dtmf_uri and hangup_uri are optional there too.
+func (d *decoder) liverpie(n *yaml.Node, path string) *LiverpieApp {
+	l := &LiverpieApp{AllowCommands: []string{"sendmsg"}, Timeout: defaultLiverpieTimeout}
+	f := d.mapping(n, path, liverpieKeys)
+	if f == nil {
+		return l
+	}
+	for _, k := range []string{"ip", "port", "state_machine_uri", "reset_uri"} {
+		if f.get(k) == nil {
+			d.errorf(n, join(path, k), "required")
+		}
+	}
+	if v := f.get("ip"); v != nil {
+		p := join(path, "ip")
+		var ok bool
+		if l.IP, ok = d.scalar(v, p); ok && !validHost(l.IP) {
+			d.errorf(v, p, "invalid IP or host name %q", l.IP)
+		}
+	}
+	if v := f.get("port"); v != nil {
+		l.Port = d.intRange(v, join(path, "port"), 1, 65535)
+	}
+	uris := []struct {
+		key      string
+		dst      *string
+		required bool
+	}{
+		{"state_machine_uri", &l.StateMachineURI, true},
+		{"reset_uri", &l.ResetURI, true},
+		{"dtmf_uri", &l.DTMFURI, false},
+		{"hangup_uri", &l.HangupURI, false},
+	}
+	for _, u := range uris {
+		if v := f.get(u.key); v != nil {
+			*u.dst = d.uriPath(v, join(path, u.key), u.required)
+		}
+	}
+	if v := f.get("allow_commands"); v != nil {
+		l.AllowCommands = d.commands(v, join(path, "allow_commands"))
+	}
+	if v := f.get("timeout"); v != nil {
+		l.Timeout = d.positive(v, join(path, "timeout"))
+	}
+	return l
+}
+
+// commands decodes allow_commands: ESL command words, at least one.
+func (d *decoder) commands(n *yaml.Node, path string) []string {
+	items := d.seq(n, path)
+	if items != nil && len(items) == 0 {
+		d.errorf(n, path, "empty: the app could send no command")
+	}
+	var out []string
+	for i, it := range items {
+		p := index(path, i)
+		s, ok := d.scalar(it, p)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(liverpieCommands, s) {
+			d.errorf(it, p, "unknown ESL command %q (one of %s)", s, orList(liverpieCommands, "or"))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// uriPath decodes a Liverpie URI: a path on the app's host, such as
+// /ivr/state_machine; "" when not required.
+func (d *decoder) uriPath(n *yaml.Node, path string, required bool) string {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return s
+	}
+	if s == "" {
+		if required {
+			d.errorf(n, path, "must not be empty")
+		}
+		return ""
+	}
+	if _, err := url.ParseRequestURI(s); err != nil || !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t") {
+		d.errorf(n, path, "must be a path starting with /, got %q", s)
+	}
+	return s
+}
+
+// flowPath decodes a flow app's file, resolved against the config file's
+// directory so that the config works from any working directory.
+func (d *decoder) flowPath(n *yaml.Node, path string) string {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return s
+	}
+	if s == "" {
+		d.errorf(n, path, "must name a flow file")
+		return ""
+	}
+	if filepath.IsAbs(s) {
+		return filepath.Clean(s)
+	}
+	return filepath.Join(d.dir, s)
+}
+
+// onFailure decodes on_failure verbs with the proxy's own verb parser, so
+// they are checked exactly as an app's reply is.
+func (d *decoder) onFailure(n *yaml.Node, path string, o proxy.ParseOptions) []proxy.Verb {
+	seq := deref(n)
+	if isNull(seq) {
+		return []proxy.Verb{}
+	}
+	if seq.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "must be a list of verbs")
+		return nil
+	}
+	verbs, err := proxy.ParseVerbs(seq, o)
+	if err != nil {
+		d.wrap(n, path, err)
+		return nil
+	}
+	return verbs
+}
+
+// field is one key of a mapping and its value.
+type field struct{ key, value *yaml.Node }
+
+// fields are a mapping's keys, in file order.
+type fields []field
+
+// get returns the value of key, or nil when the mapping lacks it.
+func (f fields) get(key string) *yaml.Node {
+	for _, fl := range f {
+		if fl.key.Value == key {
+			return fl.value
+		}
+	}
+	return nil
+}
+
+// keyNode returns the key node of key, or nil.
+func (f fields) keyNode(key string) *yaml.Node {
+	for _, fl := range f {
+		if fl.key.Value == key {
+			return fl.key
+		}
+	}
+	return nil
+}
+
+// mapping returns the keys of the mapping at n, reporting duplicates and, when
+// known is not nil, keys it does not list. Merge keys (<<: *anchor) are
+// followed; keys written in the mapping win over merged ones. A null value
+// is an empty mapping; any other non-mapping is reported and gives nil.
+func (d *decoder) mapping(n *yaml.Node, path string, known []string) fields {
+	n = deref(n)
+	if isNull(n) {
+		return fields{}
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping")
+		return nil
+	}
+	out := fields{}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if isMergeKey(k) {
+			merges = append(merges, v)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, path, "a key must be a string")
+			continue
+		}
+		p := join(path, k.Value)
+		if first := out.keyNode(k.Value); first != nil {
+			d.errorf(k, p, "duplicate key (first at line %d)", first.Line)
+			continue
+		}
+		if known != nil && !slices.Contains(known, k.Value) {
+			d.errorf(k, p, "unknown key")
+			continue
+		}
+		out = append(out, field{k, v})
+	}
+	for _, m := range merges {
+		for _, src := range mergeSources(m) {
+			for _, fl := range d.mapping(src, path, known) {
+				if out.get(fl.key.Value) == nil {
+					out = append(out, fl)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isMergeKey reports whether k is YAML's merge key, a plain <<.
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge"
+}
+
+// mergeSources returns the mappings a merge key's value names: one, or a
+// list of them.
+func mergeSources(v *yaml.Node) []*yaml.Node {
+	v = deref(v)
+	if v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return []*yaml.Node{v}
+}
+
+// deref follows an alias (*anchor) to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// isNull reports whether n is a YAML null: ~, null or nothing at all.
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// seq returns the items of the list at n. A null value is an empty list;
+// any other non-list is reported and gives nil.
+func (d *decoder) seq(n *yaml.Node, path string) []*yaml.Node {
+	n = deref(n)
+	if isNull(n) {
+		return []*yaml.Node{}
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "must be a list")
+		return nil
+	}
+	if n.Content == nil {
+		return []*yaml.Node{}
+	}
+	return n.Content
+}
+
+// str returns the scalar at n as a string; null is "".
+func (d *decoder) str(n *yaml.Node, path string) string {
+	s, _ := d.scalar(n, path)
+	return s
+}
+
+// scalar returns the scalar at n as a string (null is ""), and false when
+// it is not a usable scalar, which has been reported then.
+func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
+	n = deref(n)
+	if d.reported[n] {
+		return "", false
+	}
+	if isNull(n) {
+		return "", true
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "must be a single value")
+		return "", false
+	}
+	return n.Value, true
+}
+
+// oneOf returns the scalar at n, which must be one of allowed.
+func (d *decoder) oneOf(n *yaml.Node, path string, allowed ...string) string {
+	s, ok := d.scalar(n, path)
+	if ok && !slices.Contains(allowed, s) {
+		d.errorf(n, path, "must be %s, got %q", orList(allowed, "or"), s)
+		return allowed[0]
+	}
+	return s
+}
+
+// names decodes a list of names, each matching pattern; what names them in
+// errors.
+func (d *decoder) names(n *yaml.Node, path string, pattern *regexp.Regexp, what string) []string {
+	var out []string
+	for i, it := range d.seq(n, path) {
+		p := index(path, i)
+		s, ok := d.scalar(it, p)
+		if !ok {
+			continue
+		}
+		if !pattern.MatchString(s) {
+			d.errorf(it, p, "invalid %s %q", what, s)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// noLimit is intRange's hi when there is no upper bound.
+const noLimit = 1 << 31
+
+// intRange decodes a decimal integer in lo..hi.
+func (d *decoder) intRange(n *yaml.Node, path string, lo, hi int) int {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return lo
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		d.errorf(n, path, "invalid integer %q", s)
+		return lo
+	}
+	switch {
+	case hi == noLimit && v < lo:
+		d.errorf(n, path, "must be at least %d, got %d", lo, v)
+	case v < lo || v > hi:
+		d.errorf(n, path, "must be %d..%d, got %d", lo, hi, v)
+	}
+	return v
+}
+
+// duration decodes a Go duration string such as 5s or 500ms.
+func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		d.errorf(n, path, "invalid duration %q", s)
+		return 0, false
+	}
+	return v, true
+}
+
+// positive decodes a duration that must be more than zero.
+func (d *decoder) positive(n *yaml.Node, path string) time.Duration {
+	v, ok := d.duration(n, path)
+	if ok && v <= 0 {
+		d.errorf(n, path, "must be positive, got %v", v)
+	}
+	return v
+}
+
+// nonNegative decodes a duration that may be zero.
+func (d *decoder) nonNegative(n *yaml.Node, path string) time.Duration {
+	v, ok := d.duration(n, path)
+	if ok && v < 0 {
+		d.errorf(n, path, "must not be negative, got %v", v)
+	}
+	return v
+}
+
+// size decodes a positive byte size (see parseSize).
+func (d *decoder) size(n *yaml.Node, path string) int64 {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0
+	}
+	v, err := parseSize(s)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return 0
+	}
+	if v <= 0 {
+		d.errorf(n, path, "must be positive, got %q", s)
+	}
+	return v
+}
+
+// sizeUnits are the units parseSize takes: SI (1000) and binary (1024).
+var sizeUnits = map[string]int64{
+	"": 1, "B": 1,
+	"kB": 1000, "KB": 1000, "MB": 1000 * 1000, "GB": 1000 * 1000 * 1000,
+	"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
+}
+
+// parseSize parses a byte size: plain bytes (1048576), or a whole number
+// with a unit (512KiB, 1MiB, 1MB, 1 GiB).
+func parseSize(s string) (int64, error) {
+	bad := fmt.Errorf("invalid size %q (bytes, or a whole number and B, KB, MB, GB, KiB, MiB or GiB)", s)
+	digits := strings.TrimLeft(s, "0123456789")
+	num, unit := s[:len(s)-len(digits)], strings.TrimSpace(digits)
+	mult, ok := sizeUnits[unit]
+	if num == "" || !ok {
+		return 0, bad
+	}
+	v, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || v > math.MaxInt64/mult {
+		return 0, bad
+	}
+	return v * mult, nil
+}
+
+// httpURL decodes an absolute http or https URL; "" is allowed unless
+// required.
+func (d *decoder) httpURL(n *yaml.Node, path string, required bool) string {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return s
+	}
+	if s == "" {
+		if required {
+			d.errorf(n, path, "must not be empty")
+		}
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.errorf(n, path, "must be an absolute http(s) URL, got %q", s)
+	}
+	return s
+}
+
+// hostPort decodes a listen address (see checkHostPort).
+func (d *decoder) hostPort(n *yaml.Node, path string) string {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return s
+	}
+	if err := checkHostPort(s); err != nil {
+		d.errorf(n, path, "%v", err)
+	}
+	return s
+}
+
+// checkHostPort checks a listen address: host:port with a port 1..65535 and
+// a host that is empty (every interface), an IP (IPv6 in brackets) or a
+// host name.
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("invalid address %q (want host:port, such as 127.0.0.1:8084 or [::]:8084)", s)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("invalid port %q in %q (want 1..65535)", port, s)
+	}
+	if host != "" && !validHost(host) {
+		return fmt.Errorf("invalid host %q in %q", host, s)
+	}
+	return nil
+}
+
+// hostNamePattern matches a DNS host name.
+var hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
+
+// validHost reports whether host is an IP address or a host name.
+func validHost(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	return len(host) <= 253 && hostNamePattern.MatchString(host)
+}
+
+// join appends key to a key path.
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// index appends a list index to a key path.
+func index(path string, i int) string {
+	return fmt.Sprintf("%s[%d]", path, i)
+}
+
+// orList writes items as "a, b or c" (with conj "or").
+func orList(items []string, conj string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
+}
+
+// expand replaces environment references in every scalar value under n (not
+// in keys), in place, before anything is decoded. It works on the node tree,
+// never on the file's text, so no value can change the YAML's structure. An
+// alias is skipped: the node it names is expanded where it is written.
+func (d *decoder) expand(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.expand(n.Content[i+1], join(path, n.Content[i].Value))
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			d.expand(c, index(path, i))
+		}
+	case yaml.ScalarNode:
+		d.expandScalar(n, path)
+	}
+}
+
+// expandScalar expands one scalar. An unquoted, untagged value is typed
+// again from its new text, as if it had been written there (port: ${PORT}
+// is an integer); a quoted one stays a string.
+func (d *decoder) expandScalar(n *yaml.Node, path string) {
+	if !strings.Contains(n.Value, "$") {
+		return
+	}
+	v, err := expandEnv(n.Value, d.lookupEnv)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		d.reported[n] = true
+		return
+	}
+	if v == n.Value {
+		return
+	}
+	n.Value = v
+	const fixedType = yaml.TaggedStyle | yaml.SingleQuotedStyle | yaml.DoubleQuotedStyle | yaml.LiteralStyle | yaml.FoldedStyle
+	if n.Style&fixedType == 0 {
+		n.Tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
+	}
+}
+
+// envNamePattern matches an environment variable name.
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// expandEnv expands ${VAR} (an error when VAR is unset) and ${VAR:-default}
+// (default when VAR is unset or empty) in s; $$ is a literal $, and a $
+// before anything else stays as it is, so regexps such as ^5\d{3}$ need no
+// escaping.
+func expandEnv(s string, lookupEnv func(string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '$')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "$$"):
+			b.WriteByte('$')
+			s = s[2:]
+		case strings.HasPrefix(s, "${"):
+			end := strings.IndexByte(s, '}')
+			if end < 0 {
+				return "", errors.New("unterminated ${ (write $$ for a literal $)")
+			}
+			v, err := envValue(s[2:end], lookupEnv)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(v)
+			s = s[end+1:]
+		default:
+			b.WriteByte('$')
+			s = s[1:]
+		}
+	}
+}
+
+// envValue resolves the inside of one ${...}.
+func envValue(ref string, lookupEnv func(string) (string, bool)) (string, error) {
+	name, def, hasDef := strings.Cut(ref, ":-")
+	if !envNamePattern.MatchString(name) {
+		return "", fmt.Errorf("invalid environment variable name %q", name)
+	}
+	v, ok := lookupEnv(name)
+	switch {
+	case hasDef && v == "":
+		return def, nil
+	case !ok:
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	return v, nil
+}

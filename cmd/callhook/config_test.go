@@ -1,0 +1,746 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/proxy"
+)
+
+// env returns a lookupEnv over vars, so tests never touch the process
+// environment.
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// minimalApps makes a config valid. Cases write their own keys before it, so
+// that the lines they expect errors on stay put.
+const minimalApps = "apps:\n  a: {url: http://127.0.0.1:8000/ivr}\n"
+
+// mustParse parses data as config.yaml and fails the test on any error.
+func mustParse(t *testing.T, data string, vars map[string]string) *Config {
+	t.Helper()
+	c, err := parseConfig("config.yaml", []byte(data), env(vars))
+	if err != nil {
+		t.Fatalf("parseConfig(%q) error:\n%v", data, err)
+	}
+	return c
+}
+
+// errorLines parses data as config.yaml and returns its error, one problem a
+// line; it fails the test when there is none.
+func errorLines(t *testing.T, data string, vars map[string]string) []string {
+	t.Helper()
+	c, err := parseConfig("config.yaml", []byte(data), env(vars))
+	if err == nil {
+		t.Fatalf("parseConfig(%q) = %+v, nil; want an error", data, c)
+	}
+	if c != nil {
+		t.Errorf("parseConfig(%q) returned a config with its error", data)
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+// verbNames returns the names of verbs, in order.
+func verbNames(verbs []proxy.Verb) []string {
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.Name
+	}
+	return names
+}
+
+// appNames returns the names of apps, in order.
+func appNames(apps []*App) []string {
+	names := make([]string, len(apps))
+	for i, a := range apps {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// check is one expected field value.
+type check struct {
+	name      string
+	got, want any
+}
+
+// runChecks reports every check whose value differs.
+func runChecks(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	c := mustParse(t, minimalApps+"  l: {liverpie: {ip: 127.0.0.1, port: 3002, state_machine_uri: /sm, reset_uri: /reset}}\n", nil)
+	a, l := c.AppByName("a"), c.AppByName("l")
+	if a == nil || l == nil {
+		t.Fatalf("AppByName(a), AppByName(l) = %v, %v; want both", a, l)
+	}
+	runChecks(t, []check{
+		{"File", c.File, "config.yaml"},
+		{"Listen", c.Listen, "127.0.0.1:8084"},
+		{"ACL", c.ACL, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
+		{"Admin", c.Admin, "127.0.0.1:9090"},
+		{"AdminToken", c.AdminToken, ""},
+		{"Log", c.Log, LogConfig{Level: "info", Format: "text"}},
+		{"Linger", c.Linger, 30 * time.Second},
+		{"DrainTimeout", c.DrainTimeout, 30 * time.Second},
+		{"Limits", c.Limits, Limits{MaxCalls: 10000, MaxReplyBytes: 1 << 20, MaxVerbs: 100, MaxRedirects: 50}},
+		{"DefaultApp", c.DefaultApp, ""},
+		{"Routes", c.Routes, []Route(nil)},
+		{"apps", appNames(c.Apps), []string{"a", "l"}},
+		{"a.Line", a.Line, 2},
+		{"a.Kind", a.Kind, KindWebhook},
+		{"a.URL", a.URL, "http://127.0.0.1:8000/ivr"},
+		{"a.Format", a.Format, "json"},
+		{"a.FallbackURL", a.FallbackURL, ""},
+		{"a.Timeout", a.Timeout, 5 * time.Second},
+		{"a.Retries", a.Retries, 1},
+		{"a.Secret", a.Secret, ""},
+		{"a.StatusURL", a.StatusURL, ""},
+		{"a.Vars", a.Vars, []string(nil)},
+		{"a.AllowExecute", a.AllowExecute, []string(nil)},
+		{"a.MaxCalls", a.MaxCalls, 0},
+		{"a.Liverpie", a.Liverpie, (*LiverpieApp)(nil)},
+		{"a.Flow", a.Flow, ""},
+		{"l.Kind", l.Kind, KindLiverpie},
+		{"l.Timeout", l.Timeout, time.Duration(0)},
+		{"l.Liverpie", *l.Liverpie, LiverpieApp{
+			IP: "127.0.0.1", Port: 3002, StateMachineURI: "/sm", ResetURI: "/reset",
+			AllowCommands: []string{"sendmsg"}, Timeout: 10 * time.Second,
+		}},
+	})
+	for _, app := range c.Apps {
+		if got := verbNames(app.OnFailure); !slices.Equal(got, []string{"hangup"}) {
+			t.Errorf("%s.OnFailure = %v, want [hangup]", app.Name, got)
+		}
+		if len(app.OnFailure) == 1 && app.OnFailure[0].Line != 0 {
+			t.Errorf("%s.OnFailure[0].Line = %d, want 0 (no file)", app.Name, app.OnFailure[0].Line)
+		}
+	}
+}
+
+func TestLoadConfigFull(t *testing.T) {
+	c, err := loadConfig("testdata/full.yaml", env(map[string]string{"ADMIN_TOKEN": "t0ken"}))
+	if err != nil {
+		t.Fatalf("loadConfig(testdata/full.yaml) error:\n%v", err)
+	}
+	if got := appNames(c.Apps); !slices.Equal(got, []string{"menu", "support", "legacy"}) {
+		t.Fatalf("apps = %v, want [menu support legacy] (file order)", got)
+	}
+	menu, support, legacy := c.Apps[0], c.Apps[1], c.Apps[2]
+	routes := make([][3]any, len(c.Routes))
+	for i, r := range c.Routes {
+		routes[i] = [3]any{r.Destination.String(), r.App, r.Line}
+	}
+	runChecks(t, []check{
+		{"File", c.File, "testdata/full.yaml"},
+		{"Listen", c.Listen, "[::]:5084"},
+		{"ACL", c.ACL, []netip.Prefix{
+			netip.MustParsePrefix("10.0.0.0/8"),
+			netip.MustParsePrefix("192.0.2.7/32"),
+			netip.MustParsePrefix("2001:db8::/32"),
+		}},
+		{"Admin", c.Admin, "0.0.0.0:9191"},
+		{"AdminToken", c.AdminToken, "t0ken"},
+		{"Log", c.Log, LogConfig{Level: "debug", Format: "json"}},
+		{"Linger", c.Linger, 10 * time.Second},
+		{"DrainTimeout", c.DrainTimeout, time.Minute},
+		{"Limits", c.Limits, Limits{MaxCalls: 20, MaxReplyBytes: 512 << 10, MaxVerbs: 10, MaxRedirects: 0}},
+		{"DefaultApp", c.DefaultApp, "menu"},
+		{"Routes", routes, [][3]any{{`^5\d{3}$`, "support", 17}, {"^9", "legacy", 18}}},
+
+		{"menu.Line", menu.Line, 21},
+		{"menu.Kind", menu.Kind, KindFlow},
+		{"menu.Flow", menu.Flow, filepath.Join("testdata", "flows", "menu.yaml")},
+		{"menu.AllowExecute", menu.AllowExecute, []string{"sched_hangup"}},
+		{"menu.MaxCalls", menu.MaxCalls, 3},
+		{"menu.URL", menu.URL, ""},
+		{"menu.Timeout", menu.Timeout, time.Duration(0)},
+
+		{"support.Line", support.Line, 25},
+		{"support.Kind", support.Kind, KindWebhook},
+		{"support.URL", support.URL, "https://ivr.example.com/ivr"},
+		{"support.Format", support.Format, "form"},
+		{"support.FallbackURL", support.FallbackURL, "https://ivr.example.com/sorry"},
+		{"support.Timeout", support.Timeout, 3 * time.Second},
+		{"support.Retries", support.Retries, 0},
+		{"support.Secret", support.Secret, "s3cret"},
+		{"support.StatusURL", support.StatusURL, "https://ivr.example.com/status"},
+		{"support.Vars", support.Vars, []string{"sip_user_agent", "sip_h_X-Account"}},
+		{"support.AllowExecute", support.AllowExecute, []string{"sched_hangup", "playback"}},
+		{"support.MaxCalls", support.MaxCalls, 500},
+		{"support.OnFailure", verbNames(support.OnFailure), []string{"answer", "play", "hangup"}},
+
+		{"legacy.Line", legacy.Line, 37},
+		{"legacy.Kind", legacy.Kind, KindLiverpie},
+		{"legacy.Liverpie", *legacy.Liverpie, LiverpieApp{
+			IP: "192.0.2.10", Port: 3002,
+			StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset",
+			DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
+			AllowCommands: []string{"sendmsg", "api"}, Timeout: 2 * time.Second,
+		}},
+		{"legacy.Liverpie.BaseURL()", legacy.Liverpie.BaseURL(), "http://192.0.2.10:3002"},
+		{"legacy.Format", legacy.Format, ""},
+	})
+}
+
+// TestRootConfig loads the repository's config.yaml with no environment at
+// all, and checks that the defaults it documents are the code's.
+func TestRootConfig(t *testing.T) {
+	c, err := loadConfig("../../config.yaml", env(nil))
+	if err != nil {
+		t.Fatalf("loadConfig(../../config.yaml) error:\n%v", err)
+	}
+	def := mustParse(t, minimalApps, nil)
+	wantApp := def.Apps[0]
+	runChecks(t, []check{
+		{"Listen", c.Listen, def.Listen},
+		{"ACL", c.ACL, def.ACL},
+		{"Admin", c.Admin, def.Admin},
+		{"AdminToken", c.AdminToken, ""},
+		{"Log", c.Log, def.Log},
+		{"Linger", c.Linger, def.Linger},
+		{"DrainTimeout", c.DrainTimeout, def.DrainTimeout},
+		{"Limits", c.Limits, def.Limits},
+		{"DefaultApp", c.DefaultApp, "demo"},
+		{"apps", appNames(c.Apps), []string{"demo", "support"}},
+	})
+	for _, a := range c.Apps {
+		runChecks(t, []check{
+			{a.Name + ".Kind", a.Kind, KindWebhook},
+			{a.Name + ".URL", a.URL, "http://127.0.0.1:8000/ivr"},
+			{a.Name + ".FallbackURL", a.FallbackURL, "http://127.0.0.1:8000/sorry"},
+			{a.Name + ".StatusURL", a.StatusURL, "http://127.0.0.1:8000/status"},
+			{a.Name + ".Format", a.Format, wantApp.Format},
+			{a.Name + ".Timeout", a.Timeout, wantApp.Timeout},
+			{a.Name + ".Retries", a.Retries, wantApp.Retries},
+			{a.Name + ".Secret", a.Secret, ""},
+			{a.Name + ".OnFailure", verbNames(a.OnFailure), verbNames(wantApp.OnFailure)},
+		})
+	}
+	if len(c.Routes) != 1 {
+		t.Fatalf("len(Routes) = %d, want 1", len(c.Routes))
+	}
+	r := c.Routes[0]
+	for _, tc := range []struct {
+		dest string
+		want bool
+	}{{"5123", true}, {"5000", true}, {"6123", false}, {"51234", false}} {
+		if got := r.Destination.MatchString(tc.dest); got != tc.want {
+			t.Errorf("Routes[0].Destination.MatchString(%q) = %v, want %v", tc.dest, got, tc.want)
+		}
+	}
+	if r.App != "support" {
+		t.Errorf("Routes[0].App = %q, want support", r.App)
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadConfig(missing) = %v, want fs.ErrNotExist", err)
+	}
+}
+
+// TestParseConfigErrors checks each problem's exact file:line: path: message.
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		vars map[string]string
+		want []string
+	}{
+		// The file as a whole.
+		{"yaml syntax", "apps: [\n", nil, []string{
+			"config.yaml:1: did not find expected node content"}},
+		{"not a mapping", "- a\n", nil, []string{
+			"config.yaml:1: must be a mapping",
+			"config.yaml:1: apps: required: no call could be driven without an app"}},
+		{"empty file", "", nil, []string{
+			"config.yaml:1: apps: required: no call could be driven without an app"}},
+		{"two documents", minimalApps + "---\nlisten: 127.0.0.1:1\n", nil, []string{
+			"config.yaml:3: a config file holds one YAML document"}},
+		{"unknown key", "listn: 127.0.0.1:8084\n" + minimalApps, nil, []string{
+			"config.yaml:1: listn: unknown key"}},
+		{"duplicate key", "linger: 5s\nlinger: 6s\n" + minimalApps, nil, []string{
+			"config.yaml:2: linger: duplicate key (first at line 1)"}},
+		{"key not a string", "[a]: 1\n" + minimalApps, nil, []string{
+			"config.yaml:1: a key must be a string"}},
+
+		// listen, admin, acl.
+		{"listen without port", "listen: 127.0.0.1\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: invalid address "127.0.0.1" (want host:port, such as 127.0.0.1:8084 or [::]:8084)`}},
+		{"listen IPv6 without brackets", "listen: '::1:8084'\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: invalid address "::1:8084" (want host:port, such as 127.0.0.1:8084 or [::]:8084)`}},
+		{"listen port out of range", "listen: 127.0.0.1:65536\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: invalid port "65536" in "127.0.0.1:65536" (want 1..65535)`}},
+		{"listen port name", "listen: 127.0.0.1:http\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: invalid port "http" in "127.0.0.1:http" (want 1..65535)`}},
+		{"listen bad host", "listen: bad_host:8084\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: invalid host "bad_host" in "bad_host:8084"`}},
+		{"listen a list", "listen: [127.0.0.1:8084]\n" + minimalApps, nil, []string{
+			`config.yaml:1: listen: must be a single value`}},
+		{"acl bad CIDR", "acl: [10.0.0.0/8, 10.0.0.0/33, nope]\n" + minimalApps, nil, []string{
+			`config.yaml:1: acl[1]: invalid IP or CIDR "10.0.0.0/33"`,
+			`config.yaml:1: acl[2]: invalid IP or CIDR "nope"`}},
+		{"acl empty", "acl: []\n" + minimalApps, nil, []string{
+			"config.yaml:1: acl: empty: no peer could connect"}},
+		{"acl not a list", "acl: 10.0.0.0/8\n" + minimalApps, nil, []string{
+			"config.yaml:1: acl: must be a list"}},
+		{"admin everywhere without token", "admin: ':9090'\n" + minimalApps, nil, []string{
+			"config.yaml:1: admin_token: required when admin (:9090) is not on loopback"}},
+		{"admin IPv6 without token", "admin: '[::]:9090'\nadmin_token: ${TOKEN:-}\n" + minimalApps, nil, []string{
+			"config.yaml:2: admin_token: required when admin ([::]:9090) is not on loopback"}},
+		{"admin on listen", "listen: 127.0.0.1:8084\nadmin: 127.0.0.1:8084\n" + minimalApps, nil, []string{
+			"config.yaml:2: admin: same address as listen (127.0.0.1:8084)"}},
+		{"admin bad", "admin: localhost\n" + minimalApps, nil, []string{
+			`config.yaml:1: admin: invalid address "localhost" (want host:port, such as 127.0.0.1:8084 or [::]:8084)`}},
+
+		// log, durations, limits.
+		{"log level", "log: {level: loud}\n" + minimalApps, nil, []string{
+			`config.yaml:1: log.level: invalid log level "loud" (trace, debug, info, warn, error, fatal or panic)`}},
+		{"log format", "log:\n  format: xml\n" + minimalApps, nil, []string{
+			`config.yaml:2: log.format: must be text or json, got "xml"`}},
+		{"log unknown key", "log:\n  lvl: info\n" + minimalApps, nil, []string{
+			"config.yaml:2: log.lvl: unknown key"}},
+		{"log not a mapping", "log: info\n" + minimalApps, nil, []string{
+			"config.yaml:1: log: must be a mapping"}},
+		{"linger invalid", "linger: 3x\n" + minimalApps, nil, []string{
+			`config.yaml:1: linger: invalid duration "3x"`}},
+		{"linger without unit", "linger: 30\n" + minimalApps, nil, []string{
+			`config.yaml:1: linger: invalid duration "30"`}},
+		{"linger fraction", "linger: 1500ms\n" + minimalApps, nil, []string{
+			"config.yaml:1: linger: must be whole seconds, got 1.5s"}},
+		{"linger zero", "linger: 0s\n" + minimalApps, nil, []string{
+			"config.yaml:1: linger: must be positive, got 0s"}},
+		{"drain_timeout negative", "drain_timeout: -1s\n" + minimalApps, nil, []string{
+			"config.yaml:1: drain_timeout: must not be negative, got -1s"}},
+		{"limits", "limits:\n  max_calls: 0\n  max_reply_bytes: 1XB\n  max_verbs: many\n  max_redirects: -1\n  max_bytes: 1\n" + minimalApps, nil, []string{
+			"config.yaml:2: limits.max_calls: must be at least 1, got 0",
+			`config.yaml:3: limits.max_reply_bytes: invalid size "1XB" (bytes, or a whole number and B, KB, MB, GB, KiB, MiB or GiB)`,
+			`config.yaml:4: limits.max_verbs: invalid integer "many"`,
+			"config.yaml:5: limits.max_redirects: must be at least 0, got -1",
+			"config.yaml:6: limits.max_bytes: unknown key"}},
+		{"limits zero size", "limits: {max_reply_bytes: 0MiB}\n" + minimalApps, nil, []string{
+			`config.yaml:1: limits.max_reply_bytes: must be positive, got "0MiB"`}},
+
+		// routes and default_app.
+		{"route bad regexp", "routes:\n  - {destination: '^5\\d{3}(', app: a}\n" + minimalApps, nil, []string{
+			`config.yaml:2: routes[0].destination: invalid regexp "^5\\d{3}(": missing closing )`}},
+		{"route unknown app", "routes:\n  - {destination: ^5, app: b}\n" + minimalApps, nil, []string{
+			`config.yaml:2: routes[0].app: unknown app "b"`}},
+		{"route missing keys", "routes:\n  - {}\n  - {destination: ''}\n" + minimalApps, nil, []string{
+			"config.yaml:2: routes[0].destination: required",
+			"config.yaml:2: routes[0].app: required",
+			"config.yaml:3: routes[1].destination: must not be empty",
+			"config.yaml:3: routes[1].app: required"}},
+		{"route unknown key", "routes:\n  - {destination: ^5, app: a, to: b}\n" + minimalApps, nil, []string{
+			"config.yaml:2: routes[0].to: unknown key"}},
+		{"route not a mapping", "routes:\n  - ^5\n" + minimalApps, nil, []string{
+			"config.yaml:2: routes[0]: must be a mapping"}},
+		{"routes not a list", "routes: {destination: ^5, app: a}\n" + minimalApps, nil, []string{
+			"config.yaml:1: routes: must be a list"}},
+		{"default_app unknown", "default_app: b\n" + minimalApps, nil, []string{
+			`config.yaml:1: default_app: unknown app "b"`}},
+
+		// apps.
+		{"apps empty", "apps: {}\n", nil, []string{
+			"config.yaml:1: apps: empty: no call could be driven without an app"}},
+		{"apps a list", "apps: [a]\n", nil, []string{
+			"config.yaml:1: apps: must be a mapping"}},
+		{"app without kind", "apps:\n  a: {format: json}\n", nil, []string{
+			"config.yaml:2: apps.a: needs one of url, liverpie or flow"}},
+		{"app of two kinds", "apps:\n  a: {url: 'http://127.0.0.1/', flow: f.yaml}\n", nil, []string{
+			"config.yaml:2: apps.a: has url and flow, but an app has exactly one of url, liverpie or flow"}},
+		{"app name", "apps:\n  'bad name': {url: 'http://127.0.0.1/'}\n", nil, []string{
+			"config.yaml:2: apps.bad name: invalid app name (letters, digits, _ . - and a letter or digit first)"}},
+		{"app duplicate", minimalApps + "  a: {flow: f.yaml}\n", nil, []string{
+			"config.yaml:3: apps.a: duplicate key (first at line 2)"}},
+		{"app unknown key", "apps:\n  a:\n    url: http://127.0.0.1/\n    timeot: 3s\n", nil, []string{
+			"config.yaml:4: apps.a.timeot: unknown key"}},
+		{"app not a mapping", "apps:\n  a: http://127.0.0.1/\n", nil, []string{
+			"config.yaml:2: apps.a: must be a mapping"}},
+		{"webhook keys on a flow", "apps:\n  a:\n    flow: f.yaml\n    timeout: 3s\n    vars: [x]\n", nil, []string{
+			"config.yaml:4: apps.a.timeout: only for webhook apps",
+			"config.yaml:5: apps.a.vars: only for webhook apps"}},
+		{"allow_execute on liverpie", "apps:\n  a:\n    liverpie: {ip: 127.0.0.1, port: 1, state_machine_uri: /s, reset_uri: /r}\n    allow_execute: [x]\n", nil, []string{
+			"config.yaml:4: apps.a.allow_execute: only for webhook and flow apps"}},
+		{"webhook values", "apps:\n  a:\n" +
+			"    url: /ivr\n" +
+			"    format: xml\n" +
+			"    fallback_url: ftp://127.0.0.1/sorry\n" +
+			"    timeout: 3x\n" +
+			"    retries: 6\n" +
+			"    status_url: 'http:///status'\n" +
+			"    vars: [ok, 'bad var']\n" +
+			"    allow_execute: ['system;']\n" +
+			"    max_calls: -1\n" +
+			"    secret: [a]\n", nil, []string{
+			`config.yaml:3: apps.a.url: must be an absolute http(s) URL, got "/ivr"`,
+			`config.yaml:4: apps.a.format: must be json or form, got "xml"`,
+			`config.yaml:5: apps.a.fallback_url: must be an absolute http(s) URL, got "ftp://127.0.0.1/sorry"`,
+			`config.yaml:6: apps.a.timeout: invalid duration "3x"`,
+			"config.yaml:7: apps.a.retries: must be 0..5, got 6",
+			`config.yaml:8: apps.a.status_url: must be an absolute http(s) URL, got "http:///status"`,
+			`config.yaml:9: apps.a.vars[1]: invalid channel variable name "bad var"`,
+			`config.yaml:10: apps.a.allow_execute[0]: invalid application name "system;"`,
+			"config.yaml:11: apps.a.max_calls: must be at least 0, got -1",
+			"config.yaml:12: apps.a.secret: must be a single value"}},
+		{"webhook empty url", "apps:\n  a: {url: ''}\n", nil, []string{
+			"config.yaml:2: apps.a.url: must not be empty"}},
+		{"webhook zero timeout", "apps:\n  a: {url: 'http://127.0.0.1/', timeout: 0s}\n", nil, []string{
+			"config.yaml:2: apps.a.timeout: must be positive, got 0s"}},
+		{"on_failure not a list", "apps:\n  a: {url: 'http://127.0.0.1/', on_failure: hangup}\n", nil, []string{
+			"config.yaml:2: apps.a.on_failure: must be a list of verbs"}},
+		{"flow empty", "apps:\n  a: {flow: ''}\n", nil, []string{
+			"config.yaml:2: apps.a.flow: must name a flow file"}},
+
+		// Liverpie apps.
+		{"liverpie missing keys", "apps:\n  a:\n    liverpie: {ip: 127.0.0.1}\n", nil, []string{
+			"config.yaml:3: apps.a.liverpie.port: required",
+			"config.yaml:3: apps.a.liverpie.state_machine_uri: required",
+			"config.yaml:3: apps.a.liverpie.reset_uri: required"}},
+		{"liverpie values", "apps:\n  a:\n    liverpie:\n" +
+			"      ip: 'not a host'\n" +
+			"      port: 0\n" +
+			"      state_machine_uri: ivr/sm\n" +
+			"      reset_uri: ''\n" +
+			"      dtmf_uri: '/a b'\n" +
+			"      allow_commands: [sendmsg, connect]\n" +
+			"      timeout: 0s\n" +
+			"      url: http://127.0.0.1/\n", nil, []string{
+			`config.yaml:4: apps.a.liverpie.ip: invalid IP or host name "not a host"`,
+			"config.yaml:5: apps.a.liverpie.port: must be 1..65535, got 0",
+			`config.yaml:6: apps.a.liverpie.state_machine_uri: must be a path starting with /, got "ivr/sm"`,
+			"config.yaml:7: apps.a.liverpie.reset_uri: must not be empty",
+			`config.yaml:8: apps.a.liverpie.dtmf_uri: must be a path starting with /, got "/a b"`,
+			`config.yaml:9: apps.a.liverpie.allow_commands[1]: unknown ESL command "connect" (one of sendmsg, api, bgapi, event, nixevent, noevents, myevents, divert_events, filter, sendevent, linger, nolinger, log, nolog, getvar, resume or exit)`,
+			"config.yaml:10: apps.a.liverpie.timeout: must be positive, got 0s",
+			"config.yaml:11: apps.a.liverpie.url: unknown key"}},
+		{"liverpie no commands", "apps:\n  a:\n    liverpie: {ip: h, port: 1, state_machine_uri: /s, reset_uri: /r, allow_commands: []}\n", nil, []string{
+			"config.yaml:3: apps.a.liverpie.allow_commands: empty: the app could send no command"}},
+		{"liverpie not a mapping", "apps:\n  a: {liverpie: yes}\n", nil, []string{
+			"config.yaml:2: apps.a.liverpie: must be a mapping"}},
+
+		// Environment variables.
+		{"env unset", "apps:\n  a:\n    url: http://127.0.0.1/\n    secret: ${CALLHOOK_SECRET}\n", nil, []string{
+			"config.yaml:4: apps.a.secret: environment variable CALLHOOK_SECRET is not set"}},
+		{"env unterminated", "listen: ${LISTEN\n" + minimalApps, nil, []string{
+			"config.yaml:1: listen: unterminated ${ (write $$ for a literal $)"}},
+		{"env bad name", "admin_token: ${1TOKEN}\n" + minimalApps, nil, []string{
+			`config.yaml:1: admin_token: invalid environment variable name "1TOKEN"`}},
+		{"env in a list", "acl: [127.0.0.1, '${PEER}']\n" + minimalApps, nil, []string{
+			"config.yaml:1: acl[1]: environment variable PEER is not set"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errorLines(t, tc.data, tc.vars)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("parseConfig(%q) errors:\n%s\nwant:\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestParseConfigReportsEveryError checks that one parse reports every
+// problem of a file, in line order.
+func TestParseConfigReportsEveryError(t *testing.T) {
+	data, err := os.ReadFile("testdata/bad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`config.yaml:3: log.level: invalid log level "loud" (trace, debug, info, warn, error, fatal or panic)`,
+		`config.yaml:4: default_app: unknown app "nope"`,
+		"config.yaml:9: apps.support.secret: environment variable CALLHOOK_SECRET is not set",
+		"config.yaml:10: apps.support.retries: must be 0..5, got 9",
+		"config.yaml:12: apps.support.timeot: unknown key",
+		`config.yaml:14: apps.support.timeout: invalid duration "3x"`,
+		`config.yaml:16: routes[0].destination: invalid regexp "^5\\d{3}(": missing closing )`,
+	}
+	if got := errorLines(t, string(data), nil); !slices.Equal(got, want) {
+		t.Errorf("parseConfig(testdata/bad.yaml) errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestExpandEnv(t *testing.T) {
+	vars := map[string]string{"A": "x", "EMPTY": "", "NL": "a\nb: c"}
+	tests := []struct {
+		in, want, err string
+	}{
+		{in: "plain", want: "plain"},
+		{in: "${A}", want: "x"},
+		{in: "<${A}${A}>", want: "<xx>"},
+		{in: "${EMPTY}", want: ""},
+		{in: "${UNSET:-def}", want: "def"},
+		{in: "${EMPTY:-def}", want: "def"},
+		{in: "${A:-def}", want: "x"},
+		{in: "${UNSET:-}", want: ""},
+		{in: "${UNSET:-a:-b}", want: "a:-b"},
+		{in: "${NL}", want: "a\nb: c"},
+		{in: "pa$$word", want: "pa$word"},
+		{in: "$${A}", want: "${A}"},
+		{in: `^5\d{3}$`, want: `^5\d{3}$`},
+		{in: "a$b $", want: "a$b $"},
+		{in: "${UNSET}", err: "environment variable UNSET is not set"},
+		{in: "${A", err: "unterminated ${ (write $$ for a literal $)"},
+		{in: "${}", err: `invalid environment variable name ""`},
+		{in: "${A B}", err: `invalid environment variable name "A B"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := expandEnv(tc.in, env(vars))
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("expandEnv(%q) = %q, %v; want error %q", tc.in, got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("expandEnv(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseConfigEnv checks that environment values land in values only:
+// newlines and colons in them cannot add keys, and unquoted values take the
+// type their text has.
+func TestParseConfigEnv(t *testing.T) {
+	const data = `apps:
+  a:
+    url: ${URL}
+    secret: ${SECRET}
+    max_calls: ${MAX_CALLS:-7}
+    timeout: "${TIMEOUT:-2s}"
+    status_url: ${STATUS_URL:-}
+    fallback_url: ${URL}/sorry$$
+`
+	secret := "line1\nretries: 5\n- item: ${X}"
+	c := mustParse(t, data, map[string]string{"URL": "http://127.0.0.1:8000/ivr", "SECRET": secret})
+	a := c.Apps[0]
+	runChecks(t, []check{
+		{"URL", a.URL, "http://127.0.0.1:8000/ivr"},
+		{"Secret", a.Secret, secret},
+		{"Retries", a.Retries, 1},
+		{"MaxCalls", a.MaxCalls, 7},
+		{"Timeout", a.Timeout, 2 * time.Second},
+		{"StatusURL", a.StatusURL, ""},
+		{"FallbackURL", a.FallbackURL, "http://127.0.0.1:8000/ivr/sorry$"},
+	})
+}
+
+func TestParseConfigIPv6(t *testing.T) {
+	c := mustParse(t, "listen: '[::]:8084'\nacl: ['::1', 'fe80::1/10', 10.1.2.3, 10.1.2.3/8]\nadmin: '[::1]:9090'\n"+minimalApps, nil)
+	runChecks(t, []check{
+		{"Listen", c.Listen, "[::]:8084"},
+		{"Admin", c.Admin, "[::1]:9090"},
+		{"ACL", c.ACL, []netip.Prefix{
+			netip.MustParsePrefix("::1/128"),
+			netip.MustParsePrefix("fe80::/10"),
+			netip.MustParsePrefix("10.1.2.3/32"),
+			netip.MustParsePrefix("10.0.0.0/8"),
+		}},
+	})
+}
+
+func TestParseConfigAdmin(t *testing.T) {
+	tests := []struct {
+		name, data, admin, token string
+	}{
+		{"disabled", "admin: ''\n", "", ""},
+		{"disabled by null", "admin:\n", "", ""},
+		{"localhost", "admin: localhost:9090\n", "localhost:9090", ""},
+		{"loopback", "admin: 127.0.0.2:9090\n", "127.0.0.2:9090", ""},
+		{"everywhere with token", "admin: 0.0.0.0:9090\nadmin_token: ${T}\n", "0.0.0.0:9090", "secret"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.data+minimalApps, map[string]string{"T": "secret"})
+			if c.Admin != tc.admin || c.AdminToken != tc.token {
+				t.Errorf("parseConfig(%q) admin, token = %q, %q; want %q, %q", tc.data, c.Admin, c.AdminToken, tc.admin, tc.token)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"1048576", 1 << 20, true},
+		{"1MiB", 1 << 20, true},
+		{"512KiB", 512 << 10, true},
+		{"1 MiB", 1 << 20, true},
+		{"2GiB", 2 << 30, true},
+		{"1MB", 1000000, true},
+		{"1kB", 1000, true},
+		{"1KB", 1000, true},
+		{"3GB", 3000000000, true},
+		{"10B", 10, true},
+		{"0", 0, true},
+		{"", 0, false},
+		{"MiB", 0, false},
+		{"1.5MiB", 0, false},
+		{"1mib", 0, false},
+		{"1XB", 0, false},
+		{"-1", 0, false},
+		{"99999999999999999999", 0, false},
+		{"9000000000GiB", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseSize(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("parseSize(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestParseConfigFlowPath(t *testing.T) {
+	abs := filepath.Join(t.TempDir(), "f.yaml")
+	tests := []struct {
+		file, flow, want string
+	}{
+		{"config.yaml", "examples/flows/demo.yaml", filepath.Join("examples", "flows", "demo.yaml")},
+		{filepath.Join("etc", "callhook", "config.yaml"), "flows/demo.yaml", filepath.Join("etc", "callhook", "flows", "demo.yaml")},
+		{filepath.Join("etc", "config.yaml"), "../demo.yaml", "demo.yaml"},
+		{filepath.Join("etc", "config.yaml"), abs, abs},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+" "+tc.flow, func(t *testing.T) {
+			data := "apps:\n  f: {flow: '" + tc.flow + "'}\n"
+			c, err := parseConfig(tc.file, []byte(data), env(nil))
+			if err != nil {
+				t.Fatalf("parseConfig(%q, %q) error: %v", tc.file, data, err)
+			}
+			if got := c.Apps[0].Flow; got != tc.want {
+				t.Errorf("parseConfig(%q, %q) Flow = %q, want %q", tc.file, data, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadConfigMerge checks anchors, aliases and merge keys, with the keys
+// an app writes itself winning over merged ones.
+func TestLoadConfigMerge(t *testing.T) {
+	c, err := loadConfig("testdata/merge.yaml", env(nil))
+	if err != nil {
+		t.Fatalf("loadConfig(testdata/merge.yaml) error:\n%v", err)
+	}
+	type app struct {
+		URL     string
+		Timeout time.Duration
+		Retries int
+		Vars    []string
+	}
+	got := map[string]app{}
+	for _, a := range c.Apps {
+		got[a.Name] = app{a.URL, a.Timeout, a.Retries, a.Vars}
+	}
+	const u = "http://127.0.0.1:8000/ivr"
+	want := map[string]app{
+		"a": {u, 3 * time.Second, 2, nil},
+		"b": {u, 3 * time.Second, 0, []string{"sip_user_agent"}},
+		"c": {u, time.Second, 2, []string{"sip_user_agent"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("apps = %+v, want %+v", got, want)
+	}
+}
+
+func TestParseConfigOnFailure(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   string
+		want   []string // verb names
+		prefix string   // or an error starting with this
+	}{
+		{"custom", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [answer, {play: ivr/sorry.wav}, {hangup: USER_BUSY}]\n",
+			[]string{"answer", "play", "hangup"}, ""},
+		{"empty", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: []\n", []string{}, ""},
+		{"flow", "apps:\n  a:\n    flow: f.yaml\n    on_failure:\n      - hangup: USER_BUSY\n", []string{"hangup"}, ""},
+		{"unknown verb", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [{dance: now}]\n",
+			nil, "config.yaml:4: apps.a.on_failure: "},
+		{"execute not allowed", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [{execute: {app: sched_hangup, arg: +1}}]\n",
+			nil, "config.yaml:4: apps.a.on_failure: "},
+		{"over max_verbs", "limits: {max_verbs: 1}\napps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [answer, hangup]\n",
+			nil, "config.yaml:5: apps.a.on_failure: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseConfig("config.yaml", []byte(tc.data), env(nil))
+			if tc.prefix != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.prefix) {
+					t.Errorf("parseConfig(%q) error = %v, want one starting %q", tc.data, err, tc.prefix)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseConfig(%q) error:\n%v", tc.data, err)
+			}
+			if got := verbNames(c.Apps[0].OnFailure); !slices.Equal(got, tc.want) {
+				t.Errorf("parseConfig(%q) OnFailure = %v, want %v", tc.data, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseConfigOnFailureLines checks that on_failure verbs carry their
+// lines in the config file.
+func TestParseConfigOnFailureLines(t *testing.T) {
+	c := mustParse(t, "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure:\n      - answer\n      - hangup\n", nil)
+	var lines []int
+	for _, v := range c.Apps[0].OnFailure {
+		lines = append(lines, v.Line)
+	}
+	if !slices.Equal(lines, []int{5, 6}) {
+		t.Errorf("OnFailure lines = %v, want [5 6]", lines)
+	}
+}
+
+func TestReloadable(t *testing.T) {
+	const base = "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n"
+	old := mustParse(t, base+minimalApps, nil)
+	tests := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"same", base + minimalApps, nil},
+		{"apps, limits and log", base + "limits: {max_calls: 5}\nlog: {level: debug}\napps:\n  b: {flow: b.yaml}\n", nil},
+		{"acl reordered", "listen: 127.0.0.1:8084\nacl: ['::1/128', 127.0.0.1/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, nil},
+		{"listen", "listen: 127.0.0.1:8085\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"listen"}},
+		{"acl", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"acl"}},
+		{"admin disabled", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: ''\n" + minimalApps, []string{"admin"}},
+		{"all three", "listen: '[::1]:8084'\nacl: [10.0.0.0/8]\nadmin: 127.0.0.1:9091\n" + minimalApps, []string{"listen", "acl", "admin"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.data, nil)
+			if got := c.Reloadable(old); !slices.Equal(got, tc.want) {
+				t.Errorf("Reloadable() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
