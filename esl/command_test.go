@@ -577,3 +577,15 @@ func FuzzCommandEncode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExecuteEncode measures building and encoding the command every
+// verb of a call becomes.
+func BenchmarkExecuteEncode(b *testing.B) {
+	o := esl.ExecuteOptions{EventLock: true, EventUUID: "a6f0c2d4-1b2c-4d5e-8f90-123456789abc"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := esl.Execute("playback", "/usr/local/freeswitch/share/sounds/test/tone-440-1s.wav", o).Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -30,16 +30,17 @@ type CounterSample struct {
 // cannot grow the counters (or a metrics label) without bound by inventing
 // content types: every other type is counted under CounterOther.
 const (
-	// CounterNone counts frames without a Content-Type, which is what the
-	// commands the daemon sends usually are.
+	// CounterCommand counts the commands a Conn sends, which it reports
+	// under this name since commands carry no Content-Type.
+	CounterCommand = "command"
+	// CounterNone counts frames reported with an empty content type.
 	CounterNone = "none"
-	// CounterOther counts every content type not listed in counterTypes.
+	// CounterOther counts every other content type.
 	CounterOther = "other"
 )
 
 // counterTypes are the buckets in snapshot order: every content type
-// FreeSWITCH writes, text/plain (execute arguments in a body), no content
-// type, and the rest.
+// FreeSWITCH writes, our commands, no content type, and the rest.
 var counterTypes = [...]string{
 	TypeCommandReply,
 	TypeAPIResponse,
@@ -50,7 +51,7 @@ var counterTypes = [...]string{
 	TypeAuthRequest,
 	TypeRudeRejection,
 	TypeLogData,
-	"text/plain",
+	CounterCommand,
 	CounterNone,
 	CounterOther,
 }

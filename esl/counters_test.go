@@ -40,14 +40,14 @@ func TestCountersBuckets(t *testing.T) {
 	c.CountFrame(esl.Received, esl.TypeCommandReply, 30)
 	c.CountFrame(esl.Received, "text/x-surprise", 7)
 	c.CountFrame(esl.Received, "application/also-unknown", 3)
-	c.CountFrame(esl.Sent, "text/plain", 20)
+	c.CountFrame(esl.Sent, esl.CounterCommand, 20)
 	c.CountFrame(esl.Sent, "", -4)
 	c.CountFrame(esl.Direction(9), esl.TypeEventPlain, 1000)
 	want := []esl.CounterSample{
 		{Dir: esl.Received, ContentType: esl.TypeCommandReply, Frames: 1, Bytes: 30},
 		{Dir: esl.Received, ContentType: esl.TypeEventPlain, Frames: 2, Bytes: 150},
 		{Dir: esl.Received, ContentType: esl.CounterOther, Frames: 2, Bytes: 10},
-		{Dir: esl.Sent, ContentType: "text/plain", Frames: 1, Bytes: 20},
+		{Dir: esl.Sent, ContentType: esl.CounterCommand, Frames: 1, Bytes: 20},
 		{Dir: esl.Sent, ContentType: esl.CounterNone, Frames: 2, Bytes: 10},
 	}
 	if got := c.Snapshot(); !slices.Equal(got, want) {
@@ -82,4 +82,16 @@ func TestCountersConcurrent(t *testing.T) {
 	if frames != workers*perWorker || bytes != 3*workers*perWorker {
 		t.Errorf("after %d frames of 3 bytes: Snapshot() totals %d frames, %d bytes", workers*perWorker, frames, bytes)
 	}
+}
+
+// BenchmarkCountFrame measures the per-frame cost a Conn pays, from many
+// goroutines at once as on a busy server.
+func BenchmarkCountFrame(b *testing.B) {
+	var c esl.Counters
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.CountFrame(esl.Received, esl.TypeEventPlain, 1200)
+		}
+	})
 }
