@@ -1,6 +1,10 @@
 package proxy
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/url"
 
 	"github.com/callhook/callhook/esl"
@@ -62,8 +66,109 @@ type Reply struct {
 
 // ParseReply parses a whole reply document (YAML or JSON): a bare list of
 // verbs, or a map with verbs: and session:. It validates everything before
-// returning; errors carry line numbers.
-func ParseReply(data []byte, o ParseOptions) (*Reply, error) { panic("unimplemented") }
+// returning; errors carry line numbers. An empty document is a reply with no
+// verbs (the session then hangs up). Every error is an *InvalidReplyError;
+// the first one found is returned.
+func ParseReply(data []byte, o ParseOptions) (*Reply, error) {
+	doc, err := parseDocument(data)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Reply{}
+	if doc == nil {
+		return rep, nil
+	}
+	switch doc.Kind {
+	case yaml.SequenceNode:
+		rep.Verbs, err = ParseVerbs(doc, o)
+		return rep, err
+	case yaml.MappingNode:
+		return rep, parseReplyMap(doc, o, rep, len(data))
+	}
+	return nil, &InvalidReplyError{Line: doc.Line, Msg: "want a list of verbs, or a map with verbs and session, got " + kindName(doc)}
+}
 
-// ParseVerbs parses a YAML sequence of verbs (flows call it per state).
-func ParseVerbs(n *yaml.Node, o ParseOptions) ([]Verb, error) { panic("unimplemented") }
+// parseReplyMap reads a reply's verbs: and session: keys into rep.
+func parseReplyMap(doc *yaml.Node, o ParseOptions, rep *Reply, size int) error {
+	var verbs *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			return &InvalidReplyError{Line: k.Line, Msg: "a key must be a string"}
+		case k.Value == "verbs" && verbs == nil:
+			verbs = v
+		case k.Value == "session" && !rep.HasSession:
+			s, err := sessionValue(v, size)
+			if err != nil {
+				return err
+			}
+			rep.Session, rep.HasSession = s, true
+		case k.Value == "verbs" || k.Value == "session":
+			return &InvalidReplyError{Line: k.Line, Msg: quote(k.Value) + " given twice"}
+		default:
+			return &InvalidReplyError{Line: k.Line, Msg: "unknown key " + quote(k.Value) + " (a reply has verbs and session)"}
+		}
+	}
+	var err error
+	if verbs != nil {
+		rep.Verbs, err = ParseVerbs(verbs, o)
+	}
+	return err
+}
+
+// parseDocument parses one YAML (or JSON) document into its root node, nil
+// for an empty document. yaml.v3 has panicked on crafted input before
+// (CVE-2022-28948), and a reply is peer input, so a panic becomes an error.
+func parseDocument(data []byte) (root *yaml.Node, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			root, err = nil, &InvalidReplyError{Msg: fmt.Sprintf("syntax error: yaml parser failed: %v", p)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, syntaxError(err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, &InvalidReplyError{Line: extra.Line, Msg: "more than one YAML document"}
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxError(err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+// ParseVerbs parses a YAML sequence of verbs (flows call it per state). A
+// null node is an empty list. Errors are *InvalidReplyError values with the
+// line of the offending node; the first one found is returned.
+func ParseVerbs(n *yaml.Node, o ParseOptions) ([]Verb, error) {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, &InvalidReplyError{Line: n.Line, Msg: "verbs: want a list of verbs, got " + kindName(n)}
+	}
+	if o.MaxVerbs > 0 && len(n.Content) > o.MaxVerbs {
+		return nil, &InvalidReplyError{Line: n.Content[o.MaxVerbs].Line,
+			Msg: fmt.Sprintf("too many verbs: %d, at most %d", len(n.Content), o.MaxVerbs)}
+	}
+	verbs := make([]Verb, 0, len(n.Content))
+	for _, c := range n.Content {
+		v, err := parseVerb(c, o)
+		if err != nil {
+			return nil, err
+		}
+		verbs = append(verbs, v)
+	}
+	return verbs, nil
+}

@@ -1,0 +1,98 @@
+package proxy
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// RecordSpec is the record verb.
+type RecordSpec struct {
+	Path string // where FreeSWITCH writes the recording
+	// Max is the longest recording, in whole seconds (record's limit).
+	Max time.Duration
+	// SilenceThreshold is the energy level under which audio counts as
+	// silence; 0 turns silence detection off.
+	SilenceThreshold int
+	// Silence is how long a silence ends the recording, in whole seconds.
+	Silence     time.Duration
+	Beep        bool   // play a beep first
+	Terminators string // digits that stop the recording, or "none"
+}
+
+// Record's defaults and bounds.
+const (
+	defaultRecordTerminators = "*" // FreeSWITCH's own default, and record's
+	maxSilenceThreshold      = 100000
+	beepTone                 = "tone_stream://%(500,0,800)"
+)
+
+func parseRecord(a *args) Spec {
+	if !a.has("path") {
+		a.failf(nil, "path", "is required")
+	}
+	return &RecordSpec{
+		Path:             a.str("path", ""),
+		Max:              a.duration("max", 60*time.Second),
+		SilenceThreshold: a.integer("silence_threshold", 200),
+		Silence:          a.duration("silence", 3*time.Second),
+		Beep:             a.boolean("beep", true),
+		Terminators:      a.str("terminators", defaultRecordTerminators),
+	}
+}
+
+func (s *RecordSpec) check() error {
+	if err := checkFirstToken(s.Path); err != nil {
+		return &optError{Opt: "path", Msg: err.Error()}
+	}
+	if err := checkDuration("max", s.Max, time.Second); err != nil {
+		return err
+	}
+	if s.SilenceThreshold < 0 || s.SilenceThreshold > maxSilenceThreshold {
+		return optErrorf("silence_threshold", "must be 0 to %d, got %d", maxSilenceThreshold, s.SilenceThreshold)
+	}
+	if err := checkDuration("silence", s.Silence, time.Second); err != nil {
+		return err
+	}
+	if err := checkTerminators(s.Terminators); err != nil {
+		return &optError{Opt: "terminators", Msg: err.Error()}
+	}
+	return nil
+}
+
+// Execs runs [playback <beep>], set playback_terminators=<terminators>,
+// record <path> <max_secs> <threshold> <silence_secs>. The terminators are
+// set on every record, the default too: the variable stays on the channel,
+// and an earlier record's "#" must not carry over.
+func (s *RecordSpec) Execs(PlanContext) []Exec {
+	var out []Exec
+	if s.Beep {
+		out = append(out, Exec{App: "playback", Arg: beepTone})
+	}
+	return append(out,
+		Exec{App: "set", Arg: "playback_terminators=" + s.Terminators},
+		Exec{App: "record", Arg: fsArg(s.Path) + " " +
+			strconv.FormatInt(int64(s.Max/time.Second), 10) + " " +
+			strconv.Itoa(s.SilenceThreshold) + " " +
+			strconv.FormatInt(int64(s.Silence/time.Second), 10)},
+	)
+}
+
+// Result reports the recording: its path, record_ms and record_file_size
+// (a silent recording is 0 ms and a 44-byte WAV header: FreeSWITCH writes no
+// comfort noise). A recording cut off by a hangup is still reported.
+func (s *RecordSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+	c := completionOf(complete, "record")
+	r := baseResult("record", c, hungUp)
+	if c != nil {
+		r.Recording = &Recording{Path: s.Path, DurationMS: intVar(c, "record_ms"), Size: intVar(c, "record_file_size")}
+	}
+	return r
+}
+
+// MapText applies f to the path.
+func (s *RecordSpec) MapText(f func(string) (string, error)) (Spec, error) {
+	c := *s
+	return mapped("record", &c, mapStrings(f, &c.Path))
+}

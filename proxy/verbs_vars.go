@@ -1,0 +1,145 @@
+package proxy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/callhook/callhook/esl"
+	"gopkg.in/yaml.v3"
+)
+
+// SetVar is one variable of a set verb.
+type SetVar struct {
+	Name  string
+	Value string
+}
+
+// SetSpec is the set verb: channel variables, set in document order.
+type SetSpec struct {
+	Vars []SetVar
+}
+
+func parseSet(a *args) Spec {
+	s := &SetSpec{}
+	v := a.value
+	if v == nil || v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+		got := "nothing"
+		if v != nil {
+			got = kindName(v)
+		}
+		a.failf(v, "", "want a map of variable: value, got %s", got)
+		return s
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := deref(v.Content[i]), deref(v.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			a.failf(k, "", "a variable name must be a string")
+			return s
+		}
+		if seen[k.Value] {
+			a.failf(k, "", "variable %s given twice", quote(k.Value))
+			return s
+		}
+		seen[k.Value] = true
+		if val.Kind != yaml.ScalarNode || isNull(val) {
+			a.failf(val, k.Value, "want a value, got %s (unset removes a variable)", kindName(val))
+			return s
+		}
+		a.nodes[k.Value] = val // so that check errors point at the value's line
+		s.Vars = append(s.Vars, SetVar{Name: k.Value, Value: val.Value})
+	}
+	return s
+}
+
+func (s *SetSpec) check() error {
+	if len(s.Vars) == 0 {
+		return optErrorf("", "want at least one variable")
+	}
+	for _, v := range s.Vars {
+		if err := checkVarName(v.Name); err != nil {
+			return &optError{Opt: v.Name, Msg: err.Error()}
+		}
+		if err := checkLine(v.Value); err != nil {
+			return &optError{Opt: v.Name, Msg: err.Error()}
+		}
+	}
+	return nil
+}
+
+// checkVarName checks the name of a variable a verb may set or unset. Names
+// that make FreeSWITCH run applications or API commands later
+// (execute_on_answer, api_hangup_hook, exec_after_bridge_app,
+// bridge_pre_execute_bleg_app, ...) are refused: they would get round the
+// app's allow_execute list.
+func checkVarName(name string) error {
+	if err := checkName(name, ""); err != nil {
+		return err
+	}
+	l := strings.ToLower(name)
+	if strings.HasPrefix(l, "api_") || strings.HasPrefix(l, "exec_") || strings.Contains(l, "execute") {
+		return fmt.Errorf("%s cannot be set by an app: FreeSWITCH would run applications or API commands from it", quote(name))
+	}
+	return nil
+}
+
+// Execs runs one set per variable, in document order.
+func (s *SetSpec) Execs(PlanContext) []Exec {
+	out := make([]Exec, len(s.Vars))
+	for i, v := range s.Vars {
+		out[i] = Exec{App: "set", Arg: v.Name + "=" + v.Value}
+	}
+	return out
+}
+
+// Result reports ok, or hangup.
+func (s *SetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+	return baseResult("set", completionOf(complete, "set"), hungUp)
+}
+
+// MapText applies f to the values (names are not templates).
+func (s *SetSpec) MapText(f func(string) (string, error)) (Spec, error) {
+	c := &SetSpec{Vars: make([]SetVar, len(s.Vars))}
+	copy(c.Vars, s.Vars)
+	for i := range c.Vars {
+		if err := mapStrings(f, &c.Vars[i].Value); err != nil {
+			return nil, err
+		}
+	}
+	return mapped("set", c, nil)
+}
+
+// UnsetSpec is the unset verb.
+type UnsetSpec struct {
+	Name string
+}
+
+func parseUnset(a *args) Spec {
+	if !a.has("name") {
+		a.failf(nil, "name", "is required")
+	}
+	return &UnsetSpec{Name: a.str("name", "")}
+}
+
+func (s *UnsetSpec) check() error {
+	if err := checkName(s.Name, ""); err != nil {
+		return &optError{Opt: "name", Msg: err.Error()}
+	}
+	return nil
+}
+
+// Execs runs unset.
+func (s *UnsetSpec) Execs(PlanContext) []Exec {
+	return []Exec{{App: "unset", Arg: s.Name}}
+}
+
+// Result reports ok, or hangup.
+func (s *UnsetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+	return baseResult("unset", completionOf(complete, "unset"), hungUp)
+}
+
+// MapText returns a copy: a variable name is not a template.
+func (s *UnsetSpec) MapText(func(string) (string, error)) (Spec, error) {
+	c := *s
+	return &c, nil
+}
