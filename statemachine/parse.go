@@ -32,8 +32,8 @@ type parser struct {
 	file    string
 	errs    []*Error
 	f       *Flow
-	targets []target   // every transition's target, checked once states are known
-	flowUse []flowUse  // every {{flow.X}} and when: flow.X
+	targets []target  // every transition's target, checked once states are known
+	flowUse []flowUse // every {{flow.X}} and when: flow.X
 	decl    map[string]bool
 }
 
@@ -88,6 +88,10 @@ func (p *parser) parse(data []byte) {
 	}
 	root := deref(doc.Content[0])
 	p.checkDuplicates(root, 0)
+	if root.Kind != yaml.MappingNode {
+		p.errorf(root, "the flow must be a map of name, start, states, ...")
+		return
+	}
 	top := map[string]kv{}
 	for _, e := range p.pairs(root, "the flow", "name", "description", "start", "vars", "timezone", "allow_execute", "states") {
 		if _, dup := top[e.k.Value]; !dup {

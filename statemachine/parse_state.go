@@ -330,7 +330,10 @@ func (p *parser) parseWhen(s *State, n *yaml.Node) {
 		} else {
 			p.errorf(item, "%s: a condition needs goto: (the state it leads to)", where)
 		}
-		if len(label) == 0 {
+		_, hasDays := keys["weekdays"]
+		_, hasTime := keys["time"]
+		_, hasVar := keys["var"]
+		if !hasDays && !hasTime && !hasVar {
 			p.errorf(item, "%s: a condition needs weekdays, time or var", where)
 		}
 		c.label = strings.Join(label, " ")
