@@ -75,6 +75,7 @@ type CommandError struct {
 	Reason string
 }
 
+// Error returns the reason with the command word, never the arguments.
 func (e *CommandError) Error() string {
 	return fmt.Sprintf("esl: invalid command %q: %s", e.Command, e.Reason)
 }
