@@ -74,7 +74,8 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 // ReadFrame reads one frame FreeSWITCH wrote, and returns it with the number
 // of bytes it took on the wire (blank lines skipped before it included).
 //
-// Header lines end in LF or CRLF; a header's value is what follows the first
+// Header lines end in LF or CRLF (any CRs before the LF are dropped, so a
+// line of CRs is blank); a header's value is what follows the first
 // ':' with leading spaces skipped, kept raw (not URL-decoded); names keep
 // their exact bytes, and order and duplicates are kept. The body is exactly
 // Content-Length bytes. io.EOF means the stream ended cleanly between frames,
@@ -162,8 +163,10 @@ func (r *Reader) readLine(used int) (int, bool, error) {
 		r.block = append(r.block, chunk...)
 		switch err {
 		case nil:
-			end := len(r.block) - 1 // drop the LF
-			if end > start && r.block[end-1] == '\r' {
+			// Drop the LF and the CRs before it: a value never ends in CR,
+			// so every frame read re-encodes to one that reads the same.
+			end := len(r.block) - 1
+			for end > start && r.block[end-1] == '\r' {
 				end--
 			}
 			r.block = r.block[:end]
