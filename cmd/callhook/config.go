@@ -258,7 +258,13 @@ func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{file: name, dir: filepath.Dir(name), lookupEnv: lookupEnv, reported: map[*yaml.Node]bool{}}
+	d := &decoder{
+		file:      name,
+		dir:       filepath.Dir(name),
+		lookupEnv: lookupEnv,
+		reported:  map[*yaml.Node]bool{},
+		merging:   map[*yaml.Node]bool{},
+	}
 	d.expand(root, "")
 	c := d.config(root)
 	if err := d.err(); err != nil {
@@ -276,11 +282,11 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
-	if errors.Is(err, io.EOF) {
-		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
+	}
+	if len(doc.Content) == 0 {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
@@ -310,7 +316,16 @@ type decoder struct {
 	// reported holds the scalars already reported (an environment
 	// reference that failed), so that nothing reports them again.
 	reported map[*yaml.Node]bool
+	// merging holds the mappings whose merge keys are being followed, so
+	// that an anchor merged into itself is an error, not endless recursion.
+	merging map[*yaml.Node]bool
+	// merges counts the merge keys followed, up to maxMerges.
+	merges int
 }
+
+// maxMerges bounds the merge keys one file may follow: merges of merges
+// grow exponentially, and `callhook check` must finish on any file.
+const maxMerges = 1000
 
 // lineError is one problem and the line it is on, for sorting.
 type lineError struct {
@@ -989,8 +1004,23 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) fields {
 		}
 		out = append(out, field{k, v})
 	}
+	if len(merges) == 0 {
+		return out
+	}
+	d.merging[n] = true
+	defer delete(d.merging, n)
 	for _, m := range merges {
 		for _, src := range mergeSources(m) {
+			if d.merging[deref(src)] {
+				d.errorf(m, path, "merges a mapping into itself")
+				continue
+			}
+			if d.merges++; d.merges > maxMerges {
+				if d.merges == maxMerges+1 {
+					d.errorf(m, path, "more than %d merges in one file", maxMerges)
+				}
+				continue
+			}
 			for _, fl := range d.mapping(src, path, known) {
 				if out.get(fl.key.Value) == nil {
 					out = append(out, fl)

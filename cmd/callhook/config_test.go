@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -275,6 +276,8 @@ func TestParseConfigErrors(t *testing.T) {
 			"config.yaml:1: apps: required: no call could be driven without an app"}},
 		{"empty file", "", nil, []string{
 			"config.yaml:1: apps: required: no call could be driven without an app"}},
+		{"comments only", "# nothing yet\n", nil, []string{
+			"config.yaml:1: apps: required: no call could be driven without an app"}},
 		{"two documents", minimalApps + "---\nlisten: 127.0.0.1:1\n", nil, []string{
 			"config.yaml:3: a config file holds one YAML document"}},
 		{"unknown key", "listn: 127.0.0.1:8084\n" + minimalApps, nil, []string{
@@ -375,6 +378,16 @@ func TestParseConfigErrors(t *testing.T) {
 			"config.yaml:3: apps.a: duplicate key (first at line 2)"}},
 		{"app unknown key", "apps:\n  a:\n    url: http://127.0.0.1/\n    timeot: 3s\n", nil, []string{
 			"config.yaml:4: apps.a.timeot: unknown key"}},
+		{"app merged into itself", "apps:\n  a: &x\n    url: http://127.0.0.1/\n    <<: *x\n", nil, []string{
+			"config.yaml:4: apps.a: merges a mapping into itself"}},
+		{"merges of merges", mergeBomb(12), nil, []string{
+			"config.yaml:3: apps.l8: more than 1000 merges in one file",
+			"config.yaml:11: apps.l9: needs one of url, liverpie or flow",
+			"config.yaml:12: apps.l10: needs one of url, liverpie or flow",
+			"config.yaml:13: apps.l11: needs one of url, liverpie or flow",
+			"config.yaml:14: apps.a: needs one of url, liverpie or flow"}},
+		{"merge of a list item", "apps:\n  a:\n    url: http://127.0.0.1/\n    <<: [x]\n", nil, []string{
+			"config.yaml:4: apps.a: must be a mapping"}},
 		{"app not a mapping", "apps:\n  a: http://127.0.0.1/\n", nil, []string{
 			"config.yaml:2: apps.a: must be a mapping"}},
 		{"webhook keys on a flow", "apps:\n  a:\n    flow: f.yaml\n    timeout: 3s\n    vars: [x]\n", nil, []string{
@@ -457,6 +470,18 @@ func TestParseConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mergeBomb returns a config whose app a merges n levels of mappings that
+// each merge the level below twice: 2^n merges.
+func mergeBomb(n int) string {
+	var b strings.Builder
+	b.WriteString("apps:\n  l0: &l0 {url: 'http://127.0.0.1/'}\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "  l%d: &l%d {<<: [*l%d, *l%d]}\n", i, i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, "  a: {<<: [*l%d, *l%d]}\n", n-1, n-1)
+	return b.String()
 }
 
 // TestParseConfigReportsEveryError checks that one parse reports every
@@ -742,5 +767,92 @@ func TestReloadable(t *testing.T) {
 				t.Errorf("Reloadable() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// FuzzParseConfig checks that no input makes the parser panic, that it
+// returns a config or an error, and that a config it returns keeps the
+// promises main relies on.
+func FuzzParseConfig(f *testing.F) {
+	for _, name := range []string{"testdata/full.yaml", "testdata/bad.yaml", "testdata/merge.yaml", "../../config.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(minimalApps))
+	lookup := env(map[string]string{"ADMIN_TOKEN": "t0ken", "SECRET": "s"})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := parseConfig("config.yaml", data, lookup)
+		if (c == nil) == (err == nil) {
+			t.Fatalf("parseConfig(%q) = %v, %v; want a config or an error", data, c, err)
+		}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "config.yaml:") {
+				t.Errorf("parseConfig(%q) error %q does not start with the file name", data, err)
+			}
+			return
+		}
+		checkInvariants(t, c)
+	})
+}
+
+// checkInvariants reports what a parsed config must never hold.
+func checkInvariants(t *testing.T, c *Config) {
+	t.Helper()
+	if err := checkHostPort(c.Listen); err != nil {
+		t.Errorf("Listen: %v", err)
+	}
+	if c.Admin != "" && checkHostPort(c.Admin) != nil {
+		t.Errorf("Admin %q is not a host:port", c.Admin)
+	}
+	if c.Admin != "" && !onLoopback(c.Admin) && c.AdminToken == "" {
+		t.Errorf("Admin %q is not on loopback and has no token", c.Admin)
+	}
+	if len(c.ACL) == 0 || c.Linger < time.Second || c.DrainTimeout < 0 {
+		t.Errorf("ACL, Linger, DrainTimeout = %v, %v, %v", c.ACL, c.Linger, c.DrainTimeout)
+	}
+	if l := c.Limits; l.MaxCalls < 1 || l.MaxReplyBytes < 1 || l.MaxVerbs < 1 || l.MaxRedirects < 0 {
+		t.Errorf("Limits = %+v", l)
+	}
+	if len(c.Apps) == 0 {
+		t.Errorf("no apps")
+	}
+	for _, r := range c.Routes {
+		if r.Destination == nil || c.AppByName(r.App) == nil {
+			t.Errorf("route %+v: no pattern or unknown app", r)
+		}
+	}
+	if c.DefaultApp != "" && c.AppByName(c.DefaultApp) == nil {
+		t.Errorf("DefaultApp %q is unknown", c.DefaultApp)
+	}
+	for _, a := range c.Apps {
+		checkApp(t, a)
+	}
+}
+
+// checkApp reports what a parsed app must never hold.
+func checkApp(t *testing.T, a *App) {
+	t.Helper()
+	switch a.Kind {
+	case KindWebhook:
+		if a.URL == "" || a.Timeout <= 0 || a.Retries < 0 || a.Retries > 5 || (a.Format != "json" && a.Format != "form") {
+			t.Errorf("webhook app %+v", a)
+		}
+	case KindLiverpie:
+		l := a.Liverpie
+		if l == nil || l.Port < 1 || l.Port > 65535 || !strings.HasPrefix(l.StateMachineURI, "/") || len(l.AllowCommands) == 0 || l.Timeout <= 0 {
+			t.Errorf("liverpie app %+v: %+v", a, l)
+		}
+	case KindFlow:
+		if a.Flow == "" {
+			t.Errorf("flow app %+v", a)
+		}
+	default:
+		t.Errorf("app %q: kind %q", a.Name, a.Kind)
+	}
+	if a.OnFailure == nil || a.MaxCalls < 0 {
+		t.Errorf("app %q: OnFailure %v, MaxCalls %d", a.Name, a.OnFailure, a.MaxCalls)
 	}
 }
