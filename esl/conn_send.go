@@ -81,6 +81,11 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 // stuck write short. A failed write may have sent part of a command, so it
 // ends the connection: the stream can no longer be trusted.
 func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
+	if c.opts.Trace != nil {
+		// Traced before the write: once the bytes are out, the reply can
+		// be read (and traced) before Write even returns here.
+		c.trace("C>", wire)
+	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
 	woken := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -95,9 +100,6 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 	}
 	if c.opts.Counter != nil {
 		c.opts.Counter.CountFrame(Sent, "command", n)
-	}
-	if c.opts.Trace != nil {
-		c.trace("C>", wire[:n])
 	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {

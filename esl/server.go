@@ -231,10 +231,16 @@ func (s *Server) serveConn(nc net.Conn) {
 	o.Outbound = true
 	c := NewConn(nc, o)
 	full, ok := s.track(c)
-	defer s.untrack(c, !full)
-	if !ok {
+	defer func() {
+		// The MaxConns place is given back before the peer sees the
+		// close, so a call that follows this one finds it free.
+		if ok {
+			s.untrack(c, !full)
+		}
 		c.Close()
 		<-c.Done()
+	}()
+	if !ok {
 		return
 	}
 
@@ -242,10 +248,6 @@ func (s *Server) serveConn(nc net.Conn) {
 	defer cancel()
 	stopWatch := context.AfterFunc(c.context(), cancel)
 	defer stopWatch()
-	defer func() {
-		c.Close()
-		<-c.Done()
-	}()
 
 	if full {
 		s.refuse(ctx, c)
