@@ -336,16 +336,16 @@ type lineError struct {
 // errorf records a problem with the value at n, whose key path is path
 // ("" for the whole file).
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
-	d.wrap(n, path, fmt.Errorf(format, args...))
+	d.wrap(n.Line, path, fmt.Errorf(format, args...))
 }
 
-// wrap records err, found in the value at n.
-func (d *decoder) wrap(n *yaml.Node, path string, err error) {
-	where := fmt.Sprintf("%s:%d: ", d.file, n.Line)
+// wrap records err, found on line of the value whose key path is path.
+func (d *decoder) wrap(line int, path string, err error) {
+	where := fmt.Sprintf("%s:%d: ", d.file, line)
 	if path != "" {
 		where += path + ": "
 	}
-	d.errs = append(d.errs, lineError{n.Line, fmt.Errorf("%s%w", where, err)})
+	d.errs = append(d.errs, lineError{line, fmt.Errorf("%s%w", where, err)})
 }
 
 // err returns every recorded problem in line order, or nil.
@@ -935,8 +935,14 @@ func (d *decoder) onFailure(n *yaml.Node, path string, o proxy.ParseOptions) []p
 		return nil
 	}
 	verbs, err := proxy.ParseVerbs(seq, o)
-	if err != nil {
-		d.wrap(n, path, err)
+	var invalid *proxy.InvalidReplyError
+	switch {
+	case errors.As(err, &invalid) && invalid.Line > 0:
+		// Point at the verb's own line, in this file.
+		d.wrap(invalid.Line, path, errors.New(invalid.Msg))
+		return nil
+	case err != nil:
+		d.wrap(n.Line, path, err)
 		return nil
 	}
 	return verbs

@@ -696,36 +696,54 @@ func TestLoadConfigMerge(t *testing.T) {
 
 func TestParseConfigOnFailure(t *testing.T) {
 	tests := []struct {
-		name   string
-		data   string
-		want   []string // verb names
-		prefix string   // or an error starting with this
+		name string
+		data string
+		want []string // verb names
 	}{
 		{"custom", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [answer, {play: ivr/sorry.wav}, {hangup: USER_BUSY}]\n",
-			[]string{"answer", "play", "hangup"}, ""},
-		{"empty", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: []\n", []string{}, ""},
-		{"flow", "apps:\n  a:\n    flow: f.yaml\n    on_failure:\n      - hangup: USER_BUSY\n", []string{"hangup"}, ""},
-		{"unknown verb", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [{dance: now}]\n",
-			nil, "config.yaml:4: apps.a.on_failure: "},
-		{"execute not allowed", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [{execute: {app: sched_hangup, arg: +1}}]\n",
-			nil, "config.yaml:4: apps.a.on_failure: "},
-		{"over max_verbs", "limits: {max_verbs: 1}\napps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [answer, hangup]\n",
-			nil, "config.yaml:5: apps.a.on_failure: "},
+			[]string{"answer", "play", "hangup"}},
+		{"empty", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: []\n", []string{}},
+		{"null", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure:\n", []string{}},
+		{"flow", "apps:\n  a:\n    flow: f.yaml\n    on_failure:\n      - hangup: USER_BUSY\n", []string{"hangup"}},
+		{"execute allowed", "apps:\n  a:\n    url: http://127.0.0.1/\n    allow_execute: [sched_hangup]\n    on_failure: [{execute: {app: sched_hangup, arg: '+1'}}]\n",
+			[]string{"execute"}},
+		{"liverpie", "apps:\n  a:\n    liverpie: {ip: h, port: 1, state_machine_uri: /s, reset_uri: /r}\n    on_failure: [{play: ivr/sorry.wav}]\n",
+			[]string{"play"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseConfig("config.yaml", []byte(tc.data), env(nil))
-			if tc.prefix != "" {
-				if err == nil || !strings.HasPrefix(err.Error(), tc.prefix) {
-					t.Errorf("parseConfig(%q) error = %v, want one starting %q", tc.data, err, tc.prefix)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("parseConfig(%q) error:\n%v", tc.data, err)
-			}
+			c := mustParse(t, tc.data, nil)
 			if got := verbNames(c.Apps[0].OnFailure); !slices.Equal(got, tc.want) {
 				t.Errorf("parseConfig(%q) OnFailure = %v, want %v", tc.data, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseConfigOnFailureErrors checks that on_failure errors point at the
+// verb's own line. The message after the path is proxy.ParseVerbs's, so
+// only its gist is checked.
+func TestParseConfigOnFailureErrors(t *testing.T) {
+	tests := []struct {
+		name         string
+		data         string
+		prefix, gist string
+	}{
+		{"unknown verb", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure:\n      - answer\n      - dance: now\n",
+			"config.yaml:6: apps.a.on_failure: ", `"dance"`},
+		{"execute not allowed", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [{execute: {app: sched_hangup, arg: '+1'}}]\n",
+			"config.yaml:4: apps.a.on_failure: ", "allow_execute"},
+		{"over max_verbs", "limits: {max_verbs: 1}\napps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: [answer, hangup]\n",
+			"config.yaml:5: apps.a.on_failure: ", "at most 1"},
+		{"alias of itself", "apps:\n  a:\n    url: http://127.0.0.1/\n    on_failure: &x [*x]\n",
+			"config.yaml:4: apps.a.on_failure: ", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errorLines(t, tc.data, nil)
+			if len(got) != 1 || !strings.HasPrefix(got[0], tc.prefix) || !strings.Contains(got[0], tc.gist) ||
+				strings.Contains(strings.TrimPrefix(got[0], tc.prefix), "line ") {
+				t.Errorf("parseConfig(%q) errors = %q, want one starting %q with %q and no second line number", tc.data, got, tc.prefix, tc.gist)
 			}
 		})
 	}
