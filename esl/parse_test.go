@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func commandString(c Command) string {
+func dumpCommand(c Command) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "line=%q ", c.Line)
 	for _, h := range c.Headers {
@@ -67,7 +67,7 @@ func TestParseCommand(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseCommand(%q) error %v", tc.in, err)
 			}
-			if g, w := commandString(got), commandString(tc.want); g != w {
+			if g, w := dumpCommand(got), dumpCommand(tc.want); g != w {
 				t.Errorf("ParseCommand(%q) = %s, want %s", tc.in, g, w)
 			}
 		})
@@ -92,7 +92,7 @@ func TestParseCommandLenient(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseCommand(%q) error %v", tc.in, err)
 			}
-			if g, w := commandString(got), commandString(tc.want); g != w {
+			if g, w := dumpCommand(got), dumpCommand(tc.want); g != w {
 				t.Errorf("ParseCommand(%q) = %s, want %s", tc.in, g, w)
 			}
 		})
@@ -118,7 +118,7 @@ func TestParseCommandErrors(t *testing.T) {
 			got, err := ParseCommand([]byte(tc.in))
 			var pe *ProtocolError
 			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.contains) {
-				t.Errorf("ParseCommand(%q) = %s, %v; want a *ProtocolError containing %q", tc.in, commandString(got), err, tc.contains)
+				t.Errorf("ParseCommand(%q) = %s, %v; want a *ProtocolError containing %q", tc.in, dumpCommand(got), err, tc.contains)
 			}
 		})
 	}
@@ -133,7 +133,7 @@ func TestReadCommand(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ReadCommand(%q) error %v", tc.in, err)
 				}
-				if g, w := commandString(got), commandString(tc.want); g != w {
+				if g, w := dumpCommand(got), dumpCommand(tc.want); g != w {
 					t.Errorf("ReadCommand(%q) = %s, want %s", tc.in, g, w)
 				}
 				if n != len(tc.in) {
@@ -196,13 +196,13 @@ func TestReadCommandErrors(t *testing.T) {
 			got, _, err := NewReader(strings.NewReader(tc.in), tc.lim).ReadCommand()
 			if tc.want != nil {
 				if err != tc.want {
-					t.Errorf("ReadCommand(%q) = %s, %v; want %v", tc.in, commandString(got), err, tc.want)
+					t.Errorf("ReadCommand(%q) = %s, %v; want %v", tc.in, dumpCommand(got), err, tc.want)
 				}
 				return
 			}
 			var pe *ProtocolError
 			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.contains) {
-				t.Errorf("ReadCommand(%q) = %s, %v; want a *ProtocolError containing %q", tc.in, commandString(got), err, tc.contains)
+				t.Errorf("ReadCommand(%q) = %s, %v; want a *ProtocolError containing %q", tc.in, dumpCommand(got), err, tc.contains)
 			}
 		})
 	}
@@ -212,7 +212,7 @@ func TestReadCommandAtTheBodyLimit(t *testing.T) {
 	in := "sendmsg\ncontent-length: 4\n\nabcd"
 	got, n, err := NewReader(strings.NewReader(in), Limits{MaxBodyBytes: 4}).ReadCommand()
 	if err != nil || string(got.Body) != "abcd" || n != len(in) {
-		t.Errorf("ReadCommand(%q) = %s, %d, %v; want body abcd, %d bytes", in, commandString(got), n, err, len(in))
+		t.Errorf("ReadCommand(%q) = %s, %d, %v; want body abcd, %d bytes", in, dumpCommand(got), n, err, len(in))
 	}
 }
 

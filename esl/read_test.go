@@ -36,7 +36,7 @@ func readAllFrames(r *Reader) ([]*Frame, int, error) {
 	}
 }
 
-func frameString(f *Frame) string {
+func dumpFrame(f *Frame) string {
 	var b strings.Builder
 	for _, h := range f.Headers {
 		fmt.Fprintf(&b, "[%s]=[%s] ", h.Name, h.Value)
@@ -180,7 +180,7 @@ func TestReadFrame(t *testing.T) {
 					t.Fatalf("ReadFrame(%q) = %d frames, want %d", tc.in, len(got), len(tc.want))
 				}
 				for i := range got {
-					if g, w := frameString(got[i]), frameString(tc.want[i]); g != w {
+					if g, w := dumpFrame(got[i]), dumpFrame(tc.want[i]); g != w {
 						t.Errorf("ReadFrame(%q) frame %d = %s, want %s", tc.in, i, g, w)
 					}
 				}
@@ -225,7 +225,7 @@ func TestReadFrameErrors(t *testing.T) {
 			t.Run(tc.name+"/"+rd.name, func(t *testing.T) {
 				f, _, err := NewReader(rd.wrap(strings.NewReader(tc.in)), tc.lim).ReadFrame()
 				if f != nil {
-					t.Errorf("ReadFrame(%q) returned a frame %s with error %v", tc.in, frameString(f), err)
+					t.Errorf("ReadFrame(%q) returned a frame %s with error %v", tc.in, dumpFrame(f), err)
 				}
 				if tc.want != nil {
 					if err != tc.want {
@@ -253,7 +253,7 @@ func TestReadFrameLimitsAreInclusive(t *testing.T) {
 		t.Fatalf("ReadFrame(%q) at the limits error %v", in, err)
 	}
 	if size != len(in) || string(f.Body) != "12345" {
-		t.Errorf("ReadFrame(%q) = %s, %d; want body 12345, %d", in, frameString(f), size, len(in))
+		t.Errorf("ReadFrame(%q) = %s, %d; want body 12345, %d", in, dumpFrame(f), size, len(in))
 	}
 	if _, _, err := NewReader(strings.NewReader("A"+in), lim).ReadFrame(); err == nil {
 		t.Errorf("ReadFrame one byte over the header limit: no error")
@@ -322,7 +322,7 @@ func TestFrameEncodeReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ReadFrame(Encode()) error %v", err)
 	}
-	if frameString(got) != frameString(f) || n != len(f.Encode()) {
-		t.Errorf("ReadFrame(Encode()) = %s (%d bytes), want %s", frameString(got), n, frameString(f))
+	if dumpFrame(got) != dumpFrame(f) || n != len(f.Encode()) {
+		t.Errorf("ReadFrame(Encode()) = %s (%d bytes), want %s", dumpFrame(got), n, dumpFrame(f))
 	}
 }
