@@ -740,3 +740,105 @@ func TestGatherVariablePerVerb(t *testing.T) {
 		t.Errorf("Execs(seq 1, 2) = %q, %q, want callhook_digits_1 and callhook_digits_2", a, b)
 	}
 }
+
+// injectionBase holds valid options for each verb that has any; the
+// injection test replaces one option at a time with a hostile value.
+var injectionBase = map[string]map[string]any{
+	"play":       {"file": "x.wav"},
+	"say":        {"text": "1"},
+	"speak":      {"text": "hi"},
+	"gather":     {},
+	"record":     {"path": "/tmp/r.wav"},
+	"bridge":     {"to": "user/1"},
+	"transfer":   {"extension": "1000"},
+	"conference": {"name": "r"},
+	"pause":      {"duration": "1s"},
+	"send_dtmf":  {"digits": "1"},
+	"unset":      {"name": "a"},
+	"hangup":     {},
+	"redirect":   {"url": "/x"},
+	"log":        {"text": "x"},
+	"execute":    {"app": "info"},
+}
+
+// TestInjection puts CR, LF, NUL and "${" into every option of every verb
+// (and into set's names and values): each must make the reply invalid, with
+// the verb, the option and the line in the error. Only speak's text may hold
+// line breaks.
+func TestInjection(t *testing.T) {
+	hostile := []string{"a\nb", "a\rb", "a\r\nhangup-cause: X", "a\x00b", "${system(reboot)}", "x${x}"}
+	type target struct {
+		verb, opt string
+		body      map[string]any
+	}
+	var targets []target
+	for _, name := range Names() {
+		_, opts, _ := VerbOptions(name)
+		for _, opt := range opts {
+			for _, h := range hostile {
+				body := map[string]any{}
+				for k, v := range injectionBase[name] {
+					body[k] = v
+				}
+				body[opt] = h
+				targets = append(targets, target{name, opt, body})
+				if opt == "to" || opt == "flags" {
+					list := map[string]any{}
+					for k, v := range body {
+						list[k] = v
+					}
+					list[opt] = []string{"ok", h}
+					targets = append(targets, target{name, opt, list})
+				}
+			}
+		}
+	}
+	for _, h := range hostile {
+		targets = append(targets, target{"set", "a", map[string]any{"a": h}})
+		targets = append(targets, target{"set", quote(h), map[string]any{h: "1"}})
+	}
+	if _, ok := injectionBase["dance"]; ok || len(targets) < 200 {
+		t.Fatalf("only %d injection targets", len(targets))
+	}
+	for _, tg := range targets {
+		doc, err := json.Marshal([]map[string]any{{tg.verb: tg.body}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := tg.body[tg.opt]
+		if tg.verb == "set" && strings.HasPrefix(tg.opt, `"`) {
+			value = tg.opt
+		}
+		multiline := tg.verb == "speak" && tg.opt == "text" && !strings.ContainsAny(fmtValue(value), "\x00$")
+		r, err := ParseReply(doc, webOpts)
+		if multiline {
+			if err != nil {
+				t.Errorf("ParseReply(%s) = %v, want speak text to allow line breaks", doc, err)
+				continue
+			}
+			arg := r.Verbs[0].Spec.Execs(PlanContext{Seq: 1})[0].Arg
+			if !strings.HasSuffix(arg, fmtValue(value)) {
+				t.Errorf("ParseReply(%s) speak arg = %q, want the text unchanged at its end", doc, arg)
+			}
+			continue
+		}
+		var ire *InvalidReplyError
+		if !errors.As(err, &ire) {
+			t.Errorf("ParseReply(%s) = %v, want an *InvalidReplyError", doc, err)
+			continue
+		}
+		if prefix := tg.verb + ": " + tg.opt + ": "; ire.Line != 1 || !strings.HasPrefix(ire.Msg, prefix) {
+			t.Errorf("ParseReply(%s) = %v, want line 1 and a message starting %q", doc, err, prefix)
+		}
+		if strings.ContainsAny(ire.Msg, "\r\n\x00") {
+			t.Errorf("ParseReply(%s) error %q holds the raw value, want it quoted", doc, ire.Msg)
+		}
+	}
+}
+
+func fmtValue(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -37,8 +38,8 @@ func untemplate(s string) string {
 
 // checkLine checks a single-line text value.
 func checkLine(s string) error {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return fmt.Errorf("contains a line break (CR or LF), which is not allowed here")
+	if strings.ContainsAny(s, "\r\n") {
+		return errors.New("contains a line break (CR or LF), which is not allowed here")
 	}
 	return checkMultiline(s)
 }

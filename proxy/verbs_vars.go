@@ -43,10 +43,10 @@ func parseSet(a *args) Spec {
 		}
 		seen[k.Value] = true
 		if val.Kind != yaml.ScalarNode || isNull(val) {
-			a.failf(val, k.Value, "want a value, got %s (unset removes a variable)", kindName(val))
+			a.failf(val, varLabel(k.Value), "want a value, got %s (unset removes a variable)", kindName(val))
 			return s
 		}
-		a.nodes[k.Value] = val // so that check errors point at the value's line
+		a.nodes[varLabel(k.Value)] = val // so that check errors point at the value's line
 		s.Vars = append(s.Vars, SetVar{Name: k.Value, Value: val.Value})
 	}
 	return s
@@ -58,13 +58,22 @@ func (s *SetSpec) check() error {
 	}
 	for _, v := range s.Vars {
 		if err := checkVarName(v.Name); err != nil {
-			return &optError{Opt: v.Name, Msg: err.Error()}
+			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
 		if err := checkLine(v.Value); err != nil {
-			return &optError{Opt: v.Name, Msg: err.Error()}
+			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
 	}
 	return nil
+}
+
+// varLabel names a variable in an error message: as is when it is a plain
+// name, quoted when it holds anything else (it came from a web app).
+func varLabel(name string) string {
+	if checkName(name, "") == nil {
+		return name
+	}
+	return quote(name)
 }
 
 // checkVarName checks the name of a variable a verb may set or unset. Names
