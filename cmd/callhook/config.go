@@ -618,9 +618,15 @@ func regexpReason(err error) string {
 
 // Kinds of apps that take a key, for appKeys.
 var (
-	webhookOnly     = []string{KindWebhook}
-	webhookOrFlow   = []string{KindWebhook, KindFlow}
-	everyKind       = []string{KindWebhook, KindLiverpie, KindFlow}
+	webhookOnly   = []string{KindWebhook}
+	webhookOrFlow = []string{KindWebhook, KindFlow}
+	everyKind     = []string{KindWebhook, KindLiverpie, KindFlow}
+)
+
+// Names an app's keys hold. App names appear in logs, metrics and the
+// callhook_app channel variable; variable and application names go into
+// FreeSWITCH commands, so they are kept to characters that need no quoting.
+var (
 	appNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	varNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 	execNamePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)

@@ -572,6 +572,19 @@ func TestParseConfigEnv(t *testing.T) {
 	})
 }
 
+// TestParseConfigProcessEnv checks that the exported entry points read the
+// process environment.
+func TestParseConfigProcessEnv(t *testing.T) {
+	t.Setenv("CALLHOOK_TEST_URL", "http://127.0.0.1:8000/env")
+	c, err := ParseConfig("config.yaml", []byte("apps:\n  a: {url: '${CALLHOOK_TEST_URL}'}\n"))
+	if err != nil {
+		t.Fatalf("ParseConfig error: %v", err)
+	}
+	if got := c.Apps[0].URL; got != "http://127.0.0.1:8000/env" {
+		t.Errorf("ParseConfig URL = %q, want the environment's", got)
+	}
+}
+
 func TestParseConfigIPv6(t *testing.T) {
 	c := mustParse(t, "listen: '[::]:8084'\nacl: ['::1', 'fe80::1/10', 10.1.2.3, 10.1.2.3/8]\nadmin: '[::1]:9090'\n"+minimalApps, nil)
 	runChecks(t, []check{
