@@ -222,7 +222,7 @@ func TestParseErrors(t *testing.T) {
 		{"set scalar", "- set: a=b", nil, `line 1: set: want a map of variable: value, got "a=b"`},
 		{"set bare", "- set", nil, `line 1: set: want a map of variable: value, got nothing`},
 		{"set empty", "- set: {}", nil, `line 1: set: want a map of variable: value, got a map`},
-		{"set name", "- set: {'a b': 1}", nil, `line 1: set: a b: "a b" has ' '; use letters, digits and _ . -`},
+		{"set name", "- set: {'a b': 1}", nil, `line 1: set: "a b": "a b" has ' '; use letters, digits and _ . -`},
 		{"set twice", "- set:\n    a: 1\n    a: 2", nil, `line 3: set: variable "a" given twice`},
 		{"set null", "- set: {a: null}", nil, `line 1: set: a: want a value, got null (unset removes a variable)`},
 		{"set hook", "- set:\n    x: 1\n    api_hangup_hook: system reboot", nil,
