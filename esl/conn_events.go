@@ -18,6 +18,9 @@ func (c *Conn) NextEvent(ctx context.Context) (*Event, error) {
 			}
 			return nil, c.Err()
 		case <-ctx.Done():
+			if c.endedOnlyByConn() {
+				continue
+			}
 			return nil, ctx.Err()
 		}
 	}
@@ -80,4 +83,16 @@ func (c *Conn) HangupEvent() *Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.hangupEvent
+}
+
+// endedOnlyByConn is called when a caller's ctx is done. It reports whether
+// that is only because the connection is ending (the Server derives handler
+// contexts from it), and then waits for Done, so callers report the
+// connection's end rather than a bare context error.
+func (c *Conn) endedOnlyByConn() bool {
+	if c.ctx.Err() == nil {
+		return false
+	}
+	<-c.done
+	return true
 }

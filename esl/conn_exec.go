@@ -126,16 +126,18 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (*Event, error) {
 	case ev := <-ch:
 		return ev, nil
 	case <-ctx.Done():
-		forget()
-		return nil, fmt.Errorf("bgapi %s: waiting for job %s: %w", firstLine(cmd), job, ctx.Err())
-	case <-c.done:
-		select {
-		case ev := <-ch:
-			return ev, nil
-		default:
+		if !c.endedOnlyByConn() {
+			forget()
+			return nil, fmt.Errorf("bgapi %s: waiting for job %s: %w", firstLine(cmd), job, ctx.Err())
 		}
-		return nil, fmt.Errorf("bgapi %s: waiting for job %s: %w", firstLine(cmd), job, c.Err())
+	case <-c.done:
 	}
+	select {
+	case ev := <-ch:
+		return ev, nil
+	default:
+	}
+	return nil, fmt.Errorf("bgapi %s: waiting for job %s: %w", firstLine(cmd), job, c.Err())
 }
 
 // subscribeJobs sends "event <format> BACKGROUND_JOB" once per connection.
@@ -214,6 +216,9 @@ func (c *Conn) Execute(ctx context.Context, app, arg string, o ExecuteOptions) (
 	case ev := <-w.ch:
 		return ev, nil
 	case <-ctx.Done():
+		if c.endedOnlyByConn() {
+			return c.execEnded(app, w, forget, c.Err())
+		}
 		forget()
 		return nil, fmt.Errorf("execute %s: waiting for completion: %w", app, ctx.Err())
 	case <-c.final:
@@ -249,7 +254,9 @@ func (c *Conn) Exit(ctx context.Context) error {
 	select {
 	case <-c.done:
 	case <-ctx.Done():
-		return fmt.Errorf("exit: waiting for FreeSWITCH to close: %w", ctx.Err())
+		if !c.endedOnlyByConn() {
+			return fmt.Errorf("exit: waiting for FreeSWITCH to close: %w", ctx.Err())
+		}
 	}
 	if c.endedByPeer() {
 		return nil

@@ -118,6 +118,9 @@ func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Fram
 	case f := <-s.ch:
 		return replyResult(line, f)
 	case <-ctx.Done():
+		if c.endedOnlyByConn() {
+			return c.replyAtEnd(line, s)
+		}
 		c.mu.Lock()
 		s.abandoned = true
 		c.mu.Unlock()
@@ -129,13 +132,19 @@ func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Fram
 		}
 		return nil, fmt.Errorf("%s: %w", line, ctx.Err())
 	case <-c.done:
-		select {
-		case f := <-s.ch:
-			return replyResult(line, f)
-		default:
-		}
-		return nil, fmt.Errorf("%s: %w", line, c.Err())
+		return c.replyAtEnd(line, s)
 	}
+}
+
+// replyAtEnd returns the reply that made it before the connection ended, or
+// the connection's error.
+func (c *Conn) replyAtEnd(line string, s *replySlot) (*Frame, error) {
+	select {
+	case f := <-s.ch:
+		return replyResult(line, f)
+	default:
+	}
+	return nil, fmt.Errorf("%s: %w", line, c.Err())
 }
 
 // replyResult turns a "-ERR" reply into a *ReplyError, keeping the frame.
