@@ -74,8 +74,8 @@ func (d *dialog) Result(ctx context.Context, v proxy.Verb, r *proxy.VerbResult) 
 	switch r.Reason {
 	case proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonError:
 	case proxy.ReasonHangup:
-		// The call is gone: run the hangup route now, End will not again.
-		d.hangup(ctx, nil)
+		// The call is gone. End follows with how it ended, and runs the
+		// hangup route then, so that route can report the cause.
 		return &proxy.Instructions{}, nil
 	default:
 		o.Reason = proxy.ReasonError
@@ -122,6 +122,10 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
+	// The call's context may already be cancelled (the connection is
+	// gone), yet reporting its end is the point of a hangup route: each
+	// fetch is still bound by its own timeout.
+	ctx = context.WithoutCancel(ctx)
 	mv, err := d.flow.Step(d.state, Outcome{Reason: proxy.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem

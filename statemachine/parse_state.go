@@ -47,20 +47,35 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		}
 		s.Verbs = append(s.Verbs, v)
 		s.summaries = append(s.summaries, summarize(item))
-		s.templated = append(s.templated, p.verbTemplates(s, item))
+		s.templated = append(s.templated, p.verbTemplates(s, v, item))
 	}
 }
 
 // verbTemplates checks every {{...}} in a verb's values and tells whether
-// the verb has any.
-func (p *parser) verbTemplates(s *State, item *yaml.Node) bool {
+// the verb has any. Only text arguments are filled in (Spec.MapText), so a
+// template in any other option (a say's lang, a gather's regex) would
+// reach FreeSWITCH as written: that is an error too.
+func (p *parser) verbTemplates(s *State, v proxy.Verb, item *yaml.Node) bool {
+	var texts []string
+	_, _ = v.Spec.MapText(func(t string) (string, error) {
+		texts = append(texts, t)
+		return t, nil
+	})
 	found := false
 	scalars(item, func(n *yaml.Node) {
 		if !strings.Contains(n.Value, "{{") {
 			return
 		}
 		found = true
-		p.template(n, fmt.Sprintf("state %q", s.Name))
+		if p.template(n, fmt.Sprintf("state %q", s.Name)) == nil {
+			return
+		}
+		for _, t := range texts {
+			if strings.Contains(t, n.Value) {
+				return
+			}
+		}
+		p.errorf(n, "state %q: %s: %q is not a text argument, so its template would never be filled in", s.Name, v.Name, n.Value)
 	}, 0)
 	return found
 }
