@@ -65,7 +65,7 @@ func TestVerbExecs(t *testing.T) {
 		{"play short", "- play: ivr/welcome.wav", &PlaySpec{File: "ivr/welcome.wav", Loop: 1},
 			[]Exec{{App: "playback", Arg: "ivr/welcome.wav"}}, ""},
 		{"play loop", "- play: {file: 'tone_stream://%(100,0,440)', loop: 3}", &PlaySpec{File: "tone_stream://%(100,0,440)", Loop: 3},
-			[]Exec{{App: "playback", Arg: "tone_stream://%(100,0,440)", Loops: 3}}, ""},
+			slices.Repeat([]Exec{{App: "playback", Arg: "tone_stream://%(100,0,440)"}}, 3), ""},
 		{"play path with spaces", "- play: /sounds/main menu.wav", &PlaySpec{File: "/sounds/main menu.wav", Loop: 1},
 			[]Exec{{App: "playback", Arg: "/sounds/main menu.wav"}}, ""},
 		{"say short", "- say: 42", &SaySpec{Text: "42", Lang: "en", Type: "number", Method: "pronounced"},

@@ -39,14 +39,17 @@ func (s *PlaySpec) check() error {
 	return nil
 }
 
-// Execs runs playback, looped by the sendmsg's loops header (FreeSWITCH
-// sends one completion per loop, all with the same Application-UUID).
+// Execs runs playback Loop times, one exec per iteration, rather than one
+// exec with a loops header: FreeSWITCH stops looping early when an
+// iteration takes under 500 ms (a short tone, a missing file) and then
+// sends fewer completions than loops, which would leave the session
+// waiting for completions that never come (esl-protocol.md, execute).
 func (s *PlaySpec) Execs(PlanContext) []Exec {
-	e := Exec{App: "playback", Arg: s.File}
-	if s.Loop > 1 {
-		e.Loops = s.Loop
+	out := make([]Exec, s.Loop)
+	for i := range out {
+		out[i] = Exec{App: "playback", Arg: s.File}
 	}
-	return []Exec{e}
+	return out
 }
 
 // Result reports ok, error when playback could not play the file (FILE NOT
