@@ -157,6 +157,28 @@ func TestDialCapture(t *testing.T) {
 			t.Errorf("Err() after exit = %v, want ErrDisconnected", err)
 		}
 	})
+	t.Run("rude rejection", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer nc.Close()
+			io.WriteString(nc, "Content-Type: text/rude-rejection\nContent-Length: 24\n\nAccess Denied, go away.\n")
+		}()
+		_, err = Dial(t.Context(), l.Addr().String(), "ClueCon", ConnOptions{})
+		<-served
+		if !errors.Is(err, ErrDisconnected) || !strings.Contains(err.Error(), "Access Denied") {
+			t.Fatalf("Dial() to a refusing peer error = %v, want ErrDisconnected naming the rejection", err)
+		}
+	})
 	t.Run("nothing listening", func(t *testing.T) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

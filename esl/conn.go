@@ -180,6 +180,11 @@ func (c *Conn) Err() error {
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	c.closed = true
+	if c.err == nil {
+		// Set now, so a write that fails because of this Close does not
+		// claim to be the reason.
+		c.err = ErrClosed
+	}
 	c.mu.Unlock()
 	return c.shutdown()
 }
@@ -213,6 +218,6 @@ func (c *Conn) fail(err error) {
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
-// context returns a context cancelled when the connection ends; the Server
-// derives handler contexts from it.
-func (c *Conn) context() context.Context { return c.ctx }
+// lifetime returns a context cancelled when the connection ends; the
+// Server derives handler contexts from it.
+func (c *Conn) lifetime() context.Context { return c.ctx }

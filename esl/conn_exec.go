@@ -32,11 +32,12 @@ func (w *execWaiter) started(ev *Event) { w.startTS = eventMicros(ev) }
 // completed counts a completion and reports whether it is the last one,
 // signalling the waiter if so: after the requested number of loops, or
 // earlier when FreeSWITCH stops looping (an iteration under 500 ms, judged
-// by the event timestamps, or the channel already hung up).
+// by the event timestamps, or the channel down: our channel's hangup was
+// seen, or the completion itself says Answer-State: hangup).
 func (w *execWaiter) completed(ev *Event, hungup bool) bool {
 	w.seen++
 	w.last = ev
-	last := w.seen >= w.loops || hungup
+	last := w.seen >= w.loops || hungup || ev.Get("Answer-State") == "hangup"
 	if !last && w.startTS > 0 {
 		if end := eventMicros(ev); end > 0 && end-w.startTS < minLoopMicros {
 			last = true

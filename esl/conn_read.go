@@ -126,7 +126,7 @@ func (c *Conn) deliverEvent(ev *Event) error {
 			w.started(ev)
 		}
 	case EventChannelExecuteComplete:
-		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.hungupDone) {
+		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.channel != nil && c.hungupDone) {
 			delete(c.execs, ev.AppUUID())
 		}
 	case EventBackgroundJob:

@@ -360,6 +360,39 @@ func TestExecute(t *testing.T) {
 			t.Fatalf("Execute(loops=3) = %+v, %v; want the short first completion", ev, err)
 		}
 	})
+	t.Run("loops end when the channel is down", func(t *testing.T) {
+		c, p := connected(t, ConnOptions{})
+		r, id := startExecute(t, c, p, ExecuteOptions{Loops: 3})
+		p.write(
+			replyFrame("+OK"),
+			execEvent(EventChannelExecute, id, "Event-Date-Timestamp", "1000000000"),
+			execEvent(EventChannelExecuteComplete, id, "Event-Date-Timestamp", "1002000000", "Answer-State", "hangup", "Application-Response", "cut"),
+		)
+		if ev, err := r.wait(t); err != nil || ev.AppResponse() != "cut" {
+			t.Fatalf("Execute(loops=3) = %+v, %v; want the completion on the dead channel", ev, err)
+		}
+	})
+	t.Run("ctx ends the wait, the completion stays an event", func(t *testing.T) {
+		c, p := connected(t, ConnOptions{})
+		ctx, cancel := context.WithCancel(t.Context())
+		r := goCall(func() (*Event, error) { return c.Execute(ctx, "playback", "x.wav", ExecuteOptions{}) })
+		id := p.expect("sendmsg").Headers["event-uuid"]
+		p.write(replyFrame("+OK"))
+		cancel()
+		if ev, err := r.wait(t); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Execute() after cancel = %+v, %v; want context.Canceled", ev, err)
+		}
+		p.write(execEvent(EventChannelExecuteComplete, id))
+		if got := nextEvent(t, c).AppUUID(); got != id {
+			t.Errorf("NextEvent() Application-UUID = %q, want %q", got, id)
+		}
+		c.mu.Lock()
+		n := len(c.execs)
+		c.mu.Unlock()
+		if n != 0 {
+			t.Errorf("%d execute waiters left after a cancelled Execute, want 0", n)
+		}
+	})
 	t.Run("given Event-UUID is kept", func(t *testing.T) {
 		c, p := connected(t, ConnOptions{})
 		r, id := startExecute(t, c, p, ExecuteOptions{EventUUID: "my-uuid"})

@@ -152,7 +152,16 @@ func (s *Server) Serve(l net.Listener) error {
 			return fmt.Errorf("esl: accept: %w", err)
 		}
 		backoff = 0
+		// Checked and counted under the lock that Shutdown takes before
+		// it waits, so no connection is added to a WaitGroup being waited on.
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
 		s.wg.Go(func() { s.serveConn(nc) })
+		s.mu.Unlock()
 	}
 }
 
@@ -246,7 +255,7 @@ func (s *Server) serveConn(nc net.Conn) {
 
 	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
-	stopWatch := context.AfterFunc(c.context(), cancel)
+	stopWatch := context.AfterFunc(c.lifetime(), cancel)
 	defer stopWatch()
 
 	if full {
