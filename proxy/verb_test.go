@@ -180,7 +180,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown option", "- play:\n    file: x\n    volume: 3", nil, `line 3: play: unknown option "volume" (options: file, loop)`},
 		{"option twice", "- play:\n    file: x\n    file: y", nil, `line 3: play: option "file" given twice`},
 		{"two keys in a verb", "- gather:\n  play: x", nil,
-			`line 1: a verb is a map with one key, found gather, play (put each verb in its own list item, and indent its options under it)`},
+			`line 1: a verb is a map with one key, found "gather", "play" (put each verb in its own list item, and indent its options under it)`},
+		{"many keys in a verb", "- {a: 1, b: 2, c: 3, d: 4, e: 5}", nil,
+			`line 1: a verb is a map with one key, found "a", "b", "c", "d", ... (put each verb in its own list item, and indent its options under it)`},
 		{"number as verb", "- 5", nil, `line 1: want a verb name or a one-key map, got "5"`},
 		{"list as verb", "- [answer]", nil, `line 1: want a verb name or a one-key map, got a list`},
 		{"argument to bare verb", "- answer: now", nil, `line 1: answer: takes no argument`},
@@ -841,4 +843,23 @@ func fmtValue(v any) string {
 		return s
 	}
 	return ""
+}
+
+func BenchmarkParseReply(b *testing.B) {
+	doc := []byte(`session: {lang: en, step: 3}
+verbs:
+  - answer
+  - play: ivr/welcome.wav
+  - gather: {play: ivr/menu.wav, max: 1, timeout: 5s, tries: 3, invalid: ivr/invalid.wav, action: /menu}
+  - record: {path: /tmp/r.wav, max: 30s}
+  - bridge: {to: [user/1000, user/1001], caller_id: '100'}
+  - hangup
+`)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReply(doc, webOpts); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -16,6 +16,8 @@ type InvalidReplyError struct {
 	Msg  string // "<verb>: <option>: <what>" for a verb's error
 }
 
+// Error returns "line N: <msg>", or the message alone when the line is
+// unknown.
 func (e *InvalidReplyError) Error() string {
 	if e.Line <= 0 {
 		return e.Msg

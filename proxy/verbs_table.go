@@ -102,9 +102,12 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 		}
 		name, value = k.Value, deref(n.Content[1])
 	case n.Kind == yaml.MappingNode && len(n.Content) > 2:
-		keys := make([]string, 0, len(n.Content)/2)
-		for i := 0; i < len(n.Content); i += 2 {
-			keys = append(keys, deref(n.Content[i]).Value)
+		var keys []string
+		for i := 0; i < len(n.Content) && len(keys) < 4; i += 2 {
+			keys = append(keys, quote(deref(n.Content[i]).Value))
+		}
+		if len(n.Content) > 8 {
+			keys = append(keys, "...")
 		}
 		return Verb{}, &InvalidReplyError{Line: n.Line, Msg: "a verb is a map with one key, found " +
 			strings.Join(keys, ", ") + " (put each verb in its own list item, and indent its options under it)"}
