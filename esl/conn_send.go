@@ -130,7 +130,7 @@ func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Fram
 			return replyResult(line, f)
 		default:
 		}
-		return nil, fmt.Errorf("%s: %w", line, ctx.Err())
+		return nil, fmt.Errorf("waiting for the reply to %q: %w", line, ctx.Err())
 	case <-c.done:
 		return c.replyAtEnd(line, s)
 	}
@@ -144,7 +144,7 @@ func (c *Conn) replyAtEnd(line string, s *replySlot) (*Frame, error) {
 		return replyResult(line, f)
 	default:
 	}
-	return nil, fmt.Errorf("%s: %w", line, c.Err())
+	return nil, fmt.Errorf("waiting for the reply to %q: %w", line, c.Err())
 }
 
 // replyResult turns a "-ERR" reply into a *ReplyError, keeping the frame.
@@ -160,10 +160,17 @@ func replyResult(line string, f *Frame) (*Frame, error) {
 }
 
 // firstLine cuts s at its first line end, so an error never carries more
-// than the command line.
+// than the command line, and hides the password of auth and userauth:
+// errors end up in logs.
 func firstLine(s string) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
+		s = s[:i]
+	}
+	switch w := strings.ToLower(commandWord(s)); w {
+	case "auth", "userauth":
+		if len(s) > len(w) {
+			return s[:len(w)] + " ********"
+		}
 	}
 	return s
 }
@@ -175,9 +182,10 @@ func commandWord(line string) string {
 }
 
 // formatOf reports the event format a command switches the listener to, as
-// FreeSWITCH's parse_command does: "myevents" looks for json/xml anywhere
-// and otherwise means plain; "event" switches only when its first argument
-// names a format (even if the names after it are missing).
+// FreeSWITCH's parse_command does: "myevents" looks for json or xml in its
+// arguments (json wins) and otherwise leaves the format alone; "event"
+// switches only when its first argument names a format (even if the names
+// after it are missing).
 func formatOf(line string) (Format, bool) {
 	word := strings.ToLower(commandWord(line))
 	switch {
@@ -189,7 +197,6 @@ func formatOf(line string) (Format, bool) {
 		case strings.Contains(lower, "xml"):
 			return FormatXML, true
 		}
-		return FormatPlain, true
 	case strings.HasPrefix(word, "event"):
 		fields := strings.Fields(line)
 		if len(fields) > 1 {

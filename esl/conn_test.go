@@ -663,3 +663,42 @@ func TestExitWaitsForClose(t *testing.T) {
 		t.Errorf("Err() after Exit = %v, want ErrDisconnected", err)
 	}
 }
+
+func TestFormatOf(t *testing.T) {
+	tests := []struct {
+		line   string
+		want   Format
+		wantOK bool
+	}{
+		{"myevents", "", false},
+		{"myevents json", FormatJSON, true},
+		{"myevents XML", FormatXML, true},
+		{"myevents " + testChannelUUID + " json", FormatJSON, true},
+		{"event plain BACKGROUND_JOB", FormatPlain, true},
+		{"event json ALL", FormatJSON, true},
+		{"event xml", FormatXML, true}, // -ERR no keywords, but the format has switched
+		{"event CHANNEL_ANSWER", "", false},
+		{"nixevent CHANNEL_ANSWER", "", false},
+		{"api status", "", false},
+	}
+	for _, tc := range tests {
+		if got, ok := formatOf(tc.line); got != tc.want || ok != tc.wantOK {
+			t.Errorf("formatOf(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
+
+func TestFirstLineHidesPasswords(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{"auth ClueCon", "auth ********"},
+		{"userauth 1000@default ClueCon", "userauth ********"},
+		{"AUTH x", "AUTH ********"},
+		{"api status\nexit", "api status"},
+		{"authx", "authx"},
+	}
+	for _, tc := range tests {
+		if got := firstLine(tc.line); got != tc.want {
+			t.Errorf("firstLine(%q) = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
