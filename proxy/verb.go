@@ -81,11 +81,15 @@ func ParseReply(data []byte, o ParseOptions) (*Reply, error) {
 	switch doc.Kind {
 	case yaml.SequenceNode:
 		rep.Verbs, err = ParseVerbs(doc, o)
-		return rep, err
 	case yaml.MappingNode:
-		return rep, parseReplyMap(doc, o, rep, len(data))
+		err = parseReplyMap(doc, o, rep, len(data))
+	default:
+		err = &InvalidReplyError{Line: doc.Line, Msg: "want a list of verbs, or a map with verbs and session, got " + kindName(doc)}
 	}
-	return nil, &InvalidReplyError{Line: doc.Line, Msg: "want a list of verbs, or a map with verbs and session, got " + kindName(doc)}
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 // parseReplyMap reads a reply's verbs: and session: keys into rep.

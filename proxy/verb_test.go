@@ -282,9 +282,12 @@ func TestParseErrors(t *testing.T) {
 			if tc.o != nil {
 				o = *tc.o
 			}
-			_, err := ParseReply([]byte(tc.doc), o)
+			r, err := ParseReply([]byte(tc.doc), o)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("ParseReply(%q) = %v, want %s", tc.doc, err, tc.want)
+			}
+			if r != nil {
+				t.Errorf("ParseReply(%q) = %+v with the error, want nil", tc.doc, r)
 			}
 			var ire *InvalidReplyError
 			if !errors.As(err, &ire) {
