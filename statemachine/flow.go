@@ -16,8 +16,7 @@ type Flow struct {
 	Start string // the state a call enters first
 
 	vars      map[string]string // initial flow variables
-	varOrder  []string
-	location  *time.Location // the timezone: default for time conditions; nil when absent
+	location  *time.Location    // the timezone: default for time conditions; nil when absent
 	states    map[string]*State
 	order     []string // state names in file order
 	chanVars  []string // channel variables the flow reads ({{vars.X}}, when: vars.X)
@@ -78,7 +77,6 @@ type digitRoute struct {
 type assign struct {
 	name  string
 	value *template
-	line  int
 }
 
 // fetchSpec is a fetch state's HTTP request.

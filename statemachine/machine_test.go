@@ -40,7 +40,7 @@ func names(vs []proxy.Verb) string {
 var testEnv = Env{
 	Now:  time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), // a Monday
 	Call: CallInfo{ID: "uuid-1", App: "demo", From: "+1 555&x=1", To: "7000"},
-	Vars: map[string]string{"sip_user_agent": "Polycom/5", "evil": "a\nb"},
+	Vars: map[string]string{"sip_user_agent": "Polycom/5", "evil": "a\nb", "api": "${system(reboot)}"},
 }
 
 func loadDemo(t *testing.T) *Flow {
@@ -449,6 +449,18 @@ func TestStepErrors(t *testing.T) {
 	}
 	if mv.State != "b" || !reflect.DeepEqual(mv.Path, []string{"a", "b"}) {
 		t.Errorf("Begin with a line break in a template = %q via %v, want b via a (on.error)", mv.State, mv.Path)
+	}
+	// A value that would make FreeSWITCH expand an API call fails the same way.
+	f2 := mustParse(t, src(
+		"start: a",
+		"states:",
+		"  a:",
+		"    verbs: [log: \"ua {{vars.api}}\"]",
+		"    on: {error: b, ok: a}",
+		"  b: {hangup: true}",
+	))
+	if mv2, err := f2.Begin(f2.InitialMemory(), testEnv); err != nil || mv2.State != "b" {
+		t.Errorf("Begin with ${ in a template value = %q, %v; want b (on.error)", mv2.State, err)
 	}
 	if _, err := f.Step("b", timedOut, mv.Mem, testEnv); !errors.Is(err, ErrNoTransition) {
 		t.Errorf("Step(b, timeout) = %v, want ErrNoTransition", err)

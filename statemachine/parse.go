@@ -190,7 +190,6 @@ func (p *parser) parseVars(n *yaml.Node) {
 			continue
 		}
 		p.f.vars[e.k.Value] = val
-		p.f.varOrder = append(p.f.varOrder, e.k.Value)
 		p.decl[e.k.Value] = true
 	}
 }
@@ -326,11 +325,7 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 			p.errorf(e.k, "%s: a fetch can fail: give it on: {error: STATE} (or next:)", where)
 		}
 	}
-	last := ""
-	if len(s.Verbs) > 0 {
-		last = s.Verbs[len(s.Verbs)-1].Name
-	}
-	if e, ok := keys["on"]; ok && last != "gather" {
+	if e, ok := keys["on"]; ok && s.lastVerb() != "gather" {
 		for _, what := range []struct {
 			name string
 			set  bool

@@ -70,10 +70,8 @@ func (p *parser) verbTemplates(s *State, v proxy.Verb, item *yaml.Node) bool {
 		if p.template(n, fmt.Sprintf("state %q", s.Name)) == nil {
 			return
 		}
-		for _, t := range texts {
-			if strings.Contains(t, n.Value) {
-				return
-			}
+		if contains(texts, n.Value) {
+			return
 		}
 		p.errorf(n, "state %q: %s: %q is not a text argument, so its template would never be filled in", s.Name, v.Name, n.Value)
 	}, 0)
@@ -280,7 +278,7 @@ func (p *parser) parseWhen(s *State, n *yaml.Node) {
 	}
 	for _, item := range n.Content {
 		item = deref(item)
-		c := &condition{line: item.Line}
+		c := &condition{}
 		keys := map[string]kv{}
 		for _, e := range p.pairs(item, where, whenKeys...) {
 			keys[e.k.Value] = e
@@ -430,7 +428,7 @@ func (p *parser) parseSet(s *State, n *yaml.Node) {
 		if t == nil {
 			continue
 		}
-		s.set = append(s.set, assign{name: e.k.Value, value: t, line: v.Line})
+		s.set = append(s.set, assign{name: e.k.Value, value: t})
 	}
 }
 

@@ -363,6 +363,26 @@ func TestParseErrors(t *testing.T) {
 			"    handoff: support",
 			"    next: a",
 		), []string{`t.yaml:5: state "a": a handoff state cannot have next: the call leaves the flow`}},
+		{"unknown verb and option", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs:",
+			"      - plya: x.wav",
+			"      - play: {file: x.wav, bogus: 1}",
+			"    hangup: true",
+		), []string{
+			`t.yaml:5: unknown verb "plya"`,
+			`t.yaml:6: play: unknown option "bogus" (options: file, loop)`,
+		}},
+		{"template in an option that is not text", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs:",
+			"      - gather: {play: \"{{digits}}.wav\", regex: \"{{digits}}\"}",
+			"    hangup: true",
+		), []string{`t.yaml:5: state "a": gather: "{{digits}}" is not a text argument, so its template would never be filled in`}},
 		{"bad vars and set", src(
 			"start: a",
 			"vars: {ok: 1, 9bad: x, list: [1]}",

@@ -119,8 +119,6 @@ func (t *template) refs() []ref {
 	return out
 }
 
-// hasRefs tells whether the template needs expanding.
-func (t *template) hasRefs() bool { return len(t.refs()) > 0 }
 
 // expand fills the references in with lookup's values; escape (nil for
 // none) is applied to each value, not to the literal text around it.

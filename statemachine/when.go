@@ -13,7 +13,6 @@ import (
 // hold (weekdays, time ranges, a variable's value); the first condition
 // that holds picks the target.
 type condition struct {
-	line   int
 	label  string // for graphs: "mon-fri 09:00-17:00"
 	target target
 

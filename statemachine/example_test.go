@@ -1,0 +1,66 @@
+package statemachine_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
+)
+
+func ExampleParse() {
+	_, err := statemachine.Parse("menu.yaml", []byte(`
+start: menu
+states:
+  menu:
+    verbs:
+      - gather: {play: ivr/ivr-please_choose_from_the_following.wav}
+    on:
+      digits: {"1": sales}
+      timeout: mnu
+  sales:
+    verbs: [play: "{{flow.product}}.wav"]
+`))
+	for _, e := range statemachine.Errors(err) {
+		fmt.Println(e)
+	}
+	// Output:
+	// menu.yaml:9: unknown state "mnu"
+	// menu.yaml:10: state "sales" has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup
+	// menu.yaml:11: flow variable "product" is not declared in vars: nor set anywhere (set:, fetch save:)
+}
+
+func ExampleFlow_Step() {
+	f, err := statemachine.Parse("menu.yaml", []byte(`
+start: menu
+states:
+  menu:
+    verbs:
+      - gather: {play: ivr/ivr-please_choose_from_the_following.wav}
+    tries: 2
+    max_tries: bye
+    on:
+      digits: {"1": bye}
+  bye:
+    verbs: [play: voicemail/vm-goodbye.wav]
+    hangup: true
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	env := statemachine.Env{Now: time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)}
+	mv, _ := f.Begin(f.InitialMemory(), env)
+	fmt.Println(mv.State, mv.Verbs[0].Name, mv.Verbs[0].Action)
+	for _, o := range []statemachine.Outcome{
+		{Reason: proxy.ReasonTimeout, Verb: "gather"},
+		{Reason: proxy.ReasonOK, Verb: "gather", Digits: "7"}, // no route: invalid
+	} {
+		mv, _ = f.Step(mv.State, o, mv.Mem, env)
+		fmt.Println(mv.State, len(mv.Verbs), mv.End)
+	}
+	// Output:
+	// menu gather menu
+	// menu 1 false
+	// bye 2 true
+}
