@@ -1,0 +1,277 @@
+package esltest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// appDef is a simulated dialplan application. start runs on the loop; it
+// either finishes at once (c.finishApp) or leaves an activity in c.act.
+// media apps pre-answer an unanswered channel first.
+type appDef struct {
+	media bool
+	start func(c *Call, arg string)
+}
+
+// builtinApps are the applications the simulator knows. Those the
+// captures show (answer, playback, play_and_get_digits, set, record,
+// bridge, hangup) follow them; the others are marked "not captured".
+var builtinApps = map[string]appDef{
+	"answer":              {start: func(c *Call, _ string) { c.answer(); c.finishApp() }},
+	"pre_answer":          {start: func(c *Call, _ string) { c.preAnswer(); c.finishApp() }},
+	"ring_ready":          {start: func(c *Call, _ string) { c.ringReady(); c.finishApp() }},
+	"playback":            {media: true, start: appPlayback},
+	"play_and_get_digits": {media: true, start: appPAGD},
+	"record":              {media: true, start: appRecord},
+	"bridge":              {start: appBridge},
+	"set":                 {start: appSet},
+	"export":              {start: appSet}, // not captured: as set (export_vars not modelled)
+	"unset":               {start: func(c *Call, arg string) { c.delVar(strings.TrimSpace(arg)); c.finishApp() }},
+	"log":                 {start: func(c *Call, _ string) { c.finishApp() }},
+	"info":                {start: func(c *Call, _ string) { c.finishApp() }},
+	"send_dtmf":           {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
+	"hangup":              {start: appHangup},
+	"transfer":            {start: appTransfer},
+	"sleep":               {start: appSleep},
+	// not captured: park, conference and echo run until hangup or uuid_break.
+	"park":       {start: appForever},
+	"conference": {media: true, start: appForever},
+	"echo":       {media: true, start: appForever},
+	// not captured: say lasts DefaultFileDuration, speak 60 ms per character
+	// of text (at least 500 ms); neither sets variables.
+	"say":   {media: true, start: func(c *Call, _ string) { c.wait(c.o.DefaultFileDuration) }},
+	"speak": {media: true, start: appSpeak},
+}
+
+// lookupApp finds a built-in or an Options.ExtraApps application.
+func (c *Call) lookupApp(name string) (appDef, bool) {
+	if d, ok := builtinApps[name]; ok {
+		return d, true
+	}
+	if x, ok := c.o.ExtraApps[name]; ok {
+		return appDef{start: func(c *Call, _ string) {
+			c.waitThen(x.Duration, func() {
+				for _, kv := range x.Vars {
+					c.setVar(kv[0], kv[1])
+				}
+				if x.Response != "" {
+					c.setVar("current_application_response", x.Response)
+				}
+			})
+		}}, true
+	}
+	return appDef{}, false
+}
+
+// answer marks the channel answered: the caller's loopback leg answers
+// first (its CHANNEL_ANSWER reaches only listeners without myevents), then
+// ours; the call state turns ACTIVE only after our CHANNEL_ANSWER fired.
+func (c *Call) answer() {
+	ch := &c.ch
+	if ch.answerState == "answered" || !ch.up {
+		return
+	}
+	now := c.now()
+	if a := c.aleg; a != nil && a.answerState != "answered" {
+		a.prof.answered = now.UnixMicro()
+		a.answerState = "answered"
+		c.queueEvent(channelEvent(a, "CHANNEL_ANSWER", now, nil, nil))
+		a.callState, a.state, a.stateNum = "ACTIVE", csExecute, "4"
+	}
+	c.mu.Lock()
+	ch.prof.answered = now.UnixMicro()
+	ch.answerState = "answered"
+	c.mu.Unlock()
+	c.queueEvent(channelEvent(ch, "CHANNEL_ANSWER", now, nil, nil))
+	ch.callState = "ACTIVE"
+	c.setVar("endpoint_disposition", "ANSWER")
+	c.logAfter = append(c.logAfter, c.answerLogs()...)
+}
+
+// preAnswer is early media. not captured: CHANNEL_PROGRESS_MEDIA, Answer-State
+// early, endpoint_disposition EARLY MEDIA.
+func (c *Call) preAnswer() {
+	ch := &c.ch
+	if ch.answerState != "ringing" || !ch.up {
+		return
+	}
+	now := c.now()
+	c.mu.Lock()
+	ch.prof.progressMedia = now.UnixMicro()
+	ch.answerState = "early"
+	c.mu.Unlock()
+	ch.callState = "EARLY"
+	c.queueEvent(channelEvent(ch, "CHANNEL_PROGRESS_MEDIA", now, nil, nil))
+	c.setVar("endpoint_disposition", "EARLY MEDIA")
+}
+
+// ringReady signals ringing. not captured: CHANNEL_PROGRESS, call state
+// RING_WAIT.
+func (c *Call) ringReady() {
+	ch := &c.ch
+	if ch.answerState != "ringing" || !ch.up || ch.prof.progress != 0 {
+		return
+	}
+	now := c.now()
+	c.mu.Lock()
+	ch.prof.progress = now.UnixMicro()
+	c.mu.Unlock()
+	ch.callState = "RING_WAIT"
+	c.queueEvent(channelEvent(ch, "CHANNEL_PROGRESS", now, nil, nil))
+}
+
+// appSet is set name=value (an empty value unsets).
+func appSet(c *Call, arg string) {
+	name, value, _ := strings.Cut(arg, "=")
+	if name = strings.TrimSpace(name); name != "" {
+		c.setVar(name, value)
+	}
+	c.finishApp()
+}
+
+// appHangup hangs the channel up from inside the app: CHANNEL_HANGUP comes
+// between the app's EXECUTE and its COMPLETE.
+func appHangup(c *Call, arg string) {
+	cause := strings.TrimSpace(arg)
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	c.hangup(causeName(cause), ByApp)
+	c.finishApp()
+}
+
+// appTransfer: not captured. The app returns at once, the channel leaves
+// the socket (park ends: CHANNEL_UNPARK, the socket app's COMPLETE), and
+// the listener disconnects.
+func appTransfer(c *Call, _ string) {
+	c.finishApp()
+	c.transferred = true
+}
+
+// appSleep waits arg milliseconds (scaled by Speed).
+func appSleep(c *Call, arg string) {
+	c.wait(time.Duration(atoi(strings.TrimSpace(arg))) * time.Millisecond)
+}
+
+// appForever runs until hangup or uuid_break.
+func appForever(c *Call, _ string) { c.wait(forever) }
+
+// appSpeak: not captured; "engine|voice|text" lasts 60 ms a character.
+func appSpeak(c *Call, arg string) {
+	text := arg
+	if i := strings.LastIndexByte(arg, '|'); i >= 0 {
+		text = arg[i+1:]
+	}
+	c.wait(max(time.Duration(len(text))*60*time.Millisecond, 500*time.Millisecond))
+}
+
+// forever is a duration that never elapses.
+const forever = time.Duration(-1)
+
+// waitAct is an app that only waits: its end runs then it completes.
+type waitAct struct{ end func() }
+
+func (w *waitAct) digit(*Call, byte) {}
+func (w *waitAct) talk(*Call)        {}
+func (w *waitAct) stop(c *Call, _ stopReason) {
+	if w.end != nil {
+		w.end()
+	}
+	c.finishApp()
+}
+
+// wait makes the running app last d (forever: until break or hangup).
+func (c *Call) wait(d time.Duration) { c.waitThen(d, nil) }
+
+// waitThen is wait with a function run just before completion.
+func (c *Call) waitThen(d time.Duration, end func()) {
+	w := &waitAct{end: end}
+	c.act = w
+	if d != forever {
+		c.setTimer(d, func() { w.stop(c, stopBreak) })
+	}
+}
+
+// terminators returns playback_terminators, or def when unset ("none"
+// means no terminator).
+func (c *Call) terminators(def string) string {
+	v, ok := c.ch.vars.get("playback_terminators")
+	if !ok {
+		return def
+	}
+	if strings.EqualFold(v, "none") {
+		return ""
+	}
+	return v
+}
+
+// setPlaybackVars sets the four variables switch_ivr_play_file leaves
+// (8 kHz: 8 samples a millisecond).
+func (c *Call) setPlaybackVars(played time.Duration) {
+	ms := played.Milliseconds()
+	samples := strconv.FormatInt(ms*8, 10)
+	c.setVar("playback_last_offset_pos", samples)
+	c.setVar("playback_seconds", strconv.FormatInt(ms/1000, 10))
+	c.setVar("playback_ms", strconv.FormatInt(ms, 10))
+	c.setVar("playback_samples", samples)
+}
+
+// mediaDuration is how long file plays; ok is false for a missing file.
+func (c *Call) mediaDuration(file string) (time.Duration, bool) {
+	if d, ok := c.o.PlaybackDurations[file]; ok {
+		return d, d >= 0
+	}
+	switch {
+	case strings.HasPrefix(file, "silence_stream://"):
+		n := atoi(strings.TrimPrefix(file, "silence_stream://"))
+		if n <= 0 {
+			return forever, true
+		}
+		return time.Duration(n) * time.Millisecond, true
+	case strings.HasPrefix(file, "tone_stream://"):
+		return toneDuration(strings.TrimPrefix(file, "tone_stream://")), true
+	case strings.HasPrefix(file, "file_string://"):
+		var total time.Duration
+		for _, f := range strings.Split(strings.TrimPrefix(file, "file_string://"), "!") {
+			d, ok := c.mediaDuration(f)
+			if !ok {
+				return 0, false
+			}
+			if d == forever {
+				return forever, true
+			}
+			total += d
+		}
+		return total, true
+	}
+	return c.o.DefaultFileDuration, true
+}
+
+// toneDuration sums the on and off times of every %(on,off,freq) segment,
+// times loops= (-1: forever).
+func toneDuration(spec string) time.Duration {
+	var total time.Duration
+	loops := 1
+	for _, part := range strings.Split(spec, ";") {
+		if v, ok := strings.CutPrefix(part, "loops="); ok {
+			loops = atoi(v)
+			continue
+		}
+		for rest := part; ; {
+			i := strings.Index(rest, "%(")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+2:]
+			nums := strings.SplitN(rest, ",", 3)
+			if len(nums) >= 2 {
+				total += time.Duration(atoi(nums[0])+atoi(nums[1])) * time.Millisecond
+			}
+		}
+	}
+	if loops < 0 {
+		return forever
+	}
+	return total * time.Duration(max(loops, 1))
+}

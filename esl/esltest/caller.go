@@ -1,0 +1,156 @@
+package esltest
+
+import (
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// actionKind is what another goroutine asks the loop to do.
+type actionKind int
+
+const (
+	actDigits actionKind = iota
+	actHangup
+	actTalk
+	actClose
+	actAPI     // an api command from an inbound listener
+	actSendmsg // a sendmsg from an inbound listener
+)
+
+// action is one request queued to the loop. reply, when set, receives one
+// answer (it must be buffered).
+type action struct {
+	kind  actionKind
+	s     string
+	d     time.Duration
+	cmd   esl.Command
+	reply chan string
+}
+
+// post queues a to the loop without blocking; it reports false when the
+// call is already over.
+func (c *Call) post(a action) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	c.actMu.Lock()
+	c.actions = append(c.actions, a)
+	c.actMu.Unlock()
+	select {
+	case c.actNote <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// request posts a and waits for its reply, or "" when the call ends first.
+func (c *Call) request(a action) string {
+	a.reply = make(chan string, 1)
+	if !c.post(a) {
+		return ""
+	}
+	select {
+	case s := <-a.reply:
+		return s
+	case <-c.done:
+		return ""
+	}
+}
+
+// drainActions runs every queued action in order (on the loop).
+func (c *Call) drainActions() {
+	c.actMu.Lock()
+	as := c.actions
+	c.actions = nil
+	c.actMu.Unlock()
+	for _, a := range as {
+		if c.finished {
+			if a.reply != nil {
+				a.reply <- ""
+			}
+			continue
+		}
+		switch a.kind {
+		case actDigits:
+			c.callerActs()
+			c.digits = append(c.digits, a.s...)
+			c.readDigits()
+		case actHangup:
+			c.callerActs()
+			c.hangup(a.s, ByCaller)
+		case actTalk:
+			c.callerActs()
+			now := c.now()
+			if !c.talkTo.After(now) {
+				c.talkFrom = now
+			}
+			if until := now.Add(a.d); until.After(c.talkTo) {
+				c.talkTo = until
+			}
+			if c.act != nil {
+				c.act.talk(c)
+			}
+		case actClose:
+			c.abort = true
+			c.finish()
+		case actAPI:
+			a.reply <- c.api(a.s, ByAPI)
+		case actSendmsg:
+			a.reply <- c.sendmsgFrom(a.cmd, true)
+		}
+	}
+}
+
+// callerActs parks a channel whose park is still pending: in real
+// FreeSWITCH the session thread parks within milliseconds of connect, long
+// before a human presses a key.
+func (c *Call) callerActs() {
+	if c.connected && c.async && !c.everParked {
+		c.park()
+	}
+}
+
+// Digits makes the caller press keys: each becomes a DTMF event when
+// something reads the channel's media (the park loop in async mode, or a
+// running app); in static mode while no app runs they wait on the channel,
+// as in real FreeSWITCH. Valid keys: 0-9 * # A-D.
+func (c *Call) Digits(s string) { c.post(action{kind: actDigits, s: s}) }
+
+// Hangup makes the caller hang up with cause (default NORMAL_CLEARING, as a
+// loopback A leg's uuid_kill gives the B leg).
+func (c *Call) Hangup(cause string) {
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	c.post(action{kind: actHangup, s: cause})
+}
+
+// Talk makes the caller send audio for d of simulated time from now (the
+// captures' "caller talks": uuid_broadcast of a tone on the A leg). record
+// writes it and its silence detection waits for it to end.
+func (c *Call) Talk(d time.Duration) { c.post(action{kind: actTalk, d: d}) }
+
+// readDigits delivers queued digits while something reads the channel:
+// switch_channel_dequeue_dtmf fires the DTMF event, then the reader (a
+// running app) gets the digit.
+func (c *Call) readDigits() {
+	for len(c.digits) > 0 && c.ch.up && !c.finished {
+		if c.act == nil && !(c.async && c.parked && c.exec == nil) {
+			return
+		}
+		d := c.digits[0]
+		c.digits = c.digits[1:]
+		c.dialed = append(c.dialed, d)
+		c.queueEvent(channelEvent(&c.ch, "DTMF", c.now(), nil, []header{
+			{"DTMF-Digit", string(d)},
+			{"DTMF-Duration", "2000"},
+			{"DTMF-Source", "UNKNOWN"},
+		}))
+		if c.act != nil {
+			c.act.digit(c, d)
+		}
+	}
+}

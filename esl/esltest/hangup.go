@@ -1,0 +1,270 @@
+package esltest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// hangup is switch_channel_perform_hangup: the state number moves to
+// CS_HANGUP before CHANNEL_HANGUP fires, a running app stops (its COMPLETE
+// follows CHANNEL_HANGUP), queued messages are dropped; the rest of the
+// tail runs from pump once nothing executes (tail).
+func (c *Call) hangup(cause string, by HangupBy) {
+	ch := &c.ch
+	if !ch.up {
+		return
+	}
+	c.mu.Lock()
+	ch.up = false
+	ch.answerState = "hangup"
+	ch.stateNum = stateNumbers[csHangup]
+	ch.cause = cause
+	c.mu.Unlock()
+	c.hungUpBy = by
+	c.queue = nil
+	c.digits = nil
+	if !c.async || !c.connected {
+		// Static mode: the session thread sits in the listener, so nothing
+		// of the hangup reaches the socket (sync-mode capture).
+		if c.act != nil {
+			c.act.stop(c, stopHangup)
+		}
+		return
+	}
+	if c.lingering && c.o.LingerNoticeFirst {
+		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
+	}
+	c.queueEvent(channelEvent(ch, "CHANNEL_HANGUP", c.now(), nil, nil))
+	if c.act != nil {
+		c.act.stop(c, stopHangup)
+	}
+}
+
+// tail is the rest of the hangup as captured in async mode: CHANNEL_UNPARK,
+// the socket app's EXECUTE_COMPLETE (its response copied from the last
+// app), CHANNEL_STATE CS_HANGUP and CS_REPORTING, CHANNEL_HANGUP_COMPLETE
+// (Hangup-Cause twice, the CDR variables); never CHANNEL_DESTROY. Then the
+// linger notice and the linger time, or the disconnect at once.
+func (c *Call) tail() {
+	c.tailDone = true
+	c.endExec()
+	ch := &c.ch
+	if c.async && c.connected {
+		c.endPark()
+		ch.state = csHangup
+		c.queueEvent(channelEvent(ch, "CHANNEL_STATE", c.now(), nil, nil))
+		now := c.now()
+		c.mu.Lock()
+		ch.state, ch.stateNum, ch.callState = csReporting, stateNumbers[csReporting], "HANGUP"
+		ch.prof.hangup = now.UnixMicro()
+		c.mu.Unlock()
+		c.queueEvent(channelEvent(ch, "CHANNEL_STATE", now, nil, nil))
+		c.setCDRVars(now)
+		c.queueEvent(channelEvent(ch, "CHANNEL_HANGUP_COMPLETE", now, []header{{"Hangup-Cause", ch.cause}}, nil))
+	}
+	if !c.connected || !c.lingering {
+		c.closing = true
+		c.closeWithNotice()
+		return
+	}
+	if !c.o.LingerNoticeFirst {
+		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
+	}
+	if c.lingerSecs >= 0 {
+		c.setTimer(time.Duration(c.lingerSecs)*time.Second, c.closeWithNotice)
+	}
+}
+
+// endPark ends the park: CHANNEL_UNPARK and the socket application's
+// CHANNEL_EXECUTE_COMPLETE.
+func (c *Call) endPark() {
+	ch := &c.ch
+	if c.parked {
+		c.parked = false
+		c.queueEvent(channelEvent(ch, "CHANNEL_UNPARK", c.now(), nil, nil))
+	}
+	c.queueEvent(channelEvent(ch, "CHANNEL_EXECUTE_COMPLETE", c.now(), nil, []header{
+		{"Application", "socket"},
+		{"Application-Data", c.socketData},
+		{"Application-Response", c.appResponse()},
+		{"Application-UUID", newUUID()},
+	}))
+}
+
+// leaveSocket is a transfer: the park ends and the listener disconnects
+// while the channel lives on elsewhere. not captured.
+func (c *Call) leaveSocket() {
+	c.tailDone = true
+	c.queue = nil
+	if c.async && c.connected {
+		c.endPark()
+	}
+	c.closing = true
+	c.closeWithNotice()
+}
+
+// setCDRVars adds the variables switch_core_session_reporting_state and
+// the CDR code set before CHANNEL_HANGUP_COMPLETE, in the captured order.
+func (c *Call) setCDRVars(end time.Time) {
+	ch := &c.ch
+	p := &ch.prof
+	stamp := func(us int64) string { return time.UnixMicro(us).Local().Format(time.DateTime) }
+	sec := func(us int64) string { return strconv.FormatInt(us/1e6, 10) }
+	us := func(v int64) string { return strconv.FormatInt(v, 10) }
+	endUS := end.UnixMicro()
+	dialed := string(c.dialed)
+	if dialed == "" {
+		dialed = "none"
+	}
+	set := c.setVar
+	set("hangup_cause", ch.cause)
+	set("hangup_cause_q850", strconv.Itoa(q850(ch.cause)))
+	set("digits_dialed", dialed)
+	set("start_stamp", stamp(p.created))
+	set("profile_start_stamp", stamp(p.created))
+	if p.answered != 0 {
+		set("answer_stamp", stamp(p.answered))
+	}
+	if p.bridge != 0 {
+		set("bridge_stamp", stamp(p.bridge))
+	}
+	set("end_stamp", stamp(endUS))
+	set("start_epoch", sec(p.created))
+	set("start_uepoch", us(p.created))
+	set("profile_start_epoch", sec(p.created))
+	set("profile_start_uepoch", us(p.created))
+	set("answer_epoch", sec(p.answered))
+	set("answer_uepoch", us(p.answered))
+	set("bridge_epoch", sec(p.bridge))
+	set("bridge_uepoch", us(p.bridge))
+	for _, n := range []string{"last_hold_epoch", "last_hold_uepoch", "hold_accum_seconds",
+		"hold_accum_usec", "hold_accum_ms", "resurrect_epoch", "resurrect_uepoch"} {
+		set(n, "0")
+	}
+	set("progress_epoch", sec(p.progress))
+	set("progress_uepoch", us(p.progress))
+	set("progress_media_epoch", sec(p.progressMedia))
+	set("progress_media_uepoch", us(p.progressMedia))
+	set("end_epoch", sec(endUS))
+	set("end_uepoch", us(endUS))
+	app, _ := ch.vars.get("current_application")
+	set("last_app", app)
+	if arg, ok := ch.vars.get("current_application_data"); ok {
+		set("last_arg", arg)
+	}
+	set("caller_id", `"`+p.cidName+`" <`+p.cidNumber+`>`)
+	since := func(from int64) int64 {
+		if from == 0 {
+			return 0
+		}
+		return endUS - from
+	}
+	wait := func(at int64) int64 {
+		if at == 0 {
+			return 0
+		}
+		return at - p.created
+	}
+	dur, bill := endUS-p.created, since(p.answered)
+	prog, ans, media := wait(p.progress), wait(p.answered), wait(p.progressMedia)
+	for _, u := range []struct {
+		suffix string
+		div    int64
+	}{{"sec", 1e6}, {"msec", 1e3}, {"usec", 1}} {
+		d := func(v int64) string { return strconv.FormatInt(v/u.div, 10) }
+		durName := map[string]string{"sec": "duration", "msec": "mduration", "usec": "uduration"}[u.suffix]
+		set(durName, d(dur))
+		set("bill"+u.suffix, d(bill))
+		set("progress"+u.suffix, d(prog))
+		set("answer"+u.suffix, d(ans))
+		set("wait"+u.suffix, d(ans))
+		set("progress_media"+u.suffix, d(media))
+		set("flow_bill"+u.suffix, d(dur))
+	}
+	if c.aleg != nil {
+		set("is_loopback", "1")
+	}
+}
+
+// outcome says how the call ended for the caller when the socket closed.
+func (c *Call) outcome() *Result {
+	r := &Result{Resumed: c.resumed}
+	switch {
+	case c.abort:
+		r.Outcome = Aborted
+	case !c.ch.up:
+		r.Outcome, r.Cause, r.By = HungUp, c.ch.cause, c.hungUpBy
+	case c.transferred:
+		r.Outcome = Transferred
+	case !c.connected && c.async:
+		r.Outcome = Parked
+	case c.resumed || c.o.ContinueDialplan:
+		r.Outcome = DialplanContinued
+	default:
+		r.Outcome, r.Cause, r.By = HungUp, "NORMAL_CLEARING", ByDialplan
+	}
+	return r
+}
+
+// causes maps hangup cause names to Q.850 codes (switch_channel_str2cause).
+var causes = map[string]int{
+	"UNSPECIFIED": 0, "UNALLOCATED_NUMBER": 1, "NO_ROUTE_TRANSIT_NET": 2,
+	"NO_ROUTE_DESTINATION": 3, "CHANNEL_UNACCEPTABLE": 6, "CALL_AWARDED_DELIVERED": 7,
+	"NORMAL_CLEARING": 16, "USER_BUSY": 17, "NO_USER_RESPONSE": 18, "NO_ANSWER": 19,
+	"SUBSCRIBER_ABSENT": 20, "CALL_REJECTED": 21, "NUMBER_CHANGED": 22,
+	"REDIRECTION_TO_NEW_DESTINATION": 23, "EXCHANGE_ROUTING_ERROR": 25,
+	"DESTINATION_OUT_OF_ORDER": 27, "INVALID_NUMBER_FORMAT": 28, "FACILITY_REJECTED": 29,
+	"RESPONSE_TO_STATUS_ENQUIRY": 30, "NORMAL_UNSPECIFIED": 31, "NORMAL_CIRCUIT_CONGESTION": 34,
+	"NETWORK_OUT_OF_ORDER": 38, "NORMAL_TEMPORARY_FAILURE": 41, "SWITCH_CONGESTION": 42,
+	"ACCESS_INFO_DISCARDED": 43, "REQUESTED_CHAN_UNAVAIL": 44, "FACILITY_NOT_SUBSCRIBED": 50,
+	"OUTGOING_CALL_BARRED": 52, "INCOMING_CALL_BARRED": 54, "BEARERCAPABILITY_NOTAUTH": 57,
+	"BEARERCAPABILITY_NOTAVAIL": 58, "SERVICE_UNAVAILABLE": 63, "BEARERCAPABILITY_NOTIMPL": 65,
+	"CHAN_NOT_IMPLEMENTED": 66, "FACILITY_NOT_IMPLEMENTED": 69, "SERVICE_NOT_IMPLEMENTED": 79,
+	"INVALID_CALL_REFERENCE": 81, "INCOMPATIBLE_DESTINATION": 88, "INVALID_MSG_UNSPECIFIED": 95,
+	"MANDATORY_IE_MISSING": 96, "MESSAGE_TYPE_NONEXIST": 97, "WRONG_MESSAGE": 98,
+	"IE_NONEXIST": 99, "INVALID_IE_CONTENTS": 100, "WRONG_CALL_STATE": 101,
+	"RECOVERY_ON_TIMER_EXPIRE": 102, "MANDATORY_IE_LENGTH_ERROR": 103, "PROTOCOL_ERROR": 111,
+	"INTERWORKING": 127, "SUCCESS": 142, "ORIGINATOR_CANCEL": 487, "CRASH": 700,
+	"SYSTEM_SHUTDOWN": 701, "LOSE_RACE": 702, "MANAGER_REQUEST": 703, "BLIND_TRANSFER": 800,
+	"ATTENDED_TRANSFER": 801, "ALLOTTED_TIMEOUT": 802, "USER_CHALLENGE": 803,
+	"MEDIA_TIMEOUT": 804, "PICKED_OFF": 805, "USER_NOT_REGISTERED": 806,
+	"PROGRESS_TIMEOUT": 807, "GATEWAY_DOWN": 809,
+}
+
+// causeName normalises a hangup cause as switch_channel_str2cause: a name
+// (any case) or a Q.850 number; anything else is NORMAL_CLEARING.
+func causeName(s string) string {
+	s = strings.TrimSpace(s)
+	if _, ok := causes[strings.ToUpper(s)]; ok {
+		return strings.ToUpper(s)
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		for name, code := range causes {
+			if code == n {
+				return name
+			}
+		}
+	}
+	return "NORMAL_CLEARING"
+}
+
+// q850 is the cause's code.
+func q850(cause string) int { return causes[cause] }
+
+// dialStatus is the DIALSTATUS a failed originate leaves.
+func dialStatus(cause string) string {
+	switch cause {
+	case "USER_BUSY":
+		return "BUSY"
+	case "NO_ANSWER", "NO_USER_RESPONSE":
+		return "NOANSWER"
+	case "ORIGINATOR_CANCEL":
+		return "CANCEL"
+	case "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION":
+		return "CONGESTION"
+	case "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION", "INVALID_NUMBER_FORMAT":
+		return "INVALIDARGS"
+	}
+	return "CHANUNAVAIL"
+}

@@ -1,0 +1,203 @@
+package esltest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// AppRun is one execution of an application (one loop iteration).
+type AppRun struct {
+	App      string
+	Arg      string // Application-Data (expanded), "" when none
+	UUID     string // Application-UUID
+	Response string // Application-Response; "" while it runs
+	Loop     int    // 1-based loop iteration
+	Start    time.Time
+	End      time.Time // zero while it runs
+}
+
+// Outcome is how the call ended for the caller.
+type Outcome string
+
+const (
+	// HungUp: the channel was hung up (Result.Cause, Result.By say how).
+	HungUp Outcome = "hung up"
+	// DialplanContinued: the daemon let go of a live call after resume, or
+	// the dialplan has actions after socket (Options.ContinueDialplan).
+	DialplanContinued Outcome = "dialplan continued"
+	// Parked: the socket closed before connect in async mode; FreeSWITCH
+	// still parks the channel and nobody controls it any more (a daemon
+	// bug, esl-protocol.md §3.2).
+	Parked Outcome = "parked"
+	// Transferred: the transfer app moved the channel out of the socket.
+	Transferred Outcome = "transferred"
+	// Aborted: the simulator dropped the connection itself (Close or the
+	// AbruptClose fault); the call's fate is unknown.
+	Aborted Outcome = "aborted"
+)
+
+// HangupBy says who ended a hung-up call.
+type HangupBy string
+
+const (
+	ByCaller HangupBy = "caller" // Call.Hangup, or uuid_kill of the caller's leg
+	ByDaemon HangupBy = "daemon" // sendmsg hangup, or the daemon's api uuid_kill
+	ByApp    HangupBy = "app"    // hangup app, failed bridge, unknown app
+	ByAPI    HangupBy = "api"    // uuid_kill from an inbound listener
+	// ByDialplan: the daemon let go of a live call (exit or close, no
+	// resume) and the dialplan had nothing after socket, so FreeSWITCH hung
+	// up with NORMAL_CLEARING (exit-before-hangup capture). A daemon that
+	// forgets to hang up or resume shows up here.
+	ByDialplan HangupBy = "dialplan"
+)
+
+// Result is how a simulated call ended.
+type Result struct {
+	Outcome Outcome
+	Cause   string   // hangup cause (HungUp)
+	By      HangupBy // who hung up (HungUp)
+	Resumed bool     // the daemon sent resume
+}
+
+func (r *Result) String() string {
+	if r.Outcome == HungUp {
+		return fmt.Sprintf("%s (%s by %s)", r.Outcome, r.Cause, r.By)
+	}
+	return string(r.Outcome)
+}
+
+// notifyLocked wakes every waiter; c.mu must be held.
+func (c *Call) notifyLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// UUID returns the controlled channel's Unique-ID.
+func (c *Call) UUID() string { return c.o.UUID }
+
+// CallerUUID returns the caller's loopback leg Unique-ID.
+func (c *Call) CallerUUID() string { return c.o.CallerUUID }
+
+// Var returns a channel variable as getvar would (falling back to the
+// caller-profile fields), and whether it is set.
+func (c *Call) Var(name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ch.lookupVar(name)
+}
+
+// Done is closed when the connection has ended and the simulator's
+// goroutines have exited.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Received returns every command read from the daemon, in order.
+func (c *Call) Received() []esl.Command {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.received)
+}
+
+// Written returns every frame sent to the daemon, in order. Frames are
+// shared: do not modify them.
+func (c *Call) Written() []*esl.Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.written)
+}
+
+// Apps returns every application run so far, in start order.
+func (c *Call) Apps() []AppRun {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.apps)
+}
+
+// Wait waits until the call is over and returns how it ended.
+func (c *Call) Wait(ctx context.Context) (*Result, error) {
+	select {
+	case <-c.done:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.result, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("esltest: wait for call end: %w", ctx.Err())
+	}
+}
+
+// WaitCommand returns the first command received (from the start of the
+// call) for which match is true, waiting for it if needed.
+func (c *Call) WaitCommand(ctx context.Context, match func(esl.Command) bool) (esl.Command, error) {
+	seen := 0
+	for {
+		c.mu.Lock()
+		for ; seen < len(c.received); seen++ {
+			if match(c.received[seen]) {
+				cmd := c.received[seen]
+				c.mu.Unlock()
+				return cmd, nil
+			}
+		}
+		ch, over := c.changed, c.result != nil
+		c.mu.Unlock()
+		if over {
+			return esl.Command{}, fmt.Errorf("esltest: wait for command: %w", errNoCall)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return esl.Command{}, fmt.Errorf("esltest: wait for command: %w", ctx.Err())
+		}
+	}
+}
+
+// WaitApp returns the next start of app: each call returns a later run
+// than the previous WaitApp for the same app name (the first call returns
+// its first run), so a test can act at every prompt in turn.
+func (c *Call) WaitApp(ctx context.Context, app string) (AppRun, error) {
+	for {
+		c.mu.Lock()
+		for i := c.appCursor[app]; i < len(c.apps); i++ {
+			if c.apps[i].App == app {
+				c.appCursor[app] = i + 1
+				run := c.apps[i]
+				c.mu.Unlock()
+				return run, nil
+			}
+		}
+		c.appCursor[app] = len(c.apps)
+		ch, over := c.changed, c.result != nil
+		c.mu.Unlock()
+		if over {
+			return AppRun{}, fmt.Errorf("esltest: wait for app %s: %w", app, errNoCall)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return AppRun{}, fmt.Errorf("esltest: wait for app %s: %w", app, ctx.Err())
+		}
+	}
+}
+
+// WaitFrames waits until at least n frames have been written (or the call
+// ended) and returns them all.
+func (c *Call) WaitFrames(ctx context.Context, n int) ([]*esl.Frame, error) {
+	for {
+		c.mu.Lock()
+		if len(c.written) >= n || c.result != nil {
+			fs := slices.Clone(c.written)
+			c.mu.Unlock()
+			return fs, nil
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("esltest: wait for %d frames: %w", n, ctx.Err())
+		}
+	}
+}
