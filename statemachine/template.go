@@ -119,7 +119,6 @@ func (t *template) refs() []ref {
 	return out
 }
 
-
 // expand fills the references in with lookup's values; escape (nil for
 // none) is applied to each value, not to the literal text around it.
 func (t *template) expand(lookup func(ref) string, escape func(string) string) string {
