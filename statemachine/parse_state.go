@@ -215,18 +215,24 @@ func (p *parser) parseDigits(s *State, n *yaml.Node) {
 		p.errorf(n, "%s must be a non-empty map of digits to states", where)
 		return
 	}
-	seen := map[string]int{}
-	exact := func(k *yaml.Node) (string, bool) {
+	type seenAt struct {
+		line  int
+		inKey bool // a plain key, whose repeats checkDuplicates reports
+	}
+	seen := map[string]seenAt{}
+	exact := func(k *yaml.Node, inKey bool) (string, bool) {
 		v := k.Value
 		if k.Kind != yaml.ScalarNode || !exactDigits.MatchString(v) {
 			p.errorf(k, "%s: %q is not digits (0-9, *, #, A-D), a list [1, 2] or a pattern /.../", where, v)
 			return "", false
 		}
 		if first, dup := seen[v]; dup {
-			p.errorf(k, "%s: %q is routed twice (first at line %d)", where, v, first)
+			if !(first.inKey && inKey) {
+				p.errorf(k, "%s: %q is routed twice (first at line %d)", where, v, first.line)
+			}
 			return "", false
 		}
-		seen[v] = k.Line
+		seen[v] = seenAt{line: k.Line, inKey: inKey}
 		return v, true
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -237,7 +243,7 @@ func (p *parser) parseDigits(s *State, n *yaml.Node) {
 		case k.Kind == yaml.SequenceNode:
 			var labels []string
 			for _, c := range k.Content {
-				d, ok := exact(deref(c))
+				d, ok := exact(deref(c), false)
 				good = good && ok
 				r.exact = append(r.exact, d)
 				labels = append(labels, d)
@@ -255,7 +261,7 @@ func (p *parser) parseDigits(s *State, n *yaml.Node) {
 			}
 			r.re, r.label = re, k.Value
 		default:
-			d, ok := exact(k)
+			d, ok := exact(k, true)
 			good = ok
 			r.exact, r.label = []string{d}, d
 		}

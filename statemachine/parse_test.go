@@ -241,6 +241,20 @@ func TestParseErrors(t *testing.T) {
 			`t.yaml:6: state "a": on.digits: "x1" is not digits (0-9, *, #, A-D), a list [1, 2] or a pattern /.../`,
 			`t.yaml:6: state "a": on.digits: "1" is routed twice (first at line 6)`,
 		}},
+		{"same digits twice", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs: [gather: x.wav]",
+			"    on:",
+			"      digits:",
+			"        1: a",
+			"        \"1\": a",
+			"        [2, 1]: a",
+		), []string{
+			`t.yaml:8: duplicate key "1" (first at line 7)`,
+			`t.yaml:9: state "a": on.digits: "1" is routed twice (first at line 7)`,
+		}},
 		{"tries without max_tries", src(
 			"start: a",
 			"states:",
