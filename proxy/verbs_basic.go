@@ -10,30 +10,6 @@ import (
 	"github.com/callhook/callhook/esl"
 )
 
-// mapped finishes a MapText: f's error as is, else the copy re-validated,
-// since filled-in templates can bring in anything.
-func mapped(verb string, s Spec, err error) (Spec, error) {
-	if err != nil {
-		return nil, err
-	}
-	if cerr := s.(validator).check(); cerr != nil {
-		return nil, &InvalidReplyError{Msg: verb + ": " + cerr.Error()}
-	}
-	return s, nil
-}
-
-// mapStrings applies f to each string in turn.
-func mapStrings(f func(string) (string, error), ps ...*string) error {
-	for _, p := range ps {
-		v, err := f(*p)
-		if err != nil {
-			return err
-		}
-		*p = v
-	}
-	return nil
-}
-
 // BareSpec is a verb that runs one application without an argument: answer,
 // pre_answer, ring_ready and park (park completes only when the call ends).
 type BareSpec struct {
@@ -90,31 +66,6 @@ func (s *PauseSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Ver
 func (s *PauseSpec) MapText(func(string) (string, error)) (Spec, error) {
 	c := *s
 	return &c, nil
-}
-
-// maxDuration bounds every duration option: FreeSWITCH takes them as 32-bit
-// milliseconds or seconds, and nothing in an IVR waits a day.
-const maxDuration = 24 * time.Hour
-
-// checkDuration checks that d is positive, at most a day, and a whole number
-// of unit (FreeSWITCH takes milliseconds or seconds).
-func checkDuration(opt string, d, unit time.Duration) error {
-	switch {
-	case d <= 0:
-		return optErrorf(opt, "must be more than 0, got %s", d)
-	case d > maxDuration:
-		return optErrorf(opt, "must be at most %s, got %s", maxDuration, d)
-	case d%unit != 0:
-		return optErrorf(opt, "must be a whole number of %s, got %s", unitName(unit), d)
-	}
-	return nil
-}
-
-func unitName(unit time.Duration) string {
-	if unit == time.Second {
-		return "seconds"
-	}
-	return "milliseconds"
 }
 
 // SendDTMFSpec is the send_dtmf verb.

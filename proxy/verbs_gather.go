@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"strconv"
@@ -95,22 +94,6 @@ func regexError(err error) string {
 		return se.Code.String()
 	}
 	return err.Error()
-}
-
-// checkTerminators checks a terminator set: DTMF digits, or "none".
-func checkTerminators(t string) error {
-	if t == "none" {
-		return nil
-	}
-	if t == "" {
-		return fmt.Errorf(`must not be empty (use "none" for no terminator)`)
-	}
-	for _, r := range t {
-		if !strings.ContainsRune("0123456789*#ABCD", r) {
-			return fmt.Errorf(`%q is not a DTMF digit (0-9 * # A-D; "none" for no terminator)`, r)
-		}
-	}
-	return nil
 }
 
 // DigitsVar is the channel variable a gather's digits land in: a fresh name
