@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -865,4 +866,39 @@ verbs:
 			b.Fatal(err)
 		}
 	}
+}
+
+// ExampleParseReply shows a webhook reply and the FreeSWITCH applications
+// its verbs run.
+func ExampleParseReply() {
+	base, _ := url.Parse("http://127.0.0.1:8000/ivr")
+	reply := `
+session: {lang: en}
+verbs:
+  - answer
+  - gather: {play: ivr/menu.wav, max: 4, timeout: 3s, action: /menu}
+  - record: {path: /tmp/msg.wav, beep: false, max: 30s}
+`
+	r, err := ParseReply([]byte(reply), ParseOptions{MaxVerbs: 100, Base: base})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, v := range r.Verbs {
+		for _, e := range v.Spec.Execs(PlanContext{Seq: i + 1}) {
+			fmt.Println(strings.TrimSpace(v.Name + ": " + e.App + " " + e.Arg))
+		}
+		if v.Action != "" {
+			fmt.Printf("%s: result to %s\n", v.Name, v.Action)
+		}
+	}
+	_, err = ParseReply([]byte("- play:\n    file: \"a\\nb\""), ParseOptions{})
+	fmt.Println(err)
+	// Output:
+	// answer: answer
+	// gather: play_and_get_digits 1 4 1 3000 # ivr/menu.wav silence_stream://250 callhook_digits_2 \d+ 3000
+	// gather: result to http://127.0.0.1:8000/menu
+	// record: set playback_terminators=*
+	// record: record /tmp/msg.wav 30 200 3
+	// line 2: play: file: contains a line break (CR or LF), which is not allowed here
 }
