@@ -339,7 +339,9 @@ func compareFrame(t *testing.T, i int, want, got *esl.Frame) {
 			t.Errorf("frame %d: Reply-Text = %q, want %q", i, g, w)
 		}
 	case want.ContentType() == esl.TypeAPIResponse:
-		norm := func(b []byte) string { return digitRE.ReplaceAllString(uuidRE.ReplaceAllString(string(b), "<uuid>"), "N") }
+		norm := func(b []byte) string {
+			return digitRE.ReplaceAllString(uuidRE.ReplaceAllString(string(b), "<uuid>"), "N")
+		}
 		if w, g := norm(want.Body), norm(got.Body); w != g {
 			t.Errorf("frame %d: api/response body = %q, want %q", i, g, w)
 		}
@@ -349,7 +351,9 @@ func compareFrame(t *testing.T, i int, want, got *esl.Frame) {
 				t.Errorf("frame %d: log/data %s = %q, want %q", i, h, g, w)
 			}
 		}
-		norm := func(b []byte) string { return uuidRE.ReplaceAllString(stampRE.ReplaceAllString(string(b), ""), "<uuid>") }
+		norm := func(b []byte) string {
+			return uuidRE.ReplaceAllString(stampRE.ReplaceAllString(string(b), ""), "<uuid>")
+		}
 		if w, g := norm(want.Body), norm(got.Body); w != g {
 			t.Errorf("frame %d: log/data body = %q, want %q", i, g, w)
 		}
