@@ -24,6 +24,7 @@ type ReplyError struct {
 	Text    string // the reply, "-ERR ..."
 }
 
+// Error implements error.
 func (e *ReplyError) Error() string { return "esl: " + e.Command + ": " + e.Text }
 
 // Direction tells which way a frame went.
@@ -35,8 +36,10 @@ const (
 	Sent                      // we wrote it
 )
 
-// FrameCounter is told about every frame a Conn reads or writes. It must be
-// safe for concurrent use and must not block.
+// FrameCounter is told about every frame a Conn reads or writes: received
+// frames with their Content-Type, sent commands as CounterCommand ("command"), each with its
+// size on the wire. It must be safe for concurrent use and must not block
+// (the reader goroutine calls it).
 type FrameCounter interface {
 	CountFrame(dir Direction, contentType string, bytes int)
 }
@@ -47,8 +50,12 @@ type ConnOptions struct {
 	MaxQueuedEvents int           // events waiting for NextEvent (default 10000); more is ErrQueueOverflow
 	WriteTimeout    time.Duration // per write (default 10s)
 	Counter         FrameCounter  // optional
-	Trace           io.Writer     // optional raw tee of both directions
-	Outbound        bool          // the peer is FreeSWITCH's socket app (first reply is connect's)
+	// Trace, if set, receives every frame both ways in the wire.txt format
+	// of esl/testdata ("--- +<ms> C>" / "F>" lines, then the bytes). It is
+	// written from the reader goroutine, so it must not block for long, and
+	// it sees everything, auth passwords included.
+	Trace    io.Writer
+	Outbound bool // the peer is FreeSWITCH's socket app (first reply is connect's)
 }
 
 // Defaults of ConnOptions.

@@ -99,7 +99,7 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		<-woken
 	}
 	if c.opts.Counter != nil {
-		c.opts.Counter.CountFrame(Sent, "command", n)
+		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
 	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
