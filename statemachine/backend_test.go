@@ -194,6 +194,7 @@ states:
     switch:
       field: account.status
       cases: {active: greet, blocked: blocked}
+      default: sorry
     on: {error: sorry}
   greet:
     verbs: [play: "greetings/{{flow.name}}.wav"]

@@ -88,9 +88,13 @@
 // Parse reports, each with its line: YAML syntax errors, unknown or
 // duplicate keys, unknown verbs and bad options (from proxy.ParseVerbs),
 // unknown target states, states unreachable from start, states with no
-// way out, templates that cannot resolve (an unknown namespace or call
-// field, an undeclared flow variable), bad patterns, bad weekdays, time
-// ranges and time zones, and max_tries without tries (and the reverse).
+// way out, outcomes nothing routes (every state's success; a gather's
+// timeout and invalid input, unless tries: or next: covers them; a fetch's
+// error), templates that cannot resolve (an unknown namespace or call
+// field, an undeclared flow variable) or sit in an option that is not
+// text, bad patterns, bad weekdays, time ranges and time zones, and
+// max_tries without tries (and the reverse). An outcome left unrouted at
+// run time (a verb's rare error) fails the call with ErrNoTransition.
 //
 // # Running
 //

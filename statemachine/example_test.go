@@ -15,9 +15,7 @@ states:
   menu:
     verbs:
       - gather: {play: ivr/ivr-please_choose_from_the_following.wav}
-    on:
-      digits: {"1": sales}
-      timeout: mnu
+    on: {digits: {"1": sales}, invalid: menu, timeout: mnu}
   sales:
     verbs: [play: "{{flow.product}}.wav"]
 `))
@@ -25,9 +23,9 @@ states:
 		fmt.Println(e)
 	}
 	// Output:
-	// menu.yaml:9: unknown state "mnu"
-	// menu.yaml:10: state "sales" has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup
-	// menu.yaml:11: flow variable "product" is not declared in vars: nor set anywhere (set:, fetch save:)
+	// menu.yaml:7: unknown state "mnu"
+	// menu.yaml:8: state "sales" has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup
+	// menu.yaml:9: flow variable "product" is not declared in vars: nor set anywhere (set:, fetch save:)
 }
 
 func ExampleFlow_Step() {

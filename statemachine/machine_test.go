@@ -382,6 +382,8 @@ func TestHangupRoute(t *testing.T) {
 		"  menu:",
 		"    verbs: [gather: x.wav]",
 		"    on: {digits: {\"1\": menu}, hangup: report}",
+		"    tries: 2",
+		"    max_tries: done",
 		"  report:",
 		"    fetch: {url: \"http://crm/hangup?id={{call.id}}\", method: post}",
 		"    on: {ok: check, error: done}",
@@ -438,8 +440,8 @@ func TestStepErrors(t *testing.T) {
 		"    verbs: [play: \"{{vars.evil}}\"]",
 		"    on: {error: b, ok: c}",
 		"  b:",
-		"    verbs: [gather: x.wav]",
-		"    on: {digits: {\"1\": c}}",
+		"    verbs: [play: x.wav]",
+		"    on: {ok: c}",
 		"  c: {next: d}",
 		"  d: {next: c}",
 	))
@@ -447,7 +449,7 @@ func TestStepErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Begin = %v", err)
 	}
-	if mv.State != "b" || !reflect.DeepEqual(mv.Path, []string{"a", "b"}) {
+	if mv.State != "b" || !reflect.DeepEqual(mv.Path, []string{"a", "b"}) || names(mv.Verbs) != "play->b" {
 		t.Errorf("Begin with a line break in a template = %q via %v, want b via a (on.error)", mv.State, mv.Path)
 	}
 	// A value that would make FreeSWITCH expand an API call fails the same way.
@@ -462,11 +464,11 @@ func TestStepErrors(t *testing.T) {
 	if mv2, err := f2.Begin(f2.InitialMemory(), testEnv); err != nil || mv2.State != "b" {
 		t.Errorf("Begin with ${ in a template value = %q, %v; want b (on.error)", mv2.State, err)
 	}
-	if _, err := f.Step("b", timedOut, mv.Mem, testEnv); !errors.Is(err, ErrNoTransition) {
-		t.Errorf("Step(b, timeout) = %v, want ErrNoTransition", err)
+	if _, err := f.Step("b", failed, mv.Mem, testEnv); !errors.Is(err, ErrNoTransition) {
+		t.Errorf("Step(b, error) = %v, want ErrNoTransition", err)
 	}
-	if _, err := f.Step("b", gathered("1"), mv.Mem, testEnv); err == nil || !strings.Contains(err.Error(), "without running a verb") {
-		t.Errorf("Step(b, 1) into a loop of routing states = %v, want a loop error", err)
+	if _, err := f.Step("b", ok, mv.Mem, testEnv); err == nil || !strings.Contains(err.Error(), "without running a verb") {
+		t.Errorf("Step(b, ok) into a loop of routing states = %v, want a loop error", err)
 	}
 	if _, err := f.Step("nope", ok, mv.Mem, testEnv); err == nil {
 		t.Errorf("Step(unknown state) = nil error, want one")
@@ -482,6 +484,7 @@ func TestMatchDigits(t *testing.T) {
 		"    on:",
 		"      digits: {'/^5\\d$/': pattern, \"55\": exact, [\"1\", \"2\"]: list, \"*\": star}",
 		"      invalid: inv",
+		"      timeout: inv",
 		"  pattern: {hangup: true}",
 		"  exact: {hangup: true}",
 		"  list: {hangup: true}",

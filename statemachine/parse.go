@@ -304,7 +304,7 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 				p.errorf(keys[k].k, "%s: a handoff state cannot have %s: the call leaves the flow", where, k)
 			}
 		}
-		if s.hangup && len(s.Verbs) > 0 {
+		if _, both := keys["hangup"]; s.hangup && !both {
 			p.errorf(keys["handoff"].k, "%s: its verbs end with hangup, so the handoff would never happen", where)
 		}
 		return
@@ -337,6 +337,31 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 	}
 	if len(s.edges(false)) == 0 || (len(s.edges(false)) == 1 && s.on.hangup.ok()) {
 		p.errorf(&yaml.Node{Line: s.Line}, "%s has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup", where)
+		return
+	}
+	p.checkCoverage(s)
+}
+
+// checkCoverage checks that the outcomes every state can have are routed:
+// success always, and a gather's timeout and invalid input. An unrouted
+// outcome at run time fails the call (ErrNoTransition), which a caller
+// hears as a hangup; a verb's rare error is left to that.
+func (p *parser) checkCoverage(s *State) {
+	at := &yaml.Node{Line: s.Line}
+	gather := s.lastVerb() == "gather"
+	success := s.on.ok.ok() || s.next.ok() || s.elseTo.ok() ||
+		(gather && len(s.on.digits) > 0) || (s.sw != nil && s.sw.def.ok())
+	if !success {
+		p.errorf(at, "state %q: nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)", s.Name)
+	}
+	if !gather || s.next.ok() || s.tries > 0 {
+		return
+	}
+	if !s.on.timeout.ok() {
+		p.errorf(at, "state %q: its gather can time out: add on: {timeout: STATE}, tries: or next:", s.Name)
+	}
+	if !s.on.invalid.ok() {
+		p.errorf(at, "state %q: its gather can get invalid digits: add on: {invalid: STATE}, tries: or next:", s.Name)
 	}
 }
 

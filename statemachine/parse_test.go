@@ -145,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 			"states:",
 			"  a:",
 			"    verbs: [gather: x.wav]",
-			"    on: {timeout: a, noinput: a}",
+			"    on: {timeout: a, noinput: a, invalid: a, ok: a}",
 		), []string{`t.yaml:5: state "a": on: timeout is given twice (timeout/noinput and default/next are the same)`}},
 		{"action in a flow verb", src(
 			"start: a",
@@ -236,6 +236,7 @@ func TestParseErrors(t *testing.T) {
 			"    verbs: [gather: x.wav]",
 			"    on:",
 			"      digits: {'/[/': a, x1: a, \"1\": a, [1]: a}",
+			"    next: a",
 		), []string{
 			"t.yaml:6: state \"a\": on.digits: bad pattern /[/: error parsing regexp: missing closing ]: `[`",
 			`t.yaml:6: state "a": on.digits: "x1" is not digits (0-9, *, #, A-D), a list [1, 2] or a pattern /.../`,
@@ -251,6 +252,7 @@ func TestParseErrors(t *testing.T) {
 			"        1: a",
 			"        \"1\": a",
 			"        [2, 1]: a",
+			"    next: a",
 		), []string{
 			`t.yaml:8: duplicate key "1" (first at line 7)`,
 			`t.yaml:9: state "a": on.digits: "1" is routed twice (first at line 7)`,
@@ -269,6 +271,7 @@ func TestParseErrors(t *testing.T) {
 			"  a:",
 			"    verbs: [gather: x.wav]",
 			"    max_tries: a",
+			"    next: a",
 		), []string{`t.yaml:5: state "a": max_tries without tries`}},
 		{"bad tries", src(
 			"start: a",
@@ -277,6 +280,7 @@ func TestParseErrors(t *testing.T) {
 			"    verbs: [gather: x.wav]",
 			"    tries: 0",
 			"    max_tries: a",
+			"    next: a",
 		), []string{`t.yaml:5: tries must be a whole number of at least 1, not "0"`}},
 		{"bad time conditions", src(
 			"start: a",
@@ -377,6 +381,23 @@ func TestParseErrors(t *testing.T) {
 			"    handoff: support",
 			"    next: a",
 		), []string{`t.yaml:5: state "a": a handoff state cannot have next: the call leaves the flow`}},
+		{"outcomes not routed", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs: [play: x.wav]",
+			"    on: {error: b}",
+			"  b:",
+			"    verbs: [gather: x.wav]",
+			"    on: {digits: {\"1\": c}}",
+			"  c:",
+			"    when: [{weekdays: mon, timezone: UTC, goto: a}]",
+		), []string{
+			`t.yaml:3: state "a": nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)`,
+			`t.yaml:6: state "b": its gather can time out: add on: {timeout: STATE}, tries: or next:`,
+			`t.yaml:6: state "b": its gather can get invalid digits: add on: {invalid: STATE}, tries: or next:`,
+			`t.yaml:9: state "c": nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)`,
+		}},
 		{"unknown verb and option", src(
 			"start: a",
 			"states:",
