@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/callhook/callhook/esl"
@@ -76,21 +77,26 @@ func varLabel(name string) string {
 	return quote(name)
 }
 
-// checkVarName checks the name of a variable a verb may set or unset. Names
-// that make FreeSWITCH run applications or API commands later
-// (execute_on_answer, api_hangup_hook, exec_after_bridge_app,
-// bridge_pre_execute_bleg_app, ...) are refused: they would get round the
-// app's allow_execute list.
+// checkVarName checks the name of a variable a verb may set or unset.
+// Variables that make FreeSWITCH run applications or API commands later
+// are refused, since they would get round the app's allow_execute list:
+// execute_on_answer and the other execute_on_*, api_on_*, api_hangup_hook,
+// api_reporting_hook, exec_after_bridge_app, bridge_pre_execute_bleg_app,
+// record_post_process_exec_app and _api... The rule is broad on purpose:
+// any name with "exec" in it, or "api" as a word of it.
 func checkVarName(name string) error {
 	if err := checkName(name, ""); err != nil {
 		return err
 	}
 	l := strings.ToLower(name)
-	if strings.HasPrefix(l, "api_") || strings.HasPrefix(l, "exec_") || strings.Contains(l, "execute") {
+	if strings.Contains(l, "exec") || slices.Contains(strings.FieldsFunc(l, isWordSep), "api") {
 		return fmt.Errorf("%s cannot be set by an app: FreeSWITCH would run applications or API commands from it", quote(name))
 	}
 	return nil
 }
+
+// isWordSep splits a variable name into words.
+func isWordSep(r rune) bool { return r == '_' || r == '.' || r == '-' }
 
 // Execs runs one set per variable, in document order.
 func (s *SetSpec) Execs(PlanContext) []Exec {
