@@ -89,7 +89,9 @@ func (d *dialog) Redirect(ctx context.Context, url string) (*proxy.Instructions,
 	return nil, ErrNoRedirect
 }
 
-// End runs the current state's hangup route (fetches only), once.
+// End runs the current state's hangup route (fetches only), once. ctx
+// bounds it as a whole (the session gives End a context that outlives the
+// call, with a deadline); each fetch is also bound by its own timeout.
 func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	d.hangup(ctx, end)
 }
@@ -122,10 +124,6 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
-	// The call's context may already be cancelled (the connection is
-	// gone), yet reporting its end is the point of a hangup route: each
-	// fetch is still bound by its own timeout.
-	ctx = context.WithoutCancel(ctx)
 	mv, err := d.flow.Step(d.state, Outcome{Reason: proxy.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem

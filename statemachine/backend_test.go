@@ -335,10 +335,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 	// The caller hangs up during greet: End runs on.hangup's POST, once.
 	for _, end := range []func(d proxy.VerbDialog, v proxy.Verb){
 		func(d proxy.VerbDialog, v proxy.Verb) {
-			// The session's context is gone by then: the report still goes.
-			ended, cancel := context.WithCancel(ctx)
-			cancel()
-			d.End(ended, &proxy.CallEnd{Outcome: proxy.OutcomeHangup, Cause: "NORMAL_CLEARING"})
+			d.End(ctx, &proxy.CallEnd{Outcome: proxy.OutcomeHangup, Cause: "NORMAL_CLEARING"})
 		},
 		func(d proxy.VerbDialog, v proxy.Verb) {
 			in, err := d.Result(ctx, v, &proxy.VerbResult{Verb: "play", Reason: proxy.ReasonHangup})
