@@ -11,8 +11,9 @@ import (
 // command and then inside a FreeSWITCH application's argument. The checks
 // here keep it from becoming anything else:
 //
-//   - CR, LF or NUL would end the header line (or truncate a body), so they
-//     are refused everywhere except in speak text, which esl sends as a body;
+//   - CR or LF would end the header line, so they are refused everywhere
+//     but in speak text, which esl sends as a body; NUL would cut a body
+//     short, so it is refused everywhere;
 //   - "${" makes FreeSWITCH expand the argument before the application sees
 //     it, and its expansion runs API commands (${system(...)}), so it is
 //     refused everywhere: no web-app text may run FreeSWITCH API commands;
