@@ -220,7 +220,10 @@ func (c *Call) setPlaybackVars(played time.Duration) {
 // mediaDuration is how long file plays; ok is false for a missing file.
 func (c *Call) mediaDuration(file string) (time.Duration, bool) {
 	if d, ok := c.o.PlaybackDurations[file]; ok {
-		return d, d >= 0
+		if d < 0 {
+			return 0, false
+		}
+		return d, true
 	}
 	switch {
 	case strings.HasPrefix(file, "silence_stream://"):

@@ -2,7 +2,6 @@ package esltest
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/callhook/callhook/esl"
 )
@@ -33,7 +32,13 @@ func TestReplayCaptures(t *testing.T) {
 		if name == "inbound-auth" {
 			continue // TestReplayInboundAuth
 		}
-		t.Run(name, func(t *testing.T) { replay(t, path) })
+		t.Run(name, func(t *testing.T) {
+			// In a synctest bubble over net.Pipe the simulator runs at
+			// real speed (linger 5 s, a 3 s digit timeout) in fake time:
+			// no wall-clock cost, and no race between the linger and an
+			// exit the capture sent during it.
+			synctest.Test(t, func(t *testing.T) { replay(t, path) })
+		})
 	}
 }
 
@@ -122,7 +127,6 @@ func scenario(t *testing.T, c *capture) (Options, []step) {
 		CallerIDNumber:    conn.Get("Caller-Caller-ID-Number"),
 		DestinationNumber: conn.Get("Caller-Destination-Number"),
 		ChannelName:       conn.Get("Channel-Name"),
-		Speed:             1000,
 		Park:              ParkImmediately,
 	}
 	switch mode, control := conn.Get("Socket-Mode"), conn.Get("Control"); {
@@ -238,18 +242,10 @@ func daemonConn(t *testing.T) (addr string, conn <-chan net.Conn) {
 func replay(t *testing.T, path string) {
 	capt := loadCapture(t, path)
 	o, steps := scenario(t, capt)
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	addr, accepted := daemonConn(t)
-	call, err := Dial(ctx, addr, o)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	ctx := t.Context()
+	simEnd, nc := net.Pipe()
+	call := NewCall(simEnd, o)
 	t.Cleanup(func() { call.Close() })
-	nc := <-accepted
-	if nc == nil {
-		t.Fatal("accept failed")
-	}
 	defer nc.Close()
 	got := make(chan []byte, 1)
 	go func() {

@@ -85,6 +85,8 @@ type Call struct {
 	talkTo   time.Time
 	timer    *time.Timer
 	timerFn  func()
+	deadline time.Time // the timer's simulated deadline
+	vnow     time.Time // the simulated clock (see now)
 	writes   int
 	logAfter []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
 	talkFrom time.Time
@@ -117,10 +119,27 @@ func Dial(ctx context.Context, addr string, o Options) (*Call, error) {
 	if err != nil {
 		return nil, fmt.Errorf("esltest: dial %s: %w", addr, err)
 	}
+	return startCall(nc, addr, o), nil
+}
+
+// NewCall simulates a call over an established connection whose other end
+// is the daemon, for example one end of net.Pipe in a testing/synctest
+// bubble, where Speed 1 then costs no wall-clock time.
+func NewCall(nc net.Conn, o Options) *Call {
+	addr := nc.RemoteAddr().String()
+	if !strings.Contains(addr, ":") {
+		addr = "127.0.0.1:8084" // the captures' socket address
+	}
+	return startCall(nc, addr, o)
+}
+
+// startCall builds the call and starts its two goroutines.
+func startCall(nc net.Conn, addr string, o Options) *Call {
 	c := newCall(nc, addr, o)
+	liveCalls.Add(1)
 	go c.readLoop()
 	go c.run()
-	return c, nil
+	return c
 }
 
 // newCall builds the channel as the dialplan left it when `socket` ran.
@@ -139,6 +158,7 @@ func newCall(nc net.Conn, addr string, o Options) *Call {
 		appCursor: map[string]int{},
 		logLevel:  -1,
 	}
+	c.vnow = c.start
 	words := strings.Fields(strings.ToLower(o.Mode))
 	c.async = slices.Contains(words, "async")
 	c.full = slices.Contains(words, "full")
@@ -244,10 +264,19 @@ func sortedKeys(m map[string]string) []string {
 	return ks
 }
 
-// now is the simulated clock: real time since the call started, multiplied
-// by Speed, so timestamps and CDR durations agree with simulated media.
-func (c *Call) now() time.Time {
-	return c.start.Add(time.Duration(float64(time.Since(c.start)) * c.o.Speed))
+// now is the simulated clock. It moves in steps: to real time since the
+// call started times Speed whenever an input arrives, and exactly to a
+// timer's deadline when the timer fires. So an app that ends on its own
+// lasts exactly its simulated duration however late the goroutine ran
+// (the 500 ms loop rule and the playback/record variables depend on it),
+// and timestamps and CDR durations agree with the simulated media.
+func (c *Call) now() time.Time { return c.vnow }
+
+// tick advances the clock to the scaled real time.
+func (c *Call) tick() {
+	if t := c.start.Add(time.Duration(float64(time.Since(c.start)) * c.o.Speed)); t.After(c.vnow) {
+		c.vnow = t
+	}
 }
 
 // real converts a simulated duration to wall-clock time.
@@ -334,6 +363,7 @@ func (c *Call) run() {
 		}
 		select {
 		case in := <-cmds:
+			c.tick()
 			if c.holding {
 				c.holding = false
 				c.hold.Stop()
@@ -341,14 +371,19 @@ func (c *Call) run() {
 			}
 			c.onCommand(in)
 		case <-c.actNote:
+			c.tick()
 			c.drainActions()
 		case <-c.timer.C:
+			if c.deadline.After(c.vnow) {
+				c.vnow = c.deadline
+			}
 			fn := c.timerFn
 			c.timerFn = nil
 			if fn != nil {
 				fn()
 			}
 		case <-holdC:
+			c.tick()
 			c.holding = false
 			c.flush()
 		}
@@ -387,8 +422,10 @@ func (c *Call) settle() {
 // loop. Only one activity waits at a time (an app, the linger, the connect
 // deadline), so one timer per call is enough.
 func (c *Call) setTimer(d time.Duration, fn func()) {
+	d = max(d, 0)
 	c.timer.Stop()
-	c.timer.Reset(c.real(max(d, 0)))
+	c.timer.Reset(c.real(d))
+	c.deadline = c.vnow.Add(d)
 	c.timerFn = fn
 }
 
@@ -526,6 +563,7 @@ func (c *Call) finish() {
 func (c *Call) cleanup() {
 	c.finish()
 	c.timer.Stop()
+	liveCalls.Add(-1)
 	close(c.quit)
 	<-c.stopped
 	close(c.done)
