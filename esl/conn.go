@@ -75,7 +75,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 //
 //  1. One reader goroutine, started by NewConn, owns the frame Reader and
 //     never blocks on a consumer: replies go to 1-buffered slots, events to
-//     an unbounded-but-capped queue, completions to 1-buffered waiters.
+//     a capped queue, completions to 1-buffered waiters.
 //  2. Replies are matched first in, first out. Send pushes its slot under the
 //     write lock, just before it writes. A Send whose ctx ends first leaves
 //     its slot in the FIFO marked abandoned, so the late reply is swallowed
