@@ -21,6 +21,9 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec}
 	for i, item := range n.Content {
 		item = deref(item)
+		if hasMapKey(item, 0) {
+			continue // an unquoted template, reported by checkDuplicates
+		}
 		verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: item.Line, Column: item.Column, Content: []*yaml.Node{item}}, opts)
 		if err != nil {
 			p.verbError(err, item.Line)

@@ -398,6 +398,16 @@ func TestParseErrors(t *testing.T) {
 			`t.yaml:6: state "b": its gather can get invalid digits: add on: {invalid: STATE}, tries: or next:`,
 			`t.yaml:9: state "c": nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)`,
 		}},
+		{"unquoted template", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs:",
+			"      - play: {{flow.x}}",
+			"    hangup: true",
+		), []string{
+			`t.yaml:5: a map as a key: a template must be quoted, as in "{{flow.name}}"`,
+		}},
 		{"unknown verb and option", src(
 			"start: a",
 			"states:",

@@ -133,8 +133,9 @@ func (p *parser) duration(n *yaml.Node, what string, max time.Duration) time.Dur
 }
 
 // checkDuplicates reports every mapping key given twice, anywhere in the
-// document: yaml.v3 only does so when decoding into Go values, and flows
-// read nodes.
+// document (yaml.v3 only does so when decoding into Go values, and flows
+// read nodes), and every map used as a key: that is how YAML reads an
+// unquoted template, the easiest mistake to make in a flow.
 func (p *parser) checkDuplicates(n *yaml.Node, depth int) {
 	if n == nil || depth > 100 {
 		return
@@ -143,6 +144,10 @@ func (p *parser) checkDuplicates(n *yaml.Node, depth int) {
 		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
+			if k.Kind == yaml.MappingNode {
+				// play: {{flow.x}} reads as a map whose key is a map.
+				p.errorf(k, "a map as a key: a template must be quoted, as in \"{{flow.name}}\"")
+			}
 			if k.Kind == yaml.ScalarNode {
 				if first, dup := seen[k.Value]; dup {
 					p.errorf(k, "duplicate key %q (first at line %d)", k.Value, first)
@@ -155,6 +160,22 @@ func (p *parser) checkDuplicates(n *yaml.Node, depth int) {
 	for _, c := range n.Content {
 		p.checkDuplicates(c, depth+1)
 	}
+}
+
+// hasMapKey tells whether a map under n has a map as a key.
+func hasMapKey(n *yaml.Node, depth int) bool {
+	if n == nil || depth > 100 {
+		return false
+	}
+	for i, c := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 && c.Kind == yaml.MappingNode {
+			return true
+		}
+		if hasMapKey(c, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // scalars calls fn with every scalar value under n (not mapping keys).
