@@ -95,7 +95,10 @@ func (e *Event) EncodeXML() []byte {
 	headers := e.encodedHeaders()
 	var b bytes.Buffer
 	b.Grow(2*plainSize(headers) + len(e.Body) + 128)
-	b.WriteString("<event>\n  <headers>\n")
+	b.WriteString("<event>\n  <headers>")
+	if len(headers) > 0 {
+		b.WriteByte('\n') // switch_xml_toxml breaks the line only after a child's '>'
+	}
 	for _, h := range headers {
 		items, ok := arrayItems(h.Value)
 		if !ok {
@@ -111,7 +114,10 @@ func (e *Event) EncodeXML() []byte {
 			b.WriteString(">\n")
 		}
 	}
-	b.WriteString("  </headers>\n")
+	if len(headers) > 0 {
+		b.WriteString("  ")
+	}
+	b.WriteString("</headers>\n")
 	if len(e.Body) > 0 {
 		b.WriteString("  <Content-Length>")
 		b.WriteString(strconv.Itoa(len(e.Body)))

@@ -97,6 +97,8 @@ func TestEncodeXML(t *testing.T) {
 			head + "    <Event-Name>X</Event-Name>\n  </headers>\n  <Content-Length>16</Content-Length>\n  <body>&amp;<![CDATA[&<>]]></body>\n</event>\n"},
 		{"empty body is no body", valueEvent([]byte{}, "Event-Name", "X"),
 			head + "    <Event-Name>X</Event-Name>\n  </headers>\n</event>\n"},
+		{"empty value", valueEvent(nil, "A", ""), head + "    <A></A>\n  </headers>\n</event>\n"},
+		{"no headers", valueEvent([]byte("b")), "<event>\n  <headers></headers>\n  <Content-Length>1</Content-Length>\n  <body>b</body>\n</event>\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

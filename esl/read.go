@@ -42,6 +42,7 @@ type ProtocolError struct {
 	Msg string
 }
 
+// Error returns the message with the package prefix.
 func (e *ProtocolError) Error() string { return "esl: protocol error: " + e.Msg }
 
 func protocolErrorf(format string, args ...any) *ProtocolError {
