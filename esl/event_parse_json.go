@@ -25,7 +25,7 @@ func parseJSONEvent(body []byte) (*Event, error) {
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
-	e := &Event{}
+	e := &Event{Headers: make([]EventHeader, 0, bytes.Count(body, []byte(`":`)))}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {

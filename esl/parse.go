@@ -111,7 +111,7 @@ func (r *Reader) skipLineEnds() (int, error) {
 // r.block. As in read_packet, the block ends at the second LF with nothing
 // but CRs between the two (so "\n\n", "\r\n\r\n" and "\n\r\n" all end it).
 func (r *Reader) readCommandBlock(eofEndsBlock bool) (int, error) {
-	r.block = r.block[:0]
+	r.resetBlock()
 	first := true
 	for {
 		start := len(r.block)

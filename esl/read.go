@@ -54,8 +54,14 @@ func protocolErrorf(format string, args ...any) *ProtocolError {
 // bigger buffer would only cost memory per connection.
 const readerBufferSize = 8 << 10
 
+// keptBlockBytes is the largest header buffer a Reader keeps between
+// frames; real header blocks are far smaller.
+const keptBlockBytes = 64 << 10
+
 // Reader reads frames from a byte stream, framing strictly by Content-Length.
-// It is not safe for concurrent use: one goroutine owns it.
+// It is not safe for concurrent use: one goroutine owns it. After an error
+// (a read deadline included) the stream position is somewhere inside the
+// failed frame, so the stream must not be read further.
 type Reader struct {
 	br  *bufio.Reader
 	lim Limits
@@ -128,7 +134,7 @@ func (r *Reader) ReadFrame() (*Frame, int, error) {
 // readHeaderBlock reads one header block into r.block/r.ends, skipping blank
 // lines before it, and returns the bytes it consumed.
 func (r *Reader) readHeaderBlock() (int, error) {
-	r.block, r.ends = r.block[:0], r.ends[:0]
+	r.resetBlock()
 	size := 0
 	for {
 		n, blank, err := r.readLine(size)
@@ -147,6 +153,15 @@ func (r *Reader) readHeaderBlock() (int, error) {
 			return size, nil
 		}
 	}
+}
+
+// resetBlock empties the header scratch buffers, dropping them when one
+// huge block grew them, so that it does not stay pinned.
+func (r *Reader) resetBlock() {
+	if cap(r.block) > keptBlockBytes {
+		r.block, r.ends = nil, nil
+	}
+	r.block, r.ends = r.block[:0], r.ends[:0]
 }
 
 // readLine appends one line, without its LF or CRLF, to r.block. used is the
