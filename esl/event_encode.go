@@ -17,9 +17,8 @@ import (
 // EncodePlain serialises e as FreeSWITCH's switch_event_serialize does (the
 // body of a text/event-plain frame): "Name: urlencoded value\n" per header,
 // then "Content-Length: n\n\n" and the body, or a blank line when there is
-// no body. EncodeJSON and EncodeXML likewise serialise as
-// switch_event_serialize_json (cJSON, unformatted) and switch_event_xmlize
-// with switch_xml_toxml do.
+// no body. An empty encoded value is written as "_undef_", as FreeSWITCH
+// does.
 func (e *Event) EncodePlain() []byte {
 	headers := e.encodedHeaders()
 	var b bytes.Buffer

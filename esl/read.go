@@ -242,6 +242,9 @@ func clip(s string) string {
 // ReadCommand reads one command packet with FreeSWITCH's own input rules
 // (ParseCommand); the simulator uses it to read what a daemon sends. The int
 // is the number of bytes consumed, stray CR/LF before the packet included.
+// Unlike ParseCommand, the end of the stream inside a packet is
+// io.ErrUnexpectedEOF, and whatever follows a packet (the would-be body of a
+// non-numeric Content-Length, say) is the next packet, as in FreeSWITCH.
 func (r *Reader) ReadCommand() (Command, int, error) {
 	return r.readCommand(false)
 }
