@@ -51,3 +51,48 @@ func (NopObserver) VerbStarted(*Call, Verb)                              {}
 func (NopObserver) VerbFinished(*Call, Verb, *VerbResult, time.Duration) {}
 func (NopObserver) Failed(*Call, *Failure)                               {}
 func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                {}
+
+// Observers fans every notification out to each observer in turn.
+type Observers []Observer
+
+func (all Observers) CallRefused(ch *esl.Event, app, reason string) {
+	for _, o := range all {
+		o.CallRefused(ch, app, reason)
+	}
+}
+
+func (all Observers) CallStarted(c *Call) {
+	for _, o := range all {
+		o.CallStarted(c)
+	}
+}
+
+func (all Observers) Request(c *Call, r *RequestInfo) {
+	for _, o := range all {
+		o.Request(c, r)
+	}
+}
+
+func (all Observers) VerbStarted(c *Call, v Verb) {
+	for _, o := range all {
+		o.VerbStarted(c, v)
+	}
+}
+
+func (all Observers) VerbFinished(c *Call, v Verb, r *VerbResult, took time.Duration) {
+	for _, o := range all {
+		o.VerbFinished(c, v, r, took)
+	}
+}
+
+func (all Observers) Failed(c *Call, f *Failure) {
+	for _, o := range all {
+		o.Failed(c, f)
+	}
+}
+
+func (all Observers) CallEnded(c *Call, end *CallEnd, s *CallStats) {
+	for _, o := range all {
+		o.CallEnded(c, end, s)
+	}
+}

@@ -1,0 +1,366 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/sirupsen/logrus"
+)
+
+// Version is callhook's version, sent in User-Agent; cmd sets it with -ldflags.
+var Version = "dev"
+
+// App is one configured app: a name, the Backend that drives its calls and
+// its own limit.
+type App struct {
+	Name     string
+	Backend  Backend
+	MaxCalls int // 0: no limit of its own
+}
+
+// Route sends calls whose destination number matches to an app.
+type Route struct {
+	Destination *regexp.Regexp
+	App         string
+}
+
+// Runtime is the reloadable part of the configuration. A call takes the
+// Runtime in force when it starts and keeps it to its end, so a reload
+// (SIGHUP) changes new calls only.
+type Runtime struct {
+	Apps       map[string]*App
+	Routes     []Route
+	DefaultApp string
+	MaxCalls   int // all apps together; 0: no limit
+}
+
+// Refusal reasons, as observers and logs see them.
+const (
+	RefusedNotAsyncFull = "not_async_full"
+	RefusedNoApp        = "no_app"
+	RefusedLimit        = "limit"
+	RefusedDraining     = "draining"
+)
+
+// Proxy is the esl.Handler that turns each outbound connection into a
+// session. Set the fields before serving; change apps only with SetRuntime.
+type Proxy struct {
+	// Log is the base logger; sessions add call_id and app.
+	Log logrus.FieldLogger
+	// Observer is told about every call (nil: nobody).
+	Observer Observer
+	// Linger bounds how long FreeSWITCH keeps sending after a hangup, so the
+	// interrupted verb's completion and CHANNEL_HANGUP_COMPLETE still arrive
+	// (default 30s).
+	Linger time.Duration
+	// RedirectBackend makes the backend a live redirect to a URL switches a
+	// call to, when the call's own dialog cannot fetch URLs (a flow).
+	RedirectBackend func(url string) Backend
+	// EndTimeout bounds the work done after a call ends (call.end request,
+	// exit) so a dead web app cannot hold a finished call (default 10s).
+	EndTimeout time.Duration
+
+	runtime  atomic.Pointer[Runtime]
+	draining atomic.Bool
+	active   atomic.Int64
+
+	mu       sync.Mutex
+	sessions map[string]*session // live calls by call id
+	perApp   map[string]int      // live calls by app name
+	idle     []chan struct{}     // closed when no call is left (WaitIdle)
+}
+
+// SetRuntime installs the apps, routes and limits new calls use.
+func (p *Proxy) SetRuntime(rt *Runtime) { p.runtime.Store(rt) }
+
+// Runtime returns the configuration new calls use.
+func (p *Proxy) Runtime() *Runtime { return p.runtime.Load() }
+
+// Drain makes the proxy refuse new calls (connect, resume, exit) while the
+// calls in progress go on.
+func (p *Proxy) Drain() { p.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (p *Proxy) Draining() bool { return p.draining.Load() }
+
+// Active returns the number of calls in progress.
+func (p *Proxy) Active() int { return int(p.active.Load()) }
+
+func (p *Proxy) logger() logrus.FieldLogger {
+	if p.Log == nil {
+		l := logrus.New()
+		l.Out = discard{}
+		return l
+	}
+	return p.Log
+}
+
+func (p *Proxy) observer() Observer {
+	if p.Observer == nil {
+		return NopObserver{}
+	}
+	return p.Observer
+}
+
+// ServeESL implements esl.Handler: it drives one call from the connect reply
+// to the final exit.
+func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
+	ch := c.Channel()
+	log := p.logger().WithField("call_id", ch.UniqueID())
+	rt := p.runtime.Load()
+
+	if mode, control := ch.Get("Socket-Mode"), ch.Get("Control"); mode != "async" || control != "full" {
+		log.WithFields(logrus.Fields{"socket_mode": mode, "control": control}).Error(
+			`refusing call: the socket is not "async full"; callhook needs both. Fix the dialplan: ` +
+				`<action application="socket" data="127.0.0.1:8084 async full"/>`)
+		p.refuse(ctx, c, "", RefusedNotAsyncFull, log)
+		return
+	}
+	if p.draining.Load() {
+		log.Warn("refusing call: draining")
+		p.refuse(ctx, c, "", RefusedDraining, log)
+		return
+	}
+	if rt == nil {
+		log.Error("refusing call: no apps configured")
+		p.refuse(ctx, c, "", RefusedNoApp, log)
+		return
+	}
+	app, how := rt.selectApp(ch)
+	if app == nil {
+		log.WithField("destination", destination(ch)).Warn("refusing call: no app for it " + how)
+		p.refuse(ctx, c, "", RefusedNoApp, log)
+		return
+	}
+	log = log.WithField("app", app.Name)
+	if !p.admit(rt, app) {
+		log.Warn("refusing call: over the call limit")
+		p.refuse(ctx, c, app.Name, RefusedLimit, log)
+		return
+	}
+	defer p.release(app.Name)
+
+	s := newSession(p, c, rt, app, log)
+	p.register(s)
+	defer p.unregister(s)
+	s.run(ctx)
+}
+
+// refuse hands a call back to the dialplan: resume, then exit, so the
+// dialplan's next action runs instead of leaving the caller parked with
+// nobody driving the call (esl-protocol.md §3.2, §5.4).
+func (p *Proxy) refuse(ctx context.Context, c *esl.Conn, app, reason string, log logrus.FieldLogger) {
+	p.observer().CallRefused(c.Channel(), app, reason)
+	ctx, cancel := context.WithTimeout(ctx, p.endTimeout())
+	defer cancel()
+	if _, err := c.Send(ctx, esl.Resume()); err != nil {
+		log.WithError(err).Warn("refusing call: resume failed")
+	}
+	if err := c.Exit(ctx); err != nil && !errors.Is(err, esl.ErrDisconnected) {
+		log.WithError(err).Debug("refusing call: exit")
+	}
+}
+
+func (p *Proxy) endTimeout() time.Duration {
+	if p.EndTimeout > 0 {
+		return p.EndTimeout
+	}
+	return 10 * time.Second
+}
+
+func (p *Proxy) linger() time.Duration {
+	if p.Linger > 0 {
+		return p.Linger
+	}
+	return 30 * time.Second
+}
+
+// admit counts a new call against the global and per-app limits.
+func (p *Proxy) admit(rt *Runtime, app *App) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.perApp == nil {
+		p.perApp = make(map[string]int)
+	}
+	if rt.MaxCalls > 0 && p.active.Load() >= int64(rt.MaxCalls) {
+		return false
+	}
+	if app.MaxCalls > 0 && p.perApp[app.Name] >= app.MaxCalls {
+		return false
+	}
+	p.active.Add(1)
+	p.perApp[app.Name]++
+	return true
+}
+
+func (p *Proxy) release(app string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.perApp[app]--
+	if p.active.Add(-1) == 0 {
+		for _, ch := range p.idle {
+			close(ch)
+		}
+		p.idle = nil
+	}
+}
+
+// WaitIdle returns when no call is in progress, or with ctx's error when ctx
+// ends first (drain uses it with drain_timeout).
+func (p *Proxy) WaitIdle(ctx context.Context) error {
+	p.mu.Lock()
+	if p.active.Load() == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	p.idle = append(p.idle, ch)
+	p.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Proxy) register(s *session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sessions == nil {
+		p.sessions = make(map[string]*session)
+	}
+	p.sessions[s.call.ID] = s
+}
+
+func (p *Proxy) unregister(s *session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sessions[s.call.ID] == s {
+		delete(p.sessions, s.call.ID)
+	}
+}
+
+func (p *Proxy) lookup(id string) *session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sessions[id]
+}
+
+// ErrNoSuchCall is returned by live-call operations on an unknown call id.
+var ErrNoSuchCall = errors.New("proxy: no such call")
+
+// CallInfo is a live call, as the admin API lists it.
+type CallInfo struct {
+	ID          string        `json:"id"`
+	App         string        `json:"app"`
+	From        string        `json:"from"`
+	To          string        `json:"to"`
+	State       string        `json:"state"`
+	CurrentVerb string        `json:"current_verb,omitempty"`
+	StartedAt   time.Time     `json:"started_at"`
+	Age         time.Duration `json:"-"`
+	AgeSeconds  float64       `json:"age_seconds"`
+}
+
+// Calls lists the live calls, oldest first.
+func (p *Proxy) Calls() []CallInfo {
+	p.mu.Lock()
+	list := make([]*session, 0, len(p.sessions))
+	for _, s := range p.sessions {
+		list = append(list, s)
+	}
+	p.mu.Unlock()
+	now := time.Now()
+	infos := make([]CallInfo, 0, len(list))
+	for _, s := range list {
+		infos = append(infos, s.info(now))
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].StartedAt.Before(infos[j].StartedAt) })
+	return infos
+}
+
+// Hangup ends a live call at once, even in the middle of a long verb: a
+// queued sendmsg would wait behind the running application, so this uses
+// api uuid_kill (DESIGN.md lifecycle 6).
+func (p *Proxy) Hangup(ctx context.Context, id, cause string) error {
+	s := p.lookup(id)
+	if s == nil {
+		return ErrNoSuchCall
+	}
+	return s.kill(ctx, cause)
+}
+
+// Redirect switches a live call to the document at url at once: the running
+// verb is cut short with api uuid_break, then the call's app is asked for the
+// URL (a webhook app gets a redirect request; a flow is switched to a
+// webhook backend for it).
+func (p *Proxy) Redirect(ctx context.Context, id, url string) error {
+	s := p.lookup(id)
+	if s == nil {
+		return ErrNoSuchCall
+	}
+	return s.redirect(ctx, url)
+}
+
+// HangupAll ends every live call with cause (drain's deadline) and returns
+// how many it asked to end.
+func (p *Proxy) HangupAll(ctx context.Context, cause string) int {
+	p.mu.Lock()
+	list := make([]*session, 0, len(p.sessions))
+	for _, s := range p.sessions {
+		list = append(list, s)
+	}
+	p.mu.Unlock()
+	for _, s := range list {
+		if err := s.kill(ctx, cause); err != nil {
+			s.log.WithError(err).Warn("hangup for drain failed")
+		}
+	}
+	return len(list)
+}
+
+// selectApp picks the call's app: channel variable callhook_app, else
+// Liverpie's liverpie_webapp_id, else the first route whose destination
+// pattern matches, else the default app. how says what was tried when no
+// app is found.
+func (rt *Runtime) selectApp(ch *esl.Event) (*App, string) {
+	for _, v := range []string{"callhook_app", "liverpie_webapp_id"} {
+		if name, ok := ch.LookupVar(v); ok && name != "" {
+			if app := rt.Apps[name]; app != nil {
+				return app, ""
+			}
+			return nil, fmt.Sprintf("(channel variable %s=%q names no configured app)", v, name)
+		}
+	}
+	dest := destination(ch)
+	for _, r := range rt.Routes {
+		if r.Destination.MatchString(dest) {
+			if app := rt.Apps[r.App]; app != nil {
+				return app, ""
+			}
+		}
+	}
+	if app := rt.Apps[rt.DefaultApp]; app != nil {
+		return app, ""
+	}
+	return nil, "(no callhook_app variable, no route matches and there is no default_app)"
+}
+
+func destination(ch *esl.Event) string {
+	if d := ch.Get("Caller-Destination-Number"); d != "" {
+		return d
+	}
+	return ch.Get("Channel-Destination-Number")
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

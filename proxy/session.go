@@ -1,0 +1,606 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/sirupsen/logrus"
+)
+
+// errCallGone means the channel hung up or the connection ended: there is
+// no call left to drive. It is the normal way a session stops.
+var errCallGone = errors.New("call is gone")
+
+// session is one call. Its run method is the only goroutine that touches
+// the call's state (the fields above mu); admin requests reach it through
+// the fields below mu and the wake channel.
+type session struct {
+	p    *Proxy
+	conn *esl.Conn
+	rt   *Runtime
+	app  *App
+	call *Call
+	log  logrus.FieldLogger
+	obs  Observer
+
+	dialog Dialog
+
+	hungUp         bool       // CHANNEL_HANGUP (or a linger notice) seen
+	hangupComplete *esl.Event // CHANNEL_HANGUP_COMPLETE, for cause, duration, billsec
+	ended          bool       // final notice seen or the connection ended
+	lastResult     *VerbResult
+	outcome        string // set when the call leaves our hands other than by hangup
+	failErr        error  // why the call failed, when it did
+	verbSeq        int
+	stats          CallStats
+
+	mu              sync.Mutex
+	state           string
+	verb            string
+	pendingRedirect string
+	wake            chan struct{}
+}
+
+func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLogger) *session {
+	ch := c.Channel()
+	call := &Call{
+		ID:          ch.UniqueID(),
+		App:         app.Name,
+		From:        ch.Get("Caller-Caller-ID-Number"),
+		FromName:    ch.Get("Caller-Caller-ID-Name"),
+		To:          destination(ch),
+		Direction:   ch.Get("Call-Direction"),
+		ChannelName: ch.Get("Channel-Name"),
+		StartedAt:   time.Now(),
+		Answered:    ch.Get("Answer-State") == "answered",
+		Channel:     ch,
+		Log:         log,
+		Observer:    p.observer(),
+	}
+	return &session{
+		p: p, conn: c, rt: rt, app: app, call: call, log: log, obs: call.Observer,
+		state: "starting",
+		wake:  make(chan struct{}, 1),
+	}
+}
+
+// run drives the call from after connect to exit.
+func (s *session) run(ctx context.Context) {
+	myevents, err := s.subscribe(ctx)
+	if err != nil {
+		s.log.WithError(err).Error("call setup failed")
+		s.failErr = err
+		s.finish(ctx)
+		return
+	}
+	s.obs.CallStarted(s.call)
+	s.log.WithFields(logrus.Fields{"from": s.call.From, "to": s.call.To}).Info("call started")
+
+	d, err := s.app.Backend.Start(ctx, s.call)
+	if err != nil {
+		s.abort(ctx, fmt.Errorf("start app: %w", err))
+	} else {
+		s.dialog = d
+		switch d := d.(type) {
+		case VerbDialog:
+			s.runVerbs(ctx, d)
+		case RawDialog:
+			s.runRaw(ctx, d, myevents)
+		default:
+			s.abort(ctx, fmt.Errorf("app %s: dialog %T is neither a VerbDialog nor a RawDialog", s.app.Name, d))
+		}
+	}
+	s.finish(ctx)
+}
+
+// subscribe sets a bounded linger, so a verb's late completion and
+// CHANNEL_HANGUP_COMPLETE arrive after a hangup, then myevents. It returns
+// the myevents reply (a Liverpie app's first request waits for it).
+func (s *session) subscribe(ctx context.Context) (*esl.Frame, error) {
+	if _, err := s.conn.Send(ctx, esl.Linger(s.p.linger())); err != nil {
+		return nil, fmt.Errorf("linger: %w", err)
+	}
+	reply, err := s.conn.Send(ctx, esl.MyEvents(esl.FormatPlain, ""))
+	if err != nil {
+		return nil, fmt.Errorf("myevents: %w", err)
+	}
+	return reply, nil
+}
+
+// runVerbs drives a webhook or flow dialog: ask, run verbs, report results,
+// until the call is over.
+func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
+	ins, err := s.ask(ctx, d.Begin)
+	for {
+		if err != nil {
+			if !errors.Is(err, errCallGone) {
+				s.abort(ctx, err)
+			}
+			return
+		}
+		if ins.Failure != nil {
+			s.failErr = ins.Failure.Err
+			s.obs.Failed(s.call, ins.Failure)
+		}
+		var next VerbDialog
+		ins, next, err = s.perform(ctx, d, ins)
+		if ins == nil && err == nil {
+			return
+		}
+		if next != nil {
+			d = next
+		}
+	}
+}
+
+// perform runs instructions top to bottom. It returns the instructions that
+// replace the rest (after a verb with an action, a redirect or a handoff),
+// with the dialog that now drives the call when it changed, or nil, nil, nil
+// when the call is over.
+func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) (*Instructions, VerbDialog, error) {
+	for _, v := range ins.Verbs {
+		if url := s.takeRedirect(); url != "" {
+			return s.liveRedirect(ctx, d, url)
+		}
+		if s.hungUp || s.ended {
+			return nil, nil, nil
+		}
+		switch spec := v.Spec.(type) {
+		case *HangupSpec:
+			s.hangup(ctx, spec.Cause)
+			return nil, nil, nil
+		case *RedirectSpec:
+			next, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, spec.URL) })
+			return next, nil, err
+		}
+		res := s.runVerb(ctx, v)
+		s.lastResult = res
+		if s.hungUp || s.ended {
+			// A verb cut off by a hangup makes no action request: there
+			// is no call to drive. Its result goes to call.end.
+			return nil, nil, nil
+		}
+		if v.Name == "transfer" {
+			// The call has left callhook's hands (DESIGN.md lifecycle 7).
+			s.outcome = OutcomeTransferred
+			return nil, nil, nil
+		}
+		if url := s.takeRedirect(); url != "" {
+			return s.liveRedirect(ctx, d, url)
+		}
+		if v.Action != "" {
+			next, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Result(rctx, v, res) })
+			return next, nil, err
+		}
+	}
+	if ins.Handoff != "" {
+		return s.handoff(ctx, ins.Handoff)
+	}
+	// When the list runs out the call hangs up.
+	s.hangup(ctx, "NORMAL_CLEARING")
+	return nil, nil, nil
+}
+
+// handoff switches the call to another app of the runtime the call started
+// with (a flow handing over to a webhook app).
+func (s *session) handoff(ctx context.Context, name string) (*Instructions, VerbDialog, error) {
+	app := s.rt.Apps[name]
+	if app == nil {
+		return nil, nil, fmt.Errorf("handoff to unknown app %q", name)
+	}
+	d, err := app.Backend.Start(ctx, s.call)
+	if err != nil {
+		return nil, nil, fmt.Errorf("handoff to %s: %w", name, err)
+	}
+	vd, ok := d.(VerbDialog)
+	if !ok {
+		return nil, nil, fmt.Errorf("handoff to %s: only webhook and flow apps can take a call mid-way", name)
+	}
+	s.log.WithField("to_app", name).Info("call handed off")
+	s.log = s.log.WithField("app", name)
+	s.call.Log = s.log
+	s.call.App = name
+	s.dialog = vd
+	ins, err := s.ask(ctx, vd.Begin)
+	return ins, vd, err
+}
+
+// liveRedirect serves an admin redirect: the call's dialog fetches url; a
+// dialog that cannot (a flow) is replaced by the proxy's redirect backend.
+func (s *session) liveRedirect(ctx context.Context, d VerbDialog, url string) (*Instructions, VerbDialog, error) {
+	s.log.WithField("url", url).Info("live redirect")
+	ins, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, url) })
+	if err == nil || errors.Is(err, errCallGone) || !errors.Is(err, ErrNoRedirect) || s.p.RedirectBackend == nil {
+		return ins, nil, err
+	}
+	nd, err := s.p.RedirectBackend(url).Start(ctx, s.call)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redirect to %s: %w", url, err)
+	}
+	vd, ok := nd.(VerbDialog)
+	if !ok {
+		return nil, nil, fmt.Errorf("redirect to %s: backend made no VerbDialog", url)
+	}
+	s.dialog = vd
+	ins, err = s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return vd.Redirect(rctx, url) })
+	return ins, vd, err
+}
+
+// ErrNoRedirect is returned by a dialog's Redirect when it cannot fetch
+// documents (flows); the session then switches the call to a webhook backend.
+var ErrNoRedirect = errors.New("proxy: this app cannot be redirected to a URL")
+
+// ask calls the app with a context that ends when the caller hangs up, so an
+// in-flight request is cancelled at once. It returns errCallGone when the
+// call went away meanwhile.
+func (s *session) ask(ctx context.Context, f func(context.Context) (*Instructions, error)) (*Instructions, error) {
+	s.setState("requesting", "")
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-s.conn.Hungup():
+			cancel(errCallGone)
+		case <-rctx.Done():
+		}
+	}()
+	start := time.Now()
+	ins, err := f(rctx)
+	s.stats.WebhookTime += time.Since(start)
+	s.stats.Requests++
+	if ctx.Err() != nil || context.Cause(rctx) == errCallGone {
+		return nil, errCallGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ins == nil {
+		ins = &Instructions{}
+	}
+	return ins, nil
+}
+
+// runVerb runs one verb's applications, each to its completion, and reads
+// its result.
+func (s *session) runVerb(ctx context.Context, v Verb) *VerbResult {
+	s.verbSeq++
+	pc := PlanContext{Call: s.call, Seq: s.verbSeq}
+	s.setState("verb", v.Name)
+	s.obs.VerbStarted(s.call, v)
+	start := time.Now()
+	var complete *esl.Event
+	for _, ex := range v.Spec.Execs(pc) {
+		if s.hungUp || s.ended || s.redirectPending() {
+			break
+		}
+		ev, err := s.execute(ctx, ex)
+		if err != nil {
+			if !errors.Is(err, errCallGone) {
+				s.log.WithError(err).WithField("verb", v.Name).Warn("verb failed")
+			}
+			complete = nil
+			break
+		}
+		complete = ev
+	}
+	res := v.Spec.Result(pc, complete, s.hungUp)
+	s.stats.Verbs++
+	s.obs.VerbFinished(s.call, v, res, time.Since(start))
+	return res
+}
+
+// execute runs one application with event-lock and a fresh Event-UUID and
+// waits for the CHANNEL_EXECUTE_COMPLETE with that Application-UUID. After a
+// hangup it keeps reading, because FreeSWITCH sends CHANNEL_HANGUP before the
+// interrupted app's completion (which carries its result); it stops at
+// CHANNEL_HANGUP_COMPLETE, which comes after every app's completion, or when
+// the connection ends.
+func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
+	id := esl.NewUUID()
+	cmd := esl.Execute(ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true, Loops: ex.Loops})
+	if _, err := s.conn.Send(ctx, cmd); err != nil {
+		if s.hungUp || s.ended {
+			return nil, errCallGone
+		}
+		return nil, fmt.Errorf("execute %s: %w", ex.App, err)
+	}
+	loops := max(ex.Loops, 1)
+	for {
+		ev, err := s.nextEvent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Name() == esl.EventChannelExecuteComplete && ev.AppUUID() == id {
+			// With loops, FreeSWITCH completes each iteration under the same UUID.
+			if loops--; loops <= 0 || s.hungUp {
+				return ev, nil
+			}
+		}
+		if s.hangupComplete != nil || s.ended {
+			return nil, errCallGone
+		}
+	}
+}
+
+// hangup asks FreeSWITCH to hang the call up and reads events until the
+// channel is down.
+func (s *session) hangup(ctx context.Context, cause string) {
+	if s.hungUp || s.ended {
+		return
+	}
+	s.setState("hanging up", "")
+	if _, err := s.conn.Send(ctx, esl.Hangup("", cause)); err != nil {
+		s.log.WithError(err).Warn("hangup failed")
+		return
+	}
+	for !s.hungUp && !s.ended {
+		if _, err := s.nextEvent(ctx); err != nil {
+			return
+		}
+	}
+}
+
+// abort ends a call the app can no longer drive: it logs why and hangs up.
+func (s *session) abort(ctx context.Context, err error) {
+	s.failErr = err
+	s.log.WithError(err).Error("call failed")
+	s.hangup(ctx, "NORMAL_TEMPORARY_FAILURE")
+}
+
+// finish reads the hangup tail (the interrupted verb's completion,
+// CHANNEL_HANGUP_COMPLETE), tells the app once, sends exit and logs the
+// call's end.
+func (s *session) finish(ctx context.Context) {
+	s.setState("ending", "")
+	if s.outcome != OutcomeTransferred {
+		deadline := time.Now().Add(s.p.linger() + time.Second)
+		for s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
+			if !s.hungUp {
+				// Nothing hung up yet (setup failed): end the call ourselves.
+				s.hangup(ctx, "NORMAL_TEMPORARY_FAILURE")
+				if !s.hungUp {
+					break
+				}
+				continue
+			}
+			wctx, cancel := context.WithDeadline(ctx, deadline)
+			_, err := s.nextEvent(wctx)
+			cancel()
+			if err != nil {
+				break
+			}
+		}
+	}
+	end := s.callEnd()
+	if s.dialog != nil {
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
+		s.dialog.End(ectx, end)
+		cancel()
+	}
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
+	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
+		s.log.WithError(err).Debug("exit")
+	}
+	cancel()
+	s.obs.CallEnded(s.call, end, &s.stats)
+	fields := logrus.Fields{
+		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
+		"duration_s": time.Since(s.call.StartedAt).Seconds(), "verbs": s.stats.Verbs,
+		"requests": s.stats.Requests, "webhook_ms": s.stats.WebhookTime.Milliseconds(),
+	}
+	if s.failErr != nil {
+		s.log.WithFields(fields).WithError(s.failErr).Warn("call ended")
+	} else {
+		s.log.WithFields(fields).Info("call ended")
+	}
+}
+
+// callEnd builds the call.end description from what the tail carried.
+func (s *session) callEnd() *CallEnd {
+	end := &CallEnd{Outcome: OutcomeHangup, LastResult: s.lastResult, Err: s.failErr}
+	if s.failErr != nil {
+		end.Outcome = OutcomeFailed
+	}
+	if s.outcome != "" {
+		end.Outcome = s.outcome
+	}
+	if ev := s.hangupComplete; ev != nil {
+		end.Cause = ev.HangupCause()
+		end.Duration, _ = strconv.ParseInt(ev.Var("duration"), 10, 64)
+		end.Billsec, _ = strconv.ParseInt(ev.Var("billsec"), 10, 64)
+	} else if ev := s.conn.HangupEvent(); ev != nil {
+		end.Cause = ev.HangupCause()
+	}
+	return end
+}
+
+// nextEvent returns the call's next event after updating the call's state
+// with it. It wakes for admin requests too (returning nothing new when one
+// came, so callers re-check), and fails with errCallGone when the
+// connection is over.
+func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
+	for {
+		if ev, ok := s.conn.TryEvent(); ok {
+			s.handle(ev)
+			return ev, nil
+		}
+		if s.ended {
+			return nil, errCallGone
+		}
+		select {
+		case <-s.conn.Ready():
+		case <-s.wake:
+			return &esl.Event{}, nil
+		case <-s.conn.Done():
+			if ev, ok := s.conn.TryEvent(); ok {
+				s.handle(ev)
+				return ev, nil
+			}
+			s.ended = true
+			s.hungUp = true
+			return nil, errCallGone
+		case <-ctx.Done():
+			return nil, errCallGone
+		}
+	}
+}
+
+// handle updates the call's state with one event.
+func (s *session) handle(ev *esl.Event) {
+	if ev.IsDisconnectNotice() {
+		s.hungUp = true
+		if ev.IsFinalNotice() {
+			s.ended = true
+		}
+		return
+	}
+	if hasVars(ev) {
+		s.call.varsEvent = ev
+	}
+	if ev.Get("Answer-State") == "answered" {
+		s.call.Answered = true
+	}
+	switch ev.Name() {
+	case esl.EventChannelHangup:
+		s.hungUp = true
+	case esl.EventChannelHangupComplete:
+		s.hungUp = true
+		s.hangupComplete = ev
+	}
+}
+
+// hasVars reports whether an event carries the channel's variables
+// (extended data); DTMF and CHANNEL_STATE do not.
+func hasVars(ev *esl.Event) bool {
+	for i := len(ev.Headers) - 1; i >= 0; i-- {
+		if strings.HasPrefix(ev.Headers[i].Name, "variable_") {
+			return true
+		}
+	}
+	return false
+}
+
+// runRaw drives a RawDialog (Liverpie): every event goes to the dialog and
+// every command it returns is sent, its reply handed back.
+func (s *session) runRaw(ctx context.Context, d RawDialog, myevents *esl.Frame) {
+	cmds, err := s.rawAsk(ctx, func(rctx context.Context) ([]esl.Command, error) { return d.Begin(rctx, myevents) })
+	for {
+		if err != nil {
+			if !errors.Is(err, errCallGone) {
+				s.abort(ctx, err)
+			}
+			return
+		}
+		if len(cmds) > 0 {
+			cmds, err = s.sendRaw(ctx, d, cmds)
+			continue
+		}
+		if s.hungUp || s.ended {
+			return
+		}
+		s.setState("waiting", "")
+		ev, nerr := s.nextEvent(ctx)
+		if nerr != nil {
+			return
+		}
+		if ev.Headers == nil { // an admin wake-up
+			if url := s.takeRedirect(); url != "" {
+				s.log.WithField("url", url).Warn("live redirect ignored: Liverpie apps have no redirect")
+			}
+			continue
+		}
+		cmds, err = s.rawAsk(ctx, func(rctx context.Context) ([]esl.Command, error) { return d.Event(rctx, ev) })
+	}
+}
+
+// sendRaw sends a RawDialog's commands one by one, handing each reply back.
+func (s *session) sendRaw(ctx context.Context, d RawDialog, cmds []esl.Command) ([]esl.Command, error) {
+	var next []esl.Command
+	for _, cmd := range cmds {
+		reply, err := s.conn.Send(ctx, cmd)
+		var re *esl.ReplyError
+		if err != nil && !errors.As(err, &re) {
+			if s.hungUp || s.ended {
+				return nil, errCallGone
+			}
+			return nil, fmt.Errorf("send %q: %w", cmd.Line, err)
+		}
+		more, err := s.rawAsk(ctx, func(rctx context.Context) ([]esl.Command, error) { return d.Reply(rctx, cmd, reply) })
+		if err != nil {
+			return nil, err
+		}
+		next = append(next, more...)
+	}
+	return next, nil
+}
+
+// rawAsk is ask for RawDialogs.
+func (s *session) rawAsk(ctx context.Context, f func(context.Context) ([]esl.Command, error)) ([]esl.Command, error) {
+	var cmds []esl.Command
+	_, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) {
+		var err error
+		cmds, err = f(rctx)
+		return nil, err
+	})
+	return cmds, err
+}
+
+// kill ends the call at once with api uuid_kill; called from admin goroutines.
+func (s *session) kill(ctx context.Context, cause string) error {
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	_, err := s.conn.API(ctx, "uuid_kill "+s.call.ID+" "+cause)
+	return err
+}
+
+// redirect records a live redirect, wakes the session and cuts the running
+// verb short with api uuid_break; called from admin goroutines.
+func (s *session) redirect(ctx context.Context, url string) error {
+	s.mu.Lock()
+	s.pendingRedirect = url
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	_, err := s.conn.API(ctx, "uuid_break "+s.call.ID+" all")
+	return err
+}
+
+func (s *session) takeRedirect() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	url := s.pendingRedirect
+	s.pendingRedirect = ""
+	return url
+}
+
+func (s *session) redirectPending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pendingRedirect != ""
+}
+
+func (s *session) setState(state, verb string) {
+	s.mu.Lock()
+	s.state, s.verb = state, verb
+	s.mu.Unlock()
+}
+
+func (s *session) info(now time.Time) CallInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	age := now.Sub(s.call.StartedAt)
+	return CallInfo{
+		ID: s.call.ID, App: s.app.Name, From: s.call.From, To: s.call.To,
+		State: s.state, CurrentVerb: s.verb, StartedAt: s.call.StartedAt,
+		Age: age, AgeSeconds: age.Seconds(),
+	}
+}

@@ -1,0 +1,686 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+)
+
+// harness is a real esl.Server running a proxy.Proxy on a loopback port,
+// with a log that tests can read.
+type harness struct {
+	t     *testing.T
+	addr  string
+	proxy *proxy.Proxy
+	logs  *logBuffer
+}
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startProxy serves apps on 127.0.0.1:0. The first app is the default.
+func startProxy(t *testing.T, rt *proxy.Runtime, obs ...proxy.Observer) *harness {
+	t.Helper()
+	logs := &logBuffer{}
+	log := logrus.New()
+	log.Out = logs
+	log.Level = logrus.DebugLevel
+	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
+	p.SetRuntime(rt)
+	srv := &esl.Server{Handler: p}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+			srv.Close()
+		}
+	})
+	return &harness{t: t, addr: ln.Addr().String(), proxy: p, logs: logs}
+}
+
+// dial places a simulated call; media plays a thousand times faster.
+func (h *harness) dial(o esltest.Options) *esltest.Call {
+	h.t.Helper()
+	if o.Speed == 0 {
+		o.Speed = 1000
+	}
+	c, err := esltest.Dial(h.t.Context(), h.addr, o)
+	if err != nil {
+		h.t.Fatalf("Dial: %v", err)
+	}
+	h.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// idle waits until every call of the proxy has finished (its call-end log
+// line is written after exit, so after the simulator saw the call end).
+func (h *harness) idle() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
+	defer cancel()
+	if err := h.proxy.WaitIdle(ctx); err != nil {
+		h.t.Fatalf("calls still running: %v", err)
+	}
+}
+
+func wait(t *testing.T, c *esltest.Call) *esltest.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	r, err := c.Wait(ctx)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	return r
+}
+
+// request is what a test web app received.
+type request struct {
+	Path    string
+	Header  http.Header
+	Body    map[string]any
+	RawBody string
+}
+
+// webapp is a test web app: reply decides the answer to each request.
+type webapp struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []request
+	got  chan request
+}
+
+func newWebapp(t *testing.T, reply func(r request) (int, string)) *webapp {
+	t.Helper()
+	w := &webapp{got: make(chan request, 100)}
+	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := request{Path: r.URL.Path, Header: r.Header.Clone(), RawBody: string(body)}
+		_ = json.Unmarshal(body, &req.Body)
+		w.mu.Lock()
+		w.reqs = append(w.reqs, req)
+		w.mu.Unlock()
+		status, text := reply(req)
+		rw.Header().Set("Content-Type", "application/yaml")
+		rw.WriteHeader(status)
+		io.WriteString(rw, text)
+		select {
+		case w.got <- req:
+		default:
+		}
+	}))
+	t.Cleanup(w.Close)
+	return w
+}
+
+func (w *webapp) requests() []request {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]request(nil), w.reqs...)
+}
+
+// waitRequest waits for a request to path.
+func (w *webapp) waitRequest(t *testing.T, path string) request {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case r := <-w.got:
+			if r.Path == path {
+				return r
+			}
+		case <-deadline:
+			t.Fatalf("no request to %s; got %v", path, paths(w.requests()))
+		}
+	}
+}
+
+func paths(rs []request) []string {
+	var ps []string
+	for _, r := range rs {
+		ps = append(ps, r.Path+":"+fmt.Sprint(r.Body["event"]))
+	}
+	return ps
+}
+
+func webhookRuntime(apps ...*proxy.WebhookApp) *proxy.Runtime {
+	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
+	for i, a := range apps {
+		if a.Timeout == 0 {
+			a.Timeout = 2 * time.Second
+		}
+		rt.Apps[a.Name] = &proxy.App{Name: a.Name, Backend: a}
+		if i == 0 {
+			rt.DefaultApp = a.Name
+		}
+	}
+	return rt
+}
+
+// apps lists the applications the simulator ran, "app arg" each.
+func apps(c *esltest.Call) []string {
+	var out []string
+	for _, r := range c.Apps() {
+		if r.App == "socket" {
+			continue
+		}
+		out = append(out, strings.TrimSpace(r.App+" "+r.Arg))
+	}
+	return out
+}
+
+// menu answers a three-step menu: call.start → answer, play, gather (action
+// /menu); /menu → play what was pressed, hang up.
+func menu(r request) (int, string) {
+	switch r.Path {
+	case "/ivr":
+		return 200, `
+session: {step: 1}
+verbs:
+  - answer
+  - play: ivr/welcome.wav
+  - gather: {play: ivr/menu.wav, max: 1, timeout: 3s, action: /menu}
+  - play: never-reached.wav
+`
+	case "/menu":
+		res, _ := r.Body["result"].(map[string]any)
+		return 200, fmt.Sprintf("[{play: 'ivr/option-%v.wav'}, {hangup: NORMAL_CLEARING}]", res["digits"])
+	case "/status":
+		return 200, ""
+	}
+	return 404, ""
+}
+
+func TestMenuCall(t *testing.T) {
+	app := newWebapp(t, menu)
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+	c := h.dial(esltest.Options{
+		CallerIDNumber: "1000", DestinationNumber: "5000",
+		OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "play_and_get_digits" {
+				c.Digits("2")
+			}
+		},
+	})
+	res := wait(t, c)
+	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
+		t.Errorf("call ended %v, want hung up NORMAL_CLEARING by the daemon", res)
+	}
+	end := app.waitRequest(t, "/status")
+
+	got := apps(c)
+	want := []string{"answer", "playback ivr/welcome.wav", "play_and_get_digits", "playback ivr/option-2.wav"}
+	if len(got) != len(want) {
+		t.Fatalf("apps run = %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("app %d = %q, want %q...", i, got[i], want[i])
+		}
+	}
+
+	reqs := app.requests()
+	if p := paths(reqs); len(p) != 3 || p[0] != "/ivr:call.start" || p[1] != "/menu:verb.result" || p[2] != "/status:call.end" {
+		t.Fatalf("requests = %v, want call.start, verb.result, call.end", p)
+	}
+	start := reqs[0].Body
+	call := start["call"].(map[string]any)
+	if call["from"] != "1000" || call["to"] != "5000" || start["call_id"] != c.UUID() || start["seq"] != 1.0 {
+		t.Errorf("call.start = %v", start)
+	}
+	result := reqs[1].Body["result"].(map[string]any)
+	if result["verb"] != "gather" || result["reason"] != "ok" || result["digits"] != "2" {
+		t.Errorf("verb.result result = %v, want gather ok 2", result)
+	}
+	if s := reqs[1].Body["session"].(map[string]any); s["step"] != 1.0 {
+		t.Errorf("session not echoed: %v", reqs[1].Body["session"])
+	}
+	if end.Body["outcome"] != "hangup" {
+		t.Errorf("call.end outcome = %v, want hangup", end.Body["outcome"])
+	}
+	hangup, _ := end.Body["hangup"].(map[string]any)
+	if hangup["cause"] != "NORMAL_CLEARING" {
+		t.Errorf("call.end hangup = %v", end.Body["hangup"])
+	}
+
+	// The wire: connect, linger, myevents, then executes with event-lock and
+	// a fresh Event-UUID each, then hangup and exit.
+	cmds := c.Received()
+	if cmds[0].Line != "connect" || !strings.HasPrefix(cmds[1].Line, "linger ") || cmds[2].Line != "myevents" {
+		t.Errorf("first commands = %q %q %q", cmds[0].Line, cmds[1].Line, cmds[2].Line)
+	}
+	seen := map[string]bool{}
+	for _, cmd := range cmds {
+		if cmd.Headers.Get("call-command") != "execute" {
+			continue
+		}
+		id := cmd.Headers.Get("Event-UUID")
+		if cmd.Headers.Get("event-lock") != "true" || id == "" || seen[id] {
+			t.Errorf("execute %v: want event-lock and a fresh Event-UUID", cmd.Headers)
+		}
+		seen[id] = true
+	}
+	if last := cmds[len(cmds)-1]; last.Line != "exit" {
+		t.Errorf("last command = %q, want exit", last.Line)
+	}
+	h.idle()
+	if !strings.Contains(h.logs.String(), "call ended") {
+		t.Errorf("no call-end log line:\n%s", h.logs)
+	}
+}
+
+// TestCallerHangsUp: the caller hangs up during a playback, during a web
+// request and before the first reply; each call ends cleanly, the
+// interrupted verb's result reaches call.end, and no action request is made.
+func TestCallerHangsUp(t *testing.T) {
+	t.Run("during playback", func(t *testing.T) {
+		app := newWebapp(t, func(r request) (int, string) {
+			if r.Path == "/ivr" {
+				return 200, `[answer, {play: 'silence_stream://600000'}, {gather: {play: x.wav, action: /next}}]`
+			}
+			return 200, ""
+		})
+		h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+		c := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "playback" {
+				c.Hangup("NORMAL_CLEARING")
+			}
+		}})
+		if res := wait(t, c); res.By != esltest.ByCaller {
+			t.Errorf("call ended %v, want by caller", res)
+		}
+		end := app.waitRequest(t, "/status")
+		last, _ := end.Body["last_result"].(map[string]any)
+		if last["verb"] != "play" || last["reason"] != "hangup" {
+			t.Errorf("last_result = %v, want play / hangup", end.Body["last_result"])
+		}
+		for _, r := range app.requests() {
+			if r.Path == "/next" {
+				t.Errorf("an action request was made after the hangup")
+			}
+		}
+		if c.Received()[len(c.Received())-1].Line != "exit" {
+			t.Errorf("no exit after the hangup")
+		}
+	})
+
+	for _, when := range []string{"first request", "later request"} {
+		t.Run("during "+when, func(t *testing.T) {
+			release := make(chan struct{})
+			inRequest := make(chan struct{}, 1)
+			app := newWebapp(t, func(r request) (int, string) {
+				if (when == "first request" && r.Path == "/ivr") || r.Path == "/slow" {
+					inRequest <- struct{}{}
+					<-release
+					return 200, "[hangup]"
+				}
+				if r.Path == "/ivr" {
+					return 200, `[answer, {redirect: /slow}]`
+				}
+				return 200, ""
+			})
+			defer close(release)
+			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Timeout: time.Minute}))
+			c := h.dial(esltest.Options{})
+			select {
+			case <-inRequest:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the web app was not asked")
+			}
+			c.Hangup("NORMAL_CLEARING")
+			if res := wait(t, c); res.By != esltest.ByCaller {
+				t.Errorf("call ended %v, want by caller", res)
+			}
+			if got := c.Received(); got[len(got)-1].Line != "exit" {
+				t.Errorf("last command %q, want exit", got[len(got)-1].Line)
+			}
+		})
+	}
+}
+
+// TestAppFailures: every way a web app can fail ends the call in a defined
+// way, and the log says why.
+func TestAppFailures(t *testing.T) {
+	cases := []struct {
+		name     string
+		reply    func(r request) (int, string)
+		down     bool
+		fallback bool
+		wantApps []string // what runs on the call
+		wantLog  string
+	}{
+		{name: "500", reply: func(request) (int, string) { return 500, "oops" },
+			wantApps: nil, wantLog: "http_500"},
+		{name: "invalid yaml", reply: func(request) (int, string) { return 200, "verbs: [answer" },
+			wantLog: "invalid_reply"},
+		{name: "unknown verb", reply: func(request) (int, string) { return 200, "[dance]" },
+			wantLog: "invalid_reply"},
+		{name: "CR LF in an argument", reply: func(request) (int, string) {
+			return 200, `[{play: "a.wav\r\nsendmsg\r\ncall-command: hangup"}]`
+		}, wantLog: "invalid_reply"},
+		{name: "down", down: true, wantLog: "connect"},
+		{name: "500 with a working fallback", fallback: true,
+			reply: func(r request) (int, string) {
+				if r.Path == "/sorry" {
+					return 200, "[{play: sorry.wav}]"
+				}
+				return 500, ""
+			}, wantApps: []string{"playback sorry.wav"}, wantLog: "http_500"},
+		{name: "fallback fails too", fallback: true,
+			reply: func(r request) (int, string) { return 503, "" }, wantLog: "http_503"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			reply := tc.reply
+			if reply == nil {
+				reply = func(request) (int, string) { return 200, "" }
+			}
+			app := newWebapp(t, reply)
+			wa := &proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}
+			if tc.fallback {
+				wa.FallbackURL = app.URL + "/sorry"
+			}
+			if tc.down {
+				ln, _ := net.Listen("tcp", "127.0.0.1:0")
+				wa.URL = "http://" + ln.Addr().String() + "/ivr"
+				ln.Close()
+			}
+			h := startProxy(t, webhookRuntime(wa))
+			c := h.dial(esltest.Options{})
+			res := wait(t, c)
+			wantCause := "NORMAL_TEMPORARY_FAILURE"
+			if tc.wantApps != nil {
+				wantCause = "NORMAL_CLEARING" // the fallback's list ran out
+			}
+			if res.Outcome != esltest.HungUp || res.Cause != wantCause {
+				t.Errorf("call ended %v, want hung up %s", res, wantCause)
+			}
+			if got := apps(c); strings.Join(got, ",") != strings.Join(tc.wantApps, ",") {
+				t.Errorf("apps = %q, want %q", got, tc.wantApps)
+			}
+			for _, cmd := range c.Received() {
+				if strings.Contains(cmd.Line, "sendmsg") && strings.Contains(cmd.Headers.Get("execute-app-arg"), "\n") {
+					t.Errorf("CR/LF reached the wire: %v", cmd)
+				}
+			}
+			h.idle()
+			if logs := h.logs.String(); !strings.Contains(logs, tc.wantLog) {
+				t.Errorf("log does not say %q:\n%s", tc.wantLog, logs)
+			}
+		})
+	}
+}
+
+// TestRefusals: a socket that is not async full, a call with no app and a
+// call over the limit are all handed back to the dialplan (resume, exit).
+func TestRefusals(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[hangup]" })
+	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL})
+	t.Run("not async full", func(t *testing.T) {
+		h := startProxy(t, rt)
+		c := h.dial(esltest.Options{Mode: esltest.ModeAsync})
+		res := wait(t, c)
+		if res.Outcome != esltest.DialplanContinued || !res.Resumed {
+			t.Errorf("call ended %v, want the dialplan to continue after resume", res)
+		}
+		h.idle()
+		if !strings.Contains(h.logs.String(), "async full") {
+			t.Errorf("log does not say how to fix the dialplan:\n%s", h.logs)
+		}
+	})
+	t.Run("no app", func(t *testing.T) {
+		h := startProxy(t, &proxy.Runtime{Apps: rt.Apps})
+		c := h.dial(esltest.Options{})
+		if res := wait(t, c); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+			t.Errorf("call ended %v, want the dialplan to continue", res)
+		}
+	})
+	t.Run("unknown callhook_app", func(t *testing.T) {
+		h := startProxy(t, rt)
+		c := h.dial(esltest.Options{Vars: map[string]string{"callhook_app": "nope"}})
+		if res := wait(t, c); res.Outcome != esltest.DialplanContinued {
+			t.Errorf("call ended %v, want the dialplan to continue", res)
+		}
+		h.idle()
+		if !strings.Contains(h.logs.String(), "callhook_app") {
+			t.Errorf("log does not name the variable:\n%s", h.logs)
+		}
+	})
+}
+
+// TestAppSelection: callhook_app, liverpie_webapp_id, routes, default.
+func TestAppSelection(t *testing.T) {
+	var mu sync.Mutex
+	var hits []string
+	mk := func(name string) *proxy.WebhookApp {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits = append(hits, name)
+			mu.Unlock()
+			io.WriteString(w, "[hangup]")
+		}))
+		t.Cleanup(srv.Close)
+		return &proxy.WebhookApp{Name: name, URL: srv.URL}
+	}
+	rt := webhookRuntime(mk("default"), mk("byvar"), mk("liverpie"), mk("route"))
+	rt.Routes = []proxy.Route{{Destination: regexp.MustCompile(`^5\d{3}$`), App: "route"}}
+	h := startProxy(t, rt)
+	for _, tc := range []struct {
+		o    esltest.Options
+		want string
+	}{
+		{esltest.Options{DestinationNumber: "5001", Vars: map[string]string{"callhook_app": "byvar"}}, "byvar"},
+		{esltest.Options{DestinationNumber: "5001", Vars: map[string]string{"liverpie_webapp_id": "liverpie"}}, "liverpie"},
+		{esltest.Options{DestinationNumber: "5001"}, "route"},
+		{esltest.Options{DestinationNumber: "7000"}, "default"},
+	} {
+		mu.Lock()
+		hits = nil
+		mu.Unlock()
+		wait(t, h.dial(tc.o))
+		mu.Lock()
+		if len(hits) != 1 || hits[0] != tc.want {
+			t.Errorf("%+v went to %v, want %s", tc.o.Vars, hits, tc.want)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestLimits: a call over the app's limit is refused, and accepted again
+// once one ends.
+func TestLimits(t *testing.T) {
+	hold := make(chan struct{})
+	app := newWebapp(t, func(r request) (int, string) {
+		if r.Path == "/ivr" {
+			return 200, "[answer, {play: 'silence_stream://600000'}]"
+		}
+		return 200, ""
+	})
+	defer close(hold)
+	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"})
+	rt.Apps["a"].MaxCalls = 1
+	h := startProxy(t, rt)
+	first := h.dial(esltest.Options{Speed: 1})
+	if _, err := first.WaitApp(t.Context(), "playback"); err != nil {
+		t.Fatal(err)
+	}
+	second := h.dial(esltest.Options{})
+	if res := wait(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+		t.Errorf("call over the limit ended %v, want refused to the dialplan", res)
+	}
+	first.Hangup("NORMAL_CLEARING")
+	wait(t, first)
+	h.idle()
+	third := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		if run.App == "playback" {
+			c.Hangup("NORMAL_CLEARING")
+		}
+	}})
+	if res := wait(t, third); res.By != esltest.ByCaller {
+		t.Errorf("call after one ended: %v, want served (hung up by the caller)", res)
+	}
+}
+
+// TestTransfer: after transfer the call has left callhook: exit, no more
+// requests, call.end says transferred.
+func TestTransfer(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		if r.Path == "/ivr" {
+			return 200, "[answer, {transfer: '1234'}, {play: never.wav}]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+	c := h.dial(esltest.Options{})
+	if res := wait(t, c); res.Outcome != esltest.Transferred {
+		t.Errorf("call ended %v, want transferred", res)
+	}
+	end := app.waitRequest(t, "/status")
+	if end.Body["outcome"] != "transferred" {
+		t.Errorf("call.end outcome = %v, want transferred", end.Body["outcome"])
+	}
+	for _, a := range apps(c) {
+		if strings.Contains(a, "never.wav") {
+			t.Errorf("a verb ran after transfer")
+		}
+	}
+}
+
+// TestLiveHangupAndRedirect: the admin operations act at once in the middle
+// of a ten-minute playback.
+func TestLiveHangupAndRedirect(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		switch r.Path {
+		case "/ivr":
+			return 200, "[answer, {play: 'silence_stream://600000'}]"
+		case "/elsewhere":
+			return 200, "[{play: moved.wav}, hangup]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}))
+
+	c := h.dial(esltest.Options{Speed: 1})
+	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
+		t.Fatal(err)
+	}
+	if calls := h.proxy.Calls(); len(calls) != 1 || calls[0].ID != c.UUID() || calls[0].CurrentVerb != "play" {
+		t.Errorf("Calls() = %+v, want the call in play", calls)
+	}
+	if err := h.proxy.Redirect(t.Context(), c.UUID(), app.URL+"/elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	r := app.waitRequest(t, "/elsewhere")
+	if r.Body["event"] != "redirect" {
+		t.Errorf("redirect request event = %v", r.Body["event"])
+	}
+	if res := wait(t, c); res.By != esltest.ByDaemon {
+		t.Errorf("redirected call ended %v, want hung up by the daemon after moved.wav", res)
+	}
+	if got := apps(c); got[len(got)-1] != "playback moved.wav" {
+		t.Errorf("apps = %q, want moved.wav last", got)
+	}
+
+	c2 := h.dial(esltest.Options{Speed: 1})
+	if _, err := c2.WaitApp(t.Context(), "playback"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.proxy.Hangup(t.Context(), c2.UUID(), "CALL_REJECTED"); err != nil {
+		t.Fatal(err)
+	}
+	if res := wait(t, c2); res.Cause != "CALL_REJECTED" {
+		t.Errorf("killed call ended %v, want CALL_REJECTED", res)
+	}
+	if err := h.proxy.Hangup(t.Context(), "no-such-call", ""); !errors.Is(err, proxy.ErrNoSuchCall) {
+		t.Errorf("Hangup(unknown) = %v, want ErrNoSuchCall", err)
+	}
+}
+
+// TestConcurrentCalls: 200 calls at once, each a whole menu.
+func TestConcurrentCalls(t *testing.T) {
+	app := newWebapp(t, menu)
+	// A generous per-request timeout: this test is about 200 calls at once
+	// being correct under -race on a busy machine, not about latency.
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "menu", URL: app.URL + "/ivr", Timeout: time.Minute}))
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for range n {
+		wg.Go(func() {
+			c, err := esltest.Dial(t.Context(), h.addr, esltest.Options{Speed: 1000, DiscardHistory: true,
+				OnApp: func(c *esltest.Call, run esltest.AppRun) {
+					if run.App == "play_and_get_digits" {
+						c.Digits("1")
+					}
+				}})
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			res, err := c.Wait(ctx)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			if res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
+				errs <- res.String()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if t.Failed() {
+		h.idle()
+		for _, l := range strings.Split(h.logs.String(), "\n") {
+			if strings.Contains(l, "level=warn") || strings.Contains(l, "level=error") {
+				t.Log(l)
+				break
+			}
+		}
+	}
+	if n2 := len(app.requests()); n2 != 2*n {
+		t.Errorf("web app got %d requests, want %d", n2, 2*n)
+	}
+}
