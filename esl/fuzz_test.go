@@ -203,3 +203,24 @@ func checkCommand(t *testing.T, c Command) {
 		t.Fatalf("command body %q", c.Body)
 	}
 }
+
+func FuzzURLRoundTrip(f *testing.F) {
+	for _, s := range []string{"", "+OK\n", "100%41", "%ab", "%", "é☎ #&:", "Wed,%2025%20Nov"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		enc := URLEncode(s)
+		for i := 0; i < len(enc); i++ {
+			if urlUnsafe[enc[i]] && !passThrough(enc, i) {
+				t.Fatalf("URLEncode(%q) = %q leaves unsafe byte %q", s, enc, enc[i])
+			}
+		}
+		quirk := false
+		for i := range len(s) {
+			quirk = quirk || passThrough(s, i)
+		}
+		if got := URLDecode(enc); got != s && !quirk {
+			t.Fatalf("URLDecode(URLEncode(%q)) = %q", s, got)
+		}
+	})
+}
