@@ -84,9 +84,11 @@ func (d *dialog) Result(ctx context.Context, v proxy.Verb, r *proxy.VerbResult) 
 	return d.follow(ctx, mv, err)
 }
 
-// Redirect is refused: see ErrNoRedirect.
+// Redirect is refused with proxy.ErrNoRedirect: a flow has no documents to
+// fetch. The session redirects a flow's call to a URL by switching it to a
+// webhook backend itself.
 func (d *dialog) Redirect(ctx context.Context, url string) (*proxy.Instructions, error) {
-	return nil, ErrNoRedirect
+	return nil, fmt.Errorf("flow %s: %w", d.flow.Name, proxy.ErrNoRedirect)
 }
 
 // End runs the current state's hangup route (fetches only), once. ctx

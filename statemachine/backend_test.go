@@ -128,8 +128,8 @@ func TestBackendRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Redirect(ctx, "http://x/"); !errors.Is(err, ErrNoRedirect) {
-		t.Errorf("Redirect = %v, want ErrNoRedirect", err)
+	if _, err := d.Redirect(ctx, "http://x/"); !errors.Is(err, proxy.ErrNoRedirect) {
+		t.Errorf("Redirect = %v, want proxy.ErrNoRedirect", err)
 	}
 	stale := last(t, in)
 	stale.Action = "menu"

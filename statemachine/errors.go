@@ -69,8 +69,3 @@ func joinSorted(errs []*Error) error {
 // a route nor tries). The flow app then fails like a web app that does not
 // answer: the session runs the app's on_failure.
 var ErrNoTransition = errors.New("statemachine: no transition")
-
-// ErrNoRedirect is what a flow's dialog answers to Redirect: a flow has no
-// documents to fetch. The engine redirects a flow call to a URL by switching
-// the call to a webhook backend itself.
-var ErrNoRedirect = errors.New("statemachine: flows take no redirects")
