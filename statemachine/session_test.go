@@ -1,0 +1,161 @@
+package statemachine_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
+	"github.com/sirupsen/logrus"
+)
+
+// These tests run whole calls: the real session engine (proxy.Proxy on an
+// esl.Server) driving the FreeSWITCH simulator (esltest), with a flow app.
+
+// serve runs a proxy with the given apps (the first is the default) on a
+// loopback port and returns its address.
+func serve(t *testing.T, apps ...*proxy.App) string {
+	t.Helper()
+	log := logrus.New()
+	log.Out = io.Discard
+	p := &proxy.Proxy{Log: log, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
+	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}, DefaultApp: apps[0].Name}
+	for _, a := range apps {
+		rt.Apps[a.Name] = a
+	}
+	p.SetRuntime(rt)
+	srv := &esl.Server{Handler: p}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+			srv.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func flowApp(t *testing.T, name, path string) *proxy.App {
+	t.Helper()
+	f, err := statemachine.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &proxy.App{Name: name, Backend: &statemachine.Backend{Flow: f}}
+}
+
+// call dials addr and waits for the call to end; media runs 1000x faster.
+func call(t *testing.T, addr string, o esltest.Options) (*esltest.Call, *esltest.Result) {
+	t.Helper()
+	o.Speed = 1000
+	c, err := esltest.Dial(t.Context(), addr, o)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	res, err := c.Wait(ctx)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	return c, res
+}
+
+// ran lists the applications the simulator ran, "app arg" each, cut to n
+// characters so that per-call variable names do not matter.
+func ran(c *esltest.Call) string {
+	var out []string
+	for _, r := range c.Apps() {
+		if r.App == "socket" || r.App == "set" {
+			continue
+		}
+		s := strings.TrimSpace(r.App + " " + r.Arg)
+		if r.App == "play_and_get_digits" {
+			s = r.App
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestDemoFlowCalls(t *testing.T) {
+	addr := serve(t, flowApp(t, "demo", "../examples/flows/demo.yaml"))
+	const (
+		welcome = "answer\nplayback ivr/ivr-welcome.wav\n"
+		menu    = "play_and_get_digits\n"
+		goodbye = "playback voicemail/vm-goodbye.wav"
+	)
+	tests := []struct {
+		name    string
+		presses []string // digits for each gather in turn; "" times out
+		want    string
+	}{
+		{"3 leaves a message", []string{"3"}, welcome + menu +
+			"playback voicemail/vm-record_message.wav\n" +
+			"playback tone_stream://%(500,0,800)\n" + // record's beep
+			"record /tmp/callhook-UUID.wav 60 200 3\n" +
+			"playback ivr/ivr-thank_you_for_calling.wav\n" + goodbye},
+		{"2 then silence", []string{"2", "", "", ""}, welcome + menu +
+			"log INFO caller 1000 pressed 2: support\nplayback ivr/ivr-please_hold.wav\nplayback silence_stream://1000\n" +
+			menu + menu + menu + goodbye},
+		{"invalid three times", []string{"9", "8", "7"}, welcome +
+			menu + "playback ivr/ivr-that_was_an_invalid_entry.wav\n" +
+			menu + "playback ivr/ivr-that_was_an_invalid_entry.wav\n" +
+			menu + goodbye},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			presses := tc.presses
+			c, res := call(t, addr, esltest.Options{
+				UUID: "UUID",
+				OnApp: func(c *esltest.Call, run esltest.AppRun) {
+					if run.App != "play_and_get_digits" || len(presses) == 0 {
+						return
+					}
+					if presses[0] != "" {
+						c.Digits(presses[0])
+					}
+					presses = presses[1:]
+				},
+			})
+			if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
+				t.Errorf("call ended %v, want hung up NORMAL_CLEARING by the daemon", res)
+			}
+			if got := ran(c); got != tc.want {
+				t.Errorf("apps run:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHandoffFlowCall(t *testing.T) {
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "[{play: support/hello.wav}, hangup]")
+	}))
+	t.Cleanup(web.Close)
+	support := &proxy.WebhookApp{Name: "support", URL: web.URL + "/ivr", Timeout: 5 * time.Second}
+	addr := serve(t, flowApp(t, "handoff", "../examples/flows/handoff.yaml"), &proxy.App{Name: "support", Backend: support})
+	c, res := call(t, addr, esltest.Options{})
+	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon {
+		t.Errorf("call ended %v, want hung up by the daemon", res)
+	}
+	want := "answer\nplayback ivr/ivr-welcome.wav\nplayback ivr/ivr-one_moment_please.wav\nplayback support/hello.wav"
+	if got := ran(c); got != want {
+		t.Errorf("apps run:\n%s\nwant:\n%s", got, want)
+	}
+}
