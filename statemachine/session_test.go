@@ -2,6 +2,7 @@ package statemachine_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -157,5 +158,53 @@ func TestHandoffFlowCall(t *testing.T) {
 	want := "answer\nplayback ivr/ivr-welcome.wav\nplayback ivr/ivr-one_moment_please.wav\nplayback support/hello.wav"
 	if got := ran(c); got != want {
 		t.Errorf("apps run:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestFlowCallerHangsUp(t *testing.T) {
+	got := make(chan map[string]any, 1)
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("hangup report body: %v", err)
+		}
+		got <- body
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(web.Close)
+	f, err := statemachine.Parse("hangup.yaml", []byte(`
+start: greet
+states:
+  greet:
+    verbs: [answer, play: "tone_stream://%(10000,0,440)"]
+    on: {ok: bye, hangup: report}
+  report:
+    fetch: {url: "`+web.URL+`/hangup", method: POST}
+    next: done
+  done: {hangup: true}
+  bye: {hangup: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, &proxy.App{Name: "flow", Backend: &statemachine.Backend{Flow: f, HTTPClient: web.Client()}})
+	_, res := call(t, addr, esltest.Options{
+		OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "playback" {
+				c.Hangup("NORMAL_CLEARING")
+			}
+		},
+	})
+	if res.Outcome != esltest.HungUp || res.By != esltest.ByCaller {
+		t.Errorf("call ended %v, want hung up by the caller", res)
+	}
+	select {
+	case body := <-got:
+		h, _ := body["hangup"].(map[string]any)
+		if body["event"] != "hangup" || body["state"] != "report" || h["cause"] != "NORMAL_CLEARING" {
+			t.Errorf("hangup report = %v, want event hangup from report with the cause", body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no hangup report")
 	}
 }
