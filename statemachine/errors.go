@@ -11,7 +11,7 @@ import (
 // lists them back.
 type Error struct {
 	File string
-	Line int // 1-based; 0 when the problem has no line (an unreadable file)
+	Line int // 1-based; 0 when YAML gave the problem no line
 	Msg  string
 }
 
@@ -25,7 +25,8 @@ func (e *Error) Error() string {
 }
 
 // Errors returns every *Error inside err (as Parse and ParseFile return
-// them), in the order they were joined; nil when err holds none.
+// them), in the order they were joined; nil when err holds none, as when
+// ParseFile cannot read the file (print that error as it is).
 func Errors(err error) []*Error {
 	var out []*Error
 	var walk func(error)
