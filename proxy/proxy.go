@@ -23,6 +23,11 @@ type App struct {
 	Name     string
 	Backend  Backend
 	MaxCalls int // 0: no limit of its own
+	// OnFailure runs when the app's dialog fails with an error (a flow with
+	// no transition, a broken handoff); nil just hangs up with
+	// NORMAL_TEMPORARY_FAILURE. Webhook apps run their own on_failure
+	// after their fallback, inside the dialog.
+	OnFailure []Verb
 }
 
 // Route sends calls whose destination number matches to an app.

@@ -117,12 +117,20 @@ func (s *session) subscribe(ctx context.Context) (*esl.Frame, error) {
 // until the call is over.
 func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
 	ins, err := s.ask(ctx, d.Begin)
+	onFailureRan := false
 	for {
 		if err != nil {
-			if !errors.Is(err, errCallGone) {
-				s.abort(ctx, err)
+			if errors.Is(err, errCallGone) {
+				return
 			}
-			return
+			if onFailureRan || len(s.app.OnFailure) == 0 {
+				s.abort(ctx, err)
+				return
+			}
+			// The app cannot go on: its on_failure verbs take over, once.
+			s.log.WithError(err).Error("app failed; running on_failure")
+			onFailureRan = true
+			ins, err = &Instructions{Verbs: s.app.OnFailure, Failure: &Failure{Err: err, OnFailure: true}}, nil
 		}
 		if ins.Failure != nil {
 			s.failErr = ins.Failure.Err

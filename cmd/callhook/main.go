@@ -1,0 +1,59 @@
+// Command callhook is the daemon that lets web apps and YAML flows drive
+// FreeSWITCH calls through the outbound event socket.
+//
+//	callhook serve    [-config FILE] [-liverpie-config FILE]   run the daemon
+//	callhook check    [-config FILE] [FLOW.yaml ...]            validate a config and its flows
+//	callhook simulate [-config FILE] [-app NAME] [-digits ...]  place a call without FreeSWITCH
+//	callhook graph    [-format mermaid|dot] FLOW.yaml           draw a flow
+//	callhook version
+//
+// This is the only package that knows the config file format and configures
+// logrus; everything else takes plain structs.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/callhook/callhook/proxy"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  callhook serve    [-config FILE] [-liverpie-config FILE]
+  callhook check    [-config FILE] [FLOW.yaml ...]
+  callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-json]
+  callhook graph    [-format mermaid|dot] FLOW.yaml
+  callhook version
+`
+
+// run dispatches a subcommand and returns the process exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(args[1:], stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "simulate":
+		return runSimulate(args[1:], stdin, stdout, stderr)
+	case "graph":
+		return runGraph(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "callhook %s\n", proxy.Version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "callhook: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// deps are what every runtime built by one process shares: one HTTP
+// connection pool for all webhook apps, one for flows' fetches.
+type deps struct {
+	webhookClient *retryablehttp.Client
+	fetchClient   *http.Client
+}
+
+func newDeps() *deps {
+	wc := proxy.NewHTTPClient()
+	return &deps{webhookClient: wc, fetchClient: wc.StandardClient()}
+}
+
+// buildRuntime turns a loaded config into the apps, routes and limits of
+// proxy.Runtime, parsing and validating every flow the config names. Every
+// problem is reported (errors.Join), each flow error with its file:line.
+func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
+	rt := &proxy.Runtime{
+		Apps:       make(map[string]*proxy.App, len(cfg.Apps)),
+		DefaultApp: cfg.DefaultApp,
+		MaxCalls:   cfg.Limits.MaxCalls,
+	}
+	for _, r := range cfg.Routes {
+		rt.Routes = append(rt.Routes, proxy.Route{Destination: r.Destination, App: r.App})
+	}
+	var errs []error
+	for _, a := range cfg.Apps {
+		backend, err := buildBackend(cfg, a, d)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		app := &proxy.App{Name: a.Name, Backend: backend, MaxCalls: a.MaxCalls}
+		if a.Kind != KindWebhook {
+			// Webhook apps run on_failure themselves, after their fallback.
+			app.OnFailure = a.OnFailure
+		}
+		rt.Apps[a.Name] = app
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
+	switch a.Kind {
+	case KindWebhook:
+		return &proxy.WebhookApp{
+			Name:          a.Name,
+			URL:           a.URL,
+			Form:          a.Format == "form",
+			FallbackURL:   a.FallbackURL,
+			Timeout:       a.Timeout,
+			Retries:       a.Retries,
+			Secret:        a.Secret,
+			StatusURL:     a.StatusURL,
+			Vars:          a.Vars,
+			AllowExecute:  a.AllowExecute,
+			OnFailure:     a.OnFailure,
+			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
+			MaxVerbs:      cfg.Limits.MaxVerbs,
+			MaxRedirects:  cfg.Limits.MaxRedirects,
+			Client:        d.webhookClient,
+		}, nil
+	case KindFlow:
+		flow, err := statemachine.ParseFile(a.Flow)
+		if err != nil {
+			return nil, err
+		}
+		for _, to := range flow.Handoffs() {
+			if cfg.AppByName(to) == nil {
+				return nil, fmt.Errorf("%s:%d: apps.%s: flow %s hands calls to app %q, which the config does not define",
+					cfg.File, a.Line, a.Name, a.Flow, to)
+			}
+		}
+		return &statemachine.Backend{Flow: flow, HTTPClient: d.fetchClient}, nil
+	case KindLiverpie:
+		return nil, fmt.Errorf("%s:%d: apps.%s: liverpie apps are being wired in (issue 4)", cfg.File, a.Line, a.Name)
+	}
+	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
+}
+
+// redirectBackend is the backend a live redirect switches a flow call to: a
+// webhook app for that one URL with the config's limits.
+func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
+	return func(url string) proxy.Backend {
+		return &proxy.WebhookApp{
+			Name:          "redirect",
+			URL:           url,
+			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
+			MaxVerbs:      cfg.Limits.MaxVerbs,
+			MaxRedirects:  cfg.Limits.MaxRedirects,
+			Client:        d.webhookClient,
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+)
+
+// drainCause is the hangup cause of calls still up when drain_timeout ends.
+const drainCause = "SYSTEM_SHUTDOWN"
+
+// afterDrainWait bounds how long serve waits for calls it hung up at the
+// drain deadline to finish their tails (call.end, exit).
+const afterDrainWait = 10 * time.Second
+
+func runServe(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "config.yaml", "config file")
+	liverpiePath := fs.String("liverpie-config", "", "also serve the apps of a Liverpie liverpie.yml")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (for benchmarks)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadServeConfig(*configPath, *liverpiePath)
+	if err != nil {
+		fmt.Fprintf(stderr, "callhook: %v\n", err)
+		return 1
+	}
+	log := newLogger(cfg.Log, stderr)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.WithError(err).Error("cpu profile")
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.WithError(err).Error("cpu profile")
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	d := newDeps()
+	rt, err := buildRuntime(cfg, d)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	s := &server{cfg: cfg, path: *configPath, liverpiePath: *liverpiePath, deps: d, log: log}
+	return s.run(rt)
+}
+
+// server is one running daemon: the event socket listener, the proxy and
+// the admin API, with reload and drain.
+type server struct {
+	cfg          *Config
+	path         string
+	liverpiePath string
+	deps         *deps
+	log          *logrus.Logger
+	proxy        *proxy.Proxy
+	esl          *esl.Server
+	ops          *operations
+}
+
+func (s *server) run(rt *proxy.Runtime) int {
+	cfg := s.cfg
+	s.ops = newOperations(cfg, s.log)
+	s.proxy = &proxy.Proxy{
+		Log:             s.log,
+		Observer:        s.ops.observer(),
+		Linger:          cfg.Linger,
+		RedirectBackend: redirectBackend(cfg, s.deps),
+	}
+	s.proxy.SetRuntime(rt)
+	s.esl = &esl.Server{
+		Handler:  s.proxy,
+		ACL:      cfg.ACL,
+		ErrorLog: s.log.WithField("component", "esl"),
+		Conn:     esl.ConnOptions{Counter: s.ops.frameCounter()},
+		Refused:  s.ops.refused,
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.log.WithError(err).Error("listen")
+		return 1
+	}
+	if err := s.ops.start(s.proxy, s.drainNow); err != nil {
+		ln.Close()
+		s.log.WithError(err).Error("admin listener")
+		return 1
+	}
+	defer s.ops.stop()
+
+	served := make(chan error, 1)
+	go func() { served <- s.esl.Serve(ln) }()
+	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
+		Info("callhook serving")
+
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(signals)
+	for {
+		select {
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				s.reload()
+				continue
+			}
+			s.log.WithField("signal", sig.String()).Info("draining")
+			return s.drain()
+		case <-s.ops.drainRequested():
+			s.log.Info("draining (admin request)")
+			return s.drain()
+		case err := <-served:
+			if errors.Is(err, esl.ErrServerClosed) {
+				return 0
+			}
+			s.log.WithError(err).Error("event socket listener failed")
+			return 1
+		}
+	}
+}
+
+// drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
+func (s *server) drainNow() { s.ops.requestDrain() }
+
+// drain stops taking calls (new ones are handed back to the dialplan with
+// connect, resume, exit), lets calls in progress finish up to
+// drain_timeout, hangs up the rest with a logged reason, and exits 0.
+func (s *server) drain() int {
+	s.proxy.Drain()
+	s.ops.setDraining()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
+	err := s.proxy.WaitIdle(ctx)
+	cancel()
+	if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), afterDrainWait)
+		n := s.proxy.HangupAll(ctx, drainCause)
+		s.log.WithFields(logrus.Fields{"calls": n, "cause": drainCause, "drain_timeout": s.cfg.DrainTimeout.String()}).
+			Warn("drain timeout: hanging up the calls still in progress")
+		if err := s.proxy.WaitIdle(ctx); err != nil {
+			s.log.WithField("calls", s.proxy.Active()).Error("calls did not end after hangup; closing their sockets")
+		}
+		cancel()
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), afterDrainWait)
+	defer cancel()
+	if err := s.esl.Shutdown(ctx); err != nil {
+		s.esl.Close()
+	}
+	s.log.Info("drained; exiting")
+	return 0
+}
+
+// reload re-reads the config and its flows (SIGHUP). New calls get the new
+// apps, routes and limits; calls in progress finish on theirs. A broken file
+// is refused with its errors and the old config keeps serving.
+func (s *server) reload() {
+	cfg, err := loadServeConfig(s.path, s.liverpiePath)
+	if err == nil {
+		var rt *proxy.Runtime
+		if rt, err = buildRuntime(cfg, s.deps); err == nil {
+			if restart := cfg.Reloadable(s.cfg); len(restart) > 0 {
+				s.log.WithField("keys", strings.Join(restart, ", ")).
+					Warn("reload: these settings need a restart to take effect; the rest is applied")
+			}
+			if cfg.AdminToken != s.cfg.AdminToken || cfg.Linger != s.cfg.Linger || cfg.DrainTimeout != s.cfg.DrainTimeout {
+				s.log.Warn("reload: admin_token, linger and drain_timeout need a restart to take effect")
+			}
+			s.proxy.SetRuntime(rt)
+			if lvl, err := logrus.ParseLevel(cfg.Log.Level); err == nil {
+				s.log.SetLevel(lvl)
+			}
+			s.log.WithField("apps", len(rt.Apps)).Info("reloaded")
+			return
+		}
+	}
+	for _, line := range splitErrorLines(err) {
+		s.log.Error("reload refused: " + line)
+	}
+	s.log.Error("reload refused: the previous config keeps serving")
+}
+
+// loadServeConfig loads the config file and, when given, a Liverpie
+// liverpie.yml whose apps are added to it.
+func loadServeConfig(path, liverpiePath string) (*Config, error) {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if liverpiePath != "" {
+		if err := mergeLiverpieConfig(cfg, liverpiePath); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// newLogger configures logrus as the config says; only cmd does this.
+func newLogger(lc LogConfig, out io.Writer) *logrus.Logger {
+	log := logrus.New()
+	log.Out = out
+	if lvl, err := logrus.ParseLevel(lc.Level); err == nil {
+		log.SetLevel(lvl)
+	}
+	if lc.Format == "json" {
+		log.Formatter = &logrus.JSONFormatter{}
+	} else {
+		log.Formatter = &logrus.TextFormatter{FullTimestamp: true, DisableColors: true}
+	}
+	return log
+}
+
+// splitErrorLines splits a joined error into its lines (each config or flow
+// problem is one "file:line: message").
+func splitErrorLines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func printErrors(w io.Writer, err error) {
+	for _, l := range splitErrorLines(err) {
+		fmt.Fprintln(w, l)
+	}
+}
