@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -362,4 +363,51 @@ func TestBackendPostAndHangup(t *testing.T) {
 func TestBackendEndWithoutBegin(t *testing.T) {
 	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	d.End(context.Background(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed})
+}
+
+// TestBackendConcurrentCalls: one Flow serves many calls at once; each
+// call's memory is its own (run with -race).
+func TestBackendConcurrentCalls(t *testing.T) {
+	b := &Backend{Flow: loadDemo(t)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			ctx := context.Background()
+			call := testCall(nil)
+			call.From = fmt.Sprint(1000 + i)
+			d, err := b.Start(ctx, call)
+			if err != nil {
+				errs <- err
+				return
+			}
+			vd := d.(proxy.VerbDialog)
+			in, err := vd.Begin(ctx)
+			for _, r := range []proxy.VerbResult{{Reason: proxy.ReasonOK}, {Reason: proxy.ReasonOK, Digits: "2"}} {
+				if err != nil {
+					break
+				}
+				v := in.Verbs[len(in.Verbs)-1]
+				in, err = vd.Result(ctx, v, &r)
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			var got string
+			if _, err := in.Verbs[0].Spec.MapText(func(s string) (string, error) { got = s; return s, nil }); err != nil {
+				errs <- err
+				return
+			}
+			if want := fmt.Sprintf("caller %d pressed 2: support", 1000+i); got != want {
+				errs <- fmt.Errorf("call %d: log text %q, want %q", i, got, want)
+			}
+			vd.End(ctx, &proxy.CallEnd{Outcome: proxy.OutcomeHangup})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
