@@ -45,22 +45,36 @@ func ParseEvent(f *Frame) (*Event, error) {
 func eventFromHeaders(f *Frame, decode bool) *Event {
 	e := &Event{Headers: make([]EventHeader, len(f.Headers)), Body: f.Body}
 	for i, h := range f.Headers {
-		v := h.Value
-		if decode {
-			v = URLDecode(v)
-		}
-		e.Headers[i] = EventHeader{Name: h.Name, Value: v, Raw: h.Value}
+		e.Headers[i] = EventHeader{Name: h.Name, Value: h.Value, Raw: h.Value}
+	}
+	if decode {
+		decodeValues(e.Headers)
 	}
 	return e
 }
 
-// parsePlainEvent parses switch_event_serialize output: "Name: value\n" lines
+// parsePlainEvent parses a text/event-plain body and decodes its values.
+func parsePlainEvent(body []byte) (*Event, error) {
+	e, err := splitPlainEvent(body)
+	if err != nil {
+		return nil, err
+	}
+	decodeValues(e.Headers)
+	return e, nil
+}
+
+// splitPlainEvent parses switch_event_serialize output: "Name: value\n" lines
 // with URL-encoded values, then either a blank line alone or, for an event
 // with a body, "Content-Length: n\n\n" and n bytes of body. The inner
-// Content-Length is consumed: it is the body's length, not a header.
-func parsePlainEvent(body []byte) (*Event, error) {
+// Content-Length is consumed: it is the body's length, not a header. Values
+// are left raw.
+func splitPlainEvent(body []byte) (*Event, error) {
 	s := string(body)
-	e := &Event{Headers: make([]EventHeader, 0, strings.Count(s, "\n"))}
+	lines := s
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		lines = s[:i+1] // size the headers by the header lines, not the body's
+	}
+	e := &Event{Headers: make([]EventHeader, 0, strings.Count(lines, "\n")+1)}
 	rest, end := s, false
 	for rest != "" {
 		line := rest
@@ -82,7 +96,7 @@ func parsePlainEvent(body []byte) (*Event, error) {
 		for raw != "" && raw[0] == ' ' {
 			raw = raw[1:]
 		}
-		e.Headers = append(e.Headers, EventHeader{Name: line[:colon], Value: URLDecode(raw), Raw: raw})
+		e.Headers = append(e.Headers, EventHeader{Name: line[:colon], Raw: raw})
 	}
 	if !end {
 		return e, nil

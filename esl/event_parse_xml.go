@@ -45,7 +45,7 @@ func parseXMLEvent(body []byte) (*Event, error) {
 			return nil, err
 		}
 		raw := xmlUnescape(text)
-		e.Headers = append(e.Headers, EventHeader{Name: name, Value: URLDecode(raw), Raw: raw})
+		e.Headers = append(e.Headers, EventHeader{Name: name, Raw: raw})
 	}
 	p.skipSpace()
 	if p.consume("<Content-Length>") {
@@ -79,6 +79,7 @@ func parseXMLEvent(body []byte) (*Event, error) {
 	if p.pos != len(p.s) {
 		return nil, fmt.Errorf("data after </event> at offset %d", p.pos)
 	}
+	decodeValues(e.Headers)
 	return e, nil
 }
 

@@ -67,6 +67,13 @@ func URLDecode(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	writeURLDecoded(&b, s, i)
+	return b.String()
+}
+
+// writeURLDecoded writes s percent-decoded to b; i is the index of the
+// first '%' in s.
+func writeURLDecoded(b *strings.Builder, s string, i int) {
 	b.WriteString(s[:i])
 	for ; i < len(s); i++ {
 		c := s[i]
@@ -81,7 +88,36 @@ func URLDecode(s string) string {
 		}
 		b.WriteByte(c)
 	}
-	return b.String()
+}
+
+// decodeValues sets each header's Value to its Raw percent-decoded. All the
+// decoded values share one string, so an event costs one allocation for
+// them instead of one per encoded value; values without '%' are Raw itself.
+func decodeValues(hs []EventHeader) {
+	type encoded struct{ i, pct, end int } // header, its first '%', end in the shared string
+	var buf [32]encoded
+	enc, total := buf[:0], 0
+	for i := range hs {
+		hs[i].Value = hs[i].Raw
+		if j := strings.IndexByte(hs[i].Raw, '%'); j >= 0 {
+			enc = append(enc, encoded{i: i, pct: j})
+			total += len(hs[i].Raw)
+		}
+	}
+	if len(enc) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(total) // decoding never grows a value, so b never reallocates
+	for k := range enc {
+		writeURLDecoded(&b, hs[enc[k].i].Raw, enc[k].pct)
+		enc[k].end = b.Len()
+	}
+	all, start := b.String(), 0
+	for _, x := range enc {
+		hs[x.i].Value = all[start:x.end]
+		start = x.end
+	}
 }
 
 func unhex(c byte) (byte, bool) {
