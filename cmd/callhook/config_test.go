@@ -223,7 +223,16 @@ func TestRootConfig(t *testing.T) {
 		{"DefaultApp", c.DefaultApp, "demo"},
 		{"apps", appNames(c.Apps), []string{"demo", "support"}},
 	})
-	for _, a := range c.Apps {
+	demo := c.AppByName("demo")
+	runChecks(t, []check{
+		{"demo.Kind", demo.Kind, KindFlow},
+		{"demo.Flow", demo.Flow, filepath.Join(filepath.Dir(c.File), "examples/flows/demo.yaml")},
+	})
+	// The root config must also build: its flow parses and validates.
+	if _, err := buildRuntime(c, newDeps()); err != nil {
+		t.Errorf("buildRuntime(config.yaml):\n%v", err)
+	}
+	for _, a := range c.Apps[1:] {
 		runChecks(t, []check{
 			{a.Name + ".Kind", a.Kind, KindWebhook},
 			{a.Name + ".URL", a.URL, "http://127.0.0.1:8000/ivr"},
