@@ -126,6 +126,12 @@ func FuzzParseEvent(f *testing.F) {
 		if e.ContentType != ct {
 			t.Fatalf("ContentType = %q, want %q", e.ContentType, ct)
 		}
+		encoded := ct == TypeEventPlain || ct == TypeEventXML || ct == TypeCommandReply
+		for _, h := range e.Headers {
+			if want := h.Raw; encoded && h.Value != URLDecode(want) || !encoded && h.Value != want {
+				t.Fatalf("%s header %q: Value %q from Raw %q", ct, h.Name, h.Value, h.Raw)
+			}
+		}
 		// Whatever parsed must serialise into something that parses again.
 		var enc []byte
 		switch ct {
