@@ -236,3 +236,25 @@ func TestParseEventDecodesOnlyWherePercent(t *testing.T) {
 		t.Errorf("ParseEvent allocates %v times, want 4", n)
 	}
 }
+
+func TestParseEventManyEncodedValues(t *testing.T) {
+	// More encoded values than decodeValues keeps on its stack.
+	var body strings.Builder
+	body.WriteString("Event-Name: CUSTOM\n")
+	for i := range 100 {
+		fmt.Fprintf(&body, "h%d: v%%20%d%%3A%s\n", i, i, strings.Repeat("x", i%7))
+	}
+	body.WriteString("\n")
+	e, err := ParseEvent(newEventFrame(TypeEventPlain, body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Headers) != 101 {
+		t.Fatalf("ParseEvent = %d headers, want 101", len(e.Headers))
+	}
+	for i, h := range e.Headers[1:] {
+		if want := fmt.Sprintf("v %d:%s", i, strings.Repeat("x", i%7)); h.Value != want {
+			t.Errorf("header %s = %q, want %q", h.Name, h.Value, want)
+		}
+	}
+}
