@@ -1,0 +1,135 @@
+package metrics
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/callhook/callhook/proxy"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Label values that fold whatever a fixed set does not list.
+const labelOther = "other"
+
+// Webhook error classes (webhook_errors_total's class label).
+const (
+	classConnect      = proxy.CodeConnect
+	classTimeout      = proxy.CodeTimeout
+	class4xx          = "4xx"
+	class5xx          = "5xx"
+	classInvalidReply = proxy.CodeInvalidReply
+)
+
+var (
+	outcomes     = []string{proxy.OutcomeHangup, proxy.OutcomeTransferred, proxy.OutcomeFailed, labelOther}
+	errorClasses = []string{classConnect, classTimeout, class4xx, class5xx, classInvalidReply, labelOther}
+	verbResults  = []string{proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonHangup, proxy.ReasonError, labelOther}
+)
+
+// appSeries are one app's label children, resolved once: the fixed label
+// sets (outcomes, error classes, fallback kinds) are created at zero with
+// the app's first call, so rate() and absent() work from then on.
+type appSeries struct {
+	active    prometheus.Gauge
+	duration  prometheus.Observer
+	retries   prometheus.Counter
+	fallback  prometheus.Counter
+	onFailure prometheus.Counter
+	outcomes  map[string]prometheus.Counter // read-only after creation
+	errors    map[string]prometheus.Counter // read-only after creation
+	requests  sync.Map                      // event → prometheus.Observer
+}
+
+// app returns the series of the app named name.
+func (m *Metrics) app(name string) *appSeries {
+	if s, ok := m.apps.Load(name); ok {
+		return s.(*appSeries)
+	}
+	s := &appSeries{
+		active:    m.callsActive.WithLabelValues(name),
+		duration:  m.callDuration.WithLabelValues(name),
+		retries:   m.webhookRetries.WithLabelValues(name),
+		fallback:  m.fallbacks.WithLabelValues(name, "fallback"),
+		onFailure: m.fallbacks.WithLabelValues(name, "on_failure"),
+		outcomes:  make(map[string]prometheus.Counter, len(outcomes)),
+		errors:    make(map[string]prometheus.Counter, len(errorClasses)),
+	}
+	for _, o := range outcomes {
+		s.outcomes[o] = m.callsTotal.WithLabelValues(name, o)
+	}
+	for _, c := range errorClasses {
+		s.errors[c] = m.webhookErrors.WithLabelValues(name, c)
+	}
+	// Two first calls of an app may race here; both built the same
+	// children (WithLabelValues is idempotent) and one map entry wins.
+	actual, _ := m.apps.LoadOrStore(name, s)
+	return actual.(*appSeries)
+}
+
+// outcome returns the calls_total child of an outcome.
+func (s *appSeries) outcome(o string) prometheus.Counter {
+	if c, ok := s.outcomes[o]; ok {
+		return c
+	}
+	return s.outcomes[labelOther]
+}
+
+// request returns the webhook duration child of an event. Events are
+// callhook's own names (call.start, verb.result, redirect, call.end and
+// Liverpie's four), so the set is small and fixed.
+func (s *appSeries) request(m *Metrics, app, event string) prometheus.Observer {
+	if o, ok := s.requests.Load(event); ok {
+		return o.(prometheus.Observer)
+	}
+	o, _ := s.requests.LoadOrStore(event, m.webhookDuration.WithLabelValues(app, event))
+	return o.(prometheus.Observer)
+}
+
+// verbSeries are one verb's label children, resolved once.
+type verbSeries struct {
+	duration prometheus.Observer
+	results  map[string]prometheus.Counter // read-only after creation
+}
+
+// verb returns the series of the verb named name (a canonical verb name
+// from the proxy's verb table, never app input).
+func (m *Metrics) verb(name string) *verbSeries {
+	if s, ok := m.verbs.Load(name); ok {
+		return s.(*verbSeries)
+	}
+	s := &verbSeries{
+		duration: m.verbDuration.WithLabelValues(name),
+		results:  make(map[string]prometheus.Counter, len(verbResults)),
+	}
+	for _, r := range verbResults {
+		s.results[r] = m.verbsTotal.WithLabelValues(name, r)
+	}
+	actual, _ := m.verbs.LoadOrStore(name, s)
+	return actual.(*verbSeries)
+}
+
+// result returns the verbs_total child of a result; a verb without a
+// result counts as other.
+func (s *verbSeries) result(r *proxy.VerbResult) prometheus.Counter {
+	if r != nil {
+		if c, ok := s.results[r.Reason]; ok {
+			return c
+		}
+	}
+	return s.results[labelOther]
+}
+
+// errorClass folds a failed request's error code into a class: the HTTP
+// status is reduced to its hundred so that an app answering 418 or 599
+// adds no series.
+func errorClass(e *proxy.BackendError) string {
+	switch {
+	case e.Code == proxy.CodeConnect, e.Code == proxy.CodeTimeout, e.Code == proxy.CodeInvalidReply:
+		return e.Code
+	case strings.HasPrefix(e.Code, "http_") && e.Status >= 400 && e.Status < 500:
+		return class4xx
+	case strings.HasPrefix(e.Code, "http_") && e.Status >= 500 && e.Status < 600:
+		return class5xx
+	}
+	return labelOther
+}
