@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+)
+
+// flowVersion is a flow that answers, holds the caller in a menu until they
+// press a key (the test decides when), then plays a file naming its version.
+func flowVersion(v string) string {
+	return `name: versioned
+start: hold
+states:
+  hold:
+    verbs:
+      - answer
+      - gather: {play: 'silence_stream://100', timeout: 600s}
+    on:
+      digits: {"1": version}
+      timeout: version
+      invalid: version
+  version:
+    verbs:
+      - play: ` + v + `.wav
+      - hangup
+`
+}
+
+// TestReloadFlows: SIGHUP's reload gives new calls the new flow while a call
+// in progress finishes on its own, and a broken file changes nothing.
+func TestReloadFlows(t *testing.T) {
+	dir := t.TempDir()
+	flowPath := filepath.Join(dir, "flow.yaml")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	write := func(path, data string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(flowPath, flowVersion("v1"))
+	write(cfgPath, "listen: 127.0.0.1:18099\nadmin: ''\nlinger: 1s\ndefault_app: ivr\napps:\n  ivr: {flow: flow.yaml}\n")
+
+	s, addr := startTestServer(t, cfgPath)
+	dial := func() *esltest.Call {
+		c, err := esltest.Dial(t.Context(), addr, esltest.Options{Speed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	old := dial()
+	if _, err := old.WaitApp(ctx, "play_and_get_digits"); err != nil {
+		t.Fatal(err)
+	}
+
+	write(flowPath, flowVersion("v2"))
+	s.reload()
+
+	fresh := dial()
+	if _, err := fresh.WaitApp(ctx, "play_and_get_digits"); err != nil {
+		t.Fatal(err)
+	}
+	// Both calls wait in their menus; each caller presses 1 and its flow
+	// moves on to the state that names its version.
+	old.Digits("1")
+	fresh.Digits("1")
+	if got := lastPlayback(t, ctx, old); got != "v1.wav" {
+		t.Errorf("call in progress during the reload played %q, want v1.wav (its own flow)", got)
+	}
+	if got := lastPlayback(t, ctx, fresh); got != "v2.wav" {
+		t.Errorf("call after the reload played %q, want v2.wav (the new flow)", got)
+	}
+
+	// A broken flow is refused with its errors; the old one keeps serving.
+	write(flowPath, "name: broken\nstart: nowhere\nstates: {}\n")
+	s.reload()
+	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "reload refused") || !strings.Contains(logs, "flow.yaml:") {
+		t.Errorf("broken reload not logged with its file:line:\n%s", logs)
+	}
+	after := dial()
+	if _, err := after.WaitApp(ctx, "play_and_get_digits"); err != nil {
+		t.Fatal(err)
+	}
+	after.Digits("1")
+	if got := lastPlayback(t, ctx, after); got != "v2.wav" {
+		t.Errorf("call after a broken reload played %q, want v2.wav (unchanged)", got)
+	}
+}
+
+// lastPlayback waits for the call to end and returns its last playback.
+func lastPlayback(t *testing.T, ctx context.Context, c *esltest.Call) string {
+	t.Helper()
+	if _, err := c.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, r := range c.Apps() {
+		if r.App == "playback" {
+			last = r.Arg
+		}
+	}
+	return last
+}
+
+// startTestServer runs the serve code path in-process (config, runtime,
+// proxy, event socket) without signals, on a free loopback port rather than
+// the config's listen address.
+func startTestServer(t *testing.T, cfgPath string) (*server, string) {
+	t.Helper()
+	cfg, err := loadServeConfig(cfgPath, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := &logBuffer{}
+	log := newLogger(cfg.Log, buf)
+	d := newDeps()
+	rt, err := buildRuntime(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cfg: cfg, path: cfgPath, deps: d, log: log}
+	s.proxy = &proxy.Proxy{Log: log, Linger: cfg.Linger, RedirectBackend: redirectBackend(cfg, d)}
+	s.proxy.SetRuntime(rt)
+	s.esl = &esl.Server{Handler: s.proxy, ACL: cfg.ACL}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.esl.Serve(ln)
+	t.Cleanup(func() { s.esl.Close() })
+	return s, ln.Addr().String()
+}
+
+// logBuffer is a log destination tests can read while the daemon writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
