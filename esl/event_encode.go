@@ -24,13 +24,13 @@ func (e *Event) EncodePlain() []byte {
 	var b bytes.Buffer
 	b.Grow(plainSize(headers) + len(e.Body) + 32)
 	for _, h := range headers {
-		v := URLEncode(h.Value)
-		if v == "" {
-			v = "_undef_" // what switch_event_serialize writes for an empty value
-		}
 		b.WriteString(h.Name)
 		b.WriteString(": ")
-		b.WriteString(v)
+		if h.Value == "" {
+			b.WriteString("_undef_") // what switch_event_serialize writes for an empty value
+		} else {
+			writeURLEncoded(&b, h.Value)
+		}
 		b.WriteByte('\n')
 	}
 	if len(e.Body) > 0 {

@@ -28,7 +28,9 @@ func (e *Event) EncodeXML() []byte {
 			b.WriteString("    <")
 			b.WriteString(h.Name)
 			b.WriteByte('>')
-			writeXMLText(&b, URLEncode(it))
+			// URL-encoded text is printable ASCII without & < > or quotes,
+			// so switch_xml_ampencode leaves it as it is.
+			writeURLEncoded(&b, it)
 			b.WriteString("</")
 			b.WriteString(h.Name)
 			b.WriteString(">\n")

@@ -129,12 +129,27 @@ func (p *xmlScanner) element() (name, text string, err error) {
 	}
 	name = rest[1:gt]
 	rest = rest[gt+1:]
-	end := strings.Index(rest, "</"+name+">")
+	end := closingTag(rest, name)
 	if end < 0 {
 		return "", "", fmt.Errorf("element <%s> not closed", clip(name))
 	}
 	p.pos += gt + 1 + end + len(name) + 3
 	return name, rest[:end], nil
+}
+
+// closingTag returns the index of the first "</name>" in s, or -1.
+func closingTag(s, name string) int {
+	for off := 0; ; {
+		k := strings.Index(s[off:], "</")
+		if k < 0 {
+			return -1
+		}
+		k += off
+		if tag := s[k+2:]; len(tag) > len(name) && tag[len(name)] == '>' && tag[:len(name)] == name {
+			return k
+		}
+		off = k + 2
+	}
 }
 
 // xmlUnescape undoes switch_xml_ampencode: the five predefined entities and

@@ -1,6 +1,9 @@
 package esl
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // urlUnsafe marks the bytes switch_url_encode_opt always percent-encodes: the
 // control bytes, DEL and every non-ASCII byte (FreeSWITCH's char is signed,
@@ -49,6 +52,24 @@ func URLEncode(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// writeURLEncoded writes s to w encoded as URLEncode does, without building
+// an intermediate string (the serialisers write every header through it).
+func writeURLEncoded(w *bytes.Buffer, s string) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !urlUnsafe[c] || passThrough(s, i) {
+			continue
+		}
+		w.WriteString(s[start:i])
+		w.WriteByte('%')
+		w.WriteByte(upperHex[c>>4])
+		w.WriteByte(upperHex[c&0x0f])
+		start = i + 1
+	}
+	w.WriteString(s[start:])
 }
 
 // passThrough reports whether s[i] is a '%' that FreeSWITCH's encoder copies
