@@ -1,0 +1,305 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/sirupsen/logrus"
+)
+
+// WebhookApp is a web app that speaks callhook's native protocol (DESIGN.md
+// "Webhook apps"): each step of a call is a POST whose reply is a list of
+// verbs. Zero values of the optional fields mean the documented defaults, so
+// a WebhookApp needs only Name and URL. Set the fields before the first call
+// and do not change them afterwards: calls in progress read them.
+type WebhookApp struct {
+	Name string // the app's name in the config, sent as app
+	URL  string // where call.start goes, and what relative URLs resolve against
+	// Form sends bodies form-encoded (format: form) instead of as JSON.
+	Form bool
+	// FallbackURL receives the failed request, with error, when URL fails
+	// ("": go straight to OnFailure).
+	FallbackURL string
+	// Timeout bounds each attempt, reading the reply included (0: 5s).
+	Timeout time.Duration
+	// Retries is how many more attempts a request gets after a connection
+	// error, a timeout, a 5xx or a 429 (0: none; negative counts as 0).
+	Retries int
+	// Secret, when set, signs every attempt (X-Callhook-Signature).
+	Secret string
+	// StatusURL receives call.end ("": nobody is told).
+	StatusURL string
+	// Vars names the channel variables sent in vars (none by default).
+	Vars []string
+	// AllowExecute lists the applications the execute verb may run.
+	AllowExecute []string
+	// OnFailure runs when the app and its fallback failed (nil: hang up
+	// with NORMAL_TEMPORARY_FAILURE).
+	OnFailure []Verb
+	// MaxReplyBytes caps a reply's body; a longer one is invalid (0: 1 MiB).
+	MaxReplyBytes int64
+	// MaxVerbs caps the verbs of one reply (0: 100).
+	MaxVerbs int
+	// MaxRedirects caps the redirects of one call (0: 50).
+	MaxRedirects int
+	// Client is the process-wide HTTP client: its connection pool, CheckRetry
+	// and Backoff are used; its RetryMax and Logger are not, because retries
+	// are per app (Retries) and each call logs through its own logger
+	// (nil: a default made once by NewHTTPClient).
+	Client *retryablehttp.Client
+
+	// now is the clock that dates signatures; nil means time.Now. Tests set
+	// it to see a fresh t on each retry without waiting for a second to pass.
+	now func() time.Time
+}
+
+// Defaults of WebhookApp's zero-valued fields.
+const (
+	DefaultWebhookTimeout = 5 * time.Second
+	DefaultMaxReplyBytes  = 1 << 20
+	DefaultMaxVerbs       = 100
+	DefaultMaxRedirects   = 50
+)
+
+// Webhook events, the body's event field.
+const (
+	EventCallStart  = "call.start"
+	EventVerbResult = "verb.result"
+	EventRedirect   = "redirect"
+	EventCallEnd    = "call.end"
+)
+
+// Error codes of BackendError, sent to fallback_url as error.code (with
+// http_<status> for HTTP statuses).
+const (
+	CodeConnect      = "connect"
+	CodeTimeout      = "timeout"
+	CodeInvalidReply = "invalid_reply"
+)
+
+// BackendError is how one request to a web app failed, after its retries.
+// Callers branch on Code (metrics, the fallback's error field).
+type BackendError struct {
+	URL    string // the URL that failed
+	Code   string // connect, timeout, http_<status> or invalid_reply
+	Status int    // the HTTP status, 0 when none came
+	Err    error  // what went wrong, for people
+}
+
+// Error implements error.
+func (e *BackendError) Error() string {
+	return fmt.Sprintf("webhook %s: %s: %v", e.URL, e.Code, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *BackendError) Unwrap() error { return e.Err }
+
+// ErrTooManyRedirects is a Failure's Err (wrapped) when a call went over its
+// app's MaxRedirects: its on_failure verbs run, without asking the fallback,
+// whose answer could only redirect again.
+var ErrTooManyRedirects = errors.New("proxy: too many redirects")
+
+// Start implements Backend. It makes the call's dialog and does no I/O: the
+// first request is the dialog's Begin.
+func (a *WebhookApp) Start(ctx context.Context, call *Call) (Dialog, error) {
+	base, err := url.Parse(a.URL)
+	if err != nil {
+		return nil, fmt.Errorf("webhook app %s: url: %w", a.Name, err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, fmt.Errorf("webhook app %s: cookie jar: %w", a.Name, err)
+	}
+	client := a.Client
+	if client == nil {
+		client = defaultWebhookClient()
+	}
+	// A per-call http.Client over the shared pool: the call's own jar sends
+	// the app's cookies back on later requests of this call only, and keeps
+	// them across HTTP redirects, as a browser would.
+	hc := http.Client{Jar: jar}
+	if client.HTTPClient != nil {
+		hc.Transport = client.HTTPClient.Transport
+		hc.CheckRedirect = client.HTTPClient.CheckRedirect
+	}
+	log := call.Log
+	if log == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		log = l
+	}
+	obs := call.Observer
+	if obs == nil {
+		obs = NopObserver{}
+	}
+	return &webhookDialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}, nil
+}
+
+// defaultWebhookClient is the client of apps that have none, made once.
+var defaultWebhookClient = sync.OnceValue(NewHTTPClient)
+
+// webhookOnFailure is the default on_failure: hang up with a clear cause.
+var webhookOnFailure = sync.OnceValues(func() ([]Verb, error) {
+	r, err := ParseReply([]byte("[{hangup: NORMAL_TEMPORARY_FAILURE}]"), ParseOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("default on_failure: %w", err)
+	}
+	return r.Verbs, nil
+})
+
+func (a *WebhookApp) timeout() time.Duration {
+	if a.Timeout > 0 {
+		return a.Timeout
+	}
+	return DefaultWebhookTimeout
+}
+
+func (a *WebhookApp) attempts() int {
+	return 1 + max(a.Retries, 0)
+}
+
+func (a *WebhookApp) maxReplyBytes() int64 {
+	if a.MaxReplyBytes > 0 {
+		return a.MaxReplyBytes
+	}
+	return DefaultMaxReplyBytes
+}
+
+func (a *WebhookApp) maxVerbs() int {
+	if a.MaxVerbs > 0 {
+		return a.MaxVerbs
+	}
+	return DefaultMaxVerbs
+}
+
+func (a *WebhookApp) maxRedirects() int {
+	if a.MaxRedirects > 0 {
+		return a.MaxRedirects
+	}
+	return DefaultMaxRedirects
+}
+
+func (a *WebhookApp) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+// webhookDialog is one call's conversation with a webhook app. Like every
+// Dialog it is used by the call's session goroutine only.
+type webhookDialog struct {
+	app    *WebhookApp
+	call   *Call
+	base   *url.URL              // the app's URL: relative URLs resolve against it
+	client *retryablehttp.Client // policy and waits
+	httpc  *http.Client          // the shared pool, with this call's cookie jar
+	log    logrus.FieldLogger
+	obs    Observer
+
+	seq       int             // requests made so far; the next one is seq+1
+	session   json.RawMessage // as the app's last reply set it; nil until then
+	redirects int
+	ended     bool
+}
+
+// Begin implements VerbDialog: call.start to the app's URL.
+func (d *webhookDialog) Begin(ctx context.Context) (*Instructions, error) {
+	return d.ask(ctx, d.message(EventCallStart), d.app.URL)
+}
+
+// Result implements VerbDialog: verb.result to v.Action (which ParseReply
+// resolved against the document's URL), or to the app's URL when v has no
+// action (verbs from OnFailure, say).
+func (d *webhookDialog) Result(ctx context.Context, v Verb, r *VerbResult) (*Instructions, error) {
+	target := v.Action
+	if target == "" {
+		target = d.app.URL
+	}
+	m := d.message(EventVerbResult)
+	m.Result = r
+	return d.ask(ctx, m, target)
+}
+
+// Redirect implements VerbDialog: event redirect to target (resolved
+// against the app's URL when relative). Past the app's
+// MaxRedirects on this call, the on_failure verbs run instead.
+func (d *webhookDialog) Redirect(ctx context.Context, target string) (*Instructions, error) {
+	d.redirects++
+	if d.redirects > d.app.maxRedirects() {
+		err := fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
+		d.log.WithError(err).Warn("webhook app failed")
+		return d.onFailure(err), nil
+	}
+	return d.ask(ctx, d.message(EventRedirect), target)
+}
+
+// End implements Dialog: call.end to the app's StatusURL, once. Its failure
+// is logged, since nobody could act on it.
+func (d *webhookDialog) End(ctx context.Context, end *CallEnd) {
+	if d.ended {
+		return
+	}
+	d.ended = true
+	if d.app.StatusURL == "" {
+		return
+	}
+	m := d.message(EventCallEnd)
+	m.Hangup = &webhookHangup{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
+	m.Outcome = end.Outcome
+	m.LastResult = end.LastResult
+	// request logs the failure.
+	_, _ = d.request(ctx, d.app.StatusURL, m, false, false)
+}
+
+// ask makes one step's request and returns the call's next instructions:
+// the app's, the fallback's, or the on_failure verbs; it fails only when
+// ctx ends (the caller hung up), and then neither the fallback nor
+// on_failure runs.
+func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target string) (*Instructions, error) {
+	rep, err := d.request(ctx, target, m, false, true)
+	if err == nil {
+		return &Instructions{Verbs: rep.Verbs}, nil
+	}
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	if d.app.FallbackURL == "" {
+		return d.onFailure(err), nil
+	}
+	// The same request, seq included, told what failed.
+	m.Error = webhookErrorField(err, target)
+	rep, ferr := d.request(ctx, d.app.FallbackURL, m, true, true)
+	if ferr == nil {
+		return &Instructions{Verbs: rep.Verbs, Failure: &Failure{Err: err, Fallback: true}}, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ferr
+	}
+	return d.onFailure(fmt.Errorf("%w; fallback: %w", err, ferr)), nil
+}
+
+// onFailure returns the app's on_failure verbs (by default, hang up with
+// NORMAL_TEMPORARY_FAILURE) as the instructions that replace a failed app.
+func (d *webhookDialog) onFailure(err error) *Instructions {
+	verbs := d.app.OnFailure
+	if verbs == nil {
+		var perr error
+		if verbs, perr = webhookOnFailure(); perr != nil {
+			// No verbs hang the call up all the same.
+			d.log.WithError(perr).Error("webhook on_failure")
+		}
+	}
+	// The failed requests were logged as they failed; the session reports
+	// the Failure.
+	return &Instructions{Verbs: verbs, Failure: &Failure{Err: err, OnFailure: true}}
+}
