@@ -1,12 +1,297 @@
 package main
 
+// simulate.go is `callhook simulate`: it places one call through the real
+// session engine (proxy.Proxy with the config's runtime, behind an
+// esl.Server on a loopback port) from the FreeSWITCH simulator
+// (esl/esltest), and prints the call as it happens. So an app can be tried
+// with no FreeSWITCH at all, and scripted in CI with -digits.
+
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
 )
 
-// runSimulate is replaced by the simulate command (issue 6).
+// Simulator speeds: a scripted call (or one nobody answers) runs media and
+// timeouts this many times faster than real time; an interactive one runs
+// in real time, so a gather's 5s timeout is 5 seconds at the keyboard,
+// while each prompt lasts the simulator's default second.
+const (
+	scriptedSpeed    = 100
+	interactiveSpeed = 1
+)
+
+// shutdownWait bounds how long simulate waits, once the simulated call is
+// over, for the engine to finish the call (call.end to the app, exit).
+const shutdownWait = 15 * time.Second
+
+// Exit statuses of simulate.
+const (
+	simOK     = 0 // the call ran as the app meant it to
+	simFailed = 1 // the fallback or on_failure ran, or an error ended the call
+	simUsage  = 2 // bad flags or config: no call was placed
+)
+
+// simOptions are simulate's flags.
+type simOptions struct {
+	config      string
+	app         string
+	from, to    string
+	digits      []string
+	scripted    bool
+	hangupAfter time.Duration
+	jsonOut     bool
+	verbose     bool
+}
+
+// usageError is a bad flag value (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-json]
+
+Places one call through the real engine, from a simulated FreeSWITCH, and
+prints each request to the app, each verb, the caller's keys and the end.
+With -digits the caller is scripted: each space-separated token is what
+the caller types at the next gather or record ("-" types nothing). Without
+-digits, on a terminal, you are the caller: type digits while the prompts
+play, h hangs up. Otherwise nobody presses anything. Exit status 1 when the
+app failed (its fallback or on_failure ran, or an error ended the call).
+
+`)
+		fs.PrintDefaults()
+	}
+	o := &simOptions{}
+	fs.StringVar(&o.config, "config", "config.yaml", "config file")
+	fs.StringVar(&o.app, "app", "", "the app to call (sets the channel variable callhook_app); default: routes and default_app decide")
+	fs.StringVar(&o.from, "from", "1000", "the caller's number")
+	fs.StringVar(&o.to, "to", "7000", "the dialled number (routes match it)")
+	digits := fs.String("digits", "", `scripted keys, one token per gather or record: "1 2 #", "-" for none`)
+	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
+	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	fs.Visit(func(f *flag.Flag) { o.scripted = o.scripted || f.Name == "digits" })
+	var err error
+	if o.digits, err = parseDigits(*digits); err != nil {
+		return nil, err
+	}
+	if o.hangupAfter < 0 {
+		return nil, &usageError{msg: "-hangup-after must not be negative"}
+	}
+	for _, n := range []struct{ flag, v string }{{"-from", o.from}, {"-to", o.to}} {
+		if n.v == "" || strings.ContainsAny(n.v, " \t\r\n") {
+			return nil, &usageError{msg: fmt.Sprintf("%s %q: want a number without spaces", n.flag, n.v)}
+		}
+	}
+	return o, nil
+}
+
+// runSimulate is `callhook simulate`; it returns the exit status.
 func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "callhook simulate: not built in yet")
-	return 2
+	o, err := parseSimulateFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return simOK
+	}
+	if err != nil {
+		if ue, ok := errors.AsType[*usageError](err); ok {
+			fmt.Fprintf(stderr, "callhook simulate: %s\n", ue.msg)
+		}
+		return simUsage
+	}
+	cfg, err := LoadConfig(o.config)
+	if err != nil {
+		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
+		printErrors(stderr, err)
+		return simUsage
+	}
+	d := newDeps()
+	rt, err := buildRuntime(cfg, d)
+	if err != nil {
+		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
+		printErrors(stderr, err)
+		return simUsage
+	}
+	if o.app != "" && rt.Apps[o.app] == nil {
+		names := make([]string, 0, len(rt.Apps))
+		for name := range rt.Apps {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		fmt.Fprintf(stderr, "callhook simulate: -app %q: %s has no such app (it has: %s)\n", o.app, o.config, strings.Join(names, ", "))
+		return simUsage
+	}
+
+	var term *simTerminal
+	if !o.scripted {
+		term, _ = openTerminal(stdin)
+	}
+	s := &simulation{o: o, cfg: cfg, deps: d, rt: rt, term: term, stderr: stderr}
+	s.print = newSimPrinter(stdout, o.jsonOut)
+	return s.run()
+}
+
+// simulation is one run of simulate: the engine, its listener and the
+// simulated call.
+type simulation struct {
+	o      *simOptions
+	cfg    *Config
+	deps   *deps
+	rt     *proxy.Runtime
+	term   *simTerminal // nil unless the caller is at the keyboard
+	stderr io.Writer
+	print  *simPrinter
+}
+
+func (s *simulation) run() int {
+	log := newLogger(LogConfig{Level: "error", Format: s.cfg.Log.Format}, s.stderr)
+	if s.o.verbose {
+		log.SetLevel(logrus.DebugLevel)
+	}
+	p := &proxy.Proxy{
+		Log:             log,
+		Observer:        s.print,
+		Linger:          s.cfg.Linger,
+		RedirectBackend: redirectBackend(s.cfg, s.deps),
+	}
+	p.SetRuntime(s.rt)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(s.stderr, "callhook simulate: listen on a loopback port: %v\n", err)
+		return simFailed
+	}
+	srv := &esl.Server{Handler: p, ErrorLog: log.WithField("component", "esl")}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+		<-served
+	}()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits}
+	if s.term != nil {
+		if err := s.term.raw(); err != nil {
+			fmt.Fprintf(s.stderr, "callhook simulate: %v; nobody will press anything\n", err)
+			s.term = nil
+		}
+	}
+	if s.term != nil {
+		defer s.term.restore()
+		caller.interactive, caller.speed = true, interactiveSpeed
+	}
+	defer caller.close()
+	s.intro(caller)
+
+	vars := map[string]string{}
+	if s.o.app != "" {
+		vars["callhook_app"] = s.o.app
+	}
+	call, err := esltest.Dial(ctx, ln.Addr().String(), esltest.Options{
+		CallerIDNumber:    s.o.from,
+		DestinationNumber: s.o.to,
+		Vars:              vars,
+		Speed:             caller.speed,
+		OnApp:             caller.onApp,
+	})
+	if err != nil {
+		s.print.Error(err)
+		return simFailed
+	}
+	caller.attach(call)
+	if s.o.hangupAfter > 0 {
+		caller.after(s.o.hangupAfter, func() { caller.hangup(" (-hangup-after " + s.o.hangupAfter.String() + ")") })
+	}
+	keys := make(chan struct{})
+	if s.term != nil {
+		go func() {
+			defer close(keys)
+			caller.readKeys(ctx, s.term)
+		}()
+	} else {
+		close(keys)
+	}
+
+	select {
+	case <-call.Done():
+	case <-ctx.Done():
+		caller.hangup(" (interrupted)")
+		<-call.Done()
+	}
+	if s.term != nil {
+		s.term.stopReading()
+	}
+	<-keys
+	s.waitEngine(p)
+	if err := s.print.WriteErr(); err != nil {
+		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
+	}
+	if s.print.CallFailed() {
+		return simFailed
+	}
+	return simOK
+}
+
+// intro says how the call will go, for people.
+func (s *simulation) intro(c *simCaller) {
+	switch {
+	case c.interactive:
+		s.print.Note("you are the caller: type digits while prompts play; h hangs up")
+	case s.o.scripted && len(s.o.digits) > 0:
+		s.print.Note(fmt.Sprintf("scripted caller: %s (media runs %dx faster)", strings.Join(s.o.digits, " "), scriptedSpeed))
+	default:
+		s.print.Note(fmt.Sprintf("nobody presses anything (media runs %dx faster)", scriptedSpeed))
+	}
+}
+
+// waitEngine waits for the engine to report the call's end (or its
+// refusal): the simulated call is over first, while the engine still tells
+// the app (call.end) and sends exit.
+func (s *simulation) waitEngine(p *proxy.Proxy) {
+	select {
+	case <-s.print.Done():
+		return
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+	defer cancel()
+	if err := p.WaitIdle(ctx); err != nil {
+		s.print.Error(fmt.Errorf("the engine did not finish the call within %s", shutdownWait))
+		return
+	}
+	select {
+	case <-s.print.Done():
+	default:
+		s.print.Error(errors.New("the call ended before the engine took it"))
+	}
 }
