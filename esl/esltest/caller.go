@@ -13,7 +13,6 @@ const (
 	actDigits actionKind = iota
 	actHangup
 	actTalk
-	actClose
 	actAPI     // an api command from an inbound listener
 	actSendmsg // a sendmsg from an inbound listener
 )
@@ -93,12 +92,11 @@ func (c *Call) drainActions() {
 			if c.act != nil {
 				c.act.talk(c)
 			}
-		case actClose:
-			c.abort = true
-			c.finish()
 		case actAPI:
+			c.callerActs()
 			a.reply <- c.api(a.s, ByAPI)
 		case actSendmsg:
+			c.callerActs()
 			a.reply <- c.sendmsgFrom(a.cmd, true)
 		}
 	}
@@ -106,7 +104,7 @@ func (c *Call) drainActions() {
 
 // callerActs parks a channel whose park is still pending: in real
 // FreeSWITCH the session thread parks within milliseconds of connect, long
-// before a human presses a key.
+// before a human presses a key or another listener acts on the call.
 func (c *Call) callerActs() {
 	if c.connected && c.async && !c.everParked {
 		c.park()

@@ -31,11 +31,18 @@ func (e *event) get(name string) (string, bool) {
 	return "", false
 }
 
-// toESL converts e for esl's serialisers.
-func (e *event) toESL() *esl.Event {
-	hs := make([]esl.EventHeader, len(e.h))
-	for i, x := range e.h {
-		hs[i] = esl.EventHeader{Name: x.name, Value: x.value} // the encoders ignore Raw
+// toESL converts e for esl's serialisers, reusing *scratch (which may be
+// nil) for the headers: the event is serialised at once, never kept.
+func (e *event) toESL(scratch *[]esl.EventHeader) *esl.Event {
+	var hs []esl.EventHeader
+	if scratch != nil {
+		hs = (*scratch)[:0]
+	}
+	for _, x := range e.h {
+		hs = append(hs, esl.EventHeader{Name: x.name, Value: x.value}) // the encoders ignore Raw
+	}
+	if scratch != nil {
+		*scratch = hs[:0]
 	}
 	var body []byte
 	if len(e.body) > 0 {
@@ -136,8 +143,8 @@ func channelEvent(ch *channel, name string, now time.Time, pre, post []header) *
 
 // eventFrame serialises e in format f and frames it as read_packet does:
 // Content-Length first, then Content-Type.
-func eventFrame(e *event, f esl.Format) *esl.Frame {
-	ev := e.toESL()
+func eventFrame(e *event, f esl.Format, scratch *[]esl.EventHeader) *esl.Frame {
+	ev := e.toESL(scratch)
 	var body []byte
 	ct := esl.TypeEventPlain
 	switch f {

@@ -191,7 +191,7 @@ func (c *Call) setCDRVars(end time.Time) {
 func (c *Call) outcome() *Result {
 	r := &Result{Resumed: c.resumed}
 	switch {
-	case c.abort:
+	case c.abort, c.userClosed.Load():
 		r.Outcome = Aborted
 	case !c.ch.up:
 		r.Outcome, r.Cause, r.By = HungUp, c.ch.cause, c.hungUpBy

@@ -182,7 +182,7 @@ func (ic *inboundConn) serve() {
 			f := ic.sub.format
 			ic.mu.Unlock()
 			for _, e := range evs {
-				if !ic.write(eventFrame(e, f)) {
+				if !ic.write(eventFrame(e, f, nil)) {
 					return
 				}
 			}

@@ -106,9 +106,11 @@ type Options struct {
 	BridgeDuration time.Duration
 	// ExtraApps adds applications by name.
 	ExtraApps map[string]ExtraApp
-	// OnApp, if set, is called each time an application starts. It runs on
-	// the simulator's goroutine, so it must not block and may only call the
-	// Call's non-waiting methods (Digits, Hangup, Talk, Var, Apps…).
+	// OnApp, if set, is called each time an application starts (a scripted
+	// caller: "press 1 when the gather starts"). It runs on the simulator's
+	// goroutine, so it must not block and may only call the Call's
+	// non-waiting methods (Digits, Hangup, Talk, Var, Apps…). What it asks
+	// for reaches the app as it starts, before any of the app's timers.
 	OnApp func(c *Call, run AppRun)
 	// Trace, if set, receives both directions in the wire.txt format of
 	// esl/testdata ("--- +<ms> C>" / "F>" / "#" lines).

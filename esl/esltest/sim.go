@@ -44,7 +44,8 @@ type Call struct {
 	appCursor map[string]int
 	result    *Result
 
-	taps atomic.Pointer[[]func(*event)] // inbound listeners attached to this call
+	taps       atomic.Pointer[[]func(*event)] // inbound listeners attached to this call
+	userClosed atomic.Bool                    // Close was called
 
 	// Everything below is owned by the loop goroutine.
 	ch         channel
@@ -89,6 +90,8 @@ type Call struct {
 	vnow     time.Time // the simulated clock (see now)
 	writes   int
 	logAfter []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
+	out      []byte    // bytes for the socket, written once per loop step
+	outp     *[]byte   // out's pooled buffer
 	talkFrom time.Time
 }
 
@@ -388,6 +391,7 @@ func (c *Call) run() {
 			c.flush()
 		}
 		c.settle()
+		c.flushOut()
 	}
 }
 
@@ -466,12 +470,17 @@ func (c *Call) queueFrame(f *esl.Frame) {
 
 // flush writes every pending item.
 func (c *Call) flush() {
+	if len(c.pending) == 0 {
+		return
+	}
+	scratch := scratchPool.Get().(*[]esl.EventHeader)
+	defer scratchPool.Put(scratch)
 	for len(c.pending) > 0 && !c.finished {
 		it := c.pending[0]
 		c.pending[0] = nil
 		c.pending = c.pending[1:]
 		if it.ev != nil {
-			c.writeFrame(eventFrame(it.ev, c.sub.format))
+			c.writeFrame(eventFrame(it.ev, c.sub.format, scratch))
 		} else {
 			c.writeFrame(it.frame)
 		}
@@ -479,17 +488,20 @@ func (c *Call) flush() {
 	c.pending = c.pending[:0]
 }
 
-// writeFrame writes f, records it and applies the write-counting faults.
+// writeFrame queues f's bytes for the socket, records it and applies the
+// write-counting faults. The bytes go out in one write per loop step
+// (flushOut), in order: a step's reply, then its events.
 func (c *Call) writeFrame(f *esl.Frame) {
 	if c.finished {
 		return
 	}
-	b := f.Encode()
-	if _, err := c.nc.Write(b); err != nil {
-		c.finish()
-		return
+	if c.outp == nil {
+		c.outp = outPool.Get().(*[]byte)
+		c.out = (*c.outp)[:0]
 	}
-	c.trace("F>", b)
+	at := len(c.out)
+	c.out = appendFrame(c.out, f)
+	c.trace("F>", c.out[at:])
 	c.writes++
 	if !c.o.DiscardHistory {
 		c.mu.Lock()
@@ -498,19 +510,54 @@ func (c *Call) writeFrame(f *esl.Frame) {
 		c.mu.Unlock()
 	}
 	if c.o.GarbageAfter > 0 && c.writes == c.o.GarbageAfter {
-		if _, err := io.WriteString(c.nc, Garbage); err != nil {
-			c.finish()
-			return
-		}
-		c.trace("F>", []byte(Garbage))
+		c.out = append(c.out, Garbage...)
 	}
 	if c.o.AbruptClose > 0 && c.writes == c.o.AbruptClose {
+		c.flushOut()
 		if tc, ok := c.nc.(*net.TCPConn); ok && c.o.ResetOnClose {
 			_ = tc.SetLinger(0)
 		}
 		c.abort = true
 		c.finish()
 	}
+}
+
+// flushOut writes what writeFrame queued. A write error (the daemon is
+// gone) ends the call, as it ends FreeSWITCH's listener.
+func (c *Call) flushOut() {
+	if c.outp == nil {
+		return
+	}
+	var err error
+	if len(c.out) > 0 && !c.finished {
+		_, err = c.nc.Write(c.out)
+	}
+	*c.outp = c.out[:0]
+	outPool.Put(c.outp)
+	c.outp, c.out = nil, nil
+	if err != nil {
+		c.finish()
+	}
+}
+
+// outPool and scratchPool share write buffers and header scratch space
+// between calls: thousands of load-generator calls reuse a few buffers.
+var (
+	outPool     = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+	scratchPool = sync.Pool{New: func() any { s := make([]esl.EventHeader, 0, 256); return &s }}
+)
+
+// appendFrame is esl.Frame.Encode appending to b, so the loop reuses one
+// buffer for every frame.
+func appendFrame(b []byte, f *esl.Frame) []byte {
+	for _, h := range f.Headers {
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	return append(b, f.Body...)
 }
 
 // trace writes one frame to Options.Trace in the wire.txt format.
@@ -545,6 +592,7 @@ func (c *Call) finish() {
 	if c.finished {
 		return
 	}
+	c.flushOut()
 	c.finished = true
 	c.stopTimer()
 	if c.hold != nil {
@@ -569,11 +617,18 @@ func (c *Call) cleanup() {
 	close(c.done)
 }
 
-// Close drops the connection at once (a crashed FreeSWITCH) and waits for
-// the simulator's goroutines to end. Safe to call any number of times.
+// Close drops the connection at once, without any notice (a crashed
+// FreeSWITCH; the outcome is Aborted unless the call had already ended),
+// and waits for the simulator's goroutines to end. Closing the socket
+// directly also frees a loop blocked writing to a daemon that stopped
+// reading. Safe to call any number of times, from any goroutine.
 func (c *Call) Close() error {
-	c.post(action{kind: actClose})
+	c.userClosed.Store(true)
+	err := c.nc.Close()
 	<-c.done
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("esltest: close: %w", err)
+	}
 	return nil
 }
 
