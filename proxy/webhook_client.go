@@ -153,21 +153,7 @@ func (d *webhookDialog) request(ctx context.Context, target string, m *webhookMe
 	info.Took = time.Since(start)
 	info.Err = err
 	d.obs.Request(d.call, info)
-	log := d.log.WithFields(logrus.Fields{
-		"url": target, "event": m.Event, "seq": m.Seq, "attempts": info.Attempts,
-		"status": info.Status, "took_ms": info.Took.Milliseconds(),
-	})
-	if fallback {
-		log = log.WithField("fallback", true)
-	}
-	switch {
-	case err == nil:
-		log.Debug("webhook request")
-	case ctx.Err() != nil:
-		log.WithError(err).Debug("webhook request abandoned: the call is gone")
-	default:
-		log.WithError(err).Warn("webhook request failed")
-	}
+	d.logRequest(ctx, m, info)
 	return rep, err
 }
 
@@ -265,6 +251,45 @@ func webhookFailure(target string, a webhookAttempt, attempts int) *BackendError
 		e.Status = a.resp.StatusCode
 	}
 	return e
+}
+
+// logRequest logs a finished request: at Warn when it failed, at Debug
+// otherwise (a hung-up call is no failure of the app).
+func (d *webhookDialog) logRequest(ctx context.Context, m *webhookMessage, info *RequestInfo) {
+	level := logrus.DebugLevel
+	if info.Err != nil && ctx.Err() == nil {
+		level = logrus.WarnLevel
+	}
+	if !webhookLogs(d.log, level) {
+		return // spare a busy app's every step the fields' allocations
+	}
+	log := d.log.WithFields(logrus.Fields{
+		"url": info.URL, "event": m.Event, "seq": m.Seq, "attempts": info.Attempts,
+		"status": info.Status, "took_ms": info.Took.Milliseconds(),
+	})
+	if info.Fallback {
+		log = log.WithField("fallback", true)
+	}
+	switch {
+	case info.Err == nil:
+		log.Debug("webhook request")
+	case level == logrus.DebugLevel:
+		log.WithError(info.Err).Debug("webhook request abandoned: the call is gone")
+	default:
+		log.WithError(info.Err).Warn("webhook request failed")
+	}
+}
+
+// webhookLogs tells whether l logs at level; loggers other than logrus's
+// own are assumed to.
+func webhookLogs(l logrus.FieldLogger, level logrus.Level) bool {
+	switch x := l.(type) {
+	case *logrus.Entry:
+		return x.Logger.IsLevelEnabled(level)
+	case *logrus.Logger:
+		return x.IsLevelEnabled(level)
+	}
+	return true
 }
 
 // webhookGone is the error of a request abandoned because the call's

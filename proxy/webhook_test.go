@@ -881,6 +881,55 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	}
 }
 
+func TestWebhookLogs(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		want   []map[string]any // the log lines, fields that matter only
+	}{
+		{"a good request is quiet at info", 200, nil},
+		{"a failed request warns", 500, []map[string]any{
+			{"level": "warning", "msg": "webhook request failed", "event": EventCallStart, "status": float64(500), "attempts": float64(2)},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.WriteHeader(tc.status)
+				io.WriteString(w, "[answer]")
+			})
+			var out strings.Builder
+			l := logrus.New()
+			l.Out, l.Formatter, l.Level = &out, &logrus.JSONFormatter{}, logrus.InfoLevel
+			call := webhookTestCall("call-1", &webhookObserver{})
+			call.Log = l.WithField("call_id", "call-1")
+			app := &WebhookApp{Name: "support", URL: srv.URL, Retries: 1, Client: webhookTestClient(t)}
+			d := webhookStart(t, app, call)
+			if _, err := d.Begin(t.Context()); err != nil {
+				t.Fatalf("Begin() = %v", err)
+			}
+			var lines []string
+			if s := strings.TrimSpace(out.String()); s != "" {
+				lines = strings.Split(s, "\n")
+			}
+			if len(lines) != len(tc.want) {
+				t.Fatalf("logged %q, want %d lines", lines, len(tc.want))
+			}
+			for i, w := range tc.want {
+				got := webhookJSON(t, lines[i])
+				for k, v := range w {
+					if got[k] != v {
+						t.Errorf("log line %d %s = %v, want %v", i+1, k, got[k], v)
+					}
+				}
+				if got["url"] != srv.URL || got["call_id"] != "call-1" || got["error"] == nil {
+					t.Errorf("log line %d = %v, want url, call_id and error", i+1, got)
+				}
+			}
+		})
+	}
+}
+
 func TestWebhookReplyShortened(t *testing.T) {
 	reply := "[{play: " + strings.Repeat("é", 300) + "}]"
 	srv := newWebhookTestApp(t, webhookReply(reply))
