@@ -1,0 +1,146 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+)
+
+// callList is GET /calls's body.
+type callList struct {
+	Calls []proxy.CallInfo `json:"calls"`
+}
+
+func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
+	calls := s.Proxy.Calls()
+	if calls == nil {
+		calls = []proxy.CallInfo{} // [] rather than null for clients
+	}
+	writeJSON(w, http.StatusOK, callList{Calls: calls})
+}
+
+func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	for _, c := range s.Proxy.Calls() {
+		if c.ID == id {
+			writeJSON(w, http.StatusOK, c)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no such call: "+id)
+}
+
+func (s *Server) hangup(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	cause, err := param(w, r, "cause")
+	if err == nil {
+		cause, err = checkCause(cause)
+	}
+	if err != nil {
+		s.fail(w, id, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.actionTimeout())
+	defer cancel()
+	if err := s.Proxy.Hangup(ctx, id, cause); err != nil {
+		s.fail(w, id, err)
+		return
+	}
+	s.logger().WithFields(logrus.Fields{"call_id": id, "cause": cause, "remote": r.RemoteAddr}).Info("admin: call hung up")
+	writeJSON(w, http.StatusOK, map[string]string{"id": id, "hangup": cause})
+}
+
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	target, err := param(w, r, "url")
+	if err == nil {
+		err = checkURL(target)
+	}
+	if err != nil {
+		s.fail(w, id, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.actionTimeout())
+	defer cancel()
+	if err := s.Proxy.Redirect(ctx, id, target); err != nil {
+		s.fail(w, id, err)
+		return
+	}
+	s.logger().WithFields(logrus.Fields{"call_id": id, "url": target, "remote": r.RemoteAddr}).Info("admin: call redirected")
+	writeJSON(w, http.StatusOK, map[string]string{"id": id, "redirect": target})
+}
+
+// fail answers an action's error with the status that says whose it is.
+func (s *Server) fail(w http.ResponseWriter, id string, err error) {
+	var bad *badRequest
+	var re *esl.ReplyError
+	switch {
+	case errors.As(err, &bad):
+		writeError(w, bad.status, bad.msg)
+	case errors.Is(err, proxy.ErrNoSuchCall):
+		writeError(w, http.StatusNotFound, "no such call: "+id)
+	case errors.Is(err, esl.ErrClosed), errors.Is(err, esl.ErrDisconnected):
+		// The call ended between the lookup and the command.
+		writeError(w, http.StatusNotFound, "call ended: "+id)
+	case errors.As(err, &re):
+		writeError(w, http.StatusBadGateway, "freeswitch refused: "+re.Text)
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, "freeswitch did not answer in time")
+	default:
+		s.logger().WithError(err).WithField("call_id", id).Warn("admin: action failed")
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+// checkCause returns a hangup cause in FreeSWITCH's spelling: a cause name
+// (upper-cased) or a Q.850 code, 1 to 127; "" is NORMAL_CLEARING. It goes
+// on an api command line, so nothing but letters, digits and _ passes.
+func checkCause(c string) (string, error) {
+	if c == "" {
+		return "NORMAL_CLEARING", nil
+	}
+	if n, err := strconv.Atoi(c); err == nil {
+		if n < 1 || n > 127 || strconv.Itoa(n) != c {
+			return "", badRequestf("cause %q: a Q.850 code is 1 to 127", c)
+		}
+		return c, nil
+	}
+	c = strings.ToUpper(c)
+	if len(c) > 64 {
+		return "", badRequestf("cause: over 64 characters")
+	}
+	for _, r := range c {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
+			return "", badRequestf("cause %q: want a hangup cause name such as NORMAL_CLEARING or CALL_REJECTED", c)
+		}
+	}
+	return c, nil
+}
+
+// maxURLBytes bounds a redirect URL, like the URLs web apps may send.
+const maxURLBytes = 4096
+
+// checkURL accepts an absolute http or https URL with a host.
+func checkURL(raw string) error {
+	if raw == "" {
+		return badRequestf("url is required")
+	}
+	if len(raw) > maxURLBytes {
+		return badRequestf("url: over %d bytes", maxURLBytes)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return badRequestf("url: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return badRequestf("url %q: want an absolute http or https URL", raw)
+	}
+	return nil
+}

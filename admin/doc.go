@@ -1,0 +1,31 @@
+// Package admin is callhook's operator HTTP API: Prometheus metrics,
+// liveness and readiness, the live calls and live control of one call
+// (hang up, redirect to a URL), and a graceful drain.
+//
+//	GET  /metrics                 the Prometheus exposition (Server.Metrics)
+//	GET  /healthz                 200 "ok" while the process lives
+//	GET  /readyz                  200 while accepting calls, 503 while draining
+//	GET  /calls                   live calls as JSON, oldest first
+//	GET  /calls/{id}              one live call
+//	POST /calls/{id}/hangup       hang up at once; optional cause (default NORMAL_CLEARING)
+//	POST /calls/{id}/redirect     switch the call to the document at url, at once
+//	POST /drain                   stop taking calls; those in progress finish
+//
+// Parameters come as a JSON object (Content-Type: application/json) or as
+// form values (query or urlencoded body). Errors are JSON objects
+// {"error": "..."} with a status that says what went wrong: 400 bad
+// parameters, 413 a body over 64 KiB, 401 no or wrong token, 404 no such call, 502 FreeSWITCH
+// refused, 504 FreeSWITCH did not answer in time.
+//
+// Hangup and redirect act through the event socket the call already holds,
+// with api uuid_kill and uuid_break, so they take effect in the middle of a
+// long verb rather than queueing behind it (DESIGN.md lifecycle 6).
+//
+// When Server.Token is set, every endpoint except /healthz and /readyz
+// (which load balancers and orchestrators probe without credentials)
+// requires "Authorization: Bearer <token>". The config refuses an admin
+// address off loopback without a token.
+//
+// admin knows the proxy only through the CallControl interface and the
+// metrics only as an http.Handler.
+package admin
