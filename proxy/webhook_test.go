@@ -1044,3 +1044,42 @@ func BenchmarkWebhookStep(b *testing.B) {
 		}
 	}
 }
+
+// A web app answers call.start with a menu; the dialog returns its verbs,
+// with the gather's relative action resolved against the app's URL.
+func ExampleWebhookApp() {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Event string `json:"event"`
+			Call  struct {
+				From string `json:"from"`
+			} `json:"call"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Println("app got", req.Event, "from", req.Call.From)
+		io.WriteString(w, "verbs:\n  - answer\n  - gather: {play: menu.wav, action: /menu}\n")
+	}))
+	defer app.Close()
+
+	backend := &WebhookApp{Name: "support", URL: app.URL + "/ivr"}
+	d, err := backend.Start(context.Background(), &Call{ID: "6f1c", From: "1000"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ins, err := d.(VerbDialog).Begin(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range ins.Verbs {
+		fmt.Println(strings.TrimSpace(v.Name + " " + strings.TrimPrefix(v.Action, app.URL)))
+	}
+	// Output:
+	// app got call.start from 1000
+	// answer
+	// gather /menu
+}
