@@ -27,13 +27,15 @@ var builtinApps = map[string]appDef{
 	"bridge":              {start: appBridge},
 	"set":                 {start: appSet},
 	"export":              {start: appSet}, // not captured: as set (export_vars not modelled)
-	"unset":               {start: func(c *Call, arg string) { c.delVar(strings.TrimSpace(arg)); c.finishApp() }},
-	"log":                 {start: func(c *Call, _ string) { c.finishApp() }},
-	"info":                {start: func(c *Call, _ string) { c.finishApp() }},
-	"send_dtmf":           {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
-	"hangup":              {start: appHangup},
-	"transfer":            {start: appTransfer},
-	"sleep":               {start: appSleep},
+	// not captured: unset, log and info return at once; unset deletes the
+	// variable, the others change nothing on the socket.
+	"unset":     {start: func(c *Call, arg string) { c.delVar(strings.TrimSpace(arg)); c.finishApp() }},
+	"log":       {start: func(c *Call, _ string) { c.finishApp() }},
+	"info":      {start: func(c *Call, _ string) { c.finishApp() }},
+	"send_dtmf": {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
+	"hangup":    {start: appHangup},
+	"transfer":  {start: appTransfer},
+	"sleep":     {start: appSleep},
 	// not captured: park, conference and echo run until hangup or uuid_break.
 	"park":       {start: appForever},
 	"conference": {media: true, start: appForever},
@@ -89,9 +91,10 @@ func (c *Call) answer() {
 	c.logAfter = append(c.logAfter, c.answerLogs()...)
 }
 
-// preAnswer is early media. not captured: CHANNEL_PROGRESS_MEDIA, Answer-State
-// early, endpoint_disposition EARLY MEDIA.
+// preAnswer is early media.
 func (c *Call) preAnswer() {
+	// not captured: CHANNEL_PROGRESS_MEDIA with Answer-State early, call state
+	// EARLY, then endpoint_disposition=EARLY MEDIA.
 	ch := &c.ch
 	if ch.answerState != "ringing" || !ch.up {
 		return
@@ -106,9 +109,9 @@ func (c *Call) preAnswer() {
 	c.setVar("endpoint_disposition", "EARLY MEDIA")
 }
 
-// ringReady signals ringing. not captured: CHANNEL_PROGRESS, call state
-// RING_WAIT.
+// ringReady signals ringing.
 func (c *Call) ringReady() {
+	// not captured: CHANNEL_PROGRESS, call state RING_WAIT, once.
 	ch := &c.ch
 	if ch.answerState != "ringing" || !ch.up || ch.prof.progress != 0 {
 		return
@@ -141,24 +144,27 @@ func appHangup(c *Call, arg string) {
 	c.finishApp()
 }
 
-// appTransfer: not captured. The app returns at once, the channel leaves
-// the socket (park ends: CHANNEL_UNPARK, the socket app's COMPLETE), and
-// the listener disconnects.
+// appTransfer moves the channel to another extension.
 func appTransfer(c *Call, _ string) {
+	// not captured: the app returns at once, the channel leaves the socket
+	// (park ends: CHANNEL_UNPARK, the socket app's COMPLETE) and the listener
+	// disconnects; the call lives on elsewhere (Outcome Transferred).
 	c.finishApp()
 	c.transferred = true
 }
 
 // appSleep waits arg milliseconds (scaled by Speed).
 func appSleep(c *Call, arg string) {
+	// not captured: no variables; digits are not consumed; uuid_break ends it.
 	c.wait(time.Duration(atoi(strings.TrimSpace(arg))) * time.Millisecond)
 }
 
 // appForever runs until hangup or uuid_break.
 func appForever(c *Call, _ string) { c.wait(forever) }
 
-// appSpeak: not captured; "engine|voice|text" lasts 60 ms a character.
+// appSpeak is speak "engine|voice|text".
 func appSpeak(c *Call, arg string) {
+	// not captured: it lasts 60 ms a character of text, at least 500 ms.
 	text := arg
 	if i := strings.LastIndexByte(arg, '|'); i >= 0 {
 		text = arg[i+1:]

@@ -132,10 +132,11 @@ func (b *bridgeAct) unbridge(c *Call, cause string) {
 func (b *bridgeAct) digit(*Call, byte) {}
 func (b *bridgeAct) talk(*Call)        {}
 
-// stop: not captured. Before the callee answers the originate is cancelled
-// (ORIGINATOR_CANCEL); once bridged, the bridge ends as if the callee hung
-// up, with our channel's cause when we are the one going down.
+// stop ends the bridge early (uuid_break or our hangup).
 func (b *bridgeAct) stop(c *Call, why stopReason) {
+	// not captured: before the callee answers the originate is cancelled
+	// (ORIGINATOR_CANCEL); once bridged, the bridge ends as if the callee
+	// hung up, with our channel's cause when we are the one going down.
 	if !b.bridged {
 		c.setVar("originate_disposition", "ORIGINATOR_CANCEL")
 		c.setVar("DIALSTATUS", "CANCEL")

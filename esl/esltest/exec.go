@@ -56,6 +56,12 @@ func (c *Call) sendmsgFrom(cmd esl.Command, fromInbound bool) string {
 	m := &message{cmd: cmd}
 	if c.async || fromInbound || strings.EqualFold(cmd.Headers.Get("async"), "true") {
 		// Queued to the session; the push also wakes the park loop.
+		// not captured: every queued message waits for the one before it,
+		// as with event-lock: true; the nesting FreeSWITCH allows without
+		// event-lock (an execute run inside a playback) is not modelled.
+		// In static mode nothing pops the queue during the socket session
+		// (FreeSWITCH's session thread sits in the listener), so such
+		// messages never run here.
 		c.queue = append(c.queue, m)
 		return "+OK"
 	}
@@ -99,8 +105,8 @@ func (c *Call) runMessage(m *message) {
 	case "hangup":
 		c.hangup(causeName(h.Get("hangup-cause")), ByDaemon)
 	default:
-		// unicast, nomedia, xferext and unknown commands: accepted, no
-		// visible effect in the simulator.
+		// not captured: unicast, nomedia, xferext and unknown call-commands
+		// are accepted (+OK) with no visible effect.
 	}
 }
 

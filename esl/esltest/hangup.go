@@ -93,8 +93,9 @@ func (c *Call) endPark() {
 }
 
 // leaveSocket is a transfer: the park ends and the listener disconnects
-// while the channel lives on elsewhere. not captured.
+// while the channel lives on elsewhere.
 func (c *Call) leaveSocket() {
+	// not captured: see appTransfer.
 	c.tailDone = true
 	c.queue = nil
 	if c.async && c.connected {

@@ -111,6 +111,9 @@ func appPAGD(c *Call, arg string) {
 	p.startTry(c)
 }
 
+// startTry plays the prompt of the next try.
+// not captured: tries > 1 (the captures use one try); each try repeats the
+// prompt as FreeSWITCH's loop does.
 func (p *pagdAct) startTry(c *Call) {
 	p.try++
 	p.digits = p.digits[:0]
@@ -220,6 +223,8 @@ type recordAct struct {
 }
 
 func appRecord(c *Call, arg string) {
+	// not captured: max_secs (the captures stop on * and on silence) and
+	// stopping on hangup or uuid_break, which leave the same variables.
 	a := strings.Fields(arg)
 	r := &recordAct{start: c.now(), terms: c.terminators("*")}
 	if len(a) > 1 {
