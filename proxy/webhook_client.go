@@ -201,7 +201,7 @@ func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessa
 		}
 		retry, _ := checkRetry(ctx, resp, a.err)
 		if !retry || n >= d.app.attempts() {
-			return nil, webhookFailure(info.URL, a, n)
+			return nil, webhookFailure(info.URL, a, n, d.app.timeout())
 		}
 		wait := time.NewTimer(backoff(d.client.RetryWaitMin, d.client.RetryWaitMax, n-1, resp))
 		select {
@@ -233,19 +233,19 @@ func (d *webhookDialog) parse(a webhookAttempt, info *RequestInfo) (*Reply, erro
 }
 
 // webhookFailure is the error of a request whose last attempt failed.
-func webhookFailure(target string, a webhookAttempt, attempts int) *BackendError {
+func webhookFailure(target string, a webhookAttempt, attempts int, timeout time.Duration) *BackendError {
 	e := &BackendError{URL: target}
 	switch {
 	case a.err != nil && a.timedOut:
 		e.Code = CodeTimeout
-		e.Err = fmt.Errorf("no reply in time after %d attempt(s): %w", attempts, a.err)
+		e.Err = fmt.Errorf("no reply within %s (%d attempt(s)): %w", timeout, attempts, a.err)
 	case a.err != nil:
 		e.Code = CodeConnect
-		e.Err = fmt.Errorf("giving up after %d attempt(s): %w", attempts, a.err)
+		e.Err = fmt.Errorf("%w (%d attempt(s))", a.err, attempts)
 	default:
 		e.Status = a.resp.StatusCode
 		e.Code = fmt.Sprintf("http_%d", e.Status)
-		e.Err = fmt.Errorf("giving up after %d attempt(s): status %s", attempts, a.resp.Status)
+		e.Err = fmt.Errorf("status %s (%d attempt(s))", a.resp.Status, attempts)
 	}
 	if a.err != nil && a.resp != nil {
 		e.Status = a.resp.StatusCode
