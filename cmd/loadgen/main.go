@@ -1,0 +1,264 @@
+// Command loadgen proves callhook is never the bottleneck (issue 8). It
+// places simulated FreeSWITCH calls (esl/esltest, the same simulator the
+// tests use, with real-sized events) against a running callhook, plays
+// the caller, and reports calls per second, failures by kind, the latency
+// callhook adds to each step, webhook latency, CPU per call and memory and
+// goroutines per held call.
+//
+//	loadgen -scenario throughput -webapp 127.0.0.1:8000 -pid PID [-rate R | -concurrency N] [-duration D | -calls N]
+//	loadgen -scenario latency    -webapp 127.0.0.1:8000 -pid PID        (1,000 calls/s)
+//	loadgen -scenario held       -webapp 127.0.0.1:8000 -pid PID -admin 127.0.0.1:9090 -calls 10000
+//	loadgen -scenario slowapp    -webapp 127.0.0.1:8000                 (20 calls, 200 ms per request)
+//	loadgen -baseline [-http] -scenario throughput ...                  the floor, in-process
+//	loadgen -serve-baseline 127.0.0.1:8085 [-http -webapp ADDR]         the floor as its own process
+//	loadgen -print-config -webapp 127.0.0.1:8000                        a callhook config for the above
+//
+// loadgen and callhook are separate processes; callhook's config decides
+// where calls go. With -webapp, loadgen also serves its own fast web app
+// (see WebApp), whose handling time it can take out of the step latency.
+// BENCHMARKS.md has the commands and the figures.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are loadgen's flags.
+type options struct {
+	scenario      string
+	addr          string
+	rate          float64
+	concurrency   int
+	calls         int
+	duration      time.Duration
+	speed         float64
+	app           string
+	appSet        bool
+	digit         string
+	webapp        string
+	slowDelay     time.Duration
+	slowCalls     int
+	pid           int
+	admin         string
+	baseline      bool
+	http          bool
+	serveBaseline string
+	printConfig   bool
+	callTimeout   time.Duration
+	holdTimeout   time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.scenario, "scenario", "throughput", "throughput, latency, held or slowapp")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8084", "callhook's event socket (its listen address)")
+	fs.Float64Var(&o.rate, "rate", 0, "calls started per second; 0: as fast as -concurrency allows (latency: default 1000)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default 100 without -rate; with -rate, 20000, a safety cap only)")
+	fs.IntVar(&o.calls, "calls", 0, "calls to place (held: calls to hold, default 1000)")
+	fs.DurationVar(&o.duration, "duration", 0, "how long to keep placing calls (throughput: default 10s, latency: 30s)")
+	fs.Float64Var(&o.speed, "speed", 0, "media runs this many times faster than real time (default 1e6: prompts take no time; held: 1)")
+	fs.StringVar(&o.app, "app", "", `the callhook_app channel variable (default: unset, so callhook's default_app; held: "hold"; slowapp: "slow")`)
+	fs.StringVar(&o.digit, "digit", "1", "the key the caller presses when a gather starts")
+	fs.StringVar(&o.webapp, "webapp", "", "serve loadgen's fast web app on this address (with -serve-baseline: the web app to call)")
+	fs.DurationVar(&o.slowDelay, "slow-delay", 200*time.Millisecond, "how long the web app takes per request of the slow app")
+	fs.IntVar(&o.slowCalls, "slow-calls", 20, "slowapp: calls placed at once")
+	fs.IntVar(&o.pid, "pid", 0, "callhook's process id, for CPU and RSS from /proc")
+	fs.StringVar(&o.admin, "admin", "", "callhook's admin address, for goroutines (and RSS, CPU without -pid) from /metrics")
+	fs.BoolVar(&o.baseline, "baseline", false, "drive the thinnest correct outbound handler, in-process, instead of callhook")
+	fs.BoolVar(&o.http, "http", false, "baseline: one keep-alive HTTP request per step to the web app")
+	fs.StringVar(&o.serveBaseline, "serve-baseline", "", "serve the baseline handler on this address until SIGINT or SIGTERM (the floor as its own process)")
+	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
+	fs.DurationVar(&o.callTimeout, "call-timeout", 60*time.Second, "a call not over by then (held: once released) is a failure")
+	fs.DurationVar(&o.holdTimeout, "hold-timeout", 5*time.Minute, "held: how long to wait for every call to be holding")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "app" {
+			o.appSet = true
+		}
+	})
+	switch o.scenario {
+	case "throughput", "latency", "held", "slowapp":
+	default:
+		return nil, fmt.Errorf("unknown scenario %q (throughput, latency, held, slowapp)", o.scenario)
+	}
+	if o.http && !o.baseline && o.serveBaseline == "" {
+		return nil, errors.New("-http goes with -baseline or -serve-baseline")
+	}
+	if o.serveBaseline != "" && o.http && o.webapp == "" {
+		return nil, errors.New("-serve-baseline -http needs -webapp, the address of the web app to call")
+	}
+	if o.printConfig && o.webapp == "" {
+		return nil, errors.New("-print-config needs -webapp, where loadgen's web app will listen")
+	}
+	return o, nil
+}
+
+// run is main with its environment as parameters; it returns the exit
+// status: 0, 1 when calls failed or a target was missed, 2 on bad usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 2
+	}
+	if o.printConfig {
+		writeConfig(stdout, o.addr, o.admin, o.webapp)
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.serveBaseline != "" {
+		if err := serveBaseline(ctx, o, stderr); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	ok, err := runScenario(ctx, o, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if !ok {
+		return 1
+	}
+	return 0
+}
+
+// runScenario sets up the web app and the daemon under test and runs the
+// scenario; ok is false when calls failed.
+func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err error) {
+	var web *WebApp
+	webURL := ""
+	if o.webapp != "" || (o.baseline && o.http) || (o.baseline && o.scenario == "slowapp") {
+		addr := o.webapp
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		web = &WebApp{Delay: o.slowDelay}
+		bound, stopWeb, err := serveWebApp(addr, web)
+		if err != nil {
+			return false, err
+		}
+		defer stopWeb()
+		webURL = "http://" + bound
+	}
+	env := &environment{opts: o, web: web, addr: o.addr, name: "callhook"}
+	if o.pid > 0 || o.admin != "" {
+		env.target = &target{pid: o.pid, client: &http.Client{}}
+		if o.admin != "" {
+			env.target.metrics = "http://" + o.admin + "/metrics"
+		}
+	}
+	if o.baseline {
+		if o.scenario == "slowapp" {
+			return false, errors.New("the baseline has no slow app: it makes no webhook requests of its own")
+		}
+		b := newBaseline("")
+		if o.http {
+			b = newBaseline(webURL)
+		}
+		addr, stopBase, err := serveESL("127.0.0.1:0", b)
+		if err != nil {
+			return false, err
+		}
+		defer stopBase()
+		env.addr, env.baseline, env.target = addr, b, nil
+		env.name = "baseline (in-process)"
+		if o.http {
+			env.name = "baseline+http (in-process)"
+		}
+	}
+	return env.run(ctx, out)
+}
+
+// serveWebApp serves w on addr until stop is called; bound is the address
+// it listens on.
+func serveWebApp(addr string, w *WebApp) (bound string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("web app: %w", err)
+	}
+	srv := &http.Server{Handler: w, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	return ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+		<-done
+	}, nil
+}
+
+// serveESL serves an esl.Handler on addr until stop is called.
+func serveESL(addr string, h esl.Handler) (bound string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("event socket: %w", err)
+	}
+	srv := &esl.Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	return ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+		<-done
+	}, nil
+}
+
+// serveBaseline runs the baseline handler as its own process until ctx
+// ends, so the floor can be measured from outside exactly as callhook is.
+func serveBaseline(ctx context.Context, o *options, stderr io.Writer) error {
+	b := newBaseline("")
+	if o.http {
+		b = newBaseline("http://" + o.webapp)
+	}
+	addr, stop, err := serveESL(o.serveBaseline, b)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "loadgen: baseline serving on %s (pid %d)\n", addr, os.Getpid())
+	<-ctx.Done()
+	stop()
+	if n := b.failed.Load(); n > 0 {
+		return fmt.Errorf("baseline: %d calls failed", n)
+	}
+	return nil
+}
