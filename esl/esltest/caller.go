@@ -45,8 +45,9 @@ func (c *Call) post(a action) bool {
 	return true
 }
 
-// request posts a and waits for its reply, or "" when the call ends first.
-func (c *Call) request(a action) string {
+// request posts a and waits for its reply, or "" when the call ends (or
+// cancel closes) first.
+func (c *Call) request(a action, cancel <-chan struct{}) string {
 	a.reply = make(chan string, 1)
 	if !c.post(a) {
 		return ""
@@ -55,6 +56,8 @@ func (c *Call) request(a action) string {
 	case s := <-a.reply:
 		return s
 	case <-c.done:
+		return ""
+	case <-cancel:
 		return ""
 	}
 }

@@ -138,6 +138,11 @@ func (c *Call) dispatch(cmd esl.Command) {
 	case isWord(line, "nolinger"):
 		c.lingering = false
 		c.reply(replyFrame("+OK will not linger"))
+		if c.tailDone {
+			// Lingering after the hangup: the listener's next idle check
+			// sees the channel down with no linger and disconnects.
+			c.closeWithNotice()
+		}
 	case isWord(line, "event"):
 		c.reply(replyFrame(c.sub.eventCmd(arg(5))))
 	case isWord(line, "nixevent"):

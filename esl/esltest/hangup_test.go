@@ -174,3 +174,15 @@ func TestLetGo(t *testing.T) {
 		})
 	}
 }
+
+// TestNoLingerDuringLinger checks that nolinger after the hangup ends the
+// linger at once: the reply, then the disconnect notice.
+func TestNoLingerDuringLinger(t *testing.T) {
+	_, d := connected(t, Options{Park: ParkImmediately}, "linger")
+	d.cmd(hangupCmd)
+	d.until("notice:linger")
+	if r := d.cmd("nolinger").ReplyText(); r != "+OK will not linger" {
+		t.Errorf("nolinger = %q", r)
+	}
+	wantNames(t, "after nolinger", d.rest(), "notice:disconnect")
+}

@@ -19,6 +19,8 @@ type InboundServer struct {
 	ln       net.Listener
 	wg       sync.WaitGroup
 
+	closing chan struct{} // closed by Close: frees requests waiting on a call
+
 	mu     sync.Mutex
 	calls  map[string]*Call // by channel UUID and caller-leg UUID
 	conns  map[*inboundConn]struct{}
@@ -34,6 +36,7 @@ func NewInboundServer(password string) (*InboundServer, error) {
 	s := &InboundServer{
 		password: password,
 		ln:       ln,
+		closing:  make(chan struct{}),
 		calls:    map[string]*Call{},
 		conns:    map[*inboundConn]struct{}{},
 	}
@@ -49,6 +52,9 @@ func (s *InboundServer) Addr() string { return s.ln.Addr().String() }
 // goroutines.
 func (s *InboundServer) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.closing)
+	}
 	s.closed = true
 	conns := make([]*inboundConn, 0, len(s.conns))
 	for ic := range s.conns {
@@ -289,7 +295,7 @@ func (ic *inboundConn) handle(cmd esl.Command) bool {
 		}
 		r := "-ERR invalid session id [" + uuid + "]"
 		if c := ic.s.call(uuid); c != nil && uuid == c.UUID() {
-			if out := c.request(action{kind: actSendmsg, cmd: cmd}); out != "" {
+			if out := c.request(action{kind: actSendmsg, cmd: cmd}, ic.s.closing); out != "" {
 				r = out
 			}
 		}
@@ -327,7 +333,7 @@ func (s *InboundServer) api(line string) string {
 		}
 		return noSuchChannel
 	}
-	out := c.request(action{kind: actAPI, s: line})
+	out := c.request(action{kind: actAPI, s: line}, s.closing)
 	if out == "" {
 		if name == "uuid_exists" {
 			return "false"
