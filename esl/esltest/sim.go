@@ -34,7 +34,7 @@ type Call struct {
 
 	traceMu sync.Mutex
 
-	mu        sync.Mutex // guards the fields below and every write to ch/aleg vars
+	mu        sync.Mutex // guards the fields below and every write to ch's variables and profile
 	received  []esl.Command
 	written   []*esl.Frame
 	apps      []AppRun
