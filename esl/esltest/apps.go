@@ -93,8 +93,8 @@ func (c *Call) answer() {
 
 // preAnswer is early media.
 func (c *Call) preAnswer() {
-	// not captured: CHANNEL_PROGRESS_MEDIA with Answer-State early, call state
-	// EARLY, then endpoint_disposition=EARLY MEDIA.
+	// not captured: CHANNEL_PROGRESS_MEDIA with Answer-State early, then call
+	// state EARLY and endpoint_disposition=EARLY MEDIA.
 	ch := &c.ch
 	if ch.answerState != "ringing" || !ch.up {
 		return
@@ -104,14 +104,14 @@ func (c *Call) preAnswer() {
 	ch.prof.progressMedia = now.UnixMicro()
 	ch.answerState = "early"
 	c.mu.Unlock()
-	ch.callState = "EARLY"
 	c.queueEvent(channelEvent(ch, "CHANNEL_PROGRESS_MEDIA", now, nil, nil))
+	ch.callState = "EARLY" // after the event, as answer's ACTIVE (captured)
 	c.setVar("endpoint_disposition", "EARLY MEDIA")
 }
 
 // ringReady signals ringing.
 func (c *Call) ringReady() {
-	// not captured: CHANNEL_PROGRESS, call state RING_WAIT, once.
+	// not captured: CHANNEL_PROGRESS (once), then call state RING_WAIT.
 	ch := &c.ch
 	if ch.answerState != "ringing" || !ch.up || ch.prof.progress != 0 {
 		return
@@ -120,8 +120,8 @@ func (c *Call) ringReady() {
 	c.mu.Lock()
 	ch.prof.progress = now.UnixMicro()
 	c.mu.Unlock()
-	ch.callState = "RING_WAIT"
 	c.queueEvent(channelEvent(ch, "CHANNEL_PROGRESS", now, nil, nil))
+	ch.callState = "RING_WAIT" // after the event, as answer's ACTIVE (captured)
 }
 
 // appSet is set name=value (an empty value unsets).
