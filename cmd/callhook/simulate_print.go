@@ -29,6 +29,7 @@ type simPrinter struct {
 	failed bool   // the fallback or on_failure ran, or an error ended the call
 	shown  string // the last failure printed, not to be repeated at the end
 	reqErr bool   // a failed request was printed: it says why the app failed
+	http   bool   // the app made HTTP requests (a webhook app), not only steps (a flow)
 	over   bool   // the call ended or was refused: nothing more to print
 	done   chan struct{}
 }
@@ -155,11 +156,10 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 			res += ": " + reply
 		}
 	}
-	if r.Err != nil {
-		p.mu.Lock()
-		p.reqErr = true
-		p.mu.Unlock()
-	}
+	p.mu.Lock()
+	p.http = true
+	p.reqErr = p.reqErr || r.Err != nil
+	p.mu.Unlock()
 	fields := []simField{{"event", r.Event}, {"url", r.URL}, {"status", r.Status},
 		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", r.Reply}}
 	if r.Err != nil {
@@ -228,7 +228,11 @@ func (p *simPrinter) CallEnded(_ *proxy.Call, end *proxy.CallEnd, s *proxy.CallS
 	if end.Cause != "" {
 		text += ", " + end.Cause
 	}
-	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(s.Verbs, "verb"), count(s.Requests, "request"))
+	steps := "app step"
+	if p.http {
+		steps = "request"
+	}
+	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(s.Verbs, "verb"), count(s.Requests, steps))
 	fields := []simField{{"outcome", end.Outcome}, {"cause", end.Cause}, {"duration", end.Duration},
 		{"verbs", s.Verbs}, {"requests", s.Requests}, {"failed", p.failed}}
 	if end.Err != nil {

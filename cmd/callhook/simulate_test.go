@@ -544,6 +544,9 @@ func TestVerbLine(t *testing.T) {
 		{"[{transfer: '1234'}]", "transfer 1234 dialplan=xml context=default"},
 		{"[{hangup: USER_BUSY}]", "hangup USER_BUSY"},
 		{"[{pause: 2s}]", "pause 2s"},
+		{"[{pause: 1500ms}]", "pause 1.5s"},
+		{"[{pause: 250ms}]", "pause 250ms"},
+		{"[{record: {path: /tmp/m.wav}}]", "record /tmp/m.wav max=60s silence=3s silence_threshold=200 beep=true terminators=*"},
 		{"[{log: {text: hi, level: debug}}]", "log hi level=DEBUG"},
 	}
 	base := mustURL(t, "http://app/ivr")

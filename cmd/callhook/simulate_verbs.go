@@ -154,8 +154,16 @@ func argText(v any) string {
 	return ""
 }
 
-// dur shows a duration as apps write it: 5s, 500ms, 1m30s.
-func dur(d time.Duration) string { return d.String() }
+// dur shows a duration as apps write it: 5s, 60s, 500ms, 2.5s.
+func dur(d time.Duration) string {
+	switch {
+	case d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	case d < time.Second && d%time.Millisecond == 0:
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	return d.String()
+}
 
 // resultLine describes a verb's result, or "" when there is nothing to
 // say beyond "it ran" (a prompt that played to its end).
