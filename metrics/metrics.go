@@ -36,8 +36,6 @@ var refusalReasons = []string{
 // esl.FrameCounter, and its Refused method fits esl.Server.Refused. All
 // methods are safe for concurrent use and never block.
 type Metrics struct {
-	proxy.NopObserver // VerbStarted: verbs are counted when they finish
-
 	reg    *prometheus.Registry
 	frames esl.Counters
 

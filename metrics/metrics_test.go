@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,14 @@ func TestRequest(t *testing.T) {
 		// The caller hung up while the request was in flight: not the app's
 		// failure, and its duration says nothing about the app.
 		{"abandoned", proxy.RequestInfo{Event: "call.start", Attempts: 1, Err: fmt.Errorf("webhook call.start: %w", context.Canceled)}, 0, 0, ""},
+		// Liverpie apps report plain errors, and HTTP statuses without one.
+		{"liverpie 500", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 500}, 1, 0, "5xx"},
+		{"liverpie 404", proxy.RequestInfo{Event: "reset", Attempts: 1, Status: 404}, 1, 0, "4xx"},
+		{"liverpie ok", proxy.RequestInfo{Event: "dtmf", Attempts: 1, Status: 200}, 1, 0, ""},
+		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")}, 1, 0, "connect"},
+		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", context.DeadlineExceeded)}, 1, 0, "timeout"},
+		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: errors.New("reply over 1048576 bytes")}, 1, 0, "invalid_reply"},
+		{"liverpie abandoned", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", &url.Error{Op: "Post", URL: "http://app", Err: context.Canceled})}, 0, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"errors"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -44,12 +43,11 @@ func (m *Metrics) CallEnded(c *proxy.Call, end *proxy.CallEnd, _ *proxy.CallStat
 }
 
 // Request records one web app request under the app making it. A request
-// abandoned because the caller hung up (its error is the call's context's,
-// not a *proxy.BackendError) is not the app's fault and is not recorded:
-// its duration says nothing about the app either.
+// abandoned because the caller hung up is not the app's fault and is not
+// recorded: its duration says nothing about the app either.
 func (m *Metrics) Request(c *proxy.Call, r *proxy.RequestInfo) {
-	be, failed := errors.AsType[*proxy.BackendError](r.Err)
-	if r.Err != nil && !failed {
+	class, abandoned := requestClass(r)
+	if abandoned {
 		return
 	}
 	s := m.app(c.App)
@@ -57,10 +55,13 @@ func (m *Metrics) Request(c *proxy.Call, r *proxy.RequestInfo) {
 	if r.Attempts > 1 {
 		s.retries.Add(float64(r.Attempts - 1))
 	}
-	if failed {
-		s.errors[errorClass(be)].Inc()
+	if class != "" {
+		s.errors[class].Inc()
 	}
 }
+
+// VerbStarted does nothing: verbs are counted and timed when they finish.
+func (m *Metrics) VerbStarted(*proxy.Call, proxy.Verb) {}
 
 // VerbFinished counts a verb by its result and records how long it ran.
 func (m *Metrics) VerbFinished(_ *proxy.Call, v proxy.Verb, r *proxy.VerbResult, took time.Duration) {

@@ -1,6 +1,9 @@
 package metrics
 
 import (
+	"context"
+	"errors"
+	"net"
 	"strings"
 	"sync"
 
@@ -119,17 +122,52 @@ func (s *verbSeries) result(r *proxy.VerbResult) prometheus.Counter {
 	return s.results[labelOther]
 }
 
-// errorClass folds a failed request's error code into a class: the HTTP
-// status is reduced to its hundred so that an app answering 418 or 599
-// adds no series.
-func errorClass(e *proxy.BackendError) string {
+// requestClass sorts a finished request: "" when it succeeded, else its
+// error class; abandoned when the caller hung up while it was in flight.
+//
+// Webhook apps fail with a *proxy.BackendError, whose code is the class
+// (an HTTP status is reduced to its hundred, so an app answering 418 or 599
+// adds no series). Other backends (Liverpie) report plain errors and leave
+// HTTP statuses to their caller: a status of 400 or more is its class, an
+// error with no status at all means the app was not reached (connect, or
+// timeout when the error says so), and an error after a status means the
+// reply was unusable (invalid_reply).
+func requestClass(r *proxy.RequestInfo) (class string, abandoned bool) {
+	if be, ok := errors.AsType[*proxy.BackendError](r.Err); ok {
+		switch {
+		case be.Code == proxy.CodeConnect, be.Code == proxy.CodeTimeout, be.Code == proxy.CodeInvalidReply:
+			return be.Code, false
+		case strings.HasPrefix(be.Code, "http_"):
+			return statusClass(be.Status), false
+		}
+		return labelOther, false
+	}
 	switch {
-	case e.Code == proxy.CodeConnect, e.Code == proxy.CodeTimeout, e.Code == proxy.CodeInvalidReply:
-		return e.Code
-	case strings.HasPrefix(e.Code, "http_") && e.Status >= 400 && e.Status < 500:
+	case r.Err != nil && errors.Is(r.Err, context.Canceled):
+		return "", true
+	case r.Status >= 400:
+		return statusClass(r.Status), false
+	case r.Err == nil:
+		return "", false
+	case errors.Is(r.Err, context.DeadlineExceeded) || isTimeout(r.Err):
+		return classTimeout, false
+	case r.Status == 0:
+		return classConnect, false
+	}
+	return classInvalidReply, false
+}
+
+func statusClass(status int) string {
+	switch {
+	case status >= 400 && status < 500:
 		return class4xx
-	case strings.HasPrefix(e.Code, "http_") && e.Status >= 500 && e.Status < 600:
+	case status >= 500 && status < 600:
 		return class5xx
 	}
 	return labelOther
+}
+
+func isTimeout(err error) bool {
+	ne, ok := errors.AsType[net.Error](err)
+	return ok && ne.Timeout()
 }
