@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -62,6 +63,8 @@ type options struct {
 	printConfig   bool
 	callTimeout   time.Duration
 	holdTimeout   time.Duration
+	cpuProfile    string
+	freePorts     int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -88,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
 	fs.DurationVar(&o.callTimeout, "call-timeout", 60*time.Second, "a call not over by then (held: once released) is a failure")
 	fs.DurationVar(&o.holdTimeout, "hold-timeout", 5*time.Minute, "held: how long to wait for every call to be holding")
+	fs.IntVar(&o.freePorts, "free-ports", 0, "print this many free loopback TCP ports, one a line, and exit (for scripts)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write loadgen's own CPU profile to this file (with -baseline it covers the baseline too)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -131,8 +136,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		writeConfig(stdout, o.addr, o.admin, o.webapp)
 		return 0
 	}
+	if o.freePorts > 0 {
+		ports, err := freePorts(o.freePorts)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		for _, p := range ports {
+			fmt.Fprintln(stdout, p)
+		}
+		return 0
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.cpuProfile != "" {
+		stopProfile, err := startProfile(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		defer stopProfile()
+	}
 	if o.serveBaseline != "" {
 		if err := serveBaseline(ctx, o, stderr); err != nil {
 			fmt.Fprintf(stderr, "loadgen: %v\n", err)
@@ -149,6 +173,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// freePorts finds n distinct free loopback ports by listening on port 0
+// with all n listeners open at once, so no port is given twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("free port: %w", err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// startProfile starts a CPU profile written to path.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // runScenario sets up the web app and the daemon under test and runs the

@@ -59,3 +59,17 @@ func TestWriteConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestFreePorts(t *testing.T) {
+	ports, err := freePorts(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		if p <= 0 || seen[p] {
+			t.Errorf("freePorts(3) = %v, want three distinct ports", ports)
+		}
+		seen[p] = true
+	}
+}
