@@ -366,6 +366,13 @@ func (s *session) abort(ctx context.Context, err error) {
 // call's end.
 func (s *session) finish(ctx context.Context) {
 	s.setState("ending", "")
+	select {
+	case <-s.conn.Hungup():
+		// The channel is already down (its CHANNEL_HANGUP may still be
+		// queued): read the tail, never send a hangup for a gone channel.
+		s.hungUp = true
+	default:
+	}
 	if s.outcome != OutcomeTransferred {
 		deadline := time.Now().Add(s.p.linger() + time.Second)
 		for s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {

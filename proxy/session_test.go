@@ -357,7 +357,8 @@ func TestCallerHangsUp(t *testing.T) {
 			})
 			defer close(release)
 			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Timeout: time.Minute}))
-			c := h.dial(esltest.Options{})
+			// Real-time linger, so the simulator is still there for exit.
+			c := h.dial(esltest.Options{Speed: 1})
 			select {
 			case <-inRequest:
 			case <-time.After(20 * time.Second):
@@ -367,8 +368,14 @@ func TestCallerHangsUp(t *testing.T) {
 			if res := wait(t, c); res.By != esltest.ByCaller {
 				t.Errorf("call ended %v, want by caller", res)
 			}
-			if got := c.Received(); got[len(got)-1].Line != "exit" {
+			got := c.Received()
+			if got[len(got)-1].Line != "exit" {
 				t.Errorf("last command %q, want exit", got[len(got)-1].Line)
+			}
+			for _, cmd := range got {
+				if cmd.Headers.Get("call-command") == "hangup" {
+					t.Errorf("sent a hangup for a channel the caller had already hung up")
+				}
 			}
 		})
 	}
