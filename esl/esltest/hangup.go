@@ -189,6 +189,8 @@ func (c *Call) setCDRVars(end time.Time) {
 }
 
 // outcome says how the call ended for the caller when the socket closed.
+// An app still running then (FreeSWITCH #1258: it keeps the call up until
+// it returns) is taken to end with the socket. not captured.
 func (c *Call) outcome() *Result {
 	r := &Result{Resumed: c.resumed}
 	switch {
