@@ -951,6 +951,14 @@ func (d *decoder) onFailure(n *yaml.Node, path string, o proxy.ParseOptions) []p
 		d.wrap(n.Line, path, err)
 		return nil
 	}
+	// on_failure runs when the app can no longer answer: a verb that asks
+	// the app again (an action, a redirect) would fail, and loop.
+	for _, v := range verbs {
+		if v.Action != "" || v.Name == "redirect" {
+			d.wrap(v.Line, path, fmt.Errorf("%s: on_failure verbs cannot ask the app again (no action or redirect)", v.Name))
+			return nil
+		}
+	}
 	return verbs
 }
 

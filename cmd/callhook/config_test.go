@@ -431,6 +431,8 @@ func TestParseConfigErrors(t *testing.T) {
 			"config.yaml:2: apps.a.timeout: must be positive, got 0s"}},
 		{"on_failure not a list", "apps:\n  a: {url: 'http://127.0.0.1/', on_failure: hangup}\n", nil, []string{
 			"config.yaml:2: apps.a.on_failure: must be a list of verbs"}},
+		{"on_failure redirect", "apps:\n  a:\n    url: 'http://127.0.0.1/'\n    on_failure:\n      - {redirect: 'http://127.0.0.1/x'}\n", nil, []string{
+			"config.yaml:5: apps.a.on_failure: redirect: on_failure verbs cannot ask the app again (no action or redirect)"}},
 		{"flow empty", "apps:\n  a: {flow: ''}\n", nil, []string{
 			"config.yaml:2: apps.a.flow: must name a flow file"}},
 
