@@ -1,0 +1,304 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
+)
+
+// lpRequest is what the Liverpie-style test app received.
+type lpRequest struct {
+	Line   string // request line: "POST /ivr/state_machine HTTP/1.1"
+	Path   string
+	Header http.Header
+	Body   string
+	Form   url.Values
+	Step   int // the state read from the cookie session; -1 without one
+}
+
+// lpWebapp is a Liverpie web app as a Rails app with the cookie session
+// store keeps it: reset starts a session (a session id cookie and the
+// state machine's step in a signed cookie), each state-machine request
+// reads the step from the cookie, answers and sets the next step. DTMF and
+// hangup requests only record. Handlers run the test's answers.
+type lpWebapp struct {
+	*httptest.Server
+	key []byte
+
+	mu       sync.Mutex
+	reqs     []lpRequest
+	sessions int
+
+	got   chan lpRequest
+	step  func(step int, r lpRequest) (status int, reply string)
+	dtmf  func(r lpRequest) string
+	block chan struct{} // closed to let blocked handlers go
+}
+
+func newLPWebapp(t *testing.T, step func(int, lpRequest) (int, string), dtmf func(lpRequest) string) *lpWebapp {
+	t.Helper()
+	return startLPWebapp(t, &lpWebapp{step: step, dtmf: dtmf})
+}
+
+// newSlowLPWebapp's state machine never answers: it blocks until the
+// request is cancelled.
+func newSlowLPWebapp(t *testing.T) *lpWebapp {
+	t.Helper()
+	return startLPWebapp(t, &lpWebapp{block: make(chan struct{})})
+}
+
+func startLPWebapp(t *testing.T, w *lpWebapp) *lpWebapp {
+	w.key = []byte("test secret")
+	w.got = make(chan lpRequest, 100)
+	w.Server = httptest.NewServer(http.HandlerFunc(w.serve))
+	t.Cleanup(w.Close)
+	return w
+}
+
+// sign is Rails' "data--digest" cookie value.
+func (w *lpWebapp) sign(step int) string {
+	m := hmac.New(sha256.New, w.key)
+	fmt.Fprint(m, step)
+	return strconv.Itoa(step) + "--" + hex.EncodeToString(m.Sum(nil))
+}
+
+// stepOf verifies the state cookie and returns its step, -1 when missing
+// or forged.
+func (w *lpWebapp) stepOf(r *http.Request) int {
+	c, err := r.Cookie("ivr_state")
+	if err != nil {
+		return -1
+	}
+	data, _, _ := strings.Cut(c.Value, "--")
+	n, err := strconv.Atoi(data)
+	if err != nil || w.sign(n) != c.Value {
+		return -1
+	}
+	return n
+}
+
+func (w *lpWebapp) serve(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req := lpRequest{
+		Line: r.Method + " " + r.RequestURI + " " + r.Proto, Path: r.URL.Path,
+		Header: r.Header.Clone(), Body: string(body), Step: w.stepOf(r),
+	}
+	req.Form, _ = url.ParseQuery(req.Body)
+	w.mu.Lock()
+	w.reqs = append(w.reqs, req)
+	w.mu.Unlock()
+	defer func() { w.got <- req }()
+
+	switch r.URL.Path {
+	case "/ivr/reset":
+		w.mu.Lock()
+		w.sessions++
+		sid := fmt.Sprintf("sid-%d", w.sessions)
+		w.mu.Unlock()
+		http.SetCookie(rw, &http.Cookie{Name: "_ivr_session", Value: sid, Path: "/", HttpOnly: true})
+		http.SetCookie(rw, &http.Cookie{Name: "ivr_state", Value: w.sign(0), Path: "/"})
+		io.WriteString(rw, "reset\n")
+	case "/ivr/state_machine":
+		if w.block != nil {
+			select {
+			case <-r.Context().Done():
+			case <-w.block:
+			}
+			return
+		}
+		status, reply := w.step(req.Step, req)
+		if req.Step >= 0 {
+			http.SetCookie(rw, &http.Cookie{Name: "ivr_state", Value: w.sign(req.Step + 1), Path: "/"})
+		}
+		rw.Header().Set("Content-Type", "text/yaml")
+		rw.WriteHeader(status)
+		io.WriteString(rw, reply)
+	case "/ivr/dtmf":
+		if w.dtmf != nil {
+			io.WriteString(rw, w.dtmf(req))
+		}
+	case "/ivr/hangup":
+	default:
+		http.NotFound(rw, r)
+	}
+}
+
+func (w *lpWebapp) requests() []lpRequest {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]lpRequest(nil), w.reqs...)
+}
+
+// next waits for the app's next request.
+func (w *lpWebapp) next(t *testing.T) lpRequest {
+	t.Helper()
+	select {
+	case r := <-w.got:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no further request; got %v", lpLines(w.requests()))
+	}
+	return lpRequest{}
+}
+
+func lpLines(rs []lpRequest) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Line)
+	}
+	return out
+}
+
+// lpApp is the proxy's Liverpie app for w.
+func lpApp(t *testing.T, w *lpWebapp) *proxy.LiverpieApp {
+	t.Helper()
+	u, err := url.Parse(w.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &proxy.LiverpieApp{
+		Name: "ivr", IP: host, Port: p,
+		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
+		Timeout: 10 * time.Second,
+	}
+}
+
+// lpHarness is a real esl.Server running a proxy.Proxy with Liverpie apps
+// on a loopback port.
+type lpHarness struct {
+	t     *testing.T
+	addr  string
+	proxy *proxy.Proxy
+	logs  *lpLog
+}
+
+// lpLog is a logrus output tests can read.
+type lpLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lpLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lpLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*proxy.LiverpieApp) *lpHarness {
+	t.Helper()
+	logs := &lpLog{}
+	log := logrus.New()
+	log.Out = logs
+	log.Level = logrus.DebugLevel
+	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
+	for _, a := range apps {
+		rt.Apps[a.Name] = &proxy.App{Name: a.Name, Backend: a}
+	}
+	p := &proxy.Proxy{Log: log, Observer: obs, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
+	p.SetRuntime(rt)
+	srv := &esl.Server{Handler: p}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+			srv.Close()
+		}
+	})
+	return &lpHarness{t: t, addr: ln.Addr().String(), proxy: p, logs: logs}
+}
+
+// dial places a simulated call for the Liverpie app named app.
+func (h *lpHarness) dial(app string) *esltest.Call {
+	h.t.Helper()
+	c, err := esltest.Dial(h.t.Context(), h.addr, esltest.Options{
+		Speed: 1000, Vars: map[string]string{"liverpie_webapp_id": app},
+	})
+	if err != nil {
+		h.t.Fatalf("Dial: %v", err)
+	}
+	h.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// result waits for the call's end.
+func (h *lpHarness) result(c *esltest.Call) *esltest.Result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
+	defer cancel()
+	r, err := c.Wait(ctx)
+	if err != nil {
+		h.t.Fatalf("Wait: %v", err)
+	}
+	return r
+}
+
+// idle waits until every call of the proxy has finished (End included).
+func (h *lpHarness) idle() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
+	defer cancel()
+	if err := h.proxy.WaitIdle(ctx); err != nil {
+		h.t.Fatalf("calls still running: %v", err)
+	}
+}
+
+// lpRecorder records the observer's request reports.
+type lpRecorder struct {
+	proxy.NopObserver
+	mu   sync.Mutex
+	reqs []proxy.RequestInfo
+}
+
+func (r *lpRecorder) Request(_ *proxy.Call, info *proxy.RequestInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, *info)
+}
+
+func (r *lpRecorder) events() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, i := range r.reqs {
+		out = append(out, i.Event)
+	}
+	return out
+}
