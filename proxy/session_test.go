@@ -25,7 +25,7 @@ import (
 // harness is a real esl.Server running a proxy.Proxy on a loopback port,
 // with a log that tests can read.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	addr  string
 	proxy *proxy.Proxy
 	logs  *logBuffer
@@ -49,7 +49,7 @@ func (b *logBuffer) String() string {
 }
 
 // startProxy serves apps on 127.0.0.1:0. The first app is the default.
-func startProxy(t *testing.T, rt *proxy.Runtime, obs ...proxy.Observer) *harness {
+func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *harness {
 	t.Helper()
 	logs := &logBuffer{}
 	log := logrus.New()
@@ -126,7 +126,7 @@ type webapp struct {
 	got  chan request
 }
 
-func newWebapp(t *testing.T, reply func(r request) (int, string)) *webapp {
+func newWebapp(t testing.TB, reply func(r request) (int, string)) *webapp {
 	t.Helper()
 	w := &webapp{got: make(chan request, 100)}
 	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
