@@ -58,6 +58,7 @@ func (b *baseline) serve(ctx context.Context, c *esl.Conn) error {
 	if _, err := c.Send(ctx, esl.MyEvents(esl.FormatPlain, "")); err != nil {
 		return fmt.Errorf("myevents: %w", err)
 	}
+	over := false // CHANNEL_HANGUP_COMPLETE was read
 	run := func(app, arg string) (*esl.Event, error) {
 		if err := b.step(ctx, id, app); err != nil {
 			return nil, err
@@ -66,13 +67,16 @@ func (b *baseline) serve(ctx context.Context, c *esl.Conn) error {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", app, err)
 		}
+		// Execute leaves every event in the stream; a handler that kept
+		// them would hold a call's whole history in memory.
+		over = over || discardEvents(c)
 		return ev, nil
 	}
 	if _, err := run("answer", ""); err != nil {
 		return err
 	}
 	if c.Channel().Var("callhook_app") == "hold" {
-		if _, err := run("playback", holdFile); err != nil {
+		if _, err := run("playback", holdFile); err != nil || over {
 			return err
 		}
 		return b.tail(ctx, c)
@@ -91,6 +95,9 @@ func (b *baseline) serve(ctx context.Context, c *esl.Conn) error {
 	if _, err := run("playback", option); err != nil {
 		return err
 	}
+	if over {
+		return nil
+	}
 	if err := b.step(ctx, id, "hangup"); err != nil {
 		return err
 	}
@@ -98,6 +105,18 @@ func (b *baseline) serve(ctx context.Context, c *esl.Conn) error {
 		return fmt.Errorf("hangup: %w", err)
 	}
 	return b.tail(ctx, c)
+}
+
+// discardEvents drops the events already queued and reports whether
+// CHANNEL_HANGUP_COMPLETE was among them.
+func discardEvents(c *esl.Conn) (over bool) {
+	for {
+		ev, ok := c.TryEvent()
+		if !ok {
+			return over
+		}
+		over = over || ev.Name() == "CHANNEL_HANGUP_COMPLETE"
+	}
 }
 
 // tail reads events until CHANNEL_HANGUP_COMPLETE, which follows every

@@ -63,6 +63,7 @@ type options struct {
 	printConfig   bool
 	callTimeout   time.Duration
 	holdTimeout   time.Duration
+	settle        time.Duration
 	cpuProfile    string
 	freePorts     int
 }
@@ -91,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
 	fs.DurationVar(&o.callTimeout, "call-timeout", 60*time.Second, "a call not over by then (held: once released) is a failure")
 	fs.DurationVar(&o.holdTimeout, "hold-timeout", 5*time.Minute, "held: how long to wait for every call to be holding")
+	fs.DurationVar(&o.settle, "settle", 3*time.Second, "held: how long the held calls sit idle before the daemon's memory is read (>2m includes Go's periodic GC)")
 	fs.IntVar(&o.freePorts, "free-ports", 0, "print this many free loopback TCP ports, one a line, and exit (for scripts)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write loadgen's own CPU profile to this file (with -baseline it covers the baseline too)")
 	if err := fs.Parse(args); err != nil {

@@ -17,6 +17,7 @@ type environment struct {
 	name     string  // "callhook", "baseline (in-process)", ...
 	target   *target // nil: the daemon cannot be observed from outside
 	baseline *baseline
+	warned   bool // an error reading the daemon was printed
 }
 
 func (e *environment) run(ctx context.Context, out io.Writer) (bool, error) {
@@ -109,9 +110,7 @@ func (e *environment) held(ctx context.Context, out io.Writer) (bool, error) {
 	}
 	e.header(out, d)
 	idle, serr := e.sample(ctx)
-	if serr != nil {
-		fmt.Fprintf(out, "daemon:       %v\n", serr)
-	}
+	e.warn(out, serr)
 
 	type outcome struct {
 		res *Result
@@ -186,13 +185,11 @@ wait:
 	return r.res.Started == r.res.Completed && heldNow == n, nil
 }
 
-// holdSettle is how long held calls sit idle before their memory is read:
-// the last calls' setup garbage is then as old as the rest, so the reading
-// is the steady state of N waiting callers, not the ramp.
-const holdSettle = 3 * time.Second
-
-// settle waits holdSettle, reading the daemon each second, and returns the
-// last reading.
+// settle lets the held calls sit idle for -settle, reading the daemon every
+// second, and returns the last reading: the last calls' setup garbage is
+// then as old as the rest, and with more than two minutes Go's periodic GC
+// has run, so the reading is the steady state of N waiting callers rather
+// than the ramp's high-water mark.
 func (e *environment) settle(ctx context.Context, out io.Writer) usage {
 	last := unknownUsage()
 	if e.target == nil {
@@ -200,18 +197,27 @@ func (e *environment) settle(ctx context.Context, out io.Writer) usage {
 	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	for i := 0; i < int(holdSettle/time.Second); i++ {
+	lo, hi := int64(-1), int64(-1)
+	for end := time.Now().Add(e.opts.settle); ; {
+		u, err := e.sample(ctx)
+		e.warn(out, err)
+		last = u
+		if u.RSS >= 0 {
+			if lo < 0 || u.RSS < lo {
+				lo = u.RSS
+			}
+			hi = max(hi, u.RSS)
+		}
+		if !time.Now().Before(end) {
+			break
+		}
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			return last
 		}
-		u, err := e.sample(ctx)
-		if err != nil {
-			fmt.Fprintf(out, "daemon:       %v\n", err)
-		}
-		last = u
 	}
+	fmt.Fprintf(out, "settle:       %s idle, RSS between %s and %s, last %s\n", e.opts.settle, mib(lo), mib(hi), mib(last.RSS))
 	return last
 }
 
@@ -299,9 +305,7 @@ func (e *environment) printUsage(out io.Writer, calls int, before, after usage, 
 	if e.target == nil {
 		return
 	}
-	if serr != nil {
-		fmt.Fprintf(out, "daemon:       %v\n", serr)
-	}
+	e.warn(out, serr)
 	if before.CPU >= 0 && after.CPU >= 0 {
 		cpu := after.CPU - before.CPU
 		fmt.Fprintf(out, "daemon CPU:   %s = %s per call\n", cpu.Round(time.Millisecond), perCallDur(cpu, calls))
@@ -313,6 +317,16 @@ func (e *environment) printUsage(out io.Writer, calls int, before, after usage, 
 		}
 		fmt.Fprintf(out, "daemon peak:  RSS %s, goroutines %s\n", mib(peak.RSS), g)
 	}
+}
+
+// warn prints the first error reading the daemon; the same source
+// failing every second says nothing new.
+func (e *environment) warn(out io.Writer, err error) {
+	if err == nil || e.warned {
+		return
+	}
+	e.warned = true
+	fmt.Fprintf(out, "daemon:       %v (figures from that source are left out)\n", err)
 }
 
 // sample reads the daemon, or reports it unknown.
