@@ -16,6 +16,10 @@ import (
 // callList is GET /calls's body.
 type callList struct {
 	Calls []proxy.CallInfo `json:"calls"`
+	// Active counts the calls held against limits.max_calls, which
+	// includes a call being set up or finishing that is not listed.
+	Active   int  `json:"active"`
+	Draining bool `json:"draining"`
 }
 
 func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
@@ -23,7 +27,7 @@ func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
 	if calls == nil {
 		calls = []proxy.CallInfo{} // [] rather than null for clients
 	}
-	writeJSON(w, http.StatusOK, callList{Calls: calls})
+	writeJSON(w, http.StatusOK, callList{Calls: calls, Active: s.Proxy.Active(), Draining: s.Proxy.Draining()})
 }
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {

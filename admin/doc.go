@@ -5,7 +5,7 @@
 //	GET  /metrics                 the Prometheus exposition (Server.Metrics)
 //	GET  /healthz                 200 "ok" while the process lives
 //	GET  /readyz                  200 while accepting calls, 503 while draining
-//	GET  /calls                   live calls as JSON, oldest first
+//	GET  /calls                   live calls as JSON, oldest first, with the count held against limits
 //	GET  /calls/{id}              one live call
 //	POST /calls/{id}/hangup       hang up at once; optional cause (default NORMAL_CLEARING)
 //	POST /calls/{id}/redirect     switch the call to the document at url, at once

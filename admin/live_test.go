@@ -218,7 +218,7 @@ func TestLiveCalls(t *testing.T) {
 	if err := l.proxy.WaitIdle(ctx); err != nil {
 		t.Fatalf("calls still running: %v", err)
 	}
-	if code, body := l.call(t, "GET", "/calls", "", "", false); code != 200 || strings.Join(strings.Fields(body), "") != `{"calls":[]}` {
+	if code, body := l.call(t, "GET", "/calls", "", "", false); code != 200 || strings.Join(strings.Fields(body), "") != `{"calls":[],"active":0,"draining":false}` {
 		t.Errorf("GET /calls after both calls = %d %s, want none", code, body)
 	}
 	for _, path := range []string{"/calls/" + c2.UUID() + "/hangup", "/calls/" + c2.UUID() + "/redirect?url=" + url.QueryEscape(web.URL)} {

@@ -20,6 +20,9 @@ import (
 // *proxy.Proxy implements it.
 type CallControl interface {
 	Calls() []proxy.CallInfo
+	// Active is the number of calls counted against the limits: it goes
+	// up before a call is listed and down after it left the list.
+	Active() int
 	Hangup(ctx context.Context, id, cause string) error
 	Redirect(ctx context.Context, id, url string) error
 	Draining() bool

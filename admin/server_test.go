@@ -47,6 +47,12 @@ func (f *fakeProxy) Redirect(_ context.Context, id, url string) error {
 	return f.err
 }
 
+func (f *fakeProxy) Active() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
 func (f *fakeProxy) Draining() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -202,18 +208,19 @@ func TestCallsList(t *testing.T) {
 	s := &admin.Server{Proxy: f}
 
 	w := do(t, s, req{method: "GET", path: "/calls"})
-	if w.Code != 200 || strings.TrimSpace(strings.Join(strings.Fields(w.Body.String()), "")) != `{"calls":[]}` {
-		t.Errorf("GET /calls with no call = %d %q, want 200 {\"calls\": []}", w.Code, w.Body)
+	if got := strings.Join(strings.Fields(w.Body.String()), ""); w.Code != 200 || got != `{"calls":[],"active":0,"draining":false}` {
+		t.Errorf("GET /calls with no call = %d %s, want 200 and an empty list", w.Code, got)
 	}
 
 	f.calls = []proxy.CallInfo{{ID: "c1", App: "menu", From: "1000", To: "5000", State: "verb", CurrentVerb: "play",
 		StartedAt: started, Age: 90 * time.Second, AgeSeconds: 90}}
 	w = do(t, s, req{method: "GET", path: "/calls"})
 	var got struct {
-		Calls []map[string]any `json:"calls"`
+		Calls  []map[string]any `json:"calls"`
+		Active int              `json:"active"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got.Calls) != 1 {
-		t.Fatalf("GET /calls = %q (%v), want one call", w.Body, err)
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got.Calls) != 1 || got.Active != 1 {
+		t.Fatalf("GET /calls = %q (%v), want one call, active 1", w.Body, err)
 	}
 	want := map[string]any{"id": "c1", "app": "menu", "from": "1000", "to": "5000", "state": "verb",
 		"current_verb": "play", "age_seconds": 90.0, "started_at": "2026-11-26T01:00:00Z"}
