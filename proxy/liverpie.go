@@ -205,17 +205,18 @@ func (d *liverpieDialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([
 
 // Event implements RawDialog: the event is merged into the form, fires the
 // state-machine request when it matches the expectation, and a DTMF event
-// is then posted to dtmf_uri, in that order, as Liverpie did. Once the
-// channel has hung up, a hangup frame that matches still fires its
-// state-machine request (hangupStep), but nothing else is asked: hangup_uri
-// is the reliable way to hear about the end.
+// is then posted to dtmf_uri, in that order, as Liverpie did. The frame
+// that tells of the hangup still fires its state-machine request when it
+// matches (hangupStep); after it nothing more is asked: hangup_uri is the
+// reliable way to hear about the end.
 func (d *liverpieDialog) Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error) {
 	v := eventView(ev)
 	d.form.merge(v, d.log)
+	if d.hungUp {
+		return nil, nil
+	}
 	if ev.IsDisconnectNotice() || ev.Name() == esl.EventChannelHangup || ev.Name() == esl.EventChannelHangupComplete {
 		d.hungUp = true
-	}
-	if d.hungUp {
 		d.hangupStep(ctx, v)
 		return nil, nil
 	}

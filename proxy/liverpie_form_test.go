@@ -1,0 +1,168 @@
+package proxy
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/sirupsen/logrus"
+)
+
+func TestLiverpieValue(t *testing.T) {
+	tests := []struct {
+		name, raw, value, want string
+	}{
+		{"event value, FreeSWITCH-encoded", "Outbound%20Call", "Outbound Call", "Outbound%20Call"},
+		{"connect reply text", "%2BOK%0A", "+OK\n", "%2BOK%0A"},
+		{"non-ASCII, encoded", "caf%C3%A9", "café", "caf%C3%A9"},
+		{"plain word", "CHANNEL_DATA", "CHANNEL_DATA", "CHANNEL_DATA"},
+		{"empty", "", "", ""},
+		{"command/reply plus", "+OK", "+OK", "%2BOK"},
+		{"command/reply with spaces", "+OK Events Enabled", "+OK Events Enabled", "%2BOK%20Events%20Enabled"},
+		{"unencoded percent", "50%41", "50%41", "50%2541"},
+		{"unencoded form syntax", "a&b=c;d", "a&b=c;d", "a%26b%3Dc%3Bd"},
+		{"lone percent", "100%", "100%", "100%25"},
+		{"lower-case escape", "a%2fb", "a/b", "a%2fb"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := liverpieValue(tc.raw, tc.value)
+			if got != tc.want {
+				t.Errorf("liverpieValue(%q, %q) = %q, want %q", tc.raw, tc.value, got, tc.want)
+			}
+			// What the app's form parser reads is the value FreeSWITCH meant.
+			q, err := url.ParseQuery("k=" + got)
+			if err != nil || q.Get("k") != tc.value {
+				t.Errorf("ParseQuery(k=%s) = %q, %v; want %q", got, q.Get("k"), err, tc.value)
+			}
+		})
+	}
+}
+
+func TestLiverpieName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Caller-Caller-ID-Number", "caller_caller_id_number"},
+		{"variable_sip_h_X-Foo", "variable_sip_h_x_foo"},
+		{"Content-Type", "content_type"},
+		{" Event-Name ", "event_name"},
+	}
+	for _, tc := range tests {
+		if got := liverpieName(tc.in); got != tc.want {
+			t.Errorf("liverpieName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLiverpieViews(t *testing.T) {
+	ev := &esl.Event{ContentType: esl.TypeEventPlain, Headers: []esl.EventHeader{
+		{Name: "Event-Name", Value: "DTMF", Raw: "DTMF"},
+		{Name: "DTMF-Digit", Value: "#", Raw: "%23"},
+		{Name: "DTMF-Digit", Value: "*", Raw: "*"},
+	}}
+	v := eventView(ev)
+	if got := fmt.Sprint(v); got != "[{content_type text/event-plain text/event-plain} {event_name DTMF DTMF} {dtmf_digit %23 #} {dtmf_digit * *}]" {
+		t.Errorf("eventView = %s", got)
+	}
+	if h, _ := v.lookup("dtmf_digit"); h.value != "*" {
+		t.Errorf("lookup(dtmf_digit) = %+v, want the last one", h)
+	}
+	// An event that carries its own Content-Type (a connect reply) keeps it.
+	ch := &esl.Event{ContentType: esl.TypeCommandReply, Headers: []esl.EventHeader{
+		{Name: "Event-Name", Value: "CHANNEL_DATA", Raw: "CHANNEL_DATA"},
+		{Name: "Content-Type", Value: "command/reply", Raw: "command/reply"},
+	}}
+	if got := len(eventView(ch)); got != 2 {
+		t.Errorf("eventView(connect reply) has %d headers, want 2", got)
+	}
+	f := &esl.Frame{Headers: esl.Headers{{Name: "Content-Type", Value: "api/response"}, {Name: "Content-Length", Value: "4"}}, Body: []byte("+OK\n")}
+	if got := fmt.Sprint(frameView(f)); got != "[{content_type api/response api/response} {content_length 4 4}]" {
+		t.Errorf("frameView = %s", got)
+	}
+}
+
+func TestLiverpieFormMerge(t *testing.T) {
+	log, _ := lpTestLogger()
+	var f liverpieForm
+	f.merge(liverpieView{{"a", "1", "1"}, {"b", "x%20y", "x y"}, {"c", "+", "+"}}, log)
+	f.merge(liverpieView{{"b", "2", "2"}, {"d", "4", "4"}, {"a", "5", "5"}}, log)
+	f.set("e", "x y", log)
+	if got, want := f.body(), "a=5&b=2&c=%2B&d=4&e=x%20y"; got != want {
+		t.Errorf("body() = %q, want %q", got, want)
+	}
+}
+
+func TestLiverpieFormBounds(t *testing.T) {
+	log, out := lpTestLogger()
+	var f liverpieForm
+	for i := range maxLiverpieFormKeys + 10 {
+		f.merge(liverpieView{{fmt.Sprintf("k%d", i), "v", "v"}}, log)
+	}
+	if len(f.pairs) != maxLiverpieFormKeys {
+		t.Errorf("form holds %d keys, want %d", len(f.pairs), maxLiverpieFormKeys)
+	}
+	// Known keys still take new values.
+	f.merge(liverpieView{{"k0", "new", "new"}}, log)
+	if !strings.HasPrefix(f.body(), "k0=new&") {
+		t.Errorf("k0 not updated in a full form: %q", f.body()[:20])
+	}
+	big := strings.Repeat("x", maxLiverpieFormBytes)
+	f.merge(liverpieView{{"k1", big, big}}, log)
+	if f.size > maxLiverpieFormBytes {
+		t.Errorf("form size %d is over %d", f.size, maxLiverpieFormBytes)
+	}
+	if n := strings.Count(out.String(), "further headers are left out"); n != 1 {
+		t.Errorf("warned %d times, want once:\n%s", n, out)
+	}
+	if got := len(f.body()); got != f.size-1 {
+		t.Errorf("len(body()) = %d, size = %d", got, f.size)
+	}
+}
+
+func lpTestLogger() (logrus.FieldLogger, *bytes.Buffer) {
+	var buf bytes.Buffer
+	l := logrus.New()
+	l.Out = &buf
+	return l, &buf
+}
+
+func TestLiverpieJar(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	parse := func(lines ...string) []*http.Cookie {
+		h := make(http.Header)
+		for _, l := range lines {
+			h.Add("Set-Cookie", l)
+		}
+		return (&http.Response{Header: h}).Cookies()
+	}
+	var j liverpieJar
+	j.update(parse("_s=abc; path=/; HttpOnly", "state=1--x; Path=/ivr"), now)
+	if got, want := j.header(), "_s=abc; state=1--x"; got != want {
+		t.Errorf("header() = %q, want %q", got, want)
+	}
+	j.update(nil, now) // a reply that sets none keeps them
+	j.update(parse("state=2--y"), now)
+	if got, want := j.header(), "_s=abc; state=2--y"; got != want {
+		t.Errorf("after an update header() = %q, want %q", got, want)
+	}
+	j.update(parse("_s=; Max-Age=0", `q="quoted"`), now)
+	if got, want := j.header(), `state=2--y; q="quoted"`; got != want {
+		t.Errorf("after a removal header() = %q, want %q", got, want)
+	}
+	j.update(parse("state=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "big="+strings.Repeat("v", maxLiverpieCookieBytes)), now)
+	if got, want := j.header(), `q="quoted"`; got != want {
+		t.Errorf("after an expiry header() = %q, want %q", got, want)
+	}
+	var lines []string
+	for i := range maxLiverpieCookies + 5 {
+		lines = append(lines, fmt.Sprintf("c%d=v", i))
+	}
+	j.update(parse(lines...), now)
+	if len(j.names) != maxLiverpieCookies {
+		t.Errorf("jar holds %d cookies, want %d", len(j.names), maxLiverpieCookies)
+	}
+}
