@@ -248,6 +248,8 @@ func (s *simulation) run() int {
 	select {
 	case <-call.Done():
 	case <-ctx.Done():
+		// A second Ctrl-C ends the process the default way.
+		stop()
 		caller.hangup(" (interrupted)")
 		<-call.Done()
 	}
@@ -256,6 +258,9 @@ func (s *simulation) run() int {
 	}
 	<-keys
 	s.waitEngine(p)
+	if left := caller.unused(); len(left) > 0 {
+		s.print.Note(fmt.Sprintf("(-digits %q were not used: the call had fewer gathers and records)", strings.Join(left, " ")))
+	}
 	if err := s.print.WriteErr(); err != nil {
 		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -107,6 +108,13 @@ func (c *simCaller) next() (keys string, ok bool) {
 	t := c.tokens[0]
 	c.tokens = c.tokens[1:]
 	return t, t != "-"
+}
+
+// unused returns the scripted keys no gather or record took.
+func (c *simCaller) unused() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.tokens)
 }
 
 // press makes the caller press keys.

@@ -30,7 +30,7 @@ type simPrinter struct {
 	shown  string // the last failure printed, not to be repeated at the end
 	reqErr bool   // a failed request was printed: it says why the app failed
 	http   bool   // the app made HTTP requests (a webhook app), not only steps (a flow)
-	over   bool   // the call ended or was refused: nothing more to print
+	over   bool   // the call ended or was refused: the caller is gone
 	done   chan struct{}
 }
 
@@ -57,7 +57,7 @@ func (p *simPrinter) emit(kind, text string, fields ...simField) {
 }
 
 func (p *simPrinter) emitLocked(kind, text string, fields ...simField) {
-	if p.over || p.err != nil {
+	if p.err != nil {
 		return
 	}
 	var b bytes.Buffer
@@ -95,8 +95,8 @@ func writeJSON(b *bytes.Buffer, v any) {
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
 
-// finish marks the call over: later events (a timer firing late) are not
-// printed, and Done's channel closes.
+// finishLocked marks the call over: later caller events (a timer firing
+// late) are not printed, and Done's channel closes.
 func (p *simPrinter) finishLocked() {
 	if !p.over {
 		p.over = true
@@ -249,7 +249,13 @@ func (p *simPrinter) CallEnded(_ *proxy.Call, end *proxy.CallEnd, s *proxy.CallS
 // hangup, a prompt waiting for input); JSON lines carry the same as
 // "caller" events.
 func (p *simPrinter) Caller(action, text string, fields ...simField) {
-	p.emit("caller", text, append([]simField{{"action", action}}, fields...)...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.over {
+		// A timer that fired as the call ended: nobody is on the line.
+		return
+	}
+	p.emitLocked("caller", text, append([]simField{{"action", action}}, fields...)...)
 }
 
 // Note prints a line for people only (hints, the simulation's setup).
