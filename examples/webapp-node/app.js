@@ -210,7 +210,8 @@ function main() {
     // The first line says where the app is, so scripts and tests that ask
     // for port 0 can find it.
     const a = srv.address();
-    process.stdout.write(`webapp-node listening on http://${a.address}:${a.port}\n`);
+    const shown = a.address.includes(':') ? `[${a.address}]` : a.address;
+    process.stdout.write(`webapp-node listening on http://${shown}:${a.port}\n`);
   });
   const stop = () => srv.close(() => process.exit(0));
   process.on('SIGINT', stop);

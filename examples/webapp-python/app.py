@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -166,8 +167,11 @@ class Handler(BaseHTTPRequestHandler):
         step = STEPS.get(self.path.split("?", 1)[0])
         if step is None:
             return self.answer(404, "not found")
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self.answer(400, "bad Content-Length")
+        if length < 0 or length > MAX_BODY:
             return self.answer(400, "body too large")
         body = self.rfile.read(length)
         if self.secret and not valid_signature(self.secret, self.headers.get("X-Callhook-Signature", ""), body, time.time()):
@@ -220,11 +224,18 @@ def main():
     args = ap.parse_args()
     host, _, port = args.listen.rpartition(":")
     Handler.secret = args.secret
-    srv = ThreadingHTTPServer((host.strip("[]") or "127.0.0.1", int(port)), Handler)
+    host = host.strip("[]") or "127.0.0.1"
+    server_class = ThreadingHTTPServer
+    if ":" in host:
+        class Server6(ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+        server_class = Server6
+    srv = server_class((host, int(port)), Handler)
     # The first line says where the app is, so scripts and tests that ask
     # for port 0 can find it.
     addr = srv.server_address
-    print("webapp-python listening on http://%s:%d" % (addr[0], addr[1]), flush=True)
+    shown = "[%s]" % addr[0] if ":" in addr[0] else addr[0]
+    print("webapp-python listening on http://%s:%d" % (shown, addr[1]), flush=True)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
