@@ -56,7 +56,14 @@ func (c *Call) request(a action, cancel <-chan struct{}) string {
 	case s := <-a.reply:
 		return s
 	case <-c.done:
-		return ""
+		// The action may have been the call's last (uuid_kill): its reply
+		// is then already buffered.
+		select {
+		case s := <-a.reply:
+			return s
+		default:
+			return ""
+		}
 	case <-cancel:
 		return ""
 	}

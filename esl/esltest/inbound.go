@@ -41,6 +41,7 @@ func NewInboundServer(password string) (*InboundServer, error) {
 		conns:    map[*inboundConn]struct{}{},
 	}
 	s.wg.Add(1)
+	running.Add(1)
 	go s.accept()
 	return s, nil
 }
@@ -92,6 +93,7 @@ func (s *InboundServer) Attach(c *Call) {
 
 func (s *InboundServer) accept() {
 	defer s.wg.Done()
+	defer running.Add(-1)
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
@@ -108,6 +110,7 @@ func (s *InboundServer) accept() {
 		s.conns[ic] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Add(1)
+		running.Add(1)
 		go ic.serve()
 	}
 }
@@ -163,6 +166,7 @@ func (ic *inboundConn) offer(e *event) {
 
 func (ic *inboundConn) serve() {
 	defer ic.s.wg.Done()
+	defer running.Add(-1)
 	defer func() {
 		ic.s.mu.Lock()
 		delete(ic.s.conns, ic)
@@ -171,6 +175,7 @@ func (ic *inboundConn) serve() {
 		close(ic.quit)
 		<-ic.stopped
 	}()
+	running.Add(1)
 	go ic.read()
 	if !ic.write(&esl.Frame{Headers: esl.Headers{{Name: "Content-Type", Value: esl.TypeAuthRequest}}}) {
 		return
@@ -198,6 +203,7 @@ func (ic *inboundConn) serve() {
 
 func (ic *inboundConn) read() {
 	defer close(ic.stopped)
+	defer running.Add(-1)
 	r := esl.NewReader(ic.nc, esl.Limits{MaxHeaderBytes: 10 << 20, MaxBodyBytes: 16 << 20})
 	for {
 		cmd, _, err := r.ReadCommand()

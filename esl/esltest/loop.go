@@ -9,6 +9,7 @@ import (
 func (c *Call) run() {
 	c.timer = time.NewTimer(c.o.ConnectTimeout)
 	c.timerFn = c.connectTimeout
+	c.deadline = c.vnow.Add(time.Duration(float64(c.o.ConnectTimeout) * c.o.Speed))
 	defer c.cleanup()
 	for !c.finished {
 		cmds := c.cmds
@@ -21,7 +22,9 @@ func (c *Call) run() {
 		}
 		select {
 		case in := <-cmds:
-			c.tick()
+			if c.tick(); c.finished {
+				break // an overdue timer ended the call first
+			}
 			if c.holding {
 				c.holding = false
 				c.hold.Stop()
@@ -29,17 +32,12 @@ func (c *Call) run() {
 			}
 			c.onCommand(in)
 		case <-c.actNote:
-			c.tick()
+			if c.tick(); c.finished {
+				break
+			}
 			c.drainActions()
 		case <-c.timer.C:
-			if c.deadline.After(c.vnow) {
-				c.vnow = c.deadline
-			}
-			fn := c.timerFn
-			c.timerFn = nil
-			if fn != nil {
-				fn()
-			}
+			c.fireTimer()
 		case <-holdC:
 			c.tick()
 			c.holding = false

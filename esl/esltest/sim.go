@@ -110,6 +110,10 @@ type outItem struct {
 // sessionIDs numbers channels like FreeSWITCH's session_id variable.
 var sessionIDs atomic.Int64
 
+// running counts the package's goroutines; each decrements it as its last
+// act before signalling its end, so the tests can check that none leaks.
+var running atomic.Int64
+
 // Dial connects to a daemon at addr as FreeSWITCH's socket application does
 // and simulates the call until the connection ends. It returns once the TCP
 // connection is up; FreeSWITCH then stays silent until the daemon's first
@@ -138,6 +142,7 @@ func NewCall(nc net.Conn, o Options) *Call {
 func startCall(nc net.Conn, addr string, o Options) *Call {
 	c := newCall(nc, addr, o)
 	liveCalls.Add(1)
+	running.Add(2)
 	go c.readLoop()
 	go c.run()
 	return c

@@ -176,6 +176,7 @@ func (c *Call) cleanup() {
 	liveCalls.Add(-1)
 	close(c.quit)
 	<-c.stopped
+	running.Add(-1)
 	close(c.done)
 }
 
