@@ -244,12 +244,16 @@ func TestBridge(t *testing.T) {
 		{"fail, continue_on_fail", "continue_on_fail=true", false},
 		{"fail, continue_on_fail lists the cause", "continue_on_fail=NORMAL_TEMPORARY_FAILURE,USER_BUSY", false},
 		{"fail, continue_on_fail lists others", "continue_on_fail=NO_ANSWER", true},
+		{"fail, continue_on_fail but hangup_after_bridge", "continue_on_fail=true hangup_after_bridge=true", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := Options{}
 			if tc.setVar != "" {
-				k, v, _ := strings.Cut(tc.setVar, "=")
-				o.Vars = map[string]string{k: v, "hangup_after_bridge": "false"}
+				o.Vars = map[string]string{"hangup_after_bridge": "false"}
+				for _, kv := range strings.Fields(tc.setVar) {
+					k, v, _ := strings.Cut(kv, "=")
+					o.Vars[k] = v
+				}
 			}
 			c, d, frames := runApp(t, o, "bridge", "error/user_busy")
 			want := "CHANNEL_EXECUTE(bridge) CHANNEL_EXECUTE_COMPLETE(bridge)"

@@ -48,12 +48,13 @@ func appBridge(c *Call, arg string) {
 }
 
 // bridgeFail leaves the originate variables and hangs our channel up with
-// the cause unless continue_on_fail allows it (then the call goes on).
+// the cause (bridge-fail), unless continue_on_fail allows the cause and
+// hangup_after_bridge is not true: then the call goes on.
 func bridgeFail(c *Call, cause string) {
 	c.setVar("originate_disposition", cause)
 	c.setVar("DIALSTATUS", dialStatus(cause))
 	c.setVar("originate_failed_cause", cause)
-	if !continueOnFail(c, cause) {
+	if hab, _ := c.ch.vars.get("hangup_after_bridge"); !continueOnFail(c, cause) || hab == "true" {
 		c.hangup(cause, ByApp)
 	}
 	c.finishApp()

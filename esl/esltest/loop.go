@@ -20,6 +20,19 @@ func (c *Call) run() {
 		if c.holding {
 			holdC = c.hold.C
 		}
+		// Caller actions go first: one posted before a command was sent
+		// (press a key, then the daemon plays) must not lose a coin toss
+		// against that command in the select below.
+		select {
+		case <-c.actNote:
+			if c.tick(); !c.finished {
+				c.drainActions()
+			}
+			c.settle()
+			c.flushOut()
+			continue
+		default:
+		}
 		select {
 		case in := <-cmds:
 			if c.tick(); c.finished {
