@@ -172,9 +172,10 @@ func (s *simulation) run() int {
 	if s.o.verbose {
 		log.SetLevel(logrus.DebugLevel)
 	}
+	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits}
 	p := &proxy.Proxy{
 		Log:             log,
-		Observer:        s.print,
+		Observer:        proxy.Observers{s.print, caller},
 		Linger:          s.cfg.Linger,
 		RedirectBackend: redirectBackend(s.cfg, s.deps),
 	}
@@ -202,7 +203,6 @@ func (s *simulation) run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits}
 	if s.term != nil {
 		if err := s.term.raw(); err != nil {
 			fmt.Fprintf(s.stderr, "callhook simulate: %v; nobody will press anything\n", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
 )
 
 // Apps of the simulated FreeSWITCH that wait for the caller's input: the
@@ -28,12 +30,17 @@ const recordTalk = 3 * time.Second
 // (interactive), or silent. Its methods run on the simulator's goroutine
 // (OnApp), on timers and on the keyboard reader, hence the mutex.
 type simCaller struct {
+	// The caller is an observer too: it learns what the verb that is
+	// starting expects (its terminators, how many digits), for the hints.
+	proxy.NopObserver
+
 	print       *simPrinter
 	speed       float64 // the simulator's Speed, to turn call time into real time
 	interactive bool
 
 	mu     sync.Mutex
-	tokens []string // scripted input not used yet
+	verb   proxy.Verb // the verb running now
+	tokens []string   // scripted input not used yet
 	call   *esltest.Call
 	timers []*time.Timer
 	closed bool
@@ -69,6 +76,36 @@ func (c *simCaller) attach(call *esltest.Call) {
 	c.mu.Unlock()
 }
 
+// VerbStarted implements proxy.Observer: it notes the verb that runs.
+func (c *simCaller) VerbStarted(_ *proxy.Call, v proxy.Verb) {
+	c.mu.Lock()
+	c.verb = v
+	c.mu.Unlock()
+}
+
+// hint says what the running verb takes: how many keys and which end the
+// input.
+func (c *simCaller) hint() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch s := c.verb.Spec.(type) {
+	case *proxy.GatherSpec:
+		h := fmt.Sprintf("type up to %d key", s.Max)
+		if s.Max > 1 {
+			h += "s"
+		}
+		if s.Terminators != "" && s.Terminators != "none" {
+			h += ", " + s.Terminators + " ends"
+		}
+		return h
+	case *proxy.RecordSpec:
+		if s.Terminators != "" && s.Terminators != "none" {
+			return s.Terminators + " stops it, else silence does"
+		}
+	}
+	return "silence stops it"
+}
+
 // onApp is esltest's OnApp hook: it runs on the simulator's goroutine as
 // each application starts, so scripted keys reach a gather before any of
 // its timers, whatever the speed.
@@ -76,7 +113,7 @@ func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
 	switch run.App {
 	case appGather:
 		if c.interactive {
-			c.print.Caller("prompt", "     (the prompt is playing: type your keys, h hangs up)", simField{"app", run.App})
+			c.print.Caller("prompt", "     (the prompt is playing: "+c.hint()+"; h hangs up)", simField{"app", run.App})
 			return
 		}
 		if keys, ok := c.next(); ok {
@@ -86,7 +123,7 @@ func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
 		// The caller leaves a message: FreeSWITCH records while they talk.
 		call.Talk(recordTalk)
 		if c.interactive {
-			c.print.Caller("talk", "     (recording: the caller speaks for "+recordTalk.String()+"; a terminator key stops it, else silence does)",
+			c.print.Caller("talk", "     (recording: the caller speaks for "+recordTalk.String()+"; "+c.hint()+")",
 				simField{"seconds", recordTalk.Seconds()})
 			return
 		}
