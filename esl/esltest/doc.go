@@ -1,20 +1,49 @@
 // Package esltest is a faithful FreeSWITCH simulator for tests, the
 // "httptest" of the event socket: a simulated channel whose socket
-// application dials a daemon (Dial), and an inbound event socket
-// (NewInboundServer).
+// application dials a daemon (Dial, or NewCall over any net.Conn), and an
+// inbound event socket (NewInboundServer).
 //
 // It reproduces what real FreeSWITCH 1.10.12 writes, as captured in
 // esl/testdata (transcripts/README.md) and described in esl-protocol.md §9:
 // the connect reply's CHANNEL_DATA block, the full gate and the exact reply
 // texts, myevents and filters, the execution queue, CHANNEL_EXECUTE and
 // CHANNEL_EXECUTE_COMPLETE with the channel variables FreeSWITCH adds as
-// apps run, DTMF, the hangup tail with and without linger, and the
-// disconnect notices. Where real FreeSWITCH races (CHANNEL_PARK after
+// apps run (in FreeSWITCH's order), DTMF, the hangup tail with and without
+// linger, and the disconnect notices. Every capture replays frame for
+// frame (replay_test.go). Where real FreeSWITCH races (CHANNEL_PARK after
 // connect, where the linger notice falls), Options pick the outcome.
 // Behaviour no capture shows is marked "not captured" in the code.
 //
-// Each call costs two goroutines (a command reader and the loop that owns
-// the channel and is the socket's only writer) and one timer; events are
-// built when fired and serialised when written. Options.Speed runs media
-// time faster, so a test plays a 3 s prompt in 3 ms.
+// A test places a call and plays the caller:
+//
+//	call, err := esltest.Dial(ctx, daemonAddr, esltest.Options{
+//		Speed: 1000, // a 3 s prompt plays in 3 ms
+//		OnApp: func(c *esltest.Call, run esltest.AppRun) {
+//			if run.App == "play_and_get_digits" {
+//				c.Digits("1") // reaches the app as it starts
+//			}
+//		},
+//	})
+//	…
+//	r, err := call.Wait(ctx) // r.Outcome, r.Cause, r.By
+//
+// Time. Media durations, app timeouts and the linger time are simulated
+// and divided by Options.Speed. The simulated clock moves to a timer's
+// exact deadline when it fires, so an app that ends on its own lasts
+// exactly its simulated length however late the goroutine ran; caller
+// actions and commands are stamped with the scaled wall-clock time. Under
+// testing/synctest over net.Pipe (NewCall), Speed 1 replays real timings in
+// no wall-clock time.
+//
+// How a call ends (Result): a daemon that lets go of a live call (exit or
+// close) without resume, when the dialplan has nothing after socket, gets
+// it hung up NORMAL_CLEARING by FreeSWITCH (By: ByDialplan), as the
+// exit-before-hangup capture shows; only a socket closed before connect in
+// async mode leaves the channel Parked with nobody driving it.
+//
+// Cost. Each call runs two goroutines (a command reader and the loop that
+// owns the channel and is the socket's only writer) and one timer; events
+// are built when fired and serialised when written, into pooled buffers
+// flushed once per loop step. Options.DiscardHistory drops the record of
+// written frames for load generation.
 package esltest

@@ -20,8 +20,10 @@ import (
 // in order, each sent only once the simulator has written the F> frames
 // that preceded it in the capture, and compares what the simulator wrote
 // with what FreeSWITCH wrote: the same frames in the same order, the same
-// content types, header names and order, reply texts and key values.
-// UUIDs, times and sequence numbers may differ.
+// content types, every header name in order (variable_* included: the
+// simulator reproduces FreeSWITCH's variable order exactly, so no set
+// comparison is needed), reply texts and key values. UUIDs, times,
+// sequence numbers and most values may differ.
 func TestReplayCaptures(t *testing.T) {
 	files, err := filepath.Glob("../testdata/*.wire.txt")
 	if err != nil || len(files) == 0 {
@@ -109,11 +111,16 @@ type step struct {
 	frames int         // F> frames that must have been written first
 }
 
-// scenario turns a capture into simulator options and a script. Caller
-// actions (the # notes: uuid_send_dtmf, uuid_kill, uuid_broadcast on the A
-// leg) happen inline when the capture shows the channel idle, and through
-// OnApp when an app was running: then they reach that app as it starts,
-// deterministically, where the capture had them a little later.
+// scenario turns a capture into simulator options and a script. The call's
+// identity (both UUIDs, caller id, destination, channel name) and mode come
+// from the capture's connect reply, so the daemon's commands replay byte
+// for byte; the CHANNEL_PARK race is set to where the capture had it
+// (ParkAfter the commands before it, or ParkImmediately when it was
+// missed). Caller actions (the # notes: uuid_send_dtmf, uuid_kill,
+// uuid_broadcast on the A leg) happen inline when the capture shows the
+// channel idle, and through OnApp when an app was running: then they reach
+// that app as it starts, deterministically, where the capture had them a
+// little later.
 func scenario(t *testing.T, c *capture) (Options, []step) {
 	t.Helper()
 	conn := parseEv(t, c.frames[0])
