@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -13,6 +14,7 @@ const (
 	actDigits actionKind = iota
 	actHangup
 	actTalk
+	actKill
 	actAPI     // an api command from an inbound listener
 	actSendmsg // a sendmsg from an inbound listener
 )
@@ -102,6 +104,14 @@ func (c *Call) drainActions() {
 			if c.act != nil {
 				c.act.talk(c)
 			}
+		case actKill:
+			c.pending = nil
+			f := disconnectFrame(c.ch.uuid)
+			f.Headers[len(f.Headers)-1].Value = strconv.Itoa(len(a.s))
+			f.Body = []byte(a.s)
+			c.writeFrame(f)
+			c.abort = true
+			c.finish()
 		case actAPI:
 			c.callerActs()
 			a.reply <- c.api(a.s, ByAPI)
@@ -140,6 +150,20 @@ func (c *Call) Hangup(cause string) {
 // captures' "caller talks": uuid_broadcast of a tone on the A leg). record
 // writes it and its silence detection waits for it to end.
 func (c *Call) Talk(d time.Duration) { c.post(action{kind: actTalk, d: d}) }
+
+// Bodies of the notices FreeSWITCH's kill_listener sends (esl-protocol.md
+// §3.7) instead of the usual goodbye.
+const (
+	KillShutdown   = "The system is being shut down.\n"
+	KillLostEvents = "killed listener because of lost events\n"
+	KillLostLogs   = "killed listener because of lost log lines\n"
+)
+
+// KillListener makes FreeSWITCH drop the listener as kill_listener does:
+// a disconnect notice whose body is reason (KillShutdown, KillLostEvents,
+// KillLostLogs), then close, events not yet written lost. The outcome is
+// Aborted: what happens to the channel then is FreeSWITCH's business.
+func (c *Call) KillListener(reason string) { c.post(action{kind: actKill, s: reason}) }
 
 // readDigits delivers queued digits while something reads the channel:
 // switch_channel_dequeue_dtmf fires the DTMF event, then the reader (a

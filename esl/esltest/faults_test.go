@@ -227,3 +227,19 @@ func TestObservation(t *testing.T) {
 		}
 	}
 }
+
+// TestKillListener checks kill_listener's notice: the usual layout with
+// the reason as body, then close.
+func TestKillListener(t *testing.T) {
+	c, d := connected(t, Options{UUID: fixedUUID}, "")
+	c.KillListener(KillLostEvents)
+	frames := d.rest()
+	wantNames(t, "after kill", frames, "notice:disconnect")
+	f := frames[0]
+	if string(f.Body) != KillLostEvents || f.Headers.Get("Controlled-Session-UUID") != fixedUUID {
+		t.Errorf("notice = %v %q", f.Headers, f.Body)
+	}
+	if r, _ := c.Wait(t.Context()); r.Outcome != Aborted {
+		t.Errorf("result = %v, want aborted", r)
+	}
+}
