@@ -56,7 +56,9 @@ type Backend interface {
 // the call's session goroutine only, so a Dialog needs no locks. A Dialog is
 // a VerbDialog (webhook and flow apps) or a RawDialog (Liverpie apps).
 type Dialog interface {
-	// End tells the dialog the call is over, exactly once, whatever ended it.
+	// End tells the dialog the call is over, exactly once, whatever ended
+	// it. A dialog that handed the call on (a handoff, or a live redirect
+	// away from a flow) is done with it and is not told.
 	End(ctx context.Context, end *CallEnd)
 }
 

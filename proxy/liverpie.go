@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -100,7 +101,9 @@ func (a *LiverpieApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 		expect: liverpieFirstExpect,
 	}
 	if d.log == nil {
-		d.log = logrus.StandardLogger().WithField("app", a.Name)
+		l := logrus.New()
+		l.Out = io.Discard
+		d.log = l
 	}
 	if d.obs == nil {
 		d.obs = NopObserver{}

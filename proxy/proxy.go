@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -90,7 +91,11 @@ func (p *Proxy) Runtime() *Runtime { return p.runtime.Load() }
 
 // Drain makes the proxy refuse new calls (connect, resume, exit) while the
 // calls in progress go on.
-func (p *Proxy) Drain() { p.draining.Store(true) }
+func (p *Proxy) Drain() {
+	p.mu.Lock()
+	p.draining.Store(true)
+	p.mu.Unlock()
+}
 
 // Draining reports whether Drain was called.
 func (p *Proxy) Draining() bool { return p.draining.Load() }
@@ -128,11 +133,6 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 		p.refuse(ctx, c, "", RefusedNotAsyncFull, log)
 		return
 	}
-	if p.draining.Load() {
-		log.Warn("refusing call: draining")
-		p.refuse(ctx, c, "", RefusedDraining, log)
-		return
-	}
 	if rt == nil {
 		log.Error("refusing call: no apps configured")
 		p.refuse(ctx, c, "", RefusedNoApp, log)
@@ -145,9 +145,9 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 		return
 	}
 	log = log.WithField("app", app.Name)
-	if !p.admit(rt, app) {
-		log.Warn("refusing call: over the call limit")
-		p.refuse(ctx, c, app.Name, RefusedLimit, log)
+	if reason := p.admit(rt, app); reason != "" {
+		log.WithField("reason", reason).Warn("refusing call")
+		p.refuse(ctx, c, app.Name, reason, log)
 		return
 	}
 	defer p.release(app.Name)
@@ -187,22 +187,26 @@ func (p *Proxy) linger() time.Duration {
 	return 30 * time.Second
 }
 
-// admit counts a new call against the global and per-app limits.
-func (p *Proxy) admit(rt *Runtime, app *App) bool {
+// admit counts a new call against the global and per-app limits, or says
+// why it is refused. The draining check is under the same lock as the
+// count, so WaitIdle never returns while a call is being admitted.
+func (p *Proxy) admit(rt *Runtime, app *App) (refused string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.perApp == nil {
 		p.perApp = make(map[string]int)
 	}
-	if rt.MaxCalls > 0 && p.active.Load() >= int64(rt.MaxCalls) {
-		return false
-	}
-	if app.MaxCalls > 0 && p.perApp[app.Name] >= app.MaxCalls {
-		return false
+	switch {
+	case p.draining.Load():
+		return RefusedDraining
+	case rt.MaxCalls > 0 && p.active.Load() >= int64(rt.MaxCalls):
+		return RefusedLimit
+	case app.MaxCalls > 0 && p.perApp[app.Name] >= app.MaxCalls:
+		return RefusedLimit
 	}
 	p.active.Add(1)
 	p.perApp[app.Name]++
-	return true
+	return ""
 }
 
 func (p *Proxy) release(app string) {
@@ -232,6 +236,9 @@ func (p *Proxy) WaitIdle(ctx context.Context) error {
 	case <-ch:
 		return nil
 	case <-ctx.Done():
+		p.mu.Lock()
+		p.idle = slices.DeleteFunc(p.idle, func(c chan struct{}) bool { return c == ch })
+		p.mu.Unlock()
 		return ctx.Err()
 	}
 }
@@ -259,8 +266,11 @@ func (p *Proxy) lookup(id string) *session {
 	return p.sessions[id]
 }
 
-// ErrNoSuchCall is returned by live-call operations on an unknown call id.
-var ErrNoSuchCall = errors.New("proxy: no such call")
+// Errors of the live-call operations.
+var (
+	ErrNoSuchCall      = errors.New("proxy: no such call")
+	ErrNotRedirectable = errors.New("proxy: this call's app takes no redirects (Liverpie)")
+)
 
 // CallInfo is a live call, as the admin API lists it.
 type CallInfo struct {
@@ -306,7 +316,8 @@ func (p *Proxy) Hangup(ctx context.Context, id, cause string) error {
 // Redirect switches a live call to the document at url at once: the running
 // verb is cut short with api uuid_break, then the call's app is asked for the
 // URL (a webhook app gets a redirect request; a flow is switched to a
-// webhook backend for it).
+// webhook backend for it). Liverpie calls cannot be redirected
+// (ErrNotRedirectable).
 func (p *Proxy) Redirect(ctx context.Context, id, url string) error {
 	s := p.lookup(id)
 	if s == nil {
@@ -326,7 +337,7 @@ func (p *Proxy) HangupAll(ctx context.Context, cause string) int {
 	p.mu.Unlock()
 	for _, s := range list {
 		if err := s.kill(ctx, cause); err != nil {
-			s.log.WithError(err).Warn("hangup for drain failed")
+			p.logger().WithField("call_id", s.call.ID).WithError(err).Warn("hangup for drain failed")
 		}
 	}
 	return len(list)

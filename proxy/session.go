@@ -17,6 +17,10 @@ import (
 // no call left to drive. It is the normal way a session stops.
 var errCallGone = errors.New("call is gone")
 
+// wakeUp is what nextEvent returns when an admin request woke the session
+// rather than an event: callers compare it by identity and re-check.
+var wakeUp = &esl.Event{}
+
 // session is one call. Its run method is the only goroutine that touches
 // the call's state (the fields above mu); admin requests reach it through
 // the fields below mu and the wake channel.
@@ -24,32 +28,39 @@ type session struct {
 	p    *Proxy
 	conn *esl.Conn
 	rt   *Runtime
-	app  *App
 	call *Call
 	log  logrus.FieldLogger
 	obs  Observer
 
 	dialog Dialog
 
-	hungUp         bool       // CHANNEL_HANGUP (or a linger notice) seen
+	hungUp         bool       // the channel is down (CHANNEL_HANGUP, a notice, or the conn said so)
 	hangupComplete *esl.Event // CHANNEL_HANGUP_COMPLETE, for cause, duration, billsec
 	ended          bool       // final notice seen or the connection ended
 	lastResult     *VerbResult
 	outcome        string // set when the call leaves our hands other than by hangup
-	failErr        error  // why the call failed, when it did
+	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int
 	stats          CallStats
 
 	mu              sync.Mutex
+	app             *App // changes on a handoff
 	state           string
 	verb            string
+	redirectable    bool // the dialog takes live redirects (not a Liverpie one)
 	pendingRedirect string
 	wake            chan struct{}
 }
 
 func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLogger) *session {
 	ch := c.Channel()
-	call := &Call{
+	s := &session{
+		p: p, conn: c, rt: rt, app: app, log: log,
+		state: "starting",
+		wake:  make(chan struct{}, 1),
+	}
+	s.obs = p.observer()
+	s.call = &Call{
 		ID:          ch.UniqueID(),
 		App:         app.Name,
 		From:        ch.Get("Caller-Caller-ID-Number"),
@@ -61,39 +72,57 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
 		Log:         log,
-		Observer:    p.observer(),
+		// Backends report their requests here; the session counts them for
+		// the call-end line and passes them on.
+		Observer: requestCounter{Observer: s.obs, stats: &s.stats},
 	}
-	return &session{
-		p: p, conn: c, rt: rt, app: app, call: call, log: log, obs: call.Observer,
-		state: "starting",
-		wake:  make(chan struct{}, 1),
-	}
+	return s
+}
+
+// requestCounter counts a call's app requests into its CallStats. Requests
+// are reported from the session goroutine (dialogs run on it), so the
+// counts need no lock.
+type requestCounter struct {
+	Observer
+	stats *CallStats
+}
+
+func (rc requestCounter) Request(c *Call, r *RequestInfo) {
+	rc.stats.Requests++
+	rc.stats.WebhookTime += r.Took
+	rc.Observer.Request(c, r)
 }
 
 // run drives the call from after connect to exit.
 func (s *session) run(ctx context.Context) {
 	myevents, err := s.subscribe(ctx)
 	if err != nil {
-		s.log.WithError(err).Error("call setup failed")
-		s.failErr = err
+		if s.gone() {
+			// A caller who hangs up this early is a normal race (the socket
+			// closes before linger is read, esl-protocol.md §5.3).
+			s.log.WithError(err).Info("caller hung up before the call was set up")
+		} else {
+			s.log.WithError(err).Error("call setup failed")
+			s.failErr = err
+		}
 		s.finish(ctx)
 		return
 	}
 	s.obs.CallStarted(s.call)
 	s.log.WithFields(logrus.Fields{"from": s.call.From, "to": s.call.To}).Info("call started")
 
-	d, err := s.app.Backend.Start(ctx, s.call)
+	d, err := s.currentApp().Backend.Start(ctx, s.call)
 	if err != nil {
 		s.abort(ctx, fmt.Errorf("start app: %w", err))
 	} else {
-		s.dialog = d
+		s.setDialog(d)
 		switch d := d.(type) {
 		case VerbDialog:
 			s.runVerbs(ctx, d)
 		case RawDialog:
 			s.runRaw(ctx, d, myevents)
 		default:
-			s.abort(ctx, fmt.Errorf("app %s: dialog %T is neither a VerbDialog nor a RawDialog", s.app.Name, d))
+			s.abort(ctx, fmt.Errorf("app %s: dialog %T is neither a VerbDialog nor a RawDialog", s.call.App, d))
 		}
 	}
 	s.finish(ctx)
@@ -113,6 +142,22 @@ func (s *session) subscribe(ctx context.Context) (*esl.Frame, error) {
 	return reply, nil
 }
 
+// gone reports whether the call is over for driving purposes: the channel
+// hung up or the connection ended, whether or not the session has read the
+// events that say so yet (the conn knows first).
+func (s *session) gone() bool {
+	if s.hungUp || s.ended {
+		return true
+	}
+	select {
+	case <-s.conn.Hungup():
+		s.hungUp = true
+		return true
+	default:
+		return false
+	}
+}
+
 // runVerbs drives a webhook or flow dialog: ask, run verbs, report results,
 // until the call is over.
 func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
@@ -123,18 +168,22 @@ func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
 			if errors.Is(err, errCallGone) {
 				return
 			}
-			if onFailureRan || len(s.app.OnFailure) == 0 {
+			if onFailureRan || len(s.currentApp().OnFailure) == 0 {
 				s.abort(ctx, err)
 				return
 			}
 			// The app cannot go on: its on_failure verbs take over, once.
 			s.log.WithError(err).Error("app failed; running on_failure")
 			onFailureRan = true
-			ins, err = &Instructions{Verbs: s.app.OnFailure, Failure: &Failure{Err: err, OnFailure: true}}, nil
+			ins, err = &Instructions{Verbs: s.currentApp().OnFailure, Failure: &Failure{Err: err, OnFailure: true}}, nil
 		}
-		if ins.Failure != nil {
-			s.failErr = ins.Failure.Err
-			s.obs.Failed(s.call, ins.Failure)
+		if f := ins.Failure; f != nil {
+			s.obs.Failed(s.call, f)
+			if f.OnFailure {
+				// The call is no longer the app's: it ends as failed. A
+				// fallback that answered keeps the call going normally.
+				s.failErr = f.Err
+			}
 		}
 		var next VerbDialog
 		ins, next, err = s.perform(ctx, d, ins)
@@ -149,14 +198,14 @@ func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
 
 // perform runs instructions top to bottom. It returns the instructions that
 // replace the rest (after a verb with an action, a redirect or a handoff),
-// with the dialog that now drives the call when it changed, or nil, nil, nil
-// when the call is over.
+// with the dialog that now drives the call when it changed. It returns no
+// instructions and no error when the call is over.
 func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) (*Instructions, VerbDialog, error) {
 	for _, v := range ins.Verbs {
 		if url := s.takeRedirect(); url != "" {
 			return s.liveRedirect(ctx, d, url)
 		}
-		if s.hungUp || s.ended {
+		if s.gone() {
 			return nil, nil, nil
 		}
 		switch spec := v.Spec.(type) {
@@ -167,16 +216,20 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			next, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, spec.URL) })
 			return next, nil, err
 		}
-		res := s.runVerb(ctx, v)
+		res, ran := s.runVerb(ctx, v)
+		if !ran {
+			continue // a live redirect came first: served at the top of the loop
+		}
 		s.lastResult = res
-		if s.hungUp || s.ended {
-			// A verb cut off by a hangup makes no action request: there
-			// is no call to drive. Its result goes to call.end.
+		if v.Name == "transfer" && res.Reason != ReasonHangup {
+			// The call has left callhook's hands (DESIGN.md lifecycle 7);
+			// the socket closing behind it is no hangup.
+			s.outcome = OutcomeTransferred
 			return nil, nil, nil
 		}
-		if v.Name == "transfer" {
-			// The call has left callhook's hands (DESIGN.md lifecycle 7).
-			s.outcome = OutcomeTransferred
+		if s.gone() {
+			// A verb cut off by a hangup makes no action request: there
+			// is no call to drive. Its result goes to call.end.
 			return nil, nil, nil
 		}
 		if url := s.takeRedirect(); url != "" {
@@ -187,6 +240,9 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			return next, nil, err
 		}
 	}
+	if url := s.takeRedirect(); url != "" {
+		return s.liveRedirect(ctx, d, url)
+	}
 	if ins.Handoff != "" {
 		return s.handoff(ctx, ins.Handoff)
 	}
@@ -196,12 +252,20 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 }
 
 // handoff switches the call to another app of the runtime the call started
-// with (a flow handing over to a webhook app).
+// with (a flow handing over to a webhook app). The dialog handing over is
+// done with the call and is not told when it ends.
 func (s *session) handoff(ctx context.Context, name string) (*Instructions, VerbDialog, error) {
 	app := s.rt.Apps[name]
 	if app == nil {
 		return nil, nil, fmt.Errorf("handoff to unknown app %q", name)
 	}
+	s.log.WithField("to_app", name).Info("call handed off")
+	s.log = s.log.WithField("app", name)
+	s.call.Log = s.log
+	s.call.App = name
+	s.mu.Lock()
+	s.app = app
+	s.mu.Unlock()
 	d, err := app.Backend.Start(ctx, s.call)
 	if err != nil {
 		return nil, nil, fmt.Errorf("handoff to %s: %w", name, err)
@@ -210,11 +274,7 @@ func (s *session) handoff(ctx context.Context, name string) (*Instructions, Verb
 	if !ok {
 		return nil, nil, fmt.Errorf("handoff to %s: only webhook and flow apps can take a call mid-way", name)
 	}
-	s.log.WithField("to_app", name).Info("call handed off")
-	s.log = s.log.WithField("app", name)
-	s.call.Log = s.log
-	s.call.App = name
-	s.dialog = vd
+	s.setDialog(vd)
 	ins, err := s.ask(ctx, vd.Begin)
 	return ins, vd, err
 }
@@ -224,7 +284,7 @@ func (s *session) handoff(ctx context.Context, name string) (*Instructions, Verb
 func (s *session) liveRedirect(ctx context.Context, d VerbDialog, url string) (*Instructions, VerbDialog, error) {
 	s.log.WithField("url", url).Info("live redirect")
 	ins, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, url) })
-	if err == nil || errors.Is(err, errCallGone) || !errors.Is(err, ErrNoRedirect) || s.p.RedirectBackend == nil {
+	if !errors.Is(err, ErrNoRedirect) || s.p.RedirectBackend == nil {
 		return ins, nil, err
 	}
 	nd, err := s.p.RedirectBackend(url).Start(ctx, s.call)
@@ -235,7 +295,7 @@ func (s *session) liveRedirect(ctx context.Context, d VerbDialog, url string) (*
 	if !ok {
 		return nil, nil, fmt.Errorf("redirect to %s: backend made no VerbDialog", url)
 	}
-	s.dialog = vd
+	s.setDialog(vd)
 	ins, err = s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return vd.Redirect(rctx, url) })
 	return ins, vd, err
 }
@@ -246,8 +306,11 @@ var ErrNoRedirect = errors.New("proxy: this app cannot be redirected to a URL")
 
 // ask calls the app with a context that ends when the caller hangs up, so an
 // in-flight request is cancelled at once. It returns errCallGone when the
-// call went away meanwhile.
+// call is gone, before or during the request.
 func (s *session) ask(ctx context.Context, f func(context.Context) (*Instructions, error)) (*Instructions, error) {
+	if s.gone() {
+		return nil, errCallGone
+	}
 	s.setState("requesting", "")
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -258,10 +321,7 @@ func (s *session) ask(ctx context.Context, f func(context.Context) (*Instruction
 		case <-rctx.Done():
 		}
 	}()
-	start := time.Now()
 	ins, err := f(rctx)
-	s.stats.WebhookTime += time.Since(start)
-	s.stats.Requests++
 	if ctx.Err() != nil || context.Cause(rctx) == errCallGone {
 		return nil, errCallGone
 	}
@@ -275,16 +335,21 @@ func (s *session) ask(ctx context.Context, f func(context.Context) (*Instruction
 }
 
 // runVerb runs one verb's applications, each to its completion, and reads
-// its result.
-func (s *session) runVerb(ctx context.Context, v Verb) *VerbResult {
+// its result. ran is false when a live redirect arrived before anything of
+// the verb was sent: the verb is skipped and reported nowhere.
+func (s *session) runVerb(ctx context.Context, v Verb) (res *VerbResult, ran bool) {
+	if s.redirectPending() {
+		return nil, false
+	}
 	s.verbSeq++
 	pc := PlanContext{Call: s.call, Seq: s.verbSeq}
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
 	var complete *esl.Event
-	for _, ex := range v.Spec.Execs(pc) {
-		if s.hungUp || s.ended || s.redirectPending() {
+	for i, ex := range v.Spec.Execs(pc) {
+		if s.gone() || (i > 0 && s.redirectPending()) {
+			complete = nil // cut off before its last app: no completion to read
 			break
 		}
 		ev, err := s.execute(ctx, ex)
@@ -297,10 +362,13 @@ func (s *session) runVerb(ctx context.Context, v Verb) *VerbResult {
 		}
 		complete = ev
 	}
-	res := v.Spec.Result(pc, complete, s.hungUp)
+	// hungUp comes from the events read up to the completion (a completion
+	// cut short by the hangup says Answer-State: hangup), not from later
+	// news, so a prompt that played to its end is not reported as cut off.
+	res = v.Spec.Result(pc, complete, s.hungUp)
 	s.stats.Verbs++
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
-	return res
+	return res, true
 }
 
 // execute runs one application with event-lock and a fresh Event-UUID and
@@ -311,23 +379,30 @@ func (s *session) runVerb(ctx context.Context, v Verb) *VerbResult {
 // the connection ends.
 func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 	id := esl.NewUUID()
-	cmd := esl.Execute(ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true, Loops: ex.Loops})
+	cmd := esl.Execute(ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true})
 	if _, err := s.conn.Send(ctx, cmd); err != nil {
-		if s.hungUp || s.ended {
+		if s.gone() {
 			return nil, errCallGone
 		}
 		return nil, fmt.Errorf("execute %s: %w", ex.App, err)
 	}
-	loops := max(ex.Loops, 1)
 	for {
 		ev, err := s.nextEvent(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if ev.Name() == esl.EventChannelExecuteComplete && ev.AppUUID() == id {
-			// With loops, FreeSWITCH completes each iteration under the same UUID.
-			if loops--; loops <= 0 || s.hungUp {
-				return ev, nil
+		switch {
+		case ev == wakeUp:
+			// A live redirect: the admin's uuid_break is on its way.
+		case ev.AppUUID() != id:
+		case ev.Name() == esl.EventChannelExecuteComplete:
+			return ev, nil
+		case ev.Name() == esl.EventChannelExecute && s.redirectPending():
+			// FreeSWITCH clears the break flag when an app starts, so a
+			// break that came while this one was still queued is lost:
+			// break again now that it runs.
+			if _, err := s.conn.API(ctx, "uuid_break "+s.call.ID); err != nil && !s.gone() {
+				s.log.WithError(err).Warn("uuid_break for a live redirect failed")
 			}
 		}
 		if s.hangupComplete != nil || s.ended {
@@ -339,12 +414,14 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 // hangup asks FreeSWITCH to hang the call up and reads events until the
 // channel is down.
 func (s *session) hangup(ctx context.Context, cause string) {
-	if s.hungUp || s.ended {
+	if s.gone() {
 		return
 	}
 	s.setState("hanging up", "")
 	if _, err := s.conn.Send(ctx, esl.Hangup("", cause)); err != nil {
-		s.log.WithError(err).Warn("hangup failed")
+		if !s.gone() {
+			s.log.WithError(err).Warn("hangup failed")
+		}
 		return
 	}
 	for !s.hungUp && !s.ended {
@@ -366,24 +443,13 @@ func (s *session) abort(ctx context.Context, err error) {
 // call's end.
 func (s *session) finish(ctx context.Context) {
 	s.setState("ending", "")
-	select {
-	case <-s.conn.Hungup():
-		// The channel is already down (its CHANNEL_HANGUP may still be
-		// queued): read the tail, never send a hangup for a gone channel.
-		s.hungUp = true
-	default:
-	}
 	if s.outcome != OutcomeTransferred {
+		if !s.gone() {
+			// Nothing hung up yet (setup failed): end the call ourselves.
+			s.hangup(ctx, "NORMAL_TEMPORARY_FAILURE")
+		}
 		deadline := time.Now().Add(s.p.linger() + time.Second)
-		for s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
-			if !s.hungUp {
-				// Nothing hung up yet (setup failed): end the call ourselves.
-				s.hangup(ctx, "NORMAL_TEMPORARY_FAILURE")
-				if !s.hungUp {
-					break
-				}
-				continue
-			}
+		for s.hungUp && s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
 			wctx, cancel := context.WithDeadline(ctx, deadline)
 			_, err := s.nextEvent(wctx)
 			cancel()
@@ -436,9 +502,8 @@ func (s *session) callEnd() *CallEnd {
 }
 
 // nextEvent returns the call's next event after updating the call's state
-// with it. It wakes for admin requests too (returning nothing new when one
-// came, so callers re-check), and fails with errCallGone when the
-// connection is over.
+// with it, or wakeUp when an admin request came instead. It fails with
+// errCallGone when the connection is over or ctx ends.
 func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
 	for {
 		if ev, ok := s.conn.TryEvent(); ok {
@@ -451,7 +516,7 @@ func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
 		select {
 		case <-s.conn.Ready():
 		case <-s.wake:
-			return &esl.Event{}, nil
+			return wakeUp, nil
 		case <-s.conn.Done():
 			if ev, ok := s.conn.TryEvent(); ok {
 				s.handle(ev)
@@ -478,8 +543,13 @@ func (s *session) handle(ev *esl.Event) {
 	if hasVars(ev) {
 		s.call.varsEvent = ev
 	}
-	if ev.Get("Answer-State") == "answered" {
+	switch ev.Get("Answer-State") {
+	case "answered":
 		s.call.Answered = true
+	case "hangup":
+		// Events of different threads can come in either order: a
+		// completion cut short by the hangup already says so.
+		s.hungUp = true
 	}
 	switch ev.Name() {
 	case esl.EventChannelHangup:
@@ -517,6 +587,8 @@ func (s *session) runRaw(ctx context.Context, d RawDialog, myevents *esl.Frame) 
 			continue
 		}
 		if s.hungUp || s.ended {
+			// The dialog has seen the hangup events (it may report them,
+			// e.g. Liverpie's hangup_uri is told in End).
 			return
 		}
 		s.setState("waiting", "")
@@ -524,10 +596,7 @@ func (s *session) runRaw(ctx context.Context, d RawDialog, myevents *esl.Frame) 
 		if nerr != nil {
 			return
 		}
-		if ev.Headers == nil { // an admin wake-up
-			if url := s.takeRedirect(); url != "" {
-				s.log.WithField("url", url).Warn("live redirect ignored: Liverpie apps have no redirect")
-			}
+		if ev == wakeUp {
 			continue
 		}
 		cmds, err = s.rawAsk(ctx, func(rctx context.Context) ([]esl.Command, error) { return d.Event(rctx, ev) })
@@ -541,7 +610,7 @@ func (s *session) sendRaw(ctx context.Context, d RawDialog, cmds []esl.Command) 
 		reply, err := s.conn.Send(ctx, cmd)
 		var re *esl.ReplyError
 		if err != nil && !errors.As(err, &re) {
-			if s.hungUp || s.ended {
+			if s.gone() {
 				return nil, errCallGone
 			}
 			return nil, fmt.Errorf("send %q: %w", cmd.Line, err)
@@ -555,14 +624,26 @@ func (s *session) sendRaw(ctx context.Context, d RawDialog, cmds []esl.Command) 
 	return next, nil
 }
 
-// rawAsk is ask for RawDialogs.
+// rawAsk is ask for RawDialogs. Unlike verb dialogs, a raw dialog still
+// sees the events of a hung-up call (its app may act on them), so the call
+// being gone is only an error once the connection has ended.
 func (s *session) rawAsk(ctx context.Context, f func(context.Context) ([]esl.Command, error)) ([]esl.Command, error) {
-	var cmds []esl.Command
-	_, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) {
-		var err error
-		cmds, err = f(rctx)
-		return nil, err
-	})
+	if s.ended {
+		return nil, errCallGone
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-s.conn.Hungup():
+			cancel(errCallGone)
+		case <-rctx.Done():
+		}
+	}()
+	cmds, err := f(rctx)
+	if ctx.Err() != nil || (err != nil && context.Cause(rctx) == errCallGone) {
+		return nil, errCallGone
+	}
 	return cmds, err
 }
 
@@ -576,17 +657,38 @@ func (s *session) kill(ctx context.Context, cause string) error {
 }
 
 // redirect records a live redirect, wakes the session and cuts the running
-// verb short with api uuid_break; called from admin goroutines.
+// verb short with api uuid_break; called from admin goroutines. Not "all":
+// that would also flush a queued execute, whose completion the session then
+// waits for in vain. A break that lands before the queued app starts is
+// repeated by execute when the app's CHANNEL_EXECUTE arrives.
 func (s *session) redirect(ctx context.Context, url string) error {
 	s.mu.Lock()
+	if !s.redirectable {
+		s.mu.Unlock()
+		return ErrNotRedirectable
+	}
 	s.pendingRedirect = url
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	_, err := s.conn.API(ctx, "uuid_break "+s.call.ID+" all")
+	_, err := s.conn.API(ctx, "uuid_break "+s.call.ID)
 	return err
+}
+
+func (s *session) setDialog(d Dialog) {
+	s.dialog = d
+	_, verbs := d.(VerbDialog)
+	s.mu.Lock()
+	s.redirectable = verbs
+	s.mu.Unlock()
+}
+
+func (s *session) currentApp() *App {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.app
 }
 
 func (s *session) takeRedirect() string {

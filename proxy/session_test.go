@@ -55,7 +55,7 @@ func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *harness
 	log := logrus.New()
 	log.Out = logs
 	log.Level = logrus.DebugLevel
-	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
+	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 60 * time.Second, EndTimeout: 5 * time.Second}
 	p.SetRuntime(rt)
 	srv := &esl.Server{Handler: p}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

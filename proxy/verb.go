@@ -22,10 +22,13 @@ type Verb struct {
 
 // Exec is one FreeSWITCH application the session runs for a verb, with
 // event-lock and a fresh Event-UUID, waiting for its completion.
+//
+// An Exec runs once: a repeated prompt is several Execs, because
+// FreeSWITCH's loops header stops early when an iteration takes under
+// 500 ms, and the number of completions would then be unknown.
 type Exec struct {
-	App   string
-	Arg   string
-	Loops int // 0 or 1: once
+	App string
+	Arg string
 }
 
 // PlanContext is what a verb may use to plan its execs and read its result.
