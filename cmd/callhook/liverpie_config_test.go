@@ -146,3 +146,14 @@ func TestLiverpieBackend(t *testing.T) {
 		t.Errorf("liverpieBackend = %+v, want %+v", got, want)
 	}
 }
+
+// TestExampleLiverpieConfig keeps the example app's liverpie.yml loadable.
+func TestExampleLiverpieConfig(t *testing.T) {
+	apps, err := LoadLiverpieConfig(filepath.Join("..", "..", "examples", "liverpie-app", "liverpie.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 1 || apps[0].Name != "liverpie_app" || apps[0].Liverpie.HangupURI != "/ivr/hangup" {
+		t.Errorf("apps = %+v, want liverpie_app with a hangup_uri", apps)
+	}
+}
