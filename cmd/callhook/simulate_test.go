@@ -78,21 +78,30 @@ func checkTranscript(t *testing.T, out string, want []string) {
 // goApp serves the Go example web app in-process.
 func goApp(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(&ivr.App{Log: log.New(io.Discard, "", 0)})
+	return goAppSecret(t, "")
+}
+
+// goAppSecret serves the Go example web app, checking signatures with
+// secret when it is not empty.
+func goAppSecret(t *testing.T, secret string) string {
+	t.Helper()
+	srv := httptest.NewServer(&ivr.App{Secret: secret, Log: log.New(io.Discard, "", 0)})
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
 // externalApp runs the Python or Node example web app as a child process
 // on a free port and returns its base URL; the test is skipped when the
-// interpreter is not installed.
-func externalApp(t *testing.T, interpreter, script string) string {
+// interpreter is not installed. Extra arguments go to the app.
+func externalApp(t *testing.T, interpreter, script string, args ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath(interpreter)
 	if err != nil {
 		t.Skipf("%s is not installed (not on PATH): skipping %s", interpreter, script)
 	}
-	cmd := exec.CommandContext(t.Context(), bin, script, "-listen", "127.0.0.1:0")
+	cmd := exec.CommandContext(t.Context(), bin, append([]string{script, "-listen", "127.0.0.1:0"}, args...)...)
+	// The app must not pick up a secret from the test's environment.
+	cmd.Env = append(os.Environ(), "CALLHOOK_SECRET=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -176,22 +185,25 @@ var webappScripts = []struct {
 	}},
 }
 
+// exampleApps start each example web app with a secret ("" for none) and
+// return its base URL.
+var exampleApps = []struct {
+	name  string
+	start func(t *testing.T, secret string) string
+}{
+	{"go", goAppSecret},
+	{"python", func(t *testing.T, secret string) string {
+		return externalApp(t, "python3", filepath.Join("..", "..", "examples", "webapp-python", "app.py"), "-secret", secret)
+	}},
+	{"node", func(t *testing.T, secret string) string {
+		return externalApp(t, "node", filepath.Join("..", "..", "examples", "webapp-node", "app.js"), "-secret", secret)
+	}},
+}
+
 func TestSimulateWebapps(t *testing.T) {
-	apps := []struct {
-		name  string
-		start func(t *testing.T) string
-	}{
-		{"go", goApp},
-		{"python", func(t *testing.T) string {
-			return externalApp(t, "python3", filepath.Join("..", "..", "examples", "webapp-python", "app.py"))
-		}},
-		{"node", func(t *testing.T) string {
-			return externalApp(t, "node", filepath.Join("..", "..", "examples", "webapp-node", "app.js"))
-		}},
-	}
-	for _, app := range apps {
+	for _, app := range exampleApps {
 		t.Run(app.name, func(t *testing.T) {
-			base := app.start(t)
+			base := app.start(t, "")
 			for _, format := range []string{"json", "form"} {
 				cfg := webhookConfig(t, base, "    format: "+format+"\n")
 				for _, sc := range webappScripts {
@@ -211,6 +223,37 @@ func TestSimulateWebapps(t *testing.T) {
 						checkTranscript(t, out, want)
 					})
 				}
+			}
+		})
+	}
+}
+
+// TestSimulateSignatures checks each example app's signature check, end
+// to end: callhook signs with the app's secret; a wrong one gets 401, so
+// the app fails (its fallback, the same app, refuses too) and simulate
+// exits 1.
+func TestSimulateSignatures(t *testing.T) {
+	for _, app := range exampleApps {
+		t.Run(app.name, func(t *testing.T) {
+			base := app.start(t, "s3cret")
+			tests := []struct {
+				name   string
+				secret string
+				code   int
+				want   []string
+			}{
+				{"right secret", "s3cret", simOK, []string{"-> call.start " + base + "/ivr", "<- 200", "   bridge user/1000", "end: hangup, NORMAL_CLEARING"}},
+				{"wrong secret", "guess", simFailed, []string{"/ivr: http_401: ", "(fallback)", "its on_failure verbs run", "end: failed"}},
+			}
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					cfg := webhookConfig(t, base, "    retries: 0\n    secret: "+tc.secret+"\n")
+					code, out, errOut := simulate(t, "-config", cfg, "-digits", "1")
+					if code != tc.code {
+						t.Errorf("simulate = exit %d, want %d; stderr:\n%s\nstdout:\n%s", code, tc.code, errOut, out)
+					}
+					checkTranscript(t, out, tc.want)
+				})
 			}
 		})
 	}
