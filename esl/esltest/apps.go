@@ -60,7 +60,7 @@ func (c *Call) lookupApp(name string) (appDef, bool) {
 				if x.Response != "" {
 					c.setVar("current_application_response", x.Response)
 				}
-			})
+			}, false)
 		}}, true
 	}
 	return appDef{}, false
@@ -176,10 +176,16 @@ func appSpeak(c *Call, arg string) {
 const forever = time.Duration(-1)
 
 // waitAct is an app that only waits: its end runs then it completes.
-type waitAct struct{ end func() }
+// nest says whether it parses queued messages meanwhile (sleep, park,
+// conference, echo, say, speak do; an ExtraApp is taken not to).
+type waitAct struct {
+	end  func()
+	nest bool
+}
 
 func (w *waitAct) digit(*Call, byte) {}
 func (w *waitAct) talk(*Call)        {}
+func (w *waitAct) nestable() bool    { return w.nest }
 func (w *waitAct) stop(c *Call, _ stopReason) {
 	if w.end != nil {
 		w.end()
@@ -187,12 +193,13 @@ func (w *waitAct) stop(c *Call, _ stopReason) {
 	c.finishApp()
 }
 
-// wait makes the running app last d (forever: until break or hangup).
-func (c *Call) wait(d time.Duration) { c.waitThen(d, nil) }
+// wait makes the running app last d (forever: until break or hangup),
+// parsing queued messages meanwhile.
+func (c *Call) wait(d time.Duration) { c.waitThen(d, nil, true) }
 
 // waitThen is wait with a function run just before completion.
-func (c *Call) waitThen(d time.Duration, end func()) {
-	w := &waitAct{end: end}
+func (c *Call) waitThen(d time.Duration, end func(), nest bool) {
+	w := &waitAct{end: end, nest: nest}
 	c.act = w
 	if d != forever {
 		c.setTimer(d, func() { w.stop(c, stopBreak) })

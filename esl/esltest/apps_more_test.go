@@ -144,3 +144,68 @@ func TestResultString(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedExecution checks esl-protocol.md §3.5: a message queued while
+// an app started without event-lock runs inside it (the app resumes after
+// it), while event-lock makes it wait; a hangup nested that way cuts the
+// app at once.
+func TestNestedExecution(t *testing.T) {
+	const long = "tone_stream://%(600000,0,440)"
+	play := func(lock bool) string {
+		s := "sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: " + long + "\n"
+		if lock {
+			s += "event-lock: true\n"
+		}
+		return s + "\n"
+	}
+	const set = "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: x=1\n\n"
+	tests := []struct {
+		name string
+		lock bool
+		then string
+		want string
+	}{
+		{"nested", false, set,
+			"CHANNEL_EXECUTE(set) CHANNEL_EXECUTE_COMPLETE(set) api/response CHANNEL_EXECUTE_COMPLETE(playback)"},
+		{"event-lock", true, set,
+			"api/response CHANNEL_EXECUTE_COMPLETE(playback) CHANNEL_EXECUTE(set) CHANNEL_EXECUTE_COMPLETE(set)"},
+		{"nested hangup", false, hangupCmd,
+			"CHANNEL_HANGUP CHANNEL_EXECUTE_COMPLETE(playback) CHANNEL_UNPARK CHANNEL_EXECUTE_COMPLETE(socket)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, d := connected(t, Options{UUID: fixedUUID, Park: ParkImmediately}, "")
+			d.cmd(execute("answer", ""))
+			d.until("CHANNEL_EXECUTE_COMPLETE(answer)")
+			d.cmd(play(tc.lock))
+			d.until("CHANNEL_EXECUTE(playback)")
+			d.cmd(tc.then)
+			var got []string
+			if tc.then == set {
+				if !tc.lock {
+					f, skipped := d.until("CHANNEL_EXECUTE_COMPLETE(set)")
+					got = append(got, names(append(skipped, f)))
+				}
+				f := d.cmd("api uuid_break " + fixedUUID)
+				got = append(got, frameName(f))
+				for range 1 + 2*boolInt(tc.lock) {
+					got = append(got, frameName(d.read()))
+				}
+			} else {
+				for range 4 {
+					got = append(got, frameName(d.read()))
+				}
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("frames = %s\nwant %s", g, tc.want)
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

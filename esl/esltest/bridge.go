@@ -133,6 +133,10 @@ func (b *bridgeAct) unbridge(c *Call, cause string) {
 func (b *bridgeAct) digit(*Call, byte) {}
 func (b *bridgeAct) talk(*Call)        {}
 
+// nestable: once bridged (not captured: FreeSWITCH unbridges, runs the
+// message and re-bridges; the simulator only nests it).
+func (b *bridgeAct) nestable() bool { return b.bridged }
+
 // stop ends the bridge early (uuid_break or our hangup).
 func (b *bridgeAct) stop(c *Call, why stopReason) {
 	// not captured: before the callee answers the originate is cancelled

@@ -24,15 +24,27 @@ type execRun struct {
 	argExp    string
 	appUUID   string
 	msg       *message
+	eventLock bool // event-lock: while it runs, no queued message nests in it
+}
+
+// suspended is an app interrupted by a message that nested in it.
+type suspended struct {
+	exec *execRun
+	act  activity
+	fn   func()        // its pending timer, nil when none
+	left time.Duration // the timer's remaining simulated time
 }
 
 // activity is a running application waiting for time, digits, audio, a
 // break or the hangup. Every method runs on the loop; an activity ends by
-// calling c.finishApp.
+// calling c.finishApp. nestable reports whether the app parses the
+// session's queued messages while it runs (switch_ivr_parse_all_events),
+// which lets a message queued without event-lock run inside it.
 type activity interface {
 	digit(c *Call, d byte)
 	talk(c *Call)
 	stop(c *Call, why stopReason)
+	nestable() bool
 }
 
 type stopReason int
@@ -55,13 +67,11 @@ func (c *Call) sendmsgFrom(cmd esl.Command, fromInbound bool) string {
 	}
 	m := &message{cmd: cmd}
 	if c.async || fromInbound || strings.EqualFold(cmd.Headers.Get("async"), "true") {
-		// Queued to the session; the push also wakes the park loop.
-		// not captured: every queued message waits for the one before it,
-		// as with event-lock: true; the nesting FreeSWITCH allows without
-		// event-lock (an execute run inside a playback) is not modelled.
-		// In static mode nothing pops the queue during the socket session
-		// (FreeSWITCH's session thread sits in the listener), so such
-		// messages never run here.
+		// Queued to the session; the push also wakes the park loop, and an
+		// app running without event-lock runs it nested (pump, canNest).
+		// not captured: in static mode nothing pops the queue during the
+		// socket session (FreeSWITCH's session thread sits in the
+		// listener), so such messages never run here.
 		c.queue = append(c.queue, m)
 		return "+OK"
 	}
@@ -96,7 +106,8 @@ func (c *Call) runMessage(m *message) {
 			loops = atoi(s)
 		}
 		e := &execRun{app: app, arg: arg, loops: loops, msg: m,
-			uuid: h.Get("event-uuid"), uuidName: h.Get("event-uuid-name")}
+			uuid: h.Get("event-uuid"), uuidName: h.Get("event-uuid-name"),
+			eventLock: strings.EqualFold(h.Get("event-lock"), "true") || strings.EqualFold(h.Get("event-lock-pri"), "true")}
 		c.logCommandExecute(app, arg)
 		if e.uuid != "" {
 			c.setVar("app_uuid", e.uuid)
@@ -115,12 +126,29 @@ func (c *Call) runMessage(m *message) {
 // once nothing is executing.
 func (c *Call) pump() {
 	for !c.finished {
-		if c.inApp || c.act != nil {
+		if c.inApp {
+			return
+		}
+		if c.act != nil {
+			if c.canNest() {
+				c.suspend()
+				continue
+			}
 			c.readDigits()
 			return
 		}
 		if c.exec != nil {
 			c.iterate()
+			continue
+		}
+		if len(c.nested) > 0 {
+			// parse_all_events goes on with the queue, then the
+			// interrupted app resumes.
+			if c.ch.up && len(c.queue) > 0 {
+				c.runMessage(c.popQueue())
+				continue
+			}
+			c.resume()
 			continue
 		}
 		if c.transferred && !c.tailDone {
@@ -135,14 +163,54 @@ func (c *Call) pump() {
 			return
 		}
 		if c.async && c.parked && len(c.queue) > 0 {
-			m := c.queue[0]
-			c.queue[0] = nil
-			c.queue = c.queue[1:]
-			c.runMessage(m)
+			c.runMessage(c.popQueue())
 			continue
 		}
 		c.readDigits()
 		return
+	}
+}
+
+// popQueue takes the first queued message.
+func (c *Call) popQueue() *message {
+	m := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	return m
+}
+
+// canNest reports whether the first queued message runs inside the running
+// app: async mode, an app that parses events, started without event-lock
+// (esl-protocol.md §3.5, "nested execution").
+func (c *Call) canNest() bool {
+	return c.async && c.ch.up && len(c.queue) > 0 && c.exec != nil && !c.exec.eventLock && c.act.nestable()
+}
+
+// suspend interrupts the running app (its timer keeps its remaining time)
+// and runs the first queued message inside it.
+func (c *Call) suspend() {
+	st := suspended{exec: c.exec, act: c.act}
+	if c.timerFn != nil {
+		st.fn, st.left = c.timerFn, c.deadline.Sub(c.vnow)
+		c.stopTimer()
+	}
+	c.nested = append(c.nested, st)
+	c.exec, c.act = nil, nil
+	c.runMessage(c.popQueue())
+}
+
+// resume goes back to the app a nested message interrupted; if the channel
+// went down meanwhile, that app ends now, after the nested one.
+func (c *Call) resume() {
+	st := c.nested[len(c.nested)-1]
+	c.nested = c.nested[:len(c.nested)-1]
+	c.exec, c.act = st.exec, st.act
+	if !c.ch.up {
+		c.act.stop(c, stopHangup)
+		return
+	}
+	if st.fn != nil {
+		c.setTimer(st.left, st.fn)
 	}
 }
 

@@ -43,7 +43,8 @@ func (p *playbackAct) digit(c *Call, d byte) {
 	}
 }
 
-func (p *playbackAct) talk(*Call) {}
+func (p *playbackAct) talk(*Call)     {}
+func (p *playbackAct) nestable() bool { return true }
 
 func (p *playbackAct) stop(c *Call, why stopReason) {
 	if why == stopHangup {
@@ -202,6 +203,9 @@ func (p *pagdAct) invalidDone(c *Call, played bool) {
 
 func (p *pagdAct) talk(*Call) {}
 
+// nestable: the prompt and the digit collection both parse events.
+func (p *pagdAct) nestable() bool { return true }
+
 func (p *pagdAct) stop(c *Call, _ stopReason) {
 	if p.phase != pagdCollect {
 		c.setPlaybackVars(c.now().Sub(p.phaseStart))
@@ -277,6 +281,9 @@ func (r *recordAct) digit(c *Call, d byte) {
 }
 
 func (r *recordAct) talk(c *Call) { r.schedule(c) }
+
+// nestable: not captured; record is taken not to run queued messages.
+func (r *recordAct) nestable() bool { return false }
 
 func (r *recordAct) stop(c *Call, _ stopReason) { r.end(c, false, 0) }
 

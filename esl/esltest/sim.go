@@ -77,6 +77,7 @@ type Call struct {
 	queue    []*message
 	exec     *execRun
 	act      activity
+	nested   []suspended // apps interrupted by nested messages, innermost last
 	inApp    bool
 	inline   *message // a static-mode sendmsg running inline: no reads until it ends
 	digits   []byte   // DTMF queued on the channel, not yet read
