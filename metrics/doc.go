@@ -17,7 +17,7 @@
 // Series (all prefixed callhook_):
 //
 //	calls_active{app}                        gauge: calls in progress, by the app that took them
-//	calls_total{app,outcome}                 counter: ended calls (hangup, transferred, failed)
+//	calls_total{app,outcome}                 counter: ended calls (hangup, transferred, failed: on_failure ran or the call was aborted)
 //	call_duration_seconds{app}               histogram: from connect to the call's end
 //	calls_refused_total{reason}              counter: acl, max_conns, not_async_full, no_app, limit, draining
 //	webhook_request_duration_seconds{app,event} histogram: one request, all attempts together

@@ -131,6 +131,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		"menu": {Name: "menu", Backend: &proxy.WebhookApp{Name: "menu", URL: web.URL + "/ivr", StatusURL: web.URL + "/status", Timeout: 5 * time.Second}},
 		"shaky": {Name: "shaky", Backend: &proxy.WebhookApp{Name: "shaky", URL: web.URL + "/broken",
 			FallbackURL: web.URL + "/sorry", Retries: 1, Timeout: 5 * time.Second}},
+		"dead": {Name: "dead", Backend: &proxy.WebhookApp{Name: "dead", URL: web.URL + "/broken", Timeout: 5 * time.Second}},
 	}}
 	d := startDaemon(t, rt)
 
@@ -176,7 +177,8 @@ func TestMetricsEndToEnd(t *testing.T) {
 	}
 
 	// An app that answers 503 twice (one retry) and whose fallback takes
-	// over: the call plays sorry.wav and hangs up, and counts as failed.
+	// over: the call plays sorry.wav and hangs up normally (the fallback
+	// answered, so the call did not fail).
 	c = d.dial(t, esltest.Options{Vars: map[string]string{"callhook_app": "shaky"}, Speed: 1000})
 	if res := waitCall(t, c); res.By != esltest.ByDaemon {
 		t.Errorf("shaky call ended %v, want hung up by the daemon after the fallback's verbs", res)
@@ -188,10 +190,27 @@ func TestMetricsEndToEnd(t *testing.T) {
 		`callhook_webhook_request_duration_seconds_count{app="shaky",event="call.start"}`: 2, // the app's, then the fallback's
 		`callhook_fallbacks_total{app="shaky",kind="fallback"}`:                           1,
 		`callhook_fallbacks_total{app="shaky",kind="on_failure"}`:                         0,
-		`callhook_calls_total{app="shaky",outcome="failed"}`:                              1,
+		`callhook_calls_total{app="shaky",outcome="hangup"}`:                              1,
+		`callhook_calls_total{app="shaky",outcome="failed"}`:                              0,
 		`callhook_calls_active{app="shaky"}`:                                              0,
 		`callhook_verbs_total{result="ok",verb="play"}`:                                   1,
 		`callhook_calls_total{app="menu",outcome="hangup"}`:                               1,
+	})
+
+	// An app that answers 503 with no fallback: its on_failure verbs (by
+	// default, hang up) take over and the call counts as failed.
+	c = d.dial(t, esltest.Options{Vars: map[string]string{"callhook_app": "dead"}, Speed: 1000})
+	if res := waitCall(t, c); res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+		t.Errorf("dead app's call ended %v, want hung up NORMAL_TEMPORARY_FAILURE", res)
+	}
+	d.idle(t)
+	d.scrape(t).want(t, map[string]float64{
+		`callhook_webhook_errors_total{app="dead",class="5xx"}`:  1,
+		`callhook_webhook_retries_total{app="dead"}`:             0,
+		`callhook_fallbacks_total{app="dead",kind="fallback"}`:   0,
+		`callhook_fallbacks_total{app="dead",kind="on_failure"}`: 1,
+		`callhook_calls_total{app="dead",outcome="failed"}`:      1,
+		`callhook_calls_active{app="dead"}`:                      0,
 	})
 
 	// Draining: a new call is handed back to the dialplan and counted.
