@@ -123,7 +123,13 @@ func TestSimulateInteractive(t *testing.T) {
 				t.Skipf("no pseudo-terminal available: %v", err)
 			}
 			t.Cleanup(func() { master.Close() })
-			before, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios)
+			// Fd puts the file in blocking mode, as a shell's terminal is.
+			fd := int(tty.Fd())
+			before, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
+			if err != nil {
+				t.Fatal(err)
+			}
+			flagsBefore, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,14 +152,18 @@ func TestSimulateInteractive(t *testing.T) {
 			if err := cmd.Wait(); err != nil {
 				t.Errorf("callhook simulate exited with %v, want status 0; output:\n%s", err, strings.Join(p.seen, "\n"))
 			}
-			// The terminal is as the shell left it: line input and echo.
-			after, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios)
+			// The terminal is as the shell left it: line input, echo,
+			// blocking reads.
+			after, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if after.Lflag != before.Lflag || after.Iflag != before.Iflag {
 				t.Errorf("terminal after simulate: lflag %#x iflag %#x, want them restored to %#x %#x",
 					after.Lflag, after.Iflag, before.Lflag, before.Iflag)
+			}
+			if flagsAfter, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || flagsAfter != flagsBefore {
+				t.Errorf("terminal file flags after simulate = %#x (%v), want %#x", flagsAfter, err, flagsBefore)
 			}
 			tty.Close()
 		})

@@ -18,6 +18,7 @@ import (
 type simTerminal struct {
 	fd    int
 	saved unix.Termios
+	flags int      // fd's file status flags (O_NONBLOCK) as they were
 	in    *os.File // a non-blocking duplicate of fd, so reads can be cut short
 }
 
@@ -33,7 +34,11 @@ func openTerminal(stdin io.Reader) (t *simTerminal, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	return &simTerminal{fd: fd, saved: *saved}, true
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return nil, false
+	}
+	return &simTerminal{fd: fd, saved: *saved, flags: flags}, true
 }
 
 // raw switches the terminal to key-at-a-time input; restore undoes it.
@@ -82,8 +87,8 @@ func (t *simTerminal) restore() {
 }
 
 func (t *simTerminal) restoreModes() {
-	// The duplicate shared the file's status flags: blocking mode again,
-	// as the shell expects.
-	unix.SetNonblock(t.fd, false)
+	// The duplicate shared the file's status flags: put them back (blocking
+	// mode, as the shell expects).
+	unix.FcntlInt(uintptr(t.fd), unix.F_SETFL, t.flags)
 	unix.IoctlSetTermios(t.fd, ioctlSetTermios, &t.saved)
 }
