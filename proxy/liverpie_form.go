@@ -101,11 +101,16 @@ func (f *liverpieForm) put(name, encoded string, log logrus.FieldLogger) {
 	if name == "" {
 		return
 	}
-	pair := liverpieEscape(name) + "=" + encoded
+	key := liverpieEscape(name)
+	i, known := f.index[name]
+	if known && len(f.pairs[i]) == len(key)+1+len(encoded) && strings.HasSuffix(f.pairs[i], encoded) {
+		return // unchanged: most of an event repeats the channel's data
+	}
+	pair := key + "=" + encoded
 	if f.index == nil {
 		f.index = make(map[string]int)
 	}
-	if i, ok := f.index[name]; ok {
+	if known {
 		if f.size-len(f.pairs[i])+len(pair) > maxLiverpieFormBytes {
 			f.full(log)
 			return

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +166,68 @@ func TestLiverpieJar(t *testing.T) {
 	j.update(parse(lines...), now)
 	if len(j.names) != maxLiverpieCookies {
 		t.Errorf("jar holds %d cookies, want %d", len(j.names), maxLiverpieCookies)
+	}
+}
+
+// lpCapture reads a frame captured from FreeSWITCH 1.10.12 (menu-call) and
+// parses it as the session would.
+func lpCapture(tb testing.TB, name string) *esl.Event {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, _, err := esl.NewReader(bytes.NewReader(b), esl.Limits{}).ReadFrame()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ev, err := esl.ParseEvent(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// TestLiverpieCaptureForm: for real FreeSWITCH frames, the body carries
+// each value exactly as FreeSWITCH encoded it (what Liverpie sent) and the
+// app's form parser reads back the decoded value.
+func TestLiverpieCaptureForm(t *testing.T) {
+	for _, name := range []string{"liverpie_connect.frame", "liverpie_execute_complete.frame"} {
+		t.Run(name, func(t *testing.T) {
+			ev := lpCapture(t, name)
+			log, _ := lpTestLogger()
+			var f liverpieForm
+			f.merge(eventView(ev), log)
+			q, err := url.ParseQuery(f.body())
+			if err != nil {
+				t.Fatalf("ParseQuery(body): %v", err)
+			}
+			v := eventView(ev)
+			for _, h := range v {
+				last, _ := v.lookup(h.name) // a repeated name: the last one counts
+				if !strings.Contains("&"+f.body()+"&", "&"+h.name+"="+last.raw+"&") {
+					t.Errorf("body lacks %s=%s as FreeSWITCH sent it", h.name, last.raw)
+				}
+				if got := q[h.name]; len(got) != 1 || got[0] != last.value {
+					t.Errorf("form[%q] = %q, want [%q]", h.name, got, last.value)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLiverpieEvent is the per-event cost of a Liverpie call: the
+// event's view, its merge into the call's form and the form's body (what a
+// state-machine request sends), for a real CHANNEL_EXECUTE_COMPLETE over a
+// real connect reply.
+func BenchmarkLiverpieEvent(b *testing.B) {
+	ch, ev := lpCapture(b, "liverpie_connect.frame"), lpCapture(b, "liverpie_execute_complete.frame")
+	log, _ := lpTestLogger()
+	var f liverpieForm
+	f.merge(eventView(ch), log)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.merge(eventView(ev), log)
+		_ = f.body()
 	}
 }
