@@ -69,6 +69,9 @@ type Driver struct {
 // Result is what a run measured.
 type Result struct {
 	Started, Completed int
+	Rate               float64       // the rate asked for; 0: as fast as possible
+	StartSpan          time.Duration // from the first start to the last
+	MaxLag             time.Duration // how late the latest-starting call started, at a fixed rate
 	Failures           map[string]int
 	FailureText        string
 	Elapsed            time.Duration // from the first dial to the end of the last call
@@ -77,6 +80,14 @@ type Result struct {
 	Webhook            summary // steps that made a request, web app included
 	CallTime           summary // dial to the end of the call
 	LoadgenCPU         time.Duration
+}
+
+// StartRate is the rate calls actually started at.
+func (r *Result) StartRate() float64 {
+	if r.StartSpan <= 0 {
+		return 0
+	}
+	return float64(r.Started-1) / r.StartSpan.Seconds()
 }
 
 // CallsPerSecond is the completion rate over the run.
@@ -120,6 +131,7 @@ func (d *Driver) Run(ctx context.Context) (*Result, error) {
 	var last atomic.Int64 // end of the latest call, ns since start
 	var wg sync.WaitGroup
 	pace := newPacer(start, d.Rate)
+	var lastStart, maxLag time.Duration
 	defer pace.stop()
 	for i := 0; d.Calls <= 0 || i < d.Calls; i++ {
 		if d.Duration > 0 && time.Since(start) >= d.Duration {
@@ -136,18 +148,23 @@ func (d *Driver) Run(ctx context.Context) (*Result, error) {
 			break
 		}
 		d.started.Add(1)
+		lastStart = time.Since(start)
+		if d.Rate > 0 {
+			maxLag = max(maxLag, lastStart-pace.due(i))
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			d.call(ctx)
-			if end := int64(time.Since(start)); end > last.Load() {
-				last.Store(end) // a late racing store only shortens Elapsed by a hair
-			}
+			storeMax(&last, int64(time.Since(start)))
 		})
 	}
 	wg.Wait()
 	res := &Result{
 		Started:     int(d.started.Load()),
 		Completed:   int(d.completed.Load()),
+		Rate:        d.Rate,
+		StartSpan:   lastStart,
+		MaxLag:      maxLag,
 		Failures:    d.failures.byKind(),
 		FailureText: d.failures.String(),
 		Elapsed:     time.Duration(last.Load()),
@@ -162,10 +179,8 @@ func (d *Driver) Run(ctx context.Context) (*Result, error) {
 
 // call places one call and classifies how it ended.
 func (d *Driver) call(ctx context.Context) {
-	n := d.active.Add(1)
+	storeMax(&d.maxActive, d.active.Add(1))
 	defer d.active.Add(-1)
-	for m := d.maxActive.Load(); n > m && !d.maxActive.CompareAndSwap(m, n); m = d.maxActive.Load() {
-	}
 	begin := time.Now()
 	if kind := d.place(ctx); kind != "" {
 		d.failures.add(kind)
@@ -173,6 +188,12 @@ func (d *Driver) call(ctx context.Context) {
 	}
 	d.callTime.add(time.Since(begin))
 	d.completed.Add(1)
+}
+
+// storeMax raises a to v if v is larger.
+func storeMax(a *atomic.Int64, v int64) {
+	for m := a.Load(); v > m && !a.CompareAndSwap(m, v); m = a.Load() {
+	}
 }
 
 // callState is what the caller noticed during one call (written on the
@@ -351,7 +372,7 @@ func (p *pacer) wait(ctx context.Context, i int) bool {
 	if p.every == 0 {
 		return ctx.Err() == nil
 	}
-	due := time.Until(p.start.Add(time.Duration(i) * p.every))
+	due := time.Until(p.start.Add(p.due(i)))
 	if due <= 0 {
 		return ctx.Err() == nil
 	}
@@ -364,6 +385,9 @@ func (p *pacer) wait(ctx context.Context, i int) bool {
 		return false
 	}
 }
+
+// due is when call i should start, counted from the start of the run.
+func (p *pacer) due(i int) time.Duration { return time.Duration(i) * p.every }
 
 func (p *pacer) stop() {
 	if p.t != nil {

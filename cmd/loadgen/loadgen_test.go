@@ -104,6 +104,9 @@ func TestSmokeRate(t *testing.T) {
 	dm := startDaemon(t, web)
 	res := runDriver(t, &Driver{Addr: dm.addr, Calls: calls, Rate: 500, Speed: 1e6, Digit: "3", Web: web})
 	checkCounts(t, res, calls)
+	if res.Rate != 500 || res.StartSpan <= 0 || res.StartRate() <= 0 {
+		t.Errorf("rate %v, start span %v, start rate %v; want 500 and both positive", res.Rate, res.StartSpan, res.StartRate())
+	}
 }
 
 // TestSmokeBaseline drives the baseline handler, with and without its

@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -75,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.scenario, "scenario", "throughput", "throughput, latency, held or slowapp")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8084", "callhook's event socket (its listen address)")
 	fs.Float64Var(&o.rate, "rate", 0, "calls started per second; 0: as fast as -concurrency allows (latency: default 1000)")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default 100 without -rate; with -rate, 20000, a safety cap only)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default 100 without -rate; with -rate, 2000: a daemon that far behind is overloaded, and more would only exhaust file descriptors)")
 	fs.IntVar(&o.calls, "calls", 0, "calls to place (held: calls to hold, default 1000)")
 	fs.DurationVar(&o.duration, "duration", 0, "how long to keep placing calls (throughput: default 10s, latency: 30s)")
 	fs.Float64Var(&o.speed, "speed", 0, "media runs this many times faster than real time (default 1e6: prompts take no time; held: 1)")
@@ -262,7 +263,7 @@ func serveWebApp(addr string, w *WebApp) (bound string, stop func(), err error) 
 	if err != nil {
 		return "", nil, fmt.Errorf("web app: %w", err)
 	}
-	srv := &http.Server{Handler: w, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: w, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(&w.serverErrors, "", 0)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -73,3 +73,15 @@ func TestFreePorts(t *testing.T) {
 		seen[p] = true
 	}
 }
+
+func TestLineCounter(t *testing.T) {
+	var c lineCounter
+	for _, s := range []string{"accept: too many open files\n", "two\nlines\n", "no newline"} {
+		if n, err := c.Write([]byte(s)); n != len(s) || err != nil {
+			t.Errorf("Write(%q) = %d, %v; want %d, nil", s, n, err, len(s))
+		}
+	}
+	if got := c.n.Load(); got != 3 {
+		t.Errorf("lines counted = %d, want 3", got)
+	}
+}

@@ -58,7 +58,7 @@ func (e *environment) driver(defRate float64, defDuration time.Duration, defApp 
 	if d.Concurrency == 0 {
 		d.Concurrency = 100
 		if d.Rate > 0 {
-			d.Concurrency = 20000
+			d.Concurrency = defaultRateCap
 		}
 	}
 	if d.Calls == 0 && d.Duration == 0 {
@@ -69,6 +69,11 @@ func (e *environment) driver(defRate float64, defDuration time.Duration, defApp 
 	}
 	return d
 }
+
+// defaultRateCap caps the calls in flight at a fixed rate: 2,000 calls in
+// flight is seconds of backlog at any rate this machine can carry, and
+// more only runs loadgen out of file descriptors.
+const defaultRateCap = 2000
 
 // load is the throughput and latency scenario: menu calls at a rate or as
 // fast as possible, each two webhook requests with callhook.
@@ -86,8 +91,9 @@ func (e *environment) load(ctx context.Context, out io.Writer, defRate float64, 
 	after, serr := e.sample(ctx)
 	e.printLoad(out, res)
 	if e.web != nil {
-		fmt.Fprintf(out, "web app:      %d requests (%.2f per call), %d it could not answer; handling %s\n",
-			e.webRequests()-webBefore, perCall(float64(e.webRequests()-webBefore), res.Completed), e.web.bad.Load(), e.web.handling.summary())
+		fmt.Fprintf(out, "web app:      %d requests (%.2f per call), %d it could not answer, %d server errors; handling %s\n",
+			e.webRequests()-webBefore, perCall(float64(e.webRequests()-webBefore), res.Completed), e.web.bad.Load(),
+			e.web.serverErrors.n.Load(), e.web.handling.summary())
 	}
 	e.printUsage(out, res.Completed, before, after, peak, serr)
 	return res.Started == res.Completed, nil
@@ -279,6 +285,10 @@ func (e *environment) header(out io.Writer, d *Driver) {
 func (e *environment) printLoad(out io.Writer, r *Result) {
 	fmt.Fprintf(out, "calls:        %d started, %d completed, %d failed in %s: %.1f calls/s (max %d in flight)\n",
 		r.Started, r.Completed, r.Started-r.Completed, r.Elapsed.Round(time.Millisecond), r.CallsPerSecond(), r.MaxActive)
+	if r.Rate > 0 {
+		fmt.Fprintf(out, "pacing:       %d calls started at %.1f/s of %g/s; the latest start was %s behind schedule\n",
+			r.Started, r.StartRate(), r.Rate, round(r.MaxLag))
+	}
 	fmt.Fprintf(out, "failures:     %s\n", r.FailureText)
 	what := "web app time taken out"
 	if e.web == nil {

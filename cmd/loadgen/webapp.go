@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +42,18 @@ type WebApp struct {
 	handling samples  // every request's handling time
 	requests atomic.Int64
 	bad      atomic.Int64 // requests loadgen's app could not answer (404, bad body)
+	// serverErrors counts the HTTP server's own errors (accept failures,
+	// broken connections) instead of logging each: under overload there
+	// are thousands.
+	serverErrors lineCounter
+}
+
+// lineCounter is an io.Writer that counts the lines written to it.
+type lineCounter struct{ n atomic.Int64 }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n.Add(int64(bytes.Count(p, []byte{'\n'})))
+	return len(p), nil
 }
 
 // menuReplies are the verb.result replies by digit, built once.
