@@ -258,6 +258,11 @@ func (s *simulation) run() int {
 	}
 	<-keys
 	s.waitEngine(p)
+	res, err := call.Wait(context.Background()) // done already: it returns at once
+	if err != nil {
+		res = nil
+	}
+	s.print.End(res)
 	if left := caller.unused(); len(left) > 0 {
 		s.print.Note(fmt.Sprintf("(-digits %q were not used: the call had fewer gathers and records)", strings.Join(left, " ")))
 	}

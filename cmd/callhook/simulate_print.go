@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -25,12 +26,14 @@ type simPrinter struct {
 
 	mu     sync.Mutex
 	w      io.Writer
-	err    error  // the first write error; later lines are dropped
-	failed bool   // the fallback or on_failure ran, or an error ended the call
-	shown  string // the last failure printed, not to be repeated at the end
-	reqErr bool   // a failed request was printed: it says why the app failed
-	http   bool   // the app made HTTP requests (a webhook app), not only steps (a flow)
-	over   bool   // the call ended or was refused: the caller is gone
+	err    error          // the first write error; later lines are dropped
+	failed bool           // the fallback or on_failure ran, or an error ended the call
+	shown  string         // the last failure printed, not to be repeated at the end
+	reqErr bool           // a failed request was printed: it says why the app failed
+	http   bool           // the app made HTTP requests (a webhook app), not only steps (a flow)
+	over   bool           // the call ended or was refused: the caller is gone
+	end    *proxy.CallEnd // as the engine reported it
+	stats  proxy.CallStats
 	done   chan struct{}
 }
 
@@ -217,24 +220,46 @@ func (p *simPrinter) Failed(_ *proxy.Call, f *proxy.Failure) {
 		simField{"error", msg}, simField{"fallback", f.Fallback}, simField{"on_failure", f.OnFailure})
 }
 
-// CallEnded implements proxy.Observer.
+// CallEnded implements proxy.Observer. The end is printed by End, once
+// the simulated FreeSWITCH has said who hung up.
 func (p *simPrinter) CallEnded(_ *proxy.Call, end *proxy.CallEnd, s *proxy.CallStats) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if end.Outcome == proxy.OutcomeFailed || end.Err != nil {
 		p.failed = true
 	}
+	p.end, p.stats = end, *s
+	p.finishLocked()
+}
+
+// End prints how the call ended: the engine's view (outcome, cause, what
+// it did) and the simulator's (who hung up); res is nil when the
+// simulator could not say.
+func (p *simPrinter) End(res *esltest.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	end := p.end
+	if end == nil {
+		return
+	}
 	text := "end: " + end.Outcome
 	if end.Cause != "" {
 		text += ", " + end.Cause
+	}
+	fields := []simField{{"outcome", end.Outcome}, {"cause", end.Cause}}
+	if res != nil {
+		if by := hungUpBy(res); by != "" {
+			text += " " + by
+		}
+		fields = append(fields, simField{"simulator", string(res.Outcome)}, simField{"hung_up_by", string(res.By)})
 	}
 	steps := "app step"
 	if p.http {
 		steps = "request"
 	}
-	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(s.Verbs, "verb"), count(s.Requests, steps))
-	fields := []simField{{"outcome", end.Outcome}, {"cause", end.Cause}, {"duration", end.Duration},
-		{"verbs", s.Verbs}, {"requests", s.Requests}, {"failed", p.failed}}
+	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(p.stats.Verbs, "verb"), count(p.stats.Requests, steps))
+	fields = append(fields, simField{"duration", end.Duration}, simField{"verbs", p.stats.Verbs},
+		simField{"requests", p.stats.Requests}, simField{"failed", p.failed})
 	if end.Err != nil {
 		if msg := end.Err.Error(); msg != p.shown {
 			text += "\n   error: " + msg
@@ -242,7 +267,30 @@ func (p *simPrinter) CallEnded(_ *proxy.Call, end *proxy.CallEnd, s *proxy.CallS
 		fields = append(fields, simField{"error", end.Err.Error()})
 	}
 	p.emitLocked("end", text, fields...)
-	p.finishLocked()
+}
+
+// hungUpBy says who ended the call, as the simulated FreeSWITCH saw it.
+func hungUpBy(res *esltest.Result) string {
+	switch res.Outcome {
+	case esltest.Transferred:
+		return "(transferred out of callhook's hands)"
+	case esltest.DialplanContinued:
+		return "(the call went back to the dialplan)"
+	case esltest.HungUp:
+	default:
+		return ""
+	}
+	switch res.By {
+	case esltest.ByCaller:
+		return "by the caller"
+	case esltest.ByDaemon:
+		return "by callhook"
+	case esltest.ByApp:
+		return "by FreeSWITCH"
+	case esltest.ByDialplan:
+		return "by the dialplan (callhook let go of the live call)"
+	}
+	return ""
 }
 
 // Caller prints what the simulated caller does or hears (keys pressed, a

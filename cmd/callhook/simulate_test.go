@@ -307,7 +307,7 @@ apps:
 			"-> call.start " + dead + "/sorry (fallback)", "<- failed",
 			"!! the app failed (see above); its on_failure verbs run",
 			"   play ivr/ivr-call_cannot_be_completed_as_dialed.wav",
-			"end: failed, NORMAL_TEMPORARY_FAILURE",
+			"end: failed, NORMAL_TEMPORARY_FAILURE by callhook",
 		}},
 		{"dead app without fallback: default on_failure", fmt.Sprintf(`default_app: ivr
 apps:
@@ -435,7 +435,7 @@ func TestSimulateHangupAfter(t *testing.T) {
 	if code != simOK {
 		t.Errorf("simulate = exit %d, want %d; stderr:\n%s\nstdout:\n%s", code, simOK, errOut, out)
 	}
-	checkTranscript(t, out, []string{"   answer", "   park", "caller hangs up (-hangup-after 3s)", "= hangup", "end: hangup, NORMAL_CLEARING"})
+	checkTranscript(t, out, []string{"   answer", "   park", "caller hangs up (-hangup-after 3s)", "= hangup", "end: hangup, NORMAL_CLEARING by the caller"})
 }
 
 func TestSimulateApp(t *testing.T) {
@@ -503,8 +503,35 @@ func TestSimulateJSON(t *testing.T) {
 		return ev["verb"] == "bridge" && b["status"] == "SUCCESS"
 	}, "bridge SUCCESS")
 	end := events[len(events)-1]
-	if end["outcome"] != "hangup" || end["failed"] != false || end["cause"] != "NORMAL_CLEARING" {
-		t.Errorf("end event = %v, want outcome hangup, cause NORMAL_CLEARING, failed false", end)
+	if end["outcome"] != "hangup" || end["failed"] != false || end["cause"] != "NORMAL_CLEARING" || end["hung_up_by"] != "daemon" {
+		t.Errorf("end event = %v, want outcome hangup, cause NORMAL_CLEARING, hung_up_by daemon, failed false", end)
+	}
+}
+
+func TestSimulateJSONFailure(t *testing.T) {
+	cfg := writeConfig(t, "default_app: ivr\napps:\n  ivr: {url: 'http://127.0.0.1:1/ivr', retries: 0}\n")
+	code, out, _ := simulate(t, "-config", cfg, "-json")
+	if code != simFailed {
+		t.Fatalf("simulate -json = exit %d, want %d; output:\n%s", code, simFailed, out)
+	}
+	var failed, end map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("line %q is not a JSON object: %v", line, err)
+		}
+		switch ev["type"] {
+		case "failed":
+			failed = ev
+		case "end":
+			end = ev
+		}
+	}
+	if failed == nil || failed["on_failure"] != true || failed["fallback"] != false || !strings.Contains(failed["error"].(string), "connect") {
+		t.Errorf("failed event = %v, want on_failure true, fallback false, a connect error", failed)
+	}
+	if end == nil || end["outcome"] != "failed" || end["failed"] != true || end["cause"] != "NORMAL_TEMPORARY_FAILURE" {
+		t.Errorf("end event = %v, want outcome failed, cause NORMAL_TEMPORARY_FAILURE, failed true", end)
 	}
 }
 
