@@ -105,6 +105,17 @@ func (w *lpWebapp) serve(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	w.reqs = append(w.reqs, req)
 	w.mu.Unlock()
+	if w.block != nil && r.URL.Path == "/ivr/state_machine" {
+		// Told at once: this request only ends when it is cancelled.
+		w.got <- req
+		select {
+		case <-r.Context().Done():
+		case <-w.block:
+		}
+		return
+	}
+	// Told once answered, so a test that waits for a request knows the
+	// app's reply is on its way.
 	defer func() { w.got <- req }()
 
 	switch r.URL.Path {
@@ -117,13 +128,6 @@ func (w *lpWebapp) serve(rw http.ResponseWriter, r *http.Request) {
 		http.SetCookie(rw, &http.Cookie{Name: "ivr_state", Value: w.sign(0), Path: "/"})
 		io.WriteString(rw, "reset\n")
 	case "/ivr/state_machine":
-		if w.block != nil {
-			select {
-			case <-r.Context().Done():
-			case <-w.block:
-			}
-			return
-		}
 		status, reply := w.step(req.Step, req)
 		if req.Step >= 0 {
 			http.SetCookie(rw, &http.Cookie{Name: "ivr_state", Value: w.sign(req.Step + 1), Path: "/"})

@@ -416,3 +416,30 @@ func TestLiverpieCookiesPerCall(t *testing.T) {
 		}
 	}
 }
+
+// TestLiverpieSlowAppDelaysNoOtherCall: while one app's state machine
+// hangs, a call to another app runs from start to end.
+func TestLiverpieSlowAppDelaysNoOtherCall(t *testing.T) {
+	slow := newSlowLPWebapp(t)
+	fast := newLPWebapp(t, func(int, lpRequest) (int, string) {
+		return 200, "msg: \"sendmsg\\ncall-command: hangup\\nhangup-cause: NORMAL_CLEARING\"\nexpected_key: event_name\nexpected_value: NEVER\n"
+	}, nil)
+	slowApp, fastApp := lpApp(t, slow), lpApp(t, fast)
+	slowApp.Name, fastApp.Name = "slow", "fast"
+	h := startLiverpie(t, nil, slowApp, fastApp)
+
+	sc := h.dial("slow")
+	for slow.next(t).Path != "/ivr/state_machine" {
+	}
+	// The slow app now holds its call's state-machine request.
+	fc := h.dial("fast")
+	if r := h.result(fc); r.Outcome != esltest.HungUp || r.By != esltest.ByDaemon || r.Cause != "NORMAL_CLEARING" {
+		t.Errorf("fast call = %v, want hung up by its app", r)
+	}
+	select {
+	case <-sc.Done():
+		t.Errorf("the slow call ended before its app answered")
+	default:
+	}
+	close(slow.block)
+}
