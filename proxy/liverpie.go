@@ -327,7 +327,10 @@ func (d *liverpieDialog) step(ctx context.Context) ([]esl.Command, error) {
 		return nil, fmt.Errorf("liverpie state machine %s: %w", resp.url, err)
 	}
 	if rep.empty {
-		d.log.Warn("liverpie state machine answered nothing; waiting as before")
+		// Legitimate (an app waiting for a digit answers nothing), but
+		// the first thing to look at when a call goes quiet.
+		d.log.WithFields(logrus.Fields{"expected_key": d.expect.key, "expected_value": d.expect.value}).
+			Info("liverpie state machine answered nothing; waiting as before")
 		return nil, nil
 	}
 	d.expect = rep.expect
