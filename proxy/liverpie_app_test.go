@@ -28,6 +28,7 @@ import (
 type lpRequest struct {
 	Line   string // request line: "POST /ivr/state_machine HTTP/1.1"
 	Path   string
+	Host   string
 	Header http.Header
 	Body   string
 	Form   url.Values
@@ -98,7 +99,7 @@ func (w *lpWebapp) stepOf(r *http.Request) int {
 func (w *lpWebapp) serve(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	req := lpRequest{
-		Line: r.Method + " " + r.RequestURI + " " + r.Proto, Path: r.URL.Path,
+		Line: r.Method + " " + r.RequestURI + " " + r.Proto, Path: r.URL.Path, Host: r.Host,
 		Header: r.Header.Clone(), Body: string(body), Step: w.stepOf(r),
 	}
 	req.Form, _ = url.ParseQuery(req.Body)

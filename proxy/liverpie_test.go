@@ -117,6 +117,24 @@ func TestLiverpieWholeCall(t *testing.T) {
 			t.Errorf("request %d %q Content-Type = %q", i, r.Line, ct)
 		}
 	}
+	// The whole header set of a reset and of a form POST (Go's client adds
+	// Accept-Encoding; Host is the app's ip:port).
+	for _, hc := range []struct {
+		r    lpRequest
+		want []string
+	}{
+		{got[0], []string{"Accept", "Accept-Encoding", "User-Agent"}},
+		{got[1], []string{"Accept", "Accept-Encoding", "Content-Length", "Content-Type", "Cookie", "User-Agent"}},
+	} {
+		var names []string
+		for k := range hc.r.Header {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, hc.want) || hc.r.Host != strings.TrimPrefix(w.URL, "http://") {
+			t.Errorf("%s: headers %q, Host %q; want %q, %q", hc.r.Line, names, hc.r.Host, hc.want, strings.TrimPrefix(w.URL, "http://"))
+		}
+	}
 	// The caller's hangup comes last; a state-machine request for the
 	// expected CHANNEL_HANGUP may come before it, when the hangup reached
 	// the session while it was waiting for events.
