@@ -113,6 +113,8 @@ func TestLiverpieCommands(t *testing.T) {
 			[]string{"sendmsg\ncall-command: execute\nexecute-app-name: answer\n\n"}, ""},
 		{"README style tidied", nil, "SendMsg \ncall-command: execute\nexecute-app-name: playback\nevent-lock:true",
 			[]string{"sendmsg\ncall-command: execute\nexecute-app-name: playback\nevent-lock: true\n\n"}, ""},
+		{"CRLF lines", nil, "sendmsg\r\ncall-command: execute\r\nexecute-app-name: answer\r\n",
+			[]string{"sendmsg\ncall-command: execute\nexecute-app-name: answer\n\n"}, ""},
 		{"own uuid", nil, "sendmsg " + strings.ToUpper(lpTestUUID) + "\ncall-command: hangup",
 			[]string{"sendmsg " + strings.ToUpper(lpTestUUID) + "\ncall-command: hangup\n\n"}, ""},
 		{"body", nil, "sendmsg\ncall-command: execute\nexecute-app-name: speak\ncontent-type: text/plain\ncontent-length: 5\n\nhello",
