@@ -210,10 +210,14 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 		}
 		switch spec := v.Spec.(type) {
 		case *HangupSpec:
-			s.hangup(ctx, spec.Cause)
+			s.sessionVerb(v, func() { s.hangup(ctx, spec.Cause) })
 			return nil, nil, nil
 		case *RedirectSpec:
-			next, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, spec.URL) })
+			var next *Instructions
+			var err error
+			s.sessionVerb(v, func() {
+				next, err = s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, spec.URL) })
+			})
 			return next, nil, err
 		}
 		res, ran := s.runVerb(ctx, v)
@@ -249,6 +253,17 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 	// When the list runs out the call hangs up.
 	s.hangup(ctx, "NORMAL_CLEARING")
 	return nil, nil, nil
+}
+
+// sessionVerb runs a verb the session carries out itself (hangup,
+// redirect), telling observers about it like any other verb.
+func (s *session) sessionVerb(v Verb, run func()) {
+	s.setState("verb", v.Name)
+	s.obs.VerbStarted(s.call, v)
+	start := time.Now()
+	run()
+	s.stats.Verbs++
+	s.obs.VerbFinished(s.call, v, &VerbResult{Verb: v.Name, Reason: ReasonOK}, time.Since(start))
 }
 
 // handoff switches the call to another app of the runtime the call started

@@ -57,7 +57,9 @@ func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *harness
 	log.Level = logrus.DebugLevel
 	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 60 * time.Second, EndTimeout: 5 * time.Second}
 	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p}
+	// Generous: under -race on a busy 2-core machine the 200-call test can
+	// wait seconds for its turn; this harness tests behaviour, not speed.
+	srv := &esl.Server{Handler: p, ConnectTimeout: time.Minute}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
