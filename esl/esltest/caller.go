@@ -1,7 +1,6 @@
 package esltest
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -15,6 +14,7 @@ const (
 	actHangup
 	actTalk
 	actKill
+	actClose
 	actAPI     // an api command from an inbound listener
 	actSendmsg // a sendmsg from an inbound listener
 )
@@ -104,14 +104,11 @@ func (c *Call) drainActions() {
 			if c.act != nil {
 				c.act.talk(c)
 			}
-		case actKill:
-			c.pending = nil
-			f := disconnectFrame(c.ch.uuid)
-			f.Headers[len(f.Headers)-1].Value = strconv.Itoa(len(a.s))
-			f.Body = []byte(a.s)
-			c.writeFrame(f)
+		case actClose:
 			c.abort = true
 			c.finish()
+		case actKill:
+			c.kill(a.s)
 		case actAPI:
 			c.callerActs()
 			a.reply <- c.api(a.s, ByAPI)

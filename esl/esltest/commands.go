@@ -8,23 +8,25 @@ import (
 	"github.com/callhook/callhook/esl"
 )
 
-// onCommand handles one read from the socket, as listener_run and
-// parse_command do.
-func (c *Call) onCommand(in cmdIn) {
-	if in.err != nil {
-		// The daemon closed (or reset) the socket, or sent what FreeSWITCH
-		// drops the connection for (a Content-Length < 0 or > 16 MiB): the
-		// listener ends; FreeSWITCH still tries the disconnect notice.
-		var pe *esl.ProtocolError
-		if errors.As(in.err, &pe) {
-			c.closeWithNotice()
-			return
-		}
-		c.pending = nil
-		c.writeFrame(disconnectFrame(c.ch.uuid))
-		c.finish()
+// onReadError ends the listener: the daemon closed (or reset) the socket,
+// or sent what FreeSWITCH drops the connection for (a Content-Length < 0
+// or > 16 MiB). FreeSWITCH still tries the disconnect notice.
+// not captured: during a static-mode app FreeSWITCH would notice only once
+// the app returns; the simulator ends at once, so nothing waits on a
+// connection nobody reads.
+func (c *Call) onReadError(err error) {
+	var pe *esl.ProtocolError
+	if errors.As(err, &pe) {
+		c.closeWithNotice()
 		return
 	}
+	c.pending = nil
+	c.writeFrame(disconnectFrame(c.ch.uuid))
+	c.finish()
+}
+
+// onCommand handles one command, as listener_run and parse_command do.
+func (c *Call) onCommand(in cmdIn) {
 	cmd := in.cmd
 	c.mu.Lock()
 	c.received = append(c.received, cmd)

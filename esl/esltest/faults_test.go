@@ -243,3 +243,21 @@ func TestKillListener(t *testing.T) {
 		t.Errorf("result = %v, want aborted", r)
 	}
 }
+
+// TestLostEventsKill checks the bounded event queue: a static-mode app
+// looping forever fills the queue nobody flushes, events are then lost,
+// and the listener is killed as FreeSWITCH kills it.
+func TestLostEventsKill(t *testing.T) {
+	c, d := start(t, Options{Mode: ModeStatic, Speed: 1e6})
+	d.cmd("connect")
+	d.cmd("myevents")
+	d.send("sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: /x.wav\nloops: -1\n\n")
+	frames := d.rest()
+	wantNames(t, "frames", frames, "notice:disconnect")
+	if got := string(frames[0].Body); got != KillLostEvents {
+		t.Errorf("notice body = %q, want %q", got, KillLostEvents)
+	}
+	if r, _ := c.Wait(t.Context()); r.Outcome != Aborted {
+		t.Errorf("result = %v, want aborted", r)
+	}
+}

@@ -99,7 +99,7 @@ func (s *InboundServer) accept() {
 		if err != nil {
 			return
 		}
-		ic := &inboundConn{s: s, nc: nc, cmds: make(chan cmdIn), quit: make(chan struct{}),
+		ic := &inboundConn{s: s, nc: nc, cmds: make(chan inboundRead), quit: make(chan struct{}),
 			stopped: make(chan struct{}), note: make(chan struct{}, 1)}
 		s.mu.Lock()
 		if s.closed {
@@ -132,12 +132,18 @@ func (s *InboundServer) call(uuid string) *Call {
 	return s.calls[uuid]
 }
 
+// inboundRead is one read of an inbound listener's reader.
+type inboundRead struct {
+	cmd esl.Command
+	err error
+}
+
 // inboundConn is one inbound listener: a reader goroutine and a loop that
 // is the connection's only writer.
 type inboundConn struct {
 	s       *InboundServer
 	nc      net.Conn
-	cmds    chan cmdIn
+	cmds    chan inboundRead
 	quit    chan struct{}
 	stopped chan struct{}
 	note    chan struct{}
@@ -208,7 +214,7 @@ func (ic *inboundConn) read() {
 	for {
 		cmd, _, err := r.ReadCommand()
 		select {
-		case ic.cmds <- cmdIn{cmd: cmd, err: err}:
+		case ic.cmds <- inboundRead{cmd: cmd, err: err}:
 		case <-ic.quit:
 			return
 		}

@@ -49,6 +49,10 @@ func (c *Call) run() {
 				break
 			}
 			c.drainActions()
+		case err := <-c.readErr:
+			if c.tick(); !c.finished {
+				c.onReadError(err)
+			}
 		case <-c.timer.C:
 			c.fireTimer()
 		case <-holdC:

@@ -23,16 +23,19 @@ func (c *Call) readLoop() {
 	var pause *time.Timer
 	for {
 		cmd, n, err := r.ReadCommand()
-		in := cmdIn{cmd: cmd, err: err}
-		if rec != nil && err == nil {
+		if err != nil {
+			// Errors have their own channel: the loop takes them even while
+			// a static-mode app keeps it from reading commands.
+			c.readErr <- err
+			return
+		}
+		in := cmdIn{cmd: cmd}
+		if rec != nil {
 			in.raw = rec.take(n)
 		}
 		select {
 		case c.cmds <- in:
 		case <-c.quit:
-			return
-		}
-		if err != nil {
 			return
 		}
 		if c.o.SlowReader > 0 {

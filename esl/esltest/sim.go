@@ -24,6 +24,7 @@ type Call struct {
 	nc      net.Conn
 	start   time.Time
 	cmds    chan cmdIn
+	readErr chan error    // the reader's last word (buffered: it never blocks)
 	done    chan struct{} // closed when the call is over and both goroutines have ended
 	quit    chan struct{} // closed when the loop ends, to release the reader
 	stopped chan struct{} // closed when the reader goroutine has exited
@@ -88,17 +89,17 @@ type Call struct {
 	deadline time.Time // the timer's simulated deadline
 	vnow     time.Time // the simulated clock (see now)
 	writes   int
+	lost     int       // events dropped on a full queue
 	logAfter []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
 	out      []byte    // bytes for the socket, written once per loop step
 	outp     *[]byte   // out's pooled buffer
 	talkFrom time.Time
 }
 
-// cmdIn is one read from the socket.
+// cmdIn is one command read from the socket, with its bytes when tracing.
 type cmdIn struct {
 	cmd esl.Command
 	raw []byte
-	err error
 }
 
 // outItem is a frame waiting for the listener to be idle: an event
@@ -157,6 +158,7 @@ func newCall(nc net.Conn, addr string, o Options) *Call {
 		nc:        nc,
 		start:     time.Now(),
 		cmds:      make(chan cmdIn),
+		readErr:   make(chan error, 1),
 		done:      make(chan struct{}),
 		quit:      make(chan struct{}),
 		stopped:   make(chan struct{}),

@@ -5,10 +5,19 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/callhook/callhook/esl"
+)
+
+// Event queue bounds. FreeSWITCH queues up to 100000 events per listener
+// and kills it after 500 more are lost; the simulator queues at most 10000
+// (each event is a few KB) before dropping, with the same kill.
+const (
+	maxQueuedEvents = 10000
+	maxLostEvents   = 500
 )
 
 // queueEvent hands a fired event to the listener if it subscribed (at
@@ -22,7 +31,25 @@ func (c *Call) queueEvent(e *event) {
 	if c.closing || c.finished || !c.sub.wants(e, c.ch.uuid) {
 		return
 	}
+	if len(c.pending) >= maxQueuedEvents {
+		if c.lost++; c.lost > maxLostEvents {
+			c.kill(KillLostEvents)
+		}
+		return
+	}
 	c.pending = append(c.pending, &outItem{ev: e})
+}
+
+// kill is kill_listener: unwritten events are lost, the notice carries
+// reason, the connection closes; the outcome is Aborted.
+func (c *Call) kill(reason string) {
+	c.pending = nil
+	f := disconnectFrame(c.ch.uuid)
+	f.Headers[len(f.Headers)-1].Value = strconv.Itoa(len(reason))
+	f.Body = []byte(reason)
+	c.writeFrame(f)
+	c.abort = true
+	c.finish()
 }
 
 // queueFrame puts a non-event frame (a notice) in the write queue.
@@ -188,6 +215,7 @@ func (c *Call) cleanup() {
 func (c *Call) Close() error {
 	c.userClosed.Store(true)
 	err := c.nc.Close()
+	c.post(action{kind: actClose}) // wakes a loop that waits on nothing else
 	<-c.done
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("esltest: close: %w", err)
