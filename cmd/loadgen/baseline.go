@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -26,7 +25,9 @@ import (
 type baseline struct {
 	web    string // the web app's base URL; "" makes no requests
 	client *http.Client
-	failed atomic.Int64 // calls the handler could not drive (not logged: no logging)
+	// failed counts the calls the handler could not drive, by error: no
+	// logging, by design, so this is how they are reported.
+	failed failures
 }
 
 func newBaseline(web string) *baseline {
@@ -43,7 +44,7 @@ func newBaseline(web string) *baseline {
 // ServeESL implements esl.Handler.
 func (b *baseline) ServeESL(ctx context.Context, c *esl.Conn) {
 	if err := b.serve(ctx, c); err != nil {
-		b.failed.Add(1)
+		b.failed.add(err.Error())
 	}
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -139,8 +139,8 @@ func TestSmokeBaseline(t *testing.T) {
 			if res.Added.N != 4*calls || res.Webhook.N != tc.webhook*calls {
 				t.Errorf("timed steps = %d, webhook steps %d; want %d, %d", res.Added.N, res.Webhook.N, 4*calls, tc.webhook*calls)
 			}
-			if n := b.failed.Load(); n != 0 {
-				t.Errorf("baseline failed %d calls", n)
+			if n := b.failed.total(); n != 0 {
+				t.Errorf("baseline failed %d calls: %s", n, b.failed.String())
 			}
 		})
 	}

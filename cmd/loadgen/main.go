@@ -227,7 +227,7 @@ func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err e
 		defer stopWeb()
 		webURL = "http://" + bound
 	}
-	env := &environment{opts: o, web: web, addr: o.addr, name: "callhook"}
+	env := &environment{opts: o, web: web, addr: o.addr, name: "the daemon"}
 	if o.pid > 0 || o.admin != "" {
 		env.target = &target{pid: o.pid, client: &http.Client{}}
 		if o.admin != "" {
@@ -315,8 +315,8 @@ func serveBaseline(ctx context.Context, o *options, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "loadgen: baseline serving on %s (pid %d)\n", addr, os.Getpid())
 	<-ctx.Done()
 	stop()
-	if n := b.failed.Load(); n > 0 {
-		return fmt.Errorf("baseline: %d calls failed", n)
+	if n := b.failed.total(); n > 0 {
+		return fmt.Errorf("baseline: %d calls failed: %s", n, b.failed.String())
 	}
 	return nil
 }

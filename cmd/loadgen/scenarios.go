@@ -14,7 +14,7 @@ type environment struct {
 	opts     *options
 	web      *WebApp // nil: the web app is not loadgen's
 	addr     string  // the daemon's event socket
-	name     string  // "callhook", "baseline (in-process)", ...
+	name     string  // "the daemon" (callhook, or the baseline as its own process), "baseline (in-process)", ...
 	target   *target // nil: the daemon cannot be observed from outside
 	baseline *baseline
 	warned   bool // an error reading the daemon was printed
@@ -248,6 +248,7 @@ func (e *environment) slowapp(ctx context.Context, out io.Writer) (bool, error) 
 
 	batch := e.driver(0, 0, "slow", 1e6)
 	batch.Calls, batch.Duration, batch.Rate, batch.Concurrency = o.slowCalls, 0, 0, o.slowCalls
+	e.header(out, batch)
 	r, err := batch.Run(ctx)
 	if err != nil {
 		return false, err
@@ -301,6 +302,9 @@ func (e *environment) printLoad(out io.Writer, r *Result) {
 	fmt.Fprintf(out, "call time:    %s\n", r.CallTime)
 	fmt.Fprintf(out, "loadgen CPU:  %s = %s per call%s\n", r.LoadgenCPU.Round(time.Millisecond),
 		perCallDur(r.LoadgenCPU, r.Completed), e.inProcessNote())
+	if e.baseline != nil {
+		fmt.Fprintf(out, "baseline:     calls it could not drive: %s\n", e.baseline.failed.String())
+	}
 }
 
 func (e *environment) inProcessNote() string {
