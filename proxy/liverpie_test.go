@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -72,11 +73,10 @@ func TestLiverpieWholeCall(t *testing.T) {
 	// The app is now waiting for a 5.
 	c.Digits("5")
 	got = append(got, w.next(t), w.next(t))
-	if _, err := c.WaitApp(t.Context(), "playback"); err != nil { // welcome
-		t.Fatal(err)
-	}
-	for range 2 { // goodbye, then the digit
-		if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for range 3 { // welcome, goodbye, then the digit
+		if _, err := c.WaitApp(ctx, "playback"); err != nil {
 			t.Fatal(err)
 		}
 	}
