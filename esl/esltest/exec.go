@@ -219,7 +219,8 @@ func (c *Call) resume() {
 // than 500 ms (switch_ivr_parse_event).
 func (c *Call) iterate() {
 	e := c.exec
-	if !c.ch.up || (e.iter > 0 && ((e.loops >= 0 && e.iter >= e.loops) || e.last < 500*time.Millisecond)) {
+	// loops: 0 runs nothing (FreeSWITCH's for loop never starts).
+	if !c.ch.up || e.loops == 0 || (e.iter > 0 && ((e.loops >= 0 && e.iter >= e.loops) || e.last < 500*time.Millisecond)) {
 		c.endExec()
 		return
 	}
