@@ -76,8 +76,8 @@ type VerbDialog interface {
 }
 
 // RawDialog speaks ESL commands instead of verbs (Liverpie apps). The
-// session checks every command it returns against the app's allowlist and
-// sends it with esl, never raw.
+// dialog checks each command against its app's allowlist before returning
+// it; the session sends it with esl (encoded and validated), never raw.
 type RawDialog interface {
 	Dialog
 	// Begin is called when the reply to myevents has arrived, with that reply.

@@ -446,6 +446,24 @@ func (s *session) hangup(ctx context.Context, cause string) {
 	}
 }
 
+// fail ends a call whose raw dialog failed: the app's on_failure verbs run
+// when it has any (they can neither redirect nor report a result: the
+// config refuses those), else the call is hung up.
+func (s *session) fail(ctx context.Context, err error) {
+	verbs := s.currentApp().OnFailure
+	if len(verbs) == 0 {
+		s.abort(ctx, err)
+		return
+	}
+	s.failErr = err
+	s.log.WithError(err).Error("app failed; running on_failure")
+	f := &Failure{Err: err, OnFailure: true}
+	s.obs.Failed(s.call, f)
+	if _, _, err := s.perform(ctx, nil, &Instructions{Verbs: verbs, Failure: f}); err != nil {
+		s.abort(ctx, err)
+	}
+}
+
 // abort ends a call the app can no longer drive: it logs why and hangs up.
 func (s *session) abort(ctx context.Context, err error) {
 	s.failErr = err
@@ -593,7 +611,7 @@ func (s *session) runRaw(ctx context.Context, d RawDialog, myevents *esl.Frame) 
 	for {
 		if err != nil {
 			if !errors.Is(err, errCallGone) {
-				s.abort(ctx, err)
+				s.fail(ctx, err)
 			}
 			return
 		}

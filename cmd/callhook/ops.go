@@ -1,38 +1,88 @@
 package main
 
 import (
+	"context"
 	"net"
 	"sync"
+	"time"
 
+	"github.com/callhook/callhook/admin"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
 
-// operations is the operator-facing side of a running daemon: metrics, the
-// admin API and the drain request.
+// operations is the operator-facing side of a running daemon: Prometheus
+// metrics, the admin API on cfg.Admin, and drain requests (POST /drain).
 type operations struct {
-	cfg       *Config
-	log       *logrus.Logger
+	cfg     *Config
+	log     *logrus.Logger
+	metrics *metrics.Metrics
+	admin   *admin.Server
+	bound   net.Addr
+
 	drainOnce sync.Once
 	drainCh   chan struct{}
 }
 
 func newOperations(cfg *Config, log *logrus.Logger) *operations {
-	return &operations{cfg: cfg, log: log, drainCh: make(chan struct{})}
+	return &operations{cfg: cfg, log: log, metrics: metrics.New(), drainCh: make(chan struct{})}
 }
 
-func (o *operations) observer() proxy.Observer       { return proxy.NopObserver{} }
-func (o *operations) frameCounter() esl.FrameCounter { return nil }
+// observer is what the proxy reports calls to: the metrics.
+func (o *operations) observer() proxy.Observer { return o.metrics }
 
+// frameCounter counts the event socket's frames and bytes into the metrics.
+func (o *operations) frameCounter() esl.FrameCounter { return o.metrics }
+
+// refused is told by the event socket server about connections it refused
+// before any call began (a peer outside the ACL).
 func (o *operations) refused(addr net.Addr, reason string) {
+	o.metrics.Refused(addr, reason)
 	o.log.WithFields(logrus.Fields{"peer": addr.String(), "reason": reason}).Warn("connection refused")
 }
 
-func (o *operations) start(p *proxy.Proxy, drain func()) error { return nil }
-func (o *operations) stop()                                    {}
-func (o *operations) addr() string                             { return "" }
-func (o *operations) setDraining()                             {}
+// start serves the admin API on cfg.Admin; an empty address disables it.
+func (o *operations) start(p *proxy.Proxy, drain func()) error {
+	if o.cfg.Admin == "" {
+		return nil
+	}
+	o.admin = &admin.Server{
+		Proxy:   p,
+		Metrics: o.metrics.Handler(),
+		Token:   o.cfg.AdminToken,
+		Drain:   drain,
+		Log:     o.log.WithField("component", "admin"),
+	}
+	addr, err := o.admin.Start(o.cfg.Admin)
+	if err != nil {
+		return err
+	}
+	o.bound = addr
+	return nil
+}
 
+// stop closes the admin API after a short grace period for scrapes in flight.
+func (o *operations) stop() {
+	if o.admin == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := o.admin.Shutdown(ctx); err != nil {
+		o.admin.Close()
+	}
+}
+
+// addr is where the admin API listens ("" when disabled).
+func (o *operations) addr() string {
+	if o.bound == nil {
+		return ""
+	}
+	return o.bound.String()
+}
+
+// requestDrain asks the daemon to drain; any number of calls start one drain.
 func (o *operations) requestDrain()                   { o.drainOnce.Do(func() { close(o.drainCh) }) }
 func (o *operations) drainRequested() <-chan struct{} { return o.drainCh }

@@ -87,7 +87,10 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 		}
 		return &statemachine.Backend{Flow: flow, HTTPClient: d.fetchClient}, nil
 	case KindLiverpie:
-		return nil, fmt.Errorf("%s:%d: apps.%s: liverpie apps are being wired in (issue 4)", cfg.File, a.Line, a.Name)
+		// The pool's plain client, not StandardClient: a Liverpie state
+		// machine moves on with every request, so a retried POST would
+		// skip a state.
+		return liverpieBackend(cfg, a, d.webhookClient.HTTPClient), nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
 }

@@ -143,7 +143,6 @@ func (s *server) drainNow() { s.ops.requestDrain() }
 // drain_timeout, hangs up the rest with a logged reason, and exits 0.
 func (s *server) drain() int {
 	s.proxy.Drain()
-	s.ops.setDraining()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
 	err := s.proxy.WaitIdle(ctx)
 	cancel()
