@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,7 +100,8 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes, and with them the order of reply slots
 
-	traceMu sync.Mutex // one trace record at a time, from both directions
+	traceMu sync.Mutex                // one trace record at a time, from both directions
+	tracer  atomic.Pointer[io.Writer] // Trace, or what SetTrace set
 
 	mu          sync.Mutex // guards everything below
 	pending     []*replySlot
@@ -155,9 +157,31 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	if o.Trace != nil {
+		c.tracer.Store(&o.Trace)
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()
 	return c
+}
+
+// SetTrace starts tracing the connection's frames to w from now on, as
+// ConnOptions.Trace does from the start (nil stops it). A session uses it to
+// trace one call on demand. Safe from any goroutine.
+func (c *Conn) SetTrace(w io.Writer) {
+	if w == nil {
+		c.tracer.Store(nil)
+		return
+	}
+	c.tracer.Store(&w)
+}
+
+// tracing returns the trace writer in force, or nil.
+func (c *Conn) tracing() io.Writer {
+	if w := c.tracer.Load(); w != nil {
+		return *w
+	}
+	return nil
 }
 
 // Channel returns the channel data from the connect reply (nil before it).

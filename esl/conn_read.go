@@ -21,7 +21,7 @@ func (c *Conn) readLoop() {
 		if c.opts.Counter != nil {
 			c.opts.Counter.CountFrame(Received, ct, n)
 		}
-		if c.opts.Trace != nil {
+		if c.tracing() != nil {
 			c.trace("F>", f.Encode())
 		}
 		if err := c.route(f, ct); err != nil {

@@ -81,7 +81,7 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 // stuck write short. A failed write may have sent part of a command, so it
 // ends the connection: the stream can no longer be trusted.
 func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
-	if c.opts.Trace != nil {
+	if c.tracing() != nil {
 		// Traced before the write: once the bytes are out, the reply can
 		// be read (and traced) before Write even returns here.
 		c.trace("C>", wire)
@@ -214,6 +214,10 @@ func formatOf(line string) (Format, bool) {
 // frame has none. Trace write errors are ignored: tracing must never break
 // a call.
 func (c *Conn) trace(dir string, b []byte) {
+	w := c.tracing()
+	if w == nil {
+		return
+	}
 	ms := time.Since(c.start).Milliseconds()
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "--- +%d %s\n", ms, dir)
@@ -223,5 +227,5 @@ func (c *Conn) trace(dir string, b []byte) {
 	}
 	c.traceMu.Lock()
 	defer c.traceMu.Unlock()
-	_, _ = c.opts.Trace.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())
 }

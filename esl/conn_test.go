@@ -647,6 +647,31 @@ func TestCounterAndTrace(t *testing.T) {
 	}
 }
 
+// TestSetTrace: tracing turned on mid-connection traces what follows only,
+// and SetTrace(nil) stops it.
+func TestSetTrace(t *testing.T) {
+	c, p := pipeConn(t, ConnOptions{})
+	roundTrip := func(cmd, out string) {
+		t.Helper()
+		r := send(c, t.Context(), cmd)
+		p.expect(cmd)
+		p.write(apiFrame(out))
+		if _, err := r.wait(t); err != nil {
+			t.Fatalf("Send(%s) error = %v", cmd, err)
+		}
+	}
+	var trace syncBuffer
+	roundTrip("api before", "1")
+	c.SetTrace(&trace)
+	roundTrip("api during", "2")
+	c.SetTrace(nil)
+	roundTrip("api after", "3")
+	got := trace.String()
+	if !strings.Contains(got, "api during") || strings.Contains(got, "api before") || strings.Contains(got, "api after") {
+		t.Errorf("Trace = %q, want only the frames between SetTrace(w) and SetTrace(nil)", got)
+	}
+}
+
 func TestExitWaitsForClose(t *testing.T) {
 	c, p := connected(t, ConnOptions{})
 	r := goCall(func() (struct{}, error) { return struct{}{}, c.Exit(t.Context()) })
