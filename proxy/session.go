@@ -79,6 +79,23 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 	return s
 }
 
+// wireLog writes a call's wire trace to its log, one Debug line a frame,
+// in the transcripts' wire.txt format.
+type wireLog struct{ log logrus.FieldLogger }
+
+func (w wireLog) Write(p []byte) (int, error) {
+	w.log.WithField("wire", string(p)).Debug("esl frame")
+	return len(p), nil
+}
+
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true
+	}
+	return false
+}
+
 // requestCounter counts a call's app requests into its CallStats. Requests
 // are reported from the session goroutine (dialogs run on it), so the
 // counts need no lock.
@@ -95,6 +112,10 @@ func (rc requestCounter) Request(c *Call, r *RequestInfo) {
 
 // run drives the call from after connect to exit.
 func (s *session) run(ctx context.Context) {
+	if s.p.TraceAll || isTrue(s.call.Channel.Var("callhook_trace")) {
+		s.conn.SetTrace(wireLog{s.log})
+		defer s.conn.SetTrace(nil)
+	}
 	myevents, err := s.subscribe(ctx)
 	if err != nil {
 		if s.gone() {

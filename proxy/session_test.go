@@ -641,6 +641,34 @@ func TestLiveHangupAndRedirect(t *testing.T) {
 	}
 }
 
+// TestWireTraceOnDemand: a call whose dialplan sets callhook_trace=true has
+// its frames in the log at Debug; another call has none.
+func TestWireTraceOnDemand(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL}))
+	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
+	wait(t, traced)
+	h.idle()
+	quiet := h.dial(esltest.Options{})
+	wait(t, quiet)
+	h.idle()
+	var tracedLines, quietLines int
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if !strings.Contains(l, `msg="esl frame"`) {
+			continue
+		}
+		switch {
+		case strings.Contains(l, traced.UUID()):
+			tracedLines++
+		case strings.Contains(l, quiet.UUID()):
+			quietLines++
+		}
+	}
+	if tracedLines == 0 || quietLines != 0 {
+		t.Errorf("traced call logged %d frames, untraced call %d; want some and none", tracedLines, quietLines)
+	}
+}
+
 // TestConcurrentCalls: 200 calls at once, each a whole menu.
 func TestConcurrentCalls(t *testing.T) {
 	app := newWebapp(t, menu)
