@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"github.com/callhook/callhook/esl"
 	"strings"
 	"time"
 )
@@ -78,7 +79,7 @@ func continueOnFail(c *Call, cause string) bool {
 // originatee (Other-Leg-*) and the callee number.
 func (b *bridgeAct) answer(c *Call) {
 	now := c.now()
-	uuid := newUUID()
+	uuid := esl.NewUUID()
 	name := b.target
 	if strings.HasPrefix(name, "loopback/") {
 		name += "-a"

@@ -299,7 +299,7 @@ func (c *Call) sendEvent(cmd esl.Command, name string) string {
 		}
 		e.h = append(e.h, header{h.Name, h.Value})
 	}
-	id := newUUID()
+	id := esl.NewUUID()
 	e.h = append(e.h, header{"Event-UUID", id})
 	e.h = prep(e.h, name, c.now())
 	e.body = cmd.Body
@@ -311,7 +311,7 @@ func (c *Call) sendEvent(cmd esl.Command, name string) string {
 // header), then fires BACKGROUND_JOB owned by our session.
 func (c *Call) bgapi(line, jobUUID string) {
 	if jobUUID == "" {
-		jobUUID = newUUID()
+		jobUUID = esl.NewUUID()
 	}
 	c.reply(&esl.Frame{Headers: esl.Headers{
 		{Name: "Content-Type", Value: esl.TypeCommandReply},

@@ -61,7 +61,7 @@ const (
 
 // coreUUID is the simulated switch's Core-UUID: one per process, like one
 // FreeSWITCH serving every simulated call.
-var coreUUID = newUUID()
+var coreUUID = esl.NewUUID()
 
 // eventSeq is FreeSWITCH's global Event-Sequence counter.
 var eventSeq atomic.Uint64

@@ -261,7 +261,7 @@ func (c *Call) startApp(e *execRun) {
 	e.argExp = arg
 	e.appUUID = e.uuid
 	if e.appUUID == "" {
-		e.appUUID = newUUID()
+		e.appUUID = esl.NewUUID()
 	}
 	if e.uuid != "" {
 		c.delVar("app_uuid")

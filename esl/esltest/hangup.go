@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"github.com/callhook/callhook/esl"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func (c *Call) endPark() {
 		{"Application", "socket"},
 		{"Application-Data", c.socketData},
 		{"Application-Response", c.appResponse()},
-		{"Application-UUID", newUUID()},
+		{"Application-UUID", esl.NewUUID()},
 	}))
 }
 

@@ -186,7 +186,7 @@ func execute(app, arg string, extra ...string) string {
 	if arg != "" {
 		b.WriteString("execute-app-arg: " + arg + "\n")
 	}
-	b.WriteString("event-lock: true\nEvent-UUID: " + newUUID() + "\n")
+	b.WriteString("event-lock: true\nEvent-UUID: " + esl.NewUUID() + "\n")
 	for _, h := range extra {
 		b.WriteString(h + "\n")
 	}

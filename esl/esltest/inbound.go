@@ -290,7 +290,7 @@ func (ic *inboundConn) handle(cmd esl.Command) bool {
 	case isWord(line, "bgapi "):
 		job := cmd.Headers.Get("Job-UUID")
 		if job == "" {
-			job = newUUID()
+			job = esl.NewUUID()
 		}
 		ok := ic.write(&esl.Frame{Headers: esl.Headers{
 			{Name: "Content-Type", Value: esl.TypeCommandReply},

@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"github.com/callhook/callhook/esl"
 	"io"
 	"time"
 )
@@ -164,10 +165,10 @@ func (o Options) normalized() Options {
 		o.DestinationNumber = "7000"
 	}
 	if o.UUID == "" {
-		o.UUID = newUUID()
+		o.UUID = esl.NewUUID()
 	}
 	if o.CallerUUID == "" {
-		o.CallerUUID = newUUID()
+		o.CallerUUID = esl.NewUUID()
 	}
 	if o.ChannelName == "" {
 		o.ChannelName = "loopback/" + o.DestinationNumber + "-b"
