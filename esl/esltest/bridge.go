@@ -1,9 +1,10 @@
 package esltest
 
 import (
-	"github.com/callhook/callhook/esl"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/esl"
 )
 
 // bridgeAct is bridge. A target error/<cause> fails with that cause;

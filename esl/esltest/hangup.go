@@ -1,10 +1,11 @@
 package esltest
 
 import (
-	"github.com/callhook/callhook/esl"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/esl"
 )
 
 // hangup is switch_channel_perform_hangup: the state number moves to

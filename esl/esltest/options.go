@@ -1,9 +1,10 @@
 package esltest
 
 import (
-	"github.com/callhook/callhook/esl"
 	"io"
 	"time"
+
+	"github.com/callhook/callhook/esl"
 )
 
 // Socket modes: the keywords of the socket dialplan application
