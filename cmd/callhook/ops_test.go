@@ -288,6 +288,26 @@ func (d *opsDaemon) get(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// post sends a POST without a body to the admin API with the token.
+func (d *opsDaemon) post(t *testing.T, path string) (int, string) {
+	t.Helper()
+	r, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+d.admin+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // until asks cond again and again until it holds. It is for a state the
 // daemon reaches just after the last thing the test can wait on (a log
 // line, a call's end); each ask is an HTTP round trip, and the guard only
@@ -397,59 +417,100 @@ func opsAppConfig(webURL string) string {
 	return fmt.Sprintf("default_app: ivr\napps:\n  ivr:\n    url: %s/ivr\n    retries: 0\n", webURL)
 }
 
-// TestDrain: SIGTERM with a call in progress. The daemon stops being ready
-// and hands new calls back to the dialplan, lets the call go on until the
-// caller hangs up, and then exits 0.
+// TestDrain: SIGTERM (or POST /drain) with a call in progress. The daemon
+// stops being ready and hands new calls back to the dialplan, lets the
+// call go on until the caller hangs up, and then exits 0.
 func TestDrain(t *testing.T) {
-	d := startOpsDaemon(t, "drain_timeout: 10m\n"+opsAppConfig(opsLongPlayApp(t)))
-
-	if code, body := d.get(t, "/readyz"); code != http.StatusOK {
-		t.Fatalf("GET /readyz before SIGTERM = %d %q, want 200", code, body)
+	tests := []struct {
+		name    string
+		drain   func(t *testing.T, d *opsDaemon)
+		wantLog map[string]string
+	}{
+		{"SIGTERM", func(t *testing.T, d *opsDaemon) {
+			if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string]string{"msg": "draining", "signal": "terminated"}},
+		{"POST /drain", func(t *testing.T, d *opsDaemon) {
+			if code, body := d.post(t, "/drain"); code != http.StatusAccepted {
+				t.Fatalf("POST /drain = %d %s, want 202", code, body)
+			}
+		}, map[string]string{"msg": "draining (admin request)"}},
 	}
-	first := d.dial(t, esltest.Options{Speed: 1})
-	opsWaitApp(t, first, "playback")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := startOpsDaemon(t, "drain_timeout: 10m\n"+opsAppConfig(opsLongPlayApp(t)))
 
+			if code, body := d.get(t, "/readyz"); code != http.StatusOK {
+				t.Fatalf("GET /readyz before the drain = %d %q, want 200", code, body)
+			}
+			first := d.dial(t, esltest.Options{Speed: 1})
+			opsWaitApp(t, first, "playback")
+
+			tc.drain(t, d)
+			d.log.wait(t, tc.wantLog)
+			// The daemon logs that it drains just before the proxy stops
+			// taking calls, and nothing after it, so /readyz is asked until
+			// it says so.
+			d.until(t, "/readyz answers 503 once draining", func() bool {
+				code, _ := d.get(t, "/readyz")
+				return code == http.StatusServiceUnavailable
+			})
+
+			// A call placed now is refused: connect, resume, exit, so the
+			// dialplan goes on.
+			second := d.dial(t, esltest.Options{Speed: 1})
+			if res := opsWaitResult(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+				t.Errorf("call placed while draining ended %v, want resumed to the dialplan", res)
+			}
+			if v := d.metric(t, `callhook_calls_refused_total{reason="draining"}`); v != "1" {
+				t.Errorf("calls_refused_total{reason=draining} = %s, want 1", v)
+			}
+			if v := d.metric(t, `callhook_calls_active{app="ivr"}`); v != "1" {
+				t.Errorf("calls_active{app=ivr} while draining = %s, want 1 (the call in progress)", v)
+			}
+
+			// The call in progress is untouched, and the daemon waits for it.
+			select {
+			case <-d.exited:
+				t.Fatalf("callhook serve exited (%v) with a call in progress", d.err)
+			default:
+			}
+			first.Hangup("NORMAL_CLEARING")
+			if res := opsWaitResult(t, first); res.Outcome != esltest.HungUp || res.By != esltest.ByCaller {
+				t.Errorf("call in progress ended %v, want hung up by the caller", res)
+			}
+			if code := d.waitExit(t); code != 0 {
+				t.Errorf("callhook serve exited %d after draining, want 0", code)
+			}
+			end := d.log.wait(t, map[string]string{"msg": "call ended", "call_id": first.UUID()})
+			if end["outcome"] != "hangup" || end["cause"] != "NORMAL_CLEARING" {
+				t.Errorf("call-end log line = %v, want outcome hangup, cause NORMAL_CLEARING", end)
+			}
+		})
+	}
+}
+
+// TestDrainTimeout: a call still up when drain_timeout runs out is hung up
+// with SYSTEM_SHUTDOWN, the log says so, and the daemon exits 0.
+func TestDrainTimeout(t *testing.T) {
+	d := startOpsDaemon(t, "drain_timeout: 1s\n"+opsAppConfig(opsLongPlayApp(t)))
+	c := d.dial(t, esltest.Options{Speed: 1})
+	opsWaitApp(t, c, "playback")
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	d.log.wait(t, map[string]string{"msg": "draining", "signal": "terminated"})
-	// The daemon logs "draining" just before the proxy stops taking calls,
-	// and nothing after it, so /readyz is asked until it says so.
-	d.until(t, "/readyz answers 503 after SIGTERM", func() bool {
-		code, _ := d.get(t, "/readyz")
-		return code == http.StatusServiceUnavailable
-	})
-
-	// A call placed now is refused: connect, resume, exit, so the dialplan
-	// goes on.
-	second := d.dial(t, esltest.Options{Speed: 1})
-	if res := opsWaitResult(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
-		t.Errorf("call placed while draining ended %v, want resumed to the dialplan", res)
-	}
-	if v := d.metric(t, `callhook_calls_refused_total{reason="draining"}`); v != "1" {
-		t.Errorf("calls_refused_total{reason=draining} = %s, want 1", v)
-	}
-	if v := d.metric(t, `callhook_calls_active{app="ivr"}`); v != "1" {
-		t.Errorf("calls_active{app=ivr} while draining = %s, want 1 (the call in progress)", v)
-	}
-
-	// The call in progress is untouched, and the daemon waits for it.
-	select {
-	case <-d.exited:
-		t.Fatalf("callhook serve exited (%v) with a call in progress", d.err)
-	default:
-	}
-	first.Hangup("NORMAL_CLEARING")
-	if res := opsWaitResult(t, first); res.Outcome != esltest.HungUp || res.By != esltest.ByCaller {
-		t.Errorf("call in progress ended %v, want hung up by the caller", res)
+	if res := opsWaitResult(t, c); res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "SYSTEM_SHUTDOWN" {
+		t.Errorf("call up at the drain deadline ended %v, want hung up SYSTEM_SHUTDOWN by the daemon", res)
 	}
 	if code := d.waitExit(t); code != 0 {
-		t.Errorf("callhook serve exited %d after draining, want 0", code)
+		t.Errorf("callhook serve exited %d after the drain deadline, want 0", code)
 	}
-	end := d.log.wait(t, map[string]string{"msg": "call ended", "call_id": first.UUID()})
-	if end["outcome"] != "hangup" || end["cause"] != "NORMAL_CLEARING" {
-		t.Errorf("call-end log line = %v, want outcome hangup, cause NORMAL_CLEARING", end)
+	e := d.log.wait(t, map[string]string{"level": "warning", "cause": "SYSTEM_SHUTDOWN"})
+	if fmt.Sprint(e["calls"]) != "1" {
+		t.Errorf("drain deadline log line = %v, want calls=1", e)
 	}
+	d.log.wait(t, map[string]string{"msg": "call ended", "call_id": c.UUID(), "cause": "SYSTEM_SHUTDOWN"})
 }
 
 // TestCallLimit: with limits.max_calls: 2, a third call is refused and
