@@ -90,6 +90,8 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 		writeError(w, bad.status, bad.msg)
 	case errors.Is(err, proxy.ErrNoSuchCall):
 		writeError(w, http.StatusNotFound, "no such call: "+id)
+	case errors.Is(err, proxy.ErrNotRedirectable):
+		writeError(w, http.StatusConflict, "this call's app takes no redirects (a Liverpie app drives it)")
 	case errors.Is(err, esl.ErrClosed), errors.Is(err, esl.ErrDisconnected):
 		// The call ended between the lookup and the command.
 		writeError(w, http.StatusNotFound, "call ended: "+id)

@@ -14,8 +14,9 @@
 // Parameters come as a JSON object (Content-Type: application/json) or as
 // form values (query or urlencoded body). Errors are JSON objects
 // {"error": "..."} with a status that says what went wrong: 400 bad
-// parameters, 413 a body over 64 KiB, 401 no or wrong token, 404 no such call, 502 FreeSWITCH
-// refused, 504 FreeSWITCH did not answer in time.
+// parameters, 413 a body over 64 KiB, 401 no or wrong token, 404 no such
+// call, 409 a redirect of a call whose app takes none (Liverpie), 502
+// FreeSWITCH refused, 504 FreeSWITCH did not answer in time.
 //
 // Hangup and redirect act through the event socket the call already holds,
 // with api uuid_kill and uuid_break, so they take effect in the middle of a

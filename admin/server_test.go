@@ -339,6 +339,7 @@ func TestActionErrors(t *testing.T) {
 		want int
 	}{
 		{"unknown call", proxy.ErrNoSuchCall, 404},
+		{"app takes no redirects", proxy.ErrNotRedirectable, 409},
 		{"call ended meanwhile", fmt.Errorf("api: %w", esl.ErrClosed), 404},
 		{"freeswitch hung up the socket", esl.ErrDisconnected, 404},
 		{"freeswitch refused", &esl.ReplyError{Command: "api uuid_kill", Text: "-ERR No such channel!"}, 502},
