@@ -435,7 +435,7 @@ func TestDrain(t *testing.T) {
 			if code, body := d.post(t, "/drain"); code != http.StatusAccepted {
 				t.Fatalf("POST /drain = %d %s, want 202", code, body)
 			}
-		}, map[string]string{"msg": "draining (admin request)"}},
+		}, map[string]string{"msg": "draining", "by": "admin"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

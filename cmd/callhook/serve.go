@@ -121,11 +121,9 @@ func (s *server) run(rt *proxy.Runtime) int {
 				s.reload()
 				continue
 			}
-			s.log.WithField("signal", sig.String()).Info("draining")
-			return s.drain()
+			return s.drain(logrus.Fields{"signal": sig.String()})
 		case <-s.ops.drainRequested():
-			s.log.Info("draining (admin request)")
-			return s.drain()
+			return s.drain(logrus.Fields{"by": "admin"})
 		case err := <-served:
 			if errors.Is(err, esl.ErrServerClosed) {
 				return 0
@@ -142,8 +140,10 @@ func (s *server) drainNow() { s.ops.requestDrain() }
 // drain stops taking calls (new ones are handed back to the dialplan with
 // connect, resume, exit), lets calls in progress finish up to
 // drain_timeout, hangs up the rest with a logged reason, and exits 0.
-func (s *server) drain() int {
+func (s *server) drain(why logrus.Fields) int {
 	s.proxy.Drain()
+	// Logged once new calls are refused, so "draining" in the log means it.
+	s.log.WithFields(why).WithField("drain_timeout", s.cfg.DrainTimeout.String()).Info("draining")
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
 	err := s.proxy.WaitIdle(ctx)
 	cancel()
