@@ -49,7 +49,8 @@ type WebhookApp struct {
 	MaxReplyBytes int64
 	// MaxVerbs caps the verbs of one reply (0: 100).
 	MaxVerbs int
-	// MaxRedirects caps the redirects of one call (0: 50).
+	// MaxRedirects caps the redirects of one call (0: 50; negative: none
+	// allowed).
 	MaxRedirects int
 	// Client is the process-wide HTTP client: its connection pool, CheckRetry
 	// and Backoff are used; its RetryMax and Logger are not, because retries
@@ -182,7 +183,10 @@ func (a *WebhookApp) maxVerbs() int {
 }
 
 func (a *WebhookApp) maxRedirects() int {
-	if a.MaxRedirects > 0 {
+	switch {
+	case a.MaxRedirects < 0:
+		return 0
+	case a.MaxRedirects > 0:
 		return a.MaxRedirects
 	}
 	return DefaultMaxRedirects

@@ -751,6 +751,24 @@ func TestWebhookRedirectLimit(t *testing.T) {
 	}
 }
 
+// TestWebhookNoRedirects: a negative MaxRedirects (the config's
+// max_redirects: 0) refuses the first redirect.
+func TestWebhookNoRedirects(t *testing.T) {
+	srv := newWebhookTestApp(t, webhookReply("[answer]"))
+	app := &WebhookApp{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: webhookTestClient(t)}
+	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
+	if err != nil {
+		t.Fatalf("Redirect = %v", err)
+	}
+	if ins.Failure == nil || !errors.Is(ins.Failure.Err, ErrTooManyRedirects) {
+		t.Errorf("Redirect failure = %+v, want ErrTooManyRedirects", ins.Failure)
+	}
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("app got %d requests, want none", n)
+	}
+}
+
 var errTestHangup = errors.New("caller hung up")
 
 func TestWebhookHangupMidRequest(t *testing.T) {

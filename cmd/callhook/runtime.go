@@ -71,7 +71,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			OnFailure:     a.OnFailure,
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
-			MaxRedirects:  cfg.Limits.MaxRedirects,
+			MaxRedirects:  redirectLimit(cfg),
 			Client:        d.webhookClient,
 		}, nil
 	case KindFlow:
@@ -104,8 +104,17 @@ func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 			URL:           url,
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
-			MaxRedirects:  cfg.Limits.MaxRedirects,
+			MaxRedirects:  redirectLimit(cfg),
 			Client:        d.webhookClient,
 		}
 	}
+}
+
+// redirectLimit maps limits.max_redirects onto WebhookApp.MaxRedirects,
+// whose zero means "the default": the config's 0 forbids redirects.
+func redirectLimit(cfg *Config) int {
+	if cfg.Limits.MaxRedirects == 0 {
+		return -1
+	}
+	return cfg.Limits.MaxRedirects
 }
