@@ -57,6 +57,11 @@ type ParseOptions struct {
 	MaxVerbs     int      // per list; 0 = no limit
 	AllowExecute []string // applications the execute verb may run
 	Base         *url.URL // action and redirect URLs are resolved against it; nil keeps them as written
+	// Templates allows {{...}} templates in text arguments (flows): each is
+	// checked as a harmless placeholder, and Spec.MapText checks the text
+	// again once the templates are filled in. Webhook replies leave it off,
+	// so their text is checked literally.
+	Templates bool
 }
 
 // Reply is a webhook app's parsed answer.

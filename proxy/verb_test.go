@@ -422,9 +422,15 @@ func TestParseVerbsFlows(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
 		t.Fatal(err)
 	}
-	verbs, err := ParseVerbs(n.Content[0], ParseOptions{})
+	verbs, err := ParseVerbs(n.Content[0], ParseOptions{Templates: true})
 	if err != nil {
 		t.Fatalf("ParseVerbs(%q) = %v", src, err)
+	}
+	// Without Templates (a webhook reply) the same text is judged
+	// literally: braces in a dial string are refused.
+	if _, err := ParseVerbs(n.Content[0], ParseOptions{}); err == nil ||
+		!strings.Contains(err.Error(), `target "user/{{vars.ext}}" has '{'`) {
+		t.Errorf("ParseVerbs(%q) without Templates = %v, want the bridge target refused", src, err)
 	}
 	if verbs[0].Action != "main_menu" {
 		t.Errorf("ParseVerbs(%q) action = %q, want main_menu (kept as written without a base)", src, verbs[0].Action)
@@ -445,7 +451,7 @@ func TestMapText(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
 		t.Fatal(err)
 	}
-	verbs, err := ParseVerbs(n.Content[0], ParseOptions{})
+	verbs, err := ParseVerbs(n.Content[0], ParseOptions{Templates: true})
 	if err != nil {
 		t.Fatalf("ParseVerbs(%q) = %v", src, err)
 	}

@@ -83,7 +83,7 @@ func parseSendDTMF(a *args) Spec {
 }
 
 func (s *SendDTMFSpec) check() error {
-	if err := checkDTMF(untemplate(s.Digits)); err != nil {
+	if err := checkDTMF(s.Digits); err != nil {
 		return &optError{Opt: "digits", Msg: err.Error()}
 	}
 	return nil

@@ -66,11 +66,10 @@ func checkTarget(t string) error {
 	if err := checkLine(t); err != nil {
 		return err
 	}
-	u := untemplate(t)
-	if i := strings.IndexAny(u, "|,{}<>"); i >= 0 {
-		return fmt.Errorf("target %s has %q, which would split it or set variables", quote(t), u[i])
+	if i := strings.IndexAny(t, "|,{}<>"); i >= 0 {
+		return fmt.Errorf("target %s has %q, which would split it or set variables", quote(t), t[i])
 	}
-	if strings.Contains(u, ":_:") {
+	if strings.Contains(t, ":_:") {
 		return fmt.Errorf(`target %s has ":_:", which would split it`, quote(t))
 	}
 	return nil
@@ -83,8 +82,8 @@ func checkCallerID(v string) error {
 	if err := checkLine(v); err != nil {
 		return err
 	}
-	if i := strings.IndexAny(untemplate(v), "{}[],'"); i >= 0 {
-		return fmt.Errorf("%s has %q, which would break bridge's {...} variables", quote(v), untemplate(v)[i])
+	if i := strings.IndexAny(v, "{}[],'"); i >= 0 {
+		return fmt.Errorf("%s has %q, which would break bridge's {...} variables", quote(v), v[i])
 	}
 	return nil
 }

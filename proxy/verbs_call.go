@@ -80,7 +80,7 @@ func parseConference(a *args) Spec {
 func (s *ConferenceSpec) check() error {
 	// conference splits its data at '@' (profile), '+' (pin, flags) and
 	// '{' (flags), so none may appear in a name.
-	if err := checkName(untemplate(s.Name), ""); err != nil {
+	if err := checkName(s.Name, ""); err != nil {
 		return &optError{Opt: "name", Msg: err.Error()}
 	}
 	if err := checkName(s.Profile, ""); err != nil {
@@ -173,7 +173,7 @@ func (s *RedirectSpec) check() error {
 	if err := checkLine(s.URL); err != nil {
 		return &optError{Opt: "url", Msg: err.Error()}
 	}
-	if _, err := absoluteURL(untemplate(s.URL)); err != nil {
+	if _, err := absoluteURL(s.URL); err != nil {
 		return &optError{Opt: "url", Msg: err.Error()}
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 type InvalidReplyError struct {
 	Line int    // 1-based line of the offending node; 0 when unknown
 	Msg  string // "<verb>: <option>: <what>" for a verb's error
+
+	cause error // the check's own error, when a MapText re-check failed
 }
 
 // Error returns "line N: <msg>", or the message alone when the line is

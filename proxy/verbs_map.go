@@ -7,7 +7,7 @@ func mapped(verb string, s Spec, err error) (Spec, error) {
 		return nil, err
 	}
 	if cerr := s.(validator).check(); cerr != nil {
-		return nil, &InvalidReplyError{Msg: verb + ": " + cerr.Error()}
+		return nil, &InvalidReplyError{Msg: verb + ": " + cerr.Error(), cause: cerr}
 	}
 	return s, nil
 }

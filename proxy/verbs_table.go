@@ -133,7 +133,7 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 	if a.err != nil {
 		return Verb{}, a.err
 	}
-	if err := v.Spec.(validator).check(); err != nil {
+	if err := checkSpec(v.Spec, o.Templates); err != nil {
 		line, msg := a.line, name+": "+err.Error()
 		var oe *optError
 		if errors.As(err, &oe) && oe.Opt != "" {
@@ -189,4 +189,19 @@ func quote(s string) string {
 		s = s[:cut] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// checkSpec validates a parsed verb. With templates allowed, a copy with
+// each template replaced by a placeholder is checked, so that only the
+// literal text is judged now; MapText judges the filled-in text later.
+func checkSpec(spec Spec, templates bool) error {
+	if !templates {
+		return spec.(validator).check()
+	}
+	_, err := spec.MapText(func(s string) (string, error) { return untemplate(s), nil })
+	var ie *InvalidReplyError
+	if errors.As(err, &ie) && ie.cause != nil {
+		return ie.cause
+	}
+	return err
 }

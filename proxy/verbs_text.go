@@ -21,11 +21,12 @@ import (
 //     values for the space-separated ones, and per-verb checks refuse the
 //     separators of the others (bridge's '|' and ',', caller id braces).
 
-// templateSpan is a flow template such as {{call.from}} or {{vars.x-y}}. A
-// flow's verbs are validated before their templates are filled in, so each
-// span counts as a harmless placeholder; MapText validates again after
-// filling them in. The span's own characters are safe on the wire even if
-// it is never filled in (a web app that sends one gets it literally).
+// templateSpan is a flow template such as {{call.from}} or {{vars.x-y}}.
+// With ParseOptions.Templates (flows only) a verb is validated before its
+// templates are filled in, each span standing for a harmless placeholder
+// (checkSpec); MapText validates again after filling them in. Webhook
+// replies are checked literally, so a span's braces are refused wherever
+// braces would mean something to FreeSWITCH.
 var templateSpan = regexp.MustCompile(`\{\{ *[A-Za-z_][A-Za-z0-9_.-]* *\}\}`)
 
 // untemplate replaces every template span with "0", a value every text

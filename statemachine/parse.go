@@ -396,7 +396,7 @@ func (p *parser) parseHangup(s *State, n *yaml.Node) {
 			{Kind: yaml.ScalarNode, Tag: "!!str", Value: cause, Line: n.Line},
 		}}
 	}
-	verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, proxy.ParseOptions{})
+	verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, proxy.ParseOptions{Templates: true})
 	if err != nil {
 		p.verbError(err, n.Line)
 		return

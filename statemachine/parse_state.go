@@ -18,7 +18,7 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		p.errorf(n, "state %q: verbs must be a non-empty list", s.Name)
 		return
 	}
-	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec}
+	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec, Templates: true}
 	for i, item := range n.Content {
 		item = deref(item)
 		if hasMapKey(item, 0) {
