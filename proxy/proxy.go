@@ -72,9 +72,6 @@ type Proxy struct {
 	// EndTimeout bounds the work done after a call ends (call.end request,
 	// exit) so a dead web app cannot hold a finished call (default 10s).
 	EndTimeout time.Duration
-	// TraceAll logs every call's wire trace at Debug; without it only calls
-	// whose channel variable callhook_trace is true are traced.
-	TraceAll bool
 
 	runtime  atomic.Pointer[Runtime]
 	draining atomic.Bool

@@ -88,6 +88,18 @@ func (w wireLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// logsAt tells whether l logs at level; loggers other than logrus's own are
+// assumed to.
+func logsAt(l logrus.FieldLogger, level logrus.Level) bool {
+	switch x := l.(type) {
+	case *logrus.Entry:
+		return x.Logger.IsLevelEnabled(level)
+	case *logrus.Logger:
+		return x.IsLevelEnabled(level)
+	}
+	return true
+}
+
 func isTrue(v string) bool {
 	switch strings.ToLower(v) {
 	case "true", "yes", "on", "1":
@@ -112,7 +124,10 @@ func (rc requestCounter) Request(c *Call, r *RequestInfo) {
 
 // run drives the call from after connect to exit.
 func (s *session) run(ctx context.Context) {
-	if s.p.TraceAll || isTrue(s.call.Channel.Var("callhook_trace")) {
+	// A wire trace for this call: every call at log level trace, a call
+	// whose dialplan set callhook_trace=true at debug. Never when the log
+	// would drop the lines: encoding every frame for nothing is not free.
+	if logsAt(s.log, logrus.TraceLevel) || (isTrue(s.call.Channel.Var("callhook_trace")) && logsAt(s.log, logrus.DebugLevel)) {
 		s.conn.SetTrace(wireLog{s.log})
 		defer s.conn.SetTrace(nil)
 	}

@@ -262,7 +262,7 @@ func (d *webhookDialog) logRequest(ctx context.Context, m *webhookMessage, info 
 	if info.Err != nil && ctx.Err() == nil {
 		level = logrus.WarnLevel
 	}
-	if !webhookLogs(d.log, level) {
+	if !logsAt(d.log, level) {
 		return // spare a busy app's every step the fields' allocations
 	}
 	log := d.log.WithFields(logrus.Fields{
@@ -280,18 +280,6 @@ func (d *webhookDialog) logRequest(ctx context.Context, m *webhookMessage, info 
 	default:
 		log.WithError(info.Err).Warn("webhook request failed")
 	}
-}
-
-// webhookLogs tells whether l logs at level; loggers other than logrus's
-// own are assumed to.
-func webhookLogs(l logrus.FieldLogger, level logrus.Level) bool {
-	switch x := l.(type) {
-	case *logrus.Entry:
-		return x.Logger.IsLevelEnabled(level)
-	case *logrus.Logger:
-		return x.IsLevelEnabled(level)
-	}
-	return true
 }
 
 // webhookGone is the error of a request abandoned because the call's

@@ -84,7 +84,6 @@ func (s *server) run(rt *proxy.Runtime) int {
 		Observer:        s.ops.observer(),
 		Linger:          cfg.Linger,
 		RedirectBackend: redirectBackend(cfg, s.deps),
-		TraceAll:        s.log.IsLevelEnabled(logrus.TraceLevel),
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
