@@ -106,8 +106,8 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 }
 
 // checkCause returns a hangup cause in FreeSWITCH's spelling: a cause name
-// (upper-cased) or a Q.850 code, 1 to 127; "" is NORMAL_CLEARING. It goes
-// on an api command line, so nothing but letters, digits and _ passes.
+// it knows (upper-cased) or a Q.850 code, 1 to 127; "" is NORMAL_CLEARING.
+// It goes on an api command line, and only known names pass.
 func checkCause(c string) (string, error) {
 	if c == "" {
 		return "NORMAL_CLEARING", nil
@@ -119,15 +119,19 @@ func checkCause(c string) (string, error) {
 		return c, nil
 	}
 	c = strings.ToUpper(c)
-	if len(c) > 64 {
-		return "", badRequestf("cause: over 64 characters")
-	}
-	for _, r := range c {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
-			return "", badRequestf("cause %q: want a hangup cause name such as NORMAL_CLEARING or CALL_REJECTED", c)
-		}
+	if !proxy.ValidCause(c) {
+		// FreeSWITCH would hang up with NORMAL_CLEARING instead, silently.
+		return "", badRequestf("cause %q: not a FreeSWITCH hangup cause (such as NORMAL_CLEARING or CALL_REJECTED)", shortCause(c))
 	}
 	return c, nil
+}
+
+// shortCause keeps an error message short whatever the client sent.
+func shortCause(c string) string {
+	if len(c) > 64 {
+		return c[:64] + "…"
+	}
+	return c
 }
 
 // maxURLBytes bounds a redirect URL, like the URLs web apps may send.

@@ -259,6 +259,7 @@ func TestHangupParams(t *testing.T) {
 		{"code zero", req{path: "/calls/c1/hangup?cause=0"}, 400, ""},
 		{"code with sign", req{path: "/calls/c1/hangup?cause=%2B17"}, 400, ""},
 		{"command injection", req{path: "/calls/c1/hangup", ctype: "application/json", body: `{"cause": "NORMAL_CLEARING\nexit"}`}, 400, ""},
+		{"unknown cause", req{path: "/calls/c1/hangup", ctype: "application/json", body: `{"cause": "NO_SUCH_CAUSE"}`}, 400, ""},
 		{"space", req{path: "/calls/c1/hangup", ctype: "application/x-www-form-urlencoded", body: "cause=NORMAL+CLEARING"}, 400, ""},
 		{"too long", req{path: "/calls/c1/hangup?cause=" + strings.Repeat("A", 65)}, 400, ""},
 		{"cause not a string", req{path: "/calls/c1/hangup", ctype: "application/json", body: `{"cause": 16}`}, 400, ""},

@@ -35,6 +35,11 @@ var hangupCauses = []string{
 
 // validCause reports whether c is a cause name of hangupCauses (upper case)
 // or a Q.850 cause code, 1 to 127, in plain decimal.
+// ValidCause reports whether c is a hangup cause FreeSWITCH knows: a cause
+// name in its spelling (NORMAL_CLEARING) or a Q.850 code, 1 to 127.
+// FreeSWITCH turns anything else into NORMAL_CLEARING without a word.
+func ValidCause(c string) bool { return validCause(c) }
+
 func validCause(c string) bool {
 	if slices.Contains(hangupCauses, c) {
 		return true
