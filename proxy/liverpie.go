@@ -109,7 +109,7 @@ func (a *LiverpieApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 		d.obs = NopObserver{}
 	}
 	if call.Channel != nil {
-		d.form.merge(eventView(call.Channel), d.log)
+		d.form.merge(eventView(call.Channel, &d.names), d.log)
 	}
 	return d, nil
 }
@@ -182,6 +182,7 @@ type liverpieDialog struct {
 
 	cookies liverpieJar
 	form    liverpieForm   // every header seen on the call, merged
+	names   liverpieNames  // header names normalised so far
 	expect  liverpieExpect // what fires the next state-machine request
 	reset   bool           // the reset request was answered
 	hungUp  bool           // the channel hung up: no more app requests but hangup_uri
@@ -200,7 +201,7 @@ func (d *liverpieDialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([
 	if err := d.resetApp(ctx); err != nil {
 		return nil, err
 	}
-	if myeventsReply == nil || !d.expect.matches(frameView(myeventsReply)) {
+	if myeventsReply == nil || !d.expect.matches(frameView(myeventsReply, &d.names)) {
 		return nil, nil
 	}
 	return d.step(ctx)
@@ -213,7 +214,7 @@ func (d *liverpieDialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([
 // matches (hangupStep); after it nothing more is asked: hangup_uri is the
 // reliable way to hear about the end.
 func (d *liverpieDialog) Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error) {
-	v := eventView(ev)
+	v := eventView(ev, &d.names)
 	d.form.merge(v, d.log)
 	if d.hungUp {
 		return nil, nil
@@ -261,7 +262,7 @@ func (d *liverpieDialog) Reply(ctx context.Context, cmd esl.Command, reply *esl.
 	if reply == nil {
 		return nil, nil
 	}
-	v := frameView(reply)
+	v := frameView(reply, &d.names)
 	d.form.merge(v, d.log)
 	if d.hungUp || !d.expect.matches(v) {
 		return nil, nil

@@ -36,12 +36,44 @@ func liverpieName(name string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(name), "-", "_"))
 }
 
+// liverpieNames caches liverpieName for one call. Every event of a call
+// repeats the channel's ~200 header names, so normalising each of them
+// again (three passes, one or two allocations) is most of an event's cost;
+// a lookup is neither. It holds at most maxLiverpieFormKeys names, as
+// many as the call's form can keep, so a peer sending ever new names cannot
+// grow it; past that, names are normalised without caching. The zero value
+// is ready to use; a nil *liverpieNames normalises without caching.
+type liverpieNames struct {
+	m map[string]string
+}
+
+// name returns liverpieName(raw), cached.
+func (c *liverpieNames) name(raw string) string {
+	if c == nil {
+		return liverpieName(raw)
+	}
+	if n, ok := c.m[raw]; ok {
+		return n
+	}
+	n := liverpieName(raw)
+	if len(c.m) < maxLiverpieFormKeys {
+		if c.m == nil {
+			c.m = make(map[string]string)
+		}
+		// A clone, so that the cache does not keep the frame whose
+		// bytes the name may share alive for the rest of the call.
+		c.m[strings.Clone(raw)] = n
+	}
+	return n
+}
+
 // eventView is an event's headers. An event's frame had its own
 // Content-Type (text/event-plain), which Liverpie saw first, so it comes
 // first as content_type unless the event carries one (the connect reply and
 // disconnect notices do). The outer Content-Length, whose value only sized
-// the frame, and an event's body are not part of it.
-func eventView(ev *esl.Event) liverpieView {
+// the frame, and an event's body are not part of it. Names are normalised
+// through names, which may be nil.
+func eventView(ev *esl.Event, names *liverpieNames) liverpieView {
 	v := make(liverpieView, 0, len(ev.Headers)+1)
 	if ev.ContentType != "" {
 		if _, ok := ev.Lookup("Content-Type"); !ok {
@@ -49,7 +81,7 @@ func eventView(ev *esl.Event) liverpieView {
 		}
 	}
 	for _, h := range ev.Headers {
-		v = append(v, liverpieHeader{liverpieName(h.Name), h.Raw, h.Value})
+		v = append(v, liverpieHeader{names.name(h.Name), h.Raw, h.Value})
 	}
 	return v
 }
@@ -57,10 +89,11 @@ func eventView(ev *esl.Event) liverpieView {
 // frameView is a reply frame's headers (command/reply, api/response).
 // FreeSWITCH does not URL-encode them, so raw and decoded are the same.
 // An api/response body is output, not headers, and is not part of it.
-func frameView(f *esl.Frame) liverpieView {
+// Names are normalised through names, which may be nil.
+func frameView(f *esl.Frame, names *liverpieNames) liverpieView {
 	v := make(liverpieView, 0, len(f.Headers))
 	for _, h := range f.Headers {
-		v = append(v, liverpieHeader{liverpieName(h.Name), h.Value, h.Value})
+		v = append(v, liverpieHeader{names.name(h.Name), h.Value, h.Value})
 	}
 	return v
 }

@@ -66,7 +66,8 @@ func TestLiverpieViews(t *testing.T) {
 		{Name: "DTMF-Digit", Value: "#", Raw: "%23"},
 		{Name: "DTMF-Digit", Value: "*", Raw: "*"},
 	}}
-	v := eventView(ev)
+	var names liverpieNames
+	v := eventView(ev, &names)
 	if got := fmt.Sprint(v); got != "[{content_type text/event-plain text/event-plain} {event_name DTMF DTMF} {dtmf_digit %23 #} {dtmf_digit * *}]" {
 		t.Errorf("eventView = %s", got)
 	}
@@ -78,12 +79,39 @@ func TestLiverpieViews(t *testing.T) {
 		{Name: "Event-Name", Value: "CHANNEL_DATA", Raw: "CHANNEL_DATA"},
 		{Name: "Content-Type", Value: "command/reply", Raw: "command/reply"},
 	}}
-	if got := len(eventView(ch)); got != 2 {
+	if got := len(eventView(ch, &names)); got != 2 {
 		t.Errorf("eventView(connect reply) has %d headers, want 2", got)
 	}
 	f := &esl.Frame{Headers: esl.Headers{{Name: "Content-Type", Value: "api/response"}, {Name: "Content-Length", Value: "4"}}, Body: []byte("+OK\n")}
-	if got := fmt.Sprint(frameView(f)); got != "[{content_type api/response api/response} {content_length 4 4}]" {
+	if got := fmt.Sprint(frameView(f, &names)); got != "[{content_type api/response api/response} {content_length 4 4}]" {
 		t.Errorf("frameView = %s", got)
+	}
+}
+
+// TestLiverpieNames: the per-call cache gives what liverpieName gives,
+// for a nil cache too, and stops caching at maxLiverpieFormKeys names.
+func TestLiverpieNames(t *testing.T) {
+	var names liverpieNames
+	for _, raw := range []string{"Caller-Caller-ID-Number", " Event-Name ", "Caller-Caller-ID-Number", "variable_sip_h_X-Foo"} {
+		want := liverpieName(raw)
+		if got := names.name(raw); got != want {
+			t.Errorf("names.name(%q) = %q, want %q", raw, got, want)
+		}
+		if got := (*liverpieNames)(nil).name(raw); got != want {
+			t.Errorf("nil.name(%q) = %q, want %q", raw, got, want)
+		}
+	}
+	if got := len(names.m); got != 3 {
+		t.Errorf("cache holds %d names, want 3", got)
+	}
+	for i := range maxLiverpieFormKeys + 10 {
+		raw := fmt.Sprintf("X-Header-%d", i)
+		if got, want := names.name(raw), fmt.Sprintf("x_header_%d", i); got != want {
+			t.Fatalf("names.name(%q) = %q, want %q", raw, got, want)
+		}
+	}
+	if got := len(names.m); got != maxLiverpieFormKeys {
+		t.Errorf("cache holds %d names, want the bound %d", got, maxLiverpieFormKeys)
 	}
 }
 
@@ -197,12 +225,12 @@ func TestLiverpieCaptureForm(t *testing.T) {
 			ev := lpCapture(t, name)
 			log, _ := lpTestLogger()
 			var f liverpieForm
-			f.merge(eventView(ev), log)
+			f.merge(eventView(ev, nil), log)
 			q, err := url.ParseQuery(f.body())
 			if err != nil {
 				t.Fatalf("ParseQuery(body): %v", err)
 			}
-			v := eventView(ev)
+			v := eventView(ev, nil)
 			for _, h := range v {
 				last, _ := v.lookup(h.name) // a repeated name: the last one counts
 				if !strings.Contains("&"+f.body()+"&", "&"+h.name+"="+last.raw+"&") {
@@ -224,10 +252,11 @@ func BenchmarkLiverpieEvent(b *testing.B) {
 	ch, ev := lpCapture(b, "liverpie_connect.frame"), lpCapture(b, "liverpie_execute_complete.frame")
 	log, _ := lpTestLogger()
 	var f liverpieForm
-	f.merge(eventView(ch), log)
+	var names liverpieNames // the call's, as liverpieDialog keeps it
+	f.merge(eventView(ch, &names), log)
 	b.ReportAllocs()
 	for b.Loop() {
-		f.merge(eventView(ev), log)
+		f.merge(eventView(ev, &names), log)
 		_ = f.body()
 	}
 }
