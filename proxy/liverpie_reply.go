@@ -77,8 +77,8 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 	if len(doc.Content) == 0 {
 		return liverpieReply{empty: true}, nil
 	}
-	root := liverpieUnalias(doc.Content[0])
-	if liverpieNull(root) {
+	root := deref(doc.Content[0])
+	if isNull(root) {
 		return liverpieReply{empty: true}, nil
 	}
 	if root.Kind != yaml.MappingNode {
@@ -87,7 +87,7 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 	}
 	var key, value *string
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := liverpieUnalias(root.Content[i]), liverpieUnalias(root.Content[i+1])
+		k, v := deref(root.Content[i]), deref(root.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			continue
 		}
@@ -133,7 +133,7 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 // an Integer with a String and never matched), and an error for a list or
 // a mapping.
 func liverpieScalar(key string, n *yaml.Node) (*string, error) {
-	if liverpieNull(n) {
+	if isNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.ScalarNode {
@@ -143,20 +143,10 @@ func liverpieScalar(key string, n *yaml.Node) (*string, error) {
 	return &s, nil
 }
 
-// liverpieUnalias follows an alias to its anchor (a depth bound keeps a malformed
-// chain from looping).
-func liverpieUnalias(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func liverpieNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-// liverpieKind names a node's kind for errors.
+// liverpieKind names a node's kind for errors. kindName words kinds for
+// verb errors ("a map", a bare quoted scalar, uncut); a Liverpie reply's
+// errors keep their own wording ("a mapping", "the scalar ...", cut to
+// liverpieReplyShown).
 func liverpieKind(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
