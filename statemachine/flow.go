@@ -31,8 +31,8 @@ type State struct {
 	Line  int
 	Verbs []proxy.Verb // as parsed: templates not yet expanded, no Action set
 
-	summaries []string // per verb: "play ivr/ivr-welcome.wav", for graphs
-	templated []bool   // per verb: has {{...}} in a text argument
+	summaries []string        // per verb: "play ivr/ivr-welcome.wav", for graphs
+	templates []verbTemplates // per verb: its text arguments' templates, nil when none
 
 	set     []assign
 	fetch   *fetchSpec

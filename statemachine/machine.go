@@ -190,9 +190,9 @@ func (f *Flow) enter(t *State, m *Memory, env Env) (Move, *Outcome) {
 func (s *State) expand(look func(ref) string) ([]proxy.Verb, error) {
 	out := make([]proxy.Verb, len(s.Verbs))
 	for i, v := range s.Verbs {
-		if s.templated[i] {
+		if ts := s.templates[i]; ts != nil {
 			spec, err := v.Spec.MapText(func(text string) (string, error) {
-				return expandText(v.Name, text, look)
+				return expandText(v.Name, text, ts, look)
 			})
 			if err != nil {
 				return nil, fmt.Errorf("state %q: %s: %w", s.Name, v.Name, err)
@@ -207,16 +207,14 @@ func (s *State) expand(look func(ref) string) ([]proxy.Verb, error) {
 	return out, nil
 }
 
-// expandText fills in one text argument. A value can carry a line break (a
-// channel variable, a fetched field); only speak sends its text as a body,
-// anywhere else a line break would end the ESL command, so it is an error.
-func expandText(verb, text string, look func(ref) string) (string, error) {
-	if !strings.Contains(text, "{{") {
-		return text, nil
-	}
-	t, err := parseTemplate(text)
-	if err != nil {
-		return "", err
+// expandText fills in one text argument with its template parsed at load
+// (ts). A value can carry a line break (a channel variable, a fetched
+// field); only speak sends its text as a body, anywhere else a line break
+// would end the ESL command, so it is an error.
+func expandText(verb, text string, ts verbTemplates, look func(ref) string) (string, error) {
+	t, ok := ts[text]
+	if !ok {
+		return text, nil // a text argument without a template
 	}
 	out := t.expand(look, nil)
 	if verb != "speak" && strings.ContainsAny(out, "\r\n") {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -276,7 +277,7 @@ func (p *parser) parseState(s *State, n *yaml.Node) {
 				p.errorf(e.v, "bad app name %q in handoff", v)
 			} else {
 				s.handoff = v
-				if !contains(p.f.handoffs, v) {
+				if !slices.Contains(p.f.handoffs, v) {
 					p.f.handoffs = append(p.f.handoffs, v)
 				}
 			}
@@ -403,6 +404,6 @@ func (p *parser) parseHangup(s *State, n *yaml.Node) {
 	}
 	s.Verbs = append(s.Verbs, verbs...)
 	s.summaries = append(s.summaries, summarize(item))
-	s.templated = append(s.templated, false)
+	s.templates = append(s.templates, nil)
 	s.hangup = true
 }

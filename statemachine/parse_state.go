@@ -1,9 +1,10 @@
 package statemachine
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/callhook/callhook/proxy"
@@ -50,35 +51,40 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		}
 		s.Verbs = append(s.Verbs, v)
 		s.summaries = append(s.summaries, summarize(item))
-		s.templated = append(s.templated, p.verbTemplates(s, v, item))
+		s.templates = append(s.templates, p.verbTemplates(s, v, item))
 	}
 }
 
-// verbTemplates checks every {{...}} in a verb's values and tells whether
-// the verb has any. Only text arguments are filled in (Spec.MapText), so a
+// verbTemplates checks every {{...}} in a verb's values and returns the
+// parsed templates of its text arguments (nil when it has none), for
+// State.expand. Only text arguments are filled in (Spec.MapText), so a
 // template in any other option (a say's lang, a gather's regex) would
 // reach FreeSWITCH as written: that is an error too.
-func (p *parser) verbTemplates(s *State, v proxy.Verb, item *yaml.Node) bool {
+func (p *parser) verbTemplates(s *State, v proxy.Verb, item *yaml.Node) verbTemplates {
 	var texts []string
 	_, _ = v.Spec.MapText(func(t string) (string, error) {
 		texts = append(texts, t)
 		return t, nil
 	})
-	found := false
+	var out verbTemplates
 	scalars(item, func(n *yaml.Node) {
 		if !strings.Contains(n.Value, "{{") {
 			return
 		}
-		found = true
-		if p.template(n, fmt.Sprintf("state %q", s.Name)) == nil {
+		t := p.template(n, fmt.Sprintf("state %q", s.Name))
+		if t == nil {
 			return
 		}
-		if contains(texts, n.Value) {
+		if slices.Contains(texts, n.Value) {
+			if out == nil {
+				out = make(verbTemplates)
+			}
+			out[n.Value] = t
 			return
 		}
 		p.errorf(n, "state %q: %s: %q is not a text argument, so its template would never be filled in", s.Name, v.Name, n.Value)
 	}, 0)
-	return found
+	return out
 }
 
 // template parses a text with references and records what it uses.
@@ -101,37 +107,23 @@ func (p *parser) use(r ref, line int) {
 	case nsFlow:
 		p.flowUse = append(p.flowUse, flowUse{name: r.name, line: line})
 	case nsVars:
-		if !contains(p.f.chanVars, r.name) {
+		if !slices.Contains(p.f.chanVars, r.name) {
 			p.f.chanVars = append(p.f.chanVars, r.name)
 		}
 	}
 }
 
-var proxyLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// verbError records proxy.ParseVerbs' problems; each keeps its own line
-// when it names one ("line N: ..."), else it gets the verb's.
+// verbError records a proxy.ParseVerbs error: an *proxy.InvalidReplyError
+// keeps its own line when it has one, else it gets the verb's.
 func (p *parser) verbError(err error, line int) {
-	var leaves []error
-	var walk func(error)
-	walk = func(err error) {
-		if u, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range u.Unwrap() {
-				walk(e)
-			}
-			return
+	msg, l := err.Error(), line
+	if ire, ok := errors.AsType[*proxy.InvalidReplyError](err); ok {
+		msg = ire.Msg
+		if ire.Line > 0 {
+			l = ire.Line
 		}
-		leaves = append(leaves, err)
 	}
-	walk(err)
-	for _, e := range leaves {
-		msg, l := e.Error(), line
-		if m := proxyLine.FindStringSubmatch(msg); m != nil {
-			l, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		p.errs = append(p.errs, &Error{File: p.file, Line: l, Msg: msg})
-	}
+	p.errs = append(p.errs, &Error{File: p.file, Line: l, Msg: msg})
 }
 
 // summarize describes a verb in a few words for graphs: its name and its

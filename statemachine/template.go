@@ -74,6 +74,10 @@ type template struct {
 	parts []tmplPart
 }
 
+// verbTemplates are a verb's templated text arguments, parsed at load, by
+// their text as Spec.MapText passes it.
+type verbTemplates map[string]*template
+
 type tmplPart struct {
 	lit   string
 	ref   ref
