@@ -103,13 +103,14 @@ func plainSize(headers []EventHeader) int {
 	return n
 }
 
-// arrayItems splits an "ARRAY::a|:b" value into its items.
+// arrayItems splits an "ARRAY::a|:b" value into its items (SplitArray), and
+// reports whether v was an array at all: an encoder writes an array
+// differently from a plain value, even a one-item array.
 func arrayItems(v string) ([]string, bool) {
-	rest, ok := strings.CutPrefix(v, "ARRAY::")
-	if !ok {
+	if !strings.HasPrefix(v, "ARRAY::") {
 		return nil, false
 	}
-	return strings.Split(rest, "|:"), true
+	return SplitArray(v), true
 }
 
 // writeJSONString writes s as cJSON's print_string_ptr does: '"', '\\' and
