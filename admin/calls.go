@@ -32,13 +32,12 @@ func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	for _, c := range s.Proxy.Calls() {
-		if c.ID == id {
-			writeJSON(w, http.StatusOK, c)
-			return
-		}
+	c, ok := s.Proxy.Call(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no such call: "+id)
+		return
 	}
-	writeError(w, http.StatusNotFound, "no such call: "+id)
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) hangup(w http.ResponseWriter, r *http.Request) {

@@ -272,6 +272,9 @@ func TestLiveDrain(t *testing.T) {
 	if code, body := l.call(t, "GET", "/calls/"+c.UUID(), "", "", false); code != 200 || !strings.Contains(body, `"current_verb": "play"`) {
 		t.Errorf("GET /calls/{id} while draining = %d %s, want the call still in play", code, body)
 	}
+	if code, body := l.call(t, "GET", "/calls/no-such-call", "", "", false); code != 404 || !strings.Contains(body, "no such call") {
+		t.Errorf("GET /calls/no-such-call = %d %s, want 404 no such call", code, body)
+	}
 	c.Hangup("NORMAL_CLEARING")
 	if res := waitResult(t, c, 20*time.Second); res.By != esltest.ByCaller {
 		t.Errorf("call in progress ended %v, want hung up by the caller", res)

@@ -20,6 +20,8 @@ import (
 // *proxy.Proxy implements it.
 type CallControl interface {
 	Calls() []proxy.CallInfo
+	// Call is one live call of Calls, found by id.
+	Call(id string) (proxy.CallInfo, bool)
 	// Active is the number of calls counted against the limits: it goes
 	// up before a call is listed and down after it left the list.
 	Active() int

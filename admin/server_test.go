@@ -33,6 +33,17 @@ func (f *fakeProxy) Calls() []proxy.CallInfo {
 	return f.calls
 }
 
+func (f *fakeProxy) Call(id string) (proxy.CallInfo, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return proxy.CallInfo{}, false
+}
+
 func (f *fakeProxy) Hangup(_ context.Context, id, cause string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -106,7 +107,7 @@ func (p *Proxy) Active() int { return int(p.active.Load()) }
 func (p *Proxy) logger() logrus.FieldLogger {
 	if p.Log == nil {
 		l := logrus.New()
-		l.Out = discard{}
+		l.Out = io.Discard
 		return l
 	}
 	return p.Log
@@ -302,6 +303,16 @@ func (p *Proxy) Calls() []CallInfo {
 	return infos
 }
 
+// Call returns the live call id, as Calls lists it, without listing the
+// others.
+func (p *Proxy) Call(id string) (CallInfo, bool) {
+	s := p.lookup(id)
+	if s == nil {
+		return CallInfo{}, false
+	}
+	return s.info(time.Now()), true
+}
+
 // Hangup ends a live call at once, even in the middle of a long verb: a
 // queued sendmsg would wait behind the running application, so this uses
 // api uuid_kill (DESIGN.md lifecycle 6).
@@ -376,7 +387,3 @@ func destination(ch *esl.Event) string {
 	}
 	return ch.Get("Channel-Destination-Number")
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
