@@ -33,6 +33,10 @@ type session struct {
 	obs  Observer
 
 	dialog Dialog
+	// callCtx is the context of every request to the app: it ends, with
+	// cause errCallGone, as soon as the conn reports the hangup (see
+	// watchHangup), so an in-flight request is cancelled at once.
+	callCtx context.Context
 
 	hungUp         bool       // the channel is down (CHANNEL_HANGUP, a notice, or the conn said so)
 	hangupComplete *esl.Event // CHANNEL_HANGUP_COMPLETE, for cause, duration, billsec
@@ -124,6 +128,10 @@ func (rc requestCounter) Request(c *Call, r *RequestInfo) {
 
 // run drives the call from after connect to exit.
 func (s *session) run(ctx context.Context) {
+	callCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	s.callCtx = callCtx
+	go s.watchHangup(callCtx, cancel)
 	// A wire trace for this call: every call at log level trace, a call
 	// whose dialplan set callhook_trace=true at debug. Never when the log
 	// would drop the lines: encoding every frame for nothing is not free.
@@ -194,6 +202,26 @@ func (s *session) gone() bool {
 	}
 }
 
+// watchHangup cancels the call's requests (callCtx) with errCallGone when
+// the conn reports the hangup; it returns then, or when the call's context
+// ends (run has returned). It is the call's one extra goroutine for its
+// whole life: held calls pay one small idle goroutine each, and no request
+// or event pays for a goroutine of its own (requests used to start a
+// watcher each).
+func (s *session) watchHangup(callCtx context.Context, cancel context.CancelCauseFunc) {
+	select {
+	case <-s.conn.Hungup():
+		cancel(errCallGone)
+	case <-callCtx.Done():
+	}
+}
+
+// callGone reports whether the app's request ended because the call is
+// gone: the session's context ended, or watchHangup saw the hangup.
+func (s *session) callGone(ctx context.Context) bool {
+	return ctx.Err() != nil || context.Cause(s.callCtx) == errCallGone
+}
+
 // runVerbs drives a webhook or flow dialog: ask, run verbs, report results,
 // until the call is over.
 func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
@@ -204,22 +232,20 @@ func (s *session) runVerbs(ctx context.Context, d VerbDialog) {
 			if errors.Is(err, errCallGone) {
 				return
 			}
-			if onFailureRan || len(s.currentApp().OnFailure) == 0 {
+			if onFailureRan {
 				s.abort(ctx, err)
 				return
 			}
 			// The app cannot go on: its on_failure verbs take over, once.
-			s.log.WithError(err).Error("app failed; running on_failure")
 			onFailureRan = true
-			ins, err = &Instructions{Verbs: s.currentApp().OnFailure, Failure: &Failure{Err: err, OnFailure: true}}, nil
+			if ins = s.onFailure(ctx, err); ins == nil {
+				return
+			}
+			err = nil
 		}
 		if f := ins.Failure; f != nil {
+			// A fallback that answered: the call goes on normally.
 			s.obs.Failed(s.call, f)
-			if f.OnFailure {
-				// The call is no longer the app's: it ends as failed. A
-				// fallback that answered keeps the call going normally.
-				s.failErr = f.Err
-			}
 		}
 		var next VerbDialog
 		ins, next, err = s.perform(ctx, d, ins)
@@ -355,25 +381,16 @@ func (s *session) liveRedirect(ctx context.Context, d VerbDialog, url string) (*
 // documents (flows); the session then switches the call to a webhook backend.
 var ErrNoRedirect = errors.New("proxy: this app cannot be redirected to a URL")
 
-// ask calls the app with a context that ends when the caller hangs up, so an
-// in-flight request is cancelled at once. It returns errCallGone when the
-// call is gone, before or during the request.
+// ask calls the app with the call's context (callCtx), so an in-flight
+// request is cancelled as soon as the caller hangs up. It returns
+// errCallGone when the call is gone, before or during the request.
 func (s *session) ask(ctx context.Context, f func(context.Context) (*Instructions, error)) (*Instructions, error) {
 	if s.gone() {
 		return nil, errCallGone
 	}
 	s.setState("requesting", "")
-	rctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-s.conn.Hungup():
-			cancel(errCallGone)
-		case <-rctx.Done():
-		}
-	}()
-	ins, err := f(rctx)
-	if ctx.Err() != nil || context.Cause(rctx) == errCallGone {
+	ins, err := f(s.callCtx)
+	if s.callGone(ctx) {
 		return nil, errCallGone
 	}
 	if err != nil {
@@ -482,20 +499,34 @@ func (s *session) hangup(ctx context.Context, cause string) {
 	}
 }
 
-// fail ends a call whose raw dialog failed: the app's on_failure verbs run
-// when it has any (they can neither redirect nor report a result: the
-// config refuses those), else the call is hung up.
-func (s *session) fail(ctx context.Context, err error) {
+// onFailure is the one place on_failure happens, for every kind of app
+// (a webhook app's dialog fails only once its fallback failed too): it
+// logs why, tells observers (Failed, OnFailure) and returns the app's
+// on_failure verbs as the instructions that replace the app. The call is
+// no longer the app's: it ends as failed. An app with no on_failure gets
+// the default, hanging up with NORMAL_TEMPORARY_FAILURE, which onFailure
+// does itself (abort), returning nil.
+func (s *session) onFailure(ctx context.Context, err error) *Instructions {
+	s.obs.Failed(s.call, &Failure{Err: err, OnFailure: true})
 	verbs := s.currentApp().OnFailure
 	if len(verbs) == 0 {
 		s.abort(ctx, err)
-		return
+		return nil
 	}
 	s.failErr = err
 	s.log.WithError(err).Error("app failed; running on_failure")
-	f := &Failure{Err: err, OnFailure: true}
-	s.obs.Failed(s.call, f)
-	if _, _, err := s.perform(ctx, nil, &Instructions{Verbs: verbs, Failure: f}); err != nil {
+	return &Instructions{Verbs: verbs}
+}
+
+// fail ends a call whose raw dialog failed: the app's on_failure verbs run
+// (they can neither redirect nor report a result: the config refuses
+// those).
+func (s *session) fail(ctx context.Context, err error) {
+	ins := s.onFailure(ctx, err)
+	if ins == nil {
+		return
+	}
+	if _, _, err := s.perform(ctx, nil, ins); err != nil {
 		s.abort(ctx, err)
 	}
 }
@@ -695,22 +726,16 @@ func (s *session) sendRaw(ctx context.Context, d RawDialog, cmds []esl.Command) 
 
 // rawAsk is ask for RawDialogs. Unlike verb dialogs, a raw dialog still
 // sees the events of a hung-up call (its app may act on them), so the call
-// being gone is only an error once the connection has ended.
+// being gone is only an error once the connection has ended, or when a
+// request failed because the hangup cancelled it (callCtx is already
+// cancelled after a hangup: a dialog that must still reach its app then
+// detaches from it, as Liverpie's hangup step does).
 func (s *session) rawAsk(ctx context.Context, f func(context.Context) ([]esl.Command, error)) ([]esl.Command, error) {
 	if s.ended {
 		return nil, errCallGone
 	}
-	rctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-s.conn.Hungup():
-			cancel(errCallGone)
-		case <-rctx.Done():
-		}
-	}()
-	cmds, err := f(rctx)
-	if ctx.Err() != nil || (err != nil && context.Cause(rctx) == errCallGone) {
+	cmds, err := f(s.callCtx)
+	if ctx.Err() != nil || (err != nil && context.Cause(s.callCtx) == errCallGone) {
 		return nil, errCallGone
 	}
 	return cmds, err

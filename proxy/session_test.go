@@ -391,8 +391,12 @@ func TestAppFailures(t *testing.T) {
 		reply    func(r request) (int, string)
 		down     bool
 		fallback bool
-		wantApps []string // what runs on the call
-		wantLog  string
+		// onFailure is the App's on_failure reply document ("": none, so
+		// the session hangs up NORMAL_TEMPORARY_FAILURE).
+		onFailure string
+		wantApps  []string // what runs on the call
+		wantCause string   // "": NORMAL_TEMPORARY_FAILURE, or NORMAL_CLEARING when apps ran
+		wantLog   string
 	}{
 		{name: "500", reply: func(request) (int, string) { return 500, "oops" },
 			wantApps: nil, wantLog: "http_500"},
@@ -413,6 +417,10 @@ func TestAppFailures(t *testing.T) {
 			}, wantApps: []string{"playback sorry.wav"}, wantLog: "http_500"},
 		{name: "fallback fails too", fallback: true,
 			reply: func(r request) (int, string) { return 503, "" }, wantLog: "http_503"},
+		{name: "fallback fails too, on_failure configured", fallback: true,
+			reply:     func(r request) (int, string) { return 503, "" },
+			onFailure: "[{play: ivr/sorry.wav}, {hangup: CALL_REJECTED}]",
+			wantApps:  []string{"playback ivr/sorry.wav"}, wantCause: "CALL_REJECTED", wantLog: "http_503"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -430,12 +438,25 @@ func TestAppFailures(t *testing.T) {
 				wa.URL = "http://" + ln.Addr().String() + "/ivr"
 				ln.Close()
 			}
-			h := startProxy(t, webhookRuntime(wa))
+			rt := webhookRuntime(wa)
+			if tc.onFailure != "" {
+				r, err := proxy.ParseReply([]byte(tc.onFailure), proxy.ParseOptions{})
+				if err != nil {
+					t.Fatalf("ParseReply(%q) = %v", tc.onFailure, err)
+				}
+				rt.Apps[wa.Name].OnFailure = r.Verbs
+			}
+			obs := &failureRecorder{}
+			h := startProxy(t, rt, obs)
 			c := h.dial(esltest.Options{})
 			res := wait(t, c)
-			wantCause := "NORMAL_TEMPORARY_FAILURE"
-			if tc.wantApps != nil {
+			wantCause := tc.wantCause
+			switch {
+			case wantCause != "":
+			case tc.wantApps != nil:
 				wantCause = "NORMAL_CLEARING" // the fallback's list ran out
+			default:
+				wantCause = "NORMAL_TEMPORARY_FAILURE"
 			}
 			if res.Outcome != esltest.HungUp || res.Cause != wantCause {
 				t.Errorf("call ended %v, want hung up %s", res, wantCause)
@@ -452,8 +473,45 @@ func TestAppFailures(t *testing.T) {
 			if logs := h.logs.String(); !strings.Contains(logs, tc.wantLog) {
 				t.Errorf("log does not say %q:\n%s", tc.wantLog, logs)
 			}
+			if tc.onFailure != "" {
+				// The session ran on_failure: observers were told, and the
+				// call ended as failed.
+				fs, ends := obs.get()
+				if len(fs) != 1 || !fs[0].OnFailure || fs[0].Fallback || !strings.Contains(fmt.Sprint(fs[0].Err), tc.wantLog) {
+					t.Errorf("observer saw failures %+v, want one OnFailure saying %s", fs, tc.wantLog)
+				}
+				if len(ends) != 1 || ends[0] != proxy.OutcomeFailed {
+					t.Errorf("call ended with outcomes %q, want [%s]", ends, proxy.OutcomeFailed)
+				}
+			}
 		})
 	}
+}
+
+// failureRecorder records the Failed and CallEnded reports.
+type failureRecorder struct {
+	proxy.NopObserver
+	mu       sync.Mutex
+	failures []proxy.Failure
+	outcomes []string
+}
+
+func (r *failureRecorder) Failed(_ *proxy.Call, f *proxy.Failure) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failures = append(r.failures, *f)
+}
+
+func (r *failureRecorder) CallEnded(_ *proxy.Call, end *proxy.CallEnd, _ *proxy.CallStats) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outcomes = append(r.outcomes, end.Outcome)
+}
+
+func (r *failureRecorder) get() ([]proxy.Failure, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]proxy.Failure(nil), r.failures...), append([]string(nil), r.outcomes...)
 }
 
 // TestRefusals: a socket that is not async full, a call with no app and a

@@ -27,7 +27,8 @@ type WebhookApp struct {
 	// Form sends bodies form-encoded (format: form) instead of as JSON.
 	Form bool
 	// FallbackURL receives the failed request, with error, when URL fails
-	// ("": go straight to OnFailure).
+	// ("": the dialog returns the error at once, and the session runs the
+	// App's on_failure).
 	FallbackURL string
 	// Timeout bounds each attempt, reading the reply included (0: 5s).
 	Timeout time.Duration
@@ -42,9 +43,6 @@ type WebhookApp struct {
 	Vars []string
 	// AllowExecute lists the applications the execute verb may run.
 	AllowExecute []string
-	// OnFailure runs when the app and its fallback failed (nil: hang up
-	// with NORMAL_TEMPORARY_FAILURE).
-	OnFailure []Verb
 	// MaxReplyBytes caps a reply's body; a longer one is invalid (0: 1 MiB).
 	MaxReplyBytes int64
 	// MaxVerbs caps the verbs of one reply (0: 100).
@@ -104,9 +102,10 @@ func (e *BackendError) Error() string {
 // Unwrap returns the underlying error.
 func (e *BackendError) Unwrap() error { return e.Err }
 
-// ErrTooManyRedirects is a Failure's Err (wrapped) when a call went over its
-// app's MaxRedirects: its on_failure verbs run, without asking the fallback,
-// whose answer could only redirect again.
+// ErrTooManyRedirects is returned (wrapped) by a dialog's Redirect when a
+// call went over its app's MaxRedirects, without asking the fallback, whose
+// answer could only redirect again: the session then runs the app's
+// on_failure verbs.
 var ErrTooManyRedirects = errors.New("proxy: too many redirects")
 
 // Start implements Backend. It makes the call's dialog and does no I/O: the
@@ -147,15 +146,6 @@ func (a *WebhookApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 
 // defaultWebhookClient is the client of apps that have none, made once.
 var defaultWebhookClient = sync.OnceValue(NewHTTPClient)
-
-// webhookOnFailure is the default on_failure: hang up with a clear cause.
-var webhookOnFailure = sync.OnceValues(func() ([]Verb, error) {
-	r, err := ParseReply([]byte("[{hangup: NORMAL_TEMPORARY_FAILURE}]"), ParseOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("default on_failure: %w", err)
-	}
-	return r.Verbs, nil
-})
 
 func (a *WebhookApp) timeout() time.Duration {
 	if a.Timeout > 0 {
@@ -223,7 +213,7 @@ func (d *webhookDialog) Begin(ctx context.Context) (*Instructions, error) {
 
 // Result implements VerbDialog: verb.result to v.Action (which ParseReply
 // resolved against the document's URL), or to the app's URL when v has no
-// action (verbs from OnFailure, say).
+// action.
 func (d *webhookDialog) Result(ctx context.Context, v Verb, r *VerbResult) (*Instructions, error) {
 	target := v.Action
 	if target == "" {
@@ -235,14 +225,13 @@ func (d *webhookDialog) Result(ctx context.Context, v Verb, r *VerbResult) (*Ins
 }
 
 // Redirect implements VerbDialog: event redirect to target (resolved
-// against the app's URL when relative). Past the app's
-// MaxRedirects on this call, the on_failure verbs run instead.
+// against the app's URL when relative). Past the app's MaxRedirects on
+// this call it fails with ErrTooManyRedirects (the session logs it and runs
+// the app's on_failure).
 func (d *webhookDialog) Redirect(ctx context.Context, target string) (*Instructions, error) {
 	d.redirects++
 	if d.redirects > d.app.maxRedirects() {
-		err := fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
-		d.log.WithError(err).Warn("webhook app failed")
-		return d.onFailure(err), nil
+		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
 	}
 	return d.ask(ctx, d.message(EventRedirect), target)
 }
@@ -266,19 +255,20 @@ func (d *webhookDialog) End(ctx context.Context, end *CallEnd) {
 }
 
 // ask makes one step's request and returns the call's next instructions:
-// the app's, the fallback's, or the on_failure verbs; it fails only when
-// ctx ends (the caller hung up), and then neither the fallback nor
-// on_failure runs.
+// the app's, or the fallback's (with a Failure saying why). When the app
+// failed and there is no fallback, or the fallback failed too, it returns
+// the *BackendError (both joined, the app's first, when the fallback was
+// tried): on_failure is the session's, which runs the App's on_failure
+// for every kind of app. When ctx ends (the caller hung up) the fallback
+// is not tried.
 func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target string) (*Instructions, error) {
 	rep, err := d.request(ctx, target, m, false, true)
 	if err == nil {
 		return &Instructions{Verbs: rep.Verbs}, nil
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || d.app.FallbackURL == "" {
+		// The failed request was logged as it failed.
 		return nil, err
-	}
-	if d.app.FallbackURL == "" {
-		return d.onFailure(err), nil
 	}
 	// The same request, seq included, told what failed.
 	m.Error = webhookErrorField(err, target)
@@ -289,21 +279,5 @@ func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target strin
 	if ctx.Err() != nil {
 		return nil, ferr
 	}
-	return d.onFailure(fmt.Errorf("%w; fallback: %w", err, ferr)), nil
-}
-
-// onFailure returns the app's on_failure verbs (by default, hang up with
-// NORMAL_TEMPORARY_FAILURE) as the instructions that replace a failed app.
-func (d *webhookDialog) onFailure(err error) *Instructions {
-	verbs := d.app.OnFailure
-	if verbs == nil {
-		var perr error
-		if verbs, perr = webhookOnFailure(); perr != nil {
-			// No verbs hang the call up all the same.
-			d.log.WithError(perr).Error("webhook on_failure")
-		}
-	}
-	// The failed requests were logged as they failed; the session reports
-	// the Failure.
-	return &Instructions{Verbs: verbs, Failure: &Failure{Err: err, OnFailure: true}}
+	return nil, fmt.Errorf("%w; fallback: %w", err, ferr)
 }

@@ -41,12 +41,9 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 			errs = append(errs, err)
 			continue
 		}
-		app := &proxy.App{Name: a.Name, Backend: backend, MaxCalls: a.MaxCalls}
-		if a.Kind != KindWebhook {
-			// Webhook apps run on_failure themselves, after their fallback.
-			app.OnFailure = a.OnFailure
-		}
-		rt.Apps[a.Name] = app
+		// The session runs on_failure for every kind of app (a webhook
+		// app's dialog fails only after its fallback did).
+		rt.Apps[a.Name] = &proxy.App{Name: a.Name, Backend: backend, MaxCalls: a.MaxCalls, OnFailure: a.OnFailure}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -68,7 +65,6 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			StatusURL:     a.StatusURL,
 			Vars:          a.Vars,
 			AllowExecute:  a.AllowExecute,
-			OnFailure:     a.OnFailure,
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
 			MaxRedirects:  redirectLimit(cfg),
