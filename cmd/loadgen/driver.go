@@ -79,7 +79,9 @@ type Result struct {
 	Added              summary // per-step latency added by the daemon
 	Webhook            summary // steps that made a request, web app included
 	CallTime           summary // dial to the end of the call
-	LoadgenCPU         time.Duration
+	// LoadgenCPU is loadgen's own user + system time over the run: the
+	// simulator and the web app (and the daemon too with -baseline).
+	LoadgenCPU time.Duration
 }
 
 // StartRate is the rate calls actually started at.
@@ -103,23 +105,21 @@ func (d *Driver) init() {
 }
 
 // Held returns how many calls are holding now (CallerHangsUp), and a
-// channel that receives whenever that number may have changed.
+// channel that receives whenever that number may have changed. The
+// channel holds one notification, so it serves one waiter.
 func (d *Driver) Held() (int, <-chan struct{}) {
 	d.init()
 	return int(d.held.Load()), d.heldNote
 }
 
-// Active returns the calls in flight.
-func (d *Driver) Active() int { return int(d.active.Load()) }
-
 // Run places the calls and waits for every one of them to end.
 func (d *Driver) Run(ctx context.Context) (*Result, error) {
 	d.init()
 	if d.Calls <= 0 && d.Duration <= 0 {
-		return nil, errors.New("loadgen: set a number of calls or a duration")
+		return nil, errors.New("set a number of calls or a duration")
 	}
 	if d.Expect == CallerHangsUp && d.Release == nil {
-		return nil, errors.New("loadgen: held calls need a release")
+		return nil, errors.New("held calls need a release")
 	}
 	conc := d.Concurrency
 	if conc <= 0 {
@@ -213,7 +213,11 @@ func (d *Driver) place(ctx context.Context) string {
 		web = d.Web.track(id)
 		defer d.Web.untrack(id)
 	}
-	var dialer net.Dialer
+	timeout := d.CallTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	dialer := net.Dialer{Timeout: timeout}
 	nc, err := dialer.DialContext(ctx, "tcp", d.Addr)
 	if err != nil {
 		return dialFailure(err)
@@ -238,10 +242,6 @@ func (d *Driver) place(ctx context.Context) string {
 	call := esltest.NewCall(newStepConn(nc, &d.steps, web), o)
 	defer call.Close()
 
-	timeout := d.CallTimeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
 	var deadline <-chan time.Time
 	if d.Expect == DaemonHangsUp {
 		t := time.NewTimer(timeout)
@@ -275,7 +275,8 @@ func (d *Driver) place(ctx context.Context) string {
 	case <-ctx.Done():
 		return "interrupted"
 	}
-	r, err := call.Wait(ctx)
+	// The call is over: Wait returns at once (ctx may be ending too).
+	r, err := call.Wait(context.WithoutCancel(ctx))
 	if err != nil {
 		return "interrupted"
 	}
@@ -302,6 +303,7 @@ func (d *Driver) onApp(st *callState) func(*esltest.Call, esltest.AppRun) {
 	}
 }
 
+// poke tells the Held waiter that the count changed, without blocking.
 func (d *Driver) poke() {
 	select {
 	case d.heldNote <- struct{}{}:

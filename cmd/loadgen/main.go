@@ -125,7 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 // run is main with its environment as parameters; it returns the exit
-// status: 0, 1 when calls failed or a target was missed, 2 on bad usage.
+// status: 0, 1 when a call failed or the run could not be made, 2 on bad
+// usage.
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
 	if err != nil {

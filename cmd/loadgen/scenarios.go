@@ -20,6 +20,7 @@ type environment struct {
 	warned   bool // an error reading the daemon was printed
 }
 
+// run runs the scenario the flags name; it reports false when calls failed.
 func (e *environment) run(ctx context.Context, out io.Writer) (bool, error) {
 	switch e.opts.scenario {
 	case "latency":
@@ -47,9 +48,7 @@ func (e *environment) driver(defRate float64, defDuration time.Duration, defApp 
 		CallTimeout: o.callTimeout,
 		Web:         e.web,
 	}
-	if o.appSet || e.baseline != nil && defApp != "hold" {
-		// The in-process baseline routes by callhook_app itself: only
-		// "hold" means anything to it.
+	if o.appSet {
 		d.App = o.app
 	}
 	if d.Rate == 0 {
