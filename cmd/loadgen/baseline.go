@@ -30,6 +30,8 @@ type baseline struct {
 	failed failures
 }
 
+// newBaseline returns the floor; web is the web app's base URL, "" for
+// none. Its HTTP pool keeps every connection alive, as a tuned client would.
 func newBaseline(web string) *baseline {
 	b := &baseline{web: web}
 	if web != "" {
@@ -51,6 +53,7 @@ func (b *baseline) ServeESL(ctx context.Context, c *esl.Conn) {
 	_ = c.Exit(ectx)
 }
 
+// serve drives one call; an error is a call the floor could not drive.
 func (b *baseline) serve(ctx context.Context, c *esl.Conn) error {
 	id := c.Channel().UniqueID()
 	if _, err := c.Send(ctx, esl.Linger(30*time.Second)); err != nil {

@@ -100,6 +100,7 @@ func (r *Result) CallsPerSecond() float64 {
 	return float64(r.Completed) / r.Elapsed.Seconds()
 }
 
+// init makes the Held channel once, whichever of Run and Held comes first.
 func (d *Driver) init() {
 	d.once.Do(func() { d.heldNote = make(chan struct{}, 1) })
 }
@@ -359,6 +360,7 @@ type pacer struct {
 	t     *time.Timer
 }
 
+// newPacer paces calls from start at rate per second (0: no pacing).
 func newPacer(start time.Time, rate float64) *pacer {
 	p := &pacer{start: start}
 	if rate > 0 {

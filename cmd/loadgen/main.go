@@ -69,6 +69,7 @@ type options struct {
 	freePorts     int
 }
 
+// parseFlags reads the flags and refuses combinations that mean nothing.
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)

@@ -365,6 +365,7 @@ type watcher struct {
 	peak   usage
 }
 
+// watch starts reading the daemon every second until stop.
 func (e *environment) watch(ctx context.Context) *watcher {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &watcher{cancel: cancel, done: make(chan struct{}), peak: unknownUsage()}

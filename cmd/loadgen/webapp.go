@@ -51,6 +51,7 @@ type WebApp struct {
 // lineCounter is an io.Writer that counts the lines written to it.
 type lineCounter struct{ n atomic.Int64 }
 
+// Write counts the newlines in p and discards it.
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.n.Add(int64(bytes.Count(p, []byte{'\n'})))
 	return len(p), nil
