@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ type liverpieResponse struct {
 	url    string
 	status int
 	body   []byte
+	code   string // a failure's class, as BackendError.Code; "" when the call went away
 }
 
 // do sends one request to the app: a single attempt (a state machine moves
@@ -26,7 +28,9 @@ type liverpieResponse struct {
 // as a form, as Ruby's Net::HTTP#post did for Liverpie. The error, when
 // the app did not answer or its reply could not be read, says which
 // request failed and why; an HTTP status is for the caller to judge. Every
-// request is reported to the observer and logged at Debug.
+// request is reported to the observer and logged at Debug; the observer's
+// RequestInfo.Err is a *BackendError, as a webhook's, unless the call went
+// away during the request.
 func (d *liverpieDialog) do(ctx context.Context, event, method, uri, body string) (*liverpieResponse, error) {
 	resp := &liverpieResponse{url: d.base + liverpiePath(uri)}
 	start := time.Now()
@@ -34,6 +38,9 @@ func (d *liverpieDialog) do(ctx context.Context, event, method, uri, body string
 	info := &RequestInfo{
 		URL: resp.url, Event: event, Attempts: 1, Status: resp.status,
 		Took: time.Since(start), Err: err, Reply: liverpieShorten(resp.body),
+	}
+	if err != nil && resp.code != "" {
+		info.Err = &liverpieFailure{&BackendError{URL: resp.url, Code: resp.code, Status: resp.status, Err: err}}
 	}
 	d.obs.Request(d.call, info)
 	d.log.WithFields(logrus.Fields{
@@ -52,6 +59,7 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	}
 	req, err := http.NewRequestWithContext(ctx, method, resp.url, rd)
 	if err != nil {
+		resp.code = CodeConnect
 		return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
 	}
 	req.Header.Set("User-Agent", "callhook/"+Version)
@@ -66,7 +74,7 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	}
 	r, err := d.client.Do(req)
 	if err != nil {
-		return d.failed(ctx, event, resp.url, err)
+		return d.failed(ctx, event, resp, err)
 	}
 	defer r.Body.Close()
 	resp.status = r.StatusCode
@@ -74,22 +82,57 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	max := d.app.maxReply()
 	resp.body, err = io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
 	if err != nil {
-		return d.failed(ctx, event, resp.url, fmt.Errorf("read reply: %w", err))
+		return d.failed(ctx, event, resp, fmt.Errorf("read reply: %w", err))
 	}
 	if len(resp.body) > max {
 		resp.body = resp.body[:max]
+		resp.code = liverpieReplyCode(resp.status)
 		return fmt.Errorf("liverpie %s %s: reply over %d bytes", event, resp.url, max)
 	}
 	return nil
 }
 
-// failed words a request error: a timeout says how long the app had.
-func (d *liverpieDialog) failed(ctx context.Context, event, url string, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("liverpie %s %s: no answer within %s", event, url, d.app.timeout())
+// failed words a request error (a timeout says how long the app had) and
+// classes it in resp.code: none when the call went away (ctx is the
+// request's, under the call's), timeout, connect when no status came, else
+// the reply's class.
+func (d *liverpieDialog) failed(ctx context.Context, event string, resp *liverpieResponse, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		resp.code = ""
+	case resp.status >= 400:
+		resp.code = liverpieReplyCode(resp.status)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		resp.code = CodeTimeout
+	case resp.status == 0:
+		resp.code = CodeConnect
+	default:
+		resp.code = CodeInvalidReply
 	}
-	return fmt.Errorf("liverpie %s %s: %w", event, url, err)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("liverpie %s %s: no answer within %s", event, resp.url, d.app.timeout())
+	}
+	return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
 }
+
+// liverpieReplyCode classes a reply that came but could not be used: an
+// error status is its class, as a webhook's http_<status>, whatever went
+// wrong after it.
+func liverpieReplyCode(status int) string {
+	if status >= 400 {
+		return fmt.Sprintf("http_%d", status)
+	}
+	return CodeInvalidReply
+}
+
+// liverpieFailure is RequestInfo.Err of a failed request: the request's own
+// error text (a BackendError's speaks of a webhook), unwrapping to the
+// *BackendError that classes it, as observers read a webhook's.
+type liverpieFailure struct{ be *BackendError }
+
+func (e *liverpieFailure) Error() string { return e.be.Err.Error() }
+func (e *liverpieFailure) Unwrap() error { return e.be }
 
 // liverpiePath makes a configured URI a request path: Liverpie's URIs are
 // paths on the app's host, and one without its leading slash still means
