@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -168,7 +169,7 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 	start := time.Now()
 	status, reply, data, err := d.do(ctx, state, f, end)
 	if obs := d.call.Observer; obs != nil {
-		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: 1, Status: status, Took: time.Since(start), Err: err, Reply: shorten(string(reply), 200)})
+		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: 1, Status: status, Took: time.Since(start), Err: fetchFailure(ctx, f.URL, status, err), Reply: shorten(string(reply), 200)})
 	}
 	if err != nil {
 		d.log().WithError(err).WithField("state", state).Warn("flow fetch failed")
@@ -176,6 +177,38 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 	}
 	return Outcome{Reason: proxy.ReasonOK, Data: data}
 }
+
+// fetchFailure is a failed fetch as RequestInfo.Err reports it: a
+// *proxy.BackendError with a webhook's codes, so that observers class it as
+// they class a webhook's failure, and the fetch's own error text
+// (BackendError's says "webhook"). An error status is its class whatever
+// went wrong after it; a fetch the call gave up on (ctx, the call's) is
+// not the app's failure and is reported as it is.
+func fetchFailure(ctx context.Context, url string, status int, err error) error {
+	var code string
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		return err
+	case status >= 400:
+		code = fmt.Sprintf("http_%d", status)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		code = proxy.CodeTimeout
+	case status == 0:
+		code = proxy.CodeConnect
+	default:
+		code = proxy.CodeInvalidReply
+	}
+	return &fetchError{&proxy.BackendError{URL: url, Code: code, Status: status, Err: err}}
+}
+
+// fetchError keeps a failed fetch's text and unwraps to its BackendError.
+type fetchError struct{ be *proxy.BackendError }
+
+func (e *fetchError) Error() string { return e.be.Err.Error() }
+func (e *fetchError) Unwrap() error { return e.be }
 
 func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd) (status int, reply []byte, data any, err error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
