@@ -83,7 +83,10 @@ func TestCallEndedWithoutStart(t *testing.T) {
 }
 
 func TestRequest(t *testing.T) {
-	httpErr := func(status int) error {
+	// wrapped hides a BackendError behind another error type, as Liverpie
+	// and flow fetches report theirs (with their own text).
+	wrapped := func(be *proxy.BackendError) error { return lpErr{be} }
+	httpErr := func(status int) *proxy.BackendError {
 		return &proxy.BackendError{URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
 	}
 	tests := []struct {
@@ -104,13 +107,17 @@ func TestRequest(t *testing.T) {
 		// The caller hung up while the request was in flight: not the app's
 		// failure, and its duration says nothing about the app.
 		{"abandoned", proxy.RequestInfo{Event: "call.start", Attempts: 1, Err: fmt.Errorf("webhook call.start: %w", context.Canceled)}, 0, 0, ""},
-		// Liverpie apps report plain errors, and HTTP statuses without one.
+		// Liverpie apps report HTTP statuses without an error, and failures
+		// as BackendErrors that keep the request's own text.
 		{"liverpie 500", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 500}, 1, 0, "5xx"},
 		{"liverpie 404", proxy.RequestInfo{Event: "reset", Attempts: 1, Status: 404}, 1, 0, "4xx"},
 		{"liverpie ok", proxy.RequestInfo{Event: "dtmf", Attempts: 1, Status: 200}, 1, 0, ""},
-		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")}, 1, 0, "connect"},
-		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", context.DeadlineExceeded)}, 1, 0, "timeout"},
-		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: errors.New("reply over 1048576 bytes")}, 1, 0, "invalid_reply"},
+		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: wrapped(&proxy.BackendError{Code: proxy.CodeConnect, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")})}, 1, 0, "connect"},
+		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: wrapped(&proxy.BackendError{Code: proxy.CodeTimeout, Err: errors.New("liverpie state_machine http://app/sm: no answer within 10s")})}, 1, 0, "timeout"},
+		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: wrapped(&proxy.BackendError{Code: proxy.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")})}, 1, 0, "invalid_reply"},
+		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: wrapped(httpErr(503))}, 1, 0, "5xx"},
+		// An error no backend classed.
+		{"unclassed error", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 200, Err: errors.New("something")}, 1, 0, "other"},
 		{"liverpie abandoned", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", &url.Error{Op: "Post", URL: "http://app", Err: context.Canceled})}, 0, 0, ""},
 	}
 	for _, tc := range tests {
@@ -330,3 +337,9 @@ func BenchmarkObserverCall(b *testing.B) {
 		m.CallEnded(c, end, nil)
 	}
 }
+
+// lpErr is an error with its own text that unwraps to a BackendError.
+type lpErr struct{ be *proxy.BackendError }
+
+func (e lpErr) Error() string { return e.be.Err.Error() }
+func (e lpErr) Unwrap() error { return e.be }

@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"sync"
 
@@ -125,13 +124,12 @@ func (s *verbSeries) result(r *proxy.VerbResult) prometheus.Counter {
 // requestClass sorts a finished request: "" when it succeeded, else its
 // error class; abandoned when the caller hung up while it was in flight.
 //
-// Webhook apps fail with a *proxy.BackendError, whose code is the class
-// (an HTTP status is reduced to its hundred, so an app answering 418 or 599
-// adds no series). Other backends (Liverpie) report plain errors and leave
-// HTTP statuses to their caller: a status of 400 or more is its class, an
-// error with no status at all means the app was not reached (connect, or
-// timeout when the error says so), and an error after a status means the
-// reply was unusable (invalid_reply).
+// A failed request reports a *proxy.BackendError (webhook apps, Liverpie
+// apps and flow fetches alike), whose code is the class (an HTTP status is
+// reduced to its hundred, so an app answering 418 or 599 adds no series).
+// A Liverpie app's error status is judged by its dialog, not the request,
+// so it comes without an error: the status is the class. Any other error
+// is other.
 func requestClass(r *proxy.RequestInfo) (class string, abandoned bool) {
 	if be, ok := errors.AsType[*proxy.BackendError](r.Err); ok {
 		switch {
@@ -149,12 +147,8 @@ func requestClass(r *proxy.RequestInfo) (class string, abandoned bool) {
 		return statusClass(r.Status), false
 	case r.Err == nil:
 		return "", false
-	case errors.Is(r.Err, context.DeadlineExceeded) || isTimeout(r.Err):
-		return classTimeout, false
-	case r.Status == 0:
-		return classConnect, false
 	}
-	return classInvalidReply, false
+	return labelOther, false
 }
 
 func statusClass(status int) string {
@@ -165,9 +159,4 @@ func statusClass(status int) string {
 		return class5xx
 	}
 	return labelOther
-}
-
-func isTimeout(err error) bool {
-	ne, ok := errors.AsType[net.Error](err)
-	return ok && ne.Timeout()
 }
