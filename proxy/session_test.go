@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -778,4 +779,90 @@ func TestConcurrentCalls(t *testing.T) {
 	if n2 := len(app.requests()); n2 != 2*n {
 		t.Errorf("web app got %d requests, want %d", n2, 2*n)
 	}
+}
+
+// TestGoroutinesPerCall: a call costs its session goroutine and one hangup
+// watcher for its whole life, and a request to its app costs no goroutine
+// of the session's (each used to start a watcher of its own).
+func TestGoroutinesPerCall(t *testing.T) {
+	const calls = 5
+	arrived := make(chan struct{}, calls)
+	release := make(chan struct{})
+	app := newWebapp(t, func(r request) (int, string) {
+		switch r.Path {
+		case "/held":
+			return 200, "[answer, {play: 'silence_stream://600000'}]"
+		case "/slow":
+			arrived <- struct{}{}
+			<-release
+			return 200, "[hangup]"
+		}
+		return 200, ""
+	})
+	t.Cleanup(func() { close(release) }) // before the server closes
+	rt := webhookRuntime(
+		&proxy.WebhookApp{Name: "held", URL: app.URL + "/held"},
+		&proxy.WebhookApp{Name: "slow", URL: app.URL + "/slow", Timeout: time.Minute},
+	)
+	h := startProxy(t, rt)
+	base := sessionGoroutines()
+
+	held := make([]*esltest.Call, calls)
+	for i := range held {
+		held[i] = h.dial(esltest.Options{Speed: 1})
+		if _, err := held[i].WaitApp(t.Context(), "playback"); err != nil {
+			t.Fatalf("WaitApp(playback): %v", err)
+		}
+	}
+	idle := sessionGoroutines() - base
+	t.Logf("%d calls in a verb: %d session goroutines", calls, idle)
+	if idle < calls || idle > 2*calls {
+		t.Errorf("%d calls in a verb run %d session goroutines, want %d to %d (one watcher each at most)", calls, idle, calls, 2*calls)
+	}
+	for _, c := range held {
+		c.Hangup("NORMAL_CLEARING")
+		wait(t, c)
+	}
+	h.idle()
+
+	slow := make([]*esltest.Call, calls)
+	for i := range slow {
+		slow[i] = h.dial(esltest.Options{Vars: map[string]string{"callhook_app": "slow"}})
+		select {
+		case <-arrived:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("call %d: no request reached the app", i+1)
+		}
+	}
+	asking := sessionGoroutines() - base
+	t.Logf("%d calls waiting on their app: %d session goroutines", calls, asking)
+	if asking != idle {
+		t.Errorf("%d calls waiting on their app run %d session goroutines, want %d as in a verb (no goroutine per request)", calls, asking, idle)
+	}
+	for _, c := range slow {
+		c.Hangup("NORMAL_CLEARING")
+		wait(t, c)
+	}
+	h.idle()
+}
+
+// sessionGoroutines counts the goroutines running or started by a call's
+// session.
+func sessionGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "proxy.(*session)") {
+			count++
+		}
+	}
+	return count
 }
