@@ -95,8 +95,10 @@ type Instructions struct {
 	// Handoff names an app of the config; the session switches the call to
 	// it (its Backend's Start, then Begin) once the verbs before it have run.
 	Handoff string
-	// Failure is set when these instructions are a fallback or on_failure
-	// (the app failed); it says why. The session reports it to observers.
+	// Failure is set when these instructions come from a fallback that
+	// answered for a failed app; it says why. The session reports it to
+	// observers. (When the fallback fails too, the dialog returns an error
+	// and the session runs the app's on_failure.)
 	Failure *Failure
 }
 

@@ -25,10 +25,11 @@ type App struct {
 	Name     string
 	Backend  Backend
 	MaxCalls int // 0: no limit of its own
-	// OnFailure runs when the app's dialog fails with an error (a flow with
-	// no transition, a broken handoff); nil just hangs up with
-	// NORMAL_TEMPORARY_FAILURE. Webhook apps run their own on_failure
-	// after their fallback, inside the dialog.
+	// OnFailure runs, once, when the app's dialog fails with an error (a
+	// webhook app whose retries and fallback failed, a flow with no
+	// transition, a Liverpie app that did not answer): the session runs it
+	// for every kind of app. Empty hangs up with NORMAL_TEMPORARY_FAILURE;
+	// observers are told Failed{OnFailure: true} either way.
 	OnFailure []Verb
 }
 
