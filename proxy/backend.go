@@ -29,12 +29,22 @@ type Call struct {
 	// varsEvent is the latest event that carried the channel's variables
 	// (extended data): each such event holds all of them, so it is the
 	// call's current view, kept without copying ~200 variables per event.
+	// It is kept only when the dialog did not say which variables it reads.
 	varsEvent *esl.Event
+	// wanted, when not nil, lists the only variables the dialog reads
+	// (VarReader); vars holds their latest values, so a held call keeps a
+	// few strings rather than a whole ~10 KiB event.
+	wanted []string
+	vars   map[string]string
 }
 
 // Var returns the latest value of a channel variable seen on the call (in
-// the connect reply or any later event), and whether it was seen.
+// the connect reply or any later event), and whether it was seen. A dialog
+// that is a VarReader sees only the variables it listed.
 func (c *Call) Var(name string) (string, bool) {
+	if v, ok := c.vars[name]; ok {
+		return v, true
+	}
 	if c.varsEvent != nil {
 		if v, ok := c.varsEvent.LookupVar(name); ok {
 			return v, true
@@ -44,6 +54,29 @@ func (c *Call) Var(name string) (string, bool) {
 		return c.Channel.LookupVar(name)
 	}
 	return "", false
+}
+
+// keepVars updates the call's view of its variables with an event that
+// carries them.
+func (c *Call) keepVars(ev *esl.Event) {
+	if c.wanted == nil {
+		c.varsEvent = ev
+		return
+	}
+	for _, name := range c.wanted {
+		if v, ok := ev.LookupVar(name); ok {
+			if c.vars == nil {
+				c.vars = make(map[string]string, len(c.wanted))
+			}
+			c.vars[name] = v
+		}
+	}
+}
+
+// VarReader is a Dialog that says which channel variables it reads through
+// Call.Var (none is fine), so the session keeps only those.
+type VarReader interface {
+	ChannelVars() []string
 }
 
 // Backend is an app: it makes one Dialog per call. Start must not block on

@@ -367,3 +367,7 @@ func (d *liverpieDialog) dtmf(ctx context.Context, digit string) ([]esl.Command,
 	}
 	return cmds, nil
 }
+
+// ChannelVars implements VarReader: a Liverpie dialog keeps its own merged
+// view of every header and reads no variables through the call.
+func (d *liverpieDialog) ChannelVars() []string { return nil }

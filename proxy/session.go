@@ -641,7 +641,7 @@ func (s *session) handle(ev *esl.Event) {
 		return
 	}
 	if hasVars(ev) {
-		s.call.varsEvent = ev
+		s.call.keepVars(ev)
 	}
 	switch ev.Get("Answer-State") {
 	case "answered":
@@ -773,6 +773,12 @@ func (s *session) redirect(ctx context.Context, url string) error {
 
 func (s *session) setDialog(d Dialog) {
 	s.dialog = d
+	if vr, ok := d.(VarReader); ok {
+		s.call.wanted = append([]string{}, vr.ChannelVars()...) // never nil: "none" keeps nothing
+		s.call.varsEvent = nil
+	} else {
+		s.call.wanted = nil
+	}
 	_, verbs := d.(VerbDialog)
 	s.mu.Lock()
 	s.redirectable = verbs

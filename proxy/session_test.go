@@ -700,6 +700,35 @@ func TestLiveHangupAndRedirect(t *testing.T) {
 	}
 }
 
+// TestWebhookVarsFollowTheCall: an app's vars carry each variable's latest
+// value (the session keeps only the variables the app listed).
+func TestWebhookVarsFollowTheCall(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		switch r.Path {
+		case "/ivr":
+			return 200, "[answer, {set: {callhook_color: blue}}, {gather: {play: x.wav, action: /next}}]"
+		case "/next":
+			return 200, "[hangup]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"callhook_color", "callhook_unset"}}))
+	wait(t, h.dial(esltest.Options{Vars: map[string]string{"callhook_color": "red"}}))
+	reqs := app.requests()
+	if len(reqs) < 2 {
+		t.Fatalf("requests = %v", paths(reqs))
+	}
+	for i, want := range []string{"red", "blue"} {
+		vars, _ := reqs[i].Body["vars"].(map[string]any)
+		if vars["callhook_color"] != want {
+			t.Errorf("request %d vars = %v, want callhook_color=%s", i+1, reqs[i].Body["vars"], want)
+		}
+		if _, ok := vars["callhook_unset"]; ok {
+			t.Errorf("request %d vars has callhook_unset, which the call never had", i+1)
+		}
+	}
+}
+
 // TestWireTraceOnDemand: a call whose dialplan sets callhook_trace=true has
 // its frames in the log at Debug; another call has none.
 func TestWireTraceOnDemand(t *testing.T) {

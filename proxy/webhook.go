@@ -281,3 +281,7 @@ func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target strin
 	}
 	return nil, fmt.Errorf("%w; fallback: %w", err, ferr)
 }
+
+// ChannelVars implements VarReader: the app's vars are all a webhook
+// dialog reads.
+func (d *webhookDialog) ChannelVars() []string { return d.app.Vars }

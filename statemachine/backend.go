@@ -302,3 +302,7 @@ func (d *dialog) log() logrus.FieldLogger {
 	l.Out = io.Discard
 	return l
 }
+
+// ChannelVars implements proxy.VarReader: the channel variables the flow's
+// templates and conditions use ({{vars.NAME}}, when: var: vars.NAME).
+func (d *dialog) ChannelVars() []string { return d.flow.ChannelVars() }
