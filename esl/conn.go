@@ -122,15 +122,18 @@ type Conn struct {
 	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time
 	bgSubscribed bool
 
-	ready    chan struct{} // 1-buffered: a token while the queue may be non-empty
-	hungup   chan struct{} // closed when the controlled channel is gone
-	final    chan struct{} // closed when the final disconnect notice is read
-	authReq  chan struct{} // closed when an inbound auth/request is read
-	done     chan struct{} // closed after the reader goroutine has exited
-	ctx      context.Context
-	cancel   context.CancelFunc
-	closeErr error
-	once     sync.Once
+	ready  chan struct{} // 1-buffered: a token while the queue may be non-empty
+	hungup chan struct{} // closed when the controlled channel is gone
+	// hungupCtx is done exactly when hungup is closed (HungupContext).
+	hungupCtx    context.Context
+	hungupCancel context.CancelFunc
+	final        chan struct{} // closed when the final disconnect notice is read
+	authReq      chan struct{} // closed when an inbound auth/request is read
+	done         chan struct{} // closed after the reader goroutine has exited
+	ctx          context.Context
+	cancel       context.CancelFunc
+	closeErr     error
+	once         sync.Once
 }
 
 // NewConn starts the connection's reader goroutine over nc. The Conn owns nc
@@ -161,6 +164,7 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		c.tracer.Store(&o.Trace)
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.hungupCtx, c.hungupCancel = context.WithCancel(context.Background())
 	go c.readLoop()
 	return c
 }

@@ -77,6 +77,11 @@ func (c *Conn) Ready() <-chan struct{} { return c.ready }
 // flowing after it closes (linger), so keep reading NextEvent.
 func (c *Conn) Hungup() <-chan struct{} { return c.hungup }
 
+// HungupContext returns a context that is done exactly when Hungup is
+// closed. With context.AfterFunc it lets a session cancel work at the
+// hangup without a goroutine of its own waiting on Hungup.
+func (c *Conn) HungupContext() context.Context { return c.hungupCtx }
+
 // HangupEvent returns the CHANNEL_HANGUP that closed Hungup, or nil if
 // Hungup closed for another reason or has not closed.
 func (c *Conn) HangupEvent() *Event {

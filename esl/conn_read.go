@@ -170,6 +170,7 @@ func (c *Conn) markHungupLocked() {
 	if !c.hungupDone {
 		c.hungupDone = true
 		close(c.hungup)
+		c.hungupCancel()
 	}
 }
 

@@ -34,8 +34,9 @@ type session struct {
 
 	dialog Dialog
 	// callCtx is the context of every request to the app: it ends, with
-	// cause errCallGone, as soon as the conn reports the hangup (see
-	// watchHangup), so an in-flight request is cancelled at once.
+	// cause errCallGone, as soon as the conn reports the hangup (an
+	// AfterFunc on the conn's HungupContext), so an in-flight request is
+	// cancelled at once.
 	callCtx context.Context
 
 	hungUp         bool       // the channel is down (CHANNEL_HANGUP, a notice, or the conn said so)
@@ -131,7 +132,10 @@ func (s *session) run(ctx context.Context) {
 	callCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s.callCtx = callCtx
-	go s.watchHangup(callCtx, cancel)
+	// Cancel the app's requests at the hangup: a callback the conn's
+	// hangup context runs, not a goroutine per call waiting for it.
+	stop := context.AfterFunc(s.conn.HungupContext(), func() { cancel(errCallGone) })
+	defer stop()
 	// A wire trace for this call: every call at log level trace, a call
 	// whose dialplan set callhook_trace=true at debug. Never when the log
 	// would drop the lines: encoding every frame for nothing is not free.
@@ -202,22 +206,8 @@ func (s *session) gone() bool {
 	}
 }
 
-// watchHangup cancels the call's requests (callCtx) with errCallGone when
-// the conn reports the hangup; it returns then, or when the call's context
-// ends (run has returned). It is the call's one extra goroutine for its
-// whole life: held calls pay one small idle goroutine each, and no request
-// or event pays for a goroutine of its own (requests used to start a
-// watcher each).
-func (s *session) watchHangup(callCtx context.Context, cancel context.CancelCauseFunc) {
-	select {
-	case <-s.conn.Hungup():
-		cancel(errCallGone)
-	case <-callCtx.Done():
-	}
-}
-
 // callGone reports whether the app's request ended because the call is
-// gone: the session's context ended, or watchHangup saw the hangup.
+// gone: the session's context ended, or the conn reported the hangup.
 func (s *session) callGone(ctx context.Context) bool {
 	return ctx.Err() != nil || context.Cause(s.callCtx) == errCallGone
 }
