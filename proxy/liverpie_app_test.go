@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -18,10 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
-	"github.com/sirupsen/logrus"
 )
 
 // lpRequest is what the Liverpie-style test app received.
@@ -194,73 +191,27 @@ func lpApp(t *testing.T, w *lpWebapp) *proxy.LiverpieApp {
 	}
 }
 
-// lpHarness is a real esl.Server running a proxy.Proxy with Liverpie apps
-// on a loopback port.
-type lpHarness struct {
-	t     *testing.T
-	addr  string
-	proxy *proxy.Proxy
-	logs  *lpLog
-}
-
-// lpLog is a logrus output tests can read.
-type lpLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lpLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lpLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// lpHarness is the session tests' harness (startProxy) serving Liverpie
+// apps, with calls placed by Liverpie app name.
+type lpHarness struct{ *harness }
 
 func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*proxy.LiverpieApp) *lpHarness {
 	t.Helper()
-	logs := &lpLog{}
-	log := logrus.New()
-	log.Out = logs
-	log.Level = logrus.DebugLevel
 	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
 	for _, a := range apps {
 		rt.Apps[a.Name] = &proxy.App{Name: a.Name, Backend: a}
 	}
-	p := &proxy.Proxy{Log: log, Observer: obs, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
-	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var observers []proxy.Observer
+	if obs != nil {
+		observers = append(observers, obs)
 	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	return &lpHarness{t: t, addr: ln.Addr().String(), proxy: p, logs: logs}
+	return &lpHarness{startProxy(t, rt, observers...)}
 }
 
 // dial places a simulated call for the Liverpie app named app.
 func (h *lpHarness) dial(app string) *esltest.Call {
 	h.t.Helper()
-	c, err := esltest.Dial(h.t.Context(), h.addr, esltest.Options{
-		Speed: 1000, Vars: map[string]string{"liverpie_webapp_id": app},
-	})
-	if err != nil {
-		h.t.Fatalf("Dial: %v", err)
-	}
-	h.t.Cleanup(func() { c.Close() })
-	return c
+	return h.harness.dial(esltest.Options{Vars: map[string]string{"liverpie_webapp_id": app}})
 }
 
 // result waits for the call's end.
