@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -162,4 +163,45 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestRootConfigServesACall: the repository's config.yaml, through the serve
+// code path, accepts a simulated call and drives it with its default app
+// (the demo flow, which needs no web app): what `make run` starts.
+func TestRootConfigServesACall(t *testing.T) {
+	_, addr := startTestServer(t, "../../config.yaml")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pressed := false
+	c, err := esltest.Dial(ctx, addr, esltest.Options{Speed: 1000, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		// At the menu, 9 is no option: the demo says so, and after three
+		// failures (the next two menus time out) it says goodbye.
+		if run.App == "play_and_get_digits" && !pressed {
+			pressed = true
+			c.Digits("9")
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	res, err := c.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon {
+		t.Errorf("call ended %v, want hung up by callhook after the demo's goodbye", res)
+	}
+	var played []string
+	for _, r := range c.Apps() {
+		if r.App == "playback" {
+			played = append(played, r.Arg)
+		}
+	}
+	want := []string{"ivr/ivr-welcome.wav", "ivr/ivr-that_was_an_invalid_entry.wav", "voicemail/vm-goodbye.wav"}
+	for _, w := range want {
+		if !slices.Contains(played, w) {
+			t.Errorf("played %q, want %s among them", played, w)
+		}
+	}
 }
