@@ -15,11 +15,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/callhook/callhook/proxy"
 )
 
 func main() {
+	if proxy.Version == "dev" { // not set with -ldflags (make build does)
+		proxy.Version = versionFrom(debug.ReadBuildInfo())
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
