@@ -235,6 +235,9 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "callhook")
+	// The mark of an app's request, which the admin API refuses; net/http
+	// keeps it on every hop of a redirect chain.
+	req.Header.Set(proxy.CallIDHeader, d.call.ID)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
