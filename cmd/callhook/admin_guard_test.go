@@ -372,16 +372,7 @@ func TestFlowFetchRedirectToAdmin(t *testing.T) {
 		http.Redirect(w, r, "http://"+admin.get()+"/drain", http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(web.Close)
-	flow := filepath.Join(t.TempDir(), "fetch.yaml")
-	os.WriteFile(flow, []byte(`start: ask
-states:
-  ask:
-    fetch: {url: "`+web.URL+`/lookup", method: POST}
-    on: {ok: fine, error: failed}
-  fine: {verbs: [{play: fine.wav}], hangup: true}
-  failed: {verbs: [{play: failed.wav}], hangup: true}
-`), 0o600)
-	d := startGuardDaemon(t, "default_app: flow\napps:\n  flow: {flow: "+flow+"}\n")
+	d := startGuardDaemon(t, "default_app: flow\napps:\n  flow: {flow: "+fetchFlow(t, web.URL+"/lookup")+"}\n")
 	admin.set(d.admin)
 	c, res := d.call(t, esltest.Options{})
 	if got := played(c); !slices.Equal(got, []string{"failed.wav"}) || res.Outcome != esltest.HungUp {
@@ -391,6 +382,25 @@ states:
 	if !strings.Contains(d.logs.String(), "callhook's admin API") {
 		t.Errorf("no log line names the refused fetch; log:\n%s", d.logs)
 	}
+}
+
+// fetchFlow writes a flow that POSTs a fetch to target and plays fine.wav
+// on success, failed.wav on its error route; it returns the file's path.
+func fetchFlow(t *testing.T, target string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fetch.yaml")
+	err := os.WriteFile(path, []byte(`start: ask
+states:
+  ask:
+    fetch: {url: "`+target+`", method: POST}
+    on: {ok: fine, error: failed}
+  fine: {verbs: [{play: fine.wav}], hangup: true}
+  failed: {verbs: [{play: failed.wav}], hangup: true}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestLiveRedirectToAdmin: an operator's live redirect to a URL whose
@@ -467,49 +477,92 @@ func TestAdminOnEveryAddress(t *testing.T) {
 	}
 }
 
-// TestAdminRefusesAppRequests: the admin API's own defence, for a path the
-// connect-time guard cannot see (here a port forward to the admin, as an
-// HTTP proxy or a NAT would be): a redirect chain from the app's URL
-// through a second hop to the forwarder keeps X-Callhook-Call-Id on every
-// hop, and the admin API refuses the request with 403 and a log line.
-func TestAdminRefusesAppRequests(t *testing.T) {
-	var admin adminAddr
-	var fwdMu sync.Mutex
-	var fwdMarks []string
-	forwarder := httptest.NewServer(&httputil.ReverseProxy{
+// forwarder is a port forward to the admin API (as an HTTP proxy or a NAT
+// would be): a path to the admin that the connect-time guard cannot see.
+// It records the X-Callhook-Call-Id of each request it forwards.
+type forwarder struct {
+	*httptest.Server
+	mu    sync.Mutex
+	marks []string
+}
+
+func newForwarder(t *testing.T, admin *adminAddr) *forwarder {
+	f := &forwarder{}
+	f.Server = httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			fwdMu.Lock()
-			fwdMarks = append(fwdMarks, r.In.Header.Get(proxy.CallIDHeader))
-			fwdMu.Unlock()
+			f.mu.Lock()
+			f.marks = append(f.marks, r.In.Header.Get(proxy.CallIDHeader))
+			f.mu.Unlock()
 			r.SetURL(&url.URL{Scheme: "http", Host: admin.get()})
 		},
 	})
-	t.Cleanup(forwarder.Close)
+	t.Cleanup(f.Close)
+	return f
+}
+
+// sawOnly checks that the forwarder forwarded one request, marked with id.
+func (f *forwarder) sawOnly(t *testing.T, id string) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Equal(f.marks, []string{id}) {
+		t.Errorf("the forwarder saw %s %q, want the call's id %s once", proxy.CallIDHeader, f.marks, id)
+	}
+}
+
+// refusedByAdmin checks the admin API's log line of a refused app request.
+func (d *guardDaemon) refusedByAdmin(t *testing.T) {
+	t.Helper()
+	if !strings.Contains(d.logs.String(), "admin: refused a request an app made callhook send") {
+		t.Errorf("the admin API logged no refusal; log:\n%s", d.logs)
+	}
+}
+
+// TestAdminRefusesAppRequests: the admin API's own defence, for a path the
+// connect-time guard cannot see: a redirect chain from the app's URL
+// through a second hop to a forward to the admin keeps X-Callhook-Call-Id
+// on every hop, and the admin API refuses the request with 403 and a log
+// line.
+func TestAdminRefusesAppRequests(t *testing.T) {
+	var admin adminAddr
+	fwd := newForwarder(t, &admin)
 	app := newGuardApp(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/hop", http.StatusTemporaryRedirect)
 	})
 	app.mux.HandleFunc("POST /hop", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, forwarder.URL+"/drain", http.StatusPermanentRedirect)
+		http.Redirect(w, r, fwd.URL+"/drain", http.StatusPermanentRedirect)
 	})
 	d := startGuardDaemon(t, app.webhookConfig())
 	admin.set(d.admin)
 	c, res := d.call(t, esltest.Options{})
 	endedByFallback(t, c, res)
 	d.undisturbed(t)
-
-	fwdMu.Lock()
-	marks := slices.Clone(fwdMarks)
-	fwdMu.Unlock()
-	if !slices.Equal(marks, []string{c.UUID()}) {
-		t.Errorf("the forwarder saw %s %q, want the call's id %s once", proxy.CallIDHeader, marks, c.UUID())
-	}
+	fwd.sawOnly(t, c.UUID())
+	d.refusedByAdmin(t)
 	app.mu.Lock()
 	fb := slices.Clone(app.fallbacks)
 	app.mu.Unlock()
 	if len(fb) != 1 || fb[0]["code"] != "http_403" {
 		t.Errorf("fallback told %v, want code http_403 (the admin's refusal)", fb)
 	}
-	if !strings.Contains(d.logs.String(), "admin: refused a request an app made callhook send") {
-		t.Errorf("the admin API logged no refusal; log:\n%s", d.logs)
+}
+
+// TestAdminRefusesFlowFetch: the same for a flow's fetch, answered by a
+// 307 to a forward to the admin's /drain.
+func TestAdminRefusesFlowFetch(t *testing.T) {
+	var admin adminAddr
+	fwd := newForwarder(t, &admin)
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, fwd.URL+"/drain", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(web.Close)
+	d := startGuardDaemon(t, "default_app: flow\napps:\n  flow: {flow: "+fetchFlow(t, web.URL+"/lookup")+"}\n")
+	admin.set(d.admin)
+	c, res := d.call(t, esltest.Options{})
+	if got := played(c); !slices.Equal(got, []string{"failed.wav"}) || res.Outcome != esltest.HungUp {
+		t.Errorf("call played %q and ended %v, want failed.wav (the fetch's error route), then a hangup", got, res)
 	}
+	d.undisturbed(t)
+	fwd.sawOnly(t, c.UUID())
+	d.refusedByAdmin(t)
 }
