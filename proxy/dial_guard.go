@@ -44,6 +44,17 @@ type DialGuard struct {
 	// localAddrs lists the host's own addresses (nil: net.InterfaceAddrs);
 	// tests set it.
 	localAddrs func() ([]net.Addr, error)
+	// resolver resolves names for the dialer NewHTTPClient makes with this
+	// guard (nil: the system's); tests set it to a DNS server of their own.
+	resolver *net.Resolver
+}
+
+// dialResolver is the resolver of dialers guarded by g.
+func (g *DialGuard) dialResolver() *net.Resolver {
+	if g == nil {
+		return nil
+	}
+	return g.resolver
 }
 
 // guardedListener is one listener the guard keeps apps off.

@@ -1,7 +1,11 @@
 package proxy
 
 import (
+	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -174,8 +178,9 @@ func TestHTTPClientGuard(t *testing.T) {
 		}
 		if !errors.Is(err, ErrGuardedAddress) || !strings.Contains(err.Error(), "callhook's admin API") {
 			t.Errorf("POST %s = %v, want refused naming callhook's admin API", u, err)
+			continue
 		}
-		if retry, _ := webhookRetryPolicy(t.Context(), nil, err); retry {
+		if retry, _ := webhookRetryPolicy(t.Context(), nil, err); err != nil && retry {
 			t.Errorf("POST %s: the retry policy retries the refusal", u)
 		}
 	}
@@ -193,5 +198,148 @@ func TestHTTPClientGuard(t *testing.T) {
 	resp.Body.Close()
 	if n := admin.n.Load(); n != 1 {
 		t.Errorf("the admin listener accepted %d connections, want 1", n)
+	}
+}
+
+// fakeDNS serves DNS on a loopback UDP port: A queries are answered with
+// answer(name) (no address when nil), AAAA queries with none. It returns
+// a resolver that asks it and nothing else.
+func fakeDNS(t *testing.T, answer func(name string) net.IP) *net.Resolver {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return // closed
+			}
+			if reply := dnsReply(buf[:n], answer); reply != nil {
+				pc.WriteTo(reply, from)
+			}
+		}
+	}()
+	t.Cleanup(func() { pc.Close(); <-done })
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", pc.LocalAddr().String())
+	}}
+}
+
+// dnsReply answers one DNS query (RFC 1035 §4.1): its question, and an A
+// record when the question is an A query for a name answer knows.
+func dnsReply(q []byte, answer func(string) net.IP) []byte {
+	if len(q) < 12 {
+		return nil
+	}
+	i := 12
+	var labels []string
+	for {
+		if i >= len(q) {
+			return nil
+		}
+		l := int(q[i])
+		i++
+		if l == 0 {
+			break
+		}
+		if l&0xC0 != 0 || i+l > len(q) {
+			return nil
+		}
+		labels = append(labels, string(q[i:i+l]))
+		i += l
+	}
+	if i+4 > len(q) {
+		return nil
+	}
+	question := q[12 : i+4]
+	var ip net.IP
+	if binary.BigEndian.Uint16(q[i:]) == 1 { // A
+		ip = answer(strings.ToLower(strings.Join(labels, "."))).To4()
+	}
+	r := make([]byte, 12, 12+len(question)+16)
+	copy(r, q[:2])                                              // ID
+	binary.BigEndian.PutUint16(r[2:], 0x8480|uint16(q[2]&1)<<8) // QR, AA, RD as asked, RA
+	binary.BigEndian.PutUint16(r[4:], 1)                        // QDCOUNT
+	if ip != nil {
+		binary.BigEndian.PutUint16(r[6:], 1) // ANCOUNT
+	}
+	r = append(r, question...)
+	if ip != nil {
+		r = append(r, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4) // the question's name, A, IN, TTL 0, 4 bytes
+		r = append(r, ip...)
+	}
+	return r
+}
+
+// TestHTTPClientGuardNames: the guard decides on the address a name
+// resolves to when the connection is made: a name that resolves to the
+// admin is refused, and so is a name that resolved to an app before and
+// resolves to the admin now (DNS rebinding), while the app's own address
+// on the same port stays reachable.
+func TestHTTPClientGuardNames(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &countingListener{Listener: ln}
+	adminSrv := &httptest.Server{Listener: admin, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the admin got %s %s", r.Method, r.URL)
+	})}}
+	adminSrv.Start()
+	t.Cleanup(adminSrv.Close)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	appLn, err := net.Listen("tcp", "127.0.0.2:"+port)
+	if err != nil {
+		t.Skipf("an app on the admin's port at 127.0.0.2: %v", err)
+	}
+	app := &httptest.Server{Listener: appLn, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "[answer]")
+	})}}
+	app.Start()
+	t.Cleanup(app.Close)
+
+	var rebound atomic.Bool
+	guard := &DialGuard{resolver: fakeDNS(t, func(name string) net.IP {
+		switch {
+		case name == "admin.test", name == "rebind.test" && rebound.Load():
+			return net.IPv4(127, 0, 0, 1)
+		case name == "rebind.test":
+			return net.IPv4(127, 0, 0, 2)
+		}
+		return nil
+	})}
+	guard.Refuse(netip.MustParseAddrPort(ln.Addr().String()), "callhook's admin API")
+	c := NewHTTPClient(guard)
+	t.Cleanup(c.HTTPClient.CloseIdleConnections)
+	post := func(u string) error {
+		resp, err := c.HTTPClient.Post(u, "application/json", strings.NewReader("{}"))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("status %s", resp.Status)
+			}
+		}
+		return err
+	}
+
+	if err := post("http://admin.test:" + port + "/drain"); !errors.Is(err, ErrGuardedAddress) {
+		t.Errorf("POST to a name of the admin = %v, want refused", err)
+	}
+	if err := post("http://rebind.test:" + port + "/ivr"); err != nil {
+		t.Fatalf("POST to the app's name, resolving to the app = %v, want 200", err)
+	}
+	c.HTTPClient.CloseIdleConnections() // else the next request reuses the app's connection
+	rebound.Store(true)
+	if err := post("http://rebind.test:" + port + "/drain"); !errors.Is(err, ErrGuardedAddress) {
+		t.Errorf("POST to the app's name, now resolving to the admin = %v, want refused", err)
+	}
+	if n := admin.n.Load(); n != 0 {
+		t.Errorf("the admin listener accepted %d connections, want none", n)
 	}
 }

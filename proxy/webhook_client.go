@@ -40,6 +40,7 @@ func NewHTTPClient(guard *DialGuard) *retryablehttp.Client {
 			Timeout:   10 * time.Second, // an attempt's own timeout is usually shorter
 			KeepAlive: 30 * time.Second,
 			Control:   guard.Control,
+			Resolver:  guard.dialResolver(),
 		}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1024,
