@@ -179,12 +179,11 @@ type guardError struct {
 }
 
 func (e *guardError) Error() string {
-	where := e.listener.addr.String()
+	every := ""
 	if e.listener.addr.Addr().IsUnspecified() {
-		where += ", every local address"
+		every = fmt.Sprintf(" (every local address on port %d is)", e.listener.addr.Port())
 	}
-	return fmt.Sprintf("refused by callhook: %s is %s (listening on %s), which no app's request may reach",
-		e.addr, e.listener.what, where)
+	return fmt.Sprintf("refused by callhook: %s is %s%s, which no app's request may reach", e.addr, e.listener.what, every)
 }
 
 func (e *guardError) Is(target error) bool { return target == ErrGuardedAddress }

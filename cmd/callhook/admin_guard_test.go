@@ -566,3 +566,38 @@ func TestAdminRefusesFlowFetch(t *testing.T) {
 	fwd.sawOnly(t, c.UUID())
 	d.refusedByAdmin(t)
 }
+
+// TestSimulateGuardsTheConfiguredAdmin: simulate runs no admin API, but a
+// daemon on the same config may (make run): a simulated call's app cannot
+// reach the config's admin address either.
+func TestSimulateGuardsTheConfiguredAdmin(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	daemon := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+	})}}
+	daemon.Start()
+	t.Cleanup(daemon.Close)
+	port := portOf(ln.Addr().String())
+	app := newGuardApp(t, func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "[answer, {redirect: 'http://localhost:%s/drain'}]", port)
+	})
+	cfg := writeConfig(t, fmt.Sprintf("admin: %s\ndefault_app: app\napps:\n  app: {url: %s/ivr, fallback_url: %s/sorry}\n",
+		ln.Addr(), app.URL, app.URL))
+	code, out, errOut := simulate(t, "-config", cfg)
+	if code != simFailed || !strings.Contains(out, "refused by callhook: 127.0.0.1:"+port+" is callhook's admin API") {
+		t.Errorf("simulate = %d, want %d (the app failed) and the refusal in its transcript:\n%s\n%s", code, simFailed, out, errOut)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 0 {
+		t.Errorf("the daemon's admin API got %q, want nothing", got)
+	}
+	app.refusedFallback(t)
+}

@@ -93,7 +93,7 @@ func guardConfiguredAdmin(guard *proxy.DialGuard, admin string) {
 	if err != nil {
 		return
 	}
-	guard.Refuse(netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(p)), adminWhat+" (of a daemon with this config)")
+	guard.Refuse(netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(p)), adminWhat+" as the config sets it")
 }
 
 // stop closes the admin API after a short grace period for scrapes in flight.
