@@ -227,6 +227,24 @@ func portOf(hostPort string) string {
 	return port
 }
 
+// TestReplyRedirectToEventSocket: the event socket is callhook's own
+// listener too; an app's request there is refused the same way.
+func TestReplyRedirectToEventSocket(t *testing.T) {
+	var eslAddr adminAddr
+	app := newGuardApp(t, func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "[answer, {redirect: 'http://%s/'}]", eslAddr.get())
+	})
+	d := startGuardDaemon(t, app.webhookConfig())
+	eslAddr.set(d.esl)
+	c, res := d.call(t, esltest.Options{})
+	endedByFallback(t, c, res)
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	if len(app.fallbacks) != 1 || !strings.Contains(fmt.Sprint(app.fallbacks[0]["message"]), "is callhook's event socket") {
+		t.Errorf("fallback told %v, want the event socket's refusal", app.fallbacks)
+	}
+}
+
 // TestActionURLToAdmin: a gather's action URL that points at the call's
 // own /calls/{id}/hangup is refused; the call goes on to the fallback
 // instead of being hung up by the admin API.
@@ -245,6 +263,17 @@ func TestActionURLToAdmin(t *testing.T) {
 	endedByFallback(t, c, res)
 	app.refusedFallback(t)
 	d.undisturbed(t)
+	// A refusal is counted as what it looks like to the app: a connection
+	// that could not be made.
+	resp, err := http.Get("http://" + d.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	scrape, _ := io.ReadAll(resp.Body)
+	if want := `callhook_webhook_errors_total{app="app",class="connect"} 1`; !strings.Contains(string(scrape), want) {
+		t.Errorf("/metrics has no %s:\n%s", want, scrape)
+	}
 }
 
 // TestFallbackURLToAdmin: an app whose fallback_url is the admin's /drain

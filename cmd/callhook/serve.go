@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -133,6 +134,11 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 	if err != nil {
 		s.log.WithError(err).Error("listen")
 		return nil, false
+	}
+	// An app has no business with the event socket either: a request
+	// there would pose as FreeSWITCH to callhook itself.
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
+		s.deps.guard.Refuse(ap, "callhook's event socket")
 	}
 	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
 		ln.Close()
