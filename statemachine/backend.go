@@ -30,6 +30,9 @@ type Backend struct {
 	Flow *Flow
 	// HTTPClient makes fetch states' requests; nil means http.DefaultClient.
 	// Each request is bound by its state's timeout and the call's context.
+	// A daemon passes its shared pool, whose dials a proxy.DialGuard checks
+	// (proxy.NewHTTPClient), so that no fetch or redirect of one reaches
+	// callhook's admin API.
 	HTTPClient *http.Client
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
