@@ -5,7 +5,20 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"github.com/callhook/callhook/proxy"
 )
+
+// fromApp reports whether r is a request callhook itself sends on behalf
+// of an app: every such request carries proxy.CallIDHeader (net/http
+// keeps it across redirects), and no operator's does. It is the admin
+// API's own defence behind the connect-time proxy.DialGuard, for a path
+// the guard cannot see (an HTTP proxy forwarding the request, a NAT or
+// port forward to the admin's port). Any value counts, the empty one too.
+func fromApp(r *http.Request) bool {
+	_, ok := r.Header[http.CanonicalHeaderKey(proxy.CallIDHeader)]
+	return ok
+}
 
 // authorized reports whether r carries the bearer token (always, when no
 // token is set). Both sides are hashed first so the comparison takes the

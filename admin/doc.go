@@ -14,13 +14,21 @@
 // Parameters come as a JSON object (Content-Type: application/json) or as
 // form values (query or urlencoded body). Errors are JSON objects
 // {"error": "..."} with a status that says what went wrong: 400 bad
-// parameters, 413 a body over 64 KiB, 401 no or wrong token, 404 no such
-// call, 409 a redirect of a call whose app takes none (Liverpie), 502
-// FreeSWITCH refused, 504 FreeSWITCH did not answer in time.
+// parameters, 413 a body over 64 KiB, 401 no or wrong token, 403 a request
+// callhook made for an app, 404 no such call, 409 a redirect of a call
+// whose app takes none (Liverpie), 502 FreeSWITCH refused, 504 FreeSWITCH
+// did not answer in time.
 //
 // Hangup and redirect act through the event socket the call already holds,
 // with api uuid_kill and uuid_break, so they take effect in the middle of a
 // long verb rather than queueing behind it (DESIGN.md lifecycle 6).
+//
+// No request callhook makes for an app may act here: every one carries
+// proxy.CallIDHeader (X-Callhook-Call-Id), and any request carrying it is
+// refused with 403 and a log line, on every endpoint, before the token is
+// looked at. It backs up the proxy.DialGuard on the apps' HTTP client,
+// which refuses connections to the admin's address at connect time, for
+// paths that guard cannot see (an HTTP proxy, a port forward).
 //
 // When Server.Token is set, every endpoint except /healthz and /readyz
 // (which load balancers and orchestrators probe without credentials)

@@ -70,10 +70,18 @@ type Server struct {
 // public are the endpoints served without a token: probes.
 var public = map[string]bool{"/healthz": true, "/readyz": true}
 
-// ServeHTTP implements http.Handler: it checks the token, routes, and
-// answers unknown paths and methods with JSON errors too.
+// ServeHTTP implements http.Handler: it refuses apps' requests, checks the
+// token, routes, and answers unknown paths and methods with JSON errors too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.initOnce.Do(s.routes)
+	if fromApp(r) {
+		s.logger().WithFields(logrus.Fields{
+			"remote": r.RemoteAddr, "method": r.Method, "path": r.URL.Path,
+			"call_id": r.Header.Get(proxy.CallIDHeader),
+		}).Warn("admin: refused a request an app made callhook send (it carries " + proxy.CallIDHeader + ")")
+		writeError(w, http.StatusForbidden, "refused: a request callhook makes for an app may not reach the admin API")
+		return
+	}
 	if !public[r.URL.Path] && !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="callhook"`)
 		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")

@@ -16,6 +16,7 @@ import (
 	"github.com/callhook/callhook/admin"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
+	"github.com/sirupsen/logrus"
 )
 
 // fakeProxy records what the API asked of it and answers with err.
@@ -431,5 +432,52 @@ func TestLifecycle(t *testing.T) {
 	if resp, err := http.Get("http://" + addr.String() + "/healthz"); err == nil {
 		resp.Body.Close()
 		t.Errorf("GET /healthz after Shutdown answered %d", resp.StatusCode)
+	}
+}
+
+// TestRefusesAppRequests: a request carrying the mark of every request
+// callhook makes for an app is refused on every endpoint, with or without
+// a token configured and whatever its value, and nothing is acted on.
+func TestRefusesAppRequests(t *testing.T) {
+	const token = "s3cret-token"
+	for _, tok := range []string{"", token} {
+		fp := &fakeProxy{calls: []proxy.CallInfo{{ID: "c1"}}}
+		drained := 0
+		var logs strings.Builder
+		log := logrus.New()
+		log.Out = &logs
+		s := &admin.Server{Proxy: fp, Token: tok, Metrics: http.NotFoundHandler(), Drain: func() { drained++ }, Log: log}
+		for _, rq := range []req{
+			{method: "POST", path: "/drain"},
+			{method: "POST", path: "/calls/c1/hangup"},
+			{method: "POST", path: "/calls/c1/redirect?url=http://example.com/"},
+			{method: "GET", path: "/calls"},
+			{method: "GET", path: "/calls/c1"},
+			{method: "GET", path: "/metrics"},
+			{method: "GET", path: "/healthz"},
+			{method: "GET", path: "/readyz"},
+			{method: "GET", path: "/nothing"},
+		} {
+			for _, mark := range []string{"c1", ""} {
+				r := httptest.NewRequest(rq.method, rq.path, nil)
+				r.Header.Set("Authorization", "Bearer "+token)
+				r.Header.Set(proxy.CallIDHeader, mark)
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, r)
+				if w.Code != http.StatusForbidden {
+					t.Errorf("token %q: %s %s with %s %q = %d %s, want 403", tok, rq.method, rq.path, proxy.CallIDHeader, mark, w.Code, w.Body)
+					continue
+				}
+				if msg := errorOf(t, w); !strings.Contains(msg, "app") {
+					t.Errorf("refusal says %q, want it to name an app's request", msg)
+				}
+			}
+		}
+		if drained != 0 || len(fp.actions()) != 0 {
+			t.Errorf("token %q: drained %d times and did %q, want nothing", tok, drained, fp.actions())
+		}
+		if n := strings.Count(logs.String(), "admin: refused a request an app made callhook send"); n != 18 {
+			t.Errorf("token %q: %d refusals logged, want 18; log:\n%s", tok, n, logs.String())
+		}
 	}
 }

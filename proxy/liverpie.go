@@ -62,7 +62,8 @@ type LiverpieApp struct {
 	// Client sends the requests (default: a client over
 	// http.DefaultTransport). Redirects are never followed, whatever the
 	// client says, because Liverpie did not follow them: a 302 from the
-	// reset URI is an answer whose cookie counts.
+	// reset URI is an answer whose cookie counts. A daemon passes its
+	// shared pool, whose dials a DialGuard checks (NewHTTPClient).
 	Client *http.Client
 }
 

@@ -64,6 +64,8 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	}
 	req.Header.Set("User-Agent", "callhook/"+Version)
 	req.Header.Set("Accept", "*/*")
+	// The mark of an app's request, which the admin API refuses.
+	req.Header.Set(CallIDHeader, d.call.ID)
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
 )
 
 // The whole-call script: each state-machine step's reply, as a Liverpie app
@@ -112,6 +113,10 @@ func TestLiverpieWholeCall(t *testing.T) {
 		if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "callhook/") {
 			t.Errorf("request %d User-Agent = %q, want callhook/...", i, ua)
 		}
+		// The mark of an app's request, which the admin API refuses.
+		if id := r.Header.Get(proxy.CallIDHeader); id != c.UUID() {
+			t.Errorf("request %d %s = %q, want the call's id %s", i, proxy.CallIDHeader, id, c.UUID())
+		}
 		ct := r.Header.Get("Content-Type")
 		if strings.HasPrefix(r.Line, "POST") != (ct == "application/x-www-form-urlencoded") {
 			t.Errorf("request %d %q Content-Type = %q", i, r.Line, ct)
@@ -123,8 +128,8 @@ func TestLiverpieWholeCall(t *testing.T) {
 		r    lpRequest
 		want []string
 	}{
-		{got[0], []string{"Accept", "Accept-Encoding", "User-Agent"}},
-		{got[1], []string{"Accept", "Accept-Encoding", "Content-Length", "Content-Type", "Cookie", "User-Agent"}},
+		{got[0], []string{"Accept", "Accept-Encoding", "User-Agent", "X-Callhook-Call-Id"}},
+		{got[1], []string{"Accept", "Accept-Encoding", "Content-Length", "Content-Type", "Cookie", "User-Agent", "X-Callhook-Call-Id"}},
 	} {
 		var names []string
 		for k := range hc.r.Header {

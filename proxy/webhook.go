@@ -145,7 +145,7 @@ func (a *WebhookApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 }
 
 // defaultWebhookClient is the client of apps that have none, made once.
-var defaultWebhookClient = sync.OnceValue(NewHTTPClient)
+var defaultWebhookClient = sync.OnceValue(func() *retryablehttp.Client { return NewHTTPClient(nil) })
 
 func (a *WebhookApp) timeout() time.Duration {
 	if a.Timeout > 0 {

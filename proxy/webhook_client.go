@@ -28,12 +28,19 @@ import (
 // flows' fetches. Its Logger is nil: each call logs its requests through its
 // own logger, and retryablehttp would log every request at Info.
 // Share the pointer; never copy the Client value.
-func NewHTTPClient() *retryablehttp.Client {
+//
+// Every connection it makes passes guard (nil: none): it is the client of
+// requests that apps choose the URLs of, directly (action, redirect,
+// fallback_url, fetch) or by answering with an HTTP redirect, and guard
+// keeps those off callhook's own admin API.
+func NewHTTPClient(guard *DialGuard) *retryablehttp.Client {
 	transport := &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
 		DialContext: (&net.Dialer{
 			Timeout:   10 * time.Second, // an attempt's own timeout is usually shorter
 			KeepAlive: 30 * time.Second,
+			Control:   guard.Control,
+			Resolver:  guard.dialResolver(),
 		}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1024,
@@ -58,6 +65,9 @@ func NewHTTPClient() *retryablehttp.Client {
 func webhookRetryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if errors.Is(err, ErrGuardedAddress) {
+		return false, nil // the next attempt would be refused the same way
 	}
 	if err != nil {
 		// retryablehttp knows the transport errors that a retry cannot

@@ -194,7 +194,7 @@ func (d *webhookDialog) setHeaders(h http.Header, body []byte, ctype string, seq
 	h.Set("Content-Type", ctype)
 	h.Set("Accept", "application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1")
 	h.Set("User-Agent", "callhook/"+Version)
-	h.Set("X-Callhook-Call-Id", d.call.ID)
+	h.Set(CallIDHeader, d.call.ID) // also what the admin API refuses
 	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if d.app.Secret != "" {
 		h.Set("X-Callhook-Signature", webhookSignature(d.app.Secret, d.app.clock().Unix(), body))

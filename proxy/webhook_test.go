@@ -103,7 +103,7 @@ func (o *webhookObserver) requests() []RequestInfo {
 // webhookTestClient is the production client with very short waits between
 // attempts.
 func webhookTestClient(t *testing.T) *retryablehttp.Client {
-	c := NewHTTPClient()
+	c := NewHTTPClient(nil)
 	c.RetryWaitMin, c.RetryWaitMax = time.Millisecond, 2*time.Millisecond
 	t.Cleanup(c.HTTPClient.CloseIdleConnections)
 	return c
@@ -1006,7 +1006,7 @@ func BenchmarkWebhookStep(b *testing.B) {
 		io.WriteString(w, "session: {lang: en}\nverbs:\n  - gather: {play: menu.wav, max: 1, action: /menu}\n  - hangup\n")
 	}))
 	defer srv.Close()
-	client := NewHTTPClient()
+	client := NewHTTPClient(nil)
 	defer client.HTTPClient.CloseIdleConnections()
 	app := &WebhookApp{Name: "support", URL: srv.URL, Secret: "s3cret", Vars: []string{"sip_user_agent"}, Client: client}
 	call := webhookTestCall("call-1", NopObserver{})

@@ -30,6 +30,9 @@ type Backend struct {
 	Flow *Flow
 	// HTTPClient makes fetch states' requests; nil means http.DefaultClient.
 	// Each request is bound by its state's timeout and the call's context.
+	// A daemon passes its shared pool, whose dials a proxy.DialGuard checks
+	// (proxy.NewHTTPClient), so that no fetch or redirect of one reaches
+	// callhook's admin API.
 	HTTPClient *http.Client
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
@@ -235,6 +238,9 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "callhook")
+	// The mark of an app's request, which the admin API refuses; net/http
+	// keeps it on every hop of a redirect chain.
+	req.Header.Set(proxy.CallIDHeader, d.call.ID)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

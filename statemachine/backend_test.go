@@ -25,11 +25,12 @@ type requests struct {
 
 type recorded struct {
 	Method, Path, Query, UserAgent string
+	CallID                         string // proxy.CallIDHeader, the mark the admin API refuses
 	Body                           map[string]any
 }
 
 func (rs *requests) add(r *http.Request) recorded {
-	rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, UserAgent: r.UserAgent()}
+	rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, UserAgent: r.UserAgent(), CallID: r.Header.Get(proxy.CallIDHeader)}
 	if b, _ := io.ReadAll(r.Body); len(b) > 0 {
 		_ = json.Unmarshal(b, &rec.Body)
 	}
@@ -279,6 +280,9 @@ func TestBackendFetch(t *testing.T) {
 	for _, r := range rs.all() {
 		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook" {
 			t.Errorf("request %+v, want GET with the caller and the escaped user agent", r)
+		}
+		if r.CallID != "uuid-1" {
+			t.Errorf("request %+v: %s %q, want the call's id uuid-1", r, proxy.CallIDHeader, r.CallID)
 		}
 	}
 	got := texts(t, func() proxy.Verb {

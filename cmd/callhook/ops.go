@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -43,8 +46,14 @@ func (o *operations) refused(addr net.Addr, reason string) {
 	o.log.WithFields(logrus.Fields{"peer": addr.String(), "reason": reason}).Warn("connection refused")
 }
 
+// adminWhat names the admin API in the errors of connections the guard
+// refuses.
+const adminWhat = "callhook's admin API"
+
 // start serves the admin API on cfg.Admin; an empty address disables it.
-func (o *operations) start(p *proxy.Proxy, drain func()) error {
+// Once it is bound, guard refuses apps' connections to it: to that address,
+// or, when it is bound to every address, to any of the host's on its port.
+func (o *operations) start(p *proxy.Proxy, drain func(), guard *proxy.DialGuard) error {
 	if o.cfg.Admin == "" {
 		return nil
 	}
@@ -60,7 +69,31 @@ func (o *operations) start(p *proxy.Proxy, drain func()) error {
 		return err
 	}
 	o.bound = addr
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		// A TCP listener's address is always ip:port; never serve
+		// unguarded if that ever changes.
+		o.admin.Close()
+		return fmt.Errorf("admin: bound address %s: %w", addr, err)
+	}
+	guard.Refuse(ap, adminWhat)
 	return nil
+}
+
+// guardConfiguredAdmin keeps apps off the admin API of a daemon serving
+// the same config (simulate runs none of its own, but `make run` may be
+// up): every local address on the admin's port, which spares resolving
+// the configured host and covers whatever it resolves to.
+func guardConfiguredAdmin(guard *proxy.DialGuard, admin string) {
+	_, port, err := net.SplitHostPort(admin)
+	if err != nil {
+		return // "" (disabled); a bad address fails the config
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return
+	}
+	guard.Refuse(netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(p)), adminWhat+" as the config sets it")
 }
 
 // stop closes the admin API after a short grace period for scrapes in flight.

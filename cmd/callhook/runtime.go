@@ -11,15 +11,20 @@ import (
 )
 
 // deps are what every runtime built by one process shares: one HTTP
-// connection pool for all webhook apps, one for flows' fetches.
+// connection pool for all webhook apps, flows' fetches and Liverpie apps,
+// and the guard every connection of that pool passes, which keeps apps'
+// requests off the admin API (the daemon tells it the admin's address
+// once it is bound, before the first call).
 type deps struct {
+	guard         *proxy.DialGuard
 	webhookClient *retryablehttp.Client
 	fetchClient   *http.Client
 }
 
 func newDeps() *deps {
-	wc := proxy.NewHTTPClient()
-	return &deps{webhookClient: wc, fetchClient: wc.StandardClient()}
+	guard := &proxy.DialGuard{}
+	wc := proxy.NewHTTPClient(guard)
+	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.StandardClient()}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of

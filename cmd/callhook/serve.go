@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -77,38 +78,11 @@ type server struct {
 }
 
 func (s *server) run(rt *proxy.Runtime) int {
-	cfg := s.cfg
-	s.ops = newOperations(cfg, s.log)
-	s.proxy = &proxy.Proxy{
-		Log:             s.log,
-		Observer:        s.ops.observer(),
-		Linger:          cfg.Linger,
-		RedirectBackend: redirectBackend(cfg, s.deps),
-	}
-	s.proxy.SetRuntime(rt)
-	s.esl = &esl.Server{
-		Handler:  s.proxy,
-		ACL:      cfg.ACL,
-		ErrorLog: s.log.WithField("component", "esl"),
-		Conn:     esl.ConnOptions{Counter: s.ops.frameCounter()},
-		Refused:  s.ops.refused,
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		s.log.WithError(err).Error("listen")
-		return 1
-	}
-	if err := s.ops.start(s.proxy, s.drainNow); err != nil {
-		ln.Close()
-		s.log.WithError(err).Error("admin listener")
+	served, ok := s.start(rt)
+	if !ok {
 		return 1
 	}
 	defer s.ops.stop()
-
-	served := make(chan error, 1)
-	go func() { served <- s.esl.Serve(ln) }()
-	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
-		Info("callhook serving")
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -131,6 +105,51 @@ func (s *server) run(rt *proxy.Runtime) int {
 			return 1
 		}
 	}
+}
+
+// start builds the proxy and binds the event socket and the admin API, in
+// that order, so that a port taken fails before anything serves. The
+// admin's address goes to the dial guard before the first call is taken.
+// It then serves the event socket in the background (served gets Serve's
+// end) and logs "callhook serving". A failure is logged and returns false,
+// with nothing left running.
+func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
+	cfg := s.cfg
+	s.ops = newOperations(cfg, s.log)
+	s.proxy = &proxy.Proxy{
+		Log:             s.log,
+		Observer:        s.ops.observer(),
+		Linger:          cfg.Linger,
+		RedirectBackend: redirectBackend(cfg, s.deps),
+	}
+	s.proxy.SetRuntime(rt)
+	s.esl = &esl.Server{
+		Handler:  s.proxy,
+		ACL:      cfg.ACL,
+		ErrorLog: s.log.WithField("component", "esl"),
+		Conn:     esl.ConnOptions{Counter: s.ops.frameCounter()},
+		Refused:  s.ops.refused,
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.log.WithError(err).Error("listen")
+		return nil, false
+	}
+	// An app has no business with the event socket either: a request
+	// there would pose as FreeSWITCH to callhook itself.
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
+		s.deps.guard.Refuse(ap, "callhook's event socket")
+	}
+	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
+		ln.Close()
+		s.log.WithError(err).Error("admin listener")
+		return nil, false
+	}
+	ch := make(chan error, 1)
+	go func() { ch <- s.esl.Serve(ln) }()
+	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
+		Info("callhook serving")
+	return ch, true
 }
 
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.

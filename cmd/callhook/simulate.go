@@ -130,6 +130,7 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return simUsage
 	}
 	d := newDeps()
+	guardConfiguredAdmin(d.guard, cfg.Admin)
 	rt, err := buildRuntime(cfg, d)
 	if err != nil {
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
