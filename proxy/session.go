@@ -444,7 +444,10 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 		}
 		return nil, fmt.Errorf("execute %s: %w", ex.App, err)
 	}
-	running := false // the app's CHANNEL_EXECUTE came: a break reaches it
+	// running: the app's CHANNEL_EXECUTE came, so a break reaches it;
+	// broken: this run of it was broken already (a wake-up can come after
+	// the CHANNEL_EXECUTE that carried out the break it asks for).
+	running, broken := false, false
 	for {
 		ev, err := s.nextEvent(ctx)
 		if err != nil {
@@ -454,16 +457,19 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 		case ev == wakeUp:
 			// A live redirect: break the app if it runs; a queued one is
 			// broken when its CHANNEL_EXECUTE comes.
-			if running && s.redirectPending() {
+			if running && !broken && s.redirectPending() {
 				s.breakApp(ctx)
+				broken = true
 			}
 		case ev.AppUUID() != id:
 		case ev.Name() == esl.EventChannelExecuteComplete:
 			return ev, nil
 		case ev.Name() == esl.EventChannelExecute:
-			running = true
+			// Each start (loops repeat it) clears the break flag.
+			running, broken = true, false
 			if s.redirectPending() {
 				s.breakApp(ctx)
+				broken = true
 			}
 		}
 		if s.hangupComplete != nil || s.ended {

@@ -738,3 +738,58 @@ func TestRealTracesAppSees(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveRedirectWhileAppQueued: a live redirect that comes after the
+// verb's execute was accepted but before its application started (the
+// admin_redirect_uuid_break call, with the redirect moved to just after the
+// playback's +OK). A break that reaches FreeSWITCH while the app is still
+// queued is lost, so it must be sent once the app's CHANNEL_EXECUTE has
+// come, and only then: exactly the trace's one uuid_break. Sending it at
+// once as well (callhook before this test) made two.
+func TestLiveRedirectWhileAppQueued(t *testing.T) {
+	tr := loadRealTrace(t, "admin_redirect_uuid_break")
+	queued := -1 // the +OK of the tone's playback
+	for i, e := range tr.Entries {
+		if e.Dir == "C>" && strings.Contains(string(e.Raw), "tone_stream://") {
+			queued = i + 1
+			break
+		}
+	}
+	if queued < 0 || tr.Entries[queued].Dir != "F>" || !strings.Contains(string(tr.Entries[queued].Raw), "Reply-Text: +OK") {
+		t.Fatalf("no +OK after the tone's playback in %s", tr.Name)
+	}
+	first, err := tr.FirstEvent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := newTraceApps(t)
+	e := startEngine(t, apps.config(t), nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	err = esltest.ReplayTrace(ctx, e.addr, tr, esltest.ReplayOptions{
+		AfterFrame: func(i int) {
+			if i != queued {
+				return
+			}
+			// In line, so the redirect is in before the CHANNEL_EXECUTE is
+			// written: Redirect only records it and wakes the session. (It
+			// must not wait for FreeSWITCH: nothing answers here until it
+			// returns, so the bound only ends the wait of a Redirect that
+			// does.)
+			rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+			defer rcancel()
+			if err := e.proxy.Redirect(rctx, first.UniqueID(), apps.URL+"/redir/next"); err != nil {
+				t.Errorf("Redirect: %v", err)
+			}
+		},
+	})
+	if err != nil {
+		t.Errorf("replay with the redirect while the playback is queued: %v\nthe call's engine log:\n%s", err, callLog(e.logs.String(), tr))
+	}
+	if err := e.proxy.WaitIdle(ctx); err != nil {
+		t.Fatalf("the engine did not finish the call: %v", err)
+	}
+	if got := apps.requests("redir"); len(got) < 2 || got[1].Body["event"] != "redirect" {
+		t.Errorf("the app's requests = %v, want call.start then the redirect", got)
+	}
+}

@@ -106,6 +106,8 @@ type ReplayOptions struct {
 	// triggers there what made the daemon send it (an admin hangup for an
 	// "api uuid_kill"), in its own goroutine when that blocks on the reply.
 	BeforeCommand func(want esl.Command)
+	// AfterFrame runs after the F> frame at Entries[i] was written.
+	AfterFrame func(i int)
 	// Timeout bounds the wait for each command and for the daemon to close
 	// the connection at the end (default 20s).
 	Timeout time.Duration
@@ -191,6 +193,9 @@ func ReplayTrace(ctx context.Context, addr string, t *Trace, o ReplayOptions) er
 			}
 			if _, err := conn.Write(raw); err != nil {
 				return fmt.Errorf("entry %d: writing F> frame: %w", i+1, err)
+			}
+			if o.AfterFrame != nil {
+				o.AfterFrame(i)
 			}
 		case "C>":
 			n++
