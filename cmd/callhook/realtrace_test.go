@@ -672,8 +672,8 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 }
 
 // TestRealTracesAppSees states what the web app must see when callhook
-// drives the traced calls, where the trace shows a fact the engine gets
-// wrong today:
+// drives the traced calls: the outcomes the real switch gave (bridges, live
+// hangup and redirect), and facts the engine gets wrong today:
 //
 //   - variables: the completion after unset no longer carries the variable,
 //     and an event with the channel's full variable set replaces the call's
@@ -688,10 +688,50 @@ func TestRealTracesAppSees(t *testing.T) {
 		answered = `"call":{"answered":true,"direction":"inbound","from":"1000","to":"7600"}`
 		info     = `"result":{"reason":"ok","response":"","verb":"execute"}`
 	)
+	end := func(app, cause, last string, seq int) string {
+		return fmt.Sprintf(`/status/%s {"app":%q,%s,"event":"call.end","hangup":{"cause":%q},"last_result":%s,"outcome":"hangup","seq":%d}`,
+			app, app, answered, cause, last, seq)
+	}
+	const played = `{"reason":"ok","response":"FILE PLAYED","verb":"play"}`
 	cases := []struct {
 		trace, fidelity string
 		want            appVisible
 	}{
+		// The bridge outcomes as the real switch gave them: busy and
+		// unanswered targets fail with their status and cause, the call
+		// goes on.
+		{trace: "bridge_busy_continue_on_fail", want: appVisible{
+			`/bridge_busy {"app":"bridge_busy",` + started + `,"event":"call.start","seq":1}`,
+			`/bridge_busy/1 {"app":"bridge_busy",` + answered + `,"event":"verb.result","result":{"bridge":{"cause":"USER_BUSY","status":"BUSY"},"reason":"error","response":"","verb":"bridge"},"seq":2}`,
+			`/bridge_busy/2 {"app":"bridge_busy",` + answered + `,"event":"verb.result","result":{"bridge":{"cause":"USER_BUSY","status":"BUSY"},"reason":"error","response":"","verb":"bridge"},"seq":3}`,
+			end("bridge_busy", "NORMAL_CLEARING", played, 4),
+		}},
+		{trace: "bridge_noanswer_and_error_user_busy", want: appVisible{
+			`/bridge_none {"app":"bridge_none",` + started + `,"event":"call.start","seq":1}`,
+			`/bridge_none/1 {"app":"bridge_none",` + answered + `,"event":"verb.result","result":{"bridge":{"cause":"NO_ANSWER","status":"NOANSWER"},"reason":"error","response":"","verb":"bridge"},"seq":2}`,
+			`/bridge_none/2 {"app":"bridge_none",` + answered + `,"event":"verb.result","result":{"bridge":{"cause":"USER_BUSY","status":"BUSY"},"reason":"error","response":"","verb":"bridge"},"seq":3}`,
+			end("bridge_none", "NORMAL_CLEARING", played, 4),
+		}},
+		// An answered bridge the caller ends: no action request, the
+		// bridge's outcome reaches call.end.
+		{trace: "bridge_ok_caller_hangup", want: appVisible{
+			`/bridge_ok {"app":"bridge_ok",` + started + `,"event":"call.start","seq":1}`,
+			end("bridge_ok", "NORMAL_CLEARING", `{"bridge":{"cause":"NORMAL_CLEARING","status":"SUCCESS"},"reason":"hangup","response":"","verb":"bridge"}`, 2),
+		}},
+		// A live hangup: the interrupted playback completes with PLAYBACK
+		// ERROR after CHANNEL_HANGUP, and says hangup; the cause is the
+		// admin's.
+		{trace: "admin_hangup_uuid_kill", want: appVisible{
+			`/adminhang {"app":"adminhang",` + started + `,"event":"call.start","seq":1}`,
+			end("adminhang", "CALL_REJECTED", `{"reason":"hangup","response":"PLAYBACK ERROR","verb":"play"}`, 2),
+		}},
+		// A live redirect: the broken tone is not reported; the app is
+		// asked for the new document.
+		{trace: "admin_redirect_uuid_break", want: appVisible{
+			`/redir {"app":"redir",` + started + `,"event":"call.start","seq":1}`,
+			`/redir/next {"app":"redir",` + answered + `,"event":"redirect","seq":2}`,
+			end("redir", "NORMAL_CLEARING", played, 3),
+		}},
 		{trace: "unset_vars_stale", fidelity: "item 2: vars replaced on full-variable events", want: appVisible{
 			`/unsetvar {"app":"unsetvar",` + started + `,"event":"call.start","seq":1,"vars":{"fid_pre":"fromdialplan"}}`,
 			`/unsetvar/1 {"app":"unsetvar",` + answered + `,"event":"verb.result",` + info + `,"seq":2,"vars":{"fid_a":"two"}}`,
