@@ -31,12 +31,12 @@ import (
 // needsFidelity skips a test that can pass only once the simulator and
 // engine fixes of the fidelity work (issue 13, items 1-7) are in. It is the
 // one place such tests are switched off: delete it, and its calls, once
-// they are merged.
+// they are merged. CALLHOOK_NO_SKIP=1 runs them anyway.
 func needsFidelity(t *testing.T, item string) {
+	t.Helper()
 	if os.Getenv("CALLHOOK_NO_SKIP") != "" {
 		return
 	}
-	t.Helper()
 	t.Skipf("needs the fidelity fixes (%s)", item)
 }
 
@@ -123,7 +123,8 @@ var traceScripts = map[string]map[string]string{
 
 // liverpieScript is the Liverpie example app's (examples/liverpie-app) part
 // of a call where the caller presses 2: each state-machine request gets the
-// next msg, each fired by the completion of the one before.
+// next msg, each fired by the completion of the one before. (The example
+// app itself replays the same trace in examples/liverpie-app/trace_test.go.)
 var liverpieScript = []string{
 	execMsg("answer", ""),
 	execMsg("playback", "ivr/ivr-welcome_to_freeswitch.wav"),
