@@ -16,12 +16,14 @@
 // {"error": "..."} with a status that says what went wrong: 400 bad
 // parameters, 413 a body over 64 KiB, 401 no or wrong token, 403 a request
 // callhook made for an app, 404 no such call, 409 a redirect of a call
-// whose app takes none (Liverpie), 502 FreeSWITCH refused, 504 FreeSWITCH
-// did not answer in time.
+// whose app takes none (Liverpie), 502 FreeSWITCH refused the hangup, 504
+// FreeSWITCH did not answer the hangup in time. A redirect does not wait
+// for FreeSWITCH: the call's session sends the uuid_break once the running
+// verb's application has started.
 //
 // Hangup and redirect act through the event socket the call already holds,
 // with api uuid_kill and uuid_break, so they take effect in the middle of a
-// long verb rather than queueing behind it (DESIGN.md lifecycle 6).
+// long verb rather than queueing behind it.
 //
 // No request callhook makes for an app may act here: every one carries
 // proxy.CallIDHeader (X-Callhook-Call-Id), and any request carrying it is

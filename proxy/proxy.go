@@ -326,7 +326,8 @@ func (p *Proxy) Hangup(ctx context.Context, id, cause string) error {
 }
 
 // Redirect switches a live call to the document at url at once: the running
-// verb is cut short with api uuid_break, then the call's app is asked for the
+// verb is cut short with api uuid_break (the call's session sends it, once
+// the verb's application has started), then the call's app is asked for the
 // URL (a webhook app gets a redirect request; a flow is switched to a
 // webhook backend for it). Liverpie calls cannot be redirected
 // (ErrNotRedirectable).

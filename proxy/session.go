@@ -444,6 +444,10 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 		}
 		return nil, fmt.Errorf("execute %s: %w", ex.App, err)
 	}
+	// running: the app's CHANNEL_EXECUTE came, so a break reaches it;
+	// broken: this run of it was broken already (a wake-up can come after
+	// the CHANNEL_EXECUTE that carried out the break it asks for).
+	running, broken := false, false
 	for {
 		ev, err := s.nextEvent(ctx)
 		if err != nil {
@@ -451,16 +455,21 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 		}
 		switch {
 		case ev == wakeUp:
-			// A live redirect: the admin's uuid_break is on its way.
+			// A live redirect: break the app if it runs; a queued one is
+			// broken when its CHANNEL_EXECUTE comes.
+			if running && !broken && s.redirectPending() {
+				s.breakApp(ctx)
+				broken = true
+			}
 		case ev.AppUUID() != id:
 		case ev.Name() == esl.EventChannelExecuteComplete:
 			return ev, nil
-		case ev.Name() == esl.EventChannelExecute && s.redirectPending():
-			// FreeSWITCH clears the break flag when an app starts, so a
-			// break that came while this one was still queued is lost:
-			// break again now that it runs.
-			if _, err := s.conn.API(ctx, "uuid_break "+s.call.ID); err != nil && !s.gone() {
-				s.log.WithError(err).Warn("uuid_break for a live redirect failed")
+		case ev.Name() == esl.EventChannelExecute:
+			// Each start (loops repeat it) clears the break flag.
+			running, broken = true, false
+			if s.redirectPending() {
+				s.breakApp(ctx)
+				broken = true
 			}
 		}
 		if s.hangupComplete != nil || s.ended {
@@ -740,11 +749,8 @@ func (s *session) kill(ctx context.Context, cause string) error {
 	return err
 }
 
-// redirect records a live redirect, wakes the session and cuts the running
-// verb short with api uuid_break; called from admin goroutines. Not "all":
-// that would also flush a queued execute, whose completion the session then
-// waits for in vain. A break that lands before the queued app starts is
-// repeated by execute when the app's CHANNEL_EXECUTE arrives.
+// redirect records a live redirect and wakes the session, which cuts the
+// running verb short (breakApp); called from admin goroutines.
 func (s *session) redirect(ctx context.Context, url string) error {
 	s.mu.Lock()
 	if !s.redirectable {
@@ -757,8 +763,22 @@ func (s *session) redirect(ctx context.Context, url string) error {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	_, err := s.conn.API(ctx, "uuid_break "+s.call.ID)
-	return err
+	return nil
+}
+
+// breakApp cuts the running application short with api uuid_break, for a
+// live redirect. The session sends it, once the app's CHANNEL_EXECUTE has
+// come, and not the admin goroutine at once: FreeSWITCH clears the break
+// flag as an app starts, as it fires CHANNEL_EXECUTE (switch_core_session_exec
+// in src/switch_core_session.c), so a break that lands while the app is
+// still queued is lost; and whether the session had seen the CHANNEL_EXECUTE
+// yet was a race that sent the break once or twice. Not "all": that would also
+// flush a queued execute, whose completion the session then waits for in
+// vain.
+func (s *session) breakApp(ctx context.Context) {
+	if _, err := s.conn.API(ctx, "uuid_break "+s.call.ID); err != nil && !s.gone() {
+		s.log.WithError(err).Warn("uuid_break for a live redirect failed")
+	}
 }
 
 func (s *session) setDialog(d Dialog) {

@@ -41,6 +41,12 @@
 // exit-before-hangup capture shows; only a socket closed before connect in
 // async mode leaves the channel Parked with nobody driving it.
 //
+// Real traces. The simulator is checked against real captures, and so is
+// the daemon: ReplayTrace plays FreeSWITCH's side of a real call's wire
+// trace (LoadTrace) against a daemon, feeding the recorded frames as the
+// daemon's commands arrive and requiring those commands to be the
+// recorded ones, so a test does not compare the simulator with itself.
+//
 // Cost. Each call runs two goroutines (a command reader and the loop that
 // owns the channel and is the socket's only writer) and one timer; events
 // are built when fired and serialised when written, into pooled buffers
