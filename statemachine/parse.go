@@ -3,7 +3,6 @@ package statemachine
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -44,9 +43,12 @@ type flowUse struct {
 	line int
 }
 
-// ParseFile reads and parses a flow file (see Parse).
+// ParseFile reads and parses a flow file (see Parse). A file that is not
+// a regular file (a named pipe, a device such as /dev/zero, a directory) or
+// is over MaxFileBytes is refused unread; that error, like any other read
+// error, holds no *Error (Errors returns nil).
 func ParseFile(path string) (*Flow, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read flow: %w", err)
 	}

@@ -128,8 +128,10 @@ type App struct {
 	// Liverpie apps.
 	Liverpie *LiverpieApp
 
-	// Flow apps: the flow file, resolved against the config file's directory.
-	Flow string
+	// Flow apps: the flow file, resolved against the config file's
+	// directory, and the line of the flow key's value.
+	Flow     string
+	FlowLine int
 }
 
 // LiverpieApp is a Liverpie app's liverpie key, with Liverpie's own key
@@ -260,7 +262,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 
 // loadConfig is LoadConfig with the environment as a parameter.
 func loadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -749,6 +751,7 @@ func (d *decoder) app(fl field, path string, lim Limits, defOnFailure []proxy.Ve
 		a.Liverpie = d.liverpie(f.get("liverpie"), join(path, "liverpie"))
 	case KindFlow:
 		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
+		a.FlowLine = f.get("flow").Line
 	}
 	if v := f.get("allow_execute"); v != nil {
 		a.AllowExecute = d.names(v, join(path, "allow_execute"), execNamePattern, "application name")

@@ -70,7 +70,7 @@ func TestReloadFlows(t *testing.T) {
 	}
 
 	write(flowPath, flowVersion("v2"))
-	s.reload()
+	s.reload(t.Context())
 
 	fresh := dial()
 	if _, err := fresh.WaitApp(ctx, "play_and_get_digits"); err != nil {
@@ -89,7 +89,7 @@ func TestReloadFlows(t *testing.T) {
 
 	// A broken flow is refused with its errors; the old one keeps serving.
 	write(flowPath, "name: broken\nstart: nowhere\nstates: {}\n")
-	s.reload()
+	s.reload(t.Context())
 	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "reload refused") || !strings.Contains(logs, "flow.yaml:") {
 		t.Errorf("broken reload not logged with its file:line:\n%s", logs)
 	}

@@ -72,6 +72,12 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 		}, nil
 	case KindFlow:
 		flow, err := statemachine.ParseFile(a.Flow)
+		if err != nil && statemachine.Errors(err) == nil {
+			// The file could not be read (missing, not a regular file,
+			// too big): point at the config entry that names it. A
+			// flow's own problems carry the flow's file:line.
+			return nil, fmt.Errorf("%s:%d: apps.%s.flow: %w", cfg.File, a.FlowLine, a.Name, err)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -105,23 +105,32 @@ func (s *server) run(rt *proxy.Runtime) int {
 	}
 	defer s.ops.stop()
 
+	// Signals are caught before the daemon says it serves: a SIGHUP sent
+	// on that line would otherwise end the process (its default action).
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(signals)
+
 	served := make(chan error, 1)
 	go func() { served <- s.esl.Serve(ln) }()
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
 		Info("callhook serving")
-
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(signals)
+	// Reloads run on a goroutine of their own: a reload stuck reading a
+	// file must not hold up this loop, or SIGTERM and POST /drain would
+	// wait for it.
+	reloads := startReloader(s.reload)
+	defer reloads.stop()
 	for {
 		select {
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				s.reload()
+				reloads.request()
 				continue
 			}
+			reloads.stop()
 			return s.drain(logrus.Fields{"signal": sig.String()})
 		case <-s.ops.drainRequested():
+			reloads.stop()
 			return s.drain(logrus.Fields{"by": "admin"})
 		case err := <-served:
 			if errors.Is(err, esl.ErrServerClosed) {
@@ -167,12 +176,17 @@ func (s *server) drain(why logrus.Fields) int {
 
 // reload re-reads the config and its flows (SIGHUP). New calls get the new
 // apps, routes and limits; calls in progress finish on theirs. A broken file
-// is refused with its errors and the old config keeps serving.
-func (s *server) reload() {
+// is refused with its errors and the old config keeps serving. A reload
+// that ends after ctx (the drain began meanwhile) applies nothing.
+func (s *server) reload(ctx context.Context) {
 	cfg, err := loadServeConfig(s.path, s.liverpiePath)
 	if err == nil {
 		var rt *proxy.Runtime
 		if rt, err = buildRuntime(cfg, s.deps); err == nil {
+			if ctx.Err() != nil {
+				s.log.Warn("reload abandoned: the daemon is draining")
+				return
+			}
 			if restart := cfg.Reloadable(s.cfg); len(restart) > 0 {
 				s.log.WithField("keys", strings.Join(restart, ", ")).
 					Warn("reload: these settings need a restart to take effect; the rest is applied")
