@@ -30,6 +30,9 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 		Apps:       make(map[string]*proxy.App, len(cfg.Apps)),
 		DefaultApp: cfg.DefaultApp,
 		MaxCalls:   cfg.Limits.MaxCalls,
+		// Built with each runtime, so live redirects get the reloaded
+		// limits.
+		RedirectBackend: redirectBackend(cfg, d),
 	}
 	for _, r := range cfg.Routes {
 		rt.Routes = append(rt.Routes, proxy.Route{Destination: r.Destination, App: r.App})

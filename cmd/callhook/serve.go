@@ -80,10 +80,9 @@ func (s *server) run(rt *proxy.Runtime) int {
 	cfg := s.cfg
 	s.ops = newOperations(cfg, s.log)
 	s.proxy = &proxy.Proxy{
-		Log:             s.log,
-		Observer:        s.ops.observer(),
-		Linger:          cfg.Linger,
-		RedirectBackend: redirectBackend(cfg, s.deps),
+		Log:      s.log,
+		Observer: s.ops.observer(),
+		Linger:   cfg.Linger,
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
