@@ -21,6 +21,14 @@ const maxFetchTimeout = time.Minute
 // defaultFetchTimeout is a fetch's timeout when the state gives none.
 const defaultFetchTimeout = 5 * time.Second
 
+// defaultFetchRetries and maxFetchRetries are a fetch's retries when the
+// state gives none, and at most: as a webhook app's (retries: 1, at most
+// 5), the caller hearing silence meanwhile.
+const (
+	defaultFetchRetries = 1
+	maxFetchRetries     = 5
+)
+
 var (
 	appName     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 	hangupCause = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)

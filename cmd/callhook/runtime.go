@@ -11,15 +11,18 @@ import (
 )
 
 // deps are what every runtime built by one process shares: one HTTP
-// connection pool for all webhook apps, one for flows' fetches.
+// connection pool for all webhook apps and flows' fetches.
 type deps struct {
 	webhookClient *retryablehttp.Client
-	fetchClient   *http.Client
+	// fetchClient is the pool's plain client, not StandardClient: a fetch
+	// makes its retries itself, counted and with one X-Callhook-Seq; a
+	// client that retried too would re-POST silently.
+	fetchClient *http.Client
 }
 
 func newDeps() *deps {
 	wc := proxy.NewHTTPClient()
-	return &deps{webhookClient: wc, fetchClient: wc.StandardClient()}
+	return &deps{webhookClient: wc, fetchClient: wc.HTTPClient}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of
