@@ -87,8 +87,8 @@ type Move struct {
 
 // Fetch is an HTTP request a fetch state asks for.
 type Fetch struct {
-	URL     string // templates expanded, values URL-escaped
-	Method  string // GET or POST
+	URL     string        // templates expanded, values URL-escaped
+	Method  string        // GET or POST
 	Timeout time.Duration // the whole fetch, its retries included
 	Retries int           // further attempts after a connection error, a 5xx or a 429
 }
