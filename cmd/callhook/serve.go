@@ -23,8 +23,16 @@ import (
 const drainCause = "SYSTEM_SHUTDOWN"
 
 // afterDrainWait bounds how long serve waits for calls it hung up at the
-// drain deadline to finish their tails (call.end, exit).
+// drain deadline to end (their channels to hang up); the sockets of the
+// calls still up then are closed.
 const afterDrainWait = 10 * time.Second
+
+// sessionsEndWait bounds how long serve waits, once no call is taken and
+// every socket is closed, for the sessions to finish before it exits: a
+// session whose socket was closed under it still tells its app (call.end,
+// bounded by the proxy's EndTimeout, 10s) and logs its end. Exiting before
+// that cut call.end mid-request and lost the log line.
+const sessionsEndWait = 15 * time.Second
 
 func runServe(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -146,7 +154,9 @@ func (s *server) drainNow() { s.ops.requestDrain() }
 
 // drain stops taking calls (new ones are handed back to the dialplan with
 // connect, resume, exit), lets calls in progress finish up to
-// drain_timeout, hangs up the rest with a logged reason, and exits 0.
+// drain_timeout, hangs up the rest with a logged reason, closes the sockets
+// of the calls still up after that, waits (bounded) for every session to
+// finish, and exits 0.
 func (s *server) drain(why logrus.Fields) int {
 	s.proxy.Drain()
 	// Logged once new calls are refused, so "draining" in the log means it.
@@ -161,12 +171,18 @@ func (s *server) drain(why logrus.Fields) int {
 			Warn("drain timeout: hanging up the calls still in progress")
 		if err := s.proxy.WaitIdle(ctx); err != nil {
 			s.log.WithField("calls", s.proxy.Active()).Error("calls did not end after hangup; closing their sockets")
+			// Their sessions see the connection end, tell their apps
+			// and log how they ended; Shutdown below waits for that.
+			s.esl.Close()
 		}
 		cancel()
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), afterDrainWait)
+	// No session may be cut short by the exit: wait for every connection's
+	// handler (a call ending, a refusal) to return.
+	ctx, cancel = context.WithTimeout(context.Background(), sessionsEndWait)
 	defer cancel()
 	if err := s.esl.Shutdown(ctx); err != nil {
+		s.log.WithField("calls", s.proxy.Active()).Error("sessions did not finish in time; exiting without them")
 		s.esl.Close()
 	}
 	s.log.Info("drained; exiting")
