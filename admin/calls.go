@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
@@ -34,7 +35,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	c, ok := s.Proxy.Call(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, "no such call: "+id)
+		writeError(w, http.StatusNotFound, "no such call: "+shortID(id))
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -88,18 +89,18 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 	case errors.As(err, &bad):
 		writeError(w, bad.status, bad.msg)
 	case errors.Is(err, proxy.ErrNoSuchCall):
-		writeError(w, http.StatusNotFound, "no such call: "+id)
+		writeError(w, http.StatusNotFound, "no such call: "+shortID(id))
 	case errors.Is(err, proxy.ErrNotRedirectable):
 		writeError(w, http.StatusConflict, "this call's app takes no redirects (a Liverpie app drives it)")
 	case errors.Is(err, esl.ErrClosed), errors.Is(err, esl.ErrDisconnected):
 		// The call ended between the lookup and the command.
-		writeError(w, http.StatusNotFound, "call ended: "+id)
+		writeError(w, http.StatusNotFound, "call ended: "+shortID(id))
 	case errors.As(err, &re):
 		writeError(w, http.StatusBadGateway, "freeswitch refused: "+re.Text)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "freeswitch did not answer in time")
 	default:
-		s.logger().WithError(err).WithField("call_id", id).Warn("admin: action failed")
+		s.logger().WithError(err).WithField("call_id", shortID(id)).Warn("admin: action failed")
 		writeError(w, http.StatusInternalServerError, err.Error())
 	}
 }
@@ -123,6 +124,24 @@ func checkCause(c string) (string, error) {
 		return "", badRequestf("cause %q: not a FreeSWITCH hangup cause (such as NORMAL_CLEARING or CALL_REJECTED)", shortCause(c))
 	}
 	return c, nil
+}
+
+// maxEchoBytes bounds what of a client's own text an answer repeats: a
+// 404 echoed a 60 KB id back whole.
+const maxEchoBytes = 64
+
+// shortID is a call id as an answer or a log line repeats it: a FreeSWITCH
+// Unique-ID is 36 bytes, and an id the client made up is cut at
+// maxEchoBytes (on a rune boundary).
+func shortID(id string) string {
+	if len(id) <= maxEchoBytes {
+		return id
+	}
+	cut := maxEchoBytes
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "…"
 }
 
 // shortCause keeps an error message short whatever the client sent.

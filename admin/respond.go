@@ -62,8 +62,8 @@ func (m *routeMiss) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// badRequest is a parameter error, answered with its status (400, or 413
-// for a body over maxBodyBytes) and message.
+// badRequest is a parameter error, answered with its status (400; 413 for
+// a body over maxBodyBytes; 415 for a body of a type not read) and message.
 type badRequest struct {
 	status int
 	msg    string
@@ -85,15 +85,32 @@ func bodyError(what string, err error) error {
 
 // param reads one string parameter from a JSON object body
 // (Content-Type: application/json) or from the form (query or urlencoded
-// body). A missing parameter is "".
+// body); with no body it reads the query. A missing parameter is "". A
+// body over maxBodyBytes is a 413, whatever its type; a body of another
+// type (or none given) is a 415.
 func param(w http.ResponseWriter, r *http.Request, name string) (string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/json" {
+	switch ct {
+	case "application/json":
+	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
 			return "", bodyError("bad form", err)
 		}
 		return r.FormValue(name), nil
+	default:
+		// A body of no type or another type is not read as parameters,
+		// but it is read, up to the cap: ParseForm would skip it, and an
+		// oversized body would pass unnoticed instead of being a 413.
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil {
+			return "", bodyError("read body", err)
+		}
+		if n > 0 {
+			return "", &badRequest{status: http.StatusUnsupportedMediaType,
+				msg: "a body needs Content-Type application/json or application/x-www-form-urlencoded"}
+		}
+		return r.URL.Query().Get(name), nil
 	}
 	var body map[string]json.RawMessage
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"github.com/callhook/callhook/admin"
@@ -252,6 +253,27 @@ func TestCallsList(t *testing.T) {
 	}
 }
 
+// TestNotFoundEchoesShortID: a 404 repeats at most 64 bytes of the id the
+// client sent (issue 12, item 9: a 60 KB id came back whole).
+func TestNotFoundEchoesShortID(t *testing.T) {
+	long := strings.Repeat("é", 30<<10) // 60 KB, two bytes a rune
+	for _, rq := range []req{
+		{method: "GET", path: "/calls/" + long},
+		{method: "POST", path: "/calls/" + long + "/hangup"},
+		{method: "POST", path: "/calls/" + long + "/redirect?url=http://app.example/x"},
+	} {
+		s := &admin.Server{Proxy: &fakeProxy{err: proxy.ErrNoSuchCall}}
+		w := do(t, s, rq)
+		if w.Code != 404 {
+			t.Fatalf("%s /calls/<60 KB id>... = %d, want 404", rq.method, w.Code)
+		}
+		msg := errorOf(t, w)
+		if len(msg) > 100 || !strings.HasPrefix(msg, "no such call: éé") || !utf8.ValidString(msg) {
+			t.Errorf("%s /calls/<60 KB id>... error = %d bytes %.80q…, want the id cut short, valid UTF-8", rq.method, len(msg), msg)
+		}
+	}
+}
+
 func TestHangupParams(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -279,6 +301,11 @@ func TestHangupParams(t *testing.T) {
 		{"json not an object", req{path: "/calls/c1/hangup", ctype: "application/json", body: `["CALL_REJECTED"]`}, 400, ""},
 		{"body too big", req{path: "/calls/c1/hangup", ctype: "application/json", body: `{"x": "` + strings.Repeat("a", 70<<10) + `"}`}, 413, ""},
 		{"form too big", req{path: "/calls/c1/hangup", ctype: "application/x-www-form-urlencoded", body: "x=" + strings.Repeat("a", 70<<10)}, 413, ""},
+		// Issue 12, item 9: a body without a Content-Type was skipped
+		// unread, however big, and the call hung up.
+		{"no type too big", req{path: "/calls/c1/hangup", body: strings.Repeat("a", 70<<10)}, 413, ""},
+		{"other type too big", req{path: "/calls/c1/hangup", ctype: "text/plain", body: strings.Repeat("a", 70<<10)}, 413, ""},
+		{"no type", req{path: "/calls/c1/hangup", body: "cause=NO_ANSWER"}, 415, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

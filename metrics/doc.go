@@ -22,7 +22,7 @@
 //	calls_refused_total{reason}              counter: acl, max_conns, not_async_full, no_app, limit, draining
 //	webhook_request_duration_seconds{app,event} histogram: one request, all attempts together
 //	webhook_errors_total{app,class}          counter: connect, timeout, 4xx, 5xx, invalid_reply, other
-//	webhook_retries_total{app}               counter: attempts beyond the first
+//	webhook_retries_total{app}               counter: attempts beyond the first (flows' fetches included)
 //	fallbacks_total{app,kind}                counter: fallback (fallback_url answered), on_failure
 //	verbs_total{verb,result}                 counter: ok, timeout, invalid, hangup, error, other
 //	verb_duration_seconds{verb}              histogram

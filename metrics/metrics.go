@@ -92,7 +92,7 @@ func New() *Metrics {
 		}, []string{"app", "class"}),
 		webhookRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "webhook_retries_total",
-			Help: "Web app request attempts beyond the first.",
+			Help: "Web app request attempts beyond the first (flows' fetches included).",
 		}, []string{"app"}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "fallbacks_total",

@@ -47,6 +47,12 @@ type Runtime struct {
 	Routes     []Route
 	DefaultApp string
 	MaxCalls   int // all apps together; 0: no limit
+	// RedirectBackend, when set, is what a live redirect to a URL switches
+	// a call to when the call's own dialog cannot fetch URLs (a flow); it
+	// comes before Proxy.RedirectBackend. It belongs to the Runtime so
+	// that it carries the reloaded limits (a backend built once at start
+	// kept the startup limits after every SIGHUP).
+	RedirectBackend func(url string) Backend
 }
 
 // Refusal reasons, as observers and logs see them.
@@ -69,7 +75,8 @@ type Proxy struct {
 	// (default 30s).
 	Linger time.Duration
 	// RedirectBackend makes the backend a live redirect to a URL switches a
-	// call to, when the call's own dialog cannot fetch URLs (a flow).
+	// call to, when the call's own dialog cannot fetch URLs (a flow) and the
+	// call's Runtime has no RedirectBackend.
 	RedirectBackend func(url string) Backend
 	// EndTimeout bounds the work done after a call ends (call.end request,
 	// exit) so a dead web app cannot hold a finished call (default 10s).

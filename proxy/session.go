@@ -351,10 +351,14 @@ func (s *session) handoff(ctx context.Context, name string) (*Instructions, Verb
 func (s *session) liveRedirect(ctx context.Context, d VerbDialog, url string) (*Instructions, VerbDialog, error) {
 	s.log.WithField("url", url).Info("live redirect")
 	ins, err := s.ask(ctx, func(rctx context.Context) (*Instructions, error) { return d.Redirect(rctx, url) })
-	if !errors.Is(err, ErrNoRedirect) || s.p.RedirectBackend == nil {
+	backend := s.rt.RedirectBackend // the call's runtime: the limits it runs under
+	if backend == nil {
+		backend = s.p.RedirectBackend
+	}
+	if !errors.Is(err, ErrNoRedirect) || backend == nil {
 		return ins, nil, err
 	}
-	nd, err := s.p.RedirectBackend(url).Start(ctx, s.call)
+	nd, err := backend(url).Start(ctx, s.call)
 	if err != nil {
 		return nil, nil, fmt.Errorf("redirect to %s: %w", url, err)
 	}

@@ -319,7 +319,7 @@ func TestParseReply(t *testing.T) {
 		{"bare list", "- answer\n- play: x.wav\n- hangup", []string{"answer", "play", "hangup"}, nil, false},
 		{"map", "session: {lang: en}\nverbs:\n  - answer\n  - gather: {play: menu.wav, action: /menu}\n",
 			[]string{"answer", "gather"}, map[string]any{"lang": "en"}, true},
-		{"session only", "session: [1, 2]", nil, []any{int64(1), int64(2)}, true},
+		{"session only", "session: [1, 2]", nil, []any{json.Number("1"), json.Number("2")}, true},
 		{"null session", "session: null\nverbs: [answer]", []string{"answer"}, nil, true},
 		{"session values", `session:
   s: text
@@ -331,12 +331,12 @@ func TestParseReply(t *testing.T) {
   when: 2001-12-14
   list: [a, {x: 1}]
   1: numeric key`, nil, map[string]any{
-			"s": "text", "n": int64(42), "big": uint64(18446744073709551615), "f": 1.5, "b": true, "null": nil,
-			"when": "2001-12-14", "list": []any{"a", map[string]any{"x": int64(1)}}, "1": "numeric key",
+			"s": "text", "n": json.Number("42"), "big": json.Number("18446744073709551615"), "f": json.Number("1.5"), "b": true, "null": nil,
+			"when": "2001-12-14", "list": []any{"a", map[string]any{"x": json.Number("1")}}, "1": "numeric key",
 		}, true},
 		{"session aliases", "session:\n  a: &x {k: v}\n  b: *x", nil, map[string]any{"a": map[string]any{"k": "v"}, "b": map[string]any{"k": "v"}}, true},
 		{"json", `{"session": {"step": 2, "ok": false, "tags": ["a", null]}, "verbs": ["answer", {"play": {"file": "x.wav", "loop": 2}}, {"hangup": "USER_BUSY"}]}`,
-			[]string{"answer", "play", "hangup"}, map[string]any{"step": int64(2), "ok": false, "tags": []any{"a", nil}}, true},
+			[]string{"answer", "play", "hangup"}, map[string]any{"step": json.Number("2"), "ok": false, "tags": []any{"a", nil}}, true},
 		{"json with tabs", "{\n\t\"verbs\": [\n\t\t\"answer\",\n\t\t{\"gather\": {\"play\": \"m.wav\", \"timeout\": \"3s\"}}\n\t]\n}",
 			[]string{"answer", "gather"}, nil, false},
 		{"json list", `["answer", {"send_dtmf": 123}]`, []string{"answer", "send_dtmf"}, nil, false},
@@ -397,7 +397,6 @@ func TestParseReplyDocumentErrors(t *testing.T) {
 		{"two documents", "- answer\n---\n- hangup", `line 2: more than one YAML document`},
 		{"syntax", "verbs: [answer,\n  play: x\n", `line 2: syntax error: did not find expected ',' or ']'`},
 		{"json syntax", "{\"verbs\": [\"answer\"}", `syntax error: did not find expected ',' or ']'`},
-		{"session infinity", "session: {x: .inf}", `line 1: session: ".inf" is not a number JSON can carry`},
 		{"session duplicate", "session: {a: 1, a: 2}", `line 1: session: key "a" given twice`},
 		{"session list key", "session: {[a]: 1}", `line 1: session: a map key must be a string`},
 		{"session laughs", laughs, `line 2: session: too many aliases (the value would be too large)`},

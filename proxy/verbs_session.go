@@ -1,15 +1,27 @@
 package proxy
 
 import (
-	"math"
+	"encoding/json"
 
 	"gopkg.in/yaml.v3"
 )
 
 // sessionValue converts a reply's session: value into plain Go values that
-// encoding/json marshals as they were written: map[string]any, []any,
-// string, bool, int64, uint64, float64 and nil. Timestamps and other tagged
-// scalars stay strings, so the app gets back exactly the text it sent.
+// encoding/json marshals back to what the app wrote: map[string]any, []any,
+// string, json.Number, bool and nil. The app gets its data back unchanged
+// (README, "session"):
+//
+//   - a plain scalar that is a JSON number (0, -12, 1.0, 1e5,
+//     123456789012345678901234567890) comes back as the same literal, as
+//     a json.Number: never through int64 or float64, which would turn 1.0
+//     into 1 and round big numbers;
+//   - true, false and null (and YAML's other spellings of them, such as
+//     True, ~ or no value at all) are JSON's true, false and null;
+//   - any other scalar is the string written: YAML 1.1 and 1.2 read 01234,
+//     0x1F and 1_000 as integers and .inf as a float, but a zip code or a
+//     phone number must not come back as 668 or 9479982;
+//   - quoted and block scalars, and scalars tagged !!str, are strings.
+//
 // size is the reply's length: following aliases may visit at most about
 // twice as many nodes, which stops "billion laughs" documents.
 func sessionValue(n *yaml.Node, size int) (any, error) {
@@ -70,9 +82,14 @@ func (c *sessionConv) mapping(n *yaml.Node) (any, error) {
 	return out, nil
 }
 
-// scalarValue converts a scalar by its resolved tag.
+// scalarValue converts a scalar as sessionValue says.
 func scalarValue(n *yaml.Node) (any, error) {
+	if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Value, nil
+	}
 	switch n.ShortTag() {
+	case "!!str":
+		return n.Value, nil
 	case "!!null":
 		return nil, nil
 	case "!!bool":
@@ -80,27 +97,47 @@ func scalarValue(n *yaml.Node) (any, error) {
 		if err := n.Decode(&b); err == nil {
 			return b, nil
 		}
-	case "!!int":
-		var i int64
-		if err := n.Decode(&i); err == nil {
-			return i, nil
-		}
-		var u uint64
-		if err := n.Decode(&u); err == nil {
-			return u, nil
-		}
-		var f float64
-		if err := n.Decode(&f); err == nil && !math.IsInf(f, 0) {
-			return f, nil
-		}
-	case "!!float":
-		var f float64
-		if err := n.Decode(&f); err == nil {
-			if math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, &InvalidReplyError{Line: n.Line, Msg: "session: " + quote(n.Value) + " is not a number JSON can carry"}
-			}
-			return f, nil
-		}
+	}
+	if isJSONNumber(n.Value) {
+		return json.Number(n.Value), nil
 	}
 	return n.Value, nil
+}
+
+// isJSONNumber reports whether s is a number literal as JSON writes it
+// (RFC 8259, section 6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -160,7 +161,9 @@ func (a *WebhookApp) attempts() int {
 
 func (a *WebhookApp) maxReplyBytes() int64 {
 	if a.MaxReplyBytes > 0 {
-		return a.MaxReplyBytes
+		// The reply is read with a limit of one more byte, to tell a
+		// reply at the limit from one over it: that must not wrap.
+		return min(a.MaxReplyBytes, math.MaxInt64-1)
 	}
 	return DefaultMaxReplyBytes
 }

@@ -24,8 +24,9 @@ import (
 // Webhook apps use its HTTPClient's transport, CheckRetry, Backoff and
 // waits, but run the attempts themselves: each attempt needs its own
 // timeout and a fresh signature, and the number of retries is the app's.
-// Its RetryMax (1) serves other users of its Do or StandardClient, such as
-// flows' fetches. Its Logger is nil: each call logs its requests through its
+// Its RetryMax (1) serves other users of its Do or StandardClient (flows'
+// fetches use its HTTPClient and make their own, counted retries). Its
+// Logger is nil: each call logs its requests through its
 // own logger, and retryablehttp would log every request at Info.
 // Share the pointer; never copy the Client value.
 //

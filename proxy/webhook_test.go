@@ -441,6 +441,61 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 	}
 }
 
+// TestWebhookSessionLiterals: session comes back as the app wrote it, in
+// JSON and form requests, whether the reply was YAML or JSON. A JSON
+// number keeps its literal (1.0 stays 1.0, a big number is not rounded);
+// any other unquoted scalar but true, false and null comes back as the
+// string written (01234 was 668, 0044123456 was 9479982: YAML's octal).
+func TestWebhookSessionLiterals(t *testing.T) {
+	const wantJSON = `{"big":123456789012345678901234567890,"bin":"0b101","f":1.0,"hex":"0x1F","inf":".inf",` +
+		`"n":null,"nan":".nan","neg":-0.5e-3,"no":false,"phone":"0044123456","plus":"+1","sep":"1_000",` +
+		`"t":true,"zip":"01234","zip_quoted":"01234"}`
+	replies := []struct{ name, reply string }{
+		{"YAML", "session: {zip: 01234, phone: 0044123456, big: 123456789012345678901234567890, f: 1.0,\n" +
+			"  hex: 0x1F, sep: 1_000, inf: .inf, nan: .nan, bin: 0b101, plus: +1, neg: -0.5e-3,\n" +
+			"  t: true, no: false, n: null, zip_quoted: '01234'}\nverbs: [answer]\n"},
+		{"JSON", `{"session": {"zip": "01234", "phone": "0044123456", "big": 123456789012345678901234567890, "f": 1.0,` +
+			` "hex": "0x1F", "sep": "1_000", "inf": ".inf", "nan": ".nan", "bin": "0b101", "plus": "+1", "neg": -0.5e-3,` +
+			` "t": true, "no": false, "n": null, "zip_quoted": "01234"}, "verbs": ["answer"]}`},
+	}
+	for _, r := range replies {
+		for _, form := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
+				srv := newWebhookTestApp(t, webhookReply(r.reply))
+				app := &WebhookApp{Name: "support", URL: srv.URL, Form: form, Client: webhookTestClient(t)}
+				d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+				if _, err := d.Begin(t.Context()); err != nil {
+					t.Fatalf("Begin() = %v", err)
+				}
+				if _, err := d.Redirect(t.Context(), srv.URL); err != nil {
+					t.Fatalf("Redirect() = %v", err)
+				}
+				got := srv.requests()
+				if len(got) != 2 {
+					t.Fatalf("app got %d requests, want 2", len(got))
+				}
+				var session string
+				if form {
+					v, err := url.ParseQuery(string(got[1].Body))
+					if err != nil {
+						t.Fatalf("body %q is not a form: %v", got[1].Body, err)
+					}
+					session = v.Get("session")
+				} else {
+					var body map[string]json.RawMessage
+					if err := json.Unmarshal(got[1].Body, &body); err != nil {
+						t.Fatalf("body %q: %v", got[1].Body, err)
+					}
+					session = string(body["session"])
+				}
+				if session != wantJSON {
+					t.Errorf("session sent back = %s\nwant             %s", session, wantJSON)
+				}
+			})
+		}
+	}
+}
+
 func TestWebhookRelativeURLs(t *testing.T) {
 	srv := newWebhookTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		switch r.URL.Path {
@@ -654,7 +709,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 		{"unknown verb", webhookReply("[frobnicate]"), 0},
 		{"CR-LF in an argument", webhookReply(`[{play: "a.wav\r\napi hangup"}]`), 0},
 		{"not a list", webhookReply(`42`), 0},
-		{"session JSON cannot carry", webhookReply("session: {x: .nan}\nverbs: [answer]"), 0},
+		{"session key JSON cannot carry", webhookReply("session: {[a, b]: 1}\nverbs: [answer]"), 0},
 		{"over MaxReplyBytes with Content-Length", webhookReply(long), 64},
 		{"over MaxReplyBytes chunked", func(w http.ResponseWriter, _ *http.Request, _ int) {
 			io.WriteString(w, long[:50])

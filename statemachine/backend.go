@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/callhook/callhook/proxy"
@@ -26,13 +27,17 @@ const maxFetches = 20
 // Backend makes a Flow a proxy.Backend: each call gets a dialog that walks
 // the flow with Step, runs fetch states' HTTP requests itself and answers
 // the session with each state's verbs. Its zero-value fields have defaults.
+//
+// A fetch retries by itself, as the state's retries say (see
+// fetchRetryable), so HTTPClient must not: a client that retried on its
+// own (retryablehttp's StandardClient) would re-POST silently, uncounted.
 type Backend struct {
 	Flow *Flow
-	// HTTPClient makes fetch states' requests; nil means http.DefaultClient.
-	// Each request is bound by its state's timeout and the call's context.
-	// A daemon passes its shared pool, whose dials a proxy.DialGuard checks
-	// (proxy.NewHTTPClient), so that no fetch or redirect of one reaches
-	// callhook's admin API.
+	// HTTPClient makes fetch states' requests, one per attempt; nil means
+	// http.DefaultClient. Each fetch is bound by its state's timeout and
+	// the call's context. A daemon passes its shared pool, whose dials a
+	// proxy.DialGuard checks (proxy.NewHTTPClient), so that no fetch or
+	// redirect of one reaches callhook's admin API.
 	HTTPClient *http.Client
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
@@ -56,6 +61,7 @@ type dialog struct {
 	state string
 	mem   Memory
 	ended bool // the hangup route has run (or there was none)
+	seq   int  // fetches made, for X-Callhook-Seq
 }
 
 var _ proxy.VerbDialog = (*dialog)(nil)
@@ -170,9 +176,10 @@ type fetchCall struct {
 // which the flow routes (on.error), so it is logged here and not returned.
 func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd) Outcome {
 	start := time.Now()
-	status, reply, data, err := d.do(ctx, state, f, end)
+	d.seq++
+	status, reply, data, attempts, err := d.do(ctx, state, f, end, d.seq)
 	if obs := d.call.Observer; obs != nil {
-		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: 1, Status: status, Took: time.Since(start), Err: fetchFailure(ctx, f.URL, status, err), Reply: shorten(string(reply), 200)})
+		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: attempts, Status: status, Took: time.Since(start), Err: fetchFailure(ctx, f.URL, status, err), Reply: shorten(string(reply), 200)})
 	}
 	if err != nil {
 		d.log().WithError(err).WithField("state", state).Warn("flow fetch failed")
@@ -213,10 +220,14 @@ type fetchError struct{ be *proxy.BackendError }
 func (e *fetchError) Error() string { return e.be.Err.Error() }
 func (e *fetchError) Unwrap() error { return e.be }
 
-func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd) (status int, reply []byte, data any, err error) {
+// do makes a fetch: its attempts, each with the same body and the same
+// X-Callhook-Seq, under the fetch's timeout as a whole (see fetchRetryable
+// for what is retried). It returns the last attempt's result and how many
+// attempts were made.
+func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd, seq int) (status int, reply []byte, data any, attempts int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
 	defer cancel()
-	var body io.Reader
+	var body []byte
 	if f.Method == http.MethodPost {
 		c := d.call
 		fb := fetchBody{CallID: c.ID, App: c.App, Flow: d.flow.Name, State: state, Event: "fetch",
@@ -226,21 +237,42 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 		if d.mem.HungUp {
 			fb.Event = "hangup"
 		}
-		b, err := json.Marshal(fb)
-		if err != nil {
-			return 0, nil, nil, fmt.Errorf("encode fetch body: %w", err)
+		if body, err = json.Marshal(fb); err != nil {
+			return 0, nil, nil, 0, fmt.Errorf("encode fetch body: %w", err)
 		}
-		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, f.Method, f.URL, body)
+	for attempts = 1; ; attempts++ {
+		var retryAfter string
+		status, reply, data, retryAfter, err = d.attempt(ctx, f, body, seq)
+		if err == nil || attempts > f.Retries || !fetchRetryable(ctx, status, err) {
+			return status, reply, data, attempts, err
+		}
+		d.log().WithError(err).WithFields(logrus.Fields{"state": state, "attempt": attempts}).Debug("flow fetch failed; retrying")
+		if !waitCtx(ctx, fetchRetryWait(attempts, retryAfter)) {
+			return status, reply, data, attempts, err
+		}
+	}
+}
+
+// attempt makes one attempt of a fetch. retryAfter is the answer's
+// Retry-After header.
+func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (status int, reply []byte, data any, retryAfter string, err error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, f.Method, f.URL, rd)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("fetch %s: %w", f.URL, err)
+		return 0, nil, nil, "", fmt.Errorf("fetch %s: %w", f.URL, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "callhook")
-	// The mark of an app's request, which the admin API refuses; net/http
-	// keeps it on every hop of a redirect chain.
+	req.Header.Set("User-Agent", "callhook/"+proxy.Version)
+	// The mark of an app's request, which the admin API refuses (net/http
+	// keeps it on every hop of a redirect chain), and the same seq on every
+	// attempt: the server can tell a retry from a new fetch (a POST it has
+	// already acted on) by the call id and seq.
 	req.Header.Set(proxy.CallIDHeader, d.call.ID)
+	req.Header.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -250,28 +282,29 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("fetch: %w", err)
+		return 0, nil, nil, "", fmt.Errorf("fetch: %w", err)
 	}
 	defer resp.Body.Close()
+	retryAfter = resp.Header.Get("Retry-After")
 	reply, err = io.ReadAll(io.LimitReader(resp.Body, maxFetchBytes+1))
 	if err != nil {
-		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: read answer: %w", f.URL, err)
+		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: read answer: %w", f.URL, err)
 	}
 	if len(reply) > maxFetchBytes {
-		return resp.StatusCode, reply[:200], nil, fmt.Errorf("fetch %s: answer is over %d bytes", f.URL, maxFetchBytes)
+		return resp.StatusCode, reply[:200], nil, retryAfter, fmt.Errorf("fetch %s: answer is over %d bytes", f.URL, maxFetchBytes)
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: status %s", f.URL, resp.Status)
+		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: status %s", f.URL, resp.Status)
 	}
 	dec := json.NewDecoder(bytes.NewReader(reply))
 	dec.UseNumber()
 	if err := dec.Decode(&data); err != nil {
-		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: answer is not JSON: %w", f.URL, err)
+		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: answer is not JSON: %w", f.URL, err)
 	}
 	if dec.More() {
-		return resp.StatusCode, reply, nil, fmt.Errorf("fetch %s: answer has data after its JSON value", f.URL)
+		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: answer has data after its JSON value", f.URL)
 	}
-	return resp.StatusCode, reply, data, nil
+	return resp.StatusCode, reply, data, retryAfter, nil
 }
 
 // env snapshots what the flow may read of the call, now.

@@ -278,7 +278,7 @@ func TestBackendFetch(t *testing.T) {
 		})
 	}
 	for _, r := range rs.all() {
-		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook" {
+		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook/"+proxy.Version {
 			t.Errorf("request %+v, want GET with the caller and the escaped user agent", r)
 		}
 		if r.CallID != "uuid-1" {

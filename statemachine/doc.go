@@ -67,9 +67,11 @@
 //     that (webhook) app of the config.
 //   - hangup: true (or a cause) ends the call after the state's verbs;
 //     ending the verbs with a hangup verb does the same.
-//   - fetch: {url, method: GET|POST, timeout, save: {VAR: field.path}}
+//   - fetch: {url, method: GET|POST, timeout, retries, save: {VAR: field.path}}
 //     does an HTTP request (POST sends the call's fields and the flow
-//     variables as JSON) and expects JSON. A failure is the error outcome
+//     variables as JSON) and expects JSON; retries (default 1) are further
+//     attempts after a connection error, a 5xx or a 429, each with the
+//     fetch's X-Callhook-Seq, counted in RequestInfo.Attempts. A failure is the error outcome
 //     (give on: {error: STATE}); an answer is saved into flow variables
 //     and may be branched on with switch: {field: account.status, cases:
 //     {active: a, blocked: b}, default: c}. A fetch state has no verbs.

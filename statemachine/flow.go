@@ -84,6 +84,7 @@ type fetchSpec struct {
 	url     *template
 	method  string // GET or POST
 	timeout time.Duration
+	retries int // further attempts after a connection error, a 5xx or a 429
 	save    []saveField
 }
 

@@ -87,9 +87,10 @@ type Move struct {
 
 // Fetch is an HTTP request a fetch state asks for.
 type Fetch struct {
-	URL     string // templates expanded, values URL-escaped
-	Method  string // GET or POST
-	Timeout time.Duration
+	URL     string        // templates expanded, values URL-escaped
+	Method  string        // GET or POST
+	Timeout time.Duration // the whole fetch, its retries included
+	Retries int           // further attempts after a connection error, a 5xx or a 429
 }
 
 // maxHops bounds the states one step may pass through without stopping
@@ -172,7 +173,7 @@ func (f *Flow) enter(t *State, m *Memory, env Env) (Move, *Outcome) {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return Move{}, &Outcome{Reason: proxy.ReasonError}
 		}
-		return Move{Fetch: &Fetch{URL: u, Method: t.fetch.method, Timeout: t.fetch.timeout}}, nil
+		return Move{Fetch: &Fetch{URL: u, Method: t.fetch.method, Timeout: t.fetch.timeout, Retries: t.fetch.retries}}, nil
 	case len(t.Verbs) > 0:
 		verbs, err := t.expand(look)
 		if err != nil {

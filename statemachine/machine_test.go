@@ -318,7 +318,7 @@ func TestFetchTransitions(t *testing.T) {
 	mv := walk(t, f, testEnv, "ask", []step{
 		{gathered("42 7"), "lookup", "", false},
 	})
-	want := &Fetch{URL: "https://crm.example/accounts/42%207?from=%2B1%20555%26x%3D1", Method: "GET", Timeout: 2 * time.Second}
+	want := &Fetch{URL: "https://crm.example/accounts/42%207?from=%2B1%20555%26x%3D1", Method: "GET", Timeout: 2 * time.Second, Retries: 1}
 	if !reflect.DeepEqual(mv.Fetch, want) {
 		t.Fatalf("Fetch = %+v, want %+v", mv.Fetch, want)
 	}

@@ -3,7 +3,6 @@ package statemachine
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,6 +20,14 @@ const maxFetchTimeout = time.Minute
 
 // defaultFetchTimeout is a fetch's timeout when the state gives none.
 const defaultFetchTimeout = 5 * time.Second
+
+// defaultFetchRetries and maxFetchRetries are a fetch's retries when the
+// state gives none, and at most: as a webhook app's (retries: 1, at most
+// 5), the caller hearing silence meanwhile.
+const (
+	defaultFetchRetries = 1
+	maxFetchRetries     = 5
+)
 
 var (
 	appName     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
@@ -44,9 +51,12 @@ type flowUse struct {
 	line int
 }
 
-// ParseFile reads and parses a flow file (see Parse).
+// ParseFile reads and parses a flow file (see Parse). A file that is not
+// a regular file (a named pipe, a device such as /dev/zero, a directory) or
+// is over MaxFileBytes is refused unread; that error, like any other read
+// error, holds no *Error (Errors returns nil).
 func ParseFile(path string) (*Flow, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read flow: %w", err)
 	}

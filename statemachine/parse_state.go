@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/callhook/callhook/proxy"
@@ -436,10 +437,10 @@ func (p *parser) parseSet(s *State, n *yaml.Node) {
 func (p *parser) parseFetch(s *State, n *yaml.Node) {
 	where := fmt.Sprintf("state %q: fetch", s.Name)
 	keys := map[string]kv{}
-	for _, e := range p.pairs(n, where, "url", "method", "timeout", "save") {
+	for _, e := range p.pairs(n, where, "url", "method", "timeout", "retries", "save") {
 		keys[e.k.Value] = e
 	}
-	fs := &fetchSpec{method: "GET", timeout: defaultFetchTimeout}
+	fs := &fetchSpec{method: "GET", timeout: defaultFetchTimeout, retries: defaultFetchRetries}
 	s.fetch = fs
 	if e, ok := keys["url"]; ok {
 		if v, ok := p.scalar(e.v, "url"); ok {
@@ -467,6 +468,15 @@ func (p *parser) parseFetch(s *State, n *yaml.Node) {
 	if e, ok := keys["timeout"]; ok {
 		if d := p.duration(e.v, "timeout", maxFetchTimeout); d > 0 {
 			fs.timeout = d
+		}
+	}
+	if e, ok := keys["retries"]; ok {
+		v := deref(e.v)
+		i, err := strconv.Atoi(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil || i < 0 || i > maxFetchRetries {
+			p.errorf(v, "%s: retries must be a whole number from 0 to %d, not %q", where, maxFetchRetries, v.Value)
+		} else {
+			fs.retries = i
 		}
 	}
 	if e, ok := keys["save"]; ok {

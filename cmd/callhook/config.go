@@ -128,8 +128,10 @@ type App struct {
 	// Liverpie apps.
 	Liverpie *LiverpieApp
 
-	// Flow apps: the flow file, resolved against the config file's directory.
-	Flow string
+	// Flow apps: the flow file, resolved against the config file's
+	// directory, and the line of the flow key's value.
+	Flow     string
+	FlowLine int
 }
 
 // LiverpieApp is a Liverpie app's liverpie key, with Liverpie's own key
@@ -215,6 +217,21 @@ const (
 	maxRetries = 5
 )
 
+// Maxima of the sizes, counts and durations of the config. Each is far
+// above any real need and well inside what the code that uses it can
+// hold: a value over one is an error with its file:line, never a silent
+// overflow (a max_reply_bytes of 2^63-1 made reply+1 wrap around, and
+// every reply read as empty).
+const (
+	maxMaxCalls      = 1_000_000 // limits.max_calls, apps.*.max_calls: two goroutines and ~50 KiB a call
+	maxMaxReplyBytes = 64 << 20  // limits.max_reply_bytes: a reply is held and parsed whole
+	maxMaxVerbs      = 10_000    // limits.max_verbs
+	maxMaxRedirects  = 10_000    // limits.max_redirects
+	maxLinger        = time.Hour // linger: a hung-up call's tail is read this long
+	maxDrainTimeout  = 24 * time.Hour
+	maxHTTPTimeout   = 5 * time.Minute // apps.*.timeout, liverpie timeout: a caller waits in silence
+)
+
 // defaultACL lets in loopback peers only (a fresh slice each time).
 func defaultACL() []netip.Prefix {
 	return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -245,7 +262,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 
 // loadConfig is LoadConfig with the environment as a parameter.
 func loadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -407,7 +424,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		c.Linger = d.linger(n, "linger")
 	}
 	if n := f.get("drain_timeout"); n != nil {
-		c.DrainTimeout = d.nonNegative(n, "drain_timeout")
+		c.DrainTimeout = d.atMost(n, "drain_timeout", d.nonNegative(n, "drain_timeout"), maxDrainTimeout)
 	}
 	if n := f.get("limits"); n != nil {
 		c.Limits = d.limits(n, "limits", c.Limits)
@@ -533,23 +550,23 @@ func (d *decoder) linger(n *yaml.Node, path string) time.Duration {
 	if v > 0 && v%time.Second != 0 {
 		d.errorf(n, path, "must be whole seconds, got %v", v)
 	}
-	return v
+	return d.atMost(n, path, v, maxLinger)
 }
 
 // limits decodes the limits mapping over the defaults in def.
 func (d *decoder) limits(n *yaml.Node, path string, def Limits) Limits {
 	f := d.mapping(n, path, []string{"max_calls", "max_reply_bytes", "max_verbs", "max_redirects"})
 	if v := f.get("max_calls"); v != nil {
-		def.MaxCalls = d.intRange(v, join(path, "max_calls"), 1, noLimit)
+		def.MaxCalls = d.intRange(v, join(path, "max_calls"), 1, maxMaxCalls)
 	}
 	if v := f.get("max_reply_bytes"); v != nil {
-		def.MaxReplyBytes = d.size(v, join(path, "max_reply_bytes"))
+		def.MaxReplyBytes = d.sizeAtMost(v, join(path, "max_reply_bytes"), maxMaxReplyBytes)
 	}
 	if v := f.get("max_verbs"); v != nil {
-		def.MaxVerbs = d.intRange(v, join(path, "max_verbs"), 1, noLimit)
+		def.MaxVerbs = d.intRange(v, join(path, "max_verbs"), 1, maxMaxVerbs)
 	}
 	if v := f.get("max_redirects"); v != nil {
-		def.MaxRedirects = d.intRange(v, join(path, "max_redirects"), 0, noLimit)
+		def.MaxRedirects = d.intRange(v, join(path, "max_redirects"), 0, maxMaxRedirects)
 	}
 	return def
 }
@@ -734,12 +751,13 @@ func (d *decoder) app(fl field, path string, lim Limits, defOnFailure []proxy.Ve
 		a.Liverpie = d.liverpie(f.get("liverpie"), join(path, "liverpie"))
 	case KindFlow:
 		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
+		a.FlowLine = f.get("flow").Line
 	}
 	if v := f.get("allow_execute"); v != nil {
 		a.AllowExecute = d.names(v, join(path, "allow_execute"), execNamePattern, "application name")
 	}
 	if v := f.get("max_calls"); v != nil {
-		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, noLimit)
+		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, maxMaxCalls)
 	}
 	if v := f.get("on_failure"); v != nil {
 		o := proxy.ParseOptions{MaxVerbs: lim.MaxVerbs, AllowExecute: a.AllowExecute}
@@ -801,7 +819,7 @@ func (d *decoder) webhook(a *App, f fields, path string) {
 		a.FallbackURL = d.httpURL(v, join(path, "fallback_url"), false)
 	}
 	if v := f.get("timeout"); v != nil {
-		a.Timeout = d.positive(v, join(path, "timeout"))
+		a.Timeout = d.atMost(v, join(path, "timeout"), d.positive(v, join(path, "timeout")), maxHTTPTimeout)
 	}
 	if v := f.get("retries"); v != nil {
 		a.Retries = d.intRange(v, join(path, "retries"), 0, maxRetries)
@@ -866,7 +884,7 @@ func (d *decoder) liverpie(n *yaml.Node, path string) *LiverpieApp {
 		l.AllowCommands = d.commands(v, join(path, "allow_commands"))
 	}
 	if v := f.get("timeout"); v != nil {
-		l.Timeout = d.positive(v, join(path, "timeout"))
+		l.Timeout = d.atMost(v, join(path, "timeout"), d.positive(v, join(path, "timeout")), maxHTTPTimeout)
 	}
 	return l
 }
@@ -1148,9 +1166,6 @@ func (d *decoder) names(n *yaml.Node, path string, pattern *regexp.Regexp, what 
 	return out
 }
 
-// noLimit is intRange's hi when there is no upper bound.
-const noLimit = 1 << 31
-
 // intRange decodes a decimal integer in lo..hi.
 func (d *decoder) intRange(n *yaml.Node, path string, lo, hi int) int {
 	s, ok := d.scalar(n, path)
@@ -1162,10 +1177,7 @@ func (d *decoder) intRange(n *yaml.Node, path string, lo, hi int) int {
 		d.errorf(n, path, "invalid integer %q", s)
 		return lo
 	}
-	switch {
-	case hi == noLimit && v < lo:
-		d.errorf(n, path, "must be at least %d, got %d", lo, v)
-	case v < lo || v > hi:
+	if v < lo || v > hi {
 		d.errorf(n, path, "must be %d..%d, got %d", lo, hi, v)
 	}
 	return v
@@ -1216,6 +1228,37 @@ func (d *decoder) size(n *yaml.Node, path string) int64 {
 	}
 	if v <= 0 {
 		d.errorf(n, path, "must be positive, got %q", s)
+	}
+	return v
+}
+
+// sizeAtMost decodes a positive byte size of at most hi bytes.
+func (d *decoder) sizeAtMost(n *yaml.Node, path string, hi int64) int64 {
+	v := d.size(n, path)
+	if v > hi {
+		d.errorf(n, path, "must be at most %s, got %q", formatSize(hi), deref(n).Value)
+		return hi
+	}
+	return v
+}
+
+// formatSize writes a byte size in the largest binary unit that divides it.
+func formatSize(v int64) string {
+	for _, u := range []struct {
+		name string
+		mult int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if v >= u.mult && v%u.mult == 0 {
+			return strconv.FormatInt(v/u.mult, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// atMost reports a decoded duration v over hi, and returns v.
+func (d *decoder) atMost(n *yaml.Node, path string, v, hi time.Duration) time.Duration {
+	if v > hi {
+		d.errorf(n, path, "must be at most %v, got %v", hi, v)
 	}
 	return v
 }

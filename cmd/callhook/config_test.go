@@ -345,13 +345,28 @@ func TestParseConfigErrors(t *testing.T) {
 		{"drain_timeout negative", "drain_timeout: -1s\n" + minimalApps, nil, []string{
 			"config.yaml:1: drain_timeout: must not be negative, got -1s"}},
 		{"limits", "limits:\n  max_calls: 0\n  max_reply_bytes: 1XB\n  max_verbs: many\n  max_redirects: -1\n  max_bytes: 1\n" + minimalApps, nil, []string{
-			"config.yaml:2: limits.max_calls: must be at least 1, got 0",
+			"config.yaml:2: limits.max_calls: must be 1..1000000, got 0",
 			`config.yaml:3: limits.max_reply_bytes: invalid size "1XB" (bytes, or a whole number and B, KB, MB, GB, KiB, MiB or GiB)`,
 			`config.yaml:4: limits.max_verbs: invalid integer "many"`,
-			"config.yaml:5: limits.max_redirects: must be at least 0, got -1",
+			"config.yaml:5: limits.max_redirects: must be 0..10000, got -1",
 			"config.yaml:6: limits.max_bytes: unknown key"}},
 		{"limits zero size", "limits: {max_reply_bytes: 0MiB}\n" + minimalApps, nil, []string{
 			`config.yaml:1: limits.max_reply_bytes: must be positive, got "0MiB"`}},
+		// Every size, count and duration has a maximum: 2^63-1 bytes made
+		// every reply read as empty (issue 12, item 8).
+		{"limits over their maxima", "limits:\n  max_calls: 1000001\n  max_reply_bytes: 9223372036854775807\n" +
+			"  max_verbs: 10001\n  max_redirects: 10001\nlinger: 3601s\ndrain_timeout: 25h\n" +
+			"apps:\n  a: {url: http://127.0.0.1:8000/ivr, timeout: 6m, max_calls: 1000001}\n" +
+			"  l: {liverpie: {ip: 127.0.0.1, port: 3002, state_machine_uri: /sm, reset_uri: /r, timeout: 2562047h}}\n", nil, []string{
+			"config.yaml:2: limits.max_calls: must be 1..1000000, got 1000001",
+			`config.yaml:3: limits.max_reply_bytes: must be at most 64MiB, got "9223372036854775807"`,
+			"config.yaml:4: limits.max_verbs: must be 1..10000, got 10001",
+			"config.yaml:5: limits.max_redirects: must be 0..10000, got 10001",
+			"config.yaml:6: linger: must be at most 1h0m0s, got 1h0m1s",
+			"config.yaml:7: drain_timeout: must be at most 24h0m0s, got 25h0m0s",
+			"config.yaml:9: apps.a.timeout: must be at most 5m0s, got 6m0s",
+			"config.yaml:9: apps.a.max_calls: must be 0..1000000, got 1000001",
+			"config.yaml:10: apps.l.liverpie.timeout: must be at most 5m0s, got 2562047h0m0s"}},
 
 		// routes and default_app.
 		{"route bad regexp", "routes:\n  - {destination: '^5\\d{3}(', app: a}\n" + minimalApps, nil, []string{
@@ -423,7 +438,7 @@ func TestParseConfigErrors(t *testing.T) {
 			`config.yaml:8: apps.a.status_url: must be an absolute http(s) URL, got "http:///status"`,
 			`config.yaml:9: apps.a.vars[1]: invalid channel variable name "bad var"`,
 			`config.yaml:10: apps.a.allow_execute[0]: invalid application name "system;"`,
-			"config.yaml:11: apps.a.max_calls: must be at least 0, got -1",
+			"config.yaml:11: apps.a.max_calls: must be 0..1000000, got -1",
 			"config.yaml:12: apps.a.secret: must be a single value"}},
 		{"webhook empty url", "apps:\n  a: {url: ''}\n", nil, []string{
 			"config.yaml:2: apps.a.url: must not be empty"}},
@@ -480,6 +495,20 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("parseConfig(%q) errors:\n%s\nwant:\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestParseConfigMaxima: every maximum is itself allowed, and a reply limit
+// at its maximum still reads a reply (the limit plus one must not wrap).
+func TestParseConfigMaxima(t *testing.T) {
+	data := "limits: {max_calls: 1000000, max_reply_bytes: 64MiB, max_verbs: 10000, max_redirects: 10000}\n" +
+		"linger: 1h\ndrain_timeout: 24h\n" + minimalApps
+	c, err := parseConfig("config.yaml", []byte(data), env(nil))
+	if err != nil {
+		t.Fatalf("parseConfig(%q) = %v, want no error", data, err)
+	}
+	if c.Limits.MaxReplyBytes != 64<<20 || c.Limits.MaxCalls != 1000000 {
+		t.Errorf("limits = %+v, want the maxima", c.Limits)
 	}
 }
 

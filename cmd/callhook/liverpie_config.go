@@ -32,7 +32,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 
 	"github.com/callhook/callhook/proxy"
@@ -59,7 +58,7 @@ var liverpieConfigurationKeys = []string{
 // (allow_commands [sendmsg], timeout 10s, the default on_failure). Every
 // problem is reported at once, each as "file:line: key.path: message".
 func LoadLiverpieConfig(path string) ([]*App, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read Liverpie config: %w", err)
 	}

@@ -159,6 +159,7 @@ func opsMatch(e map[string]any, want map[string]string) bool {
 // opsDaemon is one `callhook serve` child process.
 type opsDaemon struct {
 	listen, admin string
+	configPath    string
 	token         string
 	cmd           *exec.Cmd
 	log           *opsLog
@@ -201,6 +202,7 @@ func startOpsDaemon(t *testing.T, body string) *opsDaemon {
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		d.configPath = path
 		d.cmd = exec.Command(bin, "serve", "-config", path)
 		stderr, err := d.cmd.StderrPipe()
 		if err != nil {

@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,7 +75,7 @@ func TestReloadFlows(t *testing.T) {
 	}
 
 	write(flowPath, flowVersion("v2"))
-	s.reload()
+	s.reload(t.Context())
 
 	fresh := dial()
 	if _, err := fresh.WaitApp(ctx, "play_and_get_digits"); err != nil {
@@ -89,7 +94,7 @@ func TestReloadFlows(t *testing.T) {
 
 	// A broken flow is refused with its errors; the old one keeps serving.
 	write(flowPath, "name: broken\nstart: nowhere\nstates: {}\n")
-	s.reload()
+	s.reload(t.Context())
 	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "reload refused") || !strings.Contains(logs, "flow.yaml:") {
 		t.Errorf("broken reload not logged with its file:line:\n%s", logs)
 	}
@@ -203,5 +208,69 @@ func TestRootConfigServesACall(t *testing.T) {
 		if !slices.Contains(played, w) {
 			t.Errorf("played %q, want %s among them", played, w)
 		}
+	}
+}
+
+// TestReloadRedirectLimits: a live redirect (admin POST
+// /calls/{id}/redirect) of a call started after a SIGHUP gets the reloaded
+// limits (issue 12, item 11: the redirect backend was built once, with the
+// startup limits).
+func TestReloadRedirectLimits(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	write := func(path, data string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "flow.yaml"), flowVersion("v1"))
+	cfg := func(maxVerbs int) string {
+		return fmt.Sprintf("listen: 127.0.0.1:18099\nadmin: ''\nlinger: 1s\nlimits: {max_verbs: %d}\ndefault_app: ivr\napps:\n  ivr: {flow: flow.yaml}\n", maxVerbs)
+	}
+	write(cfgPath, cfg(100))
+	s, addr := startTestServer(t, cfgPath)
+
+	var requests atomic.Int32
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/yaml")
+		io.WriteString(w, "[{play: redirected.wav}, {play: again.wav}, hangup]")
+	}))
+	t.Cleanup(web.Close)
+
+	write(cfgPath, cfg(2))
+	s.reload(t.Context())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	c, err := esltest.Dial(ctx, addr, esltest.Options{Speed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.WaitApp(ctx, "play_and_get_digits"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.proxy.Redirect(ctx, c.UUID(), web.URL+"/moved"); err != nil {
+		t.Fatalf("Redirect() = %v", err)
+	}
+	res, err := c.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range c.Apps() {
+		if r.App == "playback" {
+			t.Errorf("the redirected call played %q: its three verbs were run, over the reloaded max_verbs: 2", r.Arg)
+		}
+	}
+	if res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+		t.Errorf("call ended %v, want hung up with NORMAL_TEMPORARY_FAILURE (the reply is invalid: on_failure)", res)
+	}
+	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "too many verbs: 3, at most 2") {
+		t.Errorf("log does not say the redirect's reply had too many verbs:\n%s", logs)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("web app got %d requests, want 1", n)
 	}
 }

@@ -18,13 +18,16 @@ import (
 type deps struct {
 	guard         *proxy.DialGuard
 	webhookClient *retryablehttp.Client
-	fetchClient   *http.Client
+	// fetchClient is the pool's plain client, not StandardClient: a fetch
+	// makes its retries itself, counted and with one X-Callhook-Seq; a
+	// client that retried too would re-POST silently.
+	fetchClient *http.Client
 }
 
 func newDeps() *deps {
 	guard := &proxy.DialGuard{}
 	wc := proxy.NewHTTPClient(guard)
-	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.StandardClient()}
+	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.HTTPClient}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of
@@ -35,6 +38,9 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 		Apps:       make(map[string]*proxy.App, len(cfg.Apps)),
 		DefaultApp: cfg.DefaultApp,
 		MaxCalls:   cfg.Limits.MaxCalls,
+		// Built with each runtime, so live redirects get the reloaded
+		// limits.
+		RedirectBackend: redirectBackend(cfg, d),
 	}
 	for _, r := range cfg.Routes {
 		rt.Routes = append(rt.Routes, proxy.Route{Destination: r.Destination, App: r.App})
@@ -77,6 +83,12 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 		}, nil
 	case KindFlow:
 		flow, err := statemachine.ParseFile(a.Flow)
+		if err != nil && statemachine.Errors(err) == nil {
+			// The file could not be read (missing, not a regular file,
+			// too big): point at the config entry that names it. A
+			// flow's own problems carry the flow's file:line.
+			return nil, fmt.Errorf("%s:%d: apps.%s.flow: %w", cfg.File, a.FlowLine, a.Name, err)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,13 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/callhook/callhook/proxy"
@@ -28,5 +35,73 @@ func TestRedirectLimit(t *testing.T) {
 		if got := rt.Apps["a"].Backend.(*proxy.WebhookApp).MaxRedirects; got != tc.want {
 			t.Errorf("%q: MaxRedirects = %d, want %d", tc.yaml, got, tc.want)
 		}
+	}
+}
+
+// requestsSeen records the RequestInfo a call's backend reports.
+type requestsSeen struct {
+	proxy.NopObserver
+	mu    sync.Mutex
+	infos []proxy.RequestInfo
+}
+
+func (o *requestsSeen) Request(_ *proxy.Call, r *proxy.RequestInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.infos = append(o.infos, *r)
+}
+
+// TestFlowFetchRetriesCounted: as serve builds it, a flow's fetch that got
+// a 503 and then an answer made two requests with one X-Callhook-Seq and
+// reports two attempts, so the metrics count the retry (issue 12, item 10:
+// the shared client's StandardClient re-POSTed silently, Attempts said 1).
+func TestFlowFetchRetriesCounted(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seqs []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seqs = append(seqs, r.Header.Get("X-Callhook-Seq"))
+		n := len(seqs)
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"ok": true}`)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	flow := "start: look\nstates:\n  look:\n    fetch: {url: '" + srv.URL + "/look', method: POST}\n    on: {ok: done, error: done}\n" +
+		"  done:\n    verbs: [play: x.wav]\n    hangup: true\n"
+	if err := os.WriteFile(filepath.Join(dir, "f.yaml"), []byte(flow), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseConfig(filepath.Join(dir, "config.yaml"), []byte("apps:\n  f: {flow: f.yaml}\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := buildRuntime(cfg, newDeps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &requestsSeen{}
+	d, err := rt.Apps["f"].Backend.Start(t.Context(), &proxy.Call{ID: "call-1", App: "f", Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.(proxy.VerbDialog).Begin(t.Context()); err != nil {
+		t.Fatalf("Begin = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(seqs, " ") != "1 1" {
+		t.Errorf("requests' X-Callhook-Seq = %q, want two requests with seq 1", seqs)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.infos) != 1 || obs.infos[0].Attempts != 2 || obs.infos[0].Err != nil {
+		t.Errorf("reported requests = %+v, want one fetch that succeeded in 2 attempts", obs.infos)
 	}
 }

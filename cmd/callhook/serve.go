@@ -24,8 +24,16 @@ import (
 const drainCause = "SYSTEM_SHUTDOWN"
 
 // afterDrainWait bounds how long serve waits for calls it hung up at the
-// drain deadline to finish their tails (call.end, exit).
+// drain deadline to end (their channels to hang up); the sockets of the
+// calls still up then are closed.
 const afterDrainWait = 10 * time.Second
+
+// sessionsEndWait bounds how long serve waits, once no call is taken and
+// every socket is closed, for the sessions to finish before it exits: a
+// session whose socket was closed under it still tells its app (call.end,
+// bounded by the proxy's EndTimeout, 10s) and logs its end. Exiting before
+// that cut call.end mid-request and lost the log line.
+const sessionsEndWait = 15 * time.Second
 
 func runServe(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -78,24 +86,34 @@ type server struct {
 }
 
 func (s *server) run(rt *proxy.Runtime) int {
+	// Signals are caught before the daemon says it serves: a SIGHUP sent
+	// on that line would otherwise end the process (its default action).
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(signals)
+
 	served, ok := s.start(rt)
 	if !ok {
 		return 1
 	}
 	defer s.ops.stop()
 
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(signals)
+	// Reloads run on a goroutine of their own: a reload stuck reading a
+	// file must not hold up this loop, or SIGTERM and POST /drain would
+	// wait for it.
+	reloads := startReloader(s.reload)
+	defer reloads.stop()
 	for {
 		select {
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				s.reload()
+				reloads.request()
 				continue
 			}
+			reloads.stop()
 			return s.drain(logrus.Fields{"signal": sig.String()})
 		case <-s.ops.drainRequested():
+			reloads.stop()
 			return s.drain(logrus.Fields{"by": "admin"})
 		case err := <-served:
 			if errors.Is(err, esl.ErrServerClosed) {
@@ -117,10 +135,9 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 	cfg := s.cfg
 	s.ops = newOperations(cfg, s.log)
 	s.proxy = &proxy.Proxy{
-		Log:             s.log,
-		Observer:        s.ops.observer(),
-		Linger:          cfg.Linger,
-		RedirectBackend: redirectBackend(cfg, s.deps),
+		Log:      s.log,
+		Observer: s.ops.observer(),
+		Linger:   cfg.Linger,
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
@@ -157,7 +174,9 @@ func (s *server) drainNow() { s.ops.requestDrain() }
 
 // drain stops taking calls (new ones are handed back to the dialplan with
 // connect, resume, exit), lets calls in progress finish up to
-// drain_timeout, hangs up the rest with a logged reason, and exits 0.
+// drain_timeout, hangs up the rest with a logged reason, closes the sockets
+// of the calls still up after that, waits (bounded) for every session to
+// finish, and exits 0.
 func (s *server) drain(why logrus.Fields) int {
 	s.proxy.Drain()
 	// Logged once new calls are refused, so "draining" in the log means it.
@@ -172,12 +191,18 @@ func (s *server) drain(why logrus.Fields) int {
 			Warn("drain timeout: hanging up the calls still in progress")
 		if err := s.proxy.WaitIdle(ctx); err != nil {
 			s.log.WithField("calls", s.proxy.Active()).Error("calls did not end after hangup; closing their sockets")
+			// Their sessions see the connection end, tell their apps
+			// and log how they ended; Shutdown below waits for that.
+			s.esl.Close()
 		}
 		cancel()
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), afterDrainWait)
+	// No session may be cut short by the exit: wait for every connection's
+	// handler (a call ending, a refusal) to return.
+	ctx, cancel = context.WithTimeout(context.Background(), sessionsEndWait)
 	defer cancel()
 	if err := s.esl.Shutdown(ctx); err != nil {
+		s.log.WithField("calls", s.proxy.Active()).Error("sessions did not finish in time; exiting without them")
 		s.esl.Close()
 	}
 	s.log.Info("drained; exiting")
@@ -186,12 +211,17 @@ func (s *server) drain(why logrus.Fields) int {
 
 // reload re-reads the config and its flows (SIGHUP). New calls get the new
 // apps, routes and limits; calls in progress finish on theirs. A broken file
-// is refused with its errors and the old config keeps serving.
-func (s *server) reload() {
+// is refused with its errors and the old config keeps serving. A reload
+// that ends after ctx (the drain began meanwhile) applies nothing.
+func (s *server) reload(ctx context.Context) {
 	cfg, err := loadServeConfig(s.path, s.liverpiePath)
 	if err == nil {
 		var rt *proxy.Runtime
 		if rt, err = buildRuntime(cfg, s.deps); err == nil {
+			if ctx.Err() != nil {
+				s.log.Warn("reload abandoned: the daemon is draining")
+				return
+			}
 			if restart := cfg.Reloadable(s.cfg); len(restart) > 0 {
 				s.log.WithField("keys", strings.Join(restart, ", ")).
 					Warn("reload: these settings need a restart to take effect; the rest is applied")
