@@ -51,9 +51,10 @@ import (
 //   - file_string:// splits its path at '!' (mod_dptools.c
 //     file_string_file_open); each part is checked on its own.
 //
-// Two channel variables change how these strings resolve, sound_prefix and
-// playback_delimiter (switch_ivr_play_file splits the file at that
-// character); the set verb's variable rules must keep apps from setting them.
+// Two channel variables change how these strings resolve: sound_prefix
+// (the folder of relative names) and playback_delimiter (switch_ivr_play_file
+// splits the file at that character, so "a.wav,/etc/x" would be two files).
+// No app may set them (fileVars).
 
 // DefaultRecordingsDir is where recordings go when an app's FileRules give
 // no folder: the recordings_dir of FreeSWITCH's Debian and RPM packages.
@@ -245,12 +246,11 @@ func checkPlayPart(file string, r *FileRules, nested bool) error {
 func checkStream(scheme, rest, file string, r *FileRules, nested bool) error {
 	switch scheme {
 	case "http", "https":
+		if host, _, _ := strings.Cut(rest, "/"); host == "" {
+			return fmt.Errorf("%s has no host", quote(file))
+		}
 		if !urlChars.MatchString(rest) || strings.Contains(rest, "://") {
 			return fmt.Errorf("%s has characters not allowed in a URL to play", quote(file))
-		}
-		host, _, _ := strings.Cut(rest, "/")
-		if host == "" {
-			return fmt.Errorf("%s has no host", quote(file))
 		}
 		return nil
 	case "tone_stream":
@@ -343,9 +343,12 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 	}
 	if strings.HasPrefix(arg, "%") {
 		// %[...] or %X[...] sets variables for the application's run.
-		return errors.New(`an argument must not start with "%" (FreeSWITCH reads "%[...]" as variables to set)`)
+		return errors.New(`an argument starting with "%" is not allowed (FreeSWITCH reads "%[...]" as variables to set)`)
 	}
 	switch strings.ToLower(app) {
+	case "set", "export":
+		name, _, _ := strings.Cut(arg, "=")
+		return checkFileVar(strings.TrimSpace(name))
 	case "playback", "endless_playback":
 		return checkPlayFile(arg, r)
 	case "record", "record_session":
@@ -365,6 +368,23 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 			if err := checkPlayFile(f[i], r); err != nil {
 				return fmt.Errorf("play_and_get_digits: %w", err)
 			}
+		}
+	}
+	return nil
+}
+
+// fileVars are the channel variables that change which file a checked file
+// string opens (src/switch_ivr_play_say.c, switch_ivr_play_file and
+// switch_ivr_record_file_event; mod_dptools.c, file_string_file_read). An
+// app that could set them would get round every rule here.
+var fileVars = []string{"sound_prefix", "playback_delimiter"}
+
+// checkFileVar refuses fileVars; FreeSWITCH compares variable names
+// without case (src/switch_event.c, switch_event_get_header_ptr).
+func checkFileVar(name string) error {
+	for _, v := range fileVars {
+		if strings.EqualFold(name, v) {
+			return fmt.Errorf("%s cannot be set by an app: it changes which files play and record open (README \"Files\")", quote(name))
 		}
 	}
 	return nil

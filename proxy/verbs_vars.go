@@ -61,6 +61,9 @@ func (s *SetSpec) check() error {
 		if err := checkVarName(v.Name); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
+		if err := checkFileVar(v.Name); err != nil {
+			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
+		}
 		if err := checkLine(v.Value); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
