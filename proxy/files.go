@@ -54,7 +54,9 @@ import (
 // Two channel variables change how these strings resolve: sound_prefix
 // (the folder of relative names) and playback_delimiter (switch_ivr_play_file
 // splits the file at that character, so "a.wav,/etc/x" would be two files).
-// No app may set them (fileVars).
+// No app may set them (fileVars). The values of hold_music,
+// temp_hold_music, ringback and transfer_ringback are file strings too
+// (checkSetFile).
 
 // DefaultRecordingsDir is where recordings go when an app's FileRules give
 // no folder: the recordings_dir of FreeSWITCH's Debian and RPM packages.
@@ -347,8 +349,8 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 	}
 	switch strings.ToLower(app) {
 	case "set", "export":
-		name, _, _ := strings.Cut(arg, "=")
-		return checkFileVar(strings.TrimSpace(name))
+		name, value, _ := strings.Cut(arg, "=")
+		return checkSetFile(strings.TrimSpace(name), value, r)
 	case "playback", "endless_playback":
 		return checkPlayFile(arg, r)
 	case "record", "record_session":
@@ -379,12 +381,38 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 // app that could set them would get round every rule here.
 var fileVars = []string{"sound_prefix", "playback_delimiter"}
 
-// checkFileVar refuses fileVars; FreeSWITCH compares variable names
-// without case (src/switch_event.c, switch_event_get_header_ptr).
-func checkFileVar(name string) error {
-	for _, v := range fileVars {
-		if strings.EqualFold(name, v) {
-			return fmt.Errorf("%s cannot be set by an app: it changes which files play and record open (README \"Files\")", quote(name))
+// Channel variables whose values FreeSWITCH plays as file strings.
+var (
+	// holdMusicVars are played with switch_ivr_play_file, whatever they
+	// hold (src/switch_channel.c, switch_channel_get_hold_music).
+	holdMusicVars = []string{"hold_music", "temp_hold_music"}
+	// ringbackVars are files when switch_is_file_path says so (absolute,
+	// a URL, or a leading '{'), else tone specs such as %(2000,4000,440)
+	// (src/switch_ivr_originate.c, setup_ringback).
+	ringbackVars = []string{"ringback", "transfer_ringback"}
+)
+
+// checkSetFile checks a channel variable an app sets (the set verb, an
+// execute of set or export): fileVars are refused, and the values of
+// holdMusicVars and of ringbackVars (when they name files) follow play's
+// rules. FreeSWITCH compares variable names without case (src/switch_event.c,
+// switch_event_get_header_ptr).
+func checkSetFile(name, value string, r *FileRules) error {
+	in := func(list []string) bool {
+		for _, v := range list {
+			if strings.EqualFold(name, v) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case in(fileVars):
+		return fmt.Errorf("%s cannot be set by an app: it changes which files play and record open (README \"Files\")", quote(name))
+	case in(holdMusicVars),
+		in(ringbackVars) && (strings.HasPrefix(value, "/") || strings.HasPrefix(value, "{") || strings.Contains(value, "://")):
+		if err := checkPlayFile(value, r); err != nil {
+			return fmt.Errorf("%s is played as a file: %w", name, err)
 		}
 	}
 	return nil
