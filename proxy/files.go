@@ -45,9 +45,9 @@ import (
 //   - any other string not starting with '/' is relative: playback prefixes
 //     it with the sound_prefix variable (or the base folder), record with
 //     sound_prefix (or the sounds folder), file_string:// with the global
-//     sound_prefix (or the sounds folder; mod_dptools.c
-//     file_string_file_read). So ".." segments are refused: they would climb
-//     out of the prefix;
+//     sound_prefix (or the sounds folder;
+//     src/mod/applications/mod_dptools/mod_dptools.c, next_file). So ".."
+//     segments are refused: they would climb out of the prefix;
 //   - file_string:// splits its path at '!' (mod_dptools.c
 //     file_string_file_open); each part is checked on its own.
 //
@@ -59,7 +59,8 @@ import (
 // (checkSetFile).
 
 // DefaultRecordingsDir is where recordings go when an app's FileRules give
-// no folder: the recordings_dir of FreeSWITCH's Debian and RPM packages.
+// no folder: the recordings folder of FreeSWITCH's Debian packages
+// (debian/freeswitch.postinst creates it).
 const DefaultRecordingsDir = "/var/lib/freeswitch/recordings"
 
 // FileRules are the folders one app's verbs may use. The zero value (and a
@@ -377,7 +378,7 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 
 // fileVars are the channel variables that change which file a checked file
 // string opens (src/switch_ivr_play_say.c, switch_ivr_play_file and
-// switch_ivr_record_file_event; mod_dptools.c, file_string_file_read). An
+// switch_ivr_record_file_event; mod_dptools.c, next_file). An
 // app that could set them would get round every rule here.
 var fileVars = []string{"sound_prefix", "playback_delimiter"}
 
