@@ -163,7 +163,10 @@ const (
 
 // Recording is a record verb's result.
 type Recording struct {
+	// Path is where FreeSWITCH wrote the recording: the app's recordings
+	// folder and Name.
 	Path       string `json:"path"`
+	Name       string `json:"name"` // the name the record verb gave
 	DurationMS int64  `json:"duration_ms"`
 	Size       int64  `json:"size"`
 }

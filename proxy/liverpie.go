@@ -57,6 +57,10 @@ type LiverpieApp struct {
 	// Timeout bounds each request (default 10s). An app that does not
 	// answer in time has its call hung up with the reason logged.
 	Timeout time.Duration
+	// Files are the folders a msg's execute of playback, record or
+	// play_and_get_digits may use (CheckExecuteFiles; nil: FileRules' zero
+	// value).
+	Files *FileRules
 	// MaxReplyBytes bounds a reply's body (default 1 MiB).
 	MaxReplyBytes int
 	// Client sends the requests (default: a client over

@@ -218,6 +218,9 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 		if target != "" && !strings.EqualFold(target, d.call.ID) {
 			return esl.Command{}, fmt.Errorf("msg sendmsg refused: it addresses channel %q, not this call's %q", target, d.call.ID)
 		}
+		if err := liverpieExecuteFiles(cmd, d.app.Files); err != nil {
+			return esl.Command{}, fmt.Errorf("msg sendmsg refused: %w", err)
+		}
 	}
 	cmd.Line = word
 	if args = strings.TrimLeft(args, " \t"); args != "" {
@@ -227,4 +230,24 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 		return esl.Command{}, fmt.Errorf("msg %q cannot be sent: %w", word, err)
 	}
 	return cmd, nil
+}
+
+// liverpieExecuteFiles checks the file arguments of a sendmsg execute
+// (CheckExecuteFiles). FreeSWITCH compares call-command on its first 7
+// bytes, so "executeX" is an execute too, and takes the argument from
+// execute-app-arg or, without it, from a text/plain body (src/switch_ivr.c,
+// switch_ivr_parse_event); a body is checked whatever its type.
+func liverpieExecuteFiles(cmd esl.Command, files *FileRules) error {
+	if !strings.HasPrefix(strings.ToLower(cmd.Headers.Get("call-command")), "execute") {
+		return nil
+	}
+	app := strings.TrimSpace(cmd.Headers.Get("execute-app-name"))
+	arg := cmd.Headers.Get("execute-app-arg")
+	if arg == "" {
+		arg = string(cmd.Body)
+	}
+	if err := CheckExecuteFiles(app, arg, files); err != nil {
+		return fmt.Errorf("execute %s: %w", app, err)
+	}
+	return nil
 }

@@ -62,6 +62,10 @@ type ParseOptions struct {
 	// again once the templates are filled in. Webhook replies leave it off,
 	// so their text is checked literally.
 	Templates bool
+	// Files are the folders the app's files must be in: record's
+	// recordings folder, play's media folders (files.go). nil: FileRules'
+	// zero value.
+	Files *FileRules
 }
 
 // Reply is a webhook app's parsed answer.

@@ -13,7 +13,7 @@ import (
 // allow_execute lists).
 var fuzzApps = []string{"answer", "pre_answer", "ring_ready", "park", "playback", "say", "speak",
 	"play_and_get_digits", "set", "record", "bridge", "transfer", "conference", "sleep", "send_dtmf",
-	"unset", "log"}
+	"unset", "log", "mkdir"}
 
 var appName = regexp.MustCompile(`^[a-z_]+$`)
 
@@ -26,7 +26,7 @@ func FuzzParseReply(f *testing.F) {
 		"",
 		"- answer\n- play: x.wav\n- hangup",
 		"session: {lang: en}\nverbs:\n  - gather: {play: m.wav, max: 4, timeout: 3s, action: /menu}\n",
-		`{"session": {"n": 1}, "verbs": ["answer", {"record": {"path": "/tmp/r.wav", "beep": false}}]}`,
+		`{"session": {"n": 1}, "verbs": ["answer", {"record": {"path": "r.wav", "beep": false}}]}`,
 		"- bridge: {to: [user/1000, user/1001], caller_id: '100', caller_name: Desk}",
 		"- speak: \"line one\\nline two\"\n- say: {text: 1 2 3, gender: feminine}",
 		"- set: {a: 1, b: two}\n- unset: a\n- send_dtmf: '1w2@100'\n- pause: 1s",
@@ -37,6 +37,8 @@ func FuzzParseReply(f *testing.F) {
 		"session:\n  a: &a [x, x]\n  b: [*a, *a]\n",
 		"- gather: {regex: '(\\d'}",
 		"- bridge: 'user/{{vars.ext}}'",
+		"- play: file_string://a.wav!/etc/passwd",
+		"- record: ../x.wav",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -92,6 +94,24 @@ func checkFuzzedVerb(t *testing.T, data []byte, v Verb) {
 		}
 		if strings.ContainsAny(arg, "\r\n\x00") || strings.Contains(e.Arg, "${") {
 			t.Fatalf("ParseReply(%q) exec %+v is not safe to send", data, e)
+		}
+		// Files stay in their folders (files.go).
+		switch e.App {
+		case "record":
+			file, _, _ := strings.Cut(e.Arg, " ")
+			name, ok := strings.CutPrefix(file, DefaultRecordingsDir+"/")
+			if !ok || strings.ContainsAny(name, "/\\{") || strings.Contains(name, "..") {
+				t.Fatalf("ParseReply(%q) records to %q", data, file)
+			}
+		case "mkdir":
+			if e.Arg != DefaultRecordingsDir {
+				t.Fatalf("ParseReply(%q) makes folder %q", data, e.Arg)
+			}
+		case "playback":
+			abs := strings.HasPrefix(e.Arg, "/") && !strings.HasPrefix(e.Arg, DefaultRecordingsDir+"/")
+			if abs || strings.HasPrefix(e.Arg, "{") || !strings.Contains(e.Arg, "://") && slices.Contains(strings.Split(e.Arg, "/"), "..") {
+				t.Fatalf("ParseReply(%q) plays %q", data, e.Arg)
+			}
 		}
 	}
 	if _, err := v.Spec.MapText(func(s string) (string, error) { return s, nil }); err != nil {

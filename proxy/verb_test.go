@@ -30,8 +30,11 @@ func mustURL(s string) *url.URL {
 	return u
 }
 
+// testFiles are the file rules of the app in these tests.
+var testFiles = &FileRules{RecordingsDir: "/rec/app", MediaDirs: []string{"/sounds"}}
+
 // webOpts are the options of a webhook reply in these tests.
-var webOpts = ParseOptions{MaxVerbs: 100, AllowExecute: []string{"info", "echo"}, Base: testBase}
+var webOpts = ParseOptions{MaxVerbs: 100, AllowExecute: []string{"info", "echo"}, Base: testBase, Files: testFiles}
 
 // parseOne parses a one-verb reply.
 func parseOne(t *testing.T, doc string, o ParseOptions) Verb {
@@ -63,11 +66,11 @@ func TestVerbExecs(t *testing.T) {
 		{"pre_answer", "- pre_answer", &BareSpec{App: "pre_answer"}, []Exec{{App: "pre_answer"}}, ""},
 		{"ring_ready", "- ring_ready", &BareSpec{App: "ring_ready"}, []Exec{{App: "ring_ready"}}, ""},
 		{"park", "- park", &BareSpec{App: "park"}, []Exec{{App: "park"}}, ""},
-		{"play short", "- play: ivr/welcome.wav", &PlaySpec{File: "ivr/welcome.wav", Loop: 1},
+		{"play short", "- play: ivr/welcome.wav", &PlaySpec{File: "ivr/welcome.wav", Loop: 1, Files: testFiles},
 			[]Exec{{App: "playback", Arg: "ivr/welcome.wav"}}, ""},
-		{"play loop", "- play: {file: 'tone_stream://%(100,0,440)', loop: 3}", &PlaySpec{File: "tone_stream://%(100,0,440)", Loop: 3},
+		{"play loop", "- play: {file: 'tone_stream://%(100,0,440)', loop: 3}", &PlaySpec{File: "tone_stream://%(100,0,440)", Loop: 3, Files: testFiles},
 			slices.Repeat([]Exec{{App: "playback", Arg: "tone_stream://%(100,0,440)"}}, 3), ""},
-		{"play path with spaces", "- play: /sounds/main menu.wav", &PlaySpec{File: "/sounds/main menu.wav", Loop: 1},
+		{"play path with spaces", "- play: /sounds/main menu.wav", &PlaySpec{File: "/sounds/main menu.wav", Loop: 1, Files: testFiles},
 			[]Exec{{App: "playback", Arg: "/sounds/main menu.wav"}}, ""},
 		{"say short", "- say: 42", &SaySpec{Text: "42", Lang: "en", Type: "number", Method: "pronounced"},
 			[]Exec{{App: "say", Arg: "en number pronounced 42"}}, ""},
@@ -79,11 +82,11 @@ func TestVerbExecs(t *testing.T) {
 		{"speak map", "- speak: {text: hi, engine: unimrcp, voice: alice}", &SpeakSpec{Text: "hi", Engine: "unimrcp", Voice: "alice"},
 			[]Exec{{App: "speak", Arg: "unimrcp|alice|hi"}}, ""},
 		{"gather defaults", "- gather", &GatherSpec{Play: "silence_stream://250", Min: 1, Max: 1, Tries: 1, Timeout: 5 * time.Second,
-			DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d+`},
+			DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d+`, Files: testFiles},
 			[]Exec{{App: "play_and_get_digits", Arg: `1 1 1 5000 # silence_stream://250 silence_stream://250 callhook_digits_7 \d+ 5000`}}, ""},
 		{"gather short", "- gather: ivr/menu.wav",
 			&GatherSpec{Play: "ivr/menu.wav", Min: 1, Max: 1, Tries: 1, Timeout: 5 * time.Second,
-				DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d+`},
+				DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d+`, Files: testFiles},
 			[]Exec{{App: "play_and_get_digits", Arg: `1 1 1 5000 # ivr/menu.wav silence_stream://250 callhook_digits_7 \d+ 5000`}}, ""},
 		{"gather map", `- gather:
     play: my prompt.wav
@@ -97,19 +100,19 @@ func TestVerbExecs(t *testing.T) {
     regex: '^[0-9]{2,4}$'
     action: /menu`,
 			&GatherSpec{Play: "my prompt.wav", Min: 2, Max: 4, Tries: 3, Timeout: 3 * time.Second,
-				DigitTimeout: 1500 * time.Millisecond, Terminators: "*#", Invalid: "ivr/invalid.wav", Regex: "^[0-9]{2,4}$"},
+				DigitTimeout: 1500 * time.Millisecond, Terminators: "*#", Invalid: "ivr/invalid.wav", Regex: "^[0-9]{2,4}$", Files: testFiles},
 			[]Exec{{App: "play_and_get_digits", Arg: `2 4 3 3000 *# my\sprompt.wav ivr/invalid.wav callhook_digits_7 ^[0-9]{2,4}$ 1500`}},
 			"http://app.example/menu"},
 		{"gather regex with escapes", `- gather: {play: x.wav, regex: '\d\s\\'}`,
 			&GatherSpec{Play: "x.wav", Min: 1, Max: 1, Tries: 1, Timeout: 5 * time.Second,
-				DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d\s\\`},
+				DigitTimeout: 5 * time.Second, Terminators: "#", Invalid: "silence_stream://250", Regex: `\d\s\\`, Files: testFiles},
 			[]Exec{{App: "play_and_get_digits", Arg: `1 1 1 5000 # x.wav silence_stream://250 callhook_digits_7 \d\\s\\\\ 5000`}}, ""},
-		{"record defaults", "- record: /tmp/x.wav",
-			&RecordSpec{Path: "/tmp/x.wav", Max: 60 * time.Second, SilenceThreshold: 200, Silence: 3 * time.Second, Beep: true, Terminators: "*"},
-			[]Exec{beep, {App: "set", Arg: "playback_terminators=*"}, {App: "record", Arg: "/tmp/x.wav 60 200 3"}}, ""},
-		{"record map", "- record: {path: /tmp/x y.wav, max: 30s, silence_threshold: 0, silence: 5s, beep: false, terminators: '#', action: 'https://other.example/r?x=1'}",
-			&RecordSpec{Path: "/tmp/x y.wav", Max: 30 * time.Second, SilenceThreshold: 0, Silence: 5 * time.Second, Beep: false, Terminators: "#"},
-			[]Exec{{App: "set", Arg: "playback_terminators=#"}, {App: "record", Arg: `/tmp/x\sy.wav 30 0 5`}},
+		{"record defaults", "- record: x.wav",
+			&RecordSpec{Path: "x.wav", Max: 60 * time.Second, SilenceThreshold: 200, Silence: 3 * time.Second, Beep: true, Terminators: "*", Files: testFiles},
+			[]Exec{beep, {App: "set", Arg: "playback_terminators=*"}, {App: "mkdir", Arg: "/rec/app"}, {App: "record", Arg: "/rec/app/x.wav 60 200 3"}}, ""},
+		{"record map", "- record: {path: x_y.mp3, max: 30s, silence_threshold: 0, silence: 5s, beep: false, terminators: '#', action: 'https://other.example/r?x=1'}",
+			&RecordSpec{Path: "x_y.mp3", Max: 30 * time.Second, SilenceThreshold: 0, Silence: 5 * time.Second, Beep: false, Terminators: "#", Files: testFiles},
+			[]Exec{{App: "set", Arg: "playback_terminators=#"}, {App: "mkdir", Arg: "/rec/app"}, {App: "record", Arg: "/rec/app/x_y.mp3 30 0 5"}},
 			"https://other.example/r?x=1"},
 		{"bridge short", "- bridge: user/1000", &BridgeSpec{To: []string{"user/1000"}, Timeout: 30 * time.Second},
 			append(bridgeSets, Exec{App: "bridge", Arg: "{originate_timeout=30}user/1000"}), ""},
@@ -135,10 +138,10 @@ func TestVerbExecs(t *testing.T) {
 		{"send_dtmf number", "- send_dtmf: 123", &SendDTMFSpec{Digits: "123"}, []Exec{{App: "send_dtmf", Arg: "123"}}, ""},
 		{"send_dtmf pauses and length", "- send_dtmf: {digits: '1w2W#*AD@200'}", &SendDTMFSpec{Digits: "1w2W#*AD@200"},
 			[]Exec{{App: "send_dtmf", Arg: "1w2W#*AD@200"}}, ""},
-		{"set", "- set: {b: 1, a: x y, sip_h_X-Tag: 'v=1'}", &SetSpec{Vars: []SetVar{{"b", "1"}, {"a", "x y"}, {"sip_h_X-Tag", "v=1"}}},
+		{"set", "- set: {b: 1, a: x y, sip_h_X-Tag: 'v=1'}", &SetSpec{Vars: []SetVar{{"b", "1"}, {"a", "x y"}, {"sip_h_X-Tag", "v=1"}}, Files: testFiles},
 			[]Exec{{App: "set", Arg: "b=1"}, {App: "set", Arg: "a=x y"}, {App: "set", Arg: "sip_h_X-Tag=v=1"}}, ""},
-		{"set empty value", "- set: {a: ''}", &SetSpec{Vars: []SetVar{{"a", ""}}}, []Exec{{App: "set", Arg: "a="}}, ""},
-		{"set rapid", "- set: {rapid_mode: 'on'}", &SetSpec{Vars: []SetVar{{"rapid_mode", "on"}}}, []Exec{{App: "set", Arg: "rapid_mode=on"}}, ""},
+		{"set empty value", "- set: {a: ''}", &SetSpec{Vars: []SetVar{{"a", ""}}, Files: testFiles}, []Exec{{App: "set", Arg: "a="}}, ""},
+		{"set rapid", "- set: {rapid_mode: 'on'}", &SetSpec{Vars: []SetVar{{"rapid_mode", "on"}}, Files: testFiles}, []Exec{{App: "set", Arg: "rapid_mode=on"}}, ""},
 		{"unset", "- unset: a", &UnsetSpec{Name: "a"}, []Exec{{App: "unset", Arg: "a"}}, ""},
 		{"hangup", "- hangup", &HangupSpec{Cause: "NORMAL_CLEARING"}, nil, ""},
 		{"hangup name", "- hangup: user_busy", &HangupSpec{Cause: "USER_BUSY"}, nil, ""},
@@ -148,8 +151,8 @@ func TestVerbExecs(t *testing.T) {
 		{"log", "- log: hello world", &LogSpec{Level: "INFO", Text: "hello world"}, []Exec{{App: "log", Arg: "INFO hello world"}}, ""},
 		{"log level", "- log: {text: careful, level: warning}", &LogSpec{Level: "WARNING", Text: "careful"},
 			[]Exec{{App: "log", Arg: "WARNING careful"}}, ""},
-		{"execute", "- execute: info", &ExecuteSpec{App: "info"}, []Exec{{App: "info"}}, ""},
-		{"execute arg", "- execute: {app: echo, arg: a b, action: /echoed}", &ExecuteSpec{App: "echo", Arg: "a b"},
+		{"execute", "- execute: info", &ExecuteSpec{App: "info", Files: testFiles}, []Exec{{App: "info"}}, ""},
+		{"execute arg", "- execute: {app: echo, arg: a b, action: /echoed}", &ExecuteSpec{App: "echo", Arg: "a b", Files: testFiles},
 			[]Exec{{App: "echo", Arg: "a b"}}, "http://app.example/echoed"},
 	}
 	for _, tc := range tests {
@@ -198,7 +201,7 @@ func TestParseErrors(t *testing.T) {
 			`line 1: gather: timeout: want a duration string such as "5s" or "500ms", got 5 (a bare number has no unit)`},
 		{"duration without unit", "- pause: '5'", nil, `line 1: pause: duration: want a duration such as "5s" or "500ms", got "5"`},
 		{"bad duration", "- gather: {timeout: 5 seconds}", nil, `line 1: gather: timeout: want a duration such as "5s" or "500ms", got "5 seconds"`},
-		{"bool as string", "- record: {path: x, beep: 'yes'}", nil, `line 1: record: beep: want true or false, got "yes"`},
+		{"bool as string", "- record: {path: x.wav, beep: 'yes'}", nil, `line 1: record: beep: want true or false, got "yes"`},
 		{"loop zero", "- play:\n    file: x\n    loop: 0", nil, `line 3: play: loop: must be 1 to 1000, got 0`},
 		{"max digits", "- gather: {max: 129}", nil, `line 1: gather: max: must be 1 to 128, got 129`},
 		{"min digits", "- gather: {min: 0}", nil, `line 1: gather: min: must be 1 to 128, got 0`},
@@ -210,16 +213,16 @@ func TestParseErrors(t *testing.T) {
 			`line 1: gather: timeout: must be at least 1s (play_and_get_digits waits at least that long), got 500ms`},
 		{"timeout too long", "- pause: 25h", nil, `line 1: pause: duration: must be at most 24h0m0s, got 25h0m0s`},
 		{"sub-millisecond", "- pause: 1500us", nil, `line 1: pause: duration: must be a whole number of milliseconds, got 1.5ms`},
-		{"record whole seconds", "- record: {path: x, max: 1500ms}", nil, `line 1: record: max: must be a whole number of seconds, got 1.5s`},
-		{"record silence", "- record: {path: x, silence: 0s}", nil, `line 1: record: silence: must be more than 0, got 0s`},
-		{"record threshold", "- record: {path: x, silence_threshold: -1}", nil, `line 1: record: silence_threshold: must be 0 to 100000, got -1`},
-		{"record path separator", "- record: '^^:a:b'", nil, `line 1: record: path: must not start with "^^" (FreeSWITCH reads it as a separator change)`},
+		{"record whole seconds", "- record: {path: x.wav, max: 1500ms}", nil, `line 1: record: max: must be a whole number of seconds, got 1.5s`},
+		{"record silence", "- record: {path: x.wav, silence: 0s}", nil, `line 1: record: silence: must be more than 0, got 0s`},
+		{"record threshold", "- record: {path: x.wav, silence_threshold: -1}", nil, `line 1: record: silence_threshold: must be 0 to 100000, got -1`},
+		{"record path separator", "- record: '^^:a:b'", nil, `line 1: record: path: "^^:a:b" has characters other than letters, digits and _ . + @ = , -`},
 		{"regex", `- gather: {regex: '(\d'}`, nil,
 			`line 1: gather: regex: "(\\d" does not compile (RE2 syntax, a subset of the PCRE FreeSWITCH uses): missing closing )`},
 		{"regex lookahead", `- gather: {regex: '(?=1)\d'}`, nil,
 			`line 1: gather: regex: "(?=1)\\d" does not compile (RE2 syntax, a subset of the PCRE FreeSWITCH uses): invalid or unsupported Perl syntax`},
 		{"terminators", "- gather: {terminators: x}", nil, `line 1: gather: terminators: 'x' is not a DTMF digit (0-9 * # A-D; "none" for no terminator)`},
-		{"terminators empty", "- record: {path: x, terminators: ''}", nil, `line 1: record: terminators: must not be empty (use "none" for no terminator)`},
+		{"terminators empty", "- record: {path: x.wav, terminators: ''}", nil, `line 1: record: terminators: must not be empty (use "none" for no terminator)`},
 		{"gather play empty", "- gather: ''", nil, `line 1: gather: play: must not be empty`},
 		{"execute not allowed", "- execute: system", nil, `line 1: execute: app: "system" is not allowed (allow_execute lists info, echo)`},
 		{"execute none allowed", "- execute: info", &ParseOptions{}, `line 1: execute: app: "info" is not allowed (the app's allow_execute list is empty)`},
@@ -519,7 +522,7 @@ func TestMapTextIdentity(t *testing.T) {
 - say: 1
 - speak: hi
 - gather: m.wav
-- record: /tmp/r.wav
+- record: r.wav
 - bridge: [user/1, user/2]
 - transfer: 1000
 - conference: {name: r, flags: [mute]}
@@ -679,11 +682,11 @@ func TestResultsFromCaptures(t *testing.T) {
 		{"gather cut off", `- gather: x.wav`, "menu-call", "play_and_get_digits",
 			func(ev *esl.Event) *esl.Event { return renameVar(ev, "callhook_digits", digitsVar) }, "down", false,
 			&VerbResult{Verb: "gather", Reason: ReasonHangup, Digits: "1"}},
-		{"record", `- record: /tmp/callhook-rec.wav`, "record", "record", nil, "", false,
-			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/tmp/callhook-rec.wav", DurationMS: 1400, Size: 22444}}},
-		{"record silence", `- record: /tmp/callhook-rec.wav`, "record-silence", "record", nil, "", false,
-			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/tmp/callhook-rec.wav", DurationMS: 0, Size: 44}}},
-		{"record stale completion", `- record: /tmp/r.wav`, "record", "answer", nil, "down", false,
+		{"record", `- record: callhook-rec.wav`, "record", "record", nil, "", false,
+			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444}}},
+		{"record silence", `- record: callhook-rec.wav`, "record-silence", "record", nil, "", false,
+			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44}}},
+		{"record stale completion", `- record: r.wav`, "record", "answer", nil, "down", false,
 			&VerbResult{Verb: "record", Reason: ReasonHangup}},
 		{"bridge ok", `- bridge: loopback/7100`, "bridge-ok", "bridge", nil, "", false,
 			&VerbResult{Verb: "bridge", Reason: ReasonOK, Bridge: &Bridged{Status: "SUCCESS", Cause: "NORMAL_CLEARING"}}},
@@ -736,7 +739,7 @@ func TestResultWithoutCompletion(t *testing.T) {
 		{"- execute: info", false, &VerbResult{Verb: "execute", Reason: ReasonError}},
 		{"- gather: x.wav", true, &VerbResult{Verb: "gather", Reason: ReasonHangup}},
 		{"- bridge: user/1", false, &VerbResult{Verb: "bridge", Reason: ReasonError}},
-		{"- record: /tmp/r.wav", true, &VerbResult{Verb: "record", Reason: ReasonHangup}},
+		{"- record: r.wav", true, &VerbResult{Verb: "record", Reason: ReasonHangup}},
 		{"- hangup", false, &VerbResult{Verb: "hangup", Reason: ReasonHangup}},
 		{"- redirect: /x", false, &VerbResult{Verb: "redirect", Reason: ReasonOK}},
 	}
@@ -764,7 +767,7 @@ var injectionBase = map[string]map[string]any{
 	"say":        {"text": "1"},
 	"speak":      {"text": "hi"},
 	"gather":     {},
-	"record":     {"path": "/tmp/r.wav"},
+	"record":     {"path": "r.wav"},
 	"bridge":     {"to": "user/1"},
 	"transfer":   {"extension": "1000"},
 	"conference": {"name": "r"},
@@ -865,7 +868,7 @@ verbs:
   - answer
   - play: ivr/welcome.wav
   - gather: {play: ivr/menu.wav, max: 1, timeout: 5s, tries: 3, invalid: ivr/invalid.wav, action: /menu}
-  - record: {path: /tmp/r.wav, max: 30s}
+  - record: {path: r.wav, max: 30s}
   - bridge: {to: [user/1000, user/1001], caller_id: '100'}
   - hangup
 `)
@@ -887,9 +890,10 @@ session: {lang: en}
 verbs:
   - answer
   - gather: {play: ivr/menu.wav, max: 4, timeout: 3s, action: /menu}
-  - record: {path: /tmp/msg.wav, beep: false, max: 30s}
+  - record: {path: msg.wav, beep: false, max: 30s}
 `
-	r, err := ParseReply([]byte(reply), ParseOptions{MaxVerbs: 100, Base: base})
+	files := &FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/support"}
+	r, err := ParseReply([]byte(reply), ParseOptions{MaxVerbs: 100, Base: base, Files: files})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -909,6 +913,7 @@ verbs:
 	// gather: play_and_get_digits 1 4 1 3000 # ivr/menu.wav silence_stream://250 callhook_digits_2 \d+ 3000
 	// gather: result to http://127.0.0.1:8000/menu
 	// record: set playback_terminators=*
-	// record: record /tmp/msg.wav 30 200 3
+	// record: mkdir /var/lib/freeswitch/recordings/support
+	// record: record /var/lib/freeswitch/recordings/support/msg.wav 30 200 3
 	// line 2: play: file: contains a line break (CR or LF), which is not allowed here
 }

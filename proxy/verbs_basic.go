@@ -175,15 +175,16 @@ func (s *LogSpec) MapText(f func(string) (string, error)) (Spec, error) {
 // ExecuteSpec is the execute verb: an application from the app's
 // allow_execute list, with Arg as its argument.
 type ExecuteSpec struct {
-	App string
-	Arg string
+	App   string
+	Arg   string
+	Files *FileRules // the app's folders, for file arguments (CheckExecuteFiles)
 }
 
 func parseExecute(a *args) Spec {
 	if !a.has("app") {
 		a.failf(nil, "app", "is required")
 	}
-	s := &ExecuteSpec{App: a.str("app", ""), Arg: a.str("arg", "")}
+	s := &ExecuteSpec{App: a.str("app", ""), Arg: a.str("arg", ""), Files: a.o.Files}
 	if a.err == nil && !slices.Contains(a.o.AllowExecute, s.App) {
 		// Checked here, not in check: MapText cannot change App, and an
 		// application FreeSWITCH does not know hangs the call up.
@@ -201,6 +202,9 @@ func (s *ExecuteSpec) check() error {
 		return &optError{Opt: "app", Msg: err.Error()}
 	}
 	if err := checkLine(s.Arg); err != nil {
+		return &optError{Opt: "arg", Msg: err.Error()}
+	}
+	if err := CheckExecuteFiles(s.App, s.Arg, s.Files); err != nil {
 		return &optError{Opt: "arg", Msg: err.Error()}
 	}
 	return nil

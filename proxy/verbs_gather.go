@@ -25,6 +25,8 @@ type GatherSpec struct {
 	// checked with Go's RE2 syntax, so the PCRE-only constructs
 	// (backreferences, lookaround) are refused rather than risked.
 	Regex string
+	// Files are the app's folders (ParseOptions.Files), for the prompts.
+	Files *FileRules
 }
 
 // Gather's bounds and defaults.
@@ -47,16 +49,20 @@ func parseGather(a *args) Spec {
 		Terminators: a.str("terminators", "#"),
 		Invalid:     a.str("invalid", defaultInvalid),
 		Regex:       a.str("regex", defaultRegex),
+		Files:       a.o.Files,
 	}
 	s.DigitTimeout = a.duration("digit_timeout", s.Timeout)
 	return s
 }
 
 func (s *GatherSpec) check() error {
-	for _, f := range []struct{ opt, v string }{{"play", s.Play}, {"invalid", s.Invalid}, {"regex", s.Regex}} {
-		if err := checkToken(f.v); err != nil {
+	for _, f := range []struct{ opt, v string }{{"play", s.Play}, {"invalid", s.Invalid}} {
+		if err := checkPlayFile(f.v, s.Files); err != nil {
 			return &optError{Opt: f.opt, Msg: err.Error()}
 		}
+	}
+	if err := checkToken(s.Regex); err != nil {
+		return &optError{Opt: "regex", Msg: err.Error()}
 	}
 	switch {
 	case s.Min < 1 || s.Min > maxDigits:

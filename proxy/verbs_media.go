@@ -8,10 +8,12 @@ import (
 
 // PlaySpec is the play verb.
 type PlaySpec struct {
-	// File is a path, a URL, a tone_stream:// or silence_stream:// string:
-	// anything FreeSWITCH's playback takes.
-	File string
-	Loop int // times to play it, 1 or more
+	// File is a sound name, a path in a media folder, a URL, a
+	// tone_stream:// or silence_stream:// string: what files.go allows of
+	// what FreeSWITCH's playback takes.
+	File  string
+	Loop  int        // times to play it, 1 or more
+	Files *FileRules // the app's folders (ParseOptions.Files)
 }
 
 // maxLoops bounds play's loop option.
@@ -21,14 +23,14 @@ func parsePlay(a *args) Spec {
 	if !a.has("file") {
 		a.failf(nil, "file", "is required")
 	}
-	return &PlaySpec{File: a.str("file", ""), Loop: a.integer("loop", 1)}
+	return &PlaySpec{File: a.str("file", ""), Loop: a.integer("loop", 1), Files: a.o.Files}
 }
 
 func (s *PlaySpec) check() error {
 	if s.File == "" {
 		return optErrorf("file", "must not be empty")
 	}
-	if err := checkLine(s.File); err != nil {
+	if err := checkPlayFile(s.File, s.Files); err != nil {
 		return &optError{Opt: "file", Msg: err.Error()}
 	}
 	if s.Loop < 1 || s.Loop > maxLoops {

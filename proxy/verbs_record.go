@@ -9,7 +9,11 @@ import (
 
 // RecordSpec is the record verb.
 type RecordSpec struct {
-	Path string // where FreeSWITCH writes the recording
+	// Path is the recording's file name (no folders; its extension picks
+	// the format). FreeSWITCH writes it into Files' recordings folder.
+	Path string
+	// Files are the app's folders (ParseOptions.Files).
+	Files *FileRules
 	// Max is the longest recording, in whole seconds (record's limit).
 	Max time.Duration
 	// SilenceThreshold is the energy level under which audio counts as
@@ -39,11 +43,12 @@ func parseRecord(a *args) Spec {
 		Silence:          a.duration("silence", 3*time.Second),
 		Beep:             a.boolean("beep", true),
 		Terminators:      a.str("terminators", defaultRecordTerminators),
+		Files:            a.o.Files,
 	}
 }
 
 func (s *RecordSpec) check() error {
-	if err := checkFirstToken(s.Path); err != nil {
+	if err := checkRecordName(s.Path); err != nil {
 		return &optError{Opt: "path", Msg: err.Error()}
 	}
 	if err := checkDuration("max", s.Max, time.Second); err != nil {
@@ -62,9 +67,13 @@ func (s *RecordSpec) check() error {
 }
 
 // Execs runs [playback <beep>], set playback_terminators=<terminators>,
-// record <path> <max_secs> <threshold> <silence_secs>. The terminators are
-// set on every record, the default too: the variable stays on the channel,
-// and an earlier record's "#" must not carry over.
+// mkdir <folder>, record <folder>/<name> <max_secs> <threshold>
+// <silence_secs>. The terminators are set on every record, the default too:
+// the variable stays on the channel, and an earlier record's "#" must not
+// carry over. mkdir (mod_dptools.c, switch_dir_make_recursive) creates the
+// app's recordings folder: record opens its file without creating folders
+// (src/switch_ivr_play_say.c, switch_ivr_record_file_event), and the folder
+// is on the switch's host, which callhook may not share.
 func (s *RecordSpec) Execs(PlanContext) []Exec {
 	var out []Exec
 	if s.Beep {
@@ -72,21 +81,22 @@ func (s *RecordSpec) Execs(PlanContext) []Exec {
 	}
 	return append(out,
 		Exec{App: "set", Arg: "playback_terminators=" + s.Terminators},
-		Exec{App: "record", Arg: fsArg(s.Path) + " " +
+		Exec{App: "mkdir", Arg: s.Files.recordingsDir()},
+		Exec{App: "record", Arg: s.Files.RecordPath(s.Path) + " " +
 			strconv.FormatInt(int64(s.Max/time.Second), 10) + " " +
 			strconv.Itoa(s.SilenceThreshold) + " " +
 			strconv.FormatInt(int64(s.Silence/time.Second), 10)},
 	)
 }
 
-// Result reports the recording: its path, record_ms and record_file_size
+// Result reports the recording: its name, its full path, record_ms and record_file_size
 // (a silent recording is 0 ms and a 44-byte WAV header: FreeSWITCH writes no
 // comfort noise). A recording cut off by a hangup is still reported.
 func (s *RecordSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
 	c := completionOf(complete, "record")
 	r := baseResult("record", c, hungUp)
 	if c != nil {
-		r.Recording = &Recording{Path: s.Path, DurationMS: intVar(c, "record_ms"), Size: intVar(c, "record_file_size")}
+		r.Recording = &Recording{Name: s.Path, Path: s.Files.RecordPath(s.Path), DurationMS: intVar(c, "record_ms"), Size: intVar(c, "record_file_size")}
 	}
 	return r
 }

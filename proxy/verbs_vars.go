@@ -17,11 +17,12 @@ type SetVar struct {
 
 // SetSpec is the set verb: channel variables, set in document order.
 type SetSpec struct {
-	Vars []SetVar
+	Vars  []SetVar
+	Files *FileRules // the app's folders, for variables that name files (checkSetFile)
 }
 
 func parseSet(a *args) Spec {
-	s := &SetSpec{}
+	s := &SetSpec{Files: a.o.Files}
 	v := a.value
 	if v == nil || v.Kind != yaml.MappingNode || len(v.Content) == 0 {
 		got := "nothing"
@@ -59,6 +60,9 @@ func (s *SetSpec) check() error {
 	}
 	for _, v := range s.Vars {
 		if err := checkVarName(v.Name); err != nil {
+			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
+		}
+		if err := checkSetFile(v.Name, v.Value, s.Files); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
 		if err := checkLine(v.Value); err != nil {
@@ -114,7 +118,7 @@ func (s *SetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbR
 
 // MapText applies f to the values (names are not templates).
 func (s *SetSpec) MapText(f func(string) (string, error)) (Spec, error) {
-	c := &SetSpec{Vars: make([]SetVar, len(s.Vars))}
+	c := &SetSpec{Vars: make([]SetVar, len(s.Vars)), Files: s.Files}
 	copy(c.Vars, s.Vars)
 	for i := range c.Vars {
 		if err := mapStrings(f, &c.Vars[i].Value); err != nil {

@@ -44,6 +44,9 @@ type WebhookApp struct {
 	Vars []string
 	// AllowExecute lists the applications the execute verb may run.
 	AllowExecute []string
+	// Files are the folders the app's verbs may record into and play from
+	// (nil: FileRules' zero value).
+	Files *FileRules
 	// MaxReplyBytes caps a reply's body; a longer one is invalid (0: 1 MiB).
 	MaxReplyBytes int64
 	// MaxVerbs caps the verbs of one reply (0: 100).

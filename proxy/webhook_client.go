@@ -231,6 +231,7 @@ func (d *webhookDialog) parse(a webhookAttempt, info *RequestInfo) (*Reply, erro
 	rep, err := ParseReply(a.body, ParseOptions{
 		MaxVerbs:     d.app.maxVerbs(),
 		AllowExecute: d.app.AllowExecute,
+		Files:        d.app.Files,
 		Base:         a.resp.Request.URL, // the document's URL, after HTTP redirects
 	})
 	if err == nil && rep.HasSession {

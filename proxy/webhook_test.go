@@ -149,7 +149,7 @@ func webhookJSON(t *testing.T, s string) map[string]any {
 
 var webhookRecordResult = &VerbResult{
 	Verb: "record", Reason: ReasonOK,
-	Recording: &Recording{Path: "/tmp/r.wav", DurationMS: 1500, Size: 24000},
+	Recording: &Recording{Path: "/rec/support/r.wav", Name: "r.wav", DurationMS: 1500, Size: 24000},
 }
 
 func TestWebhookJSONBody(t *testing.T) {
@@ -175,7 +175,7 @@ func TestWebhookJSONBody(t *testing.T) {
 			"vars":{"sip_user_agent":"Zoiper 5"}}`},
 		{"/recorded", `{"call_id":"call-1","seq":2,"app":"support","event":"verb.result",` + call + `,
 			"vars":{"sip_user_agent":"Zoiper 5"},
-			"result":{"verb":"record","reason":"ok","response":"","recording":{"path":"/tmp/r.wav","duration_ms":1500,"size":24000}},
+			"result":{"verb":"record","reason":"ok","response":"","recording":{"path":"/rec/support/r.wav","name":"r.wav","duration_ms":1500,"size":24000}},
 			"session":{"lang":"en"}}`},
 	}
 	got := srv.requests()
@@ -233,7 +233,8 @@ func TestWebhookFormBody(t *testing.T) {
 		"result.verb":                  {"record"},
 		"result.reason":                {"ok"},
 		"result.response":              {""},
-		"result.recording.path":        {"/tmp/r.wav"},
+		"result.recording.path":        {"/rec/support/r.wav"},
+		"result.recording.name":        {"r.wav"},
 		"result.recording.duration_ms": {"1500"},
 		"result.recording.size":        {"24000"},
 		"session":                      {`{"lang":"en","tries":2,"vip":true}`},

@@ -43,6 +43,16 @@ type parser struct {
 	targets []target  // every transition's target, checked once states are known
 	flowUse []flowUse // every {{flow.X}} and when: flow.X
 	decl    map[string]bool
+	opts    Options
+}
+
+// Options are what the config adds to a flow file when it uses it as an
+// app. The zero value is what `callhook check FLOW.yaml` checks a flow with.
+type Options struct {
+	// Files are the folders the flow's verbs may record into and play from
+	// (README "Files"; nil: proxy.FileRules' zero value). Filled-in
+	// templates are checked against them again on every call.
+	Files *proxy.FileRules
 }
 
 // flowUse is a reference to a flow variable, checked against declarations.
@@ -56,11 +66,16 @@ type flowUse struct {
 // is over MaxFileBytes is refused unread; that error, like any other read
 // error, holds no *Error (Errors returns nil).
 func ParseFile(path string) (*Flow, error) {
+	return ParseFileWith(path, Options{})
+}
+
+// ParseFileWith is ParseFile with the app's options.
+func ParseFileWith(path string, o Options) (*Flow, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read flow: %w", err)
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, o)
 }
 
 // Parse parses and validates a flow document; name is the file name used
@@ -68,8 +83,14 @@ func ParseFile(path string) (*Flow, error) {
 // found, joined (errors.Join) and ordered by line, each an *Error
 // "file:line: message" (list them with Errors).
 func Parse(name string, data []byte) (*Flow, error) {
+	return ParseWith(name, data, Options{})
+}
+
+// ParseWith is Parse with the app's options.
+func ParseWith(name string, data []byte, o Options) (*Flow, error) {
 	p := &parser{
 		file: name,
+		opts: o,
 		decl: map[string]bool{},
 		f: &Flow{
 			File:   name,

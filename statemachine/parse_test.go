@@ -219,7 +219,7 @@ func TestParseErrors(t *testing.T) {
 			"start: a",
 			"states:",
 			"  a:",
-			"    verbs: [play: \"{{digits\"]",
+			"    verbs: [log: \"{{digits\"]",
 			"    hangup: true",
 		), []string{`t.yaml:4: state "a": unclosed {{ in "{{digits"`}},
 		{"digits need gather", src(

@@ -109,7 +109,8 @@ func TestDemoFlowCalls(t *testing.T) {
 		{"3 leaves a message", []string{"3"}, welcome + menu +
 			"playback voicemail/vm-record_message.wav\n" +
 			"playback tone_stream://%(500,0,800)\n" + // record's beep
-			"record /tmp/callhook-UUID.wav 60 200 3\n" +
+			"mkdir /var/lib/freeswitch/recordings\n" +
+			"record /var/lib/freeswitch/recordings/callhook-UUID.wav 60 200 3\n" +
 			"playback ivr/ivr-thank_you_for_calling.wav\n" + goodbye},
 		{"2 then silence", []string{"2", "", "", ""}, welcome + menu +
 			"log INFO caller 1000 pressed 2: support\nplayback ivr/ivr-please_hold.wav\nplayback silence_stream://1000\n" +

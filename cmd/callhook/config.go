@@ -66,6 +66,13 @@ type Config struct {
 	DefaultApp string
 	// Routes choose an app by destination number, first match wins.
 	Routes []Route
+	// RecordingsDir is the folder under which each app records into a
+	// folder of its own name, unless the app sets its own recordings_dir
+	// (default proxy.DefaultRecordingsDir, /var/lib/freeswitch/recordings).
+	RecordingsDir string
+	// MediaDirs are the folders whose files every app may play by absolute
+	// path, unless the app sets its own media_dirs (default none).
+	MediaDirs []string
 	// Apps are the apps in file order; AppByName finds one.
 	Apps []*App
 }
@@ -122,6 +129,12 @@ type App struct {
 	AllowExecute []string // applications the execute verb may run
 
 	// Every kind.
+	// RecordingsDir is the folder the app records into: its own
+	// recordings_dir, else the config's recordings_dir and the app's name.
+	RecordingsDir string
+	// MediaDirs are the folders whose files the app may play by absolute
+	// path: its own media_dirs, else the config's.
+	MediaDirs []string
 	MaxCalls  int          // concurrent calls of this app; 0 for no limit of its own
 	OnFailure []proxy.Verb // run when the app fails (default: hangup NORMAL_TEMPORARY_FAILURE)
 
@@ -150,6 +163,17 @@ type LiverpieApp struct {
 // BaseURL returns the URL the Liverpie URIs are relative to.
 func (l *LiverpieApp) BaseURL() string {
 	return "http://" + net.JoinHostPort(l.IP, strconv.Itoa(l.Port))
+}
+
+// Files returns the app's file rules (README "Files"). An app without a
+// RecordingsDir (a liverpie.yml app) records into a folder of its name
+// under proxy.DefaultRecordingsDir.
+func (a *App) Files() *proxy.FileRules {
+	dir := a.RecordingsDir
+	if dir == "" {
+		dir = proxy.DefaultRecordingsDir + "/" + a.Name
+	}
+	return &proxy.FileRules{RecordingsDir: dir, MediaDirs: a.MediaDirs}
 }
 
 // AppByName returns the app called name, or nil.
@@ -378,20 +402,21 @@ func (d *decoder) err() error {
 // topKeys are the keys of the file's root mapping.
 var topKeys = []string{
 	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
-	"limits", "default_app", "routes", "apps",
+	"limits", "recordings_dir", "media_dirs", "default_app", "routes", "apps",
 }
 
 // config decodes the root mapping. Limits come before apps, whose on_failure
 // verbs they bound, and apps before the references to them.
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{
-		File:         d.file,
-		Listen:       defaultListen,
-		ACL:          defaultACL(),
-		Admin:        defaultAdmin,
-		Log:          LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
-		Linger:       defaultLinger,
-		DrainTimeout: defaultDrainTimeout,
+		File:          d.file,
+		Listen:        defaultListen,
+		ACL:           defaultACL(),
+		Admin:         defaultAdmin,
+		Log:           LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
+		Linger:        defaultLinger,
+		DrainTimeout:  defaultDrainTimeout,
+		RecordingsDir: proxy.DefaultRecordingsDir,
 		Limits: Limits{
 			MaxCalls:      defaultMaxCalls,
 			MaxReplyBytes: defaultMaxReplyBytes,
@@ -429,8 +454,14 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if n := f.get("limits"); n != nil {
 		c.Limits = d.limits(n, "limits", c.Limits)
 	}
+	if n := f.get("recordings_dir"); n != nil {
+		c.RecordingsDir = d.folder(n, "recordings_dir")
+	}
+	if n := f.get("media_dirs"); n != nil {
+		c.MediaDirs = d.folders(n, "media_dirs")
+	}
 	if n := f.get("apps"); n != nil {
-		c.Apps = d.apps(n, "apps", c.Limits)
+		c.Apps = d.apps(n, "apps", c)
 	} else {
 		d.errorf(root, "apps", "required: no call could be driven without an app")
 	}
@@ -664,6 +695,8 @@ var appKeys = []struct {
 	{"vars", webhookOnly},
 	{"allow_execute", webhookOrFlow},
 	{"max_calls", everyKind},
+	{"recordings_dir", everyKind},
+	{"media_dirs", everyKind},
 	{"on_failure", everyKind},
 	{"liverpie", []string{KindLiverpie}},
 	{"flow", []string{KindFlow}},
@@ -691,7 +724,7 @@ func appKeyKinds(key string) []string {
 // apps decodes the apps mapping, in file order. It returns nil when the
 // mapping itself is unusable, so that references to apps are not checked
 // against nothing.
-func (d *decoder) apps(n *yaml.Node, path string, lim Limits) []*App {
+func (d *decoder) apps(n *yaml.Node, path string, c *Config) []*App {
 	f := d.mapping(n, path, nil)
 	if f == nil {
 		return nil
@@ -710,7 +743,7 @@ func (d *decoder) apps(n *yaml.Node, path string, lim Limits) []*App {
 		if !appNamePattern.MatchString(fl.key.Value) {
 			d.errorf(fl.key, p, "invalid app name (letters, digits, _ . - and a letter or digit first)")
 		}
-		out = append(out, d.app(fl, p, lim, defOnFailure))
+		out = append(out, d.app(fl, p, c, defOnFailure))
 	}
 	return out
 }
@@ -733,8 +766,9 @@ func defaultOnFailureVerbs() ([]proxy.Verb, error) {
 }
 
 // app decodes one app; fl is its name and value.
-func (d *decoder) app(fl field, path string, lim Limits, defOnFailure []proxy.Verb) *App {
-	a := &App{Name: fl.key.Value, Line: fl.key.Line, OnFailure: slices.Clone(defOnFailure)}
+func (d *decoder) app(fl field, path string, c *Config, defOnFailure []proxy.Verb) *App {
+	a := &App{Name: fl.key.Value, Line: fl.key.Line, OnFailure: slices.Clone(defOnFailure),
+		RecordingsDir: c.RecordingsDir + "/" + fl.key.Value, MediaDirs: c.MediaDirs}
 	f := d.mapping(fl.value, path, appKeyNames())
 	if f == nil {
 		return a
@@ -759,8 +793,14 @@ func (d *decoder) app(fl field, path string, lim Limits, defOnFailure []proxy.Ve
 	if v := f.get("max_calls"); v != nil {
 		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, maxMaxCalls)
 	}
+	if v := f.get("recordings_dir"); v != nil {
+		a.RecordingsDir = d.folder(v, join(path, "recordings_dir"))
+	}
+	if v := f.get("media_dirs"); v != nil {
+		a.MediaDirs = d.folders(v, join(path, "media_dirs"))
+	}
 	if v := f.get("on_failure"); v != nil {
-		o := proxy.ParseOptions{MaxVerbs: lim.MaxVerbs, AllowExecute: a.AllowExecute}
+		o := proxy.ParseOptions{MaxVerbs: c.Limits.MaxVerbs, AllowExecute: a.AllowExecute, Files: a.Files()}
 		if a.Kind == KindWebhook && a.URL != "" {
 			o.Base, _ = url.Parse(a.URL) // a.URL is validated
 		}
@@ -1162,6 +1202,32 @@ func (d *decoder) names(n *yaml.Node, path string, pattern *regexp.Regexp, what 
 			continue
 		}
 		out = append(out, s)
+	}
+	return out
+}
+
+// folder decodes a folder on the switch's host (recordings_dir): an absolute,
+// clean path of safe characters (proxy.CheckDir), since callhook hands it
+// to FreeSWITCH as part of file names.
+func (d *decoder) folder(n *yaml.Node, path string) string {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return ""
+	}
+	if err := proxy.CheckDir(s); err != nil {
+		d.errorf(n, path, "%v", err)
+		return ""
+	}
+	return s
+}
+
+// folders decodes a list of folders (media_dirs), each as folder decodes it.
+func (d *decoder) folders(n *yaml.Node, path string) []string {
+	out := []string{}
+	for i, it := range d.seq(n, path) {
+		if s := d.folder(it, index(path, i)); s != "" {
+			out = append(out, s)
+		}
 	}
 	return out
 }

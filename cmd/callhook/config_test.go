@@ -118,6 +118,11 @@ func TestParseConfigDefaults(t *testing.T) {
 		{"a.Vars", a.Vars, []string(nil)},
 		{"a.AllowExecute", a.AllowExecute, []string(nil)},
 		{"a.MaxCalls", a.MaxCalls, 0},
+		{"RecordingsDir", c.RecordingsDir, "/var/lib/freeswitch/recordings"},
+		{"MediaDirs", c.MediaDirs, []string(nil)},
+		{"a.RecordingsDir", a.RecordingsDir, "/var/lib/freeswitch/recordings/a"},
+		{"a.MediaDirs", a.MediaDirs, []string(nil)},
+		{"l.RecordingsDir", l.RecordingsDir, "/var/lib/freeswitch/recordings/l"},
 		{"a.Liverpie", a.Liverpie, (*LiverpieApp)(nil)},
 		{"a.Flow", a.Flow, ""},
 		{"l.Kind", l.Kind, KindLiverpie},
@@ -220,6 +225,8 @@ func TestRootConfig(t *testing.T) {
 		{"Linger", c.Linger, def.Linger},
 		{"DrainTimeout", c.DrainTimeout, def.DrainTimeout},
 		{"Limits", c.Limits, def.Limits},
+		{"RecordingsDir", c.RecordingsDir, def.RecordingsDir},
+		{"MediaDirs", len(c.MediaDirs), 0},
 		{"DefaultApp", c.DefaultApp, "demo"},
 		{"apps", appNames(c.Apps), []string{"demo", "support"}},
 	})
@@ -925,5 +932,59 @@ func checkApp(t *testing.T, a *App) {
 	}
 	if a.OnFailure == nil || a.MaxCalls < 0 {
 		t.Errorf("app %q: OnFailure %v, MaxCalls %d", a.Name, a.OnFailure, a.MaxCalls)
+	}
+}
+
+// TestParseConfigFiles: recordings_dir and media_dirs, global and per app
+// (issue 11 item 4), reach the apps' file rules.
+func TestParseConfigFiles(t *testing.T) {
+	c := mustParse(t, `recordings_dir: /srv/rec
+media_dirs: [/srv/media, /usr/share/sounds]
+apps:
+  a: {url: "http://127.0.0.1:8000/ivr"}
+  b: {url: "http://127.0.0.1:8000/ivr", recordings_dir: /data/b-rec, media_dirs: [/srv/b]}
+  f: {flow: f.yaml, media_dirs: []}
+  l: {liverpie: {ip: 127.0.0.1, port: 3002, state_machine_uri: /sm, reset_uri: /reset}}
+`, nil)
+	a, b, f, l := c.AppByName("a"), c.AppByName("b"), c.AppByName("f"), c.AppByName("l")
+	runChecks(t, []check{
+		{"a.Files", *a.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/a", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
+		{"b.Files", *b.Files(), proxy.FileRules{RecordingsDir: "/data/b-rec", MediaDirs: []string{"/srv/b"}}},
+		{"f.Files", *f.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/f", MediaDirs: []string{}}},
+		{"l.Files", *l.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/l", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
+	})
+	// on_failure verbs follow the app's rules.
+	c = mustParse(t, "media_dirs: [/srv/media]\napps:\n  a: {url: \"http://127.0.0.1:8000/ivr\", on_failure: [{play: /srv/media/sorry.wav}]}\n", nil)
+	if got := verbNames(c.Apps[0].OnFailure); !slices.Equal(got, []string{"play"}) {
+		t.Errorf("on_failure = %v, want [play]", got)
+	}
+}
+
+func TestParseConfigFilesErrors(t *testing.T) {
+	tests := []struct {
+		data string
+		want []string
+	}{
+		{"recordings_dir: recordings\n" + minimalApps, []string{
+			`config.yaml:1: recordings_dir: "recordings" must be an absolute path`}},
+		{"recordings_dir: /var/lib/../rec\n" + minimalApps, []string{
+			`config.yaml:1: recordings_dir: "/var/lib/../rec" must be a clean path (no "." or ".." segments, no "//" or trailing "/"; "/var/rec")`}},
+		{"recordings_dir: /\n" + minimalApps, []string{
+			`config.yaml:1: recordings_dir: "/" would be the whole file system`}},
+		{"media_dirs: [/srv/ok, '/srv/{x}']\n" + minimalApps, []string{
+			`config.yaml:1: media_dirs[1]: "/srv/{x}": "{x}" has characters other than letters, digits and _ . + @ = , -`}},
+		{"media_dirs: /srv\n" + minimalApps, []string{
+			`config.yaml:1: media_dirs: must be a list`}},
+		{"apps:\n  a:\n    url: http://127.0.0.1:8000/ivr\n    recordings_dir: rel\n    media_dirs: [/a/, x]\n", []string{
+			`config.yaml:4: apps.a.recordings_dir: "rel" must be an absolute path`,
+			`config.yaml:5: apps.a.media_dirs[0]: "/a/" must be a clean path (no "." or ".." segments, no "//" or trailing "/"; "/a")`,
+			`config.yaml:5: apps.a.media_dirs[1]: "x" must be an absolute path`}},
+		{"apps:\n  a:\n    url: http://127.0.0.1:8000/ivr\n    on_failure: [{play: /etc/passwd}]\n", []string{
+			`config.yaml:4: apps.a.on_failure: play: file: "/etc/passwd" is outside the app's media folders (media_dirs: none) and its recordings folder (/var/lib/freeswitch/recordings/a)`}},
+	}
+	for _, tc := range tests {
+		if got := errorLines(t, tc.data, nil); !slices.Equal(got, tc.want) {
+			t.Errorf("ParseConfig(%q) errors =\n%s\nwant\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+		}
 	}
 }

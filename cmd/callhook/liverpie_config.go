@@ -182,7 +182,7 @@ func liverpieBackend(cfg *Config, a *App, client *http.Client) *proxy.LiverpieAp
 	return &proxy.LiverpieApp{
 		Name: a.Name, IP: l.IP, Port: l.Port,
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
-		AllowCommands: l.AllowCommands, Timeout: l.Timeout,
+		AllowCommands: l.AllowCommands, Timeout: l.Timeout, Files: a.Files(),
 		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
 		Client:        client,
 	}

@@ -141,6 +141,7 @@ func TestLiverpieBackend(t *testing.T) {
 		Name: "conference", IP: "192.168.0.19", Port: 3003,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 		AllowCommands: []string{"sendmsg", "api"}, Timeout: 3 * time.Second, MaxReplyBytes: 4096, Client: client,
+		Files: &proxy.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("liverpieBackend = %+v, want %+v", got, want)

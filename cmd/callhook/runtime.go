@@ -76,13 +76,14 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			StatusURL:     a.StatusURL,
 			Vars:          a.Vars,
 			AllowExecute:  a.AllowExecute,
+			Files:         a.Files(),
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
 			MaxRedirects:  redirectLimit(cfg),
 			Client:        d.webhookClient,
 		}, nil
 	case KindFlow:
-		flow, err := statemachine.ParseFile(a.Flow)
+		flow, err := statemachine.ParseFileWith(a.Flow, statemachine.Options{Files: a.Files()})
 		if err != nil && statemachine.Errors(err) == nil {
 			// The file could not be read (missing, not a regular file,
 			// too big): point at the config entry that names it. A
@@ -115,12 +116,23 @@ func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 		return &proxy.WebhookApp{
 			Name:          "redirect",
 			URL:           url,
+			Files:         redirectFiles(cfg),
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
 			MaxRedirects:  redirectLimit(cfg),
 			Client:        d.webhookClient,
 		}
 	}
+}
+
+// redirectFiles are the file rules of a live redirect's web app: the
+// config's media folders, and a recordings folder named redirect.
+func redirectFiles(cfg *Config) *proxy.FileRules {
+	dir := cfg.RecordingsDir
+	if dir == "" {
+		dir = proxy.DefaultRecordingsDir
+	}
+	return &proxy.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
 }
 
 // redirectLimit maps limits.max_redirects onto WebhookApp.MaxRedirects,

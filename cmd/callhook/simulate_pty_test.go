@@ -94,11 +94,11 @@ func TestSimulateInteractive(t *testing.T) {
 			p.expect("(the prompt is playing")
 			p.press("2")
 			p.expect("caller presses 2")
-			p.expect("record /tmp/callhook-")
+			p.expect("record callhook-")
 			p.expect("(recording: the caller speaks")
 			p.press("#")
 			p.expect("caller presses #")
-			p.expect("= ok: recording /tmp/callhook-")
+			p.expect("= ok: recording /var/lib/freeswitch/recordings/ivr/callhook-")
 			p.expect("-> verb.result " + srv.URL + "/recorded")
 			p.expect("end: hangup, NORMAL_CLEARING")
 		}},

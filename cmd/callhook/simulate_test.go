@@ -173,7 +173,7 @@ var webappScripts = []struct {
 	{"2 records a message", "2 #", []string{
 		"-> call.start {url}/ivr", "caller presses 2", "-> verb.result {url}/menu",
 		"   play voicemail/vm-record_message.wav", "terminators=# -> {url}/recorded",
-		"caller speaks for 3s", "= ok: recording /tmp/callhook-",
+		"caller speaks for 3s", "= ok: recording /var/lib/freeswitch/recordings/ivr/callhook-",
 		"-> verb.result {url}/recorded", "   play ivr/ivr-thank_you_for_calling.wav", "end: hangup, NORMAL_CLEARING",
 	}},
 	{"nobody presses anything", "", []string{
@@ -357,8 +357,8 @@ var exampleFlows = map[string][]struct {
 	"demo.yaml": {
 		{"1", []string{"   answer", "   gather", "caller presses 1", "= ok: digits 1",
 			"   play ivr/ivr-one_moment_please.wav", "   gather", "= timeout", "   play voicemail/vm-goodbye.wav", "end: hangup"}},
-		{"3 *", []string{"caller presses 3", "   play voicemail/vm-record_message.wav", "   record /tmp/callhook-",
-			"caller speaks for 3s", "= ok: recording", "   play ivr/ivr-thank_you_for_calling.wav", "end: hangup"}},
+		{"3 *", []string{"caller presses 3", "   play voicemail/vm-record_message.wav", "   record callhook-",
+			"caller speaks for 3s", "= ok: recording /var/lib/freeswitch/recordings/", "   play ivr/ivr-thank_you_for_calling.wav", "end: hangup"}},
 	},
 	"handoff.yaml": {
 		{"1", []string{"   answer", "   play ivr/ivr-one_moment_please.wav", "-> call.start {url}/ivr",
@@ -605,8 +605,8 @@ func TestVerbLine(t *testing.T) {
 		{"[{play: {file: 'tone_stream://%(200,100,440)', loop: 3}}]", "play tone_stream://%(200,100,440) loop=3"},
 		{"[{gather: {play: menu.wav, max: 4, tries: 3, action: /menu}}]",
 			"gather menu.wav min=1 max=4 tries=3 timeout=5s terminators=# regex=\\d+ invalid=silence_stream://250 -> http://app/menu"},
-		{"[{record: {path: /tmp/m.wav, max: 30s, terminators: '#', action: done}}]",
-			"record /tmp/m.wav max=30s silence=3s silence_threshold=200 beep=true terminators=# -> http://app/done"},
+		{"[{record: {path: m.wav, max: 30s, terminators: '#', action: done}}]",
+			"record m.wav max=30s silence=3s silence_threshold=200 beep=true terminators=# -> http://app/done"},
 		{"[{bridge: {to: [user/1000, user/1001], caller_id: '100'}}]", "bridge user/1000,user/1001 timeout=30s caller_id=100"},
 		{"[{say: {text: '42', type: number}}]", "say 42 type=number method=pronounced lang=en"},
 		{"[{speak: 'hello there'}]", `speak "hello there" engine=flite voice=kal`},
@@ -616,7 +616,7 @@ func TestVerbLine(t *testing.T) {
 		{"[{pause: 2s}]", "pause 2s"},
 		{"[{pause: 1500ms}]", "pause 1.5s"},
 		{"[{pause: 250ms}]", "pause 250ms"},
-		{"[{record: {path: /tmp/m.wav}}]", "record /tmp/m.wav max=60s silence=3s silence_threshold=200 beep=true terminators=*"},
+		{"[{record: {path: m.wav}}]", "record m.wav max=60s silence=3s silence_threshold=200 beep=true terminators=*"},
 		{"[{log: {text: hi, level: debug}}]", "log hi level=DEBUG"},
 	}
 	base := mustURL(t, "http://app/ivr")

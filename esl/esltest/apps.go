@@ -29,8 +29,11 @@ var builtinApps = map[string]appDef{
 	"export":              {start: appSet}, // not captured: as set (export_vars not modelled)
 	// not captured: unset, log and info return at once; unset deletes the
 	// variable, the others change nothing on the socket.
-	"unset":     {start: func(c *Call, arg string) { c.delVar(strings.TrimSpace(arg)); c.finishApp() }},
-	"log":       {start: func(c *Call, _ string) { c.finishApp() }},
+	"unset": {start: func(c *Call, arg string) { c.delVar(strings.TrimSpace(arg)); c.finishApp() }},
+	"log":   {start: func(c *Call, _ string) { c.finishApp() }},
+	// not captured: mkdir creates a folder on the switch's host and returns
+	// at once; the simulator has no file system.
+	"mkdir":     {start: func(c *Call, _ string) { c.finishApp() }},
 	"info":      {start: func(c *Call, _ string) { c.finishApp() }},
 	"send_dtmf": {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
 	"hangup":    {start: appHangup},

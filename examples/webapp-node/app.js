@@ -71,7 +71,7 @@ const steps = {
       case '2':
         return { session: s, verbs: [
           play(RECORD),
-          { record: { path: `/tmp/callhook-${req.call_id}.wav`, max: '30s', silence: '3s', terminators: '#', action: '/recorded' } },
+          { record: { path: `callhook-${req.call_id}.wav`, max: '30s', silence: '3s', terminators: '#', action: '/recorded' } },
         ] };
       case '3': {
         const say = { say: { text: (req.call || {}).from || '', type: 'telephone_number', method: 'iterated' } };

@@ -78,7 +78,7 @@ def step_menu(req):
     if digits == "2":
         return {"session": s, "verbs": [
             play(RECORD),
-            {"record": {"path": "/tmp/callhook-%s.wav" % req.get("call_id", ""), "max": "30s",
+            {"record": {"path": "callhook-%s.wav" % req.get("call_id", ""), "max": "30s",
                         "silence": "3s", "terminators": "#", "action": "/recorded"}},
         ]}
     if digits == "3":

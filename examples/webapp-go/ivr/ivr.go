@@ -123,7 +123,7 @@ func (a *App) menu(req *Request) *Reply {
 		return &Reply{Session: s, Verbs: []Verb{
 			play(recordPrompt),
 			map[string]any{"record": map[string]any{
-				"path": "/tmp/callhook-" + req.CallID + ".wav", "max": "30s", "silence": "3s",
+				"path": "callhook-" + req.CallID + ".wav", "max": "30s", "silence": "3s",
 				"terminators": "#", "action": "/recorded",
 			}},
 		}}

@@ -106,7 +106,7 @@ func TestSteps(t *testing.T) {
 			"play hangup", 1},
 		{"bridge failed asks again", "/bridged", `{"call_id":"c1","seq":3,"event":"verb.result","result":{"verb":"bridge","reason":"ok","bridge":{"status":"BUSY"}},` + visited + `}`,
 			"play gather>/menu", 2},
-		{"recorded", "/recorded", `{"call_id":"c1","seq":3,"event":"verb.result","result":{"verb":"record","reason":"ok","recording":{"path":"/tmp/x.wav","duration_ms":3000}},` + visited + `}`,
+		{"recorded", "/recorded", `{"call_id":"c1","seq":3,"event":"verb.result","result":{"verb":"record","reason":"ok","recording":{"path":"/var/lib/freeswitch/recordings/ivr/x.wav","name":"x.wav","duration_ms":3000}},` + visited + `}`,
 			"play hangup", 1},
 		{"fallback", "/sorry", `{"call_id":"c1","seq":1,"event":"call.start","error":{"code":"http_500","url":"http://x/ivr"}}`,
 			"play hangup", 0},
