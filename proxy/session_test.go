@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -513,6 +514,40 @@ func (r *failureRecorder) get() ([]proxy.Failure, []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]proxy.Failure(nil), r.failures...), append([]string(nil), r.outcomes...)
+}
+
+// TestRefusalBySocketMode: a refused call is handed back to the dialplan
+// by the socket's mode. A static (sync) socket gets connect and exit with
+// no resume: resumed, real FreeSWITCH 1.10.12 leaves it in CS_RESET and the
+// caller in silence. Async sockets get connect, resume, exit.
+func TestRefusalBySocketMode(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[hangup]" })
+	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL})
+	tests := []struct {
+		mode string
+		want []string
+		res  esltest.Outcome
+	}{
+		{esltest.ModeStatic, []string{"connect", "exit"}, esltest.DialplanContinued},
+		{"full", []string{"connect", "exit"}, esltest.DialplanContinued},
+		{esltest.ModeAsync, []string{"connect", "resume", "exit"}, esltest.DialplanContinued},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mode, func(t *testing.T) {
+			h := startProxy(t, rt)
+			c := h.dial(esltest.Options{Mode: tc.mode, ContinueDialplan: true})
+			if res := wait(t, c); res.Outcome != tc.res {
+				t.Errorf("call ended %v, want %v", res, tc.res)
+			}
+			var got []string
+			for _, cmd := range c.Received() {
+				got = append(got, cmd.Line)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("commands = %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
 
 // TestRefusals: a socket that is not async full, a call with no app and a

@@ -136,8 +136,8 @@ func (s *server) run(rt *proxy.Runtime) int {
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
 func (s *server) drainNow() { s.ops.requestDrain() }
 
-// drain stops taking calls (new ones are handed back to the dialplan with
-// connect, resume, exit), lets calls in progress finish up to
+// drain stops taking calls (new ones are handed back to the dialplan,
+// esl.Conn.HandBack), lets calls in progress finish up to
 // drain_timeout, hangs up the rest with a logged reason, and exits 0.
 func (s *server) drain(why logrus.Fields) int {
 	s.proxy.Drain()

@@ -194,6 +194,12 @@ func (c *Call) setCDRVars(end time.Time) {
 // An app still running then (FreeSWITCH #1258: it keeps the call up until
 // it returns) is taken to end with the socket. not captured.
 func (c *Call) outcome() *Result {
+	// The channel variable socket_resume=true (set by resume, or by the
+	// dialplan) is what FreeSWITCH checks.
+	resumed := c.resumed
+	if v, _ := c.ch.vars.get("socket_resume"); v == "true" {
+		resumed = true
+	}
 	r := &Result{Resumed: c.resumed}
 	switch {
 	case c.abort, c.userClosed.Load():
@@ -204,7 +210,12 @@ func (c *Call) outcome() *Result {
 		r.Outcome = Transferred
 	case !c.connected && c.async:
 		r.Outcome = Parked
-	case c.resumed || c.o.ContinueDialplan:
+	case resumed && !c.async:
+		// mod_event_socket.c: listener_run's static-mode resume path sets
+		// CS_RESET with no step back to CS_EXECUTE (the async path has
+		// one, after park); measured on 1.10.12, the call stays there.
+		r.Outcome = Stranded
+	case resumed || c.o.ContinueDialplan:
 		r.Outcome = DialplanContinued
 	default:
 		r.Outcome, r.Cause, r.By = HungUp, "NORMAL_CLEARING", ByDialplan

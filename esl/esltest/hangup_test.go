@@ -141,6 +141,14 @@ func TestLetGo(t *testing.T) {
 			want: Result{Outcome: DialplanContinued, Resumed: true}},
 		{name: "dialplan goes on", o: Options{ContinueDialplan: true}, connect: true,
 			want: Result{Outcome: DialplanContinued}},
+		// Real 1.10.12: a static socket resumed then let go stays in
+		// CS_RESET; exit alone lets the dialplan go on.
+		{name: "static: resume then exit", o: Options{Mode: ModeStatic, ContinueDialplan: true}, connect: true, resume: true,
+			want: Result{Outcome: Stranded, Resumed: true}},
+		{name: "static: exit alone", o: Options{Mode: ModeStatic, ContinueDialplan: true}, connect: true,
+			want: Result{Outcome: DialplanContinued}},
+		{name: "async single-channel: resume then exit", o: Options{Mode: ModeAsync}, connect: true, resume: true,
+			want: Result{Outcome: DialplanContinued, Resumed: true}},
 		{name: "exit before connect", want: Result{Outcome: Parked}},
 		{name: "close before connect", close: true, want: Result{Outcome: Parked}},
 	}
