@@ -630,7 +630,7 @@ func (s *session) handle(ev *esl.Event) {
 		}
 		return
 	}
-	if hasVars(ev) {
+	if ev.CarriesAllVars() && ev.UniqueID() == s.call.ID {
 		s.call.keepVars(ev)
 	}
 	switch ev.Get("Answer-State") {
@@ -648,17 +648,6 @@ func (s *session) handle(ev *esl.Event) {
 		s.hungUp = true
 		s.hangupComplete = ev
 	}
-}
-
-// hasVars reports whether an event carries the channel's variables
-// (extended data); DTMF and CHANNEL_STATE do not.
-func hasVars(ev *esl.Event) bool {
-	for i := len(ev.Headers) - 1; i >= 0; i-- {
-		if strings.HasPrefix(ev.Headers[i].Name, "variable_") {
-			return true
-		}
-	}
-	return false
 }
 
 // runRaw drives a RawDialog (Liverpie): every event goes to the dialog and
@@ -764,10 +753,9 @@ func (s *session) redirect(ctx context.Context, url string) error {
 func (s *session) setDialog(d Dialog) {
 	s.dialog = d
 	if vr, ok := d.(VarReader); ok {
-		s.call.wanted = append([]string{}, vr.ChannelVars()...) // never nil: "none" keeps nothing
-		s.call.varsEvent = nil
+		s.call.readVars(append([]string{}, vr.ChannelVars()...))
 	} else {
-		s.call.wanted = nil
+		s.call.readVars(nil)
 	}
 	_, verbs := d.(VerbDialog)
 	s.mu.Lock()

@@ -764,6 +764,52 @@ func TestWebhookVarsFollowTheCall(t *testing.T) {
 	}
 }
 
+// TestWebhookVarsForgetUnsetVariables: a variable unset on the channel
+// (one the dialplan set before socket, one the app set) is gone from every
+// later request. The completion after unset no longer carries it; each
+// event with the whole variable set replaces the view, and DTMF and
+// CHANNEL_STATE, which carry none, change nothing.
+func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		switch r.Path {
+		case "/ivr":
+			return 200, "[answer, {set: {fid_b: world}}, {gather: {play: x.wav, action: /set}}]"
+		case "/set":
+			return 200, "[{unset: fid_b}, {unset: fid_a}, {gather: {play: x.wav, action: /unset}}]"
+		case "/unset":
+			return 200, "[hangup]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"fid_a", "fid_b"}}))
+	c := h.dial(esltest.Options{
+		Vars: map[string]string{"fid_a": "hello"},
+		// Digits while each gather runs: DTMF events, which carry no
+		// variables, come between the completions.
+		OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "play_and_get_digits" {
+				c.Digits("1")
+			}
+		},
+	})
+	wait(t, c)
+	reqs := app.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("requests = %v, want /ivr, /set, /unset", paths(reqs))
+	}
+	want := []map[string]any{
+		{"fid_a": "hello"},
+		{"fid_a": "hello", "fid_b": "world"},
+		nil,
+	}
+	for i, w := range want {
+		got, _ := reqs[i].Body["vars"].(map[string]any)
+		if len(got) != len(w) || (w != nil && (got["fid_a"] != w["fid_a"] || got["fid_b"] != w["fid_b"])) {
+			t.Errorf("request %d (%s) vars = %v, want %v", i+1, reqs[i].Path, got, w)
+		}
+	}
+}
+
 // TestWireTraceOnDemand: a call whose dialplan sets callhook_trace=true has
 // its frames in the log at Debug; another call has none.
 func TestWireTraceOnDemand(t *testing.T) {
