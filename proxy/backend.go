@@ -220,13 +220,18 @@ type Bridged struct {
 	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
 }
 
-// CallEnd describes how a call ended.
+// CallEnd describes how a call ended. A transferred call has not hung up:
+// it has no Cause, Duration or Billsec, and Held says how long callhook
+// held it.
 type CallEnd struct {
-	Outcome    string      `json:"outcome"`  // hangup, transferred, failed
-	Cause      string      `json:"cause"`    // Hangup-Cause
-	Duration   int64       `json:"duration"` // seconds (variable_duration)
-	Billsec    int64       `json:"billsec"`
-	LastResult *VerbResult `json:"last_result,omitempty"`
+	Outcome  string `json:"outcome"`  // hangup, transferred, failed
+	Cause    string `json:"cause"`    // Hangup-Cause
+	Duration int64  `json:"duration"` // seconds (variable_duration)
+	Billsec  int64  `json:"billsec"`
+	// Held is, for a transferred call, the time from connect to callhook's
+	// exit (0 for other outcomes).
+	Held       time.Duration `json:"-"`
+	LastResult *VerbResult   `json:"last_result,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

@@ -548,17 +548,25 @@ func (s *session) finish(ctx context.Context) {
 			}
 		}
 	}
+	var held time.Duration
+	if s.outcome == OutcomeTransferred {
+		// The call has left callhook's hands, but FreeSWITCH keeps the
+		// socket open and streams the new extension's events until exit
+		// (captured on 1.10.12): let go first, then tell the app how long
+		// callhook held the call.
+		s.exit(ctx)
+		held = time.Since(s.call.StartedAt)
+	}
 	end := s.callEnd()
+	end.Held = held
 	if s.dialog != nil {
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
 		s.dialog.End(ectx, end)
 		cancel()
 	}
-	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
-	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
-		s.log.WithError(err).Debug("exit")
+	if s.outcome != OutcomeTransferred {
+		s.exit(ctx)
 	}
-	cancel()
 	s.obs.CallEnded(s.call, end, &s.stats)
 	fields := logrus.Fields{
 		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
@@ -569,6 +577,16 @@ func (s *session) finish(ctx context.Context) {
 		s.log.WithFields(fields).WithError(s.failErr).Warn("call ended")
 	} else {
 		s.log.WithFields(fields).Info("call ended")
+	}
+}
+
+// exit ends the socket session (bounded by EndTimeout, even when ctx has
+// ended).
+func (s *session) exit(ctx context.Context) {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
+	defer cancel()
+	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
+		s.log.WithError(err).Debug("exit")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime"
 	"slices"
@@ -678,10 +679,41 @@ func TestTransfer(t *testing.T) {
 	if end.Body["outcome"] != "transferred" {
 		t.Errorf("call.end outcome = %v, want transferred", end.Body["outcome"])
 	}
+	// It has not hung up: no hangup object, the time callhook held it.
+	if h, ok := end.Body["hangup"]; ok {
+		t.Errorf("call.end of a transferred call has hangup %v, want none", h)
+	}
+	if held, ok := end.Body["held_ms"].(float64); !ok || held < 0 {
+		t.Errorf("call.end held_ms = %v, want a number of milliseconds", end.Body["held_ms"])
+	}
+	if cmds := c.Received(); len(cmds) == 0 || cmds[len(cmds)-1].Line != "exit" {
+		t.Errorf("last command = %v, want exit", cmds)
+	}
 	for _, a := range apps(c) {
 		if strings.Contains(a, "never.wav") {
 			t.Errorf("a verb ran after transfer")
 		}
+	}
+}
+
+// TestTransferCallEndForm: the form encoding of a transferred call's
+// call.end has held_ms and no hangup.* keys.
+func TestTransferCallEndForm(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		if r.Path == "/ivr" {
+			return 200, "[answer, {transfer: '1234'}]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status", Form: true}))
+	wait(t, h.dial(esltest.Options{}))
+	end := app.waitRequest(t, "/status")
+	form, err := url.ParseQuery(end.RawBody)
+	if err != nil {
+		t.Fatalf("call.end body %q: %v", end.RawBody, err)
+	}
+	if form.Get("outcome") != "transferred" || form.Get("held_ms") == "" || form.Has("hangup.cause") {
+		t.Errorf("call.end form = %v, want outcome=transferred, held_ms and no hangup.*", form)
 	}
 }
 

@@ -18,8 +18,10 @@ func TestHangupTails(t *testing.T) {
 		by     HangupBy
 	}{
 		{name: "linger", linger: "linger 5", want: tail + " notice:linger notice:disconnect", by: ByDaemon},
-		{name: "linger notice first", o: Options{LingerNoticeFirst: true}, linger: "linger 5",
+		{name: "linger notice first", o: Options{LingerNotice: LingerNoticeFirst}, linger: "linger 5",
 			want: "notice:linger " + tail + " notice:disconnect", by: ByDaemon},
+		{name: "linger notice after CHANNEL_HANGUP", o: Options{LingerNotice: LingerNoticeAfterHangup}, linger: "linger 5",
+			want: "CHANNEL_HANGUP notice:linger" + tail[len("CHANNEL_HANGUP"):] + " notice:disconnect", by: ByDaemon},
 		{name: "no linger", want: tail + " notice:disconnect", by: ByDaemon},
 		{name: "caller, no linger", caller: true, want: tail + " notice:disconnect", by: ByCaller},
 		{name: "caller, linger", caller: true, linger: "linger 1", want: tail + " notice:linger notice:disconnect", by: ByCaller},

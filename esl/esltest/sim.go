@@ -64,7 +64,10 @@ type Call struct {
 	lingerSecs  int // -1 forever
 	resumed     bool
 	transferred bool
-	logLevel    int // -1 when not logging
+	transferTo  string // the extension a transfer went to
+	leftSocket  bool   // the transfer's socket app returned; the new extension runs
+	socketDone  bool   // the socket application's EXECUTE_COMPLETE was fired
+	logLevel    int    // -1 when not logging
 	tailDone    bool
 	closing     bool
 	finished    bool
