@@ -140,7 +140,9 @@ func (s *session) run(ctx context.Context) {
 	// whose dialplan set callhook_trace=true at debug. Never when the log
 	// would drop the lines: encoding every frame for nothing is not free.
 	if logsAt(s.log, logrus.TraceLevel) || (isTrue(s.call.Channel.Var("callhook_trace")) && logsAt(s.log, logrus.DebugLevel)) {
-		s.conn.SetTrace(wireLog{s.log})
+		// From the connect command and the channel data reply on, though
+		// the server sent connect before the session could ask.
+		s.conn.TraceCall(wireLog{s.log})
 		defer s.conn.SetTrace(nil)
 	}
 	myevents, err := s.subscribe(ctx)

@@ -870,6 +870,29 @@ func TestWireTraceOnDemand(t *testing.T) {
 	}
 }
 
+// TestWireTraceStartsWithConnect: the per-call wire trace starts with the
+// connect command and the channel data reply, though the server sent
+// connect before the session turned the trace on.
+func TestWireTraceStartsWithConnect(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL}))
+	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
+	wait(t, traced)
+	h.idle()
+	var frames []string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, `msg="esl frame"`) && strings.Contains(l, traced.UUID()) {
+			frames = append(frames, l)
+		}
+	}
+	// The text log quotes the wire field: a newline reads \n.
+	if len(frames) < 3 || !strings.Contains(frames[0], `C>\nconnect\n\n`) ||
+		!strings.Contains(frames[1], `F>\n`) || !strings.Contains(frames[1], `Socket-Mode: async\nControl: full\n\n`) ||
+		!strings.Contains(frames[2], `C>\nlinger`) {
+		t.Errorf("first traced frames = %q, want connect, the channel data reply, then linger", frames[:min(len(frames), 3)])
+	}
+}
+
 // TestConcurrentCalls: 200 calls at once, each a whole menu.
 func TestConcurrentCalls(t *testing.T) {
 	app := newWebapp(t, menu)
