@@ -34,6 +34,9 @@ func (c *Call) hangup(cause string, by HangupBy) {
 		}
 		return
 	}
+	if b, ok := c.act.(*bridgeAct); ok {
+		b.beforeHangup(c)
+	}
 	if c.lingering && c.o.LingerNotice == LingerNoticeFirst {
 		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
 	}
@@ -304,19 +307,21 @@ func causeName(s string) string {
 // q850 is the cause's code.
 func q850(cause string) int { return causes[cause] }
 
-// dialStatus is the DIALSTATUS a failed originate leaves.
+// dialStatus is the DIALSTATUS a failed originate leaves
+// (src/switch_ivr_originate.c, switch_ivr_originate): a few causes have
+// their own word, every other cause is its name.
 func dialStatus(cause string) string {
 	switch cause {
-	case "USER_BUSY":
-		return "BUSY"
-	case "NO_ANSWER", "NO_USER_RESPONSE":
-		return "NOANSWER"
 	case "ORIGINATOR_CANCEL":
 		return "CANCEL"
-	case "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION":
-		return "CONGESTION"
-	case "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION", "INVALID_NUMBER_FORMAT":
+	case "USER_BUSY":
+		return "BUSY"
+	case "NO_ANSWER":
+		return "NOANSWER"
+	case "DESTINATION_OUT_OF_ORDER", "INVALID_PROFILE":
 		return "INVALIDARGS"
+	case "CALL_REJECTED":
+		return "DONTCALL"
 	}
-	return "CHANUNAVAIL"
+	return cause
 }

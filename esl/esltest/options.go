@@ -132,6 +132,12 @@ type Options struct {
 	// not listed runs park (not captured: a stand-in for whatever it does,
 	// so the call stays up until the daemon lets go).
 	Extensions map[string][]string
+	// BridgeTargets says what each bridge target does when called, by its
+	// dial string as the bridge app gets it (user/1001,
+	// loopback/7400/default): BridgeAnswer, BridgeBusy, BridgeNoAnswer or
+	// BridgeFail(cause). A target not listed answers; error/<cause> fails
+	// with that cause without creating a leg.
+	BridgeTargets map[string]BridgeOutcome
 	// ExtraApps adds applications by name.
 	ExtraApps map[string]ExtraApp
 	// OnApp, if set, is called each time an application starts (a scripted
