@@ -262,7 +262,12 @@ func (s *simulation) run() int {
 	}
 	caller.attach(call)
 	if s.o.hangupAfter > 0 {
-		caller.after(s.o.hangupAfter, func() { caller.hangup(" (-hangup-after " + s.o.hangupAfter.String() + ")") })
+		// Call time as the simulator counts it: media fast, the web app's
+		// time as it passes.
+		why := " (-hangup-after " + s.o.hangupAfter.String() + ")"
+		call.HangupAfter(s.o.hangupAfter, "NORMAL_CLEARING", func() {
+			caller.print.Caller("hangup", "     caller hangs up"+why, simField{"why", strings.TrimPrefix(why, " ")})
+		})
 	}
 	keys := make(chan struct{})
 	if s.term != nil {

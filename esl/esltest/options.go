@@ -110,8 +110,10 @@ type Options struct {
 	// the daemon lets go of a live call (exit or close) the dialplan goes on
 	// instead of hanging up with NORMAL_CLEARING.
 	ContinueDialplan bool
-	// Speed divides every simulated media duration, app timeout and the
-	// linger time: 1000 plays a 3 s prompt in 3 ms. Zero means 1 (real time).
+	// Speed divides every simulated media duration, app timeout, bridge
+	// ringing and the linger time: 1000 plays a 3 s prompt in 3 ms. Time
+	// the channel spends waiting on the daemon (and so on its web app) is
+	// not divided: it counts as it passes. Zero means 1 (real time).
 	Speed float64
 	// PlaybackDurations gives the duration of files by name; a negative
 	// duration makes the file missing (FILE NOT FOUND). Names not listed use
