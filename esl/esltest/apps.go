@@ -173,6 +173,10 @@ func appTransfer(c *Call, arg string) {
 	c.setVar("max_forwards", "70")
 	c.setVar("transfer_history", src)
 	c.setVar("transfer_source", src)
+	// The state number moves to CS_ROUTING before the name does: the
+	// transfer's completion, CHANNEL_UNPARK and the socket app's completion
+	// say CS_EXECUTE, number 2 (transfer.txt).
+	c.ch.stateNum = stateNumbers[csRouting]
 	c.transferTo = ext
 	c.finishApp()
 	c.transferred = true
