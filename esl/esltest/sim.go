@@ -102,12 +102,12 @@ type Call struct {
 	hangupAtCause string
 	hangupAtFn    func()
 	hangupTimer   *time.Timer
-	writes      int
-	lost        int       // events dropped on a full queue
-	logAfter    []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
-	out         []byte    // bytes for the socket, written once per loop step
-	outp        *[]byte   // out's pooled buffer
-	talkFrom    time.Time
+	writes        int
+	lost          int       // events dropped on a full queue
+	logAfter      []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
+	out           []byte    // bytes for the socket, written once per loop step
+	outp          *[]byte   // out's pooled buffer
+	talkFrom      time.Time
 }
 
 // cmdIn is one command read from the socket, with its bytes when tracing.
