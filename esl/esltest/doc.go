@@ -42,7 +42,12 @@
 // close) without resume, when the dialplan has nothing after socket, gets
 // it hung up NORMAL_CLEARING by FreeSWITCH (By: ByDialplan), as the
 // exit-before-hangup capture shows; only a socket closed before connect in
-// async mode leaves the channel Parked with nobody driving it.
+// async mode leaves the channel Parked with nobody driving it, and a static
+// (sync) socket let go after resume is Stranded in CS_RESET, as real
+// 1.10.12 leaves it. After transfer the socket stays open and carries the
+// new extension's events (Options.Extensions) until the daemon exits.
+// Bridge targets answer, are busy, ring out or fail as Options.
+// BridgeTargets says, with the real traces' variables and events.
 //
 // Cost. Each call runs two goroutines (a command reader and the loop that
 // owns the channel and is the socket's only writer) and one timer; events

@@ -40,7 +40,8 @@ const (
 	// (measured: 60 s). A daemon refusing a static socket must send exit
 	// without resume.
 	Stranded Outcome = "stranded in CS_RESET"
-	// Transferred: the transfer app moved the channel out of the socket.
+	// Transferred: the transfer app moved the channel out of the socket
+	// application (the socket itself stays open until the daemon exits).
 	Transferred Outcome = "transferred"
 	// Aborted: the simulator dropped the connection itself (Close or the
 	// AbruptClose fault); the call's fate is unknown.
