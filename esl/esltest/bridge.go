@@ -41,18 +41,20 @@ func ParseBridgeOutcome(s string) (BridgeOutcome, error) {
 	case BridgeAnswer, BridgeBusy, BridgeNoAnswer:
 		return o, nil
 	}
-	if cause, ok := strings.CutPrefix(strings.TrimSpace(s), "fail:"); ok && strings.TrimSpace(cause) != "" {
-		if name := causeName(cause); name != "NORMAL_CLEARING" || strings.EqualFold(strings.TrimSpace(cause), "NORMAL_CLEARING") || strings.TrimSpace(cause) == "16" {
-			return BridgeFail(name), nil
+	if cause, ok := strings.CutPrefix(strings.TrimSpace(s), "fail:"); ok {
+		name, known := lookupCause(cause)
+		if !known {
+			return "", fmt.Errorf("esltest: bridge outcome %q: unknown hangup cause %q", s, cause)
 		}
-		return "", fmt.Errorf("esltest: bridge outcome %q: unknown hangup cause %q", s, cause)
+		return BridgeFail(name), nil
 	}
 	return "", fmt.Errorf("esltest: bridge outcome %q: want answer, busy, noanswer or fail:CAUSE", s)
 }
 
 // ParseBridgeTarget reads "TARGET=OUTCOME" (the -bridge flag of callhook
-// simulate and loadgen): a dial string as the bridge app gets it, such as
-// user/1001 or sofia/gateway/gw/123, and its outcome.
+// simulate): a dial string as the bridge app gets it without its {..} and
+// [..] variables, such as user/1001 or sofia/gateway/gw/123, and its
+// outcome.
 func ParseBridgeTarget(s string) (target string, o BridgeOutcome, err error) {
 	i := strings.LastIndexByte(s, '=')
 	if i <= 0 {

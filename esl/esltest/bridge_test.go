@@ -130,6 +130,7 @@ func TestParseBridgeTarget(t *testing.T) {
 		{"user/1003=fail:21", "user/1003", BridgeFail("CALL_REJECTED"), false},
 		{"user/1003=fail:NO_SUCH_CAUSE", "", "", true},
 		{"user/1004=maybe", "", "", true},
+		{"user/1004=fail:", "", "", true},
 		{"=busy", "", "", true},
 		{"user/1004", "", "", true},
 	}

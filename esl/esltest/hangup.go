@@ -290,18 +290,27 @@ var causes = map[string]int{
 // causeName normalises a hangup cause as switch_channel_str2cause: a name
 // (any case) or a Q.850 number; anything else is NORMAL_CLEARING.
 func causeName(s string) string {
+	if name, ok := lookupCause(s); ok {
+		return name
+	}
+	return "NORMAL_CLEARING"
+}
+
+// lookupCause is causeName without the fallback: ok is false for a name or
+// number FreeSWITCH does not know.
+func lookupCause(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if _, ok := causes[strings.ToUpper(s)]; ok {
-		return strings.ToUpper(s)
+		return strings.ToUpper(s), true
 	}
 	if n, err := strconv.Atoi(s); err == nil {
 		for name, code := range causes {
 			if code == n {
-				return name
+				return name, true
 			}
 		}
 	}
-	return "NORMAL_CLEARING"
+	return "", false
 }
 
 // q850 is the cause's code.
