@@ -20,7 +20,7 @@ func TestServerMaxConnsHandsBackBySocketMode(t *testing.T) {
 		want []string
 	}{
 		{esltest.ModeStatic, []string{"connect", "exit"}},
-		{"full", []string{"connect", "exit"}},
+		{esltest.ModeStaticFull, []string{"connect", "exit"}},
 		{esltest.ModeAsync, []string{"connect", "resume", "exit"}},
 		{esltest.ModeAsyncFull, []string{"connect", "resume", "exit"}},
 	}

@@ -530,7 +530,7 @@ func TestRefusalBySocketMode(t *testing.T) {
 		res  esltest.Outcome
 	}{
 		{esltest.ModeStatic, []string{"connect", "exit"}, esltest.DialplanContinued},
-		{"full", []string{"connect", "exit"}, esltest.DialplanContinued},
+		{esltest.ModeStaticFull, []string{"connect", "exit"}, esltest.DialplanContinued},
 		{esltest.ModeAsync, []string{"connect", "resume", "exit"}, esltest.DialplanContinued},
 	}
 	for _, tc := range tests {

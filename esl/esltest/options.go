@@ -22,6 +22,8 @@ const (
 	// ignore it, so it selects the same mode and is left out of the socket
 	// application's data.
 	ModeStatic = "static"
+	// ModeStaticFull is `socket … full`: static (sync) with Control full.
+	ModeStaticFull = "full"
 )
 
 // ParkTiming says when the channel parks (and fires CHANNEL_PARK) in async
