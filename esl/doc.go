@@ -11,8 +11,11 @@
 // first command: FreeSWITCH runs any other first command but never replies
 // to it) and hands the connected Conn to a Handler; Channel() holds the
 // channel data of the connect reply. Over Server.MaxConns a call is refused
-// politely with connect, resume and exit, so the dialplan goes on instead of
-// leaving the channel parked.
+// politely, handed back to the dialplan by its socket mode (Conn.HandBack):
+// connect, resume and exit in async mode; connect and exit with no resume in
+// static (sync) mode, where a resumed socket is left in CS_RESET on
+// FreeSWITCH 1.10.12. Either way the dialplan goes on instead of leaving the
+// channel parked or stranded.
 //
 // Inbound: Dial connects to port 8021, answers auth/request with the
 // password and returns a Conn (ErrAuth if the password is refused).

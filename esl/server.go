@@ -47,15 +47,16 @@ const (
 // first use.
 //
 // For each connection, the peer is checked against ACL before a byte is
-// read; over MaxConns the call is refused politely (connect, resume, exit,
-// so the dialplan goes on); otherwise the Server sends connect and runs the
+// read; over MaxConns the call is refused politely, handed back to the
+// dialplan (Conn.HandBack: connect, then resume and exit in async mode, exit
+// alone in static mode, so the dialplan goes on); otherwise the Server sends connect and runs the
 // Handler with a ctx that ends with the connection (or Close). A panic in a
 // Handler ends that connection only. When the Handler returns, the Server
 // closes the connection.
 type Server struct {
 	Handler        Handler
 	ACL            []netip.Prefix // peers allowed; empty allows all
-	MaxConns       int            // 0 = no cap; over it a call is refused (connect, resume, exit)
+	MaxConns       int            // 0 = no cap; over it a call is handed back to the dialplan (Conn.HandBack)
 	ConnectTimeout time.Duration  // for the connect reply (default 5s)
 	Conn           ConnOptions
 	ErrorLog       Logger
@@ -282,9 +283,9 @@ func (s *Server) runHandler(ctx context.Context, c *Conn) {
 	s.Handler.ServeESL(ctx, c)
 }
 
-// refuse turns a call away over MaxConns without leaving it parked:
-// connect (FreeSWITCH requires it first), resume (the dialplan continues
-// after the socket app), exit.
+// refuse turns a call away over MaxConns without leaving it parked or
+// stranded: connect (FreeSWITCH requires it first), then HandBack, which
+// picks resume+exit or exit alone by the socket's mode.
 func (s *Server) refuse(ctx context.Context, c *Conn) {
 	addr := c.RemoteAddr()
 	s.logf("esl: refused %v: MaxConns (%d) reached", addr, s.MaxConns)
@@ -295,11 +296,7 @@ func (s *Server) refuse(ctx context.Context, c *Conn) {
 		s.logf("esl: refusing %v: %v", addr, err)
 		return
 	}
-	if _, err := c.Send(ctx, Resume()); err != nil {
-		s.logf("esl: refusing %v: %v", addr, err)
-		return
-	}
-	if err := c.Exit(ctx); err != nil {
+	if err := c.HandBack(ctx); err != nil {
 		s.logf("esl: refusing %v: %v", addr, err)
 	}
 }

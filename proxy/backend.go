@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -26,43 +27,58 @@ type Call struct {
 	Log logrus.FieldLogger
 	// Observer is told what happens on the call (never nil).
 	Observer Observer
-	// varsEvent is the latest event that carried the channel's variables
-	// (extended data): each such event holds all of them, so it is the
-	// call's current view, kept without copying ~200 variables per event.
-	// It is kept only when the dialog did not say which variables it reads.
+	// The call's view of its channel variables, replaced (never merged) by
+	// each event that carries the whole variable set (esl.Event
+	// CarriesAllVars): a variable absent from such an event is unset, so
+	// it leaves the view; events without variables (DTMF, CHANNEL_STATE)
+	// change nothing. Until the first such event after connect, the view
+	// is the connect reply's channel data.
+	//
+	// varsEvent is the latest such event, kept without copying ~200
+	// variables per event, when the dialog did not say which variables it
+	// reads. wanted, when not nil, lists the only variables the dialog
+	// reads (VarReader); vars then holds their values from the latest such
+	// event, so a held call keeps a few strings rather than a whole ~10 KiB
+	// event. varsSeen says that an event has replaced the connect reply's
+	// view.
 	varsEvent *esl.Event
-	// wanted, when not nil, lists the only variables the dialog reads
-	// (VarReader); vars holds their latest values, so a held call keeps a
-	// few strings rather than a whole ~10 KiB event.
-	wanted []string
-	vars   map[string]string
+	wanted    []string
+	vars      map[string]string
+	varsSeen  bool
 }
 
-// Var returns the latest value of a channel variable seen on the call (in
-// the connect reply or any later event), and whether it was seen. A dialog
-// that is a VarReader sees only the variables it listed.
+// Var returns a channel variable's value as the latest event carrying the
+// whole variable set showed it (the connect reply until another comes),
+// and whether it is set. A variable unset on the channel (the unset verb,
+// or a dialplan action) is reported absent from the first event after it.
+// A dialog that is a VarReader sees only the variables it listed.
 func (c *Call) Var(name string) (string, bool) {
-	if v, ok := c.vars[name]; ok {
-		return v, true
-	}
-	if c.varsEvent != nil {
-		if v, ok := c.varsEvent.LookupVar(name); ok {
-			return v, true
+	switch {
+	case !c.varsSeen:
+		if c.Channel != nil {
+			return c.Channel.LookupVar(name)
 		}
+		return "", false
+	case c.wanted == nil:
+		if c.varsEvent != nil {
+			return c.varsEvent.LookupVar(name)
+		}
+		return "", false
+	default:
+		v, ok := c.vars[name]
+		return v, ok
 	}
-	if c.Channel != nil {
-		return c.Channel.LookupVar(name)
-	}
-	return "", false
 }
 
-// keepVars updates the call's view of its variables with an event that
-// carries them.
+// keepVars replaces the call's view of its variables with ev, an event
+// that carries all of them.
 func (c *Call) keepVars(ev *esl.Event) {
+	c.varsSeen = true
 	if c.wanted == nil {
 		c.varsEvent = ev
 		return
 	}
+	clear(c.vars)
 	for _, name := range c.wanted {
 		if v, ok := ev.LookupVar(name); ok {
 			if c.vars == nil {
@@ -71,6 +87,36 @@ func (c *Call) keepVars(ev *esl.Event) {
 			c.vars[name] = v
 		}
 	}
+}
+
+// readVars makes the view keep only names (nil: every variable), for a new
+// dialog. What the view knew carries over; a variable the old view did not
+// keep comes from the connect reply until the next event that carries the
+// whole set.
+func (c *Call) readVars(names []string) {
+	known := func(name string) (string, bool) {
+		if c.varsSeen && (c.wanted == nil || slices.Contains(c.wanted, name)) {
+			return c.Var(name)
+		}
+		if c.Channel != nil {
+			return c.Channel.LookupVar(name)
+		}
+		return "", false
+	}
+	if names == nil {
+		// Every variable: only a whole event can answer; until the next
+		// one, the connect reply does.
+		c.wanted, c.vars, c.varsEvent, c.varsSeen = nil, nil, nil, false
+		return
+	}
+	vars := make(map[string]string, len(names))
+	for _, name := range names {
+		if v, ok := known(name); ok {
+			vars[name] = v
+		}
+	}
+	c.wanted = append([]string{}, names...) // never nil: "none" keeps nothing
+	c.vars, c.varsEvent, c.varsSeen = vars, nil, true
 }
 
 // VarReader is a Dialog that says which channel variables it reads through
@@ -177,13 +223,18 @@ type Bridged struct {
 	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
 }
 
-// CallEnd describes how a call ended.
+// CallEnd describes how a call ended. A transferred call has not hung up:
+// it has no Cause, Duration or Billsec, and Held says how long callhook
+// held it.
 type CallEnd struct {
-	Outcome    string      `json:"outcome"`  // hangup, transferred, failed
-	Cause      string      `json:"cause"`    // Hangup-Cause
-	Duration   int64       `json:"duration"` // seconds (variable_duration)
-	Billsec    int64       `json:"billsec"`
-	LastResult *VerbResult `json:"last_result,omitempty"`
+	Outcome  string `json:"outcome"`  // hangup, transferred, failed
+	Cause    string `json:"cause"`    // Hangup-Cause
+	Duration int64  `json:"duration"` // seconds (variable_duration)
+	Billsec  int64  `json:"billsec"`
+	// Held is, for a transferred call, the time from connect to callhook's
+	// exit (0 for other outcomes).
+	Held       time.Duration `json:"-"`
+	LastResult *VerbResult   `json:"last_result,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

@@ -98,8 +98,8 @@ func (p *Proxy) SetRuntime(rt *Runtime) { p.runtime.Store(rt) }
 // Runtime returns the configuration new calls use.
 func (p *Proxy) Runtime() *Runtime { return p.runtime.Load() }
 
-// Drain makes the proxy refuse new calls (connect, resume, exit) while the
-// calls in progress go on.
+// Drain makes the proxy refuse new calls (handed back to the dialplan,
+// esl.Conn.HandBack) while the calls in progress go on.
 func (p *Proxy) Drain() {
 	p.mu.Lock()
 	p.draining.Store(true)
@@ -167,18 +167,16 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 	s.run(ctx)
 }
 
-// refuse hands a call back to the dialplan: resume, then exit, so the
-// dialplan's next action runs instead of leaving the caller parked with
-// nobody driving the call (esl-protocol.md §3.2, §5.4).
+// refuse hands a call back to the dialplan, so its next action runs
+// instead of leaving the caller parked with nobody driving the call, or
+// stranded in CS_RESET: resume then exit in async mode, exit alone in
+// static (sync) mode (esl.Conn.HandBack says why).
 func (p *Proxy) refuse(ctx context.Context, c *esl.Conn, app, reason string, log logrus.FieldLogger) {
 	p.observer().CallRefused(c.Channel(), app, reason)
 	ctx, cancel := context.WithTimeout(ctx, p.endTimeout())
 	defer cancel()
-	if _, err := c.Send(ctx, esl.Resume()); err != nil {
-		log.WithError(err).Warn("refusing call: resume failed")
-	}
-	if err := c.Exit(ctx); err != nil && !errors.Is(err, esl.ErrDisconnected) {
-		log.WithError(err).Debug("refusing call: exit")
+	if err := c.HandBack(ctx); err != nil {
+		log.WithError(err).Warn("refusing call: handing it back to the dialplan failed")
 	}
 }
 

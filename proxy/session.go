@@ -140,7 +140,9 @@ func (s *session) run(ctx context.Context) {
 	// whose dialplan set callhook_trace=true at debug. Never when the log
 	// would drop the lines: encoding every frame for nothing is not free.
 	if logsAt(s.log, logrus.TraceLevel) || (isTrue(s.call.Channel.Var("callhook_trace")) && logsAt(s.log, logrus.DebugLevel)) {
-		s.conn.SetTrace(wireLog{s.log})
+		// From the connect command and the channel data reply on, though
+		// the server sent connect before the session could ask.
+		s.conn.TraceCall(wireLog{s.log})
 		defer s.conn.SetTrace(nil)
 	}
 	myevents, err := s.subscribe(ctx)
@@ -561,17 +563,25 @@ func (s *session) finish(ctx context.Context) {
 			}
 		}
 	}
+	var held time.Duration
+	if s.outcome == OutcomeTransferred {
+		// The call has left callhook's hands, but FreeSWITCH keeps the
+		// socket open and streams the new extension's events until exit
+		// (captured on 1.10.12): let go first, then tell the app how long
+		// callhook held the call.
+		s.exit(ctx)
+		held = time.Since(s.call.StartedAt)
+	}
 	end := s.callEnd()
+	end.Held = held
 	if s.dialog != nil {
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
 		s.dialog.End(ectx, end)
 		cancel()
 	}
-	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
-	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
-		s.log.WithError(err).Debug("exit")
+	if s.outcome != OutcomeTransferred {
+		s.exit(ctx)
 	}
-	cancel()
 	s.obs.CallEnded(s.call, end, &s.stats)
 	fields := logrus.Fields{
 		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
@@ -582,6 +592,16 @@ func (s *session) finish(ctx context.Context) {
 		s.log.WithFields(fields).WithError(s.failErr).Warn("call ended")
 	} else {
 		s.log.WithFields(fields).Info("call ended")
+	}
+}
+
+// exit ends the socket session (bounded by EndTimeout, even when ctx has
+// ended).
+func (s *session) exit(ctx context.Context) {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
+	defer cancel()
+	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
+		s.log.WithError(err).Debug("exit")
 	}
 }
 
@@ -643,7 +663,7 @@ func (s *session) handle(ev *esl.Event) {
 		}
 		return
 	}
-	if hasVars(ev) {
+	if ev.CarriesAllVars() && ev.UniqueID() == s.call.ID {
 		s.call.keepVars(ev)
 	}
 	switch ev.Get("Answer-State") {
@@ -661,17 +681,6 @@ func (s *session) handle(ev *esl.Event) {
 		s.hungUp = true
 		s.hangupComplete = ev
 	}
-}
-
-// hasVars reports whether an event carries the channel's variables
-// (extended data); DTMF and CHANNEL_STATE do not.
-func hasVars(ev *esl.Event) bool {
-	for i := len(ev.Headers) - 1; i >= 0; i-- {
-		if strings.HasPrefix(ev.Headers[i].Name, "variable_") {
-			return true
-		}
-	}
-	return false
 }
 
 // runRaw drives a RawDialog (Liverpie): every event goes to the dialog and
@@ -788,10 +797,9 @@ func (s *session) breakApp(ctx context.Context) {
 func (s *session) setDialog(d Dialog) {
 	s.dialog = d
 	if vr, ok := d.(VarReader); ok {
-		s.call.wanted = append([]string{}, vr.ChannelVars()...) // never nil: "none" keeps nothing
-		s.call.varsEvent = nil
+		s.call.readVars(append([]string{}, vr.ChannelVars()...))
 	} else {
-		s.call.wanted = nil
+		s.call.readVars(nil)
 	}
 	_, verbs := d.(VerbDialog)
 	s.mu.Lock()

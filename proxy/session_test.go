@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -515,6 +517,40 @@ func (r *failureRecorder) get() ([]proxy.Failure, []string) {
 	return append([]proxy.Failure(nil), r.failures...), append([]string(nil), r.outcomes...)
 }
 
+// TestRefusalBySocketMode: a refused call is handed back to the dialplan
+// by the socket's mode. A static (sync) socket gets connect and exit with
+// no resume: resumed, real FreeSWITCH 1.10.12 leaves it in CS_RESET and the
+// caller in silence. Async sockets get connect, resume, exit.
+func TestRefusalBySocketMode(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[hangup]" })
+	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL})
+	tests := []struct {
+		mode string
+		want []string
+		res  esltest.Outcome
+	}{
+		{esltest.ModeStatic, []string{"connect", "exit"}, esltest.DialplanContinued},
+		{esltest.ModeStaticFull, []string{"connect", "exit"}, esltest.DialplanContinued},
+		{esltest.ModeAsync, []string{"connect", "resume", "exit"}, esltest.DialplanContinued},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mode, func(t *testing.T) {
+			h := startProxy(t, rt)
+			c := h.dial(esltest.Options{Mode: tc.mode, ContinueDialplan: true})
+			if res := wait(t, c); res.Outcome != tc.res {
+				t.Errorf("call ended %v, want %v", res, tc.res)
+			}
+			var got []string
+			for _, cmd := range c.Received() {
+				got = append(got, cmd.Line)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("commands = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestRefusals: a socket that is not async full, a call with no app and a
 // call over the limit are all handed back to the dialplan (resume, exit).
 func TestRefusals(t *testing.T) {
@@ -643,10 +679,41 @@ func TestTransfer(t *testing.T) {
 	if end.Body["outcome"] != "transferred" {
 		t.Errorf("call.end outcome = %v, want transferred", end.Body["outcome"])
 	}
+	// It has not hung up: no hangup object, the time callhook held it.
+	if h, ok := end.Body["hangup"]; ok {
+		t.Errorf("call.end of a transferred call has hangup %v, want none", h)
+	}
+	if held, ok := end.Body["held_ms"].(float64); !ok || held < 0 {
+		t.Errorf("call.end held_ms = %v, want a number of milliseconds", end.Body["held_ms"])
+	}
+	if cmds := c.Received(); len(cmds) == 0 || cmds[len(cmds)-1].Line != "exit" {
+		t.Errorf("last command = %v, want exit", cmds)
+	}
 	for _, a := range apps(c) {
 		if strings.Contains(a, "never.wav") {
 			t.Errorf("a verb ran after transfer")
 		}
+	}
+}
+
+// TestTransferCallEndForm: the form encoding of a transferred call's
+// call.end has held_ms and no hangup.* keys.
+func TestTransferCallEndForm(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		if r.Path == "/ivr" {
+			return 200, "[answer, {transfer: '1234'}]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status", Form: true}))
+	wait(t, h.dial(esltest.Options{}))
+	end := app.waitRequest(t, "/status")
+	form, err := url.ParseQuery(end.RawBody)
+	if err != nil {
+		t.Fatalf("call.end body %q: %v", end.RawBody, err)
+	}
+	if form.Get("outcome") != "transferred" || form.Get("held_ms") == "" || form.Has("hangup.cause") {
+		t.Errorf("call.end form = %v, want outcome=transferred, held_ms and no hangup.*", form)
 	}
 }
 
@@ -729,6 +796,52 @@ func TestWebhookVarsFollowTheCall(t *testing.T) {
 	}
 }
 
+// TestWebhookVarsForgetUnsetVariables: a variable unset on the channel
+// (one the dialplan set before socket, one the app set) is gone from every
+// later request. The completion after unset no longer carries it; each
+// event with the whole variable set replaces the view, and DTMF and
+// CHANNEL_STATE, which carry none, change nothing.
+func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
+	app := newWebapp(t, func(r request) (int, string) {
+		switch r.Path {
+		case "/ivr":
+			return 200, "[answer, {set: {fid_b: world}}, {gather: {play: x.wav, action: /set}}]"
+		case "/set":
+			return 200, "[{unset: fid_b}, {unset: fid_a}, {gather: {play: x.wav, action: /unset}}]"
+		case "/unset":
+			return 200, "[hangup]"
+		}
+		return 200, ""
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"fid_a", "fid_b"}}))
+	c := h.dial(esltest.Options{
+		Vars: map[string]string{"fid_a": "hello"},
+		// Digits while each gather runs: DTMF events, which carry no
+		// variables, come between the completions.
+		OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "play_and_get_digits" {
+				c.Digits("1")
+			}
+		},
+	})
+	wait(t, c)
+	reqs := app.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("requests = %v, want /ivr, /set, /unset", paths(reqs))
+	}
+	want := []map[string]any{
+		{"fid_a": "hello"},
+		{"fid_a": "hello", "fid_b": "world"},
+		nil,
+	}
+	for i, w := range want {
+		got, _ := reqs[i].Body["vars"].(map[string]any)
+		if len(got) != len(w) || (w != nil && (got["fid_a"] != w["fid_a"] || got["fid_b"] != w["fid_b"])) {
+			t.Errorf("request %d (%s) vars = %v, want %v", i+1, reqs[i].Path, got, w)
+		}
+	}
+}
+
 // TestWireTraceOnDemand: a call whose dialplan sets callhook_trace=true has
 // its frames in the log at Debug; another call has none.
 func TestWireTraceOnDemand(t *testing.T) {
@@ -754,6 +867,29 @@ func TestWireTraceOnDemand(t *testing.T) {
 	}
 	if tracedLines == 0 || quietLines != 0 {
 		t.Errorf("traced call logged %d frames, untraced call %d; want some and none", tracedLines, quietLines)
+	}
+}
+
+// TestWireTraceStartsWithConnect: the per-call wire trace starts with the
+// connect command and the channel data reply, though the server sent
+// connect before the session turned the trace on.
+func TestWireTraceStartsWithConnect(t *testing.T) {
+	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL}))
+	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
+	wait(t, traced)
+	h.idle()
+	var frames []string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, `msg="esl frame"`) && strings.Contains(l, traced.UUID()) {
+			frames = append(frames, l)
+		}
+	}
+	// The text log quotes the wire field: a newline reads \n.
+	if len(frames) < 3 || !strings.Contains(frames[0], `C>\nconnect\n\n`) ||
+		!strings.Contains(frames[1], `F>\n`) || !strings.Contains(frames[1], `Socket-Mode: async\nControl: full\n\n`) ||
+		!strings.Contains(frames[2], `C>\nlinger`) {
+		t.Errorf("first traced frames = %q, want connect, the channel data reply, then linger", frames[:min(len(frames), 3)])
 	}
 }
 

@@ -253,7 +253,14 @@ func (d *webhookDialog) End(ctx context.Context, end *CallEnd) {
 		return
 	}
 	m := d.message(EventCallEnd)
-	m.Hangup = &webhookHangup{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
+	if end.Outcome == OutcomeTransferred {
+		// Not hung up: it went on to another extension. No hangup
+		// object, the time callhook held it instead.
+		ms := end.Held.Milliseconds()
+		m.HeldMS = &ms
+	} else {
+		m.Hangup = &webhookHangup{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
+	}
 	m.Outcome = end.Outcome
 	m.LastResult = end.LastResult
 	// request logs the failure.

@@ -31,8 +31,10 @@ type webhookMessage struct {
 	// encoded; absent until a reply sets it.
 	Session json.RawMessage   `json:"session,omitempty"`
 	Error   *webhookErrorInfo `json:"error,omitempty"`
-	// call.end only.
+	// call.end only: hangup for a call that hung up, held_ms (connect to
+	// exit) for a transferred one, which has not.
 	Hangup     *webhookHangup `json:"hangup,omitempty"`
+	HeldMS     *int64         `json:"held_ms,omitempty"`
 	Outcome    string         `json:"outcome,omitempty"`
 	LastResult *VerbResult    `json:"last_result,omitempty"`
 }

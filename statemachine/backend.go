@@ -312,11 +312,9 @@ func (d *dialog) env() Env {
 	c := d.call
 	vars := make(map[string]string, len(d.flow.chanVars))
 	for _, name := range d.flow.chanVars {
-		v, ok := c.Var(name)
-		if !ok && c.Channel != nil {
-			v, ok = c.Channel.LookupVar(name)
-		}
-		if ok {
+		// The session's view: the latest event with the whole variable
+		// set, so a variable unset on the channel is gone here too.
+		if v, ok := c.Var(name); ok {
 			vars[name] = v
 		}
 	}

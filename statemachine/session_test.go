@@ -209,3 +209,40 @@ states:
 		t.Fatal("no hangup report")
 	}
 }
+
+// TestFlowVarsForgetUnsetVariables: a flow's when: conditions and
+// templates read the session's variable view, so a variable unset on the
+// channel (here one the dialplan set before socket) is gone for them too.
+func TestFlowVarsForgetUnsetVariables(t *testing.T) {
+	f, err := statemachine.Parse("unset.yaml", []byte(strings.Join([]string{
+		"start: first",
+		"states:",
+		"  first:",
+		"    verbs: [answer, {unset: fid_a}]",
+		"    next: check",
+		"  check:",
+		"    when:",
+		"      - {var: vars.fid_a, equals: hello, goto: stale}",
+		"    else: gone",
+		"  stale:",
+		"    verbs: [{log: 'stale a={{vars.fid_a}}'}]",
+		"    hangup: true",
+		"  gone:",
+		"    verbs: [{log: 'gone a={{vars.fid_a}}'}]",
+		"    hangup: true",
+	}, "\n")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, &proxy.App{Name: "f", Backend: &statemachine.Backend{Flow: f}})
+	c, _ := call(t, addr, esltest.Options{Vars: map[string]string{"fid_a": "hello"}})
+	var logs []string
+	for _, r := range c.Apps() {
+		if r.App == "log" {
+			logs = append(logs, r.Arg)
+		}
+	}
+	if len(logs) != 1 || !strings.HasSuffix(logs[0], "gone a=") {
+		t.Errorf("log apps = %q, want one ending \"gone a=\" (fid_a was unset)", logs)
+	}
+}

@@ -62,7 +62,7 @@ type Config struct {
 	// Limits bound what one instance and one call may use.
 	Limits Limits
 	// DefaultApp names the app of calls that no route matches; "" refuses
-	// them (with connect, resume, exit, so the dialplan goes on).
+	// them (handed back to the dialplan, esl.Conn.HandBack, so it goes on).
 	DefaultApp string
 	// Routes choose an app by destination number, first match wins.
 	Routes []Route

@@ -30,7 +30,7 @@ func main() {
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
   callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml ...]
-  callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-json] [-v]
+  callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-json] [-v]
   callhook graph    [-format mermaid|dot] FLOW.yaml
   callhook version
 `

@@ -172,11 +172,11 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
 func (s *server) drainNow() { s.ops.requestDrain() }
 
-// drain stops taking calls (new ones are handed back to the dialplan with
-// connect, resume, exit), lets calls in progress finish up to
-// drain_timeout, hangs up the rest with a logged reason, closes the sockets
-// of the calls still up after that, waits (bounded) for every session to
-// finish, and exits 0.
+// drain stops taking calls (new ones are handed back to the dialplan,
+// esl.Conn.HandBack), lets calls in progress finish up to drain_timeout,
+// hangs up the rest with a logged reason, closes the sockets of the calls
+// still up after that, waits (bounded) for every session to finish, and
+// exits 0.
 func (s *server) drain(why logrus.Fields) int {
 	s.proxy.Drain()
 	// Logged once new calls are refused, so "draining" in the log means it.

@@ -56,6 +56,30 @@ type simOptions struct {
 	hangupAfter time.Duration
 	jsonOut     bool
 	verbose     bool
+	// bridge says what each bridge target does (-bridge TARGET=OUTCOME,
+	// repeatable); a target not listed answers.
+	bridge map[string]esltest.BridgeOutcome
+}
+
+// bridgeFlag is the repeatable -bridge TARGET=answer|busy|noanswer|fail:CAUSE.
+type bridgeFlag map[string]esltest.BridgeOutcome
+
+func (f bridgeFlag) String() string {
+	var parts []string
+	for t, o := range f {
+		parts = append(parts, t+"="+string(o))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+func (f bridgeFlag) Set(s string) error {
+	target, o, err := esltest.ParseBridgeTarget(s)
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "esltest: "))
+	}
+	f[target] = o
+	return nil
 }
 
 // usageError is a bad flag value (exit status 2).
@@ -67,7 +91,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-json]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-json]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
@@ -76,6 +100,8 @@ the caller types at the next gather or record ("-" types nothing). Without
 -digits, on a terminal, you are the caller: type digits while the prompts
 play, h hangs up. Otherwise nobody presses anything. Exit status 1 when the
 app failed (its fallback or on_failure ran, or an error ended the call).
+Each -bridge says what a bridge target does: answer (the default), busy,
+noanswer (rings until the bridge's timeout) or fail:CAUSE.
 
 `)
 		fs.PrintDefaults()
@@ -89,6 +115,8 @@ app failed (its fallback or on_failure ran, or an error ended the call).
 	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr")
+	o.bridge = map[string]esltest.BridgeOutcome{}
+	fs.Var(bridgeFlag(o.bridge), "bridge", "what a bridge target does: `TARGET=answer|busy|noanswer|fail:CAUSE` (repeatable; default answer)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -227,6 +255,7 @@ func (s *simulation) run() int {
 		Vars:              vars,
 		Speed:             caller.speed,
 		OnApp:             caller.onApp,
+		BridgeTargets:     s.o.bridge,
 	})
 	if err != nil {
 		s.print.Error(err)
@@ -234,7 +263,12 @@ func (s *simulation) run() int {
 	}
 	caller.attach(call)
 	if s.o.hangupAfter > 0 {
-		caller.after(s.o.hangupAfter, func() { caller.hangup(" (-hangup-after " + s.o.hangupAfter.String() + ")") })
+		// Call time as the simulator counts it: media fast, the web app's
+		// time as it passes.
+		why := " (-hangup-after " + s.o.hangupAfter.String() + ")"
+		call.HangupAfter(s.o.hangupAfter, "NORMAL_CLEARING", func() {
+			caller.print.Caller("hangup", "     caller hangs up"+why, simField{"why", strings.TrimPrefix(why, " ")})
+		})
 	}
 	keys := make(chan struct{})
 	if s.term != nil {

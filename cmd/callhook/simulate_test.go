@@ -535,6 +535,58 @@ func TestSimulateJSONFailure(t *testing.T) {
 	}
 }
 
+// TestSimulateBridgeOutcomes: -bridge TARGET=OUTCOME makes a bridge target
+// answer, be busy, ring out or fail, and the app gets the outcome a real
+// FreeSWITCH gives (status and cause); only an answered target bridges.
+func TestSimulateBridgeOutcomes(t *testing.T) {
+	results := make(chan map[string]any, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/yaml")
+		switch r.URL.Path {
+		case "/ivr":
+			fmt.Fprint(w, "[answer, {bridge: {to: user/1001, timeout: 3s, action: /after}}]")
+		case "/after":
+			res, _ := body["result"].(map[string]any)
+			bridged, _ := res["bridge"].(map[string]any)
+			results <- bridged
+			fmt.Fprint(w, "[hangup]")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := writeConfig(t, "default_app: a\napps:\n  a: {url: "+srv.URL+"/ivr}\n")
+	tests := []struct {
+		outcome, status, cause string
+	}{
+		{"", "SUCCESS", "NORMAL_CLEARING"},
+		{"answer", "SUCCESS", "NORMAL_CLEARING"},
+		{"busy", "BUSY", "USER_BUSY"},
+		{"noanswer", "NOANSWER", "NO_ANSWER"},
+		{"fail:CALL_REJECTED", "DONTCALL", "CALL_REJECTED"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.outcome, func(t *testing.T) {
+			args := []string{"-config", cfg}
+			if tc.outcome != "" {
+				args = append(args, "-bridge", "user/1001="+tc.outcome, "-bridge", "user/1002=busy")
+			}
+			code, out, errOut := simulate(t, args...)
+			if code != simOK {
+				t.Fatalf("simulate %q = exit %d; stderr:\n%s\nstdout:\n%s", args, code, errOut, out)
+			}
+			select {
+			case got := <-results:
+				if got["status"] != tc.status || got["cause"] != tc.cause {
+					t.Errorf("bridge result = %v, want status %s, cause %s", got, tc.status, tc.cause)
+				}
+			default:
+				t.Fatalf("the app got no bridge result; stdout:\n%s", out)
+			}
+		})
+	}
+}
+
 func TestSimulateUsage(t *testing.T) {
 	base := goApp(t)
 	cfg := webhookConfig(t, base, "")
@@ -553,6 +605,8 @@ func TestSimulateUsage(t *testing.T) {
 		{"empty from", []string{"-config", cfg, "-from", ""}, simUsage, `-from "": want a number without spaces`},
 		{"extra argument", []string{"-config", cfg, "extra"}, simUsage, `unexpected argument "extra"`},
 		{"unknown flag", []string{"-bogus"}, simUsage, "flag provided but not defined: -bogus"},
+		{"bad bridge outcome", []string{"-config", cfg, "-bridge", "user/1001=maybe"}, simUsage, `want answer, busy, noanswer or fail:CAUSE`},
+		{"bridge without outcome", []string{"-config", cfg, "-bridge", "user/1001"}, simUsage, `want TARGET=answer|busy|noanswer|fail:CAUSE`},
 		{"help", []string{"-h"}, simOK, "usage: callhook simulate"},
 	}
 	for _, tc := range tests {

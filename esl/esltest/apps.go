@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/esl"
 )
 
 // appDef is a simulated dialplan application. start runs on the loop; it
@@ -147,11 +149,38 @@ func appHangup(c *Call, arg string) {
 	c.finishApp()
 }
 
-// appTransfer moves the channel to another extension.
-func appTransfer(c *Call, _ string) {
-	// not captured: the app returns at once, the channel leaves the socket
-	// (park ends: CHANNEL_UNPARK, the socket app's COMPLETE) and the listener
-	// disconnects; the call lives on elsewhere (Outcome Transferred).
+// appTransfer is transfer `extension [dialplan [context]]`: the channel
+// gets a new caller profile (destination, Transfer-Source, RDNIS, Profile-
+// Index 2) and the transfer variables, the app returns, and once nothing
+// executes the channel leaves the socket application for the new extension
+// (leaveSocket). As captured in transfer.txt.
+func appTransfer(c *Call, arg string) {
+	f := strings.Fields(arg)
+	ext, dialplan, context := "", "xml", "default"
+	if len(f) > 0 {
+		ext = f[0]
+	}
+	if len(f) > 1 {
+		dialplan = strings.ToLower(f[1])
+	}
+	if len(f) > 2 {
+		context = f[2]
+	}
+	src := strconv.FormatInt(c.now().Unix(), 10) + ":" + esl.NewUUID() + ":bl_xfer:" + ext + "/" + context + "/" + dialplan
+	c.mu.Lock()
+	p := &c.ch.prof
+	p.rdnis, p.destination, p.context = p.destination, ext, context
+	p.transferSource = src
+	p.index = max(p.index, 1) + 1
+	c.mu.Unlock()
+	c.setVar("max_forwards", "70")
+	c.setVar("transfer_history", src)
+	c.setVar("transfer_source", src)
+	// The state number moves to CS_ROUTING before the name does: the
+	// transfer's completion, CHANNEL_UNPARK and the socket app's completion
+	// say CS_EXECUTE, number 2 (transfer.txt).
+	c.ch.stateNum = stateNumbers[csRouting]
+	c.transferTo = ext
 	c.finishApp()
 	c.transferred = true
 }

@@ -341,11 +341,46 @@ func TestDTMFWhileIdle(t *testing.T) {
 	}
 }
 
-// TestTransfer checks that transfer takes the channel out of the socket.
+// TestTransfer checks that transfer takes the channel out of the socket
+// application while the socket stays open and carries the new extension's
+// events until the daemon sends exit (transfer.txt).
 func TestTransfer(t *testing.T) {
-	c, d, frames := runApp(t, Options{}, "transfer", "9999 XML default")
+	o := Options{Extensions: map[string][]string{"7100": {"answer", "playback tone_stream://%(60000,0,440)"}}}
+	c, d, frames := runApp(t, o, "transfer", "7100 XML default")
 	wantNames(t, "transfer", frames, "CHANNEL_EXECUTE(transfer) CHANNEL_EXECUTE_COMPLETE(transfer)")
-	wantNames(t, "after", d.rest(), "CHANNEL_UNPARK CHANNEL_EXECUTE_COMPLETE(socket) notice:disconnect")
+	e := complete(t, frames)
+	if e.Get("Caller-Destination-Number") != "7100" || e.Get("Caller-RDNIS") != "7000" || e.Get("Caller-Profile-Index") != "2" ||
+		!strings.HasSuffix(e.Var("transfer_source"), ":bl_xfer:7100/default/xml") {
+		t.Errorf("transfer COMPLETE: destination %q, RDNIS %q, profile index %q, transfer_source %q; want the new extension's profile",
+			e.Get("Caller-Destination-Number"), e.Get("Caller-RDNIS"), e.Get("Caller-Profile-Index"), e.Var("transfer_source"))
+	}
+	_, after := d.until("CHANNEL_EXECUTE(playback)")
+	wantNames(t, "after", after, "CHANNEL_UNPARK CHANNEL_EXECUTE_COMPLETE(socket) CHANNEL_STATE CHANNEL_STATE "+
+		"CHANNEL_EXECUTE(answer) CHANNEL_EXECUTE_COMPLETE(answer)")
+	if st := ev(t, after[2]).Get("Channel-State"); st != "CS_ROUTING" {
+		t.Errorf("first CHANNEL_STATE = %s, want CS_ROUTING", st)
+	}
+	if r := d.cmd("exit").ReplyText(); r != "+OK bye" {
+		t.Errorf("exit = %q, want +OK bye", r)
+	}
+	wantNames(t, "exit", d.rest(), "notice:disconnect")
+	if r, _ := c.Wait(t.Context()); r.Outcome != Transferred {
+		t.Errorf("result = %v, want transferred", r)
+	}
+}
+
+// TestTransferExtensionEnds: a new extension that runs out of actions
+// hangs up, and the socket, still open, carries the hangup tail.
+func TestTransferExtensionEnds(t *testing.T) {
+	// Linger forever: the tail waits for exit.
+	c, d := connected(t, Options{Park: ParkImmediately, Extensions: map[string][]string{"7200": {"answer"}}}, "linger")
+	d.cmd(execute("transfer", "7200"))
+	_, skipped := d.until("CHANNEL_HANGUP_COMPLETE")
+	got := names(skipped)
+	if !strings.HasSuffix(got, "CHANNEL_HANGUP CHANNEL_STATE CHANNEL_STATE") || strings.Count(got, "CHANNEL_EXECUTE_COMPLETE(socket)") != 1 {
+		t.Errorf("frames = %s, want the extension's hangup tail with one socket COMPLETE", got)
+	}
+	d.cmd("exit")
 	if r, _ := c.Wait(t.Context()); r.Outcome != Transferred {
 		t.Errorf("result = %v, want transferred", r)
 	}
@@ -395,5 +430,18 @@ func TestMediaDurations(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("mediaDuration(%q) = %v, %t, want %v, %t", tc.file, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestPlaybackUnansweredPreAnswersFirst: an app that needs media on an
+// unanswered channel pre-answers it before switch_core_session_exec fires
+// CHANNEL_EXECUTE, so CHANNEL_PROGRESS_MEDIA comes first (real 1.10.12).
+func TestPlaybackUnansweredPreAnswersFirst(t *testing.T) {
+	_, d := connected(t, Options{Park: ParkImmediately}, "linger 1")
+	d.cmd(execute("playback", "silence_stream://100"))
+	_, frames := d.until("CHANNEL_EXECUTE_COMPLETE(playback)")
+	wantNames(t, "frames", frames, "CHANNEL_PROGRESS_MEDIA CHANNEL_EXECUTE(playback)")
+	if as := ev(t, frames[1]).Get("Answer-State"); as != "early" {
+		t.Errorf("CHANNEL_EXECUTE Answer-State = %q, want early", as)
 	}
 }

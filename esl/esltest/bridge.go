@@ -1,61 +1,238 @@
 package esltest
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
 )
 
-// bridgeAct is bridge. A target error/<cause> fails with that cause;
-// anything else (loopback/…, user/…, sofia/…) answers and, after
-// Options.BridgeDuration, hangs up NORMAL_CLEARING, leaving our channel up
-// and back in park (bridge-ok). Variables and events follow bridge-ok and
-// bridge-fail.
+// BridgeOutcome is what a bridge target does when the bridge app calls it
+// (Options.BridgeTargets).
+type BridgeOutcome string
+
+const (
+	// BridgeAnswer: the callee answers; the legs are bridged (CHANNEL_BRIDGE)
+	// until the callee hangs up after Options.BridgeDuration
+	// (CHANNEL_UNBRIDGE), and our channel goes on (bridge_ok_far_hangup).
+	BridgeAnswer BridgeOutcome = "answer"
+	// BridgeBusy: the callee is busy: the originate fails at once with
+	// USER_BUSY (DIALSTATUS BUSY), no CHANNEL_BRIDGE or UNBRIDGE
+	// (bridge_busy_continue_on_fail).
+	BridgeBusy BridgeOutcome = "busy"
+	// BridgeNoAnswer: the callee rings out: the originate fails with
+	// NO_ANSWER (DIALSTATUS NOANSWER) when originate_timeout runs out (60 s
+	// when the dial string sets none), no CHANNEL_BRIDGE or UNBRIDGE
+	// (bridge_noanswer_and_error_user_busy).
+	BridgeNoAnswer BridgeOutcome = "noanswer"
+)
+
+// BridgeFail is a callee whose leg fails with cause (a hangup cause name,
+// such as CALL_REJECTED or NORMAL_TEMPORARY_FAILURE): like BridgeBusy with
+// that cause.
+func BridgeFail(cause string) BridgeOutcome { return BridgeOutcome("fail:" + cause) }
+
+// ParseBridgeOutcome reads "answer", "busy", "noanswer" or "fail:CAUSE"
+// (the cause a name or a Q.850 number, as switch_channel_str2cause reads
+// them).
+func ParseBridgeOutcome(s string) (BridgeOutcome, error) {
+	switch o := BridgeOutcome(strings.ToLower(strings.TrimSpace(s))); o {
+	case BridgeAnswer, BridgeBusy, BridgeNoAnswer:
+		return o, nil
+	}
+	if cause, ok := strings.CutPrefix(strings.TrimSpace(s), "fail:"); ok {
+		name, known := lookupCause(cause)
+		if !known {
+			return "", fmt.Errorf("esltest: bridge outcome %q: unknown hangup cause %q", s, cause)
+		}
+		return BridgeFail(name), nil
+	}
+	return "", fmt.Errorf("esltest: bridge outcome %q: want answer, busy, noanswer or fail:CAUSE", s)
+}
+
+// ParseBridgeTarget reads "TARGET=OUTCOME" (the -bridge flag of callhook
+// simulate): a dial string as the bridge app gets it without its {..} and
+// [..] variables, such as user/1001 or sofia/gateway/gw/123, and its
+// outcome.
+func ParseBridgeTarget(s string) (target string, o BridgeOutcome, err error) {
+	i := strings.LastIndexByte(s, '=')
+	if i <= 0 {
+		return "", "", fmt.Errorf("esltest: bridge target %q: want TARGET=answer|busy|noanswer|fail:CAUSE", s)
+	}
+	o, err = ParseBridgeOutcome(s[i+1:])
+	return strings.TrimSpace(s[:i]), o, err
+}
+
+// failCause is the hangup cause of a failing outcome ("" for answer).
+func (o BridgeOutcome) failCause() string {
+	switch o {
+	case BridgeBusy:
+		return "USER_BUSY"
+	case BridgeNoAnswer:
+		return "NO_ANSWER"
+	}
+	cause, _ := strings.CutPrefix(string(o), "fail:")
+	return cause
+}
+
+// bridgeAct is bridge: the targets are called in turn ('|' failover; ','
+// rings them at once, taken here as in turn: not captured) until one
+// answers, each as Options.BridgeTargets says (default: answer). A target
+// error/<cause> fails at once with that cause and creates no leg
+// (bridge-fail capture); other failures create a leg that fails. Variables
+// and events follow the captures bridge-ok, bridge-fail and the real
+// traces bridge_*.
 type bridgeAct struct {
+	targets []string
+	next    int
+	timeout time.Duration // originate_timeout
+	legs    []failedLeg   // legs that failed so far
+	noLeg   string        // the cause of an error/<cause> target, the last one tried
 	other   *profile
 	target  string
 	ext     string
 	bridged bool
 }
 
+// failedLeg is a callee leg that was created and failed.
+type failedLeg struct{ uuid, ext, cause string }
+
 // bridgeSetupDelay is the captured gap between CHANNEL_EXECUTE and
-// CHANNEL_BRIDGE (the callee answering).
+// CHANNEL_BRIDGE (the callee answering), or the busy leg's failure.
 const bridgeSetupDelay = 20 * time.Millisecond
+
+// defaultOriginateTimeout is FreeSWITCH's originate timeout when the dial
+// string sets no originate_timeout (src/switch_ivr_originate.c).
+const defaultOriginateTimeout = 60 * time.Second
 
 func appBridge(c *Call, arg string) {
 	t := strings.TrimSpace(arg)
-	for strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		end := strings.IndexAny(t, "}]")
+	b := &bridgeAct{timeout: defaultOriginateTimeout}
+	for strings.HasPrefix(t, "{") || strings.HasPrefix(t, "<") {
+		end := strings.IndexAny(t, "}>")
 		if end < 0 {
 			break
 		}
+		for _, kv := range strings.Split(t[1:end], ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(kv), "originate_timeout="); ok && atoi(v) > 0 {
+				b.timeout = time.Duration(atoi(v)) * time.Second
+			}
+		}
 		t = t[end+1:]
 	}
-	if i := strings.IndexAny(t, ",|"); i >= 0 {
-		t = t[:i]
+	for _, x := range strings.FieldsFunc(t, func(r rune) bool { return r == '|' || r == ',' }) {
+		if x = strings.TrimSpace(x); x != "" {
+			b.targets = append(b.targets, x)
+		}
 	}
-	if cause, ok := strings.CutPrefix(t, "error/"); ok {
-		bridgeFail(c, causeName(strings.ToUpper(cause)))
+	c.act = b
+	b.tryNext(c)
+}
+
+// tryNext calls the next target, or ends the bridge as failed when none is
+// left.
+func (b *bridgeAct) tryNext(c *Call) {
+	if b.next >= len(b.targets) {
+		b.fail(c)
 		return
 	}
-	ext := t
+	target := b.targets[b.next]
+	b.next++
+	// A [..] prefix sets this leg's variables; it is not part of the name.
+	for strings.HasPrefix(target, "[") {
+		end := strings.IndexByte(target, ']')
+		if end < 0 {
+			break
+		}
+		target = target[end+1:]
+	}
+	if cause, ok := strings.CutPrefix(target, "error/"); ok {
+		b.noLeg = causeName(strings.ToUpper(cause))
+		b.tryNext(c)
+		return
+	}
+	ext := target
 	if i := strings.LastIndexByte(ext, '/'); i >= 0 {
 		ext = ext[i+1:]
 	}
 	ext, _, _ = strings.Cut(ext, "@")
-	b := &bridgeAct{target: t, ext: ext}
-	c.act = b
-	c.setTimer(bridgeSetupDelay, func() { b.answer(c) })
+	b.target, b.ext = target, ext
+	outcome, ok := c.o.BridgeTargets[target]
+	if !ok {
+		outcome = BridgeAnswer
+	}
+	switch outcome {
+	case BridgeAnswer:
+		c.setTimer(bridgeSetupDelay, func() { b.answer(c) })
+	case BridgeNoAnswer:
+		c.setTimer(b.timeout, func() { b.legFailed(c, ext, "NO_ANSWER") })
+	default:
+		c.setTimer(bridgeSetupDelay, func() { b.legFailed(c, ext, outcome.failCause()) })
+	}
 }
 
-// bridgeFail leaves the originate variables and hangs our channel up with
-// the cause (bridge-fail), unless continue_on_fail allows the cause and
-// hangup_after_bridge is not true: then the call goes on.
+// legFailed records a callee leg that failed and goes on with the next
+// target.
+func (b *bridgeAct) legFailed(c *Call, ext, cause string) {
+	b.legs = append(b.legs, failedLeg{uuid: esl.NewUUID(), ext: ext, cause: cause})
+	b.noLeg = ""
+	b.tryNext(c)
+}
+
+// fail ends a bridge no target answered. Legs that were created leave the
+// originate variables in the order of the real traces (a second failed
+// bridge on the same call adds to originated_legs and originate_causes in
+// place, as arrays); an error/<cause> target leaves only the last three
+// (bridge-fail). Then bridgeFail decides whether our channel hangs up.
+func (b *bridgeAct) fail(c *Call) {
+	// Over: a hangup bridgeFail causes must not stop it again.
+	c.act = nil
+	if len(b.legs) == 0 || b.noLeg != "" {
+		if len(b.legs) > 0 {
+			b.leaveLegVars(c)
+		}
+		cause := b.noLeg
+		if cause == "" {
+			cause = "NORMAL_CLEARING"
+		}
+		bridgeFail(c, cause)
+		return
+	}
+	b.leaveLegVars(c)
+	bridgeEnd(c, b.legs[len(b.legs)-1].cause)
+}
+
+// leaveLegVars sets the variables the failed legs leave, in the captured
+// order.
+func (b *bridgeAct) leaveLegVars(c *Call) {
+	last := b.legs[len(b.legs)-1]
+	c.setVar("originate_signal_bond", last.uuid)
+	for _, l := range b.legs {
+		c.pushVar("originated_legs", l.uuid+";Outbound Call;"+l.ext)
+	}
+	c.setVar("last_bridge_hangup_cause", last.cause)
+	c.setVar("originate_disposition", last.cause)
+	c.setVar("DIALSTATUS", dialStatus(last.cause))
+	for _, l := range b.legs {
+		c.pushVar("originate_causes", l.uuid+";"+l.cause)
+	}
+	c.setVar("originate_failed_cause", last.cause)
+}
+
+// bridgeFail leaves the variables of an error/<cause> target and ends the
+// bridge (bridge-fail).
 func bridgeFail(c *Call, cause string) {
 	c.setVar("originate_disposition", cause)
 	c.setVar("DIALSTATUS", dialStatus(cause))
 	c.setVar("originate_failed_cause", cause)
+	bridgeEnd(c, cause)
+}
+
+// bridgeEnd ends a failed bridge: our channel hangs up with the cause
+// (bridge-fail), unless continue_on_fail allows the cause and
+// hangup_after_bridge is not true: then the call goes on.
+func bridgeEnd(c *Call, cause string) {
 	if hab, _ := c.ch.vars.get("hangup_after_bridge"); !continueOnFail(c, cause) || hab == "true" {
 		c.hangup(cause, ByApp)
 	}
@@ -83,7 +260,7 @@ func (b *bridgeAct) answer(c *Call) {
 	uuid := esl.NewUUID()
 	name := b.target
 	if strings.HasPrefix(name, "loopback/") {
-		name += "-a"
+		name = "loopback/" + strings.Split(strings.TrimPrefix(name, "loopback/"), "/")[0] + "-a"
 	}
 	b.other = &profile{
 		direction: "outbound", logicalDirection: "inbound",
@@ -100,10 +277,16 @@ func (b *bridgeAct) answer(c *Call) {
 	c.ch.prof.calleeNumber = b.ext
 	c.ch.prof.bridge = now.UnixMicro()
 	c.mu.Unlock()
-	c.setVar("originated_legs", uuid+";Outbound Call;"+b.ext)
+	for _, l := range b.legs {
+		c.pushVar("originated_legs", l.uuid+";Outbound Call;"+l.ext)
+	}
+	c.pushVar("originated_legs", uuid+";Outbound Call;"+b.ext)
 	c.setVar("originate_disposition", "SUCCESS")
 	c.setVar("DIALSTATUS", "SUCCESS")
-	c.setVar("originate_causes", uuid+";NONE")
+	for _, l := range b.legs {
+		c.pushVar("originate_causes", l.uuid+";"+l.cause)
+	}
+	c.pushVar("originate_causes", uuid+";NONE")
 	c.setVar("signal_bond", uuid)
 	c.queueEvent(channelEvent(&c.ch, "CHANNEL_BRIDGE", now, b.ids(c), nil))
 	c.setTimer(c.o.BridgeDuration, func() { b.unbridge(c, "NORMAL_CLEARING") })
@@ -132,6 +315,24 @@ func (b *bridgeAct) unbridge(c *Call, cause string) {
 	}
 }
 
+// beforeHangup runs when our channel hangs up while bridged, before
+// CHANNEL_HANGUP fires: the bridge variables are already set then
+// (bridge_ok_caller_hangup).
+func (b *bridgeAct) beforeHangup(c *Call) {
+	if !b.bridged {
+		return
+	}
+	u := b.other.uuid
+	c.setVar("bridge_to", u)
+	c.setVar("last_bridge_to", u)
+	c.setVar("bridge_channel", b.other.channelName)
+	c.setVar("bridge_uuid", u)
+	c.setVar("signal_bond", u)
+	c.setVar("last_sent_callee_id_name", "Outbound Call")
+	c.setVar("last_sent_callee_id_number", b.ext)
+	c.setVar("last_bridge_role", "originator")
+}
+
 func (b *bridgeAct) digit(*Call, byte) {}
 func (b *bridgeAct) talk(*Call)        {}
 
@@ -142,17 +343,22 @@ func (b *bridgeAct) nestable() bool { return b.bridged }
 // stop ends the bridge early (uuid_break or our hangup).
 func (b *bridgeAct) stop(c *Call, why stopReason) {
 	// not captured: before the callee answers the originate is cancelled
-	// (ORIGINATOR_CANCEL); once bridged, the bridge ends as if the callee
-	// hung up, with our channel's cause when we are the one going down.
+	// (ORIGINATOR_CANCEL); a break once bridged ends the bridge as if the
+	// callee hung up.
 	if !b.bridged {
 		c.setVar("originate_disposition", "ORIGINATOR_CANCEL")
 		c.setVar("DIALSTATUS", "CANCEL")
 		c.finishApp()
 		return
 	}
-	cause := "NORMAL_CLEARING"
 	if why == stopHangup && c.ch.cause != "" {
-		cause = c.ch.cause
+		// Our side hung up (bridge_ok_caller_hangup): CHANNEL_UNBRIDGE
+		// with bridge_hangup_cause, bridge_to gone, then the completion.
+		c.delVar("bridge_to")
+		c.setVar("bridge_hangup_cause", c.ch.cause)
+		c.queueEvent(channelEvent(&c.ch, "CHANNEL_UNBRIDGE", c.now(), b.ids(c), nil))
+		c.finishApp()
+		return
 	}
-	b.unbridge(c, cause)
+	b.unbridge(c, "NORMAL_CLEARING")
 }

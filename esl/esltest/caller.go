@@ -17,6 +17,7 @@ const (
 	actClose
 	actAPI     // an api command from an inbound listener
 	actSendmsg // a sendmsg from an inbound listener
+	actHangupAt
 )
 
 // action is one request queued to the loop. reply, when set, receives one
@@ -26,6 +27,7 @@ type action struct {
 	s     string
 	d     time.Duration
 	cmd   esl.Command
+	fn    func()
 	reply chan string
 }
 
@@ -115,6 +117,8 @@ func (c *Call) drainActions() {
 		case actSendmsg:
 			c.callerActs()
 			a.reply <- c.sendmsgFrom(a.cmd, true)
+		case actHangupAt:
+			c.hangupAt, c.hangupAtCause, c.hangupAtFn = c.start.Add(a.d), a.s, a.fn
 		}
 	}
 }
@@ -141,6 +145,53 @@ func (c *Call) Hangup(cause string) {
 		cause = "NORMAL_CLEARING"
 	}
 	c.post(action{kind: actHangup, s: cause})
+}
+
+// HangupAfter makes the caller hang up with cause (default
+// NORMAL_CLEARING) once the call has lasted d of simulated call time,
+// counted from the start of the call as the simulated clock counts it
+// (media fast, waiting on the daemon in real time), so "hang up after 30 s
+// of call" means the same whatever the Speed. before, if set, runs on the
+// simulator's goroutine just before the hangup, as OnApp does (it must not
+// block).
+func (c *Call) HangupAfter(d time.Duration, cause string, before func()) {
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	c.post(action{kind: actHangupAt, d: d, s: cause, fn: before})
+}
+
+// hangupAtDue hangs up for HangupAfter once its time has come; the clock
+// is current.
+func (c *Call) hangupAtDue() {
+	if c.hangupAt.IsZero() || c.finished || c.vnow.Before(c.hangupAt) {
+		return
+	}
+	fn, cause := c.hangupAtFn, c.hangupAtCause
+	c.hangupAt, c.hangupAtFn = time.Time{}, nil
+	if !c.ch.up {
+		return
+	}
+	c.callerActs()
+	if fn != nil {
+		fn()
+	}
+	c.hangup(cause, ByCaller)
+}
+
+// hangupAtWait is the real time until HangupAfter's moment at the clock's
+// present rate (the loop re-arms it after every step, when the rate may
+// have changed), or -1 when none is pending.
+func (c *Call) hangupAtWait() time.Duration {
+	if c.hangupAt.IsZero() {
+		return -1
+	}
+	sim := c.hangupAt.Sub(c.vnow)
+	if sim <= 0 {
+		return 0
+	}
+	wait := time.Duration(float64(sim)/c.rate()) - time.Since(c.lastReal)
+	return max(wait, 0)
 }
 
 // Talk makes the caller send audio for d of simulated time from now (the

@@ -18,6 +18,11 @@ type profile struct {
 	created, answered, progress   int64 // µs since the epoch, 0 = never
 	progressMedia, hangup, bridge int64
 	withIndex                     bool // Profile-Index is written (not for Other-Leg)
+	// A transfer gives the channel a new profile: the new destination,
+	// Transfer-Source and RDNIS (the old destination), Profile-Index 2
+	// (transfer.txt).
+	transferSource, rdnis string
+	index                 int // Profile-Index, 0 meaning 1
 }
 
 // appendTo appends the profile's headers with prefix ("Caller-",
@@ -38,11 +43,17 @@ func (p *profile) appendTo(h []header, prefix string) []header {
 		header{prefix + "Destination-Number", p.destination},
 		header{prefix + "Unique-ID", p.uuid},
 		header{prefix + "Source", p.source},
-		header{prefix + "Context", p.context},
-		header{prefix + "Channel-Name", p.channelName},
 	)
+	if p.transferSource != "" {
+		h = append(h, header{prefix + "Transfer-Source", p.transferSource})
+	}
+	h = append(h, header{prefix + "Context", p.context})
+	if p.rdnis != "" {
+		h = append(h, header{prefix + "RDNIS", p.rdnis})
+	}
+	h = append(h, header{prefix + "Channel-Name", p.channelName})
 	if p.withIndex {
-		h = append(h, header{prefix + "Profile-Index", "1"})
+		h = append(h, header{prefix + "Profile-Index", strconv.Itoa(max(p.index, 1))})
 	}
 	return append(h,
 		header{prefix + "Profile-Created-Time", t(p.created)},
@@ -64,6 +75,7 @@ func (p *profile) appendTo(h []header, prefix string) []header {
 
 // Channel running states and their numbers (switch_channel_state_t).
 const (
+	csRouting      = "CS_ROUTING"
 	csExecute      = "CS_EXECUTE"
 	csConsumeMedia = "CS_CONSUME_MEDIA"
 	csHangup       = "CS_HANGUP"
@@ -71,7 +83,7 @@ const (
 )
 
 var stateNumbers = map[string]string{
-	csExecute: "4", csConsumeMedia: "7", csHangup: "10", csReporting: "11",
+	csRouting: "2", csExecute: "4", csConsumeMedia: "7", csHangup: "10", csReporting: "11",
 }
 
 // channel is one simulated FreeSWITCH channel: the controlled leg, or the

@@ -330,6 +330,13 @@ func (c *Call) setVar(name, value string) {
 	c.mu.Unlock()
 }
 
+// pushVar adds to a channel variable in place (varList.push).
+func (c *Call) pushVar(name, value string) {
+	c.mu.Lock()
+	c.ch.vars.push(name, value)
+	c.mu.Unlock()
+}
+
 // delVar deletes a channel variable.
 func (c *Call) delVar(name string) {
 	c.mu.Lock()

@@ -27,19 +27,27 @@
 //	…
 //	r, err := call.Wait(ctx) // r.Outcome, r.Cause, r.By
 //
-// Time. Media durations, app timeouts and the linger time are simulated
-// and divided by Options.Speed. The simulated clock moves to a timer's
+// Time. Media runs fast, daemons and web apps do not. Media durations,
+// app timeouts, a ringing bridge and the linger time are simulated and
+// divided by Options.Speed; time the channel spends waiting on the daemon
+// (between its commands, so while it waits for its web app) passes at real
+// speed, so an app that takes 3 s to answer adds 3 s to the call's
+// duration whatever the Speed. The simulated clock moves to a timer's
 // exact deadline when it fires, so an app that ends on its own lasts
-// exactly its simulated length however late the goroutine ran; caller
-// actions and commands are stamped with the scaled wall-clock time. Under
-// testing/synctest over net.Pipe (NewCall), Speed 1 replays real timings in
-// no wall-clock time.
+// exactly its simulated length however late the goroutine ran (clock.go).
+// Under testing/synctest over net.Pipe (NewCall), Speed 1 replays real
+// timings in no wall-clock time.
 //
 // How a call ends (Result): a daemon that lets go of a live call (exit or
 // close) without resume, when the dialplan has nothing after socket, gets
 // it hung up NORMAL_CLEARING by FreeSWITCH (By: ByDialplan), as the
 // exit-before-hangup capture shows; only a socket closed before connect in
-// async mode leaves the channel Parked with nobody driving it.
+// async mode leaves the channel Parked with nobody driving it, and a static
+// (sync) socket let go after resume is Stranded in CS_RESET, as real
+// 1.10.12 leaves it. After transfer the socket stays open and carries the
+// new extension's events (Options.Extensions) until the daemon exits.
+// Bridge targets answer, are busy, ring out or fail as Options.
+// BridgeTargets says, with the real traces' variables and events.
 //
 // Real traces. The simulator is checked against real captures, and so is
 // the daemon: ReplayTrace plays FreeSWITCH's side of a real call's wire

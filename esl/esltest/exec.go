@@ -151,9 +151,9 @@ func (c *Call) pump() {
 			c.resume()
 			continue
 		}
-		if c.transferred && !c.tailDone {
+		if c.transferred && !c.leftSocket && !c.tailDone {
 			c.leaveSocket()
-			return
+			continue
 		}
 		if !c.ch.up {
 			// A static-mode sendmsg still owes its +OK: the tail waits.
@@ -162,8 +162,14 @@ func (c *Call) pump() {
 			}
 			return
 		}
-		if c.async && c.parked && len(c.queue) > 0 {
+		if c.async && (c.parked || c.leftSocket) && len(c.queue) > 0 {
 			c.runMessage(c.popQueue())
+			continue
+		}
+		if c.leftSocket {
+			// The new extension ran out of actions: FreeSWITCH hangs up
+			// ("executed the last dialplan instruction").
+			c.hangup("NORMAL_CLEARING", ByDialplan)
 			continue
 		}
 		c.readDigits()
@@ -263,6 +269,13 @@ func (c *Call) startApp(e *execRun) {
 	if e.appUUID == "" {
 		e.appUUID = esl.NewUUID()
 	}
+	if def.media && c.ch.answerState == "ringing" {
+		// switch_core_session_execute_application_get_flags pre-answers
+		// for an app that needs media before switch_core_session_exec
+		// fires CHANNEL_EXECUTE (src/switch_core_session.c), so
+		// CHANNEL_PROGRESS_MEDIA comes first.
+		c.preAnswer()
+	}
 	if e.uuid != "" {
 		c.delVar("app_uuid")
 	}
@@ -282,9 +295,6 @@ func (c *Call) startApp(e *execRun) {
 		c.o.OnApp(c, run)
 	}
 	c.inApp = true
-	if def.media && c.ch.answerState == "ringing" {
-		c.preAnswer() // not captured: media apps pre-answer an unanswered inbound channel
-	}
 	c.logAfter = nil
 	def.start(c, arg)
 	c.inApp = false

@@ -43,7 +43,7 @@ func FuzzSimulator(f *testing.F) {
 	f.Add([]byte("connec\x80inger\n\nsendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: {a=b\nloops: -1\n\ngetvar x\n\n"), byte(2))
 	f.Fuzz(func(t *testing.T, cmds []byte, mode byte) {
 		o := Options{Speed: 1e6, Mode: []string{ModeAsyncFull, ModeAsync, ModeStatic, ModeAsyncFull}[mode%4],
-			Park: ParkTiming(int(mode%5) - 1), LingerNoticeFirst: mode&8 != 0}
+			Park: ParkTiming(int(mode%5) - 1), LingerNotice: LingerNotice(mode / 8 % 3)}
 		simEnd, nc := net.Pipe()
 		c := NewCall(simEnd, o)
 		drained := make(chan struct{})

@@ -34,10 +34,16 @@ func (c *Call) hangup(cause string, by HangupBy) {
 		}
 		return
 	}
-	if c.lingering && c.o.LingerNoticeFirst {
+	if b, ok := c.act.(*bridgeAct); ok {
+		b.beforeHangup(c)
+	}
+	if c.lingering && c.o.LingerNotice == LingerNoticeFirst {
 		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
 	}
 	c.queueEvent(channelEvent(ch, "CHANNEL_HANGUP", c.now(), nil, nil))
+	if c.lingering && c.o.LingerNotice == LingerNoticeAfterHangup {
+		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
+	}
 	if c.act != nil {
 		c.act.stop(c, stopHangup)
 	}
@@ -70,7 +76,7 @@ func (c *Call) tail() {
 		c.closeWithNotice()
 		return
 	}
-	if !c.o.LingerNoticeFirst {
+	if c.o.LingerNotice == LingerNoticeLast {
 		c.queueFrame(lingerFrame(ch.uuid, ch.name, c.lingerSecs))
 	}
 	if c.lingerSecs >= 0 {
@@ -79,13 +85,18 @@ func (c *Call) tail() {
 }
 
 // endPark ends the park: CHANNEL_UNPARK and the socket application's
-// CHANNEL_EXECUTE_COMPLETE.
+// CHANNEL_EXECUTE_COMPLETE (once: after a transfer the socket app has
+// already returned when the channel hangs up).
 func (c *Call) endPark() {
 	ch := &c.ch
 	if c.parked {
 		c.parked = false
 		c.queueEvent(channelEvent(ch, "CHANNEL_UNPARK", c.now(), nil, nil))
 	}
+	if c.socketDone {
+		return
+	}
+	c.socketDone = true
 	c.queueEvent(channelEvent(ch, "CHANNEL_EXECUTE_COMPLETE", c.now(), nil, []header{
 		{"Application", "socket"},
 		{"Application-Data", c.socketData},
@@ -94,17 +105,43 @@ func (c *Call) endPark() {
 	}))
 }
 
-// leaveSocket is a transfer: the park ends and the listener disconnects
-// while the channel lives on elsewhere.
+// leaveSocket is a transfer: the park ends and the socket application
+// returns (CHANNEL_UNPARK, its EXECUTE_COMPLETE), the channel routes the new
+// extension (CHANNEL_STATE CS_ROUTING, then CS_EXECUTE) and runs its
+// actions (Options.Extensions). In async mode the listener stays: the
+// socket carries the new extension's events until the daemon sends exit
+// (transfer.txt), or the channel hangs up and the linger runs out.
 func (c *Call) leaveSocket() {
-	// not captured: see appTransfer.
-	c.tailDone = true
+	c.leftSocket = true
 	c.queue = nil
-	if c.async && c.connected {
-		c.endPark()
+	if !c.async || !c.connected {
+		// not captured: a static socket is taken to end with the transfer.
+		c.tailDone = true
+		c.closing = true
+		c.closeWithNotice()
+		return
 	}
-	c.closing = true
-	c.closeWithNotice()
+	c.endPark()
+	ch := &c.ch
+	call := ch.callState
+	ch.state, ch.stateNum, ch.callState = csRouting, stateNumbers[csRouting], "RINGING"
+	c.queueEvent(channelEvent(ch, "CHANNEL_STATE", c.now(), nil, nil))
+	c.setVar("call_uuid", ch.uuid)
+	ch.state, ch.stateNum, ch.callState = csExecute, stateNumbers[csExecute], call
+	c.queueEvent(channelEvent(ch, "CHANNEL_STATE", c.now(), nil, nil))
+	actions, ok := c.o.Extensions[c.transferTo]
+	if !ok {
+		actions = []string{"park"} // not captured: see Options.Extensions
+	}
+	for _, a := range actions {
+		app, arg, _ := strings.Cut(strings.TrimSpace(a), " ")
+		h := esl.Headers{{Name: "call-command", Value: "execute"}, {Name: "execute-app-name", Value: app},
+			{Name: "event-lock", Value: "true"}}
+		if arg != "" {
+			h = append(h, esl.Header{Name: "execute-app-arg", Value: arg})
+		}
+		c.queue = append(c.queue, &message{cmd: esl.Command{Line: "sendmsg", Headers: h}})
+	}
 }
 
 // setCDRVars adds the variables switch_core_session_reporting_state and
@@ -194,17 +231,30 @@ func (c *Call) setCDRVars(end time.Time) {
 // An app still running then (FreeSWITCH #1258: it keeps the call up until
 // it returns) is taken to end with the socket. not captured.
 func (c *Call) outcome() *Result {
+	// The channel variable socket_resume=true (set by resume, or by the
+	// dialplan) is what FreeSWITCH checks.
+	resumed := c.resumed
+	if v, _ := c.ch.vars.get("socket_resume"); v == "true" {
+		resumed = true
+	}
 	r := &Result{Resumed: c.resumed}
 	switch {
 	case c.abort, c.userClosed.Load():
 		r.Outcome = Aborted
+	case c.transferred:
+		// The call left the socket; what the new extension did with it
+		// later is not the daemon's doing.
+		r.Outcome = Transferred
 	case !c.ch.up:
 		r.Outcome, r.Cause, r.By = HungUp, c.ch.cause, c.hungUpBy
-	case c.transferred:
-		r.Outcome = Transferred
 	case !c.connected && c.async:
 		r.Outcome = Parked
-	case c.resumed || c.o.ContinueDialplan:
+	case resumed && !c.async:
+		// mod_event_socket.c: listener_run's static-mode resume path sets
+		// CS_RESET with no step back to CS_EXECUTE (the async path has
+		// one, after park); measured on 1.10.12, the call stays there.
+		r.Outcome = Stranded
+	case resumed || c.o.ContinueDialplan:
 		r.Outcome = DialplanContinued
 	default:
 		r.Outcome, r.Cause, r.By = HungUp, "NORMAL_CLEARING", ByDialplan
@@ -240,36 +290,47 @@ var causes = map[string]int{
 // causeName normalises a hangup cause as switch_channel_str2cause: a name
 // (any case) or a Q.850 number; anything else is NORMAL_CLEARING.
 func causeName(s string) string {
+	if name, ok := lookupCause(s); ok {
+		return name
+	}
+	return "NORMAL_CLEARING"
+}
+
+// lookupCause is causeName without the fallback: ok is false for a name or
+// number FreeSWITCH does not know.
+func lookupCause(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if _, ok := causes[strings.ToUpper(s)]; ok {
-		return strings.ToUpper(s)
+		return strings.ToUpper(s), true
 	}
 	if n, err := strconv.Atoi(s); err == nil {
 		for name, code := range causes {
 			if code == n {
-				return name
+				return name, true
 			}
 		}
 	}
-	return "NORMAL_CLEARING"
+	return "", false
 }
 
 // q850 is the cause's code.
 func q850(cause string) int { return causes[cause] }
 
-// dialStatus is the DIALSTATUS a failed originate leaves.
+// dialStatus is the DIALSTATUS a failed originate leaves
+// (src/switch_ivr_originate.c, switch_ivr_originate): a few causes have
+// their own word, every other cause is its name.
 func dialStatus(cause string) string {
 	switch cause {
-	case "USER_BUSY":
-		return "BUSY"
-	case "NO_ANSWER", "NO_USER_RESPONSE":
-		return "NOANSWER"
 	case "ORIGINATOR_CANCEL":
 		return "CANCEL"
-	case "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION":
-		return "CONGESTION"
-	case "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION", "INVALID_NUMBER_FORMAT":
+	case "USER_BUSY":
+		return "BUSY"
+	case "NO_ANSWER":
+		return "NOANSWER"
+	case "DESTINATION_OUT_OF_ORDER", "INVALID_PROFILE":
 		return "INVALIDARGS"
+	case "CALL_REJECTED":
+		return "DONTCALL"
 	}
-	return "CHANUNAVAIL"
+	return cause
 }

@@ -18,8 +18,10 @@ func TestHangupTails(t *testing.T) {
 		by     HangupBy
 	}{
 		{name: "linger", linger: "linger 5", want: tail + " notice:linger notice:disconnect", by: ByDaemon},
-		{name: "linger notice first", o: Options{LingerNoticeFirst: true}, linger: "linger 5",
+		{name: "linger notice first", o: Options{LingerNotice: LingerNoticeFirst}, linger: "linger 5",
 			want: "notice:linger " + tail + " notice:disconnect", by: ByDaemon},
+		{name: "linger notice after CHANNEL_HANGUP", o: Options{LingerNotice: LingerNoticeAfterHangup}, linger: "linger 5",
+			want: "CHANNEL_HANGUP notice:linger" + tail[len("CHANNEL_HANGUP"):] + " notice:disconnect", by: ByDaemon},
 		{name: "no linger", want: tail + " notice:disconnect", by: ByDaemon},
 		{name: "caller, no linger", caller: true, want: tail + " notice:disconnect", by: ByCaller},
 		{name: "caller, linger", caller: true, linger: "linger 1", want: tail + " notice:linger notice:disconnect", by: ByCaller},
@@ -141,6 +143,14 @@ func TestLetGo(t *testing.T) {
 			want: Result{Outcome: DialplanContinued, Resumed: true}},
 		{name: "dialplan goes on", o: Options{ContinueDialplan: true}, connect: true,
 			want: Result{Outcome: DialplanContinued}},
+		// Real 1.10.12: a static socket resumed then let go stays in
+		// CS_RESET; exit alone lets the dialplan go on.
+		{name: "static: resume then exit", o: Options{Mode: ModeStatic, ContinueDialplan: true}, connect: true, resume: true,
+			want: Result{Outcome: Stranded, Resumed: true}},
+		{name: "static: exit alone", o: Options{Mode: ModeStatic, ContinueDialplan: true}, connect: true,
+			want: Result{Outcome: DialplanContinued}},
+		{name: "async single-channel: resume then exit", o: Options{Mode: ModeAsync}, connect: true, resume: true,
+			want: Result{Outcome: DialplanContinued, Resumed: true}},
 		{name: "exit before connect", want: Result{Outcome: Parked}},
 		{name: "close before connect", close: true, want: Result{Outcome: Parked}},
 	}

@@ -7,9 +7,11 @@ import (
 // run is the loop: FreeSWITCH's listener thread and the session thread in
 // one goroutine, so every state change and every write is ordered.
 func (c *Call) run() {
+	// FreeSWITCH's 25 s for the first command is real time: the daemon is
+	// a program, not media.
 	c.timer = time.NewTimer(c.o.ConnectTimeout)
 	c.timerFn = c.connectTimeout
-	c.deadline = c.vnow.Add(time.Duration(float64(c.o.ConnectTimeout) * c.o.Speed))
+	c.deadline = c.vnow.Add(c.o.ConnectTimeout)
 	defer c.cleanup()
 	for !c.finished {
 		cmds := c.cmds
@@ -20,6 +22,7 @@ func (c *Call) run() {
 		if c.holding {
 			holdC = c.hold.C
 		}
+		hangupC := c.armHangupTimer()
 		// Caller actions go first: one posted before a command was sent
 		// (press a key, then the daemon plays) must not lose a coin toss
 		// against that command in the select below.
@@ -59,10 +62,33 @@ func (c *Call) run() {
 			c.tick()
 			c.holding = false
 			c.flush()
+		case <-hangupC:
+			if c.tick(); !c.finished && c.vnow.Before(c.hangupAt) {
+				// Woken at the computed real moment: the clock is there
+				// up to rounding.
+				c.vnow = c.hangupAt
+			}
+			c.hangupAtDue()
 		}
 		c.settle()
 		c.flushOut()
 	}
+}
+
+// armHangupTimer sets the HangupAfter timer for the loop's next wait (the
+// clock's rate may have changed in the last step) and returns its channel,
+// nil when no HangupAfter is pending.
+func (c *Call) armHangupTimer() <-chan time.Time {
+	wait := c.hangupAtWait()
+	if wait < 0 {
+		return nil
+	}
+	if c.hangupTimer == nil {
+		c.hangupTimer = time.NewTimer(wait)
+	} else {
+		c.hangupTimer.Reset(wait)
+	}
+	return c.hangupTimer.C
 }
 
 // settle runs after every input: the session thread proceeds as far as it
@@ -93,17 +119,20 @@ func (c *Call) settle() {
 }
 
 // setTimer arms the call's one timer: d of simulated time, then fn on the
-// loop. Only one activity waits at a time (an app, the linger, the connect
-// deadline), so one timer per call is enough.
+// loop; while it runs the clock runs at Speed (see clock.go; the loop's
+// own work between an input and the timer takes no simulated time). Only one
+// activity waits at a time (an app, the linger, the connect deadline), so
+// one timer per call is enough.
 func (c *Call) setTimer(d time.Duration, fn func()) {
 	d = max(d, 0)
 	c.timer.Stop()
 	c.timer.Reset(c.real(d))
 	c.deadline = c.vnow.Add(d)
 	c.timerFn = fn
+	c.timerScaled = true
 }
 
-// stopTimer disarms the timer.
+// stopTimer disarms the timer; the clock runs at real speed again.
 func (c *Call) stopTimer() {
 	c.timer.Stop()
 	c.timerFn = nil

@@ -33,7 +33,15 @@ const (
 	// still parks the channel and nobody controls it any more (a daemon
 	// bug, esl-protocol.md §3.2).
 	Parked Outcome = "parked"
-	// Transferred: the transfer app moved the channel out of the socket.
+	// Stranded: a static (sync) socket got resume and then let go of the
+	// live call. FreeSWITCH 1.10.12 puts the channel in CS_RESET at the end
+	// of listener_run and leaves it there: the next dialplan action never
+	// runs and the caller hears silence until something else hangs up
+	// (measured: 60 s). A daemon refusing a static socket must send exit
+	// without resume.
+	Stranded Outcome = "stranded in CS_RESET"
+	// Transferred: the transfer app moved the channel out of the socket
+	// application (the socket itself stays open until the daemon exits).
 	Transferred Outcome = "transferred"
 	// Aborted: the simulator dropped the connection itself (Close or the
 	// AbruptClose fault); the call's fate is unknown.

@@ -22,6 +22,8 @@ const (
 	// ignore it, so it selects the same mode and is left out of the socket
 	// application's data.
 	ModeStatic = "static"
+	// ModeStaticFull is `socket … full`: static (sync) with Control full.
+	ModeStaticFull = "full"
 )
 
 // ParkTiming says when the channel parks (and fires CHANNEL_PARK) in async
@@ -37,13 +39,30 @@ const (
 	// first sendmsg following connect, or earlier if the caller acts.
 	ParkOnFirstSendmsg ParkTiming = 0
 	// ParkImmediately parks right after the connect reply, before any
-	// myevents can take effect, so CHANNEL_PARK is normally missed.
+	// myevents can take effect, so no CHANNEL_PARK reaches the socket
+	// after connect although the channel is parked (its CHANNEL_UNPARK
+	// still comes in the hangup tail), as real 1.10.12 sometimes does.
 	ParkImmediately ParkTiming = -1
 )
 
 // ParkAfter parks right after the reply to the n-th command following
 // connect (n >= 1).
 func ParkAfter(n int) ParkTiming { return ParkTiming(n) }
+
+// LingerNotice is where the linger notice falls in the hangup tail.
+type LingerNotice int
+
+const (
+	// LingerNoticeLast (the default) writes it after
+	// CHANNEL_HANGUP_COMPLETE, as most captures show.
+	LingerNoticeLast LingerNotice = iota
+	// LingerNoticeFirst writes it before CHANNEL_HANGUP.
+	LingerNoticeFirst
+	// LingerNoticeAfterHangup writes it right after CHANNEL_HANGUP, before
+	// the interrupted app's completion and the rest of the tail (a hangup by
+	// api uuid_kill during a playback on real 1.10.12).
+	LingerNoticeAfterHangup
+)
 
 // ExtraApp describes an application the simulator does not know natively.
 // It starts (CHANNEL_EXECUTE), runs for Duration (scaled by Speed; uuid_break
@@ -84,16 +103,19 @@ type Options struct {
 	Mode string
 	// Park is when the channel parks in async mode (see ParkTiming).
 	Park ParkTiming
-	// LingerNoticeFirst writes the linger disconnect notice before
-	// CHANNEL_HANGUP instead of after CHANNEL_HANGUP_COMPLETE (the order in
-	// all captures); real FreeSWITCH can do both.
-	LingerNoticeFirst bool
+	// LingerNotice is where the linger disconnect notice falls among the
+	// hangup events: FreeSWITCH's listener sends it at its first idle check
+	// after the channel went down, a race with the session thread firing
+	// them. The zero value is the most frequent capture.
+	LingerNotice LingerNotice
 	// ContinueDialplan says the dialplan has actions after `socket`: when
 	// the daemon lets go of a live call (exit or close) the dialplan goes on
 	// instead of hanging up with NORMAL_CLEARING.
 	ContinueDialplan bool
-	// Speed divides every simulated media duration, app timeout and the
-	// linger time: 1000 plays a 3 s prompt in 3 ms. Zero means 1 (real time).
+	// Speed divides every simulated media duration, app timeout, bridge
+	// ringing and the linger time: 1000 plays a 3 s prompt in 3 ms. Time
+	// the channel spends waiting on the daemon (and so on its web app) is
+	// not divided: it counts as it passes. Zero means 1 (real time).
 	Speed float64
 	// PlaybackDurations gives the duration of files by name; a negative
 	// duration makes the file missing (FILE NOT FOUND). Names not listed use
@@ -106,6 +128,20 @@ type Options struct {
 	// BridgeDuration is how long a successful bridge lasts before the callee
 	// hangs up (default 1 s, the captures' extension 7100).
 	BridgeDuration time.Duration
+	// Extensions gives the dialplan actions ("app arg", in order) of the
+	// extensions a transfer can reach. After transfer the channel leaves
+	// the socket application and runs them while the socket stays open and
+	// carries their events, until the daemon sends exit (transfer.txt);
+	// when they run out the channel hangs up NORMAL_CLEARING. An extension
+	// not listed runs park (not captured: a stand-in for whatever it does,
+	// so the call stays up until the daemon lets go).
+	Extensions map[string][]string
+	// BridgeTargets says what each bridge target does when called, by its
+	// dial string as the bridge app gets it (user/1001,
+	// loopback/7400/default): BridgeAnswer, BridgeBusy, BridgeNoAnswer or
+	// BridgeFail(cause). A target not listed answers; error/<cause> fails
+	// with that cause without creating a leg.
+	BridgeTargets map[string]BridgeOutcome
 	// ExtraApps adds applications by name.
 	ExtraApps map[string]ExtraApp
 	// OnApp, if set, is called each time an application starts (a scripted

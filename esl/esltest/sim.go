@@ -64,7 +64,10 @@ type Call struct {
 	lingerSecs  int // -1 forever
 	resumed     bool
 	transferred bool
-	logLevel    int // -1 when not logging
+	transferTo  string // the extension a transfer went to
+	leftSocket  bool   // the transfer's socket app returned; the new extension runs
+	socketDone  bool   // the socket application's EXECUTE_COMPLETE was fired
+	logLevel    int    // -1 when not logging
 	tailDone    bool
 	closing     bool
 	finished    bool
@@ -87,13 +90,24 @@ type Call struct {
 	timer    *time.Timer
 	timerFn  func()
 	deadline time.Time // the timer's simulated deadline
-	vnow     time.Time // the simulated clock (see now)
-	writes   int
-	lost     int       // events dropped on a full queue
-	logAfter []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
-	out      []byte    // bytes for the socket, written once per loop step
-	outp     *[]byte   // out's pooled buffer
-	talkFrom time.Time
+	// timerScaled: the timer counts simulated time (media, timeouts,
+	// linger), so the clock runs at Speed while it runs; the connect
+	// deadline is real time.
+	timerScaled bool
+	vnow        time.Time // the simulated clock (see now)
+	lastReal    time.Time // the real time vnow was last brought up to
+	// HangupAfter: the simulated moment the caller hangs up, its cause and
+	// what runs just before; hangupTimer wakes the loop for it.
+	hangupAt      time.Time
+	hangupAtCause string
+	hangupAtFn    func()
+	hangupTimer   *time.Timer
+	writes        int
+	lost          int       // events dropped on a full queue
+	logAfter      []logLine // lines an app logs after switch_core_session_exec's EXECUTE line
+	out           []byte    // bytes for the socket, written once per loop step
+	outp          *[]byte   // out's pooled buffer
+	talkFrom      time.Time
 }
 
 // cmdIn is one command read from the socket, with its bytes when tracing.
@@ -167,7 +181,7 @@ func newCall(nc net.Conn, addr string, o Options) *Call {
 		appCursor: map[string]int{},
 		logLevel:  -1,
 	}
-	c.vnow = c.start
+	c.vnow, c.lastReal = c.start, c.start
 	words := strings.Fields(strings.ToLower(o.Mode))
 	c.async = slices.Contains(words, "async")
 	c.full = slices.Contains(words, "full")

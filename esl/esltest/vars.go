@@ -1,5 +1,7 @@
 package esltest
 
+import "strings"
+
 // varList holds channel variables in FreeSWITCH's order. FreeSWITCH keeps
 // them in a switch_event_t: setting a variable deletes the old header and
 // appends a new one, so a re-set variable moves to the end (the captures
@@ -37,4 +39,22 @@ func (l *varList) del(name string) {
 			return
 		}
 	}
+}
+
+// push adds value to name as switch_channel_add_variable_var_check with
+// SWITCH_STACK_PUSH does: a new variable is appended; an existing one keeps
+// its place and becomes an array, serialised ARRAY::v1|:v2 (the second
+// failed bridge of bridge_busy_continue_on_fail).
+func (l *varList) push(name, value string) {
+	for i, e := range *l {
+		if e.name == name {
+			old := e.value
+			if !strings.HasPrefix(old, "ARRAY::") {
+				old = "ARRAY::" + old
+			}
+			(*l)[i].value = old + "|:" + value
+			return
+		}
+	}
+	*l = append(*l, varEntry{name, value})
 }

@@ -187,6 +187,9 @@ func (c *Call) finish() {
 	if c.hold != nil {
 		c.hold.Stop()
 	}
+	if c.hangupTimer != nil {
+		c.hangupTimer.Stop()
+	}
 	_ = c.nc.Close()
 	r := c.outcome()
 	c.mu.Lock()

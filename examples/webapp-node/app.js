@@ -106,6 +106,11 @@ const steps = {
   '/status': (req) => {
     const h = req.hangup || {};
     const visits = (req.session || {}).menu_visits || 0;
+    if (req.outcome === 'transferred') {
+      // Not hung up: it went on to another extension; held_ms instead of hangup.
+      log(`call ${req.call_id} transferred after ${req.held_ms || 0}ms, ${visits} menu visits`);
+      return null;
+    }
     log(`call ${req.call_id} ended: ${req.outcome}, cause ${h.cause || ''}, ${h.duration || 0}s, ${visits} menu visits`);
     return null;
   },
@@ -137,7 +142,7 @@ function unflattenForm(body) {
       continue;
     }
     let value = raw;
-    if (['seq', 'result.recording.duration_ms', 'hangup.duration'].includes(key)) value = Number(raw);
+    if (['seq', 'result.recording.duration_ms', 'hangup.duration', 'held_ms'].includes(key)) value = Number(raw);
     const parts = key.split('.');
     let node = req;
     for (const p of parts.slice(0, -1)) node = node[p] = node[p] || {};

@@ -114,6 +114,10 @@ def step_sorry(req):
 def step_status(req):
     h = req.get("hangup") or {}
     visits = (req.get("session") or {}).get("menu_visits", 0)
+    if req.get("outcome") == "transferred":
+        # Not hung up: it went on to another extension; held_ms instead of hangup.
+        log("call %s transferred after %sms, %s menu visits" % (req.get("call_id"), req.get("held_ms", 0), visits))
+        return None
     log("call %s ended: %s, cause %s, %ss, %s menu visits" % (
         req.get("call_id"), req.get("outcome"), h.get("cause", ""), h.get("duration", 0), visits))
     return None
@@ -150,7 +154,7 @@ def unflatten_form(body):
         if key == "session":
             req["session"] = json.loads(value)
             continue
-        if key in ("seq", "result.recording.duration_ms", "hangup.duration"):
+        if key in ("seq", "result.recording.duration_ms", "hangup.duration", "held_ms"):
             value = int(value)
         node = req
         parts = key.split(".")

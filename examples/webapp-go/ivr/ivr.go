@@ -172,6 +172,11 @@ func (a *App) status(req *Request) *Reply {
 	if req.Session != nil {
 		visits = req.Session.MenuVisits
 	}
+	if req.Outcome == "transferred" {
+		// Not hung up: it went on to another extension.
+		a.logf("call %s transferred after %dms, %d menu visits", req.CallID, req.HeldMS, visits)
+		return nil
+	}
 	a.logf("call %s ended: %s, cause %s, %ds, %d menu visits", req.CallID, req.Outcome, cause, secs, visits)
 	return nil
 }

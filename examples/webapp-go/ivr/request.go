@@ -28,8 +28,10 @@ type Request struct {
 	Session *Session `json:"session"` // nil until a reply of ours set it
 	Error   *Failure `json:"error"`   // requests to the fallback URL only
 
-	// call.end only.
+	// call.end only. A transferred call has not hung up: no Hangup, and
+	// HeldMS, how long callhook held it.
 	Hangup     *Hangup `json:"hangup"`
+	HeldMS     int64   `json:"held_ms"`
 	Outcome    string  `json:"outcome"`
 	LastResult *Result `json:"last_result"`
 }
@@ -176,6 +178,7 @@ func formRequest(body []byte) (*Request, error) {
 	if f.Has("error.code") {
 		req.Error = &Failure{Code: f.Get("error.code"), Message: f.Get("error.message"), URL: f.Get("error.url")}
 	}
+	req.HeldMS, _ = strconv.ParseInt(f.Get("held_ms"), 10, 64)
 	if f.Has("hangup.cause") {
 		req.Hangup = &Hangup{Cause: f.Get("hangup.cause")}
 		req.Hangup.Duration, _ = strconv.ParseInt(f.Get("hangup.duration"), 10, 64)
