@@ -55,20 +55,23 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 	switch a.Kind {
 	case KindWebhook:
 		return &proxy.WebhookApp{
-			Name:          a.Name,
-			URL:           a.URL,
-			Form:          a.Format == "form",
-			FallbackURL:   a.FallbackURL,
-			Timeout:       a.Timeout,
-			Retries:       a.Retries,
-			Secret:        a.Secret,
-			StatusURL:     a.StatusURL,
-			Vars:          a.Vars,
-			AllowExecute:  a.AllowExecute,
-			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
-			MaxVerbs:      cfg.Limits.MaxVerbs,
-			MaxRedirects:  redirectLimit(cfg),
-			Client:        d.webhookClient,
+			Name:           a.Name,
+			URL:            a.URL,
+			Form:           a.Format == "form",
+			FallbackURL:    a.FallbackURL,
+			Timeout:        a.Timeout,
+			Retries:        a.Retries,
+			Secret:         a.Secret,
+			StatusURL:      a.StatusURL,
+			Vars:           a.Vars,
+			AllowExecute:   a.AllowExecute,
+			AllowVars:      a.AllowVars,
+			AllowEndpoints: a.AllowEndpoints,
+			AllowDialplans: a.AllowDialplans,
+			MaxReplyBytes:  cfg.Limits.MaxReplyBytes,
+			MaxVerbs:       cfg.Limits.MaxVerbs,
+			MaxRedirects:   redirectLimit(cfg),
+			Client:         d.webhookClient,
 		}, nil
 	case KindFlow:
 		flow, err := statemachine.ParseFile(a.Flow)
