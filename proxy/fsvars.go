@@ -180,3 +180,17 @@ var OwnVars = []string{
 	"playback_terminators",         // record: terminators
 	"callhook_digits_",             // gather: the per-verb digits variable, callhook_digits_<seq>
 }
+
+// DangerousVars returns the names of dangerousVars, in lower case, the
+// prefix families with a trailing * (allow_vars' own syntax): for
+// documentation and for tests of the packages that feed verbs.
+func DangerousVars() []string {
+	out := make([]string, len(dangerousVars))
+	for i, v := range dangerousVars {
+		out[i] = v.name
+		if v.prefix {
+			out[i] += "*"
+		}
+	}
+	return out
+}

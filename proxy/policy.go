@@ -161,11 +161,6 @@ func (p *policy) checkTarget(t string) error {
 	if strings.Contains(t, ":_:") {
 		return fmt.Errorf(`target %s has ":_:", which would split it`, quote(t))
 	}
-	if strings.Contains(strings.ToLower(t), "origination_nested_vars") {
-		// src/switch_ivr_originate.c looks for origination_nested_vars=true
-		// anywhere in the dial string.
-		return fmt.Errorf("target %s names origination_nested_vars, which turns on the expansion of its variables", quote(t))
-	}
 	rest := t
 	if strings.HasPrefix(rest, "[") {
 		end := strings.IndexByte(rest, ']')
@@ -181,11 +176,27 @@ func (p *policy) checkTarget(t string) error {
 		// One [...] block, first, is all a target may have.
 		return fmt.Errorf("target %s has %q, which would split it or set variables", quote(t), rest[i])
 	}
+	if isDigits(rest) {
+		// Digits alone name no endpoint FreeSWITCH has: the bridge fails
+		// there, harmlessly. They are also what a flow's template stands
+		// for while its literal text is checked (bridge: "{{flow.dest}}").
+		return nil
+	}
 	typ, data, ok := strings.Cut(rest, "/")
 	if !ok || typ == "" {
 		return fmt.Errorf("target %s: want endpoint/destination, such as user/1001 or sofia/gateway/gw/123", quote(t))
 	}
-	return p.checkEndpoint(typ, data)
+	if err := p.checkEndpoint(typ, data); err != nil {
+		return err
+	}
+	if strings.Contains(strings.ToLower(t), "origination_nested_vars") {
+		// src/switch_ivr_originate.c looks for origination_nested_vars=true
+		// anywhere in the dial string, not only among its variables.
+		if err := p.checkVar("origination_nested_vars"); err != nil {
+			return fmt.Errorf("target %s: %w", quote(t), err)
+		}
+	}
+	return nil
 }
 
 // checkVarBlock checks the inside of a [...], {...} or <...> block as
@@ -285,4 +296,17 @@ func splitLegs(group string) []string {
 		}
 	}
 	return append(legs, group[start:])
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
