@@ -29,7 +29,8 @@ import (
 // apps: frames are framed by Content-Length (two frames read together are
 // two frames), every request has a timeout, a reply is parsed without
 // crashing, msg is parsed as an ESL command, checked against AllowCommands
-// and written out again by esl, form values are encoded properly, cookies
+// (and a sendmsg held to its own call: liverpie_reply.go) and written out
+// again by esl, form values are encoded properly, cookies
 // go back as name=value pairs, and HangupURI (opt-in) is told when the call
 // ends.
 //

@@ -168,9 +168,10 @@ const maxLiverpieCommands = 16
 // exactly as FreeSWITCH would have read Liverpie's bytes (msg followed by a
 // blank line), so a msg holding several command packets yields several
 // commands, each checked: its command word must be in the app's allowlist
-// (sendmsg may only address the call's own channel), and esl must be able
-// to write it out again (no line breaks in values, a Content-Length that
-// fits its body). A command that fails any check fails the call: its state
+// (sendmsg may only address the call's own channel, and checkSendMsg
+// decides what it may make FreeSWITCH do), nothing in it may hold "${",
+// and esl must be able to write it out again (no line breaks in values, a
+// Content-Length that fits its body). A command that fails any check fails the call: its state
 // machine waits for what that command would have caused, so skipping it
 // would leave the caller in silence.
 func (d *liverpieDialog) commands(msg string) ([]esl.Command, error) {
