@@ -37,6 +37,11 @@ func FuzzParseReply(f *testing.F) {
 		"session:\n  a: &a [x, x]\n  b: [*a, *a]\n",
 		"- gather: {regex: '(\\d'}",
 		"- bridge: 'user/{{vars.ext}}'",
+		"- bridge: '[^^:leg_timeout=5:origination_caller_id_name=a,b]user/1001'",
+		"- bridge: '[leg_timeout=5,sip_h_X-A=1]loopback/1000/default/xml'",
+		"- bridge: 'loopback/app=system:x'",
+		"- set: {Execute_On_Answer_7: x}",
+		"- transfer: {extension: x, dialplan: LUA}",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -92,6 +97,14 @@ func checkFuzzedVerb(t *testing.T, data []byte, v Verb) {
 		}
 		if strings.ContainsAny(arg, "\r\n\x00") || strings.Contains(e.Arg, "${") {
 			t.Fatalf("ParseReply(%q) exec %+v is not safe to send", data, e)
+		}
+		// What FreeSWITCH would run later: no dangerous variable set, every
+		// bridge leg and transfer within the defaults.
+		if _, bad := dangerousVar(setArgName(e.Arg)); e.App == "set" && bad {
+			t.Fatalf("ParseReply(%q) sets a variable FreeSWITCH runs: %+v", data, e)
+		}
+		if err := (*policy)(nil).checkApp(e.App, e.Arg); e.App != "set" && err != nil {
+			t.Fatalf("ParseReply(%q) exec %+v: %v", data, e, err)
 		}
 	}
 	if _, err := v.Spec.MapText(func(s string) (string, error) { return s, nil }); err != nil {

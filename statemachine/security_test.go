@@ -112,6 +112,18 @@ func TestFlowFetchedDangerousVars(t *testing.T) {
 	}
 }
 
+// TestFlowSetDangerousVars: a flow's set verb (whose names are literal)
+// refuses every listed variable, in its case and prefix variants, at load.
+func TestFlowSetDangerousVars(t *testing.T) {
+	for _, name := range dangerousVariants() {
+		text := "start: a\nstates:\n  a:\n    verbs: [set: {" + name + ": x}]\n    hangup: true\n"
+		_, err := Parse("t.yaml", []byte(text))
+		if err == nil || !strings.Contains(err.Error(), `"`+name+`" cannot be set by an app`) {
+			t.Errorf("Parse(%q) = %v, want it refused", text, err)
+		}
+	}
+}
+
 // TestFlowAllowKeys: a flow's own allow keys let through what they name,
 // and a flow's set refuses dangerous names at load.
 func TestFlowAllowKeys(t *testing.T) {
