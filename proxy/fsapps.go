@@ -28,6 +28,23 @@ var appArgChecks = map[string]func(p *policy, arg string) error{
 	"bridge_export": checkExportArg,
 	// multiset: [^^X]NAME=VALUE NAME=VALUE ..., split at ' ' or X.
 	"multiset": checkMultisetArg,
+	// unset NAME; multiunset [^^X]NAME NAME ...: see UnsetSpec.check.
+	"unset": func(p *policy, arg string) error { return p.checkUnsetVar(arg) },
+	"multiunset": func(p *policy, arg string) error {
+		sep := " "
+		if strings.HasPrefix(arg, "^^") && len(arg) > 2 {
+			sep, arg = arg[2:3], arg[3:]
+		}
+		for name := range strings.SplitSeq(arg, sep) {
+			if name == "" {
+				continue
+			}
+			if err := p.checkUnsetVar(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 	// capture: NAME|DATA|REGEX sets NAME (and NAME's array).
 	"capture": func(p *policy, arg string) error {
 		name, _, _ := strings.Cut(arg, "|")

@@ -50,6 +50,9 @@ var dangerousEntryPoints = []struct {
 	{"bridge block ^^", "- bridge: '[^^:%[1]s=system touch /tmp/x:origination_caller_id_number=666]user/1001'", nil},
 	{"bridge block ^^ after", "- bridge: '[^^;origination_caller_id_number=666;%[1]s=system]user/1001'", nil},
 	{"bridge second target", "- bridge: {to: [user/1000, '[%[1]s=x]sofia/gateway/gw/1']}", nil},
+	{"unset", "- unset: %[1]s", nil},
+	{"execute unset", "- execute: {app: unset, arg: '%[1]s'}", []string{"unset"}},
+	{"execute multiunset", "- execute: {app: multiunset, arg: '^^,a,%[1]s'}", []string{"multiunset"}},
 	{"execute set", "- execute: {app: set, arg: '%[1]s=system touch /tmp/x'}", []string{"set"}},
 	{"execute SET", "- execute: {app: SET, arg: '%[1]s=x'}", []string{"set"}},
 	{"execute set comma", "- execute: {app: set, arg: '%[1]s,x'}", []string{"set"}},
@@ -76,8 +79,8 @@ var dangerousEntryPoints = []struct {
 
 // TestDangerousVarsEveryEntryPoint drives every listed variable, in its
 // case and prefix variants, through every way a webhook reply can set a
-// variable: each reply must be refused with a message naming the
-// variable. The flow and Liverpie entry points have their own tables
+// variable (or remove it: unset): each reply must be refused with a
+// message naming the variable. The flow and Liverpie entry points have their own tables
 // (statemachine and TestLiverpieDangerousVars).
 func TestDangerousVarsEveryEntryPoint(t *testing.T) {
 	for _, ep := range dangerousEntryPoints {
@@ -86,7 +89,7 @@ func TestDangerousVarsEveryEntryPoint(t *testing.T) {
 			for _, name := range dangerousVariants() {
 				doc := fmt.Sprintf(ep.doc, name)
 				_, err := ParseReply([]byte(doc), o)
-				if err == nil || !strings.Contains(err.Error(), quote(name)+" cannot be set by an app") {
+				if err == nil || !strings.Contains(err.Error(), quote(name)+" cannot be ") {
 					t.Errorf("ParseReply(%q) = %v, want it refused for %s", doc, err, name)
 				}
 				// allow_vars lets the operator take the risk, by name or prefix.

@@ -83,6 +83,23 @@ func (p *policy) checkVar(name string) error {
 	return nil
 }
 
+// checkUnsetVar checks the name of a variable an app removes: not one
+// FreeSWITCH runs (the operator's dialplan may have set it), unless
+// allow_vars names it.
+func (p *policy) checkUnsetVar(name string) error {
+	if err := checkName(name, ""); err != nil {
+		return err
+	}
+	if p.allowsVar(name) {
+		return nil
+	}
+	if v, ok := dangerousVar(name); ok {
+		return fmt.Errorf("%s cannot be unset by an app: FreeSWITCH runs its value as %s (%s), and on this call the operator's dialplan set it; the app's allow_vars can allow it",
+			quote(name), v.runs, v.file)
+	}
+	return nil
+}
+
 // checkLegVar checks a variable of a bridge's [...], {...} or <...> block:
 // only the harmless legVars, or what allow_vars names.
 func (p *policy) checkLegVar(name string) error {

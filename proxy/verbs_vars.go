@@ -102,22 +102,25 @@ func (s *SetSpec) MapText(f func(string) (string, error)) (Spec, error) {
 
 // UnsetSpec is the unset verb.
 type UnsetSpec struct {
-	Name string
+	Name   string
+	policy *policy // the app's allow lists; nil for the defaults
 }
 
 func parseUnset(a *args) Spec {
 	if !a.has("name") {
 		a.failf(nil, "name", "is required")
 	}
-	return &UnsetSpec{Name: a.str("name", "")}
+	return &UnsetSpec{Name: a.str("name", ""), policy: a.o.policy()}
 }
 
-// check allows any variable name: removing a variable cannot make
-// FreeSWITCH run anything (every dangerous variable runs its value, and an
-// unset one has none), and the variables callhook relies on (OwnVars) are
-// written again by each verb that needs them.
+// check refuses the variables FreeSWITCH runs, as set does: removing one
+// runs nothing, but such a variable on the call was put there by the
+// operator's dialplan (a CDR or billing api_hangup_hook, say), and taking
+// it away is not the app's to do. Other names may be removed; the
+// variables callhook relies on (OwnVars) are written again by each verb
+// that needs them.
 func (s *UnsetSpec) check() error {
-	if err := checkName(s.Name, ""); err != nil {
+	if err := s.policy.checkUnsetVar(s.Name); err != nil {
 		return &optError{Opt: "name", Msg: err.Error()}
 	}
 	return nil
