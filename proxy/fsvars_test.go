@@ -123,6 +123,21 @@ func TestSafeVarsPass(t *testing.T) {
 			t.Errorf("ParseReply(%q) = %v, want it accepted", doc, err)
 		}
 	}
+	// A flow's templates stand for digits while the literal text is
+	// checked; the filled-in text is checked by MapText.
+	for _, doc := range []string{"- bridge: '{{flow.dest}}'", "- bridge: '{{flow.type}}/{{flow.num}}'",
+		"- bridge: '[origination_caller_id_number={{call.from}}]sofia/gateway/{{flow.gw}}/{{digits}}'"} {
+		r, err := ParseReply([]byte(doc), ParseOptions{Templates: true})
+		if err != nil {
+			t.Errorf("ParseReply(%q) with templates = %v, want it accepted", doc, err)
+			continue
+		}
+		fill := strings.NewReplacer("{{flow.dest}}", "[api_on_answer=x]user/1", "{{flow.type}}", "loopback", "{{flow.num}}", "app=system:x",
+			"{{call.from}}", "1,api_on_answer=x", "{{flow.gw}}", "gw", "{{digits}}", "1")
+		if _, err := r.Verbs[0].Spec.MapText(func(s string) (string, error) { return fill.Replace(s), nil }); err == nil {
+			t.Errorf("ParseReply(%q) filled with hostile values: MapText = nil error, want it refused", doc)
+		}
+	}
 	const doc = "- set: {api_key_hint: x}"
 	if _, err := ParseReply([]byte(doc), ParseOptions{}); err == nil {
 		t.Errorf("ParseReply(%q) = nil error, want the catch-all to refuse it", doc)
