@@ -29,7 +29,8 @@ import (
 // apps: frames are framed by Content-Length (two frames read together are
 // two frames), every request has a timeout, a reply is parsed without
 // crashing, msg is parsed as an ESL command, checked against AllowCommands
-// and written out again by esl, form values are encoded properly, cookies
+// (and a sendmsg held to its own call: liverpie_reply.go) and written out
+// again by esl, form values are encoded properly, cookies
 // go back as name=value pairs, and HangupURI (opt-in) is told when the call
 // ends.
 //
@@ -54,6 +55,19 @@ type LiverpieApp struct {
 	// AllowCommands are the ESL command words a reply's msg may use
 	// (default [sendmsg]). Words are compared case-insensitively.
 	AllowCommands []string
+	// AllowCallCommands are the call-commands a sendmsg may carry beyond
+	// execute and hangup: nomedia, unicast or xferext (liverpie_reply.go).
+	AllowCallCommands []string
+	// AllowExecute are the applications a sendmsg execute may run beyond
+	// LiverpieApps, compared case-insensitively (CheckAllowExecute's
+	// refusals always hold).
+	AllowExecute []string
+	// AllowVars, AllowEndpoints and AllowDialplans allow more than the
+	// defaults to the set, bridge and transfer applications an execute
+	// runs: see ParseOptions.
+	AllowVars      []string
+	AllowEndpoints []string
+	AllowDialplans []string
 	// Timeout bounds each request (default 10s). An app that does not
 	// answer in time has its call hung up with the reason logged.
 	Timeout time.Duration
@@ -103,6 +117,8 @@ func (a *LiverpieApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 		client: &client,
 		base:   "http://" + net.JoinHostPort(a.IP, strconv.Itoa(a.Port)),
 		allow:  a.allowed(),
+		calls:  a.callCommands(),
+		policy: newPolicy(a.AllowVars, a.AllowEndpoints, a.AllowDialplans),
 		expect: liverpieFirstExpect,
 	}
 	if d.log == nil {
@@ -152,6 +168,15 @@ func (a *LiverpieApp) allowed() []string {
 	return out
 }
 
+// callCommands returns execute, hangup and AllowCallCommands, lower-cased.
+func (a *LiverpieApp) callCommands() []string {
+	out := []string{"execute", "hangup"}
+	for _, c := range a.AllowCallCommands {
+		out = append(out, strings.ToLower(c))
+	}
+	return out
+}
+
 func (a *LiverpieApp) timeout() time.Duration {
 	if a.Timeout > 0 {
 		return a.Timeout
@@ -184,6 +209,8 @@ type liverpieDialog struct {
 	client *http.Client
 	base   string   // http://ip:port
 	allow  []string // lower-case command words a msg may use
+	calls  []string // lower-case call-commands a sendmsg may carry
+	policy *policy  // the app's allow lists, for what an execute runs
 
 	cookies liverpieJar
 	form    liverpieForm   // every header seen on the call, merged

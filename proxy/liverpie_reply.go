@@ -168,9 +168,10 @@ const maxLiverpieCommands = 16
 // exactly as FreeSWITCH would have read Liverpie's bytes (msg followed by a
 // blank line), so a msg holding several command packets yields several
 // commands, each checked: its command word must be in the app's allowlist
-// (sendmsg may only address the call's own channel), and esl must be able
-// to write it out again (no line breaks in values, a Content-Length that
-// fits its body). A command that fails any check fails the call: its state
+// (sendmsg may only address the call's own channel, and checkSendMsg
+// decides what it may make FreeSWITCH do), nothing in it may hold "${",
+// and esl must be able to write it out again (no line breaks in values, a
+// Content-Length that fits its body). A command that fails any check fails the call: its state
 // machine waits for what that command would have caused, so skipping it
 // would leave the caller in silence.
 func (d *liverpieDialog) commands(msg string) ([]esl.Command, error) {
@@ -210,6 +211,9 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 		return esl.Command{}, fmt.Errorf("msg command %q refused: not in the app's allow_commands %v (add it there to allow it)",
 			word, d.allow)
 	}
+	if err := checkNoExpansion(cmd); err != nil {
+		return esl.Command{}, fmt.Errorf("msg %q refused: %w", word, err)
+	}
 	if word == "sendmsg" {
 		target := strings.TrimSpace(args)
 		if target == "" {
@@ -217,6 +221,9 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 		}
 		if target != "" && !strings.EqualFold(target, d.call.ID) {
 			return esl.Command{}, fmt.Errorf("msg sendmsg refused: it addresses channel %q, not this call's %q", target, d.call.ID)
+		}
+		if err := d.checkSendMsg(cmd); err != nil {
+			return esl.Command{}, fmt.Errorf("msg sendmsg refused: %w", err)
 		}
 		if err := liverpieExecuteFiles(cmd, d.app.Files); err != nil {
 			return esl.Command{}, fmt.Errorf("msg sendmsg refused: %w", err)
@@ -250,4 +257,107 @@ func liverpieExecuteFiles(cmd esl.Command, files *FileRules) error {
 		return fmt.Errorf("execute %s: %w", app, err)
 	}
 	return nil
+}
+// checkNoExpansion refuses "${" (and so "$${") in a command's line, header
+// names and values, and body: FreeSWITCH expands an application's argument
+// before running it (src/switch_core_session.c), and ${api(args)} in it
+// runs any API command, uuid_kill of another call or system included.
+func checkNoExpansion(cmd esl.Command) error {
+	if strings.Contains(cmd.Line, "${") {
+		return fmt.Errorf(`its command line has "${", which FreeSWITCH would expand (and run API commands from)`)
+	}
+	for _, h := range cmd.Headers {
+		if strings.Contains(h.Name, "${") || strings.Contains(h.Value, "${") {
+			return fmt.Errorf(`header %s has "${", which FreeSWITCH would expand (and run API commands from)`, quote(h.Name))
+		}
+	}
+	if bytes.Contains(cmd.Body, []byte("${")) {
+		return fmt.Errorf(`its body has "${", which FreeSWITCH would expand (and run API commands from)`)
+	}
+	return nil
+}
+
+// fsCallCommands are the call-commands switch_ivr_parse_event knows
+// (src/switch_ivr.c).
+var fsCallCommands = []string{"execute", "hangup", "nomedia", "unicast", "xferext"}
+
+// fsCallCommand returns the call-command FreeSWITCH runs for the value v
+// of a sendmsg's call-command header, "" for none. switch_ivr_parse_event
+// (src/switch_ivr.c) compares hashes that all cover 7 bytes, the length of
+// the last name it hashed ("xferext"), with the name's terminating NUL as
+// the 7th byte of "hangup": so "executeX" is execute, while "hangup" must
+// be exact, and the comparison is case-sensitive.
+func fsCallCommand(v string) string {
+	b := v + "\x00"
+	if len(b) < 7 {
+		return ""
+	}
+	for _, c := range fsCallCommands {
+		if b[:7] == (c + "\x00")[:7] {
+			return c
+		}
+	}
+	return ""
+}
+
+// checkSendMsg checks what a sendmsg makes FreeSWITCH do, as
+// switch_ivr_parse_event reads it (src/switch_ivr.c): its call-command
+// must be execute, hangup or one of the app's allow_call_commands; an
+// execute's application must be one of LiverpieApps or the app's
+// allow_execute, and gets the same checks as the verbs (fsapps.go); so do
+// the applications of an xferext. FreeSWITCH reads header names that hold
+// "[" as arrays and the first of duplicate headers, so names are kept
+// plain and unique (xferext's application headers aside).
+func (d *liverpieDialog) checkSendMsg(cmd esl.Command) error {
+	seen := map[string]bool{}
+	for _, h := range cmd.Headers {
+		if err := checkName(h.Name, ""); err != nil {
+			return fmt.Errorf("header name: %w", err)
+		}
+		l := strings.ToLower(h.Name)
+		if seen[l] && l != "application" {
+			return fmt.Errorf("header %s given twice", quote(h.Name))
+		}
+		seen[l] = true
+	}
+	raw := cmd.Headers.Get("call-command")
+	cc := fsCallCommand(raw)
+	switch {
+	case cc == "":
+		return fmt.Errorf("call-command %s is not one FreeSWITCH runs (%s)", quote(raw), strings.Join(fsCallCommands, ", "))
+	case !slices.Contains(d.calls, cc):
+		return fmt.Errorf("call-command %s is not allowed (execute and hangup; the app's allow_call_commands can add nomedia, unicast, xferext)", quote(raw))
+	}
+	switch cc {
+	case "execute":
+		arg := cmd.Headers.Get("execute-app-arg")
+		if arg == "" && strings.EqualFold(cmd.Headers.Get("content-type"), "text/plain") {
+			arg = string(cmd.Body)
+		}
+		return d.checkExecute(cmd.Headers.Get("execute-app-name"), arg)
+	case "xferext":
+		// Each application header is "NAME ARG", run in turn.
+		for _, v := range cmd.Headers.Values("application") {
+			app, arg, _ := strings.Cut(v, " ")
+			if err := d.checkExecute(app, arg); err != nil {
+				return fmt.Errorf("xferext: %w", err)
+			}
+		}
+	case "nomedia":
+		if u := cmd.Headers.Get("nomedia-uuid"); u != "" && !strings.EqualFold(u, d.call.ID) {
+			return fmt.Errorf("nomedia-uuid %s is not this call's %q", quote(u), d.call.ID)
+		}
+	}
+	return nil
+}
+
+// checkExecute checks an application a Liverpie app asks to run.
+func (d *liverpieDialog) checkExecute(app, arg string) error {
+	if err := checkName(app, ""); err != nil {
+		return fmt.Errorf("execute-app-name: %w", err)
+	}
+	if !liverpieAllowsApp(app, d.app.AllowExecute) {
+		return fmt.Errorf("application %s is not allowed (the call-local applications callhook documents, and the app's allow_execute)", quote(app))
+	}
+	return d.policy.checkApp(app, arg)
 }

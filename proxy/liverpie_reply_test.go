@@ -97,7 +97,7 @@ const lpTestUUID = "0b6a9e8e-4d7f-4a4b-9c1e-6a0f8f7f0c01"
 func lpTestDialog(allow ...string) *liverpieDialog {
 	log, _ := lpTestLogger()
 	a := &LiverpieApp{Name: "t", IP: "127.0.0.1", Port: 1, StateMachineURI: "/s", ResetURI: "/r", AllowCommands: allow}
-	return &liverpieDialog{app: a, call: &Call{ID: lpTestUUID}, log: log, obs: NopObserver{}, allow: a.allowed()}
+	return &liverpieDialog{app: a, call: &Call{ID: lpTestUUID}, log: log, obs: NopObserver{}, allow: a.allowed(), calls: a.callCommands()}
 }
 
 func TestLiverpieCommands(t *testing.T) {
@@ -124,13 +124,13 @@ func TestLiverpieCommands(t *testing.T) {
 		{"api allowed", []string{"sendmsg", "API"}, "Api uuid_getvar x y", []string{"api uuid_getvar x y\n\n"}, ""},
 		{"api refused", nil, "api uuid_kill " + lpTestUUID, nil, `msg command "api" refused: not in the app's allow_commands [sendmsg]`},
 		{"prefix is not the word", nil, "sendmsgx", nil, `msg command "sendmsgx" refused`},
-		{"second command refused", nil, "sendmsg\n\nexit", nil, `msg command "exit" refused`},
+		{"second command refused", nil, "sendmsg\ncall-command: hangup\n\nexit", nil, `msg command "exit" refused`},
 		{"other channel", nil, "sendmsg 1234\ncall-command: hangup", nil, `addresses channel "1234"`},
 		{"other channel by header", nil, "sendmsg\nsession-id: 1234\ncall-command: hangup", nil, `addresses channel "1234"`},
 		{"short body", nil, "sendmsg\ncontent-length: 50\n\nhi", nil, "msg is not an ESL command"},
 		{"bad length", nil, "sendmsg\ncontent-length: x\n\nhi", nil, "msg"},
-		{"app name with space", nil, "sendmsg\ncall-command: execute\nexecute-app-name: a b", nil, "application name contains a space"},
-		{"too many", nil, strings.Repeat("sendmsg\n\n", maxLiverpieCommands+1), nil, "more than 16 commands"},
+		{"app name with space", nil, "sendmsg\ncall-command: execute\nexecute-app-name: a b", nil, `execute-app-name: "a b" has ' '`},
+		{"too many", nil, strings.Repeat("sendmsg\ncall-command: hangup\n\n", maxLiverpieCommands+1), nil, "more than 16 commands"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

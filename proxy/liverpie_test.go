@@ -342,7 +342,7 @@ func TestLiverpieBadReplies(t *testing.T) {
 		{"msg is a mapping", 200, "msg: {a: b}\n", "msg must be a string, got a mapping"},
 		{"value without key", 200, "expected_value: x\n", "no expected_key"},
 		{"not a command", 200, "msg: \"sendmsg\\nContent-Length: 9\\n\\nshort\"\n", "msg is not an ESL command"},
-		{"app name with a space", 200, "msg: \"sendmsg\\ncall-command: execute\\nexecute-app-name: play back\"\n", "application name contains a space"},
+		{"app name with a space", 200, "msg: \"sendmsg\\ncall-command: execute\\nexecute-app-name: play back\"\n", `execute-app-name: \"play back\" has ' '`},
 		{"another channel", 200, "msg: sendmsg 0000-other\n", `addresses channel \"0000-other\"`},
 		{"server error", 500, "oops", "HTTP status 500"},
 		{"not found", 404, "", "HTTP status 404"},

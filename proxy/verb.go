@@ -55,8 +55,15 @@ type Spec interface {
 // ParseOptions bound and shape what ParseReply and ParseVerbs accept.
 type ParseOptions struct {
 	MaxVerbs     int      // per list; 0 = no limit
-	AllowExecute []string // applications the execute verb may run
-	Base         *url.URL // action and redirect URLs are resolved against it; nil keeps them as written
+	AllowExecute []string // applications the execute verb may run (case-insensitive)
+	// AllowVars, AllowEndpoints and AllowDialplans allow more than the
+	// defaults (policy.go): variables that set, export and a bridge's
+	// [...] blocks may name (an entry ending in * is a prefix), bridge
+	// endpoint types, and transfer dialplans. Compared case-insensitively.
+	AllowVars      []string
+	AllowEndpoints []string
+	AllowDialplans []string
+	Base           *url.URL // action and redirect URLs are resolved against it; nil keeps them as written
 	// Templates allows {{...}} templates in text arguments (flows): each is
 	// checked as a harmless placeholder, and Spec.MapText checks the text
 	// again once the templates are filled in. Webhook replies leave it off,

@@ -39,6 +39,11 @@ func FuzzParseReply(f *testing.F) {
 		"- bridge: 'user/{{vars.ext}}'",
 		"- play: file_string://a.wav!/etc/passwd",
 		"- record: ../x.wav",
+		"- bridge: '[^^:leg_timeout=5:origination_caller_id_name=a,b]user/1001'",
+		"- bridge: '[leg_timeout=5,sip_h_X-A=1]loopback/1000/default/xml'",
+		"- bridge: 'loopback/app=system:x'",
+		"- set: {Execute_On_Answer_7: x}",
+		"- transfer: {extension: x, dialplan: LUA}",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -112,6 +117,14 @@ func checkFuzzedVerb(t *testing.T, data []byte, v Verb) {
 			if abs || strings.HasPrefix(e.Arg, "{") || !strings.Contains(e.Arg, "://") && slices.Contains(strings.Split(e.Arg, "/"), "..") {
 				t.Fatalf("ParseReply(%q) plays %q", data, e.Arg)
 			}
+		}
+		// What FreeSWITCH would run later: no dangerous variable set, every
+		// bridge leg and transfer within the defaults.
+		if _, bad := dangerousVar(setArgName(e.Arg)); e.App == "set" && bad {
+			t.Fatalf("ParseReply(%q) sets a variable FreeSWITCH runs: %+v", data, e)
+		}
+		if err := (*policy)(nil).checkApp(e.App, e.Arg); e.App != "set" && err != nil {
+			t.Fatalf("ParseReply(%q) exec %+v: %v", data, e, err)
 		}
 	}
 	if _, err := v.Spec.MapText(func(s string) (string, error) { return s, nil }); err != nil {

@@ -175,17 +175,18 @@ func (s *LogSpec) MapText(f func(string) (string, error)) (Spec, error) {
 // ExecuteSpec is the execute verb: an application from the app's
 // allow_execute list, with Arg as its argument.
 type ExecuteSpec struct {
-	App   string
-	Arg   string
-	Files *FileRules // the app's folders, for file arguments (CheckExecuteFiles)
+	App    string
+	Arg    string
+	Files  *FileRules // the app's folders, for file arguments (CheckExecuteFiles)
+	policy *policy    // the app's allow lists; nil for the defaults
 }
 
 func parseExecute(a *args) Spec {
 	if !a.has("app") {
 		a.failf(nil, "app", "is required")
 	}
-	s := &ExecuteSpec{App: a.str("app", ""), Arg: a.str("arg", ""), Files: a.o.Files}
-	if a.err == nil && !slices.Contains(a.o.AllowExecute, s.App) {
+	s := &ExecuteSpec{App: a.str("app", ""), Arg: a.str("arg", ""), Files: a.o.Files, policy: a.o.policy()}
+	if a.err == nil && !slices.ContainsFunc(a.o.AllowExecute, func(app string) bool { return strings.EqualFold(app, s.App) }) {
 		// Checked here, not in check: MapText cannot change App, and an
 		// application FreeSWITCH does not know hangs the call up.
 		allowed := "the app's allow_execute list is empty"
@@ -205,6 +206,11 @@ func (s *ExecuteSpec) check() error {
 		return &optError{Opt: "arg", Msg: err.Error()}
 	}
 	if err := CheckExecuteFiles(s.App, s.Arg, s.Files); err != nil {
+		return &optError{Opt: "arg", Msg: err.Error()}
+	}
+	// An allow-listed set, bridge, transfer, ... gets the checks of the
+	// verb that does the same (fsapps.go).
+	if err := s.policy.checkApp(s.App, s.Arg); err != nil {
 		return &optError{Opt: "arg", Msg: err.Error()}
 	}
 	return nil

@@ -14,8 +14,9 @@ import (
 type BridgeSpec struct {
 	To         []string // FreeSWITCH dial strings: user/1000, sofia/gateway/gw/123, ...
 	Timeout    time.Duration
-	CallerID   string // origination_caller_id_number, "" to keep the caller's
-	CallerName string // origination_caller_id_name, "" to keep the caller's
+	CallerID   string  // origination_caller_id_number, "" to keep the caller's
+	CallerName string  // origination_caller_id_name, "" to keep the caller's
+	policy     *policy // the app's allow lists; nil for the defaults
 }
 
 // maxBridgeTargets bounds the failover list.
@@ -30,6 +31,7 @@ func parseBridge(a *args) Spec {
 		Timeout:    a.duration("timeout", 30*time.Second),
 		CallerID:   a.str("caller_id", ""),
 		CallerName: a.str("caller_name", ""),
+		policy:     a.o.policy(),
 	}
 }
 
@@ -38,7 +40,7 @@ func (s *BridgeSpec) check() error {
 		return optErrorf("to", "want 1 to %d targets, got %d", maxBridgeTargets, len(s.To))
 	}
 	for _, t := range s.To {
-		if err := checkTarget(t); err != nil {
+		if err := s.policy.checkTarget(t); err != nil {
 			return &optError{Opt: "to", Msg: err.Error()}
 		}
 	}
@@ -50,27 +52,6 @@ func (s *BridgeSpec) check() error {
 	}
 	if err := checkCallerID(s.CallerName); err != nil {
 		return &optError{Opt: "caller_name", Msg: err.Error()}
-	}
-	return nil
-}
-
-// checkTarget checks one dial string. bridge splits its data at '|'
-// (failover) and ',' (ring at once) and at ":_:", and reads a leading
-// {...} or <...> as variables; any of these inside one target would turn
-// it into several, or into variables. A [...] prefix (this leg's
-// variables) is allowed.
-func checkTarget(t string) error {
-	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("a target must not be empty")
-	}
-	if err := checkLine(t); err != nil {
-		return err
-	}
-	if i := strings.IndexAny(t, "|,{}<>"); i >= 0 {
-		return fmt.Errorf("target %s has %q, which would split it or set variables", quote(t), t[i])
-	}
-	if strings.Contains(t, ":_:") {
-		return fmt.Errorf(`target %s has ":_:", which would split it`, quote(t))
 	}
 	return nil
 }

@@ -10,8 +10,9 @@ import (
 // dialplan extension.
 type TransferSpec struct {
 	Extension string
-	Dialplan  string // xml by default
-	Context   string // default by default
+	Dialplan  string  // xml by default
+	Context   string  // default by default
+	policy    *policy // the app's allow lists; nil for the defaults
 }
 
 func parseTransfer(a *args) Spec {
@@ -22,6 +23,7 @@ func parseTransfer(a *args) Spec {
 		Extension: a.str("extension", ""),
 		Dialplan:  a.str("dialplan", "xml"),
 		Context:   a.str("context", "default"),
+		policy:    a.o.policy(),
 	}
 }
 
@@ -34,11 +36,8 @@ func (s *TransferSpec) check() error {
 		// other leg too".
 		return optErrorf("extension", "must not start with '-', got %s", quote(s.Extension))
 	}
-	if err := checkName(s.Dialplan, ""); err != nil {
+	if err := s.policy.checkDialplan(s.Dialplan); err != nil {
 		return &optError{Opt: "dialplan", Msg: err.Error()}
-	}
-	if strings.EqualFold(s.Dialplan, "inline") {
-		return optErrorf("dialplan", "inline is not allowed: it runs applications named in the extension, outside allow_execute")
 	}
 	if err := checkName(s.Context, ""); err != nil {
 		return &optError{Opt: "context", Msg: err.Error()}

@@ -1,10 +1,6 @@
 package proxy
 
 import (
-	"fmt"
-	"slices"
-	"strings"
-
 	"github.com/callhook/callhook/esl"
 	"gopkg.in/yaml.v3"
 )
@@ -17,12 +13,13 @@ type SetVar struct {
 
 // SetSpec is the set verb: channel variables, set in document order.
 type SetSpec struct {
-	Vars  []SetVar
-	Files *FileRules // the app's folders, for variables that name files (checkSetFile)
+	Vars   []SetVar
+	Files  *FileRules // the app's folders, for variables that name files (checkSetFile)
+	policy *policy    // the app's allow lists; nil for the defaults
 }
 
 func parseSet(a *args) Spec {
-	s := &SetSpec{Files: a.o.Files}
+	s := &SetSpec{Files: a.o.Files, policy: a.o.policy()}
 	v := a.value
 	if v == nil || v.Kind != yaml.MappingNode || len(v.Content) == 0 {
 		got := "nothing"
@@ -59,7 +56,7 @@ func (s *SetSpec) check() error {
 		return optErrorf("", "want at least one variable")
 	}
 	for _, v := range s.Vars {
-		if err := checkVarName(v.Name); err != nil {
+		if err := s.policy.checkVar(v.Name); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
 		if err := checkSetFile(v.Name, v.Value, s.Files); err != nil {
@@ -81,27 +78,6 @@ func varLabel(name string) string {
 	return quote(name)
 }
 
-// checkVarName checks the name of a variable a verb may set or unset.
-// Variables that make FreeSWITCH run applications or API commands later
-// are refused, since they would get round the app's allow_execute list:
-// execute_on_answer and the other execute_on_*, api_on_*, api_hangup_hook,
-// api_reporting_hook, exec_after_bridge_app, bridge_pre_execute_bleg_app,
-// record_post_process_exec_app and _api... The rule is broad on purpose:
-// any name with "exec" in it, or "api" as a word of it.
-func checkVarName(name string) error {
-	if err := checkName(name, ""); err != nil {
-		return err
-	}
-	l := strings.ToLower(name)
-	if strings.Contains(l, "exec") || slices.Contains(strings.FieldsFunc(l, isWordSep), "api") {
-		return fmt.Errorf("%s cannot be set by an app: FreeSWITCH would run applications or API commands from it", quote(name))
-	}
-	return nil
-}
-
-// isWordSep splits a variable name into words.
-func isWordSep(r rune) bool { return r == '_' || r == '.' || r == '-' }
-
 // Execs runs one set per variable, in document order.
 func (s *SetSpec) Execs(PlanContext) []Exec {
 	out := make([]Exec, len(s.Vars))
@@ -118,7 +94,7 @@ func (s *SetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbR
 
 // MapText applies f to the values (names are not templates).
 func (s *SetSpec) MapText(f func(string) (string, error)) (Spec, error) {
-	c := &SetSpec{Vars: make([]SetVar, len(s.Vars)), Files: s.Files}
+	c := &SetSpec{Vars: make([]SetVar, len(s.Vars)), Files: s.Files, policy: s.policy}
 	copy(c.Vars, s.Vars)
 	for i := range c.Vars {
 		if err := mapStrings(f, &c.Vars[i].Value); err != nil {
@@ -130,18 +106,25 @@ func (s *SetSpec) MapText(f func(string) (string, error)) (Spec, error) {
 
 // UnsetSpec is the unset verb.
 type UnsetSpec struct {
-	Name string
+	Name   string
+	policy *policy // the app's allow lists; nil for the defaults
 }
 
 func parseUnset(a *args) Spec {
 	if !a.has("name") {
 		a.failf(nil, "name", "is required")
 	}
-	return &UnsetSpec{Name: a.str("name", "")}
+	return &UnsetSpec{Name: a.str("name", ""), policy: a.o.policy()}
 }
 
+// check refuses the variables FreeSWITCH runs, as set does: removing one
+// runs nothing, but such a variable on the call was put there by the
+// operator's dialplan (a CDR or billing api_hangup_hook, say), and taking
+// it away is not the app's to do. Other names may be removed; the
+// variables callhook relies on (OwnVars) are written again by each verb
+// that needs them.
 func (s *UnsetSpec) check() error {
-	if err := checkName(s.Name, ""); err != nil {
+	if err := s.policy.checkUnsetVar(s.Name); err != nil {
 		return &optError{Opt: "name", Msg: err.Error()}
 	}
 	return nil

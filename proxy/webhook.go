@@ -42,11 +42,18 @@ type WebhookApp struct {
 	StatusURL string
 	// Vars names the channel variables sent in vars (none by default).
 	Vars []string
-	// AllowExecute lists the applications the execute verb may run.
+	// AllowExecute lists the applications the execute verb may run
+	// (case-insensitive; set, bridge, transfer and the like still get
+	// their checks, and CheckAllowExecute's refusals always hold).
 	AllowExecute []string
 	// Files are the folders the app's verbs may record into and play from
 	// (nil: FileRules' zero value).
 	Files *FileRules
+	// AllowVars, AllowEndpoints and AllowDialplans allow more than the
+	// defaults: see ParseOptions.
+	AllowVars      []string
+	AllowEndpoints []string
+	AllowDialplans []string
 	// MaxReplyBytes caps a reply's body; a longer one is invalid (0: 1 MiB).
 	MaxReplyBytes int64
 	// MaxVerbs caps the verbs of one reply (0: 100).

@@ -229,10 +229,13 @@ func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessa
 // parse validates a 2xx reply completely and keeps the session it sets.
 func (d *webhookDialog) parse(a webhookAttempt, info *RequestInfo) (*Reply, error) {
 	rep, err := ParseReply(a.body, ParseOptions{
-		MaxVerbs:     d.app.maxVerbs(),
-		AllowExecute: d.app.AllowExecute,
-		Files:        d.app.Files,
-		Base:         a.resp.Request.URL, // the document's URL, after HTTP redirects
+		MaxVerbs:       d.app.maxVerbs(),
+		AllowExecute:   d.app.AllowExecute,
+		AllowVars:      d.app.AllowVars,
+		AllowEndpoints: d.app.AllowEndpoints,
+		AllowDialplans: d.app.AllowDialplans,
+		Files:          d.app.Files,
+		Base:           a.resp.Request.URL, // the document's URL, after HTTP redirects
 	})
 	if err == nil && rep.HasSession {
 		var s []byte

@@ -16,6 +16,9 @@
 //	timezone: Europe/London        # default zone of time conditions
 //	vars: {lang: en}               # flow variables and their initial values
 //	allow_execute: [info]          # applications the execute verb may run
+//	allow_vars: [sip_h_X-*]        # more variables set and bridge [...] may name
+//	allow_endpoints: [freetdm]     # more bridge endpoints (user, sofia, error, loopback)
+//	allow_dialplans: [enum]        # more transfer dialplans (xml)
 //	states:
 //	  welcome:
 //	    verbs:                     # the verbs of webhook replies, same options

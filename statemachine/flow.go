@@ -15,13 +15,17 @@ type Flow struct {
 	File  string // the path or name given to Parse, used in error messages
 	Start string // the state a call enters first
 
-	vars      map[string]string // initial flow variables
-	location  *time.Location    // the timezone: default for time conditions; nil when absent
-	states    map[string]*State
-	order     []string // state names in file order
-	chanVars  []string // channel variables the flow reads ({{vars.X}}, when: vars.X)
-	handoffs  []string // apps handoff states name, in file order, without repeats
-	allowExec []string
+	vars     map[string]string // initial flow variables
+	location *time.Location    // the timezone: default for time conditions; nil when absent
+	states   map[string]*State
+	order    []string // state names in file order
+	chanVars []string // channel variables the flow reads ({{vars.X}}, when: vars.X)
+	handoffs []string // apps handoff states name, in file order, without repeats
+	// The flow's allow keys, for proxy.ParseOptions.
+	allowExec      []string
+	allowVars      []string
+	allowEndpoints []string
+	allowDialplans []string
 }
 
 // State is one named state of a flow. Only its name, line and verbs are

@@ -125,7 +125,7 @@ func (p *parser) parse(data []byte) {
 		return
 	}
 	top := map[string]kv{}
-	for _, e := range p.pairs(root, "the flow", "name", "description", "start", "vars", "timezone", "allow_execute", "states") {
+	for _, e := range p.pairs(root, "the flow", "name", "description", "start", "vars", "timezone", "allow_execute", "allow_vars", "allow_endpoints", "allow_dialplans", "states") {
 		if _, dup := top[e.k.Value]; !dup {
 			top[e.k.Value] = e
 		}
@@ -141,11 +141,35 @@ func (p *parser) parse(data []byte) {
 	if e, ok := top["timezone"]; ok {
 		p.f.location = p.location(e.v)
 	}
-	if e, ok := top["allow_execute"]; ok {
-		if list, ok := p.strings(e.v, "allow_execute"); ok {
-			for _, n := range list {
-				p.f.allowExec = append(p.f.allowExec, n.Value)
+	// What the flow's verbs may make FreeSWITCH do beyond the defaults:
+	// the keys of an app in the config (README, "Security model").
+	for _, k := range []struct {
+		key string
+		dst *[]string
+	}{
+		{"allow_execute", &p.f.allowExec},
+		{"allow_vars", &p.f.allowVars},
+		{"allow_endpoints", &p.f.allowEndpoints},
+		{"allow_dialplans", &p.f.allowDialplans},
+	} {
+		e, ok := top[k.key]
+		if !ok {
+			continue
+		}
+		list, ok := p.strings(e.v, k.key)
+		if !ok {
+			continue
+		}
+		for _, n := range list {
+			switch {
+			case k.key == "allow_execute" && proxy.CheckAllowExecute(n.Value) != nil:
+				p.errorf(n, "allow_execute: %v", proxy.CheckAllowExecute(n.Value))
+				continue
+			case k.key == "allow_dialplans" && strings.EqualFold(n.Value, "inline"):
+				p.errorf(n, "allow_dialplans: inline cannot be allowed: it runs the applications named in the extension")
+				continue
 			}
+			*k.dst = append(*k.dst, n.Value)
 		}
 	}
 	if e, ok := top["vars"]; ok {

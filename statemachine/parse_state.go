@@ -20,7 +20,8 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		p.errorf(n, "state %q: verbs must be a non-empty list", s.Name)
 		return
 	}
-	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec, Templates: true, Files: p.opts.Files}
+	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec, AllowVars: p.f.allowVars,
+		AllowEndpoints: p.f.allowEndpoints, AllowDialplans: p.f.allowDialplans, Templates: true, Files: p.opts.Files}
 	for i, item := range n.Content {
 		item = deref(item)
 		if hasMapKey(item, 0) {

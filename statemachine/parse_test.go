@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 			"stats: {}",
 			"states:",
 			"  a: {hangup: true}",
-		), []string{`t.yaml:2: unknown key "stats" in the flow (want name, description, start, vars, timezone, allow_execute, states)`}},
+		), []string{`t.yaml:2: unknown key "stats" in the flow (want name, description, start, vars, timezone, allow_execute, allow_vars, allow_endpoints, allow_dialplans, states)`}},
 		{"unknown target", src(
 			"start: a",
 			"states:",

@@ -125,8 +125,13 @@ type App struct {
 	StatusURL   string        // where call.end goes; "" for nowhere
 	Vars        []string      // channel variables sent with every request
 
-	// Webhook and flow apps.
-	AllowExecute []string // applications the execute verb may run
+	// What an app may make FreeSWITCH do beyond the defaults (README,
+	// "Security model"); a flow's own file has the same keys for its
+	// verbs, and these then apply to its on_failure.
+	AllowExecute   []string // applications the execute verb (or a Liverpie execute) may run
+	AllowVars      []string // variables set and a bridge's [...] blocks may name; a trailing * is a prefix
+	AllowEndpoints []string // bridge endpoint types beyond user, sofia, error and loopback
+	AllowDialplans []string // transfer dialplans beyond xml
 
 	// Every kind.
 	// RecordingsDir is the folder the app records into: its own
@@ -152,12 +157,15 @@ type App struct {
 type LiverpieApp struct {
 	IP              string // the web app's host: an IP address or a host name
 	Port            int
-	StateMachineURI string        // POSTed with the call's headers
-	ResetURI        string        // GET at call start
-	DTMFURI         string        // POSTed with each digit; "" sends none
-	HangupURI       string        // POSTed when the call hangs up; "" sends none
-	AllowCommands   []string      // ESL command words the app's msg may use (default [sendmsg])
-	Timeout         time.Duration // per request (default 10s)
+	StateMachineURI string   // POSTed with the call's headers
+	ResetURI        string   // GET at call start
+	DTMFURI         string   // POSTed with each digit; "" sends none
+	HangupURI       string   // POSTed when the call hangs up; "" sends none
+	AllowCommands   []string // ESL command words the app's msg may use (default [sendmsg])
+	// AllowCallCommands are the sendmsg call-commands allowed beyond
+	// execute and hangup (nomedia, unicast, xferext).
+	AllowCallCommands []string
+	Timeout           time.Duration // per request (default 10s)
 }
 
 // BaseURL returns the URL the Liverpie URIs are relative to.
@@ -666,9 +674,8 @@ func regexpReason(err error) string {
 
 // Kinds of apps that take a key, for appKeys.
 var (
-	webhookOnly   = []string{KindWebhook}
-	webhookOrFlow = []string{KindWebhook, KindFlow}
-	everyKind     = []string{KindWebhook, KindLiverpie, KindFlow}
+	webhookOnly = []string{KindWebhook}
+	everyKind   = []string{KindWebhook, KindLiverpie, KindFlow}
 )
 
 // Names an app's keys hold. App names appear in logs, metrics and the
@@ -693,7 +700,10 @@ var appKeys = []struct {
 	{"secret", webhookOnly},
 	{"status_url", webhookOnly},
 	{"vars", webhookOnly},
-	{"allow_execute", webhookOrFlow},
+	{"allow_execute", everyKind},
+	{"allow_vars", everyKind},
+	{"allow_endpoints", everyKind},
+	{"allow_dialplans", everyKind},
 	{"max_calls", everyKind},
 	{"recordings_dir", everyKind},
 	{"media_dirs", everyKind},
@@ -782,14 +792,12 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []proxy.Ver
 	case KindWebhook:
 		d.webhook(a, f, path)
 	case KindLiverpie:
-		a.Liverpie = d.liverpie(f.get("liverpie"), join(path, "liverpie"))
+		a.Liverpie, _ = d.liverpie(f.get("liverpie"), join(path, "liverpie"))
 	case KindFlow:
 		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
 		a.FlowLine = f.get("flow").Line
 	}
-	if v := f.get("allow_execute"); v != nil {
-		a.AllowExecute = d.names(v, join(path, "allow_execute"), execNamePattern, "application name")
-	}
+	d.allows(a, f, path)
 	if v := f.get("max_calls"); v != nil {
 		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, maxMaxCalls)
 	}
@@ -800,7 +808,8 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []proxy.Ver
 		a.MediaDirs = d.folders(v, join(path, "media_dirs"))
 	}
 	if v := f.get("on_failure"); v != nil {
-		o := proxy.ParseOptions{MaxVerbs: c.Limits.MaxVerbs, AllowExecute: a.AllowExecute, Files: a.Files()}
+		o := proxy.ParseOptions{MaxVerbs: c.Limits.MaxVerbs, AllowExecute: a.AllowExecute, Files: a.Files(),
+			AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans}
 		if a.Kind == KindWebhook && a.URL != "" {
 			o.Base, _ = url.Parse(a.URL) // a.URL is validated
 		}
@@ -878,17 +887,74 @@ func (d *decoder) webhook(a *App, f fields, path string) {
 // liverpieKeys are the keys of a Liverpie app's liverpie mapping.
 var liverpieKeys = []string{
 	"ip", "port", "state_machine_uri", "reset_uri", "dtmf_uri", "hangup_uri",
-	"allow_commands", "timeout",
+	"allow_commands", "allow_call_commands", "timeout",
 }
+
+// allowKeys are the keys that allow an app more than the defaults.
+var allowKeys = []string{"allow_execute", "allow_vars", "allow_endpoints", "allow_dialplans"}
+
+// Patterns of the allow keys' names.
+var (
+	allowVarPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\*?$`)
+	endpointPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+)
+
+// allows decodes the allow keys of f into a. Applications that no config
+// can allow (proxy.CheckAllowExecute) and the inline dialplan are errors.
+func (d *decoder) allows(a *App, f fields, path string) {
+	if v := f.get("allow_execute"); v != nil {
+		p := join(path, "allow_execute")
+		a.AllowExecute = d.names(v, p, execNamePattern, "application name")
+		d.eachName(v, p, func(it *yaml.Node, s string) error { return proxy.CheckAllowExecute(s) })
+	}
+	if v := f.get("allow_vars"); v != nil {
+		a.AllowVars = d.names(v, join(path, "allow_vars"), allowVarPattern, "variable name (a trailing * allows a prefix)")
+	}
+	if v := f.get("allow_endpoints"); v != nil {
+		a.AllowEndpoints = d.names(v, join(path, "allow_endpoints"), endpointPattern, "endpoint type")
+	}
+	if v := f.get("allow_dialplans"); v != nil {
+		p := join(path, "allow_dialplans")
+		a.AllowDialplans = d.names(v, p, endpointPattern, "dialplan name")
+		d.eachName(v, p, func(it *yaml.Node, s string) error {
+			if strings.EqualFold(s, "inline") {
+				return errors.New("inline cannot be allowed: it runs the applications named in the extension (list them in allow_execute and use the execute verb)")
+			}
+			return nil
+		})
+	}
+}
+
+// eachName runs check on each scalar of the list at n (already decoded by
+// d.names, which reported the rest) and reports its errors.
+func (d *decoder) eachName(n *yaml.Node, path string, check func(it *yaml.Node, s string) error) {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, it := range n.Content {
+		it = deref(it)
+		if it.Kind != yaml.ScalarNode || d.reported[it] {
+			continue
+		}
+		if err := check(it, it.Value); err != nil {
+			d.errorf(it, index(path, i), "%v", err)
+		}
+	}
+}
+
+// liverpieCallCommands are the call-commands allow_call_commands may name.
+var liverpieCallCommands = []string{"execute", "hangup", "nomedia", "unicast", "xferext"}
 
 // liverpie decodes a Liverpie app's liverpie mapping. ip, port,
 // state_machine_uri and reset_uri are required, as Liverpie always used
-// them; dtmf_uri and hangup_uri are optional there too.
-func (d *decoder) liverpie(n *yaml.Node, path string) *LiverpieApp {
-	l := &LiverpieApp{AllowCommands: []string{"sendmsg"}, Timeout: defaultLiverpieTimeout}
-	f := d.mapping(n, path, liverpieKeys)
+// them; dtmf_uri and hangup_uri are optional there too. extra are further
+// keys the mapping may have, returned undecoded in f.
+func (d *decoder) liverpie(n *yaml.Node, path string, extra ...string) (l *LiverpieApp, f fields) {
+	l = &LiverpieApp{AllowCommands: []string{"sendmsg"}, Timeout: defaultLiverpieTimeout}
+	f = d.mapping(n, path, slices.Concat(liverpieKeys, extra))
 	if f == nil {
-		return l
+		return l, f
 	}
 	for _, k := range []string{"ip", "port", "state_machine_uri", "reset_uri"} {
 		if f.get(k) == nil {
@@ -923,10 +989,24 @@ func (d *decoder) liverpie(n *yaml.Node, path string) *LiverpieApp {
 	if v := f.get("allow_commands"); v != nil {
 		l.AllowCommands = d.commands(v, join(path, "allow_commands"))
 	}
+	if v := f.get("allow_call_commands"); v != nil {
+		p := join(path, "allow_call_commands")
+		for i, it := range d.seq(v, p) {
+			s, ok := d.scalar(it, index(p, i))
+			if !ok {
+				continue
+			}
+			if !slices.Contains(liverpieCallCommands, s) {
+				d.errorf(it, index(p, i), "unknown call-command %q (one of %s)", s, orList(liverpieCallCommands, "or"))
+				continue
+			}
+			l.AllowCallCommands = append(l.AllowCallCommands, s)
+		}
+	}
 	if v := f.get("timeout"); v != nil {
 		l.Timeout = d.atMost(v, join(path, "timeout"), d.positive(v, join(path, "timeout")), maxHTTPTimeout)
 	}
-	return l
+	return l, f
 }
 
 // commands decodes allow_commands: ESL command words, at least one.

@@ -424,8 +424,19 @@ func TestParseConfigErrors(t *testing.T) {
 		{"webhook keys on a flow", "apps:\n  a:\n    flow: f.yaml\n    timeout: 3s\n    vars: [x]\n", nil, []string{
 			"config.yaml:4: apps.a.timeout: only for webhook apps",
 			"config.yaml:5: apps.a.vars: only for webhook apps"}},
-		{"allow_execute on liverpie", "apps:\n  a:\n    liverpie: {ip: 127.0.0.1, port: 1, state_machine_uri: /s, reset_uri: /r}\n    allow_execute: [x]\n", nil, []string{
-			"config.yaml:4: apps.a.allow_execute: only for webhook and flow apps"}},
+		{"allow keys", "apps:\n  a:\n    url: http://127.0.0.1/\n" +
+			"    allow_execute: [info, System, 'a b']\n" +
+			"    allow_vars: [sip_h_X-*, '*', 'a*b']\n" +
+			"    allow_endpoints: [freetdm, 'a/b']\n" +
+			"    allow_dialplans: [enum, Inline]\n" +
+			"  b:\n    liverpie: {ip: h, port: 1, state_machine_uri: /s, reset_uri: /r, allow_call_commands: [nomedia, api]}\n", nil, []string{
+			`config.yaml:4: apps.a.allow_execute[2]: invalid application name "a b"`,
+			`config.yaml:4: apps.a.allow_execute[1]: System cannot be allowed: it runs a shell command on the FreeSWITCH host`,
+			`config.yaml:5: apps.a.allow_vars[1]: invalid variable name (a trailing * allows a prefix) "*"`,
+			`config.yaml:5: apps.a.allow_vars[2]: invalid variable name (a trailing * allows a prefix) "a*b"`,
+			`config.yaml:6: apps.a.allow_endpoints[1]: invalid endpoint type "a/b"`,
+			"config.yaml:7: apps.a.allow_dialplans[1]: inline cannot be allowed: it runs the applications named in the extension (list them in allow_execute and use the execute verb)",
+			`config.yaml:9: apps.b.liverpie.allow_call_commands[1]: unknown call-command "api" (one of execute, hangup, nomedia, unicast or xferext)`}},
 		{"webhook values", "apps:\n  a:\n" +
 			"    url: /ivr\n" +
 			"    format: xml\n" +

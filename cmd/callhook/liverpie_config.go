@@ -23,8 +23,9 @@ package main
 //	  webapp_dtmf_uri: /ivr/dtmf
 //
 // A webapps entry also takes callhook's own Liverpie keys (hangup_uri,
-// allow_commands, timeout), as an app's liverpie mapping in config.yaml
-// does. bind_ip and bind_port are checked but not used: callhook listens
+// allow_commands, allow_call_commands, timeout), as an app's liverpie
+// mapping in config.yaml does, and the app keys allow_execute, allow_vars,
+// allow_endpoints and allow_dialplans. bind_ip and bind_port are checked but not used: callhook listens
 // where its own config (listen, acl) says, which defaults to Liverpie's
 // port, 8084. When a file has webapps, the flat webapp_* keys are ignored,
 // as Liverpie 0.5 ignored them.
@@ -129,10 +130,12 @@ func (d *decoder) liverpieWebapps(n *yaml.Node, path string) []*App {
 		if !appNamePattern.MatchString(fl.key.Value) {
 			d.errorf(fl.key, p, "invalid app name (letters, digits, _ . - and a letter or digit first)")
 		}
-		apps = append(apps, &App{
-			Name: fl.key.Value, Line: fl.key.Line, Kind: KindLiverpie,
-			Liverpie: d.liverpie(fl.value, p),
-		})
+		// An entry is the whole app here, so it also takes the app's
+		// allow keys.
+		l, lf := d.liverpie(fl.value, p, allowKeys...)
+		a := &App{Name: fl.key.Value, Line: fl.key.Line, Kind: KindLiverpie, Liverpie: l}
+		d.allows(a, lf, p)
+		apps = append(apps, a)
 	}
 	return apps
 }
@@ -182,7 +185,9 @@ func liverpieBackend(cfg *Config, a *App, client *http.Client) *proxy.LiverpieAp
 	return &proxy.LiverpieApp{
 		Name: a.Name, IP: l.IP, Port: l.Port,
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
-		AllowCommands: l.AllowCommands, Timeout: l.Timeout, Files: a.Files(),
+		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,
+		AllowExecute: a.AllowExecute, AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
+		Files: a.Files(),
 		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
 		Client:        client,
 	}

@@ -25,8 +25,8 @@ func TestLoadLiverpieConfig(t *testing.T) {
 			{Name: "conference", Line: 21, Kind: KindLiverpie, Liverpie: &LiverpieApp{
 				IP: "192.168.0.19", Port: 3003, StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset",
 				DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup", AllowCommands: []string{"sendmsg", "api"},
-				Timeout: 3 * time.Second,
-			}},
+				AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,
+			}, AllowExecute: []string{"conference"}, AllowVars: []string{"conference_member_flags"}},
 		}},
 		{"liverpie-flat.yml", []App{
 			{Name: "default", Line: 1, Kind: KindLiverpie, Liverpie: &LiverpieApp{
@@ -140,7 +140,9 @@ func TestLiverpieBackend(t *testing.T) {
 	want := &proxy.LiverpieApp{
 		Name: "conference", IP: "192.168.0.19", Port: 3003,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
-		AllowCommands: []string{"sendmsg", "api"}, Timeout: 3 * time.Second, MaxReplyBytes: 4096, Client: client,
+		AllowCommands: []string{"sendmsg", "api"}, AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,
+		AllowExecute: []string{"conference"}, AllowVars: []string{"conference_member_flags"},
+		MaxReplyBytes: 4096, Client: client,
 		Files: &proxy.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -1,0 +1,111 @@
+package proxy_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+)
+
+// TestSecurityWebhookCalls runs whole calls (a web app as an httptest
+// server, FreeSWITCH as esltest) whose replies try to make FreeSWITCH run
+// something through each entry point: set, a bridge's per-leg block (with
+// FreeSWITCH's ^^ separator), a loopback/app= dial string, a transfer into
+// a script dialplan, and an allow-listed execute of set and bridge. Each
+// reply is refused as a whole: none of its verbs reaches the switch, the
+// call ends with the app's on_failure, and the log says why.
+func TestSecurityWebhookCalls(t *testing.T) {
+	tests := []struct {
+		name, reply, log string
+		allow            []string
+	}{
+		{"set hook", `[answer, {set: {api_hangup_hook: "system touch /tmp/x"}}]`, `\"api_hangup_hook\" cannot be set by an app`, nil},
+		{"set transfer", `[answer, {set: {Transfer_After_Bridge: "'system:touch /tmp/x':inline"}}]`, `\"Transfer_After_Bridge\" cannot be set by an app`, nil},
+		{"set prefix family", `[answer, {set: {Execute_On_Answer_7: "system touch /tmp/x"}}]`, `\"Execute_On_Answer_7\" cannot be set by an app`, nil},
+		{"set group_confirm", `[answer, {set: {group_confirm_key: exec, group_confirm_file: "system touch /tmp/x"}}]`, `\"group_confirm_key\" cannot be set by an app`, nil},
+		{"bridge leg block", `[answer, {bridge: {to: "[api_on_answer=system touch /tmp/x]user/1001"}}]`, `\"api_on_answer\" cannot be set by an app`, nil},
+		{"bridge leg block ^^", `[answer, {bridge: "[^^:api_on_answer=system touch /tmp/x:origination_caller_id_number=666]user/1001"}]`, `\"api_on_answer\" cannot be set by an app`, nil},
+		{"loopback app", `[answer, {bridge: "loopback/app=system:touch /tmp/x"}]`, "loopback/app= is not allowed", nil},
+		{"transfer LUA", `[answer, {transfer: {extension: x, dialplan: LUA, context: "os.execute"}}]`, `dialplan \"LUA\" is not allowed`, nil},
+		{"execute set", `[answer, {execute: {app: set, arg: "execute_on_answer=system touch /tmp/x"}}]`, `\"execute_on_answer\" cannot be set by an app`, []string{"set"}},
+		{"execute bridge", `[answer, {execute: {app: Bridge, arg: "loopback/app=system:x"}}]`, "loopback/app= is not allowed", []string{"bridge"}},
+		{"execute transfer", `[answer, {execute: {app: transfer, arg: "system:x inline"}}]`, `dialplan \"inline\" is not allowed`, []string{"transfer"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
+			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
+			c := h.dial(esltest.Options{})
+			res := wait(t, c)
+			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
+			}
+			if got := apps(c); len(got) != 0 {
+				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
+			}
+			h.idle()
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestSecurityWebhookAllowed: what the app's config allows reaches the
+// switch as written.
+func TestSecurityWebhookAllowed(t *testing.T) {
+	reply := `[answer, {set: {execute_on_answer: "playback beep.wav"}}, {bridge: "[sip_h_X-Ticket=42,leg_timeout=5]freetdm/1/a/100"}, hangup]`
+	app := newWebapp(t, func(request) (int, string) { return 200, reply })
+	wa := &proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
+	h := startProxy(t, webhookRuntime(wa))
+	c := h.dial(esltest.Options{})
+	wait(t, c)
+	got := strings.Join(apps(c), "\n")
+	for _, want := range []string{"set execute_on_answer=playback beep.wav", "[sip_h_X-Ticket=42,leg_timeout=5]freetdm/1/a/100"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("apps =\n%s\nwant one with %q", got, want)
+		}
+	}
+}
+
+// TestSecurityLiverpieCall: a Liverpie app's execute of an application
+// outside the call-local list, and one whose set names a hook, fail the
+// call before anything reaches the switch; an allowed playback runs.
+func TestSecurityLiverpieCall(t *testing.T) {
+	const other = "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99"
+	tests := []struct {
+		name, msg, log string
+	}{
+		{"eavesdrop", "sendmsg\ncall-command: execute\nexecute-app-name: eavesdrop\nexecute-app-arg: " + other, `application \"eavesdrop\" is not allowed`},
+		{"executeX system", "sendmsg\ncall-command: executeX\nexecute-app-name: system\nexecute-app-arg: touch /tmp/x", `application \"system\" is not allowed`},
+		{"api in arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: INFO ${uuid_kill(" + other + ")}", `has \"${\"`},
+		{"set hook", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: API_ON_ANSWER=system touch /tmp/x", `\"API_ON_ANSWER\" cannot be set by an app`},
+		{"nomedia", "sendmsg\ncall-command: nomedia\nnomedia-uuid: " + other, `call-command \"nomedia\" is not allowed`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
+				if step == 0 {
+					return 200, fmt.Sprintf("msg: %q\nexpected_key: content_type\nexpected_value: command/reply\n", tc.msg)
+				}
+				return 200, "msg: \"sendmsg\\ncall-command: hangup\"\n"
+			}, nil)
+			h := startLiverpie(t, nil, lpApp(t, w))
+			c := h.dial("ivr")
+			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
+				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
+			}
+			h.idle()
+			for _, cmd := range c.Received() {
+				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
+					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
+				}
+			}
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
