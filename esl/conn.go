@@ -158,9 +158,9 @@ type Conn struct {
 	hungupDone  bool
 	finalSeen   bool
 	authSeen    bool
-	rude        []byte // body of a text/rude-rejection, for Err()
-	closed      bool   // Close was called
-	err         error  // terminal error, set once
+	rude        []byte      // body of a text/rude-rejection, for Err()
+	closed      bool        // Close was called
+	err         error       // terminal error, set once
 	watch       *time.Timer // runs watchdog: reply deadlines and silence probes
 	watchAt     time.Time   // when watch fires; zero when it is not armed
 
