@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,10 @@ const (
 	RefusedNoApp        = "no_app"
 	RefusedLimit        = "limit"
 	RefusedDraining     = "draining"
+	// RefusedDuplicateID: a live call already has the Unique-ID; the
+	// second would hide the first from the live-call registry (the admin
+	// API, drain's hangups).
+	RefusedDuplicateID = "duplicate_id"
 )
 
 // Proxy is the esl.Handler that turns each outbound connection into a
@@ -125,7 +130,9 @@ func (p *Proxy) observer() Observer {
 // to the final exit.
 func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 	ch := c.Channel()
-	log := p.logger().WithField("call_id", ch.UniqueID())
+	// A clone: the logger lives as long as the call, the reply need not.
+	id := strings.Clone(ch.UniqueID())
+	log := p.logger().WithField("call_id", id)
 	rt := p.runtime.Load()
 
 	if mode, control := ch.Get("Socket-Mode"), ch.Get("Control"); mode != "async" || control != "full" {
@@ -147,7 +154,7 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 		return
 	}
 	log = log.WithField("app", app.Name)
-	if reason := p.admit(rt, app); reason != "" {
+	if reason := p.admit(rt, app, id); reason != "" {
 		log.WithField("reason", reason).Warn("refusing call")
 		p.refuse(ctx, c, app.Name, reason, log)
 		return
@@ -189,18 +196,26 @@ func (p *Proxy) linger() time.Duration {
 	return 30 * time.Second
 }
 
-// admit counts a new call against the global and per-app limits, or says
-// why it is refused. The draining check is under the same lock as the
-// count, so WaitIdle never returns while a call is being admitted.
-func (p *Proxy) admit(rt *Runtime, app *App) (refused string) {
+// admit counts a new call against the global and per-app limits and
+// reserves its id in the live-call registry, or says why it is refused.
+// The draining check is under the same lock as the count, so WaitIdle never
+// returns while a call is being admitted; the id check too, so two
+// connections with one Unique-ID cannot both pass.
+func (p *Proxy) admit(rt *Runtime, app *App, id string) (refused string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.perApp == nil {
 		p.perApp = make(map[string]int)
 	}
+	if p.sessions == nil {
+		p.sessions = make(map[string]*session)
+	}
+	_, taken := p.sessions[id]
 	switch {
 	case p.draining.Load():
 		return RefusedDraining
+	case taken:
+		return RefusedDuplicateID
 	case rt.MaxCalls > 0 && p.active.Load() >= int64(rt.MaxCalls):
 		return RefusedLimit
 	case app.MaxCalls > 0 && p.perApp[app.Name] >= app.MaxCalls:
@@ -208,6 +223,7 @@ func (p *Proxy) admit(rt *Runtime, app *App) (refused string) {
 	}
 	p.active.Add(1)
 	p.perApp[app.Name]++
+	p.sessions[id] = nil // reserved until register fills it in
 	return ""
 }
 
@@ -245,12 +261,10 @@ func (p *Proxy) WaitIdle(ctx context.Context) error {
 	}
 }
 
+// register fills in the id admit reserved.
 func (p *Proxy) register(s *session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sessions == nil {
-		p.sessions = make(map[string]*session)
-	}
 	p.sessions[s.call.ID] = s
 }
 
@@ -266,6 +280,17 @@ func (p *Proxy) lookup(id string) *session {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.sessions[id]
+}
+
+// liveLocked lists the registered sessions (not the ids admit reserved).
+func (p *Proxy) liveLocked() []*session {
+	list := make([]*session, 0, len(p.sessions))
+	for _, s := range p.sessions {
+		if s != nil {
+			list = append(list, s)
+		}
+	}
+	return list
 }
 
 // Errors of the live-call operations.
@@ -290,10 +315,7 @@ type CallInfo struct {
 // Calls lists the live calls, oldest first.
 func (p *Proxy) Calls() []CallInfo {
 	p.mu.Lock()
-	list := make([]*session, 0, len(p.sessions))
-	for _, s := range p.sessions {
-		list = append(list, s)
-	}
+	list := p.liveLocked()
 	p.mu.Unlock()
 	now := time.Now()
 	infos := make([]CallInfo, 0, len(list))
@@ -342,10 +364,7 @@ func (p *Proxy) Redirect(ctx context.Context, id, url string) error {
 // how many it asked to end.
 func (p *Proxy) HangupAll(ctx context.Context, cause string) int {
 	p.mu.Lock()
-	list := make([]*session, 0, len(p.sessions))
-	for _, s := range p.sessions {
-		list = append(list, s)
-	}
+	list := p.liveLocked()
 	p.mu.Unlock()
 	for _, s := range list {
 		if err := s.kill(ctx, cause); err != nil {

@@ -65,14 +65,16 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		wake:  make(chan struct{}, 1),
 	}
 	s.obs = p.observer()
+	// Clones: a value can share the connect reply's memory, which the
+	// call lets go of once its dialog has started (trimChannel).
 	s.call = &Call{
-		ID:          ch.UniqueID(),
+		ID:          strings.Clone(ch.UniqueID()),
 		App:         app.Name,
-		From:        ch.Get("Caller-Caller-ID-Number"),
-		FromName:    ch.Get("Caller-Caller-ID-Name"),
-		To:          destination(ch),
-		Direction:   ch.Get("Call-Direction"),
-		ChannelName: ch.Get("Channel-Name"),
+		From:        strings.Clone(ch.Get("Caller-Caller-ID-Number")),
+		FromName:    strings.Clone(ch.Get("Caller-Caller-ID-Name")),
+		To:          strings.Clone(destination(ch)),
+		Direction:   strings.Clone(ch.Get("Call-Direction")),
+		ChannelName: strings.Clone(ch.Get("Channel-Name")),
 		StartedAt:   time.Now(),
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
@@ -145,7 +147,10 @@ func (s *session) run(ctx context.Context) {
 	}
 	myevents, err := s.subscribe(ctx)
 	if err != nil {
-		if s.gone() {
+		if s.connFailure() != nil {
+			// FreeSWITCH stopped answering or broke the protocol: finish
+			// reports it, once, as the call's failure.
+		} else if s.gone() {
 			// A caller who hangs up this early is a normal race (the socket
 			// closes before linger is read, esl-protocol.md §5.3).
 			s.log.WithError(err).Info("caller hung up before the call was set up")
@@ -164,6 +169,7 @@ func (s *session) run(ctx context.Context) {
 		s.abort(ctx, fmt.Errorf("start app: %w", err))
 	} else {
 		s.setDialog(d)
+		s.trimChannel()
 		switch d := d.(type) {
 		case VerbDialog:
 			s.runVerbs(ctx, d)
@@ -459,7 +465,7 @@ func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
 			// FreeSWITCH clears the break flag when an app starts, so a
 			// break that came while this one was still queued is lost:
 			// break again now that it runs.
-			if _, err := s.conn.API(ctx, "uuid_break "+s.call.ID); err != nil && !s.gone() {
+			if err := s.uuidAPI(ctx, "uuid_break", ""); err != nil && !s.gone() {
 				s.log.WithError(err).Warn("uuid_break for a live redirect failed")
 			}
 		}
@@ -548,6 +554,11 @@ func (s *session) finish(ctx context.Context) {
 			}
 		}
 	}
+	if s.failErr == nil && s.outcome == "" {
+		if err := s.connFailure(); err != nil {
+			s.failErr = fmt.Errorf("connection to FreeSWITCH failed: %w", err)
+		}
+	}
 	end := s.callEnd()
 	if s.dialog != nil {
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
@@ -555,7 +566,10 @@ func (s *session) finish(ctx context.Context) {
 		cancel()
 	}
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
-	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
+	if s.conn.Err() != nil {
+		// Over already (and a failure is in failErr): nothing to exit.
+		s.conn.Close()
+	} else if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
 		s.log.WithError(err).Debug("exit")
 	}
 	cancel()
@@ -736,8 +750,7 @@ func (s *session) kill(ctx context.Context, cause string) error {
 	if cause == "" {
 		cause = "NORMAL_CLEARING"
 	}
-	_, err := s.conn.API(ctx, "uuid_kill "+s.call.ID+" "+cause)
-	return err
+	return s.uuidAPI(ctx, "uuid_kill", cause)
 }
 
 // redirect records a live redirect, wakes the session and cuts the running
@@ -746,6 +759,9 @@ func (s *session) kill(ctx context.Context, cause string) error {
 // waits for in vain. A break that lands before the queued app starts is
 // repeated by execute when the app's CHANNEL_EXECUTE arrives.
 func (s *session) redirect(ctx context.Context, url string) error {
+	if err := checkCallID(s.call.ID); err != nil {
+		return err // no break could be sent: take no redirect either
+	}
 	s.mu.Lock()
 	if !s.redirectable {
 		s.mu.Unlock()
@@ -757,8 +773,7 @@ func (s *session) redirect(ctx context.Context, url string) error {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	_, err := s.conn.API(ctx, "uuid_break "+s.call.ID)
-	return err
+	return s.uuidAPI(ctx, "uuid_break", "")
 }
 
 func (s *session) setDialog(d Dialog) {
