@@ -91,6 +91,8 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 		writeError(w, http.StatusNotFound, "no such call: "+id)
 	case errors.Is(err, proxy.ErrNotRedirectable):
 		writeError(w, http.StatusConflict, "this call's app takes no redirects (a Liverpie app drives it)")
+	case errors.Is(err, proxy.ErrBadCallID):
+		writeError(w, http.StatusConflict, "this call's Unique-ID is not fit for an api command; control it from FreeSWITCH")
 	case errors.Is(err, esl.ErrClosed), errors.Is(err, esl.ErrDisconnected):
 		// The call ended between the lookup and the command.
 		writeError(w, http.StatusNotFound, "call ended: "+id)
