@@ -218,32 +218,16 @@ func samePrefixes(a, b []netip.Prefix) bool {
 // Defaults of keys the file leaves out; the root config.yaml documents the
 // same values and a test keeps the two in step.
 const (
-	defaultListen        = "127.0.0.1:8084"
-	defaultAdmin         = "127.0.0.1:9090"
-	defaultLogLevel      = "info"
-	defaultLogFormat     = "text"
-	defaultLinger        = 30 * time.Second
-	defaultDrainTimeout  = 30 * time.Second
-	defaultMaxCalls      = 10000
-	defaultMaxReplyBytes = 1 << 20
-	defaultMaxVerbs      = 100
-	defaultMaxRedirects  = 50
-
-	// event_socket: see EventSocket and esl.ConnOptions. A real call's
-	// largest frame is under 20 KiB (a CHANNEL_HANGUP_COMPLETE with its
-	// XML CDR; the largest event in the captures is 8.6 KiB), so 1 MiB
-	// leaves room for any real frame, big api replies included.
-	defaultReplyTimeout    = 5 * time.Second
-	maxReplyTimeout        = time.Minute
-	defaultAPITimeout      = 2 * time.Minute
-	maxAPITimeout          = time.Hour
-	defaultProbeAfter      = 30 * time.Second
-	maxProbeAfter          = 24 * time.Hour
-	defaultMaxFrameBytes   = 1 << 20
-	minMaxFrameBytes       = 64 << 10
-	maxMaxFrameBytes       = 16 << 20 // FreeSWITCH's MAX_CONTENT_LENGTH
-	defaultMaxQueuedBytes  = 4 << 20
-	maxMaxQueuedBytes      = 256 << 20
+	defaultListen          = "127.0.0.1:8084"
+	defaultAdmin           = "127.0.0.1:9090"
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "text"
+	defaultLinger          = 30 * time.Second
+	defaultDrainTimeout    = 30 * time.Second
+	defaultMaxCalls        = 10000
+	defaultMaxReplyBytes   = 1 << 20
+	defaultMaxVerbs        = 100
+	defaultMaxRedirects    = 50
 	defaultWebhookFormat   = "json"
 	defaultWebhookTimeout  = 5 * time.Second
 	defaultWebhookRetries  = 1
@@ -254,6 +238,24 @@ const (
 	// maxRetries bounds retries: a dead app must not keep a caller waiting
 	// for long before the fallback runs.
 	maxRetries = 5
+)
+
+// Defaults and bounds of the event_socket keys (EventSocket).
+const (
+	// A real call's largest frame is under 20 KiB (a CHANNEL_HANGUP_COMPLETE
+	// with its XML CDR; the largest event in the captures is 8.6 KiB), so
+	// 1 MiB leaves room for any real frame, big api replies included.
+	defaultReplyTimeout   = 5 * time.Second
+	maxReplyTimeout       = time.Minute
+	defaultAPITimeout     = 2 * time.Minute
+	maxAPITimeout         = time.Hour
+	defaultProbeAfter     = 30 * time.Second
+	maxProbeAfter         = 24 * time.Hour
+	defaultMaxFrameBytes  = 1 << 20
+	minMaxFrameBytes      = 64 << 10
+	maxMaxFrameBytes      = 16 << 20 // FreeSWITCH's MAX_CONTENT_LENGTH
+	defaultMaxQueuedBytes = 4 << 20
+	maxMaxQueuedBytes     = 256 << 20
 )
 
 // defaultACL lets in loopback peers only (a fresh slice each time).
