@@ -124,8 +124,9 @@ var aLongTimeAgo = time.Unix(1, 0)
 //  3. Events and disconnect notices go, in arrival order, to one queue read
 //     with NextEvent (or Ready + TryEvent). Execute and BgAPI are told about
 //     their completion events by the reader, which still queues them: no
-//     event is ever taken out of the stream. More than MaxQueuedEvents
-//     waiting is ErrQueueOverflow, a connection error, never a silent drop.
+//     event is ever taken out of the stream. More than MaxQueuedEvents, or
+//     MaxQueuedBytes, waiting is ErrQueueOverflow, a connection error,
+//     never a silent drop.
 //  4. When the reader ends (EOF, a protocol error, Close) every waiter gets
 //     the terminal error, Err() returns it and Done() closes.
 //

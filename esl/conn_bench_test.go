@@ -40,7 +40,7 @@ func captureEventFrame(b *testing.B, capture, name string) []byte {
 func BenchmarkConnEvents(b *testing.B) {
 	frame := captureEventFrame(b, "menu-call", EventChannelExecuteComplete)
 	a, peer := net.Pipe()
-	c := NewConn(a, ConnOptions{MaxQueuedEvents: math.MaxInt})
+	c := NewConn(a, ConnOptions{MaxQueuedEvents: math.MaxInt, MaxQueuedBytes: math.MaxInt})
 	defer func() {
 		c.Close()
 		<-c.Done()
