@@ -98,7 +98,7 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 		writeError(w, http.StatusNotFound, "call ended: "+id)
 	case errors.As(err, &re):
 		writeError(w, http.StatusBadGateway, "freeswitch refused: "+re.Text)
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, esl.ErrNoReply):
 		writeError(w, http.StatusGatewayTimeout, "freeswitch did not answer in time")
 	default:
 		s.logger().WithError(err).WithField("call_id", id).Warn("admin: action failed")

@@ -159,7 +159,7 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 		p.refuse(ctx, c, app.Name, reason, log)
 		return
 	}
-	defer p.release(app.Name)
+	defer p.release(app.Name, id)
 
 	s := newSession(p, c, rt, app, log)
 	p.register(s)
@@ -227,9 +227,14 @@ func (p *Proxy) admit(rt *Runtime, app *App, id string) (refused string) {
 	return ""
 }
 
-func (p *Proxy) release(app string) {
+// release gives back what admit took: the call's place in the limits, and
+// its id if no session was registered under it (a panic in between).
+func (p *Proxy) release(app, id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if s, ok := p.sessions[id]; ok && s == nil {
+		delete(p.sessions, id)
+	}
 	p.perApp[app]--
 	if p.active.Add(-1) == 0 {
 		for _, ch := range p.idle {
