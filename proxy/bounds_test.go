@@ -102,6 +102,21 @@ func (f *fakeFS) expect(want string) esl.Command {
 	return cmd
 }
 
+// expectAnsweringProbes is expect, answering silence probes before want.
+func (f *fakeFS) expectAnsweringProbes(want string) esl.Command {
+	f.t.Helper()
+	for {
+		cmd := f.expect("")
+		if cmd.Line != "getvar callhook_probe" {
+			if !strings.HasPrefix(cmd.Line, want) {
+				f.t.Fatalf("fake FreeSWITCH read %q, want %q", cmd.Line, want)
+			}
+			return cmd
+		}
+		f.reply("-ERR command not found")
+	}
+}
+
 func (f *fakeFS) write(frames ...string) {
 	f.t.Helper()
 	_ = f.nc.SetWriteDeadline(time.Now().Add(guard))
@@ -171,7 +186,9 @@ func TestSilentFreeSWITCHFreesItsSlot(t *testing.T) {
 	app := newWebapp(t, func(r request) (int, string) { return 200, "[answer, {play: 'silence_stream://600000'}]" })
 	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"})
 	rt.MaxCalls = 2
-	h := startProxyConn(t, rt, esl.ConnOptions{ReplyTimeout: 200 * time.Millisecond, ProbeAfter: -1}, rec)
+	// Short enough for a test, long enough for the real call below on a
+	// loaded machine.
+	h := startProxyConn(t, rt, esl.ConnOptions{ReplyTimeout: 2 * time.Second, ProbeAfter: -1}, rec)
 
 	for i := range 2 {
 		f := dialFakeFS(t, h.addr, fmt.Sprintf("silent-%d", i))
@@ -209,14 +226,16 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxyConn(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
-		esl.ConnOptions{ReplyTimeout: 200 * time.Millisecond, ProbeAfter: 200 * time.Millisecond}, rec)
+		esl.ConnOptions{ReplyTimeout: 2 * time.Second, ProbeAfter: 300 * time.Millisecond}, rec)
 
 	f := dialFakeFS(t, h.addr, "probed-call")
 	f.expect("linger")
 	f.reply("+OK will linger 60 seconds")
 	f.expect("myevents")
 	f.reply("+OK Events Enabled")
-	f.expect("sendmsg") // answer: accepted, and then it never completes
+	// A slow web app can make the session silent long enough for a probe
+	// before its first verb: those are answered.
+	f.expectAnsweringProbes("sendmsg") // answer: accepted, and then it never completes
 	f.reply("+OK")
 	f.expect("getvar callhook_probe")
 	f.reply("-ERR command not found")
