@@ -166,7 +166,7 @@ type Conn struct {
 	watchAt     time.Time   // when watch fires; zero when it is not armed
 
 	// lastRead is when the reader last read a frame, as time since start
-	// (monotonic); only kept when ProbeAfter is on.
+	// (monotonic); only kept where silence is probed (outbound).
 	lastRead atomic.Int64
 
 	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time

@@ -18,7 +18,8 @@ func (c *Conn) readLoop() {
 			c.fail(c.readError(err))
 			return
 		}
-		if c.opts.ProbeAfter > 0 {
+		if c.outbound && c.opts.ProbeAfter > 0 {
+			// For the silence probe: one atomic store, no timer reset.
 			c.lastRead.Store(int64(time.Since(c.start)))
 		}
 		ct := f.ContentType()
