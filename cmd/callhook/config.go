@@ -91,12 +91,12 @@ type Limits struct {
 // each connection from FreeSWITCH (esl.ConnOptions). They need a restart.
 type EventSocket struct {
 	// ReplyTimeout is how long FreeSWITCH may take to answer connect and
-	// every command but api (default 5s, at most 1m).
+	// every command but api (default 5s, 100ms to 1m).
 	ReplyTimeout time.Duration
-	// APITimeout is how long an api command may take (default 2m, at most 1h).
+	// APITimeout is how long an api command may take (default 2m, 1s to 1h).
 	APITimeout time.Duration
 	// ProbeAfter is how long a call may stay silent before it is probed
-	// (default 30s, at most 24h; 0 never probes).
+	// (default 30s, 1s to 24h; 0 never probes).
 	ProbeAfter time.Duration
 	// MaxFrameBytes bounds one frame's header block and body (default
 	// 1MiB, 64KiB to 16MiB, FreeSWITCH's own MAX_CONTENT_LENGTH).
@@ -246,6 +246,7 @@ const (
 	// with its XML CDR; the largest event in the captures is 8.6 KiB), so
 	// 1 MiB leaves room for any real frame, big api replies included.
 	defaultReplyTimeout   = 5 * time.Second
+	minReplyTimeout       = 100 * time.Millisecond
 	maxReplyTimeout       = time.Minute
 	defaultAPITimeout     = 2 * time.Minute
 	maxAPITimeout         = time.Hour
@@ -614,13 +615,15 @@ func (d *decoder) eventSocket(n *yaml.Node, path string, def EventSocket) EventS
 		return def
 	}
 	if v := f.get("reply_timeout"); v != nil {
-		def.ReplyTimeout = d.durationRange(v, join(path, "reply_timeout"), time.Millisecond, maxReplyTimeout)
+		def.ReplyTimeout = d.durationRange(v, join(path, "reply_timeout"), minReplyTimeout, maxReplyTimeout)
 	}
 	if v := f.get("api_timeout"); v != nil {
-		def.APITimeout = d.durationRange(v, join(path, "api_timeout"), time.Millisecond, maxAPITimeout)
+		def.APITimeout = d.durationRange(v, join(path, "api_timeout"), time.Second, maxAPITimeout)
 	}
 	if v := f.get("probe_after"); v != nil {
-		def.ProbeAfter = d.durationRange(v, join(path, "probe_after"), 0, maxProbeAfter)
+		if def.ProbeAfter = d.durationRange(v, join(path, "probe_after"), 0, maxProbeAfter); def.ProbeAfter > 0 && def.ProbeAfter < time.Second {
+			d.errorf(v, join(path, "probe_after"), "must be 0s (never) or 1s to %v, got %v", maxProbeAfter, def.ProbeAfter)
+		}
 	}
 	if v := f.get("max_frame_bytes"); v != nil {
 		def.MaxFrameBytes = d.sizeRange(v, join(path, "max_frame_bytes"), minMaxFrameBytes, maxMaxFrameBytes)

@@ -357,12 +357,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"limits zero size", "limits: {max_reply_bytes: 0MiB}\n" + minimalApps, nil, []string{
 			`config.yaml:1: limits.max_reply_bytes: must be positive, got "0MiB"`}},
 		{"event_socket", "event_socket:\n  reply_timeout: 0s\n  api_timeout: 2h\n  probe_after: -1s\n  max_frame_bytes: 1GiB\n  max_queued_bytes: 9223372036854775807\n  max_events: 1\n" + minimalApps, nil, []string{
-			"config.yaml:2: event_socket.reply_timeout: must be 1ms to 1m0s, got 0s",
-			"config.yaml:3: event_socket.api_timeout: must be 1ms to 1h0m0s, got 2h0m0s",
+			"config.yaml:2: event_socket.reply_timeout: must be 100ms to 1m0s, got 0s",
+			"config.yaml:3: event_socket.api_timeout: must be 1s to 1h0m0s, got 2h0m0s",
 			"config.yaml:4: event_socket.probe_after: must be 0s to 24h0m0s, got -1s",
 			"config.yaml:5: event_socket.max_frame_bytes: must be 64KiB to 16MiB, got 1073741824 bytes",
 			"config.yaml:6: event_socket.max_queued_bytes: must be 64KiB to 256MiB, got 9223372036854775807 bytes",
 			"config.yaml:7: event_socket.max_events: unknown key"}},
+		{"event_socket probe too eager", "event_socket: {probe_after: 10ms}\n" + minimalApps, nil, []string{
+			"config.yaml:1: event_socket.probe_after: must be 0s (never) or 1s to 24h0m0s, got 10ms"}},
 		{"event_socket queue under a frame", "event_socket: {max_frame_bytes: 8MiB}\n" + minimalApps, nil, []string{
 			"config.yaml:1: event_socket.max_frame_bytes: is over max_queued_bytes (4194304): raise that too"}},
 		{"event_socket queue set under a frame", "event_socket: {max_frame_bytes: 2MiB, max_queued_bytes: 1MiB}\n" + minimalApps, nil, []string{
