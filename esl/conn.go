@@ -94,7 +94,8 @@ type ConnOptions struct {
 const (
 	DefaultMaxQueuedEvents = 10000
 	// DefaultMaxQueuedBytes is some 200 of the largest events a real call
-	// sends (a CHANNEL_HANGUP_COMPLETE with its XML CDR, under 20 KiB), and
+	// sends (a CHANNEL_HANGUP_COMPLETE with its XML CDR, an estimated
+	// 20 KiB; the largest captured event is 8.6 KiB), and
 	// far more than a call ever has waiting: its session reads events as
 	// they come.
 	DefaultMaxQueuedBytes = 4 << 20

@@ -242,9 +242,10 @@ const (
 
 // Defaults and bounds of the event_socket keys (EventSocket).
 const (
-	// A real call's largest frame is under 20 KiB (a CHANNEL_HANGUP_COMPLETE
-	// with its XML CDR; the largest event in the captures is 8.6 KiB), so
-	// 1 MiB leaves room for any real frame, big api replies included.
+	// A real call's largest frame is an estimated 20 KiB (a
+	// CHANNEL_HANGUP_COMPLETE with its XML CDR; the largest event in the
+	// captures is 8.6 KiB), so 1 MiB leaves room for any real frame, big
+	// api replies included.
 	defaultReplyTimeout   = 5 * time.Second
 	minReplyTimeout       = 100 * time.Millisecond
 	maxReplyTimeout       = time.Minute
