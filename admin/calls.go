@@ -92,12 +92,14 @@ func (s *Server) fail(w http.ResponseWriter, id string, err error) {
 		writeError(w, http.StatusNotFound, "no such call: "+shortID(id))
 	case errors.Is(err, proxy.ErrNotRedirectable):
 		writeError(w, http.StatusConflict, "this call's app takes no redirects (a Liverpie app drives it)")
+	case errors.Is(err, proxy.ErrBadCallID):
+		writeError(w, http.StatusConflict, "this call's Unique-ID is not fit for an api command; control it from FreeSWITCH")
 	case errors.Is(err, esl.ErrClosed), errors.Is(err, esl.ErrDisconnected):
 		// The call ended between the lookup and the command.
 		writeError(w, http.StatusNotFound, "call ended: "+shortID(id))
 	case errors.As(err, &re):
 		writeError(w, http.StatusBadGateway, "freeswitch refused: "+re.Text)
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, esl.ErrNoReply):
 		writeError(w, http.StatusGatewayTimeout, "freeswitch did not answer in time")
 	default:
 		s.logger().WithError(err).WithField("call_id", shortID(id)).Warn("admin: action failed")

@@ -380,6 +380,8 @@ func TestActionErrors(t *testing.T) {
 	}{
 		{"unknown call", proxy.ErrNoSuchCall, 404},
 		{"app takes no redirects", proxy.ErrNotRedirectable, 409},
+		{"unsafe call id", fmt.Errorf("%w: byte ' ' at 6", proxy.ErrBadCallID), 409},
+		{"freeswitch stopped answering", fmt.Errorf("api: %w", esl.ErrNoReply), 504},
 		{"call ended meanwhile", fmt.Errorf("api: %w", esl.ErrClosed), 404},
 		{"freeswitch hung up the socket", esl.ErrDisconnected, 404},
 		{"freeswitch refused", &esl.ReplyError{Command: "api uuid_kill", Text: "-ERR No such channel!"}, 502},

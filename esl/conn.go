@@ -16,6 +16,10 @@ var (
 	ErrDisconnected  = errors.New("esl: disconnected by FreeSWITCH")
 	ErrQueueOverflow = errors.New("esl: event queue overflow")
 	ErrAuth          = errors.New("esl: authentication failed")
+	// ErrNoReply ends a connection whose peer did not answer a command (or
+	// a silence probe) in time: a FreeSWITCH that does not answer is gone or
+	// stuck, and a reply that came later would be out of step anyway.
+	ErrNoReply = errors.New("esl: no reply from FreeSWITCH in time")
 )
 
 // ReplyError is a well-formed "-ERR" answer to a command: the connection is
@@ -48,9 +52,36 @@ type FrameCounter interface {
 // ConnOptions configure a Conn. Zero values take documented defaults.
 type ConnOptions struct {
 	Limits          Limits
-	MaxQueuedEvents int           // events waiting for NextEvent (default 10000); more is ErrQueueOverflow
-	WriteTimeout    time.Duration // per write (default 10s)
-	Counter         FrameCounter  // optional
+	MaxQueuedEvents int // events waiting for NextEvent (default 10000); more is ErrQueueOverflow
+	// MaxQueuedBytes bounds the wire bytes of the events waiting for
+	// NextEvent (default 4 MiB); more is ErrQueueOverflow. With
+	// Limits.MaxBodyBytes it bounds what one connection holds in memory
+	// however fast FreeSWITCH writes and however slow the consumer is.
+	MaxQueuedBytes int
+	WriteTimeout   time.Duration // per write (default 10s)
+	// ReplyTimeout bounds the wait for a command's reply (default 5s;
+	// negative: no bound). FreeSWITCH's listener thread answers every
+	// command at once (mod_event_socket.c, parse_command), with two
+	// exceptions: api, whose reply comes when the API returns (APITimeout),
+	// and sendmsg on a static (sync) outbound socket, whose reply comes when
+	// the application ends (no bound). A command waits behind the one before
+	// it (FreeSWITCH reads one at a time), so its time counts from the
+	// previous reply. A reply that does not come in time ends the connection
+	// with ErrNoReply, whether or not the sender still waits for it.
+	ReplyTimeout time.Duration
+	// APITimeout bounds the wait for an api command's reply (default 2m;
+	// negative: no bound).
+	APITimeout time.Duration
+	// ProbeAfter is how long an outbound connection may stay silent, after
+	// connect and with no reply awaited, before the Conn probes it (default
+	// 30s; negative: never). A call can legitimately be silent for hours (a
+	// bridge, a conference), so silence alone ends nothing: the probe is
+	// "getvar" of a variable no channel sets, which FreeSWITCH answers at
+	// once even while an application runs, because the listener thread,
+	// not the session thread, answers it (parse_command). No reply within
+	// ReplyTimeout ends the connection with ErrNoReply.
+	ProbeAfter time.Duration
+	Counter    FrameCounter // optional
 	// Trace, if set, receives every frame both ways in the wire.txt format
 	// of esl/testdata ("--- +<ms> C>" / "F>" lines, then the bytes). It is
 	// written from the reader goroutine, so it must not block for long, and
@@ -62,7 +93,16 @@ type ConnOptions struct {
 // Defaults of ConnOptions.
 const (
 	DefaultMaxQueuedEvents = 10000
-	DefaultWriteTimeout    = 10 * time.Second
+	// DefaultMaxQueuedBytes is some 200 of the largest events a real call
+	// sends (a CHANNEL_HANGUP_COMPLETE with its XML CDR, an estimated
+	// 20 KiB; the largest captured event is 8.6 KiB), and
+	// far more than a call ever has waiting: its session reads events as
+	// they come.
+	DefaultMaxQueuedBytes = 4 << 20
+	DefaultWriteTimeout   = 10 * time.Second
+	DefaultReplyTimeout   = 5 * time.Second
+	DefaultAPITimeout     = 2 * time.Minute
+	DefaultProbeAfter     = 30 * time.Second
 )
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read or
@@ -85,8 +125,9 @@ var aLongTimeAgo = time.Unix(1, 0)
 //  3. Events and disconnect notices go, in arrival order, to one queue read
 //     with NextEvent (or Ready + TryEvent). Execute and BgAPI are told about
 //     their completion events by the reader, which still queues them: no
-//     event is ever taken out of the stream. More than MaxQueuedEvents
-//     waiting is ErrQueueOverflow, a connection error, never a silent drop.
+//     event is ever taken out of the stream. More than MaxQueuedEvents, or
+//     MaxQueuedBytes, waiting is ErrQueueOverflow, a connection error,
+//     never a silent drop.
 //  4. When the reader ends (EOF, a protocol error, Close) every waiter gets
 //     the terminal error, Err() returns it and Done() closes.
 //
@@ -107,17 +148,27 @@ type Conn struct {
 	pending     []*replySlot
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands
-	channel     *Event
-	queue       []*Event
+	channel     *Event // the connect reply, until ReleaseChannel
+	connected   bool   // outbound: the connect reply came
+	channelID   string // its Unique-ID, kept after ReleaseChannel
+	static      bool   // its Socket-Mode is not async: sendmsg replies when the app ends
+	queue       []queuedEvent
+	queuedBytes int // wire bytes of the events in queue
 	execs       map[string]*execWaiter
 	jobs        map[string]chan *Event
 	hangupEvent *Event
 	hungupDone  bool
 	finalSeen   bool
 	authSeen    bool
-	rude        []byte // body of a text/rude-rejection, for Err()
-	closed      bool   // Close was called
-	err         error  // terminal error, set once
+	rude        []byte      // body of a text/rude-rejection, for Err()
+	closed      bool        // Close was called
+	err         error       // terminal error, set once
+	watch       *time.Timer // runs watchdog: reply deadlines and silence probes
+	watchAt     time.Time   // when watch fires; zero when it is not armed
+
+	// lastRead is when the reader last read a frame, as time since start
+	// (monotonic); only kept where silence is probed (outbound).
+	lastRead atomic.Int64
 
 	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time
 	bgSubscribed bool
@@ -142,9 +193,15 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 	if o.MaxQueuedEvents <= 0 {
 		o.MaxQueuedEvents = DefaultMaxQueuedEvents
 	}
+	if o.MaxQueuedBytes <= 0 {
+		o.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
+	o.ReplyTimeout = withDefault(o.ReplyTimeout, DefaultReplyTimeout)
+	o.APITimeout = withDefault(o.APITimeout, DefaultAPITimeout)
+	o.ProbeAfter = withDefault(o.ProbeAfter, DefaultProbeAfter)
 	c := &Conn{
 		nc:       nc,
 		r:        NewReader(nc, o.Limits),
@@ -188,11 +245,43 @@ func (c *Conn) tracing() io.Writer {
 	return nil
 }
 
-// Channel returns the channel data from the connect reply (nil before it).
+// withDefault maps a zero duration option to def and a negative one to 0,
+// "no bound".
+func withDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// Channel returns the channel data from the connect reply (nil before it,
+// and after ReleaseChannel).
 func (c *Conn) Channel() *Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.channel
+}
+
+// ReleaseChannel drops the Conn's reference to the connect reply, so that a
+// handler that kept only what it needs of the channel data lets the rest be
+// collected instead of holding it for the call's life. The Conn keeps the
+// channel's Unique-ID (to tell its CHANNEL_HANGUP from others) and socket
+// mode; Channel returns nil from then on.
+func (c *Conn) ReleaseChannel() {
+	c.mu.Lock()
+	c.channel = nil
+	c.mu.Unlock()
+}
+
+// Queued returns the number of events waiting for NextEvent and their size
+// on the wire, the two things MaxQueuedEvents and MaxQueuedBytes bound.
+func (c *Conn) Queued() (events, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue), c.queuedBytes
 }
 
 // Done is closed when the connection has ended and its reader goroutine has

@@ -40,7 +40,7 @@ func captureEventFrame(b *testing.B, capture, name string) []byte {
 func BenchmarkConnEvents(b *testing.B) {
 	frame := captureEventFrame(b, "menu-call", EventChannelExecuteComplete)
 	a, peer := net.Pipe()
-	c := NewConn(a, ConnOptions{MaxQueuedEvents: math.MaxInt})
+	c := NewConn(a, ConnOptions{MaxQueuedEvents: math.MaxInt, MaxQueuedBytes: math.MaxInt})
 	defer func() {
 		c.Close()
 		<-c.Done()
@@ -73,10 +73,17 @@ func BenchmarkConnEvents(b *testing.B) {
 }
 
 // BenchmarkConnSend measures a command round trip (Send to reply) over a
-// net.Pipe with a peer that answers at once.
+// net.Pipe with a peer that answers at once: inbound, where every reply
+// has a deadline, and outbound after connect, where each reply also moves
+// the silence probe on.
 func BenchmarkConnSend(b *testing.B) {
+	b.Run("inbound", func(b *testing.B) { benchmarkSend(b, false) })
+	b.Run("outbound", func(b *testing.B) { benchmarkSend(b, true) })
+}
+
+func benchmarkSend(b *testing.B, outbound bool) {
 	a, peer := net.Pipe()
-	c := NewConn(a, ConnOptions{})
+	c := NewConn(a, ConnOptions{Outbound: outbound})
 	defer func() {
 		c.Close()
 		<-c.Done()
@@ -87,6 +94,14 @@ func BenchmarkConnSend(b *testing.B) {
 		defer peer.Close()
 		r := NewReader(peer, Limits{})
 		reply := []byte(replyFrame("+OK"))
+		if outbound {
+			if _, _, err := r.ReadCommand(); err != nil {
+				return
+			}
+			if _, err := peer.Write([]byte(connectFrame(testChannelUUID))); err != nil {
+				return
+			}
+		}
 		for {
 			if _, _, err := r.ReadCommand(); err != nil {
 				return
@@ -96,6 +111,11 @@ func BenchmarkConnSend(b *testing.B) {
 			}
 		}
 	}()
+	if outbound {
+		if _, err := c.Connect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
 	cmd := Command{Line: "getvar x"}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -34,9 +34,11 @@ func (c *Conn) TryEvent() (ev *Event, ok bool) {
 	if len(c.queue) == 0 {
 		return nil, false
 	}
-	ev = c.queue[0]
-	c.queue[0] = nil
+	q := c.queue[0]
+	c.queue[0] = queuedEvent{}
 	c.queue = c.queue[1:]
+	c.queuedBytes -= q.n
+	ev = q.ev
 	if len(c.queue) > 0 {
 		// Keep the level: another consumer waiting on Ready must not
 		// miss the events left behind.

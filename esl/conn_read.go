@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // readLoop is the connection's only reader. It routes every frame by its
@@ -17,6 +18,10 @@ func (c *Conn) readLoop() {
 			c.fail(c.readError(err))
 			return
 		}
+		if c.outbound && c.opts.ProbeAfter > 0 {
+			// For the silence probe: one atomic store, no timer reset.
+			c.lastRead.Store(int64(time.Since(c.start)))
+		}
 		ct := f.ContentType()
 		if c.opts.Counter != nil {
 			c.opts.Counter.CountFrame(Received, ct, n)
@@ -24,7 +29,7 @@ func (c *Conn) readLoop() {
 		if c.tracing() != nil {
 			c.trace("F>", f.Encode())
 		}
-		if err := c.route(f, ct); err != nil {
+		if err := c.route(f, ct, n); err != nil {
 			c.fail(err)
 			return
 		}
@@ -54,8 +59,9 @@ func (c *Conn) readError(err error) error {
 	}
 }
 
-// route handles one frame. An error ends the connection.
-func (c *Conn) route(f *Frame, ct string) error {
+// route handles one frame of n bytes on the wire. An error ends the
+// connection.
+func (c *Conn) route(f *Frame, ct string, n int) error {
 	switch ct {
 	case TypeCommandReply, TypeAPIResponse:
 		return c.deliverReply(f)
@@ -67,9 +73,9 @@ func (c *Conn) route(f *Frame, ct string) error {
 			// would hang them, so the connection ends loudly instead.
 			return fmt.Errorf("parse %s frame: %w", ct, err)
 		}
-		return c.deliverEvent(ev)
+		return c.deliverEvent(ev, n)
 	case TypeDisconnectNotice:
-		return c.deliverNotice(f)
+		return c.deliverNotice(f, n)
 	case TypeAuthRequest:
 		c.mu.Lock()
 		if !c.outbound && !c.authSeen {
@@ -108,7 +114,13 @@ func (c *Conn) deliverReply(f *Frame) error {
 			return fmt.Errorf("parse connect reply: %w", err)
 		}
 		c.channel = ev
+		c.connected = true
+		// A clone: the Unique-ID must not keep the whole reply alive
+		// after ReleaseChannel.
+		c.channelID = strings.Clone(ev.UniqueID())
+		c.static = ev.Get("Socket-Mode") != "async"
 	}
+	c.repliedLocked()
 	if !s.abandoned {
 		s.ch <- f // 1-buffered and written once: never blocks
 	}
@@ -116,8 +128,8 @@ func (c *Conn) deliverReply(f *Frame) error {
 }
 
 // deliverEvent tells waiters about their completion events, then queues
-// the event for the consumer.
-func (c *Conn) deliverEvent(ev *Event) error {
+// the event, n bytes on the wire, for the consumer.
+func (c *Conn) deliverEvent(ev *Event, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch ev.Name() {
@@ -126,7 +138,7 @@ func (c *Conn) deliverEvent(ev *Event) error {
 			w.started(ev)
 		}
 	case EventChannelExecuteComplete:
-		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.channel != nil && c.hungupDone) {
+		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.connected && c.hungupDone) {
 			delete(c.execs, ev.AppUUID())
 		}
 	case EventBackgroundJob:
@@ -135,19 +147,19 @@ func (c *Conn) deliverEvent(ev *Event) error {
 			delete(c.jobs, ev.JobUUID())
 		}
 	case EventChannelHangup:
-		if c.channel == nil || ev.UniqueID() == c.channel.UniqueID() {
+		if !c.connected || ev.UniqueID() == c.channelID {
 			if c.hangupEvent == nil {
 				c.hangupEvent = ev
 			}
 			c.markHungupLocked()
 		}
 	}
-	return c.enqueueLocked(ev)
+	return c.enqueueLocked(ev, n)
 }
 
 // deliverNotice queues a disconnect notice as an Event: a linger notice
 // means the channel is gone, a final one that FreeSWITCH is about to close.
-func (c *Conn) deliverNotice(f *Frame) error {
+func (c *Conn) deliverNotice(f *Frame, n int) error {
 	ev := &Event{ContentType: TypeDisconnectNotice, Headers: make([]EventHeader, 0, len(f.Headers))}
 	for _, h := range f.Headers {
 		ev.Headers = append(ev.Headers, EventHeader{Name: h.Name, Value: h.Value, Raw: h.Value})
@@ -162,7 +174,7 @@ func (c *Conn) deliverNotice(f *Frame) error {
 		c.finalSeen = true
 		close(c.final)
 	}
-	return c.enqueueLocked(ev)
+	return c.enqueueLocked(ev, n)
 }
 
 // markHungupLocked closes Hungup once.
@@ -174,12 +186,24 @@ func (c *Conn) markHungupLocked() {
 	}
 }
 
-// enqueueLocked appends ev to the event queue and leaves a Ready token.
-func (c *Conn) enqueueLocked(ev *Event) error {
+// queuedEvent is an event waiting for NextEvent, with its size on the wire.
+type queuedEvent struct {
+	ev *Event
+	n  int
+}
+
+// enqueueLocked appends ev, n bytes on the wire, to the event queue and
+// leaves a Ready token.
+func (c *Conn) enqueueLocked(ev *Event, n int) error {
 	if len(c.queue) >= c.opts.MaxQueuedEvents {
 		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, len(c.queue))
 	}
-	c.queue = append(c.queue, ev)
+	if c.queuedBytes+n > c.opts.MaxQueuedBytes {
+		return fmt.Errorf("%w: %d bytes in %d events waiting, a %d-byte %s would pass the limit of %d bytes",
+			ErrQueueOverflow, c.queuedBytes, len(c.queue), n, ev.Name(), c.opts.MaxQueuedBytes)
+	}
+	c.queue = append(c.queue, queuedEvent{ev, n})
+	c.queuedBytes += n
 	select {
 	case c.ready <- struct{}{}:
 	default:
@@ -197,6 +221,7 @@ func (c *Conn) finish() {
 	}
 	c.markHungupLocked()
 	c.pending = nil
+	c.stopWatchLocked()
 	c.mu.Unlock()
 	c.cancel()
 	close(c.done)

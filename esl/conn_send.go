@@ -14,6 +14,12 @@ type replySlot struct {
 	ch        chan *Frame // 1-buffered; the reader writes at most once
 	connect   bool        // an outbound connect: the reader keeps its channel data
 	abandoned bool        // guarded by Conn.mu: the sender gave up, swallow the reply
+	line      string      // the command line, for ErrNoReply
+	// timeout is how long FreeSWITCH may take to answer (0: no bound);
+	// deadline is when the reply is due, moved on when the reply before
+	// it arrives (guarded by Conn.mu).
+	timeout  time.Duration
+	deadline time.Time
 }
 
 // errNotConnected is returned by Send on an outbound Conn before Connect.
@@ -67,8 +73,8 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 	if f, ok := formatOf(line); ok {
 		c.format = f
 	}
-	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect}
-	c.pending = append(c.pending, s)
+	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
+	c.pushSlotLocked(s)
 	c.mu.Unlock()
 
 	if err := c.writeLocked(ctx, wire); err != nil {

@@ -33,9 +33,15 @@
 //     *ReplyError and the connection stays usable; a broken stream is a
 //     *ProtocolError and it does not.
 //   - Events and disconnect notices go to one ordered queue (NextEvent, or
-//     Ready with TryEvent), capped by ConnOptions.MaxQueuedEvents: an
-//     overflow is ErrQueueOverflow, a connection error, never a silent drop.
-//     log/data, rude rejections and unknown content types are passed over.
+//     Ready with TryEvent), capped by ConnOptions.MaxQueuedEvents and
+//     MaxQueuedBytes: an overflow is ErrQueueOverflow, a connection error,
+//     never a silent drop. log/data, rude rejections and unknown content
+//     types are passed over.
+//   - Every reply has a deadline (ReplyTimeout; APITimeout for api), and an
+//     outbound connection silent for ProbeAfter with nothing awaited is
+//     probed with a getvar: a FreeSWITCH that does not answer in time ends
+//     the connection with ErrNoReply. One timer per connection does both;
+//     no goroutine waits for it.
 //   - Execute sets event-lock and a fresh Event-UUID, and is told about the
 //     CHANNEL_EXECUTE_COMPLETE whose Application-UUID matches; the event is
 //     still queued, so DTMF and completions reach NextEvent in order. BgAPI

@@ -62,6 +62,10 @@ type Server struct {
 	ErrorLog       Logger
 	// Refused, if set, is told about each connection refused (reason "acl" or "max_conns").
 	Refused func(addr net.Addr, reason string)
+	// ACLLogInterval bounds the log lines of ACL refusals (default 10s): the
+	// first refusal is logged at once, later ones only counted, and one line
+	// per interval says how many there were. Refused still hears of each.
+	ACLLogInterval time.Duration
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -72,6 +76,7 @@ type Server struct {
 	cancel    context.CancelFunc
 	stop      chan struct{} // closed on Shutdown/Close: wakes accept backoff
 	wg        sync.WaitGroup
+	aclLog    refusalLog
 }
 
 // initLocked sets up the zero Server.
@@ -202,6 +207,7 @@ func (s *Server) Close() error {
 
 // beginClose marks the Server closing and closes its listeners.
 func (s *Server) beginClose() error {
+	s.aclLog.flush(s)
 	s.mu.Lock()
 	s.initLocked()
 	if !s.closing {
@@ -233,7 +239,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	addr := nc.RemoteAddr()
 	if !s.allowed(addr) {
 		nc.Close()
-		s.logf("esl: refused %v: not in the ACL", addr)
+		s.aclLog.refused(s, addr)
 		s.refused(addr, RefusedACL)
 		return
 	}

@@ -382,3 +382,36 @@ func TestListenAndServe(t *testing.T) {
 		t.Errorf("Serve() without a Handler = %v, want an error", err)
 	}
 }
+
+// TestServerACLRefusalLogIsRateLimited: 500 connections from outside the
+// ACL made 1,000 log lines in 10 ms. Now the first refusal is logged and
+// the rest are counted into one line per interval (here: at Close); the
+// Refused hook still hears of each.
+func TestServerACLRefusalLogIsRateLimited(t *testing.T) {
+	const peers = 50
+	refused := make(chan refusal, peers)
+	var log syncBuffer
+	s := &Server{
+		Handler:        HandlerFunc(func(ctx context.Context, c *Conn) { t.Errorf("handler called for a peer outside the ACL") }),
+		ACL:            []netip.Prefix{netip.MustParsePrefix("::1/128")},
+		Refused:        func(addr net.Addr, reason string) { refused <- refusal{addr, reason} },
+		ErrorLog:       &log,
+		ACLLogInterval: time.Hour,
+	}
+	addr := serveTest(t, s, "127.0.0.1:0")
+	for range peers {
+		dialFS(t, addr).expectEOF()
+	}
+	for range peers {
+		recv(t, refused, "refusal")
+	}
+	if got := strings.Count(log.String(), "\n"); got != 1 {
+		t.Errorf("%d refusals logged %d lines before the interval ended, want 1:\n%s", peers, got, log.String())
+	}
+	s.Close()
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "not in the ACL") ||
+		!strings.Contains(lines[1], "refused 49 more connections not in the ACL") {
+		t.Errorf("log after Close =\n%s\nwant the first refusal, then a count of the other 49", log.String())
+	}
+}

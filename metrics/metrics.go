@@ -30,6 +30,7 @@ var (
 var refusalReasons = []string{
 	esl.RefusedACL, esl.RefusedMaxConns,
 	proxy.RefusedNotAsyncFull, proxy.RefusedNoApp, proxy.RefusedLimit, proxy.RefusedDraining,
+	proxy.RefusedDuplicateID,
 }
 
 // Metrics is callhook's instrumentation. It implements proxy.Observer and
@@ -79,7 +80,7 @@ func New() *Metrics {
 		}, []string{"app"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "calls_refused_total",
-			Help: "Calls refused (acl, max_conns, not_async_full, no_app, limit, draining); all but acl are handed back to the dialplan.",
+			Help: "Calls refused (acl, max_conns, not_async_full, no_app, limit, draining, duplicate_id); all but acl are handed back to the dialplan.",
 		}, []string{"reason"}),
 		webhookDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "webhook_request_duration_seconds",

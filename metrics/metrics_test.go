@@ -214,7 +214,7 @@ func TestFailed(t *testing.T) {
 
 func TestRefused(t *testing.T) {
 	m := metrics.New()
-	reasons := []string{"acl", "max_conns", "not_async_full", "no_app", "limit", "draining", "other"}
+	reasons := []string{"acl", "max_conns", "not_async_full", "no_app", "limit", "draining", "duplicate_id", "other"}
 	before := scrape(t, m.Handler())
 	for _, r := range reasons {
 		key := fmt.Sprintf(`callhook_calls_refused_total{reason="%s"}`, r)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -21,7 +22,10 @@ type Call struct {
 	ChannelName string // Channel-Name
 	StartedAt   time.Time
 	Answered    bool
-	// Channel is the channel data of the connect reply.
+	// Channel is the channel data of the connect reply. Once the call's
+	// first dialog has started, it holds only the headers callhook reads
+	// and the variables the call's apps read (when each says which, as a
+	// VarReader), so a big reply is not kept for the call's life.
 	Channel *esl.Event
 	// Log is the call's logger, with call_id and app fields.
 	Log logrus.FieldLogger
@@ -84,7 +88,10 @@ func (c *Call) keepVars(ev *esl.Event) {
 			if c.vars == nil {
 				c.vars = make(map[string]string, len(c.wanted))
 			}
-			c.vars[name] = v
+			if old, seen := c.vars[name]; !seen || old != v {
+				// A clone: the value shares the event's memory.
+				c.vars[name] = strings.Clone(v)
+			}
 		}
 	}
 }
@@ -120,7 +127,9 @@ func (c *Call) readVars(names []string) {
 }
 
 // VarReader is a Dialog that says which channel variables it reads through
-// Call.Var (none is fine), so the session keeps only those.
+// Call.Var (none is fine), so the session keeps only those. A Backend that
+// is a VarReader says the same of all its dialogs, so that a call can let
+// go of the rest of its connect reply (Call.Channel).
 type VarReader interface {
 	ChannelVars() []string
 }

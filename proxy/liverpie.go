@@ -135,6 +135,11 @@ func (a *LiverpieApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 	return d, nil
 }
 
+// ChannelVars implements VarReader for the app: its dialogs read no
+// channel variables through Call.Var (Start copies the channel data into
+// the call's form).
+func (a *LiverpieApp) ChannelVars() []string { return nil }
+
 // check reports an app that cannot drive a call.
 func (a *LiverpieApp) check() error {
 	var errs []error

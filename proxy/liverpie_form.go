@@ -40,9 +40,10 @@ func liverpieName(name string) string {
 // repeats the channel's ~200 header names, so normalising each of them
 // again (three passes, one or two allocations) is most of an event's cost;
 // a lookup is neither. It holds at most maxLiverpieFormKeys names, as
-// many as the call's form can keep, so a peer sending ever new names cannot
-// grow it; past that, names are normalised without caching. The zero value
-// is ready to use; a nil *liverpieNames normalises without caching.
+// many as the call's form can keep, each of at most maxLiverpieCachedName
+// bytes, so a peer sending ever new or ever longer names cannot grow it
+// past some 2 MiB; other names are normalised without caching. The zero
+// value is ready to use; a nil *liverpieNames normalises without caching.
 type liverpieNames struct {
 	m map[string]string
 }
@@ -56,7 +57,7 @@ func (c *liverpieNames) name(raw string) string {
 		return n
 	}
 	n := liverpieName(raw)
-	if len(c.m) < maxLiverpieFormKeys {
+	if len(c.m) < maxLiverpieFormKeys && len(raw) <= maxLiverpieCachedName {
 		if c.m == nil {
 			c.m = make(map[string]string)
 		}
@@ -104,6 +105,9 @@ func frameView(f *esl.Frame, names *liverpieNames) liverpieView {
 const (
 	maxLiverpieFormKeys  = 4096
 	maxLiverpieFormBytes = 1 << 20
+	// maxLiverpieCachedName is the longest header name liverpieNames
+	// keeps: real names are under 100 bytes (variable_ and the name).
+	maxLiverpieCachedName = 256
 )
 
 // liverpieForm is every header seen on a call, merged: a later value

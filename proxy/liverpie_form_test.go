@@ -115,6 +115,27 @@ func TestLiverpieNames(t *testing.T) {
 	}
 }
 
+// TestLiverpieNamesBoundedByBytes: the cache was bounded by its count of
+// names only, so a peer sending long header names (a header block may be
+// up to the frame limit) grew it by megabytes per call, names the form
+// itself has no room for. Its bytes stay within the form's own bound.
+func TestLiverpieNamesBoundedByBytes(t *testing.T) {
+	var names liverpieNames
+	for i := range 100 {
+		raw := fmt.Sprintf("variable_%d_%s", i, strings.Repeat("x", 64<<10))
+		if got, want := names.name(raw), liverpieName(raw); got != want {
+			t.Fatalf("names.name(long %d) = %.20q..., want %.20q...", i, got, want)
+		}
+	}
+	size := 0
+	for k, v := range names.m {
+		size += len(k) + len(v)
+	}
+	if size > maxLiverpieFormBytes {
+		t.Errorf("cache holds %d bytes of names after 100 names of 64 KiB, want at most %d", size, maxLiverpieFormBytes)
+	}
+}
+
 func TestLiverpieFormMerge(t *testing.T) {
 	log, _ := lpTestLogger()
 	var f liverpieForm

@@ -258,6 +258,7 @@ func liverpieExecuteFiles(cmd esl.Command, files *FileRules) error {
 	}
 	return nil
 }
+
 // checkNoExpansion refuses "${" (and so "$${") in a command's line, header
 // names and values, and body: FreeSWITCH expands an application's argument
 // before running it (src/switch_core_session.c), and ${api(args)} in it

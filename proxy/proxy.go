@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,10 @@ const (
 	RefusedNoApp        = "no_app"
 	RefusedLimit        = "limit"
 	RefusedDraining     = "draining"
+	// RefusedDuplicateID: a live call already has the Unique-ID; the
+	// second would hide the first from the live-call registry (the admin
+	// API, drain's hangups).
+	RefusedDuplicateID = "duplicate_id"
 )
 
 // Proxy is the esl.Handler that turns each outbound connection into a
@@ -132,7 +137,9 @@ func (p *Proxy) observer() Observer {
 // to the final exit.
 func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 	ch := c.Channel()
-	log := p.logger().WithField("call_id", ch.UniqueID())
+	// A clone: the logger lives as long as the call, the reply need not.
+	id := strings.Clone(ch.UniqueID())
+	log := p.logger().WithField("call_id", id)
 	rt := p.runtime.Load()
 
 	if mode, control := ch.Get("Socket-Mode"), ch.Get("Control"); mode != "async" || control != "full" {
@@ -154,12 +161,12 @@ func (p *Proxy) ServeESL(ctx context.Context, c *esl.Conn) {
 		return
 	}
 	log = log.WithField("app", app.Name)
-	if reason := p.admit(rt, app); reason != "" {
+	if reason := p.admit(rt, app, id); reason != "" {
 		log.WithField("reason", reason).Warn("refusing call")
 		p.refuse(ctx, c, app.Name, reason, log)
 		return
 	}
-	defer p.release(app.Name)
+	defer p.release(app.Name, id)
 
 	s := newSession(p, c, rt, app, log)
 	p.register(s)
@@ -194,18 +201,26 @@ func (p *Proxy) linger() time.Duration {
 	return 30 * time.Second
 }
 
-// admit counts a new call against the global and per-app limits, or says
-// why it is refused. The draining check is under the same lock as the
-// count, so WaitIdle never returns while a call is being admitted.
-func (p *Proxy) admit(rt *Runtime, app *App) (refused string) {
+// admit counts a new call against the global and per-app limits and
+// reserves its id in the live-call registry, or says why it is refused.
+// The draining check is under the same lock as the count, so WaitIdle never
+// returns while a call is being admitted; the id check too, so two
+// connections with one Unique-ID cannot both pass.
+func (p *Proxy) admit(rt *Runtime, app *App, id string) (refused string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.perApp == nil {
 		p.perApp = make(map[string]int)
 	}
+	if p.sessions == nil {
+		p.sessions = make(map[string]*session)
+	}
+	_, taken := p.sessions[id]
 	switch {
 	case p.draining.Load():
 		return RefusedDraining
+	case taken:
+		return RefusedDuplicateID
 	case rt.MaxCalls > 0 && p.active.Load() >= int64(rt.MaxCalls):
 		return RefusedLimit
 	case app.MaxCalls > 0 && p.perApp[app.Name] >= app.MaxCalls:
@@ -213,12 +228,18 @@ func (p *Proxy) admit(rt *Runtime, app *App) (refused string) {
 	}
 	p.active.Add(1)
 	p.perApp[app.Name]++
+	p.sessions[id] = nil // reserved until register fills it in
 	return ""
 }
 
-func (p *Proxy) release(app string) {
+// release gives back what admit took: the call's place in the limits, and
+// its id if no session was registered under it (a panic in between).
+func (p *Proxy) release(app, id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if s, ok := p.sessions[id]; ok && s == nil {
+		delete(p.sessions, id)
+	}
 	p.perApp[app]--
 	if p.active.Add(-1) == 0 {
 		for _, ch := range p.idle {
@@ -250,12 +271,10 @@ func (p *Proxy) WaitIdle(ctx context.Context) error {
 	}
 }
 
+// register fills in the id admit reserved.
 func (p *Proxy) register(s *session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sessions == nil {
-		p.sessions = make(map[string]*session)
-	}
 	p.sessions[s.call.ID] = s
 }
 
@@ -271,6 +290,17 @@ func (p *Proxy) lookup(id string) *session {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.sessions[id]
+}
+
+// liveLocked lists the registered sessions (not the ids admit reserved).
+func (p *Proxy) liveLocked() []*session {
+	list := make([]*session, 0, len(p.sessions))
+	for _, s := range p.sessions {
+		if s != nil {
+			list = append(list, s)
+		}
+	}
+	return list
 }
 
 // Errors of the live-call operations.
@@ -295,10 +325,7 @@ type CallInfo struct {
 // Calls lists the live calls, oldest first.
 func (p *Proxy) Calls() []CallInfo {
 	p.mu.Lock()
-	list := make([]*session, 0, len(p.sessions))
-	for _, s := range p.sessions {
-		list = append(list, s)
-	}
+	list := p.liveLocked()
 	p.mu.Unlock()
 	now := time.Now()
 	infos := make([]CallInfo, 0, len(list))
@@ -348,10 +375,7 @@ func (p *Proxy) Redirect(ctx context.Context, id, url string) error {
 // how many it asked to end.
 func (p *Proxy) HangupAll(ctx context.Context, cause string) int {
 	p.mu.Lock()
-	list := make([]*session, 0, len(p.sessions))
-	for _, s := range p.sessions {
-		list = append(list, s)
-	}
+	list := p.liveLocked()
 	p.mu.Unlock()
 	for _, s := range list {
 		if err := s.kill(ctx, cause); err != nil {

@@ -65,14 +65,16 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		wake:  make(chan struct{}, 1),
 	}
 	s.obs = p.observer()
+	// Clones: a value can share the connect reply's memory, which the
+	// call lets go of once its dialog has started (trimChannel).
 	s.call = &Call{
-		ID:          ch.UniqueID(),
+		ID:          strings.Clone(ch.UniqueID()),
 		App:         app.Name,
-		From:        ch.Get("Caller-Caller-ID-Number"),
-		FromName:    ch.Get("Caller-Caller-ID-Name"),
-		To:          destination(ch),
-		Direction:   ch.Get("Call-Direction"),
-		ChannelName: ch.Get("Channel-Name"),
+		From:        strings.Clone(ch.Get("Caller-Caller-ID-Number")),
+		FromName:    strings.Clone(ch.Get("Caller-Caller-ID-Name")),
+		To:          strings.Clone(destination(ch)),
+		Direction:   strings.Clone(ch.Get("Call-Direction")),
+		ChannelName: strings.Clone(ch.Get("Channel-Name")),
 		StartedAt:   time.Now(),
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
@@ -147,7 +149,10 @@ func (s *session) run(ctx context.Context) {
 	}
 	myevents, err := s.subscribe(ctx)
 	if err != nil {
-		if s.gone() {
+		if s.connFailure() != nil {
+			// FreeSWITCH stopped answering or broke the protocol: finish
+			// reports it, once, as the call's failure.
+		} else if s.gone() {
 			// A caller who hangs up this early is a normal race (the socket
 			// closes before linger is read, esl-protocol.md §5.3).
 			s.log.WithError(err).Info("caller hung up before the call was set up")
@@ -166,6 +171,7 @@ func (s *session) run(ctx context.Context) {
 		s.abort(ctx, fmt.Errorf("start app: %w", err))
 	} else {
 		s.setDialog(d)
+		s.trimChannel()
 		switch d := d.(type) {
 		case VerbDialog:
 			s.runVerbs(ctx, d)
@@ -563,6 +569,11 @@ func (s *session) finish(ctx context.Context) {
 			}
 		}
 	}
+	if s.failErr == nil && s.outcome == "" {
+		if err := s.connFailure(); err != nil {
+			s.failErr = fmt.Errorf("connection to FreeSWITCH failed: %w", err)
+		}
+	}
 	var held time.Duration
 	if s.outcome == OutcomeTransferred {
 		// The call has left callhook's hands, but FreeSWITCH keeps the
@@ -598,6 +609,11 @@ func (s *session) finish(ctx context.Context) {
 // exit ends the socket session (bounded by EndTimeout, even when ctx has
 // ended).
 func (s *session) exit(ctx context.Context) {
+	if s.conn.Err() != nil {
+		// Over already (and a failure is in failErr): nothing to exit.
+		s.conn.Close()
+		return
+	}
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
 	defer cancel()
 	if err := s.conn.Exit(ectx); err != nil && !errors.Is(err, esl.ErrDisconnected) && !errors.Is(err, esl.ErrClosed) {
@@ -758,13 +774,15 @@ func (s *session) kill(ctx context.Context, cause string) error {
 	if cause == "" {
 		cause = "NORMAL_CLEARING"
 	}
-	_, err := s.conn.API(ctx, "uuid_kill "+s.call.ID+" "+cause)
-	return err
+	return s.uuidAPI(ctx, "uuid_kill", cause)
 }
 
 // redirect records a live redirect and wakes the session, which cuts the
 // running verb short (breakApp); called from admin goroutines.
 func (s *session) redirect(ctx context.Context, url string) error {
+	if err := checkCallID(s.call.ID); err != nil {
+		return err // no break could be sent: take no redirect either
+	}
 	s.mu.Lock()
 	if !s.redirectable {
 		s.mu.Unlock()
@@ -789,7 +807,7 @@ func (s *session) redirect(ctx context.Context, url string) error {
 // flush a queued execute, whose completion the session then waits for in
 // vain.
 func (s *session) breakApp(ctx context.Context) {
-	if _, err := s.conn.API(ctx, "uuid_break "+s.call.ID); err != nil && !s.gone() {
+	if err := s.uuidAPI(ctx, "uuid_break", ""); err != nil && !s.gone() {
 		s.log.WithError(err).Warn("uuid_break for a live redirect failed")
 	}
 }

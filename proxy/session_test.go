@@ -62,7 +62,8 @@ func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *harness
 	p.SetRuntime(rt)
 	// Generous: under -race on a busy 2-core machine the 200-call test can
 	// wait seconds for its turn; this harness tests behaviour, not speed.
-	srv := &esl.Server{Handler: p, ConnectTimeout: time.Minute}
+	srv := &esl.Server{Handler: p, ConnectTimeout: time.Minute,
+		Conn: esl.ConnOptions{ReplyTimeout: time.Minute}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

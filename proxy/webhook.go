@@ -158,6 +158,9 @@ func (a *WebhookApp) Start(ctx context.Context, call *Call) (Dialog, error) {
 // defaultWebhookClient is the client of apps that have none, made once.
 var defaultWebhookClient = sync.OnceValue(func() *retryablehttp.Client { return NewHTTPClient(nil) })
 
+// ChannelVars implements VarReader for the app: its calls read its Vars.
+func (a *WebhookApp) ChannelVars() []string { return a.Vars }
+
 func (a *WebhookApp) timeout() time.Duration {
 	if a.Timeout > 0 {
 		return a.Timeout

@@ -52,6 +52,15 @@ func (b *Backend) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, er
 	return &dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}, nil
 }
 
+// ChannelVars implements proxy.VarReader for the backend: the channel
+// variables its flow reads.
+func (b *Backend) ChannelVars() []string {
+	if b.Flow == nil {
+		return nil
+	}
+	return b.Flow.ChannelVars()
+}
+
 // dialog is one call's walk through the flow. The session calls it from
 // the call's goroutine only.
 type dialog struct {

@@ -61,6 +61,9 @@ type Config struct {
 	DrainTimeout time.Duration
 	// Limits bound what one instance and one call may use.
 	Limits Limits
+	// EventSocket bounds, in time and bytes, what one connection from
+	// FreeSWITCH may take.
+	EventSocket EventSocket
 	// DefaultApp names the app of calls that no route matches; "" refuses
 	// them (handed back to the dialplan, esl.Conn.HandBack, so it goes on).
 	DefaultApp string
@@ -89,6 +92,25 @@ type Limits struct {
 	MaxReplyBytes int64 // size of one app reply (default 1MiB)
 	MaxVerbs      int   // verbs in one reply (default 100)
 	MaxRedirects  int   // redirects in one call (default 50; 0 forbids them)
+}
+
+// EventSocket is the event_socket key: the deadlines and byte bounds of
+// each connection from FreeSWITCH (esl.ConnOptions). They need a restart.
+type EventSocket struct {
+	// ReplyTimeout is how long FreeSWITCH may take to answer connect and
+	// every command but api (default 5s, 100ms to 1m).
+	ReplyTimeout time.Duration
+	// APITimeout is how long an api command may take (default 2m, 1s to 1h).
+	APITimeout time.Duration
+	// ProbeAfter is how long a call may stay silent before it is probed
+	// (default 30s, 1s to 24h; 0 never probes).
+	ProbeAfter time.Duration
+	// MaxFrameBytes bounds one frame's header block and body (default
+	// 1MiB, 64KiB to 16MiB, FreeSWITCH's own MAX_CONTENT_LENGTH).
+	MaxFrameBytes int64
+	// MaxQueuedBytes bounds the events waiting for a call's session
+	// (default 4MiB, max_frame_bytes to 256MiB).
+	MaxQueuedBytes int64
 }
 
 // Route sends calls whose destination number matches to an app.
@@ -207,6 +229,9 @@ func (c *Config) Reloadable(old *Config) (restartNeeded []string) {
 	if c.Admin != old.Admin {
 		restartNeeded = append(restartNeeded, "admin")
 	}
+	if c.EventSocket != old.EventSocket {
+		restartNeeded = append(restartNeeded, "event_socket")
+	}
 	return restartNeeded
 }
 
@@ -262,6 +287,26 @@ const (
 	maxLinger        = time.Hour // linger: a hung-up call's tail is read this long
 	maxDrainTimeout  = 24 * time.Hour
 	maxHTTPTimeout   = 5 * time.Minute // apps.*.timeout, liverpie timeout: a caller waits in silence
+)
+
+// Defaults and bounds of the event_socket keys (EventSocket).
+const (
+	// A real call's largest frame is an estimated 20 KiB (a
+	// CHANNEL_HANGUP_COMPLETE with its XML CDR; the largest event in the
+	// captures is 8.6 KiB), so 1 MiB leaves room for any real frame, big
+	// api replies included.
+	defaultReplyTimeout   = 5 * time.Second
+	minReplyTimeout       = 100 * time.Millisecond
+	maxReplyTimeout       = time.Minute
+	defaultAPITimeout     = 2 * time.Minute
+	maxAPITimeout         = time.Hour
+	defaultProbeAfter     = 30 * time.Second
+	maxProbeAfter         = 24 * time.Hour
+	defaultMaxFrameBytes  = 1 << 20
+	minMaxFrameBytes      = 64 << 10
+	maxMaxFrameBytes      = 16 << 20 // FreeSWITCH's MAX_CONTENT_LENGTH
+	defaultMaxQueuedBytes = 4 << 20
+	maxMaxQueuedBytes     = 256 << 20
 )
 
 // defaultACL lets in loopback peers only (a fresh slice each time).
@@ -410,7 +455,7 @@ func (d *decoder) err() error {
 // topKeys are the keys of the file's root mapping.
 var topKeys = []string{
 	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
-	"limits", "recordings_dir", "media_dirs", "default_app", "routes", "apps",
+	"limits", "event_socket", "recordings_dir", "media_dirs", "default_app", "routes", "apps",
 }
 
 // config decodes the root mapping. Limits come before apps, whose on_failure
@@ -430,6 +475,13 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			MaxReplyBytes: defaultMaxReplyBytes,
 			MaxVerbs:      defaultMaxVerbs,
 			MaxRedirects:  defaultMaxRedirects,
+		},
+		EventSocket: EventSocket{
+			ReplyTimeout:   defaultReplyTimeout,
+			APITimeout:     defaultAPITimeout,
+			ProbeAfter:     defaultProbeAfter,
+			MaxFrameBytes:  defaultMaxFrameBytes,
+			MaxQueuedBytes: defaultMaxQueuedBytes,
 		},
 	}
 	f := d.mapping(root, "", topKeys)
@@ -467,6 +519,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := f.get("media_dirs"); n != nil {
 		c.MediaDirs = d.folders(n, "media_dirs")
+	}
+	if n := f.get("event_socket"); n != nil {
+		c.EventSocket = d.eventSocket(n, "event_socket", c.EventSocket)
 	}
 	if n := f.get("apps"); n != nil {
 		c.Apps = d.apps(n, "apps", c)
@@ -608,6 +663,69 @@ func (d *decoder) limits(n *yaml.Node, path string, def Limits) Limits {
 		def.MaxRedirects = d.intRange(v, join(path, "max_redirects"), 0, maxMaxRedirects)
 	}
 	return def
+}
+
+// eventSocket decodes the event_socket mapping over the defaults in def.
+func (d *decoder) eventSocket(n *yaml.Node, path string, def EventSocket) EventSocket {
+	f := d.mapping(n, path, []string{"reply_timeout", "api_timeout", "probe_after", "max_frame_bytes", "max_queued_bytes"})
+	if f == nil {
+		return def
+	}
+	if v := f.get("reply_timeout"); v != nil {
+		def.ReplyTimeout = d.durationRange(v, join(path, "reply_timeout"), minReplyTimeout, maxReplyTimeout)
+	}
+	if v := f.get("api_timeout"); v != nil {
+		def.APITimeout = d.durationRange(v, join(path, "api_timeout"), time.Second, maxAPITimeout)
+	}
+	if v := f.get("probe_after"); v != nil {
+		if def.ProbeAfter = d.durationRange(v, join(path, "probe_after"), 0, maxProbeAfter); def.ProbeAfter > 0 && def.ProbeAfter < time.Second {
+			d.errorf(v, join(path, "probe_after"), "must be 0s (never) or 1s to %v, got %v", maxProbeAfter, def.ProbeAfter)
+		}
+	}
+	if v := f.get("max_frame_bytes"); v != nil {
+		def.MaxFrameBytes = d.sizeRange(v, join(path, "max_frame_bytes"), minMaxFrameBytes, maxMaxFrameBytes)
+	}
+	if v := f.get("max_queued_bytes"); v != nil {
+		def.MaxQueuedBytes = d.sizeRange(v, join(path, "max_queued_bytes"), minMaxFrameBytes, maxMaxQueuedBytes)
+		if def.MaxQueuedBytes < def.MaxFrameBytes {
+			d.errorf(v, join(path, "max_queued_bytes"), "must be at least max_frame_bytes (%d), or no event of that size could be queued", def.MaxFrameBytes)
+		}
+	} else if def.MaxQueuedBytes < def.MaxFrameBytes {
+		n := f.get("max_frame_bytes")
+		d.errorf(n, join(path, "max_frame_bytes"), "is over max_queued_bytes (%d): raise that too", def.MaxQueuedBytes)
+	}
+	return def
+}
+
+// durationRange decodes a duration in lo..hi.
+func (d *decoder) durationRange(n *yaml.Node, path string, lo, hi time.Duration) time.Duration {
+	v, ok := d.duration(n, path)
+	if ok && (v < lo || v > hi) {
+		d.errorf(n, path, "must be %v to %v, got %v", lo, hi, v)
+	}
+	return v
+}
+
+// sizeRange decodes a byte size (see parseSize) in lo..hi.
+func (d *decoder) sizeRange(n *yaml.Node, path string, lo, hi int64) int64 {
+	v := d.size(n, path)
+	if v > 0 && (v < lo || v > hi) {
+		d.errorf(n, path, "must be %s to %s, got %d bytes", formatSize(lo), formatSize(hi), v)
+	}
+	return v
+}
+
+// formatSize writes a size in the largest binary unit that divides it.
+func formatSize(v int64) string {
+	for _, u := range []struct {
+		name string
+		mult int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if v >= u.mult && v%u.mult == 0 {
+			return strconv.FormatInt(v/u.mult, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // routes decodes the routes list; c.Apps must be decoded already.
@@ -1386,19 +1504,6 @@ func (d *decoder) sizeAtMost(n *yaml.Node, path string, hi int64) int64 {
 		return hi
 	}
 	return v
-}
-
-// formatSize writes a byte size in the largest binary unit that divides it.
-func formatSize(v int64) string {
-	for _, u := range []struct {
-		name string
-		mult int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if v >= u.mult && v%u.mult == 0 {
-			return strconv.FormatInt(v/u.mult, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(v, 10)
 }
 
 // atMost reports a decoded duration v over hi, and returns v.

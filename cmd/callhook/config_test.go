@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -103,6 +104,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		{"Linger", c.Linger, 30 * time.Second},
 		{"DrainTimeout", c.DrainTimeout, 30 * time.Second},
 		{"Limits", c.Limits, Limits{MaxCalls: 10000, MaxReplyBytes: 1 << 20, MaxVerbs: 100, MaxRedirects: 50}},
+		{"EventSocket", c.EventSocket, EventSocket{ReplyTimeout: 5 * time.Second, APITimeout: 2 * time.Minute,
+			ProbeAfter: 30 * time.Second, MaxFrameBytes: 1 << 20, MaxQueuedBytes: 4 << 20}},
 		{"DefaultApp", c.DefaultApp, ""},
 		{"Routes", c.Routes, []Route(nil)},
 		{"apps", appNames(c.Apps), []string{"a", "l"}},
@@ -227,6 +230,7 @@ func TestRootConfig(t *testing.T) {
 		{"Limits", c.Limits, def.Limits},
 		{"RecordingsDir", c.RecordingsDir, def.RecordingsDir},
 		{"MediaDirs", len(c.MediaDirs), 0},
+		{"EventSocket", c.EventSocket, def.EventSocket},
 		{"DefaultApp", c.DefaultApp, "demo"},
 		{"apps", appNames(c.Apps), []string{"demo", "support"}},
 	})
@@ -374,6 +378,19 @@ func TestParseConfigErrors(t *testing.T) {
 			"config.yaml:9: apps.a.timeout: must be at most 5m0s, got 6m0s",
 			"config.yaml:9: apps.a.max_calls: must be 0..1000000, got 1000001",
 			"config.yaml:10: apps.l.liverpie.timeout: must be at most 5m0s, got 2562047h0m0s"}},
+		{"event_socket", "event_socket:\n  reply_timeout: 0s\n  api_timeout: 2h\n  probe_after: -1s\n  max_frame_bytes: 1GiB\n  max_queued_bytes: 9223372036854775807\n  max_events: 1\n" + minimalApps, nil, []string{
+			"config.yaml:2: event_socket.reply_timeout: must be 100ms to 1m0s, got 0s",
+			"config.yaml:3: event_socket.api_timeout: must be 1s to 1h0m0s, got 2h0m0s",
+			"config.yaml:4: event_socket.probe_after: must be 0s to 24h0m0s, got -1s",
+			"config.yaml:5: event_socket.max_frame_bytes: must be 64KiB to 16MiB, got 1073741824 bytes",
+			"config.yaml:6: event_socket.max_queued_bytes: must be 64KiB to 256MiB, got 9223372036854775807 bytes",
+			"config.yaml:7: event_socket.max_events: unknown key"}},
+		{"event_socket probe too eager", "event_socket: {probe_after: 10ms}\n" + minimalApps, nil, []string{
+			"config.yaml:1: event_socket.probe_after: must be 0s (never) or 1s to 24h0m0s, got 10ms"}},
+		{"event_socket queue under a frame", "event_socket: {max_frame_bytes: 8MiB}\n" + minimalApps, nil, []string{
+			"config.yaml:1: event_socket.max_frame_bytes: is over max_queued_bytes (4194304): raise that too"}},
+		{"event_socket queue set under a frame", "event_socket: {max_frame_bytes: 2MiB, max_queued_bytes: 1MiB}\n" + minimalApps, nil, []string{
+			"config.yaml:1: event_socket.max_queued_bytes: must be at least max_frame_bytes (2097152), or no event of that size could be queued"}},
 
 		// routes and default_app.
 		{"route bad regexp", "routes:\n  - {destination: '^5\\d{3}(', app: a}\n" + minimalApps, nil, []string{
@@ -997,5 +1014,34 @@ func TestParseConfigFilesErrors(t *testing.T) {
 		if got := errorLines(t, tc.data, nil); !slices.Equal(got, tc.want) {
 			t.Errorf("ParseConfig(%q) errors =\n%s\nwant\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 		}
+	}
+}
+
+// TestEventSocketOptions: the event_socket key reaches every connection
+// from FreeSWITCH. A 16 MB event used to be accepted (esl's default is
+// FreeSWITCH's own 16 MiB maximum); the daemon's frames are now bounded by
+// max_frame_bytes, its queues by max_queued_bytes, its waits by the
+// deadlines, and probe_after: 0s means never.
+func TestEventSocketOptions(t *testing.T) {
+	c := mustParse(t, minimalApps, nil)
+	o := connOptions(c.EventSocket, nil)
+	runChecks(t, []check{
+		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 1 << 20, MaxBodyBytes: 1 << 20}},
+		{"MaxQueuedBytes", o.MaxQueuedBytes, 4 << 20},
+		{"ReplyTimeout", o.ReplyTimeout, 5 * time.Second},
+		{"APITimeout", o.APITimeout, 2 * time.Minute},
+		{"ProbeAfter", o.ProbeAfter, 30 * time.Second},
+	})
+	c = mustParse(t, "event_socket: {reply_timeout: 2s, api_timeout: 30s, probe_after: 0s, max_frame_bytes: 256KiB, max_queued_bytes: 512KiB}\n"+minimalApps, nil)
+	o = connOptions(c.EventSocket, nil)
+	runChecks(t, []check{
+		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 256 << 10, MaxBodyBytes: 256 << 10}},
+		{"MaxQueuedBytes", o.MaxQueuedBytes, 512 << 10},
+		{"ReplyTimeout", o.ReplyTimeout, 2 * time.Second},
+		{"APITimeout", o.APITimeout, 30 * time.Second},
+		{"ProbeAfter", o.ProbeAfter, time.Duration(-1)},
+	})
+	if restart := c.Reloadable(mustParse(t, minimalApps, nil)); !slices.Contains(restart, "event_socket") {
+		t.Errorf("Reloadable() = %q, want event_socket among the keys that need a restart", restart)
 	}
 }

@@ -187,7 +187,7 @@ func liverpieBackend(cfg *Config, a *App, client *http.Client) *proxy.LiverpieAp
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
 		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,
 		AllowExecute: a.AllowExecute, AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
-		Files: a.Files(),
+		Files:         a.Files(),
 		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
 		Client:        client,
 	}

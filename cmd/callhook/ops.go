@@ -41,9 +41,12 @@ func (o *operations) frameCounter() esl.FrameCounter { return o.metrics }
 
 // refused is told by the event socket server about connections it refused
 // before any call began (a peer outside the ACL).
+//
+// It only counts: the server logs its refusals itself, those by the ACL
+// rate-limited (one line, then a count per interval), because a peer
+// outside the ACL can open connections far faster than a log should grow.
 func (o *operations) refused(addr net.Addr, reason string) {
 	o.metrics.Refused(addr, reason)
-	o.log.WithFields(logrus.Fields{"peer": addr.String(), "reason": reason}).Warn("connection refused")
 }
 
 // adminWhat names the admin API in the errors of connections the guard

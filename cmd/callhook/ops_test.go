@@ -563,3 +563,54 @@ func TestCallLimit(t *testing.T) {
 		t.Errorf("callhook serve exited %d, want 0", code)
 	}
 }
+
+// TestACLRefusalsLogOnce: 500 connections from outside the acl made 1,000
+// log lines in 10 ms (the event socket server's and this daemon's own, one
+// each per connection). Now the first refusal is logged, the rest are
+// counted into lines that say how many, and the metric still counts each.
+func TestACLRefusalsLogOnce(t *testing.T) {
+	d := startOpsDaemon(t, "acl: [192.0.2.0/24]\n"+opsAppConfig(opsLongPlayApp(t)))
+	const peers = 50
+	for range peers {
+		nc, err := net.Dial("tcp", d.listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = nc.SetReadDeadline(time.Now().Add(opsGuard))
+		if n, err := nc.Read(make([]byte, 1)); err == nil || n != 0 {
+			t.Fatalf("a peer outside the acl read %d bytes, %v; want the connection closed", n, err)
+		}
+		nc.Close()
+	}
+	d.until(t, "every refusal is counted", func() bool {
+		return d.metric(t, `callhook_calls_refused_total{reason="acl"}`) == fmt.Sprint(peers)
+	})
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := d.waitExit(t); code != 0 {
+		t.Errorf("callhook serve exited %d, want 0", code)
+	}
+	single, counted, other := 0, 0, 0
+	d.log.mu.Lock()
+	for _, e := range d.log.entries {
+		msg := fmt.Sprint(e["msg"])
+		var n int
+		switch {
+		case strings.HasSuffix(msg, ": not in the ACL"):
+			single++
+		case strings.Contains(msg, "more connections not in the ACL"):
+			if _, err := fmt.Sscanf(msg, "esl: refused %d more", &n); err != nil {
+				t.Errorf("count line %q: %v", msg, err)
+			}
+			counted += n
+		case strings.Contains(msg, "refused"):
+			other++
+		}
+	}
+	d.log.mu.Unlock()
+	if single != 1 || counted != peers-1 || other != 0 {
+		t.Errorf("%d refusals: %d single lines, %d counted in count lines, %d other refusal lines; want 1, %d, 0; log:\n%s",
+			peers, single, counted, other, peers-1, d.log)
+	}
+}

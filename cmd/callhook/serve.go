@@ -141,11 +141,12 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
-		Handler:  s.proxy,
-		ACL:      cfg.ACL,
-		ErrorLog: s.log.WithField("component", "esl"),
-		Conn:     esl.ConnOptions{Counter: s.ops.frameCounter()},
-		Refused:  s.ops.refused,
+		Handler:        s.proxy,
+		ACL:            cfg.ACL,
+		ErrorLog:       s.log.WithField("component", "esl"),
+		ConnectTimeout: cfg.EventSocket.ReplyTimeout,
+		Conn:           connOptions(cfg.EventSocket, s.ops.frameCounter()),
+		Refused:        s.ops.refused,
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

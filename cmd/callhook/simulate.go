@@ -217,7 +217,8 @@ func (s *simulation) run() int {
 		fmt.Fprintf(s.stderr, "callhook simulate: listen on a loopback port: %v\n", err)
 		return simFailed
 	}
-	srv := &esl.Server{Handler: p, ErrorLog: log.WithField("component", "esl")}
+	srv := &esl.Server{Handler: p, ErrorLog: log.WithField("component", "esl"),
+		ConnectTimeout: s.cfg.EventSocket.ReplyTimeout, Conn: connOptions(s.cfg.EventSocket, nil)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {

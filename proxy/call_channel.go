@@ -1,0 +1,73 @@
+package proxy
+
+import (
+	"strings"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// channelHeaders are the headers of the connect reply that callhook reads
+// once a call is set up: Call's fields (newSession), destination, the
+// socket mode.
+var channelHeaders = []string{
+	"Unique-ID", "Caller-Caller-ID-Number", "Caller-Caller-ID-Name",
+	"Caller-Destination-Number", "Channel-Destination-Number", "Call-Direction",
+	"Channel-Name", "Answer-State", "Socket-Mode", "Control",
+}
+
+// trimChannel lets go of the connect reply once the call's first dialog has
+// started (a Liverpie dialog has copied it into its form by then): the call
+// keeps a copy of the headers it reads and of the channel variables its
+// apps read, and the connection drops its own reference. The reply is some
+// 10 KiB on a real call but is whatever FreeSWITCH sent (up to the frame
+// limit), and it was held for the call's life. When the dialog, or an app
+// the call could be handed to, does not say which variables it reads (is
+// no VarReader), everything is kept: any variable might be read.
+func (s *session) trimChannel() {
+	ch := s.call.Channel
+	if ch == nil {
+		return
+	}
+	vr, ok := s.dialog.(VarReader)
+	if !ok {
+		return
+	}
+	vars := append([]string(nil), vr.ChannelVars()...)
+	for _, app := range s.rt.Apps {
+		avr, ok := app.Backend.(VarReader)
+		if !ok {
+			return
+		}
+		vars = append(vars, avr.ChannelVars()...)
+	}
+	s.call.Channel = compactChannel(ch, vars)
+	s.conn.ReleaseChannel()
+}
+
+// compactChannel returns a copy of ch with only channelHeaders and the
+// variables named in vars, every string cloned, so that the copy keeps
+// none of ch's memory.
+func compactChannel(ch *esl.Event, vars []string) *esl.Event {
+	out := &esl.Event{ContentType: ch.ContentType}
+	keep := func(name string) {
+		for _, h := range ch.Headers {
+			if strings.EqualFold(h.Name, name) {
+				out.Headers = append(out.Headers, esl.EventHeader{
+					Name: strings.Clone(h.Name), Value: strings.Clone(h.Value), Raw: strings.Clone(h.Raw),
+				})
+				return // the first one, as Lookup finds
+			}
+		}
+	}
+	for _, name := range channelHeaders {
+		keep(name)
+	}
+	seen := make(map[string]bool, len(vars))
+	for _, v := range vars {
+		if !seen[v] {
+			seen[v] = true
+			keep("variable_" + v)
+		}
+	}
+	return out
+}
