@@ -21,8 +21,9 @@ import (
 // entries are inserted:
 //
 //   - C> the matched command with execute-app-name app, execute-app-arg arg
-//     (none when arg is "") and a fresh Event-UUID of the same length (when
-//     the command has one, so ReplayTrace maps it to the daemon's);
+//     right after it (none when arg is ""), its other headers in their
+//     order, and a fresh Event-UUID of the same length (when the command
+//     has one, so ReplayTrace maps it to the daemon's);
 //   - F> the +OK command/reply FreeSWITCH sends for an accepted sendmsg;
 //   - F> CHANNEL_EXECUTE and F> CHANNEL_EXECUTE_COMPLETE, cloned from the
 //     matched command's own CHANNEL_EXECUTE, the next real event with the
@@ -31,8 +32,9 @@ import (
 // The clone keeps every header of the real frame, byte for byte, except
 // Application, Application-Data and Application-UUID and the channel
 // variables current_application and current_application_data, which name
-// the inserted app (values URL-encoded as FreeSWITCH encodes them; with no
-// arg neither Application-Data nor current_application_data is there, as
+// the inserted app (values URL-encoded as FreeSWITCH encodes them; each
+// "data" header right after its name header, as FreeSWITCH sets them; with
+// no arg neither Application-Data nor current_application_data is there, as
 // switch_core_session_exec in src/switch_core_session.c leaves them out
 // for a NULL argument). The completion differs from the execute as the
 // real completions of instant apps (set, unset, log) do, and as
