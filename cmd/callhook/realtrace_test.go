@@ -1,7 +1,7 @@
 package main
 
 // realtrace_test.go replays the wire traces of real FreeSWITCH 1.10.12 calls
-// (testdata/realtraces, README there) against the real engine: the config's
+// (esl/testdata/real-traces, README there) against the real engine: the config's
 // runtime behind an esl.Server, as serve and simulate run it. FreeSWITCH's
 // side is the trace itself (esltest.ReplayTrace): callhook must send the
 // trace's commands, in order, to the frames the switch sent.
@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,19 +27,10 @@ import (
 	"github.com/callhook/callhook/proxy"
 )
 
-// needsFidelity skips a test that can pass only once the simulator and
-// engine fixes of the fidelity work (issue 13, items 1-7) are in. It is the
-// one place such tests are switched off: delete it, and its calls, once
-// they are merged. CALLHOOK_NO_SKIP=1 runs them anyway.
-func needsFidelity(t *testing.T, item string) {
-	t.Helper()
-	if os.Getenv("CALLHOOK_NO_SKIP") != "" {
-		return
-	}
-	t.Skipf("needs the fidelity fixes (%s)", item)
-}
+// realTracesDir holds the traces (README there).
+const realTracesDir = "../../esl/testdata/real-traces"
 
-// realTraces lists every trace in testdata/realtraces.
+// realTraces lists every trace in realTracesDir.
 var realTraces = []string{
 	"admin_hangup_uuid_kill",
 	"admin_redirect_uuid_break",
@@ -229,7 +219,7 @@ func (a *traceApps) config(t *testing.T) string {
 	}
 	port := a.Listener.Addr().(*net.TCPAddr).Port
 	var b strings.Builder
-	fmt.Fprintf(&b, "default_app: demo\napps:\n  demo:\n    flow: %s\n", demo)
+	fmt.Fprintf(&b, "default_app: demo\napps:\n  demo:\n    flow: %s\n    recordings_dir: %s\n", demo, demoRecordings)
 	fmt.Fprintf(&b, "  liverpie_app:\n    liverpie: {ip: 127.0.0.1, port: %d, state_machine_uri: /lp/state_machine, reset_uri: /lp/reset, dtmf_uri: /lp/dtmf}\n", port)
 	names := make([]string, 0, len(traceScripts))
 	for name := range traceScripts {
@@ -291,9 +281,39 @@ func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 	return &engine{addr: ln.Addr().String(), proxy: p, logs: logs}
 }
 
+// demoRecordings is the demo app's recordings folder in these tests. The
+// traced demo calls recorded into /tmp (callhook at 4f5080a took the
+// flow's path as the folder), so with this folder callhook's record
+// command is the trace's.
+const demoRecordings = "/tmp"
+
+// isRecord matches the execute of record.
+func isRecord(c esl.Command) bool { return c.Headers.Get("execute-app-name") == "record" }
+
+// loadRealTrace loads a trace. Before each record it inserts the
+// "mkdir <folder>" callhook now sends first (an app's recordings folder,
+// proxy/verbs_record.go), which the captures predate: the command and the
+// frames of an app that completes at once, synthesised by
+// esltest's WithInstantApp (README of the traces).
 func loadRealTrace(t *testing.T, name string) *esltest.Trace {
 	t.Helper()
-	tr, err := esltest.LoadTrace(filepath.Join("testdata", "realtraces", name+".txt"))
+	tr, err := esltest.LoadTrace(filepath.Join(realTracesDir, name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := tr.Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(cmds, isRecord) {
+		return tr
+	}
+	for _, c := range cmds {
+		if isRecord(c) && !strings.HasPrefix(c.Headers.Get("execute-app-arg"), demoRecordings+"/") {
+			t.Fatalf("%s records outside %s: %q", name, demoRecordings, c.Headers.Get("execute-app-arg"))
+		}
+	}
+	tr, err = tr.WithInstantApp(isRecord, "mkdir", demoRecordings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,12 +387,12 @@ func callLog(logs string, tr *esltest.Trace) string {
 // TestRealTracesReplay replays every real trace against callhook: its
 // commands must be the trace's, in order, to the very exit.
 func TestRealTracesReplay(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "realtraces", "*.txt"))
+	files, err := filepath.Glob(filepath.Join(realTracesDir, "*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) != len(realTraces) {
-		t.Errorf("testdata/realtraces has %d traces, realTraces lists %d", len(files), len(realTraces))
+		t.Errorf("%s has %d traces, realTraces lists %d", realTracesDir, len(files), len(realTraces))
 	}
 	apps := newTraceApps(t)
 	e := startEngine(t, apps.config(t), nil)
@@ -408,8 +428,30 @@ func TestRealTracesReplay(t *testing.T) {
 // recording.duration_ms and recording.size, and the printer's t and
 // took_ms. Everything else counts: event, seq, app, call.from, to,
 // direction, answered, vars, session, result.verb, reason, digits,
-// response, recording.path, bridge, outcome, last_result.
+// response, recording.name and recording.path, bridge, outcome,
+// last_result. The recording's name and path are the app's: the flow's
+// name in the app's recordings folder, which both sides take from the same
+// config (requireRecording checks the replay shows them, so the comparison
+// of a recording call is not an empty one).
 type appVisible []string
+
+// requireRecording fails t unless a call whose trace records reported the
+// recording callhook made FreeSWITCH write: the flow's name, in
+// demoRecordings.
+func requireRecording(t *testing.T, tr *esltest.Trace, real appVisible) {
+	t.Helper()
+	cmds, err := tr.Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(cmds, isRecord) {
+		return
+	}
+	want := `"recording":{"name":"callhook-<call_id>.wav","path":"` + demoRecordings + `/callhook-<call_id>.wav"}`
+	if !slices.ContainsFunc(real, func(l string) bool { return strings.Contains(l, want) }) {
+		t.Errorf("the replay of %s reported no recording %s:\n%s", tr.Name, want, strings.Join(real, "\n"))
+	}
+}
 
 // webhookVisible is the app-visible sequence of a webhook app's requests.
 func webhookVisible(reqs []appRequest) appVisible {
@@ -526,24 +568,18 @@ func diffVisible(a, b appVisible, labelA, labelB string) string {
 var simulateCases = []struct {
 	trace string
 	args  []string // after -config, -app, -to and -json
-	// fidelity names the fidelity fix the case needs (needsFidelity).
-	fidelity string
 }{
 	{trace: "menu", args: []string{"-digits", "1"}},
 	{trace: "demo_full", args: []string{"-digits", "1 2 3 -"}},
 	{trace: "demo_invalid", args: []string{"-digits", "9 - -"}},
 	{trace: "say"},
 	{trace: "speak"},
-	// The conference lasts until the caller hangs up: any time will do,
-	// and a late one leaves room for the web app's latency, which today's
-	// simulated clock multiplies by the speed.
+	// The conference lasts until the caller hangs up: any time will do.
 	{trace: "conference", args: []string{"-hangup-after", "30s"}},
 	{trace: "transfer"},
 	{trace: "bridge_ok_far_hangup"},
-	{trace: "bridge_busy_continue_on_fail", args: []string{"-bridge", "loopback/7400/default=busy"},
-		fidelity: "item 5: bridge outcomes selectable per target (-bridge TARGET=busy)"},
-	{trace: "bridge_noanswer_and_error_user_busy", args: []string{"-bridge", "loopback/7999/default=noanswer"},
-		fidelity: "item 5: bridge outcomes selectable per target (-bridge TARGET=noanswer)"},
+	{trace: "bridge_busy_continue_on_fail", args: []string{"-bridge", "loopback/7400/default=busy"}},
+	{trace: "bridge_noanswer_and_error_user_busy", args: []string{"-bridge", "loopback/7999/default=noanswer"}},
 }
 
 // TestSimulateMatchesRealTraces: for each case, `callhook simulate` (in
@@ -552,9 +588,6 @@ var simulateCases = []struct {
 func TestSimulateMatchesRealTraces(t *testing.T) {
 	for _, c := range simulateCases {
 		t.Run(c.trace, func(t *testing.T) {
-			if c.fidelity != "" {
-				needsFidelity(t, c.fidelity)
-			}
 			tr := loadRealTrace(t, c.trace)
 			first, err := tr.FirstEvent()
 			if err != nil {
@@ -571,6 +604,7 @@ func TestSimulateMatchesRealTraces(t *testing.T) {
 			if app == "demo" {
 				real = flowVisible(t, replayed.String())
 			}
+			requireRecording(t, tr, real)
 			apps.reset()
 
 			args := append([]string{"-config", cfg, "-app", app, "-to", first.Get("Caller-Destination-Number"), "-json"}, c.args...)
@@ -626,6 +660,7 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 			if app == "demo" {
 				real = flowVisible(t, replayed.String())
 			}
+			requireRecording(t, tr, real)
 			apps.reset()
 
 			var simulated syncBuffer
@@ -695,8 +730,8 @@ func TestRealTracesAppSees(t *testing.T) {
 	}
 	const played = `{"reason":"ok","response":"FILE PLAYED","verb":"play"}`
 	cases := []struct {
-		trace, fidelity string
-		want            appVisible
+		trace string
+		want  appVisible
 	}{
 		// The bridge outcomes as the real switch gave them: busy and
 		// unanswered targets fail with their status and cause, the call
@@ -733,20 +768,20 @@ func TestRealTracesAppSees(t *testing.T) {
 			`/redir/next {"app":"redir",` + answered + `,"event":"redirect","seq":2}`,
 			end("redir", "NORMAL_CLEARING", played, 3),
 		}},
-		{trace: "unset_vars_stale", fidelity: "item 2: vars replaced on full-variable events", want: appVisible{
+		{trace: "unset_vars_stale", want: appVisible{
 			`/unsetvar {"app":"unsetvar",` + started + `,"event":"call.start","seq":1,"vars":{"fid_pre":"fromdialplan"}}`,
 			`/unsetvar/1 {"app":"unsetvar",` + answered + `,"event":"verb.result",` + info + `,"seq":2,"vars":{"fid_a":"two"}}`,
 			`/unsetvar/2 {"app":"unsetvar",` + answered + `,"event":"verb.result",` + info + `,"seq":3}`,
 			`/status/unsetvar {"app":"unsetvar",` + answered + `,"event":"call.end","hangup":{"cause":"NORMAL_CLEARING"},"last_result":` +
 				`{"reason":"ok","response":"","verb":"execute"},"outcome":"hangup","seq":4}`,
 		}},
-		{trace: "misc_say_speak_dtmf_pause_set_unset_log_execute", fidelity: "item 2: vars replaced on full-variable events", want: appVisible{
+		{trace: "misc_say_speak_dtmf_pause_set_unset_log_execute", want: appVisible{
 			`/misc {"app":"misc",` + started + `,"event":"call.start","seq":1}`,
 			`/misc/1 {"app":"misc",` + answered + `,"event":"verb.result",` + info + `,"seq":2,"vars":{"fid_a":"hello"}}`,
 			`/status/misc {"app":"misc",` + answered + `,"event":"call.end","hangup":{"cause":"NORMAL_CLEARING"},"last_result":` +
 				`{"reason":"ok","response":"FILE PLAYED","verb":"play"},"outcome":"hangup","seq":3,"vars":{"fid_a":"hello"}}`,
 		}},
-		{trace: "transfer", fidelity: "item 3: call.end of a transferred call without hangup, with held_ms", want: appVisible{
+		{trace: "transfer", want: appVisible{
 			`/transfer {"app":"transfer",` + started + `,"event":"call.start","seq":1}`,
 			`/status/transfer {"app":"transfer",` + answered + `,"event":"call.end","last_result":` +
 				`{"reason":"ok","response":"","verb":"transfer"},"outcome":"transferred","seq":2}`,
@@ -754,9 +789,6 @@ func TestRealTracesAppSees(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.trace, func(t *testing.T) {
-			if c.fidelity != "" {
-				needsFidelity(t, c.fidelity)
-			}
 			tr := loadRealTrace(t, c.trace)
 			first, err := tr.FirstEvent()
 			if err != nil {

@@ -54,6 +54,10 @@
 // trace (LoadTrace) against a daemon, feeding the recorded frames as the
 // daemon's commands arrive and requiring those commands to be the
 // recorded ones, so a test does not compare the simulator with itself.
+// A command the daemon sends that a capture predates is replayed with
+// Trace.WithInstantApp: it inserts the command and the frames of an
+// application that completes at once, synthesised from the trace's next
+// CHANNEL_EXECUTE and marked as such in the trace's README.
 //
 // Cost. Each call runs two goroutines (a command reader and the loop that
 // owns the channel and is the socket's only writer) and one timer; events

@@ -188,7 +188,7 @@ func TestReplayTraceMismatch(t *testing.T) {
 // TestConnectReplyOfRealTrace: the channel data built from a real trace's
 // first event parses as a connect reply naming the traced call.
 func TestConnectReplyOfRealTrace(t *testing.T) {
-	tr, err := LoadTrace("../../cmd/callhook/testdata/realtraces/menu.txt")
+	tr, err := LoadTrace("../testdata/real-traces/menu.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,11 +18,11 @@ import (
 
 // TestRealTrace replays the wire trace of a real FreeSWITCH 1.10.12 call
 // that this app drove through callhook, the caller pressing 2 during the
-// menu prompt (cmd/callhook/testdata/realtraces/liverpie_2.txt, README
+// menu prompt (esl/testdata/real-traces/liverpie_2.txt, README
 // there): callhook, with this app behind it, must send the trace's
 // commands, in order, to the frames the real switch sent.
 func TestRealTrace(t *testing.T) {
-	tr, err := esltest.LoadTrace("../../cmd/callhook/testdata/realtraces/liverpie_2.txt")
+	tr, err := esltest.LoadTrace("../../esl/testdata/real-traces/liverpie_2.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
