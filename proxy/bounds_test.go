@@ -127,6 +127,17 @@ func (f *fakeFS) write(frames ...string) {
 	}
 }
 
+// flood writes frames until the daemon closes the connection (a write then
+// fails: the flood did what it was meant to) or all are written.
+func (f *fakeFS) flood(frames ...string) {
+	_ = f.nc.SetWriteDeadline(time.Now().Add(guard))
+	for _, fr := range frames {
+		if _, err := io.WriteString(f.nc, fr); err != nil {
+			return
+		}
+	}
+}
+
 func (f *fakeFS) reply(text string) {
 	f.t.Helper()
 	f.write("Content-Type: command/reply\nReply-Text: " + text + "\n\n")
@@ -322,7 +333,7 @@ func TestQueueOverflowFails(t *testing.T) {
 		t.Fatal("the app was not asked")
 	}
 	for range 10 {
-		f.write(event("flooded-call", "CUSTOM"))
+		f.flood(event("flooded-call", "CUSTOM"))
 	}
 	f.waitClosed()
 	select {
