@@ -349,9 +349,25 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 		return errors.New(`an argument starting with "%" is not allowed (FreeSWITCH reads "%[...]" as variables to set)`)
 	}
 	switch strings.ToLower(app) {
-	case "set", "export":
-		name, value, _ := strings.Cut(arg, "=")
-		return checkSetFile(strings.TrimSpace(name), value, r)
+	case "set", "push", "unshift", "set_global", "export", "bridge_export", "multiset":
+		// Every application that sets a variable, read as FreeSWITCH
+		// reads it (fsapps.go): set's NAME,VALUE form and multiset's list
+		// set sound_prefix as surely as set's NAME=VALUE does.
+		for _, item := range setArgItems(strings.ToLower(app), arg) {
+			name, value := setArgNameValue(item)
+			if err := checkSetFile(strings.TrimSpace(stripNolocal(name)), value, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "read":
+		// read <min> <max> <sound file> <var> ... (mod_dptools.c
+		// read_function splits at spaces).
+		if f := strings.Fields(arg); len(f) > 2 {
+			if err := checkPlayFile(f[2], r); err != nil {
+				return fmt.Errorf("read: %w", err)
+			}
+		}
 	case "playback", "endless_playback":
 		return checkPlayFile(arg, r)
 	case "record", "record_session":

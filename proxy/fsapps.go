@@ -122,6 +122,41 @@ func setArgName(arg string) string {
 	return name
 }
 
+// setArgNameValue splits NAME=VALUE, or NAME,VALUE when there is no '=',
+// as base_set does.
+func setArgNameValue(arg string) (name, value string) {
+	name = setArgName(arg)
+	if len(name) < len(arg) {
+		value = arg[len(name)+1:]
+	}
+	return name, value
+}
+
+// setArgItems returns the NAME=VALUE items of a variable-setting
+// application's argument: multiset's list (split at ' ' or at X after a
+// leading ^^X), else the argument itself.
+func setArgItems(app, arg string) []string {
+	if app != "multiset" {
+		return []string{arg}
+	}
+	sep := " "
+	if strings.HasPrefix(arg, "^^") && len(arg) > 2 {
+		sep, arg = arg[2:3], arg[3:]
+	}
+	return strings.Split(arg, sep)
+}
+
+// stripNolocal strips the prefixes that make export skip the local channel
+// (src/switch_channel.c compares them with strncasecmp).
+func stripNolocal(name string) string {
+	for _, pre := range []string{"nolocal:", "_nolocal_"} {
+		if len(name) >= len(pre) && strings.EqualFold(name[:len(pre)], pre) {
+			return name[len(pre):]
+		}
+	}
+	return name
+}
+
 func checkSetArg(p *policy, arg string) error {
 	return p.checkVar(setArgName(arg))
 }
@@ -130,21 +165,11 @@ func checkSetArg(p *policy, arg string) error {
 // channel (src/switch_channel.c compares them with strncasecmp).
 func checkExportArg(p *policy, arg string) error {
 	name, _, _ := strings.Cut(arg, "=")
-	for _, pre := range []string{"nolocal:", "_nolocal_"} {
-		if len(name) >= len(pre) && strings.EqualFold(name[:len(pre)], pre) {
-			name = name[len(pre):]
-			break
-		}
-	}
-	return p.checkVar(name)
+	return p.checkVar(stripNolocal(name))
 }
 
 func checkMultisetArg(p *policy, arg string) error {
-	sep := " "
-	if strings.HasPrefix(arg, "^^") && len(arg) > 2 {
-		sep, arg = arg[2:3], arg[3:]
-	}
-	for item := range strings.SplitSeq(arg, sep) {
+	for _, item := range setArgItems("multiset", arg) {
 		if item == "" {
 			continue
 		}

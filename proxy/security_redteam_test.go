@@ -1,0 +1,133 @@
+package proxy_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+)
+
+// TestRedteamLiverpieCall: msg commands a second attack pass got past the
+// Liverpie checks, each through a whole call. FreeSWITCH stores a header
+// value starting with "ARRAY::" as an array (src/switch_event.c), so the
+// application got "%[force_transfer_dialplan=inline]bgsystem:id" (a
+// transfer into the inline dialplan, which runs bgsystem) while callhook
+// checked "ARRAY::..."; "ARRAY::" alone is dropped, so FreeSWITCH ran the
+// body callhook had not checked. set's NAME,VALUE form and multiset moved
+// sound_prefix (every later sound name then opens another app's files),
+// and read played any file.
+func TestRedteamLiverpieCall(t *testing.T) {
+	// transfer with this argument would enter the inline dialplan and run
+	// bgsystem; log stands for it here (esltest's transfer keeps the call).
+	const inline = "%[force_transfer_dialplan=inline]INFO hi"
+	tests := []struct {
+		name, msg, log string
+	}{
+		{"array arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::" + inline,
+			`header \"execute-app-arg\" starts with \"ARRAY::\"`},
+		{"empty array arg, body runs", fmt.Sprintf("sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::\ncontent-type: text/plain\ncontent-length: %d\n\n%s", len(inline), inline),
+			`header \"execute-app-arg\" starts with \"ARRAY::\"`},
+		{"set NAME,VALUE sound_prefix", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: sound_prefix,/var/lib/freeswitch/recordings/other",
+			`\"sound_prefix\" cannot be set by an app`},
+		{"multiset sound_prefix", "sendmsg\ncall-command: execute\nexecute-app-name: multiset\nexecute-app-arg: lang=en Sound_Prefix=/var/lib/freeswitch/recordings/other",
+			`\"Sound_Prefix\" cannot be set by an app`},
+		{"push hold_music", "sendmsg\ncall-command: execute\nexecute-app-name: push\nexecute-app-arg: hold_music=/etc/passwd",
+			`hold_music is played as a file`},
+		{"read another app's file", "sendmsg\ncall-command: execute\nexecute-app-name: read\nexecute-app-arg: 1 1 /etc/passwd v 5000 #",
+			`read: `},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
+				if step == 0 {
+					return 200, fmt.Sprintf("msg: %q\nexpected_key: content_type\nexpected_value: command/reply\n", tc.msg)
+				}
+				return 200, "msg: \"sendmsg\\ncall-command: hangup\"\n"
+			}, nil)
+			h := startLiverpie(t, nil, lpApp(t, w))
+			c := h.dial("ivr")
+			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
+				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
+			}
+			h.idle()
+			for _, cmd := range c.Received() {
+				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
+					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
+				}
+			}
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestRedteamWebhookRefused: replies a second attack pass got through,
+// each refused as a whole now: set's NAME,VALUE form of sound_prefix
+// through an allow-listed execute, a transfer extension starting with
+// "%[" (variables FreeSWITCH sets for the transfer's run,
+// src/switch_core_session.c), and read of another app's file.
+func TestRedteamWebhookRefused(t *testing.T) {
+	tests := []struct {
+		name, reply, log string
+		allow            []string
+	}{
+		{"execute set NAME,VALUE", `[answer, {execute: {app: set, arg: "sound_prefix,/var/lib/freeswitch/recordings/other"}}]`, `\"sound_prefix\" cannot be set by an app`, []string{"set"}},
+		{"execute multiset", `[answer, {execute: {app: multiset, arg: "^^;a=b;playback_delimiter=!"}}]`, `\"playback_delimiter\" cannot be set by an app`, []string{"multiset"}},
+		{"execute read", `[answer, {execute: {app: read, arg: "1 1 /etc/ssl/private/key.pem v 5000 #"}}]`, `read: `, []string{"read"}},
+		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
+			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
+			c := h.dial(esltest.Options{})
+			res := wait(t, c)
+			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
+			}
+			if got := apps(c); len(got) != 0 {
+				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
+			}
+			h.idle()
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestRedteamExecuteArrayArg: an allow-listed execute whose argument
+// starts with "ARRAY::" reaches the switch as written: in the body, which
+// FreeSWITCH keeps as is, not in an execute-app-arg header, which it would
+// store as an array and strip (src/switch_event.c): an allow-listed
+// transfer got "%[force_transfer_dialplan=inline]bgsystem:id" that way,
+// and log here would get variables set for its run.
+func TestRedteamExecuteArrayArg(t *testing.T) {
+	const arg = "ARRAY::%[force_transfer_dialplan=inline]INFO hi"
+	app := newWebapp(t, func(request) (int, string) {
+		return 200, fmt.Sprintf(`[answer, {execute: {app: log, arg: %q}}, hangup]`, arg)
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: []string{"log"}}))
+	c := h.dial(esltest.Options{})
+	wait(t, c)
+	h.idle()
+	found := false
+	for _, cmd := range c.Received() {
+		if cmd.Headers.Get("execute-app-name") != "log" {
+			continue
+		}
+		found = true
+		if v := cmd.Headers.Get("execute-app-arg"); strings.HasPrefix(v, "ARRAY::") {
+			t.Errorf("execute-app-arg = %q: FreeSWITCH reads it as an array", v)
+		}
+		if string(cmd.Body) != arg {
+			t.Errorf("body = %q, want the argument %q", cmd.Body, arg)
+		}
+	}
+	if !found {
+		t.Errorf("the log never reached the switch; received %v", c.Received())
+	}
+}
