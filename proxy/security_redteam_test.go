@@ -66,7 +66,10 @@ func TestRedteamLiverpieCall(t *testing.T) {
 
 // TestRedteamWebhookRefused: replies a second attack pass got through,
 // each refused as a whole now: set's NAME,VALUE form of sound_prefix
-// through an allow-listed execute, a transfer extension starting with
+// through an allow-listed execute, conference_auto_record (a file the
+// conference writes; {spool_path=...} in it makes FreeSWITCH run /bin/mv
+// through the shell, src/switch_core_file.c) and conference_enter_sound
+// set before a conference, a transfer extension starting with
 // "%[" (variables FreeSWITCH sets for the transfer's run,
 // src/switch_core_session.c), and read of another app's file.
 func TestRedteamWebhookRefused(t *testing.T) {
@@ -77,6 +80,8 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		{"execute set NAME,VALUE", `[answer, {execute: {app: set, arg: "sound_prefix,/var/lib/freeswitch/recordings/other"}}]`, `\"sound_prefix\" cannot be set by an app`, []string{"set"}},
 		{"execute multiset", `[answer, {execute: {app: multiset, arg: "^^;a=b;playback_delimiter=!"}}]`, `\"playback_delimiter\" cannot be set by an app`, []string{"multiset"}},
 		{"execute read", `[answer, {execute: {app: read, arg: "1 1 /etc/ssl/private/key.pem v 5000 #"}}]`, `read: `, []string{"read"}},
+		{"conference_auto_record spool_path", `[answer, {set: {conference_auto_record: "{spool_path=/tmp/x;touch /tmp/pwn;}/tmp/r.wav"}}, {conference: {name: room}}]`, `\"conference_auto_record\" cannot be set by an app`, nil},
+		{"conference_enter_sound", `[answer, {set: {Conference_Enter_Sound: /etc/passwd}}, {conference: {name: room}}]`, `Conference_Enter_Sound is played as a file`, nil},
 		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
 	}
 	for _, tc := range tests {
