@@ -69,7 +69,10 @@ func TestRedteamLiverpieCall(t *testing.T) {
 // through an allow-listed execute, conference_auto_record (a file the
 // conference writes; {spool_path=...} in it makes FreeSWITCH run /bin/mv
 // through the shell, src/switch_core_file.c) and conference_enter_sound
-// set before a conference, a transfer extension starting with
+// set before a conference, a bridge caller id holding ":_:" (FreeSWITCH
+// splits the whole dial string there, braces or not, and dials
+// loopback/app=system:... as a leg of its own), a transfer extension
+// starting with
 // "%[" (variables FreeSWITCH sets for the transfer's run,
 // src/switch_core_session.c), and read of another app's file.
 func TestRedteamWebhookRefused(t *testing.T) {
@@ -82,6 +85,8 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		{"execute read", `[answer, {execute: {app: read, arg: "1 1 /etc/ssl/private/key.pem v 5000 #"}}]`, `read: `, []string{"read"}},
 		{"conference_auto_record spool_path", `[answer, {set: {conference_auto_record: "{spool_path=/tmp/x;touch /tmp/pwn;}/tmp/r.wav"}}, {conference: {name: room}}]`, `\"conference_auto_record\" cannot be set by an app`, nil},
 		{"conference_enter_sound", `[answer, {set: {Conference_Enter_Sound: /etc/passwd}}, {conference: {name: room}}]`, `Conference_Enter_Sound is played as a file`, nil},
+		{"bridge caller_id :_:", `[answer, {bridge: {to: user/1001, caller_id: "1:_:loopback/app=system:touch /tmp/pwn;"}}]`, `would split the dial string`, nil},
+		{"bridge caller_name :_:", `[answer, {bridge: {to: user/1001, caller_name: "a:_:loopback/app=bgsystem:id"}}]`, `would split the dial string`, nil},
 		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
 	}
 	for _, tc := range tests {
