@@ -17,7 +17,8 @@ import (
 // checked "ARRAY::..."; "ARRAY::" alone is dropped, so FreeSWITCH ran the
 // body callhook had not checked. set's NAME,VALUE form and multiset moved
 // sound_prefix (every later sound name then opens another app's files),
-// and read played any file.
+// and read played any file, and so did phrase (stock macro screen_confirm
+// plays its data, conf/vanilla/lang/en/ivr/sounds.xml).
 func TestRedteamLiverpieCall(t *testing.T) {
 	// transfer with this argument would enter the inline dialplan and run
 	// bgsystem; log stands for it here (esltest's transfer keeps the call).
@@ -35,6 +36,8 @@ func TestRedteamLiverpieCall(t *testing.T) {
 			`\"Sound_Prefix\" cannot be set by an app`},
 		{"push hold_music", "sendmsg\ncall-command: execute\nexecute-app-name: push\nexecute-app-arg: hold_music=/etc/passwd",
 			`hold_music is played as a file`},
+		{"phrase plays its data", "sendmsg\ncall-command: execute\nexecute-app-name: phrase\nexecute-app-arg: screen_confirm,/etc/passwd",
+			`application \"phrase\" is not allowed`},
 		{"read another app's file", "sendmsg\ncall-command: execute\nexecute-app-name: read\nexecute-app-arg: 1 1 /etc/passwd v 5000 #",
 			`read: `},
 	}
