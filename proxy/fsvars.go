@@ -100,6 +100,9 @@ var dangerousVars = []fsVar{
 	// sets).
 	{name: "loopback_app", file: "src/mod/endpoints/mod_loopback/mod_loopback.c", runs: "an application"},
 	{name: "loopback_app_arg", file: "src/mod/endpoints/mod_loopback/mod_loopback.c", runs: "an application's argument"},
+	// att_xfer's hangup hook runs the API command "uuid_bridge <value>":
+	// two other calls' uuids bridge them together.
+	{name: "xfer_uuids", file: "src/mod/applications/mod_dptools/mod_dptools.c", runs: "an API command's argument (uuid_bridge)"},
 	// Turns off the check that keeps ${...} out of a new leg's variables,
 	// so their values are expanded (and ${api(...)} runs).
 	{name: "origination_nested_vars", file: "src/switch_ivr_originate.c", runs: "an expansion"},

@@ -72,7 +72,8 @@ func TestRedteamLiverpieCall(t *testing.T) {
 // through an allow-listed execute, conference_auto_record (a file the
 // conference writes; {spool_path=...} in it makes FreeSWITCH run /bin/mv
 // through the shell, src/switch_core_file.c) and conference_enter_sound
-// set before a conference, a bridge caller id holding ":_:" (FreeSWITCH
+// set before a conference, xfer_uuids (att_xfer's hangup hook runs
+// "uuid_bridge <value>", bridging two other calls), a bridge caller id holding ":_:" (FreeSWITCH
 // splits the whole dial string there, braces or not, and dials
 // loopback/app=system:... as a leg of its own), a transfer extension
 // starting with
@@ -90,6 +91,7 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		{"conference_enter_sound", `[answer, {set: {Conference_Enter_Sound: /etc/passwd}}, {conference: {name: room}}]`, `Conference_Enter_Sound is played as a file`, nil},
 		{"bridge caller_id :_:", `[answer, {bridge: {to: user/1001, caller_id: "1:_:loopback/app=system:touch /tmp/pwn;"}}]`, `would split the dial string`, nil},
 		{"bridge caller_name :_:", `[answer, {bridge: {to: user/1001, caller_name: "a:_:loopback/app=bgsystem:id"}}]`, `would split the dial string`, nil},
+		{"set xfer_uuids", `[answer, {set: {Xfer_UUIDs: "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99 9d0f3c2a-2222-4a4b-9c1e-6a0f8f7f0c99"}}]`, `\"Xfer_UUIDs\" cannot be set by an app`, nil},
 		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
 	}
 	for _, tc := range tests {
