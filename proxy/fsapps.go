@@ -158,14 +158,22 @@ func stripNolocal(name string) string {
 }
 
 func checkSetArg(p *policy, arg string) error {
-	return p.checkVar(setArgName(arg))
+	name, value := setArgNameValue(arg)
+	if err := p.checkVar(name); err != nil {
+		return err
+	}
+	return p.checkSetValue(name, value)
 }
 
 // checkExportArg strips the prefixes that make export skip the local
 // channel (src/switch_channel.c compares them with strncasecmp).
 func checkExportArg(p *policy, arg string) error {
-	name, _, _ := strings.Cut(arg, "=")
-	return p.checkVar(stripNolocal(name))
+	name, value, _ := strings.Cut(arg, "=")
+	name = stripNolocal(name)
+	if err := p.checkExportVar(name); err != nil {
+		return err
+	}
+	return p.checkSetValue(name, value)
 }
 
 func checkMultisetArg(p *policy, arg string) error {
@@ -173,7 +181,7 @@ func checkMultisetArg(p *policy, arg string) error {
 		if item == "" {
 			continue
 		}
-		if err := p.checkVar(setArgName(item)); err != nil {
+		if err := checkSetArg(p, item); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,9 @@ import (
 // checked "ARRAY::..."; "ARRAY::" alone is dropped, so FreeSWITCH ran the
 // body callhook had not checked. set's NAME,VALUE form and multiset moved
 // sound_prefix (every later sound name then opens another app's files),
-// and read played any file, and so did phrase (stock macro screen_confirm
+// export and export_vars handed new legs sip_auto_answer and
+// sip_invite_* (which per-leg blocks refuse), read played any file, and
+// so did phrase (stock macro screen_confirm
 // plays its data, conf/vanilla/lang/en/ivr/sounds.xml).
 func TestRedteamLiverpieCall(t *testing.T) {
 	// transfer with this argument would enter the inline dialplan and run
@@ -36,6 +38,10 @@ func TestRedteamLiverpieCall(t *testing.T) {
 			`\"Sound_Prefix\" cannot be set by an app`},
 		{"push hold_music", "sendmsg\ncall-command: execute\nexecute-app-name: push\nexecute-app-arg: hold_music=/etc/passwd",
 			`hold_music is played as a file`},
+		{"export sip_auto_answer", "sendmsg\ncall-command: execute\nexecute-app-name: export\nexecute-app-arg: sip_auto_answer=true",
+			`\"sip_auto_answer\" cannot be handed to a bridge leg`},
+		{"multiset export_vars", "sendmsg\ncall-command: execute\nexecute-app-name: multiset\nexecute-app-arg: ^^;sip_invite_req_uri=sip:1900@203.0.113.9;export_vars=sip_invite_req_uri",
+			`\"sip_invite_req_uri\" cannot be handed to a bridge leg`},
 		{"phrase plays its data", "sendmsg\ncall-command: execute\nexecute-app-name: phrase\nexecute-app-arg: screen_confirm,/etc/passwd",
 			`application \"phrase\" is not allowed`},
 		{"read another app's file", "sendmsg\ncall-command: execute\nexecute-app-name: read\nexecute-app-arg: 1 1 /etc/passwd v 5000 #",
@@ -72,7 +78,9 @@ func TestRedteamLiverpieCall(t *testing.T) {
 // through an allow-listed execute, conference_auto_record (a file the
 // conference writes; {spool_path=...} in it makes FreeSWITCH run /bin/mv
 // through the shell, src/switch_core_file.c) and conference_enter_sound
-// set before a conference, xfer_uuids (att_xfer's hangup hook runs
+// set before a conference, sip_auto_answer handed to the bridge's leg
+// through export_vars (legVars leaves it out: the called phone would pick
+// up by itself), xfer_uuids (att_xfer's hangup hook runs
 // "uuid_bridge <value>", bridging two other calls), a bridge caller id holding ":_:" (FreeSWITCH
 // splits the whole dial string there, braces or not, and dials
 // loopback/app=system:... as a leg of its own), a transfer extension
@@ -92,6 +100,7 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		{"bridge caller_id :_:", `[answer, {bridge: {to: user/1001, caller_id: "1:_:loopback/app=system:touch /tmp/pwn;"}}]`, `would split the dial string`, nil},
 		{"bridge caller_name :_:", `[answer, {bridge: {to: user/1001, caller_name: "a:_:loopback/app=bgsystem:id"}}]`, `would split the dial string`, nil},
 		{"set xfer_uuids", `[answer, {set: {Xfer_UUIDs: "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99 9d0f3c2a-2222-4a4b-9c1e-6a0f8f7f0c99"}}]`, `\"Xfer_UUIDs\" cannot be set by an app`, nil},
+		{"export_vars sip_auto_answer", `[answer, {set: {sip_auto_answer: "true", export_vars: "domain_name, SIP_AUTO_ANSWER"}}, {bridge: user/1001}]`, `\"SIP_AUTO_ANSWER\" cannot be handed to a bridge leg`, nil},
 		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
 	}
 	for _, tc := range tests {
