@@ -385,11 +385,19 @@ func SendMsg(uuid string, h Headers, body []byte) Command {
 	return Command{Line: cmdLine("sendmsg", uuid), Headers: h, Body: body}
 }
 
+// ArrayPrefix starts a header value that FreeSWITCH reads as an array of
+// the values between "|:" (src/switch_event.c, switch_event_add_array): a
+// value "ARRAY::x" is stored as "x", and "ARRAY::" alone is dropped. So a
+// header value that starts with it is not read as written.
+const ArrayPrefix = "ARRAY::"
+
 // Execute runs a dialplan application on the channel (esl-protocol.md §3.5):
 // sendmsg with call-command: execute and execute-app-name. The argument goes
 // in an execute-app-arg header, or, when it holds CR or LF, starts with a
-// space (which FreeSWITCH strips from header values) or is longer than
-// MaxHeaderArg, in a text/plain body with no trailing newline; no argument
+// space (which FreeSWITCH strips from header values) or with "ARRAY::"
+// (which FreeSWITCH reads as an array and strips: src/switch_event.c,
+// switch_event_base_add_header), or is longer than MaxHeaderArg, in a
+// text/plain body with no trailing newline; no argument
 // sends neither. Options add event-lock: true, async: true, Event-UUID (it
 // comes back as the events' Application-UUID) and loops (when not once).
 //
@@ -398,7 +406,7 @@ func SendMsg(uuid string, h Headers, body []byte) Command {
 // channel with DESTINATION_OUT_OF_ORDER.
 func Execute(app, arg string, o ExecuteOptions) Command {
 	h := Headers{{"call-command", "execute"}, {"execute-app-name", app}}
-	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ")
+	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ") || strings.HasPrefix(arg, ArrayPrefix)
 	if arg != "" && !inBody {
 		h = append(h, Header{"execute-app-arg", arg})
 	}

@@ -349,9 +349,25 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 		return errors.New(`an argument starting with "%" is not allowed (FreeSWITCH reads "%[...]" as variables to set)`)
 	}
 	switch strings.ToLower(app) {
-	case "set", "export":
-		name, value, _ := strings.Cut(arg, "=")
-		return checkSetFile(strings.TrimSpace(name), value, r)
+	case "set", "push", "unshift", "set_global", "export", "bridge_export", "multiset":
+		// Every application that sets a variable, read as FreeSWITCH
+		// reads it (fsapps.go): set's NAME,VALUE form and multiset's list
+		// set sound_prefix as surely as set's NAME=VALUE does.
+		for _, item := range setArgItems(strings.ToLower(app), arg) {
+			name, value := setArgNameValue(item)
+			if err := checkSetFile(strings.TrimSpace(stripNolocal(name)), value, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "read":
+		// read <min> <max> <sound file> <var> ... (mod_dptools.c
+		// read_function splits at spaces).
+		if f := strings.Fields(arg); len(f) > 2 {
+			if err := checkPlayFile(f[2], r); err != nil {
+				return fmt.Errorf("read: %w", err)
+			}
+		}
 	case "playback", "endless_playback":
 		return checkPlayFile(arg, r)
 	case "record", "record_session":
@@ -380,13 +396,25 @@ func CheckExecuteFiles(app, arg string, r *FileRules) error {
 // string opens (src/switch_ivr_play_say.c, switch_ivr_play_file and
 // switch_ivr_record_file_event; mod_dptools.c, next_file). An
 // app that could set them would get round every rule here.
-var fileVars = []string{"sound_prefix", "playback_delimiter"}
+var fileVars = []string{"sound_prefix", "playback_delimiter",
+	// Files FreeSWITCH writes: conference_auto_record records the whole
+	// conference its setter creates (mod_conference.c; a leading
+	// {spool_path=...} makes the close run /bin/mv through the shell,
+	// src/switch_core_file.c), sofia_record_file is where a SIP INFO
+	// "record" request records (mod_sofia/sofia.c), bert_debug_io_file a
+	// debug dump (src/switch_ivr.c). An app records with record only.
+	"conference_auto_record", "sofia_record_file", "bert_debug_io_file"}
 
 // Channel variables whose values FreeSWITCH plays as file strings.
 var (
 	// holdMusicVars are played with switch_ivr_play_file, whatever they
 	// hold (src/switch_channel.c, switch_channel_get_hold_music).
-	holdMusicVars = []string{"hold_music", "temp_hold_music"}
+	holdMusicVars = []string{"hold_music", "temp_hold_music",
+		// played when the caller enters, leaves or waits in a conference
+		// (mod_conference/conference_member.c, mod_conference.c), and as the
+		// masking sound of dropped DTMF (mod_commands.c, uuid_drop_dtmf).
+		"conference_enter_sound", "conference_exit_sound", "conference_moh_sound",
+		"conference_perpetual_sound", "drop_dtmf_masking_file"}
 	// ringbackVars are files when switch_is_file_path says so (absolute,
 	// a URL, or a leading '{'), else tone specs such as %(2000,4000,440)
 	// (src/switch_ivr_originate.c, setup_ringback).

@@ -100,6 +100,9 @@ var dangerousVars = []fsVar{
 	// sets).
 	{name: "loopback_app", file: "src/mod/endpoints/mod_loopback/mod_loopback.c", runs: "an application"},
 	{name: "loopback_app_arg", file: "src/mod/endpoints/mod_loopback/mod_loopback.c", runs: "an application's argument"},
+	// att_xfer's hangup hook runs the API command "uuid_bridge <value>":
+	// two other calls' uuids bridge them together.
+	{name: "xfer_uuids", file: "src/mod/applications/mod_dptools/mod_dptools.c", runs: "an API command's argument (uuid_bridge)"},
 	// Turns off the check that keeps ${...} out of a new leg's variables,
 	// so their values are expanded (and ${api(...)} runs).
 	{name: "origination_nested_vars", file: "src/switch_ivr_originate.c", runs: "an expansion"},
@@ -161,6 +164,33 @@ var legVars = []fsVar{
 	{name: "ignore_early_media"},
 	{name: "absolute_codec_string"},
 	{name: "sip_h_x-", prefix: true},
+}
+
+// legOnlyVars are harmless on the caller's own channel but not on a new
+// leg, which is why legVars leaves them out: sip_auto_answer makes the
+// called phone pick up by itself, sip_invite_* rewrite where the INVITE
+// goes (mod_sofia/sofia_glue.c). An app may set them on its channel, but
+// not hand them to a leg another way: export and bridge_export, or a name
+// in export_vars or bridge_export_vars, whose variables
+// src/switch_ivr_originate.c copies onto every new leg
+// (switch_channel_process_export).
+var legOnlyVars = []fsVar{
+	{name: "sip_auto_answer"},
+	{name: "sip_invite_", prefix: true},
+}
+
+// exportListVars name, in their value, variables copied onto new legs.
+var exportListVars = []string{"export_vars", "bridge_export_vars"}
+
+// isLegOnlyVar reports whether name is one of legOnlyVars.
+func isLegOnlyVar(name string) bool {
+	l := strings.ToLower(name)
+	for _, v := range legOnlyVars {
+		if l == v.name || v.prefix && strings.HasPrefix(l, v.name) {
+			return true
+		}
+	}
+	return false
 }
 
 // isLegVar reports whether name is one of legVars.

@@ -214,6 +214,9 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 	if err := checkNoExpansion(cmd); err != nil {
 		return esl.Command{}, fmt.Errorf("msg %q refused: %w", word, err)
 	}
+	if err := checkNoArrays(cmd); err != nil {
+		return esl.Command{}, fmt.Errorf("msg %q refused: %w", word, err)
+	}
 	if word == "sendmsg" {
 		target := strings.TrimSpace(args)
 		if target == "" {
@@ -274,6 +277,21 @@ func checkNoExpansion(cmd esl.Command) error {
 	}
 	if bytes.Contains(cmd.Body, []byte("${")) {
 		return fmt.Errorf(`its body has "${", which FreeSWITCH would expand (and run API commands from)`)
+	}
+	return nil
+}
+
+// checkNoArrays refuses a header value starting with "ARRAY::":
+// FreeSWITCH stores it as an array (src/switch_event.c,
+// switch_event_add_array), so "execute-app-arg: ARRAY::%[...]x" reaches
+// the application as "%[...]x" (variables set for its run, such as
+// force_transfer_dialplan=inline for a transfer), and "ARRAY::" alone is
+// dropped, so the body is run instead of the value checked here.
+func checkNoArrays(cmd esl.Command) error {
+	for _, h := range cmd.Headers {
+		if strings.HasPrefix(h.Value, esl.ArrayPrefix) {
+			return fmt.Errorf("header %s starts with %q, which FreeSWITCH reads as an array, not as written", quote(h.Name), esl.ArrayPrefix)
+		}
 	}
 	return nil
 }

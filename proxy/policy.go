@@ -83,6 +83,40 @@ func (p *policy) checkVar(name string) error {
 	return nil
 }
 
+// checkExportVar checks a variable an app hands to the legs a bridge
+// creates (export, bridge_export, a name in export_vars): checkVar's rules,
+// and none of legOnlyVars unless allow_vars names it.
+func (p *policy) checkExportVar(name string) error {
+	if err := p.checkVar(name); err != nil {
+		return err
+	}
+	if isLegOnlyVar(name) && !p.allowsVar(name) {
+		return fmt.Errorf("%s cannot be handed to a bridge leg by an app (it makes the phone answer by itself or changes where the call goes); the app's allow_vars can allow it",
+			quote(name))
+	}
+	return nil
+}
+
+// checkSetValue checks the value of a variable an app sets where the value
+// names variables: export_vars and bridge_export_vars list variables copied
+// onto every new leg (checkExportVar).
+func (p *policy) checkSetValue(name, value string) error {
+	for _, ev := range exportListVars {
+		if !strings.EqualFold(name, ev) {
+			continue
+		}
+		for v := range strings.SplitSeq(value, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			if err := p.checkExportVar(v); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // checkUnsetVar checks the name of a variable an app removes: not one
 // FreeSWITCH runs (the operator's dialplan may have set it), unless
 // allow_vars names it.

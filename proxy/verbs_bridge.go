@@ -57,14 +57,21 @@ func (s *BridgeSpec) check() error {
 }
 
 // checkCallerID checks a value placed inside bridge's {...} variables:
-// ',' ends a variable there, braces end the block, and a single quote
-// starts a quoted value.
+// ',' ends a variable there, braces end the block, a single quote starts a
+// quoted value, and '|' splits legs. ":_:" anywhere in a dial string, even
+// inside {...}, makes FreeSWITCH split the whole string into separate
+// originates first (src/switch_ivr_originate.c, strstr before any block is
+// read): a caller id "1:_:loopback/app=system:..." dialed a leg of its own
+// that ran system.
 func checkCallerID(v string) error {
 	if err := checkLine(v); err != nil {
 		return err
 	}
-	if i := strings.IndexAny(v, "{}[],'"); i >= 0 {
+	if i := strings.IndexAny(v, "{}[],'|"); i >= 0 {
 		return fmt.Errorf("%s has %q, which would break bridge's {...} variables", quote(v), v[i])
+	}
+	if strings.Contains(v, ":_:") {
+		return fmt.Errorf(`%s has ":_:", which would split the dial string into separate originates`, quote(v))
 	}
 	return nil
 }

@@ -69,10 +69,16 @@ func checkToken(s string) error {
 
 // checkFirstToken is checkToken for the first argument of an application's
 // data: FreeSWITCH's splitter reads a leading "^^X" as "use X as the
-// separator", which no escaping can prevent.
+// separator", and the application runner a leading "%[" as variables,
+// which no escaping can prevent.
 func checkFirstToken(s string) error {
 	if strings.HasPrefix(s, "^^") {
 		return fmt.Errorf(`must not start with "^^" (FreeSWITCH reads it as a separator change)`)
+	}
+	if strings.HasPrefix(s, "%") {
+		// src/switch_core_session.c reads a leading %[...] or %X[...] of
+		// any application's argument as variables to set for its run.
+		return fmt.Errorf(`must not start with "%%" (FreeSWITCH reads "%%[...]" as variables to set)`)
 	}
 	return checkToken(s)
 }

@@ -59,6 +59,9 @@ func (s *SetSpec) check() error {
 		if err := s.policy.checkVar(v.Name); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}
+		if err := s.policy.checkSetValue(v.Name, v.Value); err != nil {
+			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
+		}
 		if err := checkSetFile(v.Name, v.Value, s.Files); err != nil {
 			return &optError{Opt: varLabel(v.Name), Msg: err.Error()}
 		}

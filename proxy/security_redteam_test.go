@@ -1,0 +1,157 @@
+package proxy_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/proxy"
+)
+
+// TestRedteamLiverpieCall: msg commands a second attack pass got past the
+// Liverpie checks, each through a whole call. FreeSWITCH stores a header
+// value starting with "ARRAY::" as an array (src/switch_event.c), so the
+// application got "%[force_transfer_dialplan=inline]bgsystem:id" (a
+// transfer into the inline dialplan, which runs bgsystem) while callhook
+// checked "ARRAY::..."; "ARRAY::" alone is dropped, so FreeSWITCH ran the
+// body callhook had not checked. set's NAME,VALUE form and multiset moved
+// sound_prefix (every later sound name then opens another app's files),
+// export and export_vars handed new legs sip_auto_answer and
+// sip_invite_* (which per-leg blocks refuse), read played any file, and
+// so did phrase (stock macro screen_confirm
+// plays its data, conf/vanilla/lang/en/ivr/sounds.xml).
+func TestRedteamLiverpieCall(t *testing.T) {
+	// transfer with this argument would enter the inline dialplan and run
+	// bgsystem; log stands for it here (esltest's transfer keeps the call).
+	const inline = "%[force_transfer_dialplan=inline]INFO hi"
+	tests := []struct {
+		name, msg, log string
+	}{
+		{"array arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::" + inline,
+			`header \"execute-app-arg\" starts with \"ARRAY::\"`},
+		{"empty array arg, body runs", fmt.Sprintf("sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::\ncontent-type: text/plain\ncontent-length: %d\n\n%s", len(inline), inline),
+			`header \"execute-app-arg\" starts with \"ARRAY::\"`},
+		{"set NAME,VALUE sound_prefix", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: sound_prefix,/var/lib/freeswitch/recordings/other",
+			`\"sound_prefix\" cannot be set by an app`},
+		{"multiset sound_prefix", "sendmsg\ncall-command: execute\nexecute-app-name: multiset\nexecute-app-arg: lang=en Sound_Prefix=/var/lib/freeswitch/recordings/other",
+			`\"Sound_Prefix\" cannot be set by an app`},
+		{"push hold_music", "sendmsg\ncall-command: execute\nexecute-app-name: push\nexecute-app-arg: hold_music=/etc/passwd",
+			`hold_music is played as a file`},
+		{"export sip_auto_answer", "sendmsg\ncall-command: execute\nexecute-app-name: export\nexecute-app-arg: sip_auto_answer=true",
+			`\"sip_auto_answer\" cannot be handed to a bridge leg`},
+		{"multiset export_vars", "sendmsg\ncall-command: execute\nexecute-app-name: multiset\nexecute-app-arg: ^^;sip_invite_req_uri=sip:1900@203.0.113.9;export_vars=sip_invite_req_uri",
+			`\"sip_invite_req_uri\" cannot be handed to a bridge leg`},
+		{"phrase plays its data", "sendmsg\ncall-command: execute\nexecute-app-name: phrase\nexecute-app-arg: screen_confirm,/etc/passwd",
+			`application \"phrase\" is not allowed`},
+		{"read another app's file", "sendmsg\ncall-command: execute\nexecute-app-name: read\nexecute-app-arg: 1 1 /etc/passwd v 5000 #",
+			`read: `},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
+				if step == 0 {
+					return 200, fmt.Sprintf("msg: %q\nexpected_key: content_type\nexpected_value: command/reply\n", tc.msg)
+				}
+				return 200, "msg: \"sendmsg\\ncall-command: hangup\"\n"
+			}, nil)
+			h := startLiverpie(t, nil, lpApp(t, w))
+			c := h.dial("ivr")
+			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
+				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
+			}
+			h.idle()
+			for _, cmd := range c.Received() {
+				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
+					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
+				}
+			}
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestRedteamWebhookRefused: replies a second attack pass got through,
+// each refused as a whole now: set's NAME,VALUE form of sound_prefix
+// through an allow-listed execute, conference_auto_record (a file the
+// conference writes; {spool_path=...} in it makes FreeSWITCH run /bin/mv
+// through the shell, src/switch_core_file.c) and conference_enter_sound
+// set before a conference, sip_auto_answer handed to the bridge's leg
+// through export_vars (legVars leaves it out: the called phone would pick
+// up by itself), xfer_uuids (att_xfer's hangup hook runs
+// "uuid_bridge <value>", bridging two other calls), a bridge caller id holding ":_:" (FreeSWITCH
+// splits the whole dial string there, braces or not, and dials
+// loopback/app=system:... as a leg of its own), a transfer extension
+// starting with
+// "%[" (variables FreeSWITCH sets for the transfer's run,
+// src/switch_core_session.c), and read of another app's file.
+func TestRedteamWebhookRefused(t *testing.T) {
+	tests := []struct {
+		name, reply, log string
+		allow            []string
+	}{
+		{"execute set NAME,VALUE", `[answer, {execute: {app: set, arg: "sound_prefix,/var/lib/freeswitch/recordings/other"}}]`, `\"sound_prefix\" cannot be set by an app`, []string{"set"}},
+		{"execute multiset", `[answer, {execute: {app: multiset, arg: "^^;a=b;playback_delimiter=!"}}]`, `\"playback_delimiter\" cannot be set by an app`, []string{"multiset"}},
+		{"execute read", `[answer, {execute: {app: read, arg: "1 1 /etc/ssl/private/key.pem v 5000 #"}}]`, `read: `, []string{"read"}},
+		{"conference_auto_record spool_path", `[answer, {set: {conference_auto_record: "{spool_path=/tmp/x;touch /tmp/pwn;}/tmp/r.wav"}}, {conference: {name: room}}]`, `\"conference_auto_record\" cannot be set by an app`, nil},
+		{"conference_enter_sound", `[answer, {set: {Conference_Enter_Sound: /etc/passwd}}, {conference: {name: room}}]`, `Conference_Enter_Sound is played as a file`, nil},
+		{"bridge caller_id :_:", `[answer, {bridge: {to: user/1001, caller_id: "1:_:loopback/app=system:touch /tmp/pwn;"}}]`, `would split the dial string`, nil},
+		{"bridge caller_name :_:", `[answer, {bridge: {to: user/1001, caller_name: "a:_:loopback/app=bgsystem:id"}}]`, `would split the dial string`, nil},
+		{"set xfer_uuids", `[answer, {set: {Xfer_UUIDs: "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99 9d0f3c2a-2222-4a4b-9c1e-6a0f8f7f0c99"}}]`, `\"Xfer_UUIDs\" cannot be set by an app`, nil},
+		{"export_vars sip_auto_answer", `[answer, {set: {sip_auto_answer: "true", export_vars: "domain_name, SIP_AUTO_ANSWER"}}, {bridge: user/1001}]`, `\"SIP_AUTO_ANSWER\" cannot be handed to a bridge leg`, nil},
+		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
+			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
+			c := h.dial(esltest.Options{})
+			res := wait(t, c)
+			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
+			}
+			if got := apps(c); len(got) != 0 {
+				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
+			}
+			h.idle()
+			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestRedteamExecuteArrayArg: an allow-listed execute whose argument
+// starts with "ARRAY::" reaches the switch as written: in the body, which
+// FreeSWITCH keeps as is, not in an execute-app-arg header, which it would
+// store as an array and strip (src/switch_event.c): an allow-listed
+// transfer got "%[force_transfer_dialplan=inline]bgsystem:id" that way,
+// and log here would get variables set for its run.
+func TestRedteamExecuteArrayArg(t *testing.T) {
+	const arg = "ARRAY::%[force_transfer_dialplan=inline]INFO hi"
+	app := newWebapp(t, func(request) (int, string) {
+		return 200, fmt.Sprintf(`[answer, {execute: {app: log, arg: %q}}, hangup]`, arg)
+	})
+	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: []string{"log"}}))
+	c := h.dial(esltest.Options{})
+	wait(t, c)
+	h.idle()
+	found := false
+	for _, cmd := range c.Received() {
+		if cmd.Headers.Get("execute-app-name") != "log" {
+			continue
+		}
+		found = true
+		if v := cmd.Headers.Get("execute-app-arg"); strings.HasPrefix(v, "ARRAY::") {
+			t.Errorf("execute-app-arg = %q: FreeSWITCH reads it as an array", v)
+		}
+		if string(cmd.Body) != arg {
+			t.Errorf("body = %q, want the argument %q", cmd.Body, arg)
+		}
+	}
+	if !found {
+		t.Errorf("the log never reached the switch; received %v", c.Received())
+	}
+}
