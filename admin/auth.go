@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/apphttp"
 )
 
 // fromApp reports whether r is a request callhook itself sends on behalf
@@ -16,7 +16,7 @@ import (
 // the guard cannot see (an HTTP proxy forwarding the request, a NAT or
 // port forward to the admin's port). Any value counts, the empty one too.
 func fromApp(r *http.Request) bool {
-	_, ok := r.Header[http.CanonicalHeaderKey(proxy.CallIDHeader)]
+	_, ok := r.Header[http.CanonicalHeaderKey(apphttp.CallIDHeader)]
 	return ok
 }
 

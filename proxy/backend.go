@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -157,7 +158,7 @@ type VerbDialog interface {
 	Begin(ctx context.Context) (*Instructions, error)
 	// Result reports the result of a verb that had an Action, and returns the
 	// instructions that replace whatever was left.
-	Result(ctx context.Context, v Verb, r *VerbResult) (*Instructions, error)
+	Result(ctx context.Context, v verb.Verb, r *verb.VerbResult) (*Instructions, error)
 	// Redirect fetches new instructions from url (a redirect verb, or a live
 	// redirect from the admin API).
 	Redirect(ctx context.Context, url string) (*Instructions, error)
@@ -179,7 +180,7 @@ type RawDialog interface {
 // Instructions are what a VerbDialog answers: verbs to run top to bottom, or
 // a handoff of the call to another app.
 type Instructions struct {
-	Verbs []Verb
+	Verbs []verb.Verb
 	// Handoff names an app of the config; the session switches the call to
 	// it (its Backend's Start, then Begin) once the verbs before it have run.
 	Handoff string
@@ -197,41 +198,6 @@ type Failure struct {
 	OnFailure bool // on_failure verbs ran
 }
 
-// VerbResult is a verb's outcome, as the app receives it.
-type VerbResult struct {
-	Verb      string     `json:"verb"`
-	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits    string     `json:"digits,omitempty"`
-	Response  string     `json:"response"`
-	Recording *Recording `json:"recording,omitempty"`
-	Bridge    *Bridged   `json:"bridge,omitempty"`
-}
-
-// Result reasons.
-const (
-	ReasonOK      = "ok"
-	ReasonTimeout = "timeout"
-	ReasonInvalid = "invalid"
-	ReasonHangup  = "hangup"
-	ReasonError   = "error"
-)
-
-// Recording is a record verb's result.
-type Recording struct {
-	// Path is where FreeSWITCH wrote the recording: the app's recordings
-	// folder and Name.
-	Path       string `json:"path"`
-	Name       string `json:"name"` // the name the record verb gave
-	DurationMS int64  `json:"duration_ms"`
-	Size       int64  `json:"size"`
-}
-
-// Bridged is a bridge verb's result.
-type Bridged struct {
-	Status string `json:"status"` // originate_disposition / DIALSTATUS, e.g. SUCCESS, BUSY
-	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
-}
-
 // CallEnd describes how a call ended. A transferred call has not hung up:
 // it has no Cause, Duration or Billsec, and Held says how long callhook
 // held it.
@@ -242,8 +208,8 @@ type CallEnd struct {
 	Billsec  int64  `json:"billsec"`
 	// Held is, for a transferred call, the time from connect to callhook's
 	// exit (0 for other outcomes).
-	Held       time.Duration `json:"-"`
-	LastResult *VerbResult   `json:"last_result,omitempty"`
+	Held       time.Duration    `json:"-"`
+	LastResult *verb.VerbResult `json:"last_result,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -170,7 +171,7 @@ func lpLines(rs []lpRequest) []string {
 }
 
 // lpApp is the proxy's Liverpie app for w.
-func lpApp(t *testing.T, w *lpWebapp) *proxy.LiverpieApp {
+func lpApp(t *testing.T, w *lpWebapp) *liverpie.LiverpieApp {
 	t.Helper()
 	u, err := url.Parse(w.URL)
 	if err != nil {
@@ -184,7 +185,7 @@ func lpApp(t *testing.T, w *lpWebapp) *proxy.LiverpieApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &proxy.LiverpieApp{
+	return &liverpie.LiverpieApp{
 		Name: "ivr", IP: host, Port: p,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 		Timeout: 10 * time.Second,
@@ -195,7 +196,7 @@ func lpApp(t *testing.T, w *lpWebapp) *proxy.LiverpieApp {
 // apps, with calls placed by Liverpie app name.
 type lpHarness struct{ *harness }
 
-func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*proxy.LiverpieApp) *lpHarness {
+func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*liverpie.LiverpieApp) *lpHarness {
 	t.Helper()
 	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
 	for _, a := range apps {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/proxy"
 )
 
 // The whole-call script: each state-machine step's reply, as a Liverpie app
@@ -114,8 +114,8 @@ func TestLiverpieWholeCall(t *testing.T) {
 			t.Errorf("request %d User-Agent = %q, want callhook/...", i, ua)
 		}
 		// The mark of an app's request, which the admin API refuses.
-		if id := r.Header.Get(proxy.CallIDHeader); id != c.UUID() {
-			t.Errorf("request %d %s = %q, want the call's id %s", i, proxy.CallIDHeader, id, c.UUID())
+		if id := r.Header.Get(apphttp.CallIDHeader); id != c.UUID() {
+			t.Errorf("request %d %s = %q, want the call's id %s", i, apphttp.CallIDHeader, id, c.UUID())
 		}
 		ct := r.Header.Get("Content-Type")
 		if strings.HasPrefix(r.Line, "POST") != (ct == "application/x-www-form-urlencoded") {

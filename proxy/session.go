@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -42,7 +43,7 @@ type session struct {
 	hungUp         bool       // the channel is down (CHANNEL_HANGUP, a notice, or the conn said so)
 	hangupComplete *esl.Event // CHANNEL_HANGUP_COMPLETE, for cause, duration, billsec
 	ended          bool       // final notice seen or the connection ended
-	lastResult     *VerbResult
+	lastResult     *verb.VerbResult
 	outcome        string // set when the call leaves our hands other than by hangup
 	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int
@@ -97,7 +98,7 @@ func (w wireLog) Write(p []byte) (int, error) {
 
 // logsAt tells whether l logs at level; loggers other than logrus's own are
 // assumed to.
-func logsAt(l logrus.FieldLogger, level logrus.Level) bool {
+func LogsAt(l logrus.FieldLogger, level logrus.Level) bool {
 	switch x := l.(type) {
 	case *logrus.Entry:
 		return x.Logger.IsLevelEnabled(level)
@@ -141,7 +142,7 @@ func (s *session) run(ctx context.Context) {
 	// A wire trace for this call: every call at log level trace, a call
 	// whose dialplan set callhook_trace=true at debug. Never when the log
 	// would drop the lines: encoding every frame for nothing is not free.
-	if logsAt(s.log, logrus.TraceLevel) || (isTrue(s.call.Channel.Var("callhook_trace")) && logsAt(s.log, logrus.DebugLevel)) {
+	if LogsAt(s.log, logrus.TraceLevel) || (isTrue(s.call.Channel.Var("callhook_trace")) && LogsAt(s.log, logrus.DebugLevel)) {
 		// From the connect command and the channel data reply on, though
 		// the server sent connect before the session could ask.
 		s.conn.TraceCall(wireLog{s.log})
@@ -269,10 +270,10 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			return nil, nil, nil
 		}
 		switch spec := v.Spec.(type) {
-		case *HangupSpec:
+		case *verb.HangupSpec:
 			s.sessionVerb(v, func() { s.hangup(ctx, spec.Cause) })
 			return nil, nil, nil
-		case *RedirectSpec:
+		case *verb.RedirectSpec:
 			var next *Instructions
 			var err error
 			s.sessionVerb(v, func() {
@@ -285,7 +286,7 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			continue // a live redirect came first: served at the top of the loop
 		}
 		s.lastResult = res
-		if v.Name == "transfer" && res.Reason != ReasonHangup {
+		if v.Name == "transfer" && res.Reason != verb.ReasonHangup {
 			// The call has left callhook's hands (DESIGN.md lifecycle 7);
 			// the socket closing behind it is no hangup.
 			s.outcome = OutcomeTransferred
@@ -317,13 +318,13 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 
 // sessionVerb runs a verb the session carries out itself (hangup,
 // redirect), telling observers about it like any other verb.
-func (s *session) sessionVerb(v Verb, run func()) {
+func (s *session) sessionVerb(v verb.Verb, run func()) {
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
 	run()
 	s.stats.Verbs++
-	s.obs.VerbFinished(s.call, v, &VerbResult{Verb: v.Name, Reason: ReasonOK}, time.Since(start))
+	s.obs.VerbFinished(s.call, v, &verb.VerbResult{Verb: v.Name, Reason: verb.ReasonOK}, time.Since(start))
 }
 
 // handoff switches the call to another app of the runtime the call started
@@ -407,12 +408,12 @@ func (s *session) ask(ctx context.Context, f func(context.Context) (*Instruction
 // runVerb runs one verb's applications, each to its completion, and reads
 // its result. ran is false when a live redirect arrived before anything of
 // the verb was sent: the verb is skipped and reported nowhere.
-func (s *session) runVerb(ctx context.Context, v Verb) (res *VerbResult, ran bool) {
+func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.VerbResult, ran bool) {
 	if s.redirectPending() {
 		return nil, false
 	}
 	s.verbSeq++
-	pc := PlanContext{Call: s.call, Seq: s.verbSeq}
+	pc := verb.PlanContext{Seq: s.verbSeq}
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
@@ -447,7 +448,7 @@ func (s *session) runVerb(ctx context.Context, v Verb) (res *VerbResult, ran boo
 // interrupted app's completion (which carries its result); it stops at
 // CHANNEL_HANGUP_COMPLETE, which comes after every app's completion, or when
 // the connection ends.
-func (s *session) execute(ctx context.Context, ex Exec) (*esl.Event, error) {
+func (s *session) execute(ctx context.Context, ex verb.Exec) (*esl.Event, error) {
 	id := esl.NewUUID()
 	cmd := esl.Execute(ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true})
 	if _, err := s.conn.Send(ctx, cmd); err != nil {

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -82,22 +84,22 @@ func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
 }
 
 // Result leaves the current state with the result of its last verb.
-func (d *dialog) Result(ctx context.Context, v proxy.Verb, r *proxy.VerbResult) (*proxy.Instructions, error) {
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.VerbResult) (*proxy.Instructions, error) {
 	if v.Action != d.state {
 		return nil, fmt.Errorf("flow %s: result for state %q, but the call is in state %q", d.flow.Name, v.Action, d.state)
 	}
 	if r == nil {
-		r = &proxy.VerbResult{Verb: v.Name, Reason: proxy.ReasonError}
+		r = &verb.VerbResult{Verb: v.Name, Reason: verb.ReasonError}
 	}
 	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits}
 	switch r.Reason {
-	case proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonError:
-	case proxy.ReasonHangup:
+	case verb.ReasonOK, verb.ReasonTimeout, verb.ReasonInvalid, verb.ReasonError:
+	case verb.ReasonHangup:
 		// The call is gone. End follows with how it ended, and runs the
 		// hangup route then, so that route can report the cause.
 		return &proxy.Instructions{}, nil
 	default:
-		o.Reason = proxy.ReasonError
+		o.Reason = verb.ReasonError
 	}
 	mv, err := d.flow.Step(d.state, o, d.mem, d.env())
 	return d.follow(ctx, mv, err)
@@ -145,7 +147,7 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
-	mv, err := d.flow.Step(d.state, Outcome{Reason: proxy.ReasonHangup}, d.mem, d.env())
+	mv, err := d.flow.Step(d.state, Outcome{Reason: verb.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem
 		o := d.fetch(ctx, mv.State, mv.Fetch, end)
@@ -192,9 +194,9 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 	}
 	if err != nil {
 		d.log().WithError(err).WithField("state", state).Warn("flow fetch failed")
-		return Outcome{Reason: proxy.ReasonError}
+		return Outcome{Reason: verb.ReasonError}
 	}
-	return Outcome{Reason: proxy.ReasonOK, Data: data}
+	return Outcome{Reason: verb.ReasonOK, Data: data}
 }
 
 // fetchFailure is a failed fetch as RequestInfo.Err reports it: a
@@ -214,17 +216,17 @@ func fetchFailure(ctx context.Context, url string, status int, err error) error 
 	case status >= 400:
 		code = fmt.Sprintf("http_%d", status)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		code = proxy.CodeTimeout
+		code = apphttp.CodeTimeout
 	case status == 0:
-		code = proxy.CodeConnect
+		code = apphttp.CodeConnect
 	default:
-		code = proxy.CodeInvalidReply
+		code = apphttp.CodeInvalidReply
 	}
-	return &fetchError{&proxy.BackendError{URL: url, Code: code, Status: status, Err: err}}
+	return &fetchError{&apphttp.BackendError{URL: url, Code: code, Status: status, Err: err}}
 }
 
 // fetchError keeps a failed fetch's text and unwraps to its BackendError.
-type fetchError struct{ be *proxy.BackendError }
+type fetchError struct{ be *apphttp.BackendError }
 
 func (e *fetchError) Error() string { return e.be.Err.Error() }
 func (e *fetchError) Unwrap() error { return e.be }
@@ -280,7 +282,7 @@ func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (s
 	// keeps it on every hop of a redirect chain), and the same seq on every
 	// attempt: the server can tell a retry from a new fetch (a POST it has
 	// already acted on) by the call id and seq.
-	req.Header.Set(proxy.CallIDHeader, d.call.ID)
+	req.Header.Set(apphttp.CallIDHeader, d.call.ID)
 	req.Header.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

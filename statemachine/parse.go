@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callhook/callhook/verb"
 )
 
 // maxFetchTimeout bounds a fetch state's timeout: the caller hears silence
@@ -52,7 +53,7 @@ type Options struct {
 	// Files are the folders the flow's verbs may record into and play from
 	// (README "Files"; nil: proxy.FileRules' zero value). Filled-in
 	// templates are checked against them again on every call.
-	Files *proxy.FileRules
+	Files *verb.FileRules
 }
 
 // flowUse is a reference to a flow variable, checked against declarations.
@@ -162,8 +163,8 @@ func (p *parser) parse(data []byte) {
 		}
 		for _, n := range list {
 			switch {
-			case k.key == "allow_execute" && proxy.CheckAllowExecute(n.Value) != nil:
-				p.errorf(n, "allow_execute: %v", proxy.CheckAllowExecute(n.Value))
+			case k.key == "allow_execute" && verb.CheckAllowExecute(n.Value) != nil:
+				p.errorf(n, "allow_execute: %v", verb.CheckAllowExecute(n.Value))
 				continue
 			case k.key == "allow_dialplans" && strings.EqualFold(n.Value, "inline"):
 				p.errorf(n, "allow_dialplans: inline cannot be allowed: it runs the applications named in the extension")
@@ -452,7 +453,7 @@ func (p *parser) parseHangup(s *State, n *yaml.Node) {
 			{Kind: yaml.ScalarNode, Tag: "!!str", Value: cause, Line: n.Line},
 		}}
 	}
-	verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, proxy.ParseOptions{Templates: true})
+	verbs, err := verb.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, verb.ParseOptions{Templates: true})
 	if err != nil {
 		p.verbError(err, n.Line)
 		return

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // dangerousVariants spells each of proxy.DangerousVars the ways FreeSWITCH
@@ -16,7 +16,7 @@ import (
 // a suffix.
 func dangerousVariants() []string {
 	var out []string
-	for _, n := range proxy.DangerousVars() {
+	for _, n := range verb.DangerousVars() {
 		if base, ok := strings.CutSuffix(n, "*"); ok {
 			n = base + "x"
 			if strings.HasSuffix(base, "_") {

@@ -35,8 +35,9 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/callhook/callhook/proxy"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callhook/callhook/liverpie"
 )
 
 // LiverpieDefaultApp is the name of the single app of Liverpie's flat
@@ -180,9 +181,9 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 // machine moves on with each request, so a replayed POST would skip a
 // state (pass the pooled *http.Client under the webhook apps' retrying
 // client, not its StandardClient).
-func liverpieBackend(cfg *Config, a *App, client *http.Client) *proxy.LiverpieApp {
+func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.LiverpieApp {
 	l := a.Liverpie
-	return &proxy.LiverpieApp{
+	return &liverpie.LiverpieApp{
 		Name: a.Name, IP: l.IP, Port: l.Port,
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
 		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,

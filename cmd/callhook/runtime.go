@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/verb"
+	"github.com/callhook/callhook/webhook"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -16,7 +19,7 @@ import (
 // requests off the admin API (the daemon tells it the admin's address
 // once it is bound, before the first call).
 type deps struct {
-	guard         *proxy.DialGuard
+	guard         *apphttp.DialGuard
 	webhookClient *retryablehttp.Client
 	// fetchClient is the pool's plain client, not StandardClient: a fetch
 	// makes its retries itself, counted and with one X-Callhook-Seq; a
@@ -25,8 +28,8 @@ type deps struct {
 }
 
 func newDeps() *deps {
-	guard := &proxy.DialGuard{}
-	wc := proxy.NewHTTPClient(guard)
+	guard := &apphttp.DialGuard{}
+	wc := apphttp.NewHTTPClient(guard)
 	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.HTTPClient}
 }
 
@@ -65,7 +68,7 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 	switch a.Kind {
 	case KindWebhook:
-		return &proxy.WebhookApp{
+		return &webhook.WebhookApp{
 			Name:           a.Name,
 			URL:            a.URL,
 			Form:           a.Format == "form",
@@ -116,7 +119,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 // webhook app for that one URL with the config's limits.
 func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 	return func(url string) proxy.Backend {
-		return &proxy.WebhookApp{
+		return &webhook.WebhookApp{
 			Name:          "redirect",
 			URL:           url,
 			Files:         redirectFiles(cfg),
@@ -130,12 +133,12 @@ func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 
 // redirectFiles are the file rules of a live redirect's web app: the
 // config's media folders, and a recordings folder named redirect.
-func redirectFiles(cfg *Config) *proxy.FileRules {
+func redirectFiles(cfg *Config) *verb.FileRules {
 	dir := cfg.RecordingsDir
 	if dir == "" {
-		dir = proxy.DefaultRecordingsDir
+		dir = verb.DefaultRecordingsDir
 	}
-	return &proxy.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
+	return &verb.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
 }
 
 // redirectLimit maps limits.max_redirects onto WebhookApp.MaxRedirects,

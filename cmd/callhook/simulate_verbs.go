@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // simArg is one argument of a verb as simulate shows it: the option's name
@@ -18,16 +18,16 @@ type simArg struct {
 // verbArgs lists a verb's arguments, its main argument first, with the
 // option names of DESIGN.md's verb table, so the transcript reads like the
 // reply that asked for the verb.
-func verbArgs(v proxy.Verb) []simArg {
+func verbArgs(v verb.Verb) []simArg {
 	var a []simArg
 	add := func(k string, val any) { a = append(a, simArg{k, val}) }
 	switch s := v.Spec.(type) {
-	case *proxy.PlaySpec:
+	case *verb.PlaySpec:
 		add("file", s.File)
 		if s.Loop > 1 {
 			add("loop", s.Loop)
 		}
-	case *proxy.SaySpec:
+	case *verb.SaySpec:
 		add("text", s.Text)
 		add("type", s.Type)
 		add("method", s.Method)
@@ -35,11 +35,11 @@ func verbArgs(v proxy.Verb) []simArg {
 		if s.Gender != "" {
 			add("gender", s.Gender)
 		}
-	case *proxy.SpeakSpec:
+	case *verb.SpeakSpec:
 		add("text", s.Text)
 		add("engine", s.Engine)
 		add("voice", s.Voice)
-	case *proxy.GatherSpec:
+	case *verb.GatherSpec:
 		add("play", s.Play)
 		add("min", s.Min)
 		add("max", s.Max)
@@ -51,14 +51,14 @@ func verbArgs(v proxy.Verb) []simArg {
 		add("terminators", s.Terminators)
 		add("regex", s.Regex)
 		add("invalid", s.Invalid)
-	case *proxy.RecordSpec:
+	case *verb.RecordSpec:
 		add("path", s.Path)
 		add("max", dur(s.Max))
 		add("silence", dur(s.Silence))
 		add("silence_threshold", s.SilenceThreshold)
 		add("beep", s.Beep)
 		add("terminators", s.Terminators)
-	case *proxy.BridgeSpec:
+	case *verb.BridgeSpec:
 		add("to", s.To)
 		add("timeout", dur(s.Timeout))
 		if s.CallerID != "" {
@@ -67,34 +67,34 @@ func verbArgs(v proxy.Verb) []simArg {
 		if s.CallerName != "" {
 			add("caller_name", s.CallerName)
 		}
-	case *proxy.TransferSpec:
+	case *verb.TransferSpec:
 		add("extension", s.Extension)
 		add("dialplan", s.Dialplan)
 		add("context", s.Context)
-	case *proxy.ConferenceSpec:
+	case *verb.ConferenceSpec:
 		add("name", s.Name)
 		add("profile", s.Profile)
 		if len(s.Flags) > 0 {
 			add("flags", s.Flags)
 		}
-	case *proxy.PauseSpec:
+	case *verb.PauseSpec:
 		add("duration", dur(s.Duration))
-	case *proxy.SendDTMFSpec:
+	case *verb.SendDTMFSpec:
 		add("digits", s.Digits)
-	case *proxy.SetSpec:
+	case *verb.SetSpec:
 		for _, sv := range s.Vars {
 			add(sv.Name, sv.Value)
 		}
-	case *proxy.UnsetSpec:
+	case *verb.UnsetSpec:
 		add("name", s.Name)
-	case *proxy.HangupSpec:
+	case *verb.HangupSpec:
 		add("cause", s.Cause)
-	case *proxy.RedirectSpec:
+	case *verb.RedirectSpec:
 		add("url", s.URL)
-	case *proxy.LogSpec:
+	case *verb.LogSpec:
 		add("text", s.Text)
 		add("level", s.Level)
-	case *proxy.ExecuteSpec:
+	case *verb.ExecuteSpec:
 		add("app", s.App)
 		if s.Arg != "" {
 			add("arg", s.Arg)
@@ -105,10 +105,10 @@ func verbArgs(v proxy.Verb) []simArg {
 
 // verbLine is a verb on one line: its name, its main argument bare, the
 // other options as key=value, and where its result goes.
-func verbLine(v proxy.Verb) string {
+func verbLine(v verb.Verb) string {
 	var b strings.Builder
 	b.WriteString(v.Name)
-	_, isSet := v.Spec.(*proxy.SetSpec)
+	_, isSet := v.Spec.(*verb.SetSpec)
 	for i, a := range verbArgs(v) {
 		b.WriteByte(' ')
 		if i > 0 || isSet {
@@ -167,7 +167,7 @@ func dur(d time.Duration) string {
 
 // resultLine describes a verb's result, or "" when there is nothing to
 // say beyond "it ran" (a prompt that played to its end).
-func resultLine(r *proxy.VerbResult, hasAction bool) string {
+func resultLine(r *verb.VerbResult, hasAction bool) string {
 	if r == nil {
 		return ""
 	}
@@ -185,14 +185,14 @@ func resultLine(r *proxy.VerbResult, hasAction bool) string {
 		}
 		parts = append(parts, s)
 	}
-	if len(parts) == 0 && r.Reason == proxy.ReasonOK && !hasAction {
+	if len(parts) == 0 && r.Reason == verb.ReasonOK && !hasAction {
 		return ""
 	}
 	line := r.Reason
 	if len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
-	if r.Reason == proxy.ReasonError && r.Response != "" {
+	if r.Reason == verb.ReasonError && r.Response != "" {
 		line += " (" + r.Response + ")"
 	}
 	return line
