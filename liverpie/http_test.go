@@ -41,11 +41,11 @@ func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.D
 	log, _ := lpTestLogger()
 	app := &LiverpieApp{Name: "ivr", IP: host, Port: port, StateMachineURI: "/sm", ResetURI: "/reset",
 		Timeout: timeout, MaxReplyBytes: maxReply}
-	d, err := app.Start(t.Context(), &proxy.Call{ID: "c1", Log: log, Observer: rec})
+	d, err := app.start(&proxy.Call{ID: "c1", Log: log, Observer: rec})
 	if err != nil {
-		t.Fatalf("Start: %v", err)
+		t.Fatalf("start: %v", err)
 	}
-	return d.(*liverpieDialog)
+	return d
 }
 
 // TestLiverpieRequestErrors: a failed request is reported to observers as

@@ -102,6 +102,15 @@ var defaultLiverpieClient = &http.Client{}
 // reply has arrived, because Start must not block on the network and a
 // reset's failure must end the call the way any other app failure does.
 func (a *LiverpieApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+	d, err := a.start(call)
+	if err != nil {
+		return nil, err
+	}
+	return proxy.Raw(d), nil
+}
+
+// start makes the call's dialog for Start.
+func (a *LiverpieApp) start(call *proxy.Call) (*liverpieDialog, error) {
 	if err := a.check(); err != nil {
 		return nil, err
 	}

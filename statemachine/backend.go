@@ -51,7 +51,7 @@ func (b *Backend) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, er
 	if b.Flow == nil {
 		return nil, errors.New("statemachine: Backend has no Flow")
 	}
-	return &dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}, nil
+	return proxy.Verbs(&dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}), nil
 }
 
 // ChannelVars implements proxy.VarReader for the backend: the channel

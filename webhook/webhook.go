@@ -130,7 +130,7 @@ func (a *WebhookApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog,
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return &webhookDialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}, nil
+	return proxy.Verbs(&webhookDialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}), nil
 }
 
 // defaultWebhookClient is the client of apps that have none, made once.
