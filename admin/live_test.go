@@ -146,7 +146,7 @@ func longPlayApp(t *testing.T) (*httptest.Server, <-chan map[string]any) {
 
 func menuRuntime(web string) *proxy.Runtime {
 	return &proxy.Runtime{DefaultApp: "menu", Apps: map[string]*proxy.App{
-		"menu": {Name: "menu", Backend: &webhook.WebhookApp{Name: "menu", URL: web + "/ivr", Timeout: 5 * time.Second}},
+		"menu": {Name: "menu", Backend: &webhook.App{Name: "menu", URL: web + "/ivr", Timeout: 5 * time.Second}},
 	}}
 }
 

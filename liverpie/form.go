@@ -8,56 +8,56 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// liverpieHeader is one header of a frame as a Liverpie app knows it: its
+// header is one header of a frame as a Liverpie app knows it: its
 // name normalised (lower case, '-' turned into '_'), its value exactly as
 // FreeSWITCH sent it (raw, what expected_value is compared with) and
 // decoded (what the app reads from its form).
-type liverpieHeader struct {
+type header struct {
 	name, raw, value string
 }
 
-// liverpieView is one frame's headers, normalised, in wire order.
-type liverpieView []liverpieHeader
+// view is one frame's headers, normalised, in wire order.
+type view []header
 
 // lookup returns the header named name (normalised). When a frame repeats
 // a name the last one wins, as in Liverpie's per-frame hash.
-func (v liverpieView) lookup(name string) (liverpieHeader, bool) {
+func (v view) lookup(name string) (header, bool) {
 	for i := len(v) - 1; i >= 0; i-- {
 		if v[i].name == name {
 			return v[i], true
 		}
 	}
-	return liverpieHeader{}, false
+	return header{}, false
 }
 
-// liverpieName normalises a header name as Liverpie did:
+// formName normalises a header name as Liverpie did:
 // "Caller-Caller-ID-Number" becomes "caller_caller_id_number".
-func liverpieName(name string) string {
+func formName(name string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(name), "-", "_"))
 }
 
-// liverpieNames caches liverpieName for one call. Every event of a call
+// nameCache caches formName for one call. Every event of a call
 // repeats the channel's ~200 header names, so normalising each of them
 // again (three passes, one or two allocations) is most of an event's cost;
-// a lookup is neither. It holds at most maxLiverpieFormKeys names, as
-// many as the call's form can keep, each of at most maxLiverpieCachedName
+// a lookup is neither. It holds at most maxFormKeys names, as
+// many as the call's form can keep, each of at most maxCachedName
 // bytes, so a peer sending ever new or ever longer names cannot grow it
 // past some 2 MiB; other names are normalised without caching. The zero
-// value is ready to use; a nil *liverpieNames normalises without caching.
-type liverpieNames struct {
+// value is ready to use; a nil *nameCache normalises without caching.
+type nameCache struct {
 	m map[string]string
 }
 
-// name returns liverpieName(raw), cached.
-func (c *liverpieNames) name(raw string) string {
+// name returns formName(raw), cached.
+func (c *nameCache) name(raw string) string {
 	if c == nil {
-		return liverpieName(raw)
+		return formName(raw)
 	}
 	if n, ok := c.m[raw]; ok {
 		return n
 	}
-	n := liverpieName(raw)
-	if len(c.m) < maxLiverpieFormKeys && len(raw) <= maxLiverpieCachedName {
+	n := formName(raw)
+	if len(c.m) < maxFormKeys && len(raw) <= maxCachedName {
 		if c.m == nil {
 			c.m = make(map[string]string)
 		}
@@ -74,15 +74,15 @@ func (c *liverpieNames) name(raw string) string {
 // disconnect notices do). The outer Content-Length, whose value only sized
 // the frame, and an event's body are not part of it. Names are normalised
 // through names, which may be nil.
-func eventView(ev *esl.Event, names *liverpieNames) liverpieView {
-	v := make(liverpieView, 0, len(ev.Headers)+1)
+func eventView(ev *esl.Event, names *nameCache) view {
+	v := make(view, 0, len(ev.Headers)+1)
 	if ev.ContentType != "" {
 		if _, ok := ev.Lookup("Content-Type"); !ok {
-			v = append(v, liverpieHeader{"content_type", ev.ContentType, ev.ContentType})
+			v = append(v, header{"content_type", ev.ContentType, ev.ContentType})
 		}
 	}
 	for _, h := range ev.Headers {
-		v = append(v, liverpieHeader{names.name(h.Name), h.Raw, h.Value})
+		v = append(v, header{names.name(h.Name), h.Raw, h.Value})
 	}
 	return v
 }
@@ -91,10 +91,10 @@ func eventView(ev *esl.Event, names *liverpieNames) liverpieView {
 // FreeSWITCH does not URL-encode them, so raw and decoded are the same.
 // An api/response body is output, not headers, and is not part of it.
 // Names are normalised through names, which may be nil.
-func frameView(f *esl.Frame, names *liverpieNames) liverpieView {
-	v := make(liverpieView, 0, len(f.Headers))
+func frameView(f *esl.Frame, names *nameCache) view {
+	v := make(view, 0, len(f.Headers))
 	for _, h := range f.Headers {
-		v = append(v, liverpieHeader{names.name(h.Name), h.Value, h.Value})
+		v = append(v, header{names.name(h.Name), h.Value, h.Value})
 	}
 	return v
 }
@@ -103,18 +103,18 @@ func frameView(f *esl.Frame, names *liverpieNames) liverpieView {
 // 20 KiB; a call whose variables grow past these bounds keeps what it had
 // and warns once, instead of growing without end.
 const (
-	maxLiverpieFormKeys  = 4096
-	maxLiverpieFormBytes = 1 << 20
-	// maxLiverpieCachedName is the longest header name liverpieNames
+	maxFormKeys  = 4096
+	maxFormBytes = 1 << 20
+	// maxCachedName is the longest header name nameCache
 	// keeps: real names are under 100 bytes (variable_ and the name).
-	maxLiverpieCachedName = 256
+	maxCachedName = 256
 )
 
-// liverpieForm is every header seen on a call, merged: a later value
+// form is every header seen on a call, merged: a later value
 // replaces an earlier one, and names keep the place where they were first
 // seen (Liverpie's Ruby hash merge!). Each entry is kept form-encoded, so
 // the body of a request is a join.
-type liverpieForm struct {
+type form struct {
 	index  map[string]int
 	pairs  []string // "name=value", form-encoded
 	size   int      // bytes in pairs
@@ -122,23 +122,23 @@ type liverpieForm struct {
 }
 
 // merge merges one frame's headers into the form.
-func (f *liverpieForm) merge(v liverpieView, log logrus.FieldLogger) {
+func (f *form) merge(v view, log logrus.FieldLogger) {
 	for _, h := range v {
-		f.put(h.name, liverpieValue(h.raw, h.value), log)
+		f.put(h.name, formValue(h.raw, h.value), log)
 	}
 }
 
 // set sets one value that did not come from FreeSWITCH.
-func (f *liverpieForm) set(name, value string, log logrus.FieldLogger) {
-	f.put(name, liverpieEscape(value), log)
+func (f *form) set(name, value string, log logrus.FieldLogger) {
+	f.put(name, escape(value), log)
 }
 
 // put sets name to an encoded value, within the form's bounds.
-func (f *liverpieForm) put(name, encoded string, log logrus.FieldLogger) {
+func (f *form) put(name, encoded string, log logrus.FieldLogger) {
 	if name == "" {
 		return
 	}
-	key := liverpieEscape(name)
+	key := escape(name)
 	i, known := f.index[name]
 	if known && len(f.pairs[i]) == len(key)+1+len(encoded) && strings.HasSuffix(f.pairs[i], encoded) {
 		return // unchanged: most of an event repeats the channel's data
@@ -148,7 +148,7 @@ func (f *liverpieForm) put(name, encoded string, log logrus.FieldLogger) {
 		f.index = make(map[string]int)
 	}
 	if known {
-		if f.size-len(f.pairs[i])+len(pair) > maxLiverpieFormBytes {
+		if f.size-len(f.pairs[i])+len(pair) > maxFormBytes {
 			f.full(log)
 			return
 		}
@@ -156,7 +156,7 @@ func (f *liverpieForm) put(name, encoded string, log logrus.FieldLogger) {
 		f.pairs[i] = pair
 		return
 	}
-	if len(f.pairs) >= maxLiverpieFormKeys || f.size+len(pair)+1 > maxLiverpieFormBytes {
+	if len(f.pairs) >= maxFormKeys || f.size+len(pair)+1 > maxFormBytes {
 		f.full(log)
 		return
 	}
@@ -165,17 +165,17 @@ func (f *liverpieForm) put(name, encoded string, log logrus.FieldLogger) {
 	f.size += len(pair) + 1
 }
 
-func (f *liverpieForm) full(log logrus.FieldLogger) {
+func (f *form) full(log logrus.FieldLogger) {
 	if !f.warned {
 		f.warned = true
-		log.Warnf("liverpie form is over %d headers or %d bytes; further headers are left out", maxLiverpieFormKeys, maxLiverpieFormBytes)
+		log.Warnf("liverpie form is over %d headers or %d bytes; further headers are left out", maxFormKeys, maxFormBytes)
 	}
 }
 
 // body returns the form as an application/x-www-form-urlencoded body.
-func (f *liverpieForm) body() string { return strings.Join(f.pairs, "&") }
+func (f *form) body() string { return strings.Join(f.pairs, "&") }
 
-// liverpieValue encodes a header's value for the form so that the app decodes
+// formValue encodes a header's value for the form so that the app decodes
 // exactly the value FreeSWITCH meant. Liverpie pasted raw values into its
 // body unencoded; for event and channel data FreeSWITCH had already
 // URL-encoded them (every byte of & + = ; % space and more), so the app's
@@ -183,24 +183,24 @@ func (f *liverpieForm) body() string { return strings.Join(f.pairs, "&") }
 // is, byte for byte what Liverpie sent. A value FreeSWITCH did not encode
 // (a command/reply's "+OK Events Enabled", which Liverpie's app read as
 // " OK Events Enabled") is encoded here, so the app reads it right.
-func liverpieValue(raw, value string) string {
-	if liverpieSafe(raw) && esl.URLDecode(raw) == value {
+func formValue(raw, value string) string {
+	if safe(raw) && esl.URLDecode(raw) == value {
 		return raw
 	}
-	return liverpieEscape(value)
+	return escape(value)
 }
 
-// liverpieSafe reports whether s, pasted into a form body, decodes the same in
+// safe reports whether s, pasted into a form body, decodes the same in
 // every form decoder: only unreserved and harmless sub-delimiter bytes, and
 // each '%' starting a valid escape. '+', '&', '=', ';' and spaces are not.
-func liverpieSafe(s string) bool {
+func safe(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		case strings.IndexByte("-._~!$'()*,/:@", c) >= 0:
 		case c == '%':
-			if i+2 >= len(s) || !liverpieHex(s[i+1]) || !liverpieHex(s[i+2]) {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return false
 			}
 			i += 2
@@ -211,13 +211,13 @@ func liverpieSafe(s string) bool {
 	return true
 }
 
-func liverpieHex(c byte) bool {
+func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// liverpieEscape form-encodes s with spaces as %20, as FreeSWITCH encodes them
+// escape form-encodes s with spaces as %20, as FreeSWITCH encodes them
 // (a '+' in the output would mean a space to one decoder and a plus to
 // another).
-func liverpieEscape(s string) string {
+func escape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

@@ -33,7 +33,7 @@ func TestLiverpieValue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := liverpieValue(tc.raw, tc.value)
+			got := formValue(tc.raw, tc.value)
 			if got != tc.want {
 				t.Errorf("liverpieValue(%q, %q) = %q, want %q", tc.raw, tc.value, got, tc.want)
 			}
@@ -54,7 +54,7 @@ func TestLiverpieName(t *testing.T) {
 		{" Event-Name ", "event_name"},
 	}
 	for _, tc := range tests {
-		if got := liverpieName(tc.in); got != tc.want {
+		if got := formName(tc.in); got != tc.want {
 			t.Errorf("liverpieName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -66,7 +66,7 @@ func TestLiverpieViews(t *testing.T) {
 		{Name: "DTMF-Digit", Value: "#", Raw: "%23"},
 		{Name: "DTMF-Digit", Value: "*", Raw: "*"},
 	}}
-	var names liverpieNames
+	var names nameCache
 	v := eventView(ev, &names)
 	if got := fmt.Sprint(v); got != "[{content_type text/event-plain text/event-plain} {event_name DTMF DTMF} {dtmf_digit %23 #} {dtmf_digit * *}]" {
 		t.Errorf("eventView = %s", got)
@@ -88,30 +88,30 @@ func TestLiverpieViews(t *testing.T) {
 	}
 }
 
-// TestLiverpieNames: the per-call cache gives what liverpieName gives,
-// for a nil cache too, and stops caching at maxLiverpieFormKeys names.
+// TestLiverpieNames: the per-call cache gives what formName gives,
+// for a nil cache too, and stops caching at maxFormKeys names.
 func TestLiverpieNames(t *testing.T) {
-	var names liverpieNames
+	var names nameCache
 	for _, raw := range []string{"Caller-Caller-ID-Number", " Event-Name ", "Caller-Caller-ID-Number", "variable_sip_h_X-Foo"} {
-		want := liverpieName(raw)
+		want := formName(raw)
 		if got := names.name(raw); got != want {
 			t.Errorf("names.name(%q) = %q, want %q", raw, got, want)
 		}
-		if got := (*liverpieNames)(nil).name(raw); got != want {
+		if got := (*nameCache)(nil).name(raw); got != want {
 			t.Errorf("nil.name(%q) = %q, want %q", raw, got, want)
 		}
 	}
 	if got := len(names.m); got != 3 {
 		t.Errorf("cache holds %d names, want 3", got)
 	}
-	for i := range maxLiverpieFormKeys + 10 {
+	for i := range maxFormKeys + 10 {
 		raw := fmt.Sprintf("X-Header-%d", i)
 		if got, want := names.name(raw), fmt.Sprintf("x_header_%d", i); got != want {
 			t.Fatalf("names.name(%q) = %q, want %q", raw, got, want)
 		}
 	}
-	if got := len(names.m); got != maxLiverpieFormKeys {
-		t.Errorf("cache holds %d names, want the bound %d", got, maxLiverpieFormKeys)
+	if got := len(names.m); got != maxFormKeys {
+		t.Errorf("cache holds %d names, want the bound %d", got, maxFormKeys)
 	}
 }
 
@@ -120,10 +120,10 @@ func TestLiverpieNames(t *testing.T) {
 // up to the frame limit) grew it by megabytes per call, names the form
 // itself has no room for. Its bytes stay within the form's own bound.
 func TestLiverpieNamesBoundedByBytes(t *testing.T) {
-	var names liverpieNames
+	var names nameCache
 	for i := range 100 {
 		raw := fmt.Sprintf("variable_%d_%s", i, strings.Repeat("x", 64<<10))
-		if got, want := names.name(raw), liverpieName(raw); got != want {
+		if got, want := names.name(raw), formName(raw); got != want {
 			t.Fatalf("names.name(long %d) = %.20q..., want %.20q...", i, got, want)
 		}
 	}
@@ -131,16 +131,16 @@ func TestLiverpieNamesBoundedByBytes(t *testing.T) {
 	for k, v := range names.m {
 		size += len(k) + len(v)
 	}
-	if size > maxLiverpieFormBytes {
-		t.Errorf("cache holds %d bytes of names after 100 names of 64 KiB, want at most %d", size, maxLiverpieFormBytes)
+	if size > maxFormBytes {
+		t.Errorf("cache holds %d bytes of names after 100 names of 64 KiB, want at most %d", size, maxFormBytes)
 	}
 }
 
 func TestLiverpieFormMerge(t *testing.T) {
 	log, _ := lpTestLogger()
-	var f liverpieForm
-	f.merge(liverpieView{{"a", "1", "1"}, {"b", "x%20y", "x y"}, {"c", "+", "+"}}, log)
-	f.merge(liverpieView{{"b", "2", "2"}, {"d", "4", "4"}, {"a", "5", "5"}}, log)
+	var f form
+	f.merge(view{{"a", "1", "1"}, {"b", "x%20y", "x y"}, {"c", "+", "+"}}, log)
+	f.merge(view{{"b", "2", "2"}, {"d", "4", "4"}, {"a", "5", "5"}}, log)
 	f.set("e", "x y", log)
 	if got, want := f.body(), "a=5&b=2&c=%2B&d=4&e=x%20y"; got != want {
 		t.Errorf("body() = %q, want %q", got, want)
@@ -149,22 +149,22 @@ func TestLiverpieFormMerge(t *testing.T) {
 
 func TestLiverpieFormBounds(t *testing.T) {
 	log, out := lpTestLogger()
-	var f liverpieForm
-	for i := range maxLiverpieFormKeys + 10 {
-		f.merge(liverpieView{{fmt.Sprintf("k%d", i), "v", "v"}}, log)
+	var f form
+	for i := range maxFormKeys + 10 {
+		f.merge(view{{fmt.Sprintf("k%d", i), "v", "v"}}, log)
 	}
-	if len(f.pairs) != maxLiverpieFormKeys {
-		t.Errorf("form holds %d keys, want %d", len(f.pairs), maxLiverpieFormKeys)
+	if len(f.pairs) != maxFormKeys {
+		t.Errorf("form holds %d keys, want %d", len(f.pairs), maxFormKeys)
 	}
 	// Known keys still take new values.
-	f.merge(liverpieView{{"k0", "new", "new"}}, log)
+	f.merge(view{{"k0", "new", "new"}}, log)
 	if !strings.HasPrefix(f.body(), "k0=new&") {
 		t.Errorf("k0 not updated in a full form: %q", f.body()[:20])
 	}
-	big := strings.Repeat("x", maxLiverpieFormBytes)
-	f.merge(liverpieView{{"k1", big, big}}, log)
-	if f.size > maxLiverpieFormBytes {
-		t.Errorf("form size %d is over %d", f.size, maxLiverpieFormBytes)
+	big := strings.Repeat("x", maxFormBytes)
+	f.merge(view{{"k1", big, big}}, log)
+	if f.size > maxFormBytes {
+		t.Errorf("form size %d is over %d", f.size, maxFormBytes)
 	}
 	if n := strings.Count(out.String(), "further headers are left out"); n != 1 {
 		t.Errorf("warned %d times, want once:\n%s", n, out)
@@ -190,7 +190,7 @@ func TestLiverpieJar(t *testing.T) {
 		}
 		return (&http.Response{Header: h}).Cookies()
 	}
-	var j liverpieJar
+	var j jar
 	j.update(parse("_s=abc; path=/; HttpOnly", "state=1--x; Path=/ivr"), now)
 	if got, want := j.header(), "_s=abc; state=1--x"; got != want {
 		t.Errorf("header() = %q, want %q", got, want)
@@ -204,17 +204,17 @@ func TestLiverpieJar(t *testing.T) {
 	if got, want := j.header(), `state=2--y; q="quoted"`; got != want {
 		t.Errorf("after a removal header() = %q, want %q", got, want)
 	}
-	j.update(parse("state=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "big="+strings.Repeat("v", maxLiverpieCookieBytes)), now)
+	j.update(parse("state=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "big="+strings.Repeat("v", maxCookieBytes)), now)
 	if got, want := j.header(), `q="quoted"`; got != want {
 		t.Errorf("after an expiry header() = %q, want %q", got, want)
 	}
 	var lines []string
-	for i := range maxLiverpieCookies + 5 {
+	for i := range maxCookies + 5 {
 		lines = append(lines, fmt.Sprintf("c%d=v", i))
 	}
 	j.update(parse(lines...), now)
-	if len(j.names) != maxLiverpieCookies {
-		t.Errorf("jar holds %d cookies, want %d", len(j.names), maxLiverpieCookies)
+	if len(j.names) != maxCookies {
+		t.Errorf("jar holds %d cookies, want %d", len(j.names), maxCookies)
 	}
 }
 
@@ -245,7 +245,7 @@ func TestLiverpieCaptureForm(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ev := lpCapture(t, name)
 			log, _ := lpTestLogger()
-			var f liverpieForm
+			var f form
 			f.merge(eventView(ev, nil), log)
 			q, err := url.ParseQuery(f.body())
 			if err != nil {
@@ -272,8 +272,8 @@ func TestLiverpieCaptureForm(t *testing.T) {
 func BenchmarkLiverpieEvent(b *testing.B) {
 	ch, ev := lpCapture(b, "liverpie_connect.frame"), lpCapture(b, "liverpie_execute_complete.frame")
 	log, _ := lpTestLogger()
-	var f liverpieForm
-	var names liverpieNames // the call's, as liverpieDialog keeps it
+	var f form
+	var names nameCache // the call's, as dialog keeps it
 	f.merge(eventView(ch, &names), log)
 	b.ReportAllocs()
 	for b.Loop() {

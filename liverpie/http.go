@@ -16,8 +16,8 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// liverpieResponse is what one request to a Liverpie app got.
-type liverpieResponse struct {
+// response is what one request to a Liverpie app got.
+type response struct {
 	url    string
 	status int
 	body   []byte
@@ -33,13 +33,13 @@ type liverpieResponse struct {
 // request is reported to the observer and logged at Debug; the observer's
 // RequestInfo.Err is a *BackendError, as a webhook's, unless the call went
 // away during the request.
-func (d *liverpieDialog) do(ctx context.Context, event, method, uri, body string) (*liverpieResponse, error) {
-	resp := &liverpieResponse{url: d.base + liverpiePath(uri)}
+func (d *dialog) do(ctx context.Context, event, method, uri, body string) (*response, error) {
+	resp := &response{url: d.base + requestPath(uri)}
 	start := time.Now()
 	err := d.send(ctx, event, method, body, resp)
 	info := &proxy.RequestInfo{
 		URL: resp.url, Event: event, Attempts: 1, Status: resp.status,
-		Took: time.Since(start), Err: err, Reply: liverpieShorten(resp.body),
+		Took: time.Since(start), Err: err, Reply: shorten(resp.body),
 	}
 	if err != nil && resp.code != "" {
 		info.Err = &liverpieFailure{&apphttp.BackendError{URL: resp.url, Code: resp.code, Status: resp.status, Err: err}}
@@ -52,7 +52,7 @@ func (d *liverpieDialog) do(ctx context.Context, event, method, uri, body string
 }
 
 // send runs the request of do, filling resp.
-func (d *liverpieDialog) send(ctx context.Context, event, method, body string, resp *liverpieResponse) error {
+func (d *dialog) send(ctx context.Context, event, method, body string, resp *response) error {
 	ctx, cancel := context.WithTimeout(ctx, d.app.timeout())
 	defer cancel()
 	var rd io.Reader
@@ -71,7 +71,7 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if event != liverpieReset {
+	if event != eventReset {
 		if c := d.cookies.header(); c != "" {
 			req.Header.Set("Cookie", c)
 		}
@@ -90,7 +90,7 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 	}
 	if len(resp.body) > max {
 		resp.body = resp.body[:max]
-		resp.code = liverpieReplyCode(resp.status)
+		resp.code = replyCode(resp.status)
 		return fmt.Errorf("liverpie %s %s: reply over %d bytes", event, resp.url, max)
 	}
 	return nil
@@ -100,13 +100,13 @@ func (d *liverpieDialog) send(ctx context.Context, event, method, body string, r
 // classes it in resp.code: none when the call went away (ctx is the
 // request's, under the call's), timeout, connect when no status came, else
 // the reply's class.
-func (d *liverpieDialog) failed(ctx context.Context, event string, resp *liverpieResponse, err error) error {
+func (d *dialog) failed(ctx context.Context, event string, resp *response, err error) error {
 	var ne net.Error
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
 		resp.code = ""
 	case resp.status >= 400:
-		resp.code = liverpieReplyCode(resp.status)
+		resp.code = replyCode(resp.status)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		resp.code = apphttp.CodeTimeout
 	case resp.status == 0:
@@ -120,10 +120,10 @@ func (d *liverpieDialog) failed(ctx context.Context, event string, resp *liverpi
 	return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
 }
 
-// liverpieReplyCode classes a reply that came but could not be used: an
+// replyCode classes a reply that came but could not be used: an
 // error status is its class, as a webhook's http_<status>, whatever went
 // wrong after it.
-func liverpieReplyCode(status int) string {
+func replyCode(status int) string {
 	if status >= 400 {
 		return fmt.Sprintf("http_%d", status)
 	}
@@ -138,25 +138,25 @@ type liverpieFailure struct{ be *apphttp.BackendError }
 func (e *liverpieFailure) Error() string { return e.be.Err.Error() }
 func (e *liverpieFailure) Unwrap() error { return e.be }
 
-// liverpiePath makes a configured URI a request path: Liverpie's URIs are
+// requestPath makes a configured URI a request path: Liverpie's URIs are
 // paths on the app's host, and one without its leading slash still means
 // one.
-func liverpiePath(uri string) string {
+func requestPath(uri string) string {
 	if strings.HasPrefix(uri, "/") {
 		return uri
 	}
 	return "/" + uri
 }
 
-// liverpieReplyShown is how much of a reply RequestInfo.Reply shows.
-const liverpieReplyShown = 512
+// replyShown is how much of a reply RequestInfo.Reply shows.
+const replyShown = 512
 
-// liverpieShorten cuts a reply for display, on a rune boundary.
-func liverpieShorten(b []byte) string {
-	if len(b) <= liverpieReplyShown {
+// shorten cuts a reply for display, on a rune boundary.
+func shorten(b []byte) string {
+	if len(b) <= replyShown {
 		return string(b)
 	}
-	cut := liverpieReplyShown
+	cut := replyShown
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
@@ -167,16 +167,16 @@ func liverpieShorten(b []byte) string {
 // 6265 §6.1), so a sane app fits and a runaway one cannot grow a call's
 // memory.
 const (
-	maxLiverpieCookies     = 50
-	maxLiverpieCookieBytes = 4096
+	maxCookies     = 50
+	maxCookieBytes = 4096
 )
 
-// liverpieJar holds one call's cookies and sends them back as a browser
+// jar holds one call's cookies and sends them back as a browser
 // would: name=value pairs, in the order first set, to every URI of the app
 // (Liverpie sent its one cookie to all of them, whatever its path).
 // Liverpie sent the raw Set-Cookie line back, attributes and all; frameworks
 // read its first pair the same way, so apps see the same session.
-type liverpieJar struct {
+type jar struct {
 	names  []string
 	values map[string]string
 }
@@ -184,7 +184,7 @@ type liverpieJar struct {
 // update applies the cookies of one response. A response that sets none
 // keeps the old ones; a cookie that expires (Max-Age<0 or an Expires in the
 // past) is removed, as a browser removes it.
-func (j *liverpieJar) update(cookies []*http.Cookie, now time.Time) {
+func (j *jar) update(cookies []*http.Cookie, now time.Time) {
 	for _, c := range cookies {
 		if c.Name == "" {
 			continue
@@ -197,14 +197,14 @@ func (j *liverpieJar) update(cookies []*http.Cookie, now time.Time) {
 		if c.Quoted {
 			v = `"` + v + `"`
 		}
-		if len(c.Name)+len(v) > maxLiverpieCookieBytes {
+		if len(c.Name)+len(v) > maxCookieBytes {
 			continue
 		}
 		if j.values == nil {
 			j.values = make(map[string]string)
 		}
 		if _, ok := j.values[c.Name]; !ok {
-			if len(j.names) >= maxLiverpieCookies {
+			if len(j.names) >= maxCookies {
 				continue
 			}
 			j.names = append(j.names, c.Name)
@@ -213,7 +213,7 @@ func (j *liverpieJar) update(cookies []*http.Cookie, now time.Time) {
 	}
 }
 
-func (j *liverpieJar) remove(name string) {
+func (j *jar) remove(name string) {
 	if _, ok := j.values[name]; !ok {
 		return
 	}
@@ -227,7 +227,7 @@ func (j *liverpieJar) remove(name string) {
 }
 
 // header returns the Cookie header value, "" when there is no cookie.
-func (j *liverpieJar) header() string {
+func (j *jar) header() string {
 	var b strings.Builder
 	for i, n := range j.names {
 		if i > 0 {

@@ -24,7 +24,7 @@ type lpInfoRecorder struct {
 func (r *lpInfoRecorder) Request(_ *proxy.Call, info *proxy.RequestInfo) { r.info = info }
 
 // lpDialogFor starts a dialog of an app at srvURL, reporting to rec.
-func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.Duration, maxReply int) *liverpieDialog {
+func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.Duration, maxReply int) *dialog {
 	t.Helper()
 	u, err := url.Parse(srvURL)
 	if err != nil {
@@ -39,7 +39,7 @@ func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.D
 		t.Fatal(err)
 	}
 	log, _ := lpTestLogger()
-	app := &LiverpieApp{Name: "ivr", IP: host, Port: port, StateMachineURI: "/sm", ResetURI: "/reset",
+	app := &App{Name: "ivr", IP: host, Port: port, StateMachineURI: "/sm", ResetURI: "/reset",
 		Timeout: timeout, MaxReplyBytes: maxReply}
 	d, err := app.start(&proxy.Call{ID: "c1", Log: log, Observer: rec})
 	if err != nil {
@@ -103,7 +103,7 @@ func TestLiverpieRequestErrors(t *testing.T) {
 				cancel()
 				ctx = c
 			}
-			_, err := d.do(ctx, liverpieStateMachine, http.MethodPost, "/sm", "a=1")
+			_, err := d.do(ctx, eventStateMachine, http.MethodPost, "/sm", "a=1")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("do() error = %v, want error %v", err, tc.wantErr)
 			}

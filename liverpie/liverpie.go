@@ -17,7 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// LiverpieApp is a web app written for Liverpie, the Ruby proxy callhook
+// App is a web app written for Liverpie, the Ruby proxy callhook
 // descends from, served unchanged (DESIGN.md, "Liverpie apps"). It is a
 // Backend whose dialogs are RawDialogs: the app answers with ESL commands,
 // not verbs.
@@ -38,7 +38,7 @@ import (
 //
 // The zero values of the optional fields are the documented defaults. The
 // fields must not change once calls use the app.
-type LiverpieApp struct {
+type App struct {
 	// Name is the app's name in the config, for logs and errors.
 	Name string
 	// IP and Port are where the web app listens (Liverpie's ip and port;
@@ -87,21 +87,21 @@ type LiverpieApp struct {
 	Client *http.Client
 }
 
-// Defaults of LiverpieApp's optional fields.
+// Defaults of App's optional fields.
 const (
-	defaultLiverpieTimeout  = 10 * time.Second
-	defaultLiverpieMaxReply = 1 << 20
+	defaultTimeout  = 10 * time.Second
+	defaultMaxReply = 1 << 20
 )
 
-// defaultLiverpieClient serves apps without a Client of their own. It is
+// defaultClient serves apps without a Client of their own. It is
 // never modified: each dialog uses a copy that does not follow redirects.
-var defaultLiverpieClient = &http.Client{}
+var defaultClient = &http.Client{}
 
 // Start implements Backend. It makes the call's dialog without any I/O: the
 // reset request belongs in Begin, which the session calls once the myevents
 // reply has arrived, because Start must not block on the network and a
 // reset's failure must end the call the way any other app failure does.
-func (a *LiverpieApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
 	d, err := a.start(call)
 	if err != nil {
 		return nil, err
@@ -110,17 +110,17 @@ func (a *LiverpieApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog
 }
 
 // start makes the call's dialog for Start.
-func (a *LiverpieApp) start(call *proxy.Call) (*liverpieDialog, error) {
+func (a *App) start(call *proxy.Call) (*dialog, error) {
 	if err := a.check(); err != nil {
 		return nil, err
 	}
 	base := a.Client
 	if base == nil {
-		base = defaultLiverpieClient
+		base = defaultClient
 	}
 	client := *base
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	d := &liverpieDialog{
+	d := &dialog{
 		app:    a,
 		call:   call,
 		log:    call.Log,
@@ -130,7 +130,7 @@ func (a *LiverpieApp) start(call *proxy.Call) (*liverpieDialog, error) {
 		allow:  a.allowed(),
 		calls:  a.callCommands(),
 		policy: verb.NewPolicy(a.AllowVars, a.AllowEndpoints, a.AllowDialplans),
-		expect: liverpieFirstExpect,
+		expect: firstExpect,
 	}
 	if d.log == nil {
 		l := logrus.New()
@@ -149,10 +149,10 @@ func (a *LiverpieApp) start(call *proxy.Call) (*liverpieDialog, error) {
 // ChannelVars implements VarReader for the app: its dialogs read no
 // channel variables through Call.Var (Start copies the channel data into
 // the call's form).
-func (a *LiverpieApp) ChannelVars() []string { return nil }
+func (a *App) ChannelVars() []string { return nil }
 
 // check reports an app that cannot drive a call.
-func (a *LiverpieApp) check() error {
+func (a *App) check() error {
 	var errs []error
 	if a.IP == "" {
 		errs = append(errs, errors.New("no ip"))
@@ -173,7 +173,7 @@ func (a *LiverpieApp) check() error {
 }
 
 // allowed returns AllowCommands lower-cased, or the default.
-func (a *LiverpieApp) allowed() []string {
+func (a *App) allowed() []string {
 	if len(a.AllowCommands) == 0 {
 		return []string{"sendmsg"}
 	}
@@ -185,7 +185,7 @@ func (a *LiverpieApp) allowed() []string {
 }
 
 // callCommands returns execute, hangup and AllowCallCommands, lower-cased.
-func (a *LiverpieApp) callCommands() []string {
+func (a *App) callCommands() []string {
 	out := []string{"execute", "hangup"}
 	for _, c := range a.AllowCallCommands {
 		out = append(out, strings.ToLower(c))
@@ -193,32 +193,32 @@ func (a *LiverpieApp) callCommands() []string {
 	return out
 }
 
-func (a *LiverpieApp) timeout() time.Duration {
+func (a *App) timeout() time.Duration {
 	if a.Timeout > 0 {
 		return a.Timeout
 	}
-	return defaultLiverpieTimeout
+	return defaultTimeout
 }
 
-func (a *LiverpieApp) maxReply() int {
+func (a *App) maxReply() int {
 	if a.MaxReplyBytes > 0 {
 		return a.MaxReplyBytes
 	}
-	return defaultLiverpieMaxReply
+	return defaultMaxReply
 }
 
 // Liverpie request kinds, as RequestInfo.Event names them.
 const (
-	liverpieReset        = "reset"
-	liverpieStateMachine = "state_machine"
-	liverpieDTMF         = "dtmf"
-	liverpieHangup       = "hangup"
+	eventReset        = "reset"
+	eventStateMachine = "state_machine"
+	eventDTMF         = "dtmf"
+	eventHangup       = "hangup"
 )
 
-// liverpieDialog is one call of a Liverpie app. The session calls it from
+// dialog is one call of a Liverpie app. The session calls it from
 // the call's goroutine only.
-type liverpieDialog struct {
-	app    *LiverpieApp
+type dialog struct {
+	app    *App
 	call   *proxy.Call
 	log    logrus.FieldLogger
 	obs    proxy.Observer
@@ -228,24 +228,24 @@ type liverpieDialog struct {
 	calls  []string     // lower-case call-commands a sendmsg may carry
 	policy *verb.Policy // the app's allow lists, for what an execute runs
 
-	cookies liverpieJar
-	form    liverpieForm   // every header seen on the call, merged
-	names   liverpieNames  // header names normalised so far
-	expect  liverpieExpect // what fires the next state-machine request
-	reset   bool           // the reset request was answered
-	hungUp  bool           // the channel hung up: no more app requests but hangup_uri
+	cookies jar
+	form    form      // every header seen on the call, merged
+	names   nameCache // header names normalised so far
+	expect  expect    // what fires the next state-machine request
+	reset   bool      // the reset request was answered
+	hungUp  bool      // the channel hung up: no more app requests but hangup_uri
 }
 
-// liverpieFirstExpect is Liverpie's initial expectation: the first
+// firstExpect is Liverpie's initial expectation: the first
 // command/reply after its own myevents, that is the myevents reply.
-var liverpieFirstExpect = liverpieExpect{key: "content_type", hasKey: true, value: esl.TypeCommandReply, hasValue: true}
+var firstExpect = expect{key: "content_type", hasKey: true, value: esl.TypeCommandReply, hasValue: true}
 
 // Begin implements RawDialog: it resets the app's state machine, then, as
 // the myevents reply is the command/reply Liverpie first waits for, makes
 // the first state-machine request. The myevents reply itself is not merged
 // into the form: it answers callhook's own command, and Liverpie did not
 // merge it either, so the first request carries the channel data alone.
-func (d *liverpieDialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([]esl.Command, error) {
+func (d *dialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([]esl.Command, error) {
 	if err := d.resetApp(ctx); err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (d *liverpieDialog) Begin(ctx context.Context, myeventsReply *esl.Frame) ([
 // that tells of the hangup still fires its state-machine request when it
 // matches (hangupStep); after it nothing more is asked: hangup_uri is the
 // reliable way to hear about the end.
-func (d *liverpieDialog) Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error) {
+func (d *dialog) Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error) {
 	v := eventView(ev, &d.names)
 	d.form.merge(v, d.log)
 	if d.hungUp {
@@ -294,7 +294,7 @@ func (d *liverpieDialog) Event(ctx context.Context, ev *esl.Event) ([]esl.Comman
 // Liverpie). The call's context ends with the hangup, so the request runs
 // on a context that does not, bounded by the app's Timeout as any request;
 // there is no channel left for its msg, and a failure is only logged.
-func (d *liverpieDialog) hangupStep(ctx context.Context, v liverpieView) {
+func (d *dialog) hangupStep(ctx context.Context, v view) {
 	if !d.expect.matches(v) {
 		return
 	}
@@ -306,7 +306,7 @@ func (d *liverpieDialog) hangupStep(ctx context.Context, v liverpieView) {
 // Reply implements RawDialog: the reply to a command of the app is a frame
 // like any other, merged and matched (content_type: command/reply and
 // api/response expectations fire here).
-func (d *liverpieDialog) Reply(ctx context.Context, cmd esl.Command, reply *esl.Frame) ([]esl.Command, error) {
+func (d *dialog) Reply(ctx context.Context, cmd esl.Command, reply *esl.Frame) ([]esl.Command, error) {
 	if reply == nil {
 		return nil, nil
 	}
@@ -322,7 +322,7 @@ func (d *liverpieDialog) Reply(ctx context.Context, cmd esl.Command, reply *esl.
 // over, with the form of the state-machine requests plus callhook_outcome
 // and callhook_hangup_cause. An app whose reset failed has no session to
 // end and is not asked.
-func (d *liverpieDialog) End(ctx context.Context, end *proxy.CallEnd) {
+func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.app.HangupURI == "" || !d.reset {
 		return
 	}
@@ -330,7 +330,7 @@ func (d *liverpieDialog) End(ctx context.Context, end *proxy.CallEnd) {
 		d.form.set("callhook_outcome", end.Outcome, d.log)
 		d.form.set("callhook_hangup_cause", end.Cause, d.log)
 	}
-	resp, err := d.do(ctx, liverpieHangup, http.MethodPost, d.app.HangupURI, d.form.body())
+	resp, err := d.do(ctx, eventHangup, http.MethodPost, d.app.HangupURI, d.form.body())
 	switch {
 	case err != nil:
 		d.log.WithError(err).Warn("liverpie hangup_uri failed")
@@ -342,8 +342,8 @@ func (d *liverpieDialog) End(ctx context.Context, end *proxy.CallEnd) {
 // resetApp GETs reset_uri without a cookie and keeps the cookies it sets.
 // Any 2xx or 3xx is an answer (Liverpie took 200 and 302); anything else,
 // or no answer, fails the call.
-func (d *liverpieDialog) resetApp(ctx context.Context) error {
-	resp, err := d.do(ctx, liverpieReset, http.MethodGet, d.app.ResetURI, "")
+func (d *dialog) resetApp(ctx context.Context) error {
+	resp, err := d.do(ctx, eventReset, http.MethodGet, d.app.ResetURI, "")
 	if err != nil {
 		return err
 	}
@@ -359,8 +359,8 @@ func (d *liverpieDialog) resetApp(ctx context.Context) error {
 // expectation as it was, as in Liverpie, so an app may answer nothing and
 // act on a later DTMF; an error status fails the call, where Liverpie left
 // it waiting for good.
-func (d *liverpieDialog) step(ctx context.Context) ([]esl.Command, error) {
-	resp, err := d.do(ctx, liverpieStateMachine, http.MethodPost, d.app.StateMachineURI, d.form.body())
+func (d *dialog) step(ctx context.Context) ([]esl.Command, error) {
+	resp, err := d.do(ctx, eventStateMachine, http.MethodPost, d.app.StateMachineURI, d.form.body())
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +371,7 @@ func (d *liverpieDialog) step(ctx context.Context) ([]esl.Command, error) {
 	case resp.status/100 != 2:
 		return nil, fmt.Errorf("liverpie state machine %s: HTTP status %d", resp.url, resp.status)
 	}
-	rep, err := parseLiverpieReply(resp.body)
+	rep, err := parseReply(resp.body)
 	if err != nil {
 		return nil, fmt.Errorf("liverpie state machine %s: %w", resp.url, err)
 	}
@@ -394,8 +394,8 @@ func (d *liverpieDialog) step(ctx context.Context) ([]esl.Command, error) {
 // expectations are ignored, as in Liverpie. An error status is logged and
 // ignored (the digit was only news to the app, and Liverpie ignored it
 // too); no answer at all fails the call like any request.
-func (d *liverpieDialog) dtmf(ctx context.Context, digit string) ([]esl.Command, error) {
-	resp, err := d.do(ctx, liverpieDTMF, http.MethodPost, d.app.DTMFURI, "dtmf_code="+liverpieEscape(digit))
+func (d *dialog) dtmf(ctx context.Context, digit string) ([]esl.Command, error) {
+	resp, err := d.do(ctx, eventDTMF, http.MethodPost, d.app.DTMFURI, "dtmf_code="+escape(digit))
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +405,7 @@ func (d *liverpieDialog) dtmf(ctx context.Context, digit string) ([]esl.Command,
 		}
 		return nil, nil
 	}
-	rep, err := parseLiverpieReply(resp.body)
+	rep, err := parseReply(resp.body)
 	if err != nil {
 		return nil, fmt.Errorf("liverpie dtmf %s: %w", resp.url, err)
 	}
@@ -418,4 +418,4 @@ func (d *liverpieDialog) dtmf(ctx context.Context, digit string) ([]esl.Command,
 
 // ChannelVars implements VarReader: a Liverpie dialog keeps its own merged
 // view of every header and reads no variables through the call.
-func (d *liverpieDialog) ChannelVars() []string { return nil }
+func (d *dialog) ChannelVars() []string { return nil }

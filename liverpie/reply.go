@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// liverpieExpect is what fires the next state-machine request: a later
+// expect is what fires the next state-machine request: a later
 // frame whose header key (normalised) has value, compared with the value
 // as FreeSWITCH sent it. It mirrors Liverpie's test
 // params[expected_key] == expected_value, nil included:
@@ -22,8 +22,8 @@ import (
 //     params[nil] == nil is true for every frame);
 //   - a key without a value: the next frame without that header fires;
 //   - a value without a key never fires in Liverpie, and is refused by
-//     parseLiverpieReply instead of leaving the call waiting for good.
-type liverpieExpect struct {
+//     parseReply instead of leaving the call waiting for good.
+type expect struct {
 	key      string
 	hasKey   bool
 	value    string
@@ -32,7 +32,7 @@ type liverpieExpect struct {
 
 // matches reports whether frame v fires the request. Values are compared
 // with surrounding spaces trimmed, as Liverpie stripped them.
-func (e liverpieExpect) matches(v liverpieView) bool {
+func (e expect) matches(v view) bool {
 	if !e.hasKey {
 		return !e.hasValue
 	}
@@ -43,48 +43,48 @@ func (e liverpieExpect) matches(v liverpieView) bool {
 	return ok && strings.TrimSpace(h.raw) == e.value
 }
 
-// liverpieReply is a Liverpie app's answer.
-type liverpieReply struct {
+// appReply is a Liverpie app's answer.
+type appReply struct {
 	// empty: the app answered nothing (an empty or null document); the
 	// expectation stays as it was.
 	empty  bool
 	msg    string // ESL command text; "" for none
-	expect liverpieExpect
+	expect expect
 }
 
-// parseLiverpieReply parses a reply body: a YAML mapping with msg,
+// parseReply parses a reply body: a YAML mapping with msg,
 // expected_key and expected_value, each a scalar or null (other keys are
 // ignored, as Liverpie ignored them). Anything else is an error that says
 // what is wrong; nothing in the body can make it panic.
-func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
+func parseReply(body []byte) (rep appReply, err error) {
 	defer func() {
 		// yaml.v3 is third-party code fed by the network: should it ever
 		// panic, the call must end with a reason, not crash.
 		if p := recover(); p != nil {
-			rep, err = liverpieReply{}, fmt.Errorf("reply is not valid YAML: parser failed: %v", p)
+			rep, err = appReply{}, fmt.Errorf("reply is not valid YAML: parser failed: %v", p)
 		}
 	}()
 	if len(bytes.TrimSpace(body)) == 0 {
-		return liverpieReply{empty: true}, nil
+		return appReply{empty: true}, nil
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return liverpieReply{empty: true}, nil
+			return appReply{empty: true}, nil
 		}
-		return liverpieReply{}, fmt.Errorf("reply is not valid YAML: %w", err)
+		return appReply{}, fmt.Errorf("reply is not valid YAML: %w", err)
 	}
 	if len(doc.Content) == 0 {
-		return liverpieReply{empty: true}, nil
+		return appReply{empty: true}, nil
 	}
 	root := verb.Deref(doc.Content[0])
 	if verb.IsNull(root) {
-		return liverpieReply{empty: true}, nil
+		return appReply{empty: true}, nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return liverpieReply{}, fmt.Errorf("reply line %d: want a YAML mapping with msg, expected_key and expected_value, got %s",
-			root.Line, liverpieKind(root))
+		return appReply{}, fmt.Errorf("reply line %d: want a YAML mapping with msg, expected_key and expected_value, got %s",
+			root.Line, kindName(root))
 	}
 	var key, value *string
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -95,9 +95,9 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 		var dst **string
 		switch k.Value {
 		case "msg":
-			s, err := liverpieScalar(k.Value, v)
+			s, err := scalar(k.Value, v)
 			if err != nil {
-				return liverpieReply{}, err
+				return appReply{}, err
 			}
 			rep.msg = ""
 			if s != nil {
@@ -111,17 +111,17 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 		default:
 			continue
 		}
-		s, err := liverpieScalar(k.Value, v)
+		s, err := scalar(k.Value, v)
 		if err != nil {
-			return liverpieReply{}, err
+			return appReply{}, err
 		}
 		*dst = s
 	}
 	if value != nil && key == nil {
-		return liverpieReply{}, fmt.Errorf("reply has expected_value %q but no expected_key: nothing could ever match", *value)
+		return appReply{}, fmt.Errorf("reply has expected_value %q but no expected_key: nothing could ever match", *value)
 	}
 	if key != nil {
-		rep.expect = liverpieExpect{key: liverpieName(*key), hasKey: true}
+		rep.expect = expect{key: formName(*key), hasKey: true}
 	}
 	if value != nil {
 		rep.expect.value, rep.expect.hasValue = *value, true
@@ -129,41 +129,41 @@ func parseLiverpieReply(body []byte) (rep liverpieReply, err error) {
 	return rep, nil
 }
 
-// liverpieScalar returns a reply key's value: nil for null, its text for any
+// scalar returns a reply key's value: nil for null, its text for any
 // scalar (a number or a boolean is compared as written, where Ruby compared
 // an Integer with a String and never matched), and an error for a list or
 // a mapping.
-func liverpieScalar(key string, n *yaml.Node) (*string, error) {
+func scalar(key string, n *yaml.Node) (*string, error) {
 	if verb.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.ScalarNode {
-		return nil, fmt.Errorf("reply line %d: %s must be a string, got %s", n.Line, key, liverpieKind(n))
+		return nil, fmt.Errorf("reply line %d: %s must be a string, got %s", n.Line, key, kindName(n))
 	}
 	s := n.Value
 	return &s, nil
 }
 
-// liverpieKind names a node's kind for errors. kindName words kinds for
+// kindName names a node's kind for errors. kindName words kinds for
 // verb errors ("a map", a bare quoted scalar, uncut); a Liverpie reply's
 // errors keep their own wording ("a mapping", "the scalar ...", cut to
-// liverpieReplyShown).
-func liverpieKind(n *yaml.Node) string {
+// replyShown).
+func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the scalar %q", liverpieShorten([]byte(n.Value)))
+		return fmt.Sprintf("the scalar %q", shorten([]byte(n.Value)))
 	case yaml.AliasNode:
 		return "an alias"
 	}
 	return "nothing"
 }
 
-// maxLiverpieCommands bounds the commands one msg may hold.
-const maxLiverpieCommands = 16
+// maxCommands bounds the commands one msg may hold.
+const maxCommands = 16
 
 // commands turns a reply's msg into the commands to send. The text is read
 // exactly as FreeSWITCH would have read Liverpie's bytes (msg followed by a
@@ -175,7 +175,7 @@ const maxLiverpieCommands = 16
 // Content-Length that fits its body). A command that fails any check fails the call: its state
 // machine waits for what that command would have caused, so skipping it
 // would leave the caller in silence.
-func (d *liverpieDialog) commands(msg string) ([]esl.Command, error) {
+func (d *dialog) commands(msg string) ([]esl.Command, error) {
 	if strings.TrimSpace(msg) == "" {
 		return nil, nil
 	}
@@ -189,8 +189,8 @@ func (d *liverpieDialog) commands(msg string) ([]esl.Command, error) {
 		if err != nil {
 			return nil, fmt.Errorf("msg is not an ESL command: %w", err)
 		}
-		if len(cmds) == maxLiverpieCommands {
-			return nil, fmt.Errorf("msg holds more than %d commands", maxLiverpieCommands)
+		if len(cmds) == maxCommands {
+			return nil, fmt.Errorf("msg holds more than %d commands", maxCommands)
 		}
 		cmd, err = d.checkCommand(cmd)
 		if err != nil {
@@ -204,7 +204,7 @@ func (d *liverpieDialog) commands(msg string) ([]esl.Command, error) {
 // tidied: blanks around it trimmed (FreeSWITCH ignores them; Liverpie's own
 // README example has "SendMsg " with a trailing space) and the command word
 // in lower case (FreeSWITCH compares it case-insensitively).
-func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
+func (d *dialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 	line := strings.Trim(cmd.Line, " \t")
 	word, args, _ := strings.Cut(line, " ")
 	word = strings.ToLower(word)
@@ -226,7 +226,7 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 		if err := d.checkSendMsg(cmd); err != nil {
 			return esl.Command{}, fmt.Errorf("msg sendmsg refused: %w", err)
 		}
-		if err := liverpieExecuteFiles(cmd, d.app.Files); err != nil {
+		if err := executeFiles(cmd, d.app.Files); err != nil {
 			return esl.Command{}, fmt.Errorf("msg sendmsg refused: %w", err)
 		}
 	}
@@ -240,12 +240,12 @@ func (d *liverpieDialog) checkCommand(cmd esl.Command) (esl.Command, error) {
 	return cmd, nil
 }
 
-// liverpieExecuteFiles checks the file arguments of a sendmsg execute
+// executeFiles checks the file arguments of a sendmsg execute
 // (CheckExecuteFiles). FreeSWITCH compares call-command on its first 7
 // bytes, so "executeX" is an execute too, and takes the argument from
 // execute-app-arg or, without it, from a text/plain body (src/switch_ivr.c,
 // switch_ivr_parse_event); a body is checked whatever its type.
-func liverpieExecuteFiles(cmd esl.Command, files *verb.FileRules) error {
+func executeFiles(cmd esl.Command, files *verb.FileRules) error {
 	if !strings.HasPrefix(strings.ToLower(cmd.Headers.Get("call-command")), "execute") {
 		return nil
 	}
@@ -310,7 +310,7 @@ func fsCallCommand(v string) string {
 // the applications of an xferext. FreeSWITCH reads header names that hold
 // "[" as arrays and the first of duplicate headers, so names are kept
 // plain and unique (xferext's application headers aside).
-func (d *liverpieDialog) checkSendMsg(cmd esl.Command) error {
+func (d *dialog) checkSendMsg(cmd esl.Command) error {
 	seen := map[string]bool{}
 	for _, h := range cmd.Headers {
 		if err := verb.CheckName(h.Name, ""); err != nil {
@@ -354,7 +354,7 @@ func (d *liverpieDialog) checkSendMsg(cmd esl.Command) error {
 }
 
 // checkExecute checks an application a Liverpie app asks to run.
-func (d *liverpieDialog) checkExecute(app, arg string) error {
+func (d *dialog) checkExecute(app, arg string) error {
 	if err := verb.CheckName(app, ""); err != nil {
 		return fmt.Errorf("execute-app-name: %w", err)
 	}

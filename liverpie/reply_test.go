@@ -17,42 +17,42 @@ import (
 )
 
 func TestParseLiverpieReply(t *testing.T) {
-	any := liverpieExpect{}
+	any := expect{}
 	tests := []struct {
 		name, body string
-		want       liverpieReply
+		want       appReply
 		err        string
 	}{
-		{"empty", "", liverpieReply{empty: true}, ""},
-		{"blank", " \n\n", liverpieReply{empty: true}, ""},
-		{"null document", "---\n~\n", liverpieReply{empty: true}, ""},
-		{"document marker only", "---\n", liverpieReply{empty: true}, ""},
+		{"empty", "", appReply{empty: true}, ""},
+		{"blank", " \n\n", appReply{empty: true}, ""},
+		{"null document", "---\n~\n", appReply{empty: true}, ""},
+		{"document marker only", "---\n", appReply{empty: true}, ""},
 		{"README playback", "--- \nmsg: |-\n  SendMsg \n  call-command: execute\nexpected_value: CHANNEL_EXECUTE_COMPLETE\nexpected_key: event_name\n",
-			liverpieReply{msg: "SendMsg \ncall-command: execute", expect: liverpieExpect{"event_name", true, "CHANNEL_EXECUTE_COMPLETE", true}}, ""},
+			appReply{msg: "SendMsg \ncall-command: execute", expect: expect{"event_name", true, "CHANNEL_EXECUTE_COMPLETE", true}}, ""},
 		{"README sleep", "--- \nmsg: api sleep 20000\nexpected_value: api/response\nexpected_key: content_type\n",
-			liverpieReply{msg: "api sleep 20000", expect: liverpieExpect{"content_type", true, "api/response", true}}, ""},
+			appReply{msg: "api sleep 20000", expect: expect{"content_type", true, "api/response", true}}, ""},
 		{"key normalised", "expected_key: Event-Name\nexpected_value: DTMF\n",
-			liverpieReply{expect: liverpieExpect{"event_name", true, "DTMF", true}}, ""},
+			appReply{expect: expect{"event_name", true, "DTMF", true}}, ""},
 		{"number value as written", "expected_key: dtmf_digit\nexpected_value: 05\n",
-			liverpieReply{expect: liverpieExpect{"dtmf_digit", true, "05", true}}, ""},
-		{"no expectations", "msg: sendmsg\n", liverpieReply{msg: "sendmsg", expect: any}, ""},
-		{"null msg", "msg: ~\nexpected_key: a\n", liverpieReply{expect: liverpieExpect{key: "a", hasKey: true}}, ""},
-		{"unknown keys ignored", "msg: x\nnote: [1, 2]\n", liverpieReply{msg: "x"}, ""},
-		{"alias", "a: &m sendmsg\nmsg: *m\n", liverpieReply{msg: "sendmsg"}, ""},
-		{"last key wins", "msg: a\nmsg: b\n", liverpieReply{msg: "b"}, ""},
-		{"a list", "- msg\n", liverpieReply{}, "want a YAML mapping with msg, expected_key and expected_value, got a list"},
-		{"a scalar", "hello\n", liverpieReply{}, `got the scalar "hello"`},
-		{"msg a list", "msg: [a]\n", liverpieReply{}, "msg must be a string, got a list"},
-		{"key a mapping", "expected_key: {a: b}\n", liverpieReply{}, "expected_key must be a string, got a mapping"},
-		{"value without key", "expected_value: x\n", liverpieReply{}, `expected_value "x" but no expected_key`},
-		{"bad yaml", "msg: [x\n", liverpieReply{}, "reply is not valid YAML"},
-		{"tab indent", "msg:\n\t- x\n", liverpieReply{}, "reply is not valid YAML"},
-		{"html", "<html><body>Internal error: x: y</body></html>", liverpieReply{}, "reply is not valid YAML"},
-		{"html without colons", "<html><body>Internal error</body></html>", liverpieReply{}, "want a YAML mapping"},
+			appReply{expect: expect{"dtmf_digit", true, "05", true}}, ""},
+		{"no expectations", "msg: sendmsg\n", appReply{msg: "sendmsg", expect: any}, ""},
+		{"null msg", "msg: ~\nexpected_key: a\n", appReply{expect: expect{key: "a", hasKey: true}}, ""},
+		{"unknown keys ignored", "msg: x\nnote: [1, 2]\n", appReply{msg: "x"}, ""},
+		{"alias", "a: &m sendmsg\nmsg: *m\n", appReply{msg: "sendmsg"}, ""},
+		{"last key wins", "msg: a\nmsg: b\n", appReply{msg: "b"}, ""},
+		{"a list", "- msg\n", appReply{}, "want a YAML mapping with msg, expected_key and expected_value, got a list"},
+		{"a scalar", "hello\n", appReply{}, `got the scalar "hello"`},
+		{"msg a list", "msg: [a]\n", appReply{}, "msg must be a string, got a list"},
+		{"key a mapping", "expected_key: {a: b}\n", appReply{}, "expected_key must be a string, got a mapping"},
+		{"value without key", "expected_value: x\n", appReply{}, `expected_value "x" but no expected_key`},
+		{"bad yaml", "msg: [x\n", appReply{}, "reply is not valid YAML"},
+		{"tab indent", "msg:\n\t- x\n", appReply{}, "reply is not valid YAML"},
+		{"html", "<html><body>Internal error: x: y</body></html>", appReply{}, "reply is not valid YAML"},
+		{"html without colons", "<html><body>Internal error</body></html>", appReply{}, "want a YAML mapping"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseLiverpieReply([]byte(tc.body))
+			got, err := parseReply([]byte(tc.body))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Errorf("parseLiverpieReply(%q) = %+v, %v; want an error with %q", tc.body, got, err, tc.err)
@@ -67,24 +67,24 @@ func TestParseLiverpieReply(t *testing.T) {
 }
 
 func TestLiverpieExpectMatches(t *testing.T) {
-	reply := liverpieView{{"content_type", "command/reply", "command/reply"}, {"reply_text", "+OK ", "+OK "}}
-	event := liverpieView{{"content_type", "text/event-plain", "text/event-plain"}, {"event_name", "DTMF", "DTMF"},
+	reply := view{{"content_type", "command/reply", "command/reply"}, {"reply_text", "+OK ", "+OK "}}
+	event := view{{"content_type", "text/event-plain", "text/event-plain"}, {"event_name", "DTMF", "DTMF"},
 		{"application_response", "FILE%20PLAYED", "FILE PLAYED"}}
 	tests := []struct {
 		name   string
-		expect liverpieExpect
-		frame  liverpieView
+		expect expect
+		frame  view
 		want   bool
 	}{
-		{"value matches", liverpieExpect{"content_type", true, "command/reply", true}, reply, true},
-		{"value differs", liverpieExpect{"content_type", true, "command/reply", true}, event, false},
-		{"raw value", liverpieExpect{"application_response", true, "FILE%20PLAYED", true}, event, true},
-		{"decoded value is not raw", liverpieExpect{"application_response", true, "FILE PLAYED", true}, event, false},
-		{"spaces trimmed", liverpieExpect{"reply_text", true, "+OK", true}, reply, true},
-		{"no expectations: any frame", liverpieExpect{}, event, true},
-		{"key without value: header absent", liverpieExpect{key: "dtmf_digit", hasKey: true}, event, true},
-		{"key without value: header present", liverpieExpect{key: "event_name", hasKey: true}, event, false},
-		{"value without key: never", liverpieExpect{value: "DTMF", hasValue: true}, event, false},
+		{"value matches", expect{"content_type", true, "command/reply", true}, reply, true},
+		{"value differs", expect{"content_type", true, "command/reply", true}, event, false},
+		{"raw value", expect{"application_response", true, "FILE%20PLAYED", true}, event, true},
+		{"decoded value is not raw", expect{"application_response", true, "FILE PLAYED", true}, event, false},
+		{"spaces trimmed", expect{"reply_text", true, "+OK", true}, reply, true},
+		{"no expectations: any frame", expect{}, event, true},
+		{"key without value: header absent", expect{key: "dtmf_digit", hasKey: true}, event, true},
+		{"key without value: header present", expect{key: "event_name", hasKey: true}, event, false},
+		{"value without key: never", expect{value: "DTMF", hasValue: true}, event, false},
 	}
 	for _, tc := range tests {
 		if got := tc.expect.matches(tc.frame); got != tc.want {
@@ -95,10 +95,10 @@ func TestLiverpieExpectMatches(t *testing.T) {
 
 const lpTestUUID = "0b6a9e8e-4d7f-4a4b-9c1e-6a0f8f7f0c01"
 
-func lpTestDialog(allow ...string) *liverpieDialog {
+func lpTestDialog(allow ...string) *dialog {
 	log, _ := lpTestLogger()
-	a := &LiverpieApp{Name: "t", IP: "127.0.0.1", Port: 1, StateMachineURI: "/s", ResetURI: "/r", AllowCommands: allow}
-	return &liverpieDialog{app: a, call: &proxy.Call{ID: lpTestUUID}, log: log, obs: proxy.NopObserver{}, allow: a.allowed(), calls: a.callCommands()}
+	a := &App{Name: "t", IP: "127.0.0.1", Port: 1, StateMachineURI: "/s", ResetURI: "/r", AllowCommands: allow}
+	return &dialog{app: a, call: &proxy.Call{ID: lpTestUUID}, log: log, obs: proxy.NopObserver{}, allow: a.allowed(), calls: a.callCommands()}
 }
 
 func TestLiverpieCommands(t *testing.T) {
@@ -131,7 +131,7 @@ func TestLiverpieCommands(t *testing.T) {
 		{"short body", nil, "sendmsg\ncontent-length: 50\n\nhi", nil, "msg is not an ESL command"},
 		{"bad length", nil, "sendmsg\ncontent-length: x\n\nhi", nil, "msg"},
 		{"app name with space", nil, "sendmsg\ncall-command: execute\nexecute-app-name: a b", nil, `execute-app-name: "a b" has ' '`},
-		{"too many", nil, strings.Repeat("sendmsg\ncall-command: hangup\n\n", maxLiverpieCommands+1), nil, "more than 16 commands"},
+		{"too many", nil, strings.Repeat("sendmsg\ncall-command: hangup\n\n", maxCommands+1), nil, "more than 16 commands"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestLiverpieHangupStep(t *testing.T) {
 	d := lpTestDialog()
 	d.app.IP, d.app.Port, d.app.DTMFURI = host, atoiOr(port), "/dtmf"
 	d.client, d.base = srv.Client(), srv.URL
-	d.expect = liverpieExpect{"event_name", true, "CHANNEL_HANGUP", true}
+	d.expect = expect{"event_name", true, "CHANNEL_HANGUP", true}
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -217,7 +217,7 @@ func FuzzParseLiverpieReply(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rep, err := parseLiverpieReply(body)
+		rep, err := parseReply(body)
 		if err == nil && rep.expect.hasValue && !rep.expect.hasKey {
 			t.Errorf("parseLiverpieReply(%q) = %+v: a value without a key", body, rep)
 		}

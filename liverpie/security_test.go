@@ -63,7 +63,7 @@ func TestLiverpieAllowed(t *testing.T) {
 	tests := []struct {
 		name  string
 		msg   string
-		setup func(a *LiverpieApp)
+		setup func(a *App)
 	}{
 		{"playback", "sendmsg\ncall-command: execute\nexecute-app-name: PlayBack\nexecute-app-arg: ivr/welcome.wav", nil},
 		{"hangup", "sendmsg\ncall-command: hangup\nhangup-cause: USER_BUSY", nil},
@@ -71,13 +71,13 @@ func TestLiverpieAllowed(t *testing.T) {
 		{"bridge", "sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: {leg_timeout=20}[origination_caller_id_number=1000]user/1001|sofia/gateway/gw/123", nil},
 		{"transfer", "sendmsg\ncall-command: execute\nexecute-app-name: transfer\nexecute-app-arg: 1000 XML default", nil},
 		{"allow_execute", "sendmsg\ncall-command: execute\nexecute-app-name: Conference\nexecute-app-arg: 3000@default",
-			func(a *LiverpieApp) { a.AllowExecute = []string{"conference"} }},
+			func(a *App) { a.AllowExecute = []string{"conference"} }},
 		{"allow_vars", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: execute_on_answer=playback beep.wav",
-			func(a *LiverpieApp) { a.AllowVars = []string{"execute_on_*"} }},
+			func(a *App) { a.AllowVars = []string{"execute_on_*"} }},
 		{"allow_call_commands", "sendmsg\ncall-command: nomedia\nnomedia-uuid: " + lpTestUUID,
-			func(a *LiverpieApp) { a.AllowCallCommands = []string{"nomedia"} }},
+			func(a *App) { a.AllowCallCommands = []string{"nomedia"} }},
 		{"xferext checked", "sendmsg\ncall-command: xferext\napplication: answer\napplication: playback x.wav",
-			func(a *LiverpieApp) { a.AllowCallCommands = []string{"xferext"} }},
+			func(a *App) { a.AllowCallCommands = []string{"xferext"} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

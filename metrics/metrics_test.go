@@ -161,15 +161,15 @@ func TestVerbFinished(t *testing.T) {
 	tests := []struct {
 		name   string
 		verb   string
-		result *verb.VerbResult
+		result *verb.Result
 		want   string
 	}{
-		{"ok", "play", &verb.VerbResult{Verb: "play", Reason: verb.ReasonOK}, "ok"},
-		{"timeout", "gather", &verb.VerbResult{Verb: "gather", Reason: verb.ReasonTimeout}, "timeout"},
-		{"invalid", "gather", &verb.VerbResult{Verb: "gather", Reason: verb.ReasonInvalid}, "invalid"},
-		{"hangup", "record", &verb.VerbResult{Verb: "record", Reason: verb.ReasonHangup}, "hangup"},
-		{"error", "bridge", &verb.VerbResult{Verb: "bridge", Reason: verb.ReasonError}, "error"},
-		{"unknown reason", "say", &verb.VerbResult{Verb: "say", Reason: "surprise"}, "other"},
+		{"ok", "play", &verb.Result{Verb: "play", Reason: verb.ReasonOK}, "ok"},
+		{"timeout", "gather", &verb.Result{Verb: "gather", Reason: verb.ReasonTimeout}, "timeout"},
+		{"invalid", "gather", &verb.Result{Verb: "gather", Reason: verb.ReasonInvalid}, "invalid"},
+		{"hangup", "record", &verb.Result{Verb: "record", Reason: verb.ReasonHangup}, "hangup"},
+		{"error", "bridge", &verb.Result{Verb: "bridge", Reason: verb.ReasonError}, "error"},
+		{"unknown reason", "say", &verb.Result{Verb: "say", Reason: "surprise"}, "other"},
 		{"no result", "pause", nil, "other"},
 	}
 	for _, tc := range tests {
@@ -299,7 +299,7 @@ func TestConcurrent(t *testing.T) {
 				m.Request(c, &proxy.RequestInfo{Event: "call.start", Attempts: 2, Status: 200, Took: time.Millisecond})
 				v := verb.Verb{Name: "play"}
 				m.VerbStarted(c, v)
-				m.VerbFinished(c, v, &verb.VerbResult{Reason: verb.ReasonOK}, time.Millisecond)
+				m.VerbFinished(c, v, &verb.Result{Reason: verb.ReasonOK}, time.Millisecond)
 				m.CountFrame(esl.Received, esl.TypeEventPlain, 100)
 				m.CallEnded(c, &proxy.CallEnd{Outcome: proxy.OutcomeHangup}, &proxy.CallStats{})
 			}
@@ -327,7 +327,7 @@ func BenchmarkObserverCall(b *testing.B) {
 	m := metrics.New()
 	c := newCall("menu")
 	v := verb.Verb{Name: "play"}
-	r := &verb.VerbResult{Reason: verb.ReasonOK}
+	r := &verb.Result{Reason: verb.ReasonOK}
 	info := &proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Took: time.Millisecond}
 	end := &proxy.CallEnd{Outcome: proxy.OutcomeHangup}
 	b.ReportAllocs()

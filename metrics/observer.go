@@ -65,7 +65,7 @@ func (m *Metrics) Request(c *proxy.Call, r *proxy.RequestInfo) {
 func (m *Metrics) VerbStarted(*proxy.Call, verb.Verb) {}
 
 // VerbFinished counts a verb by its result and records how long it ran.
-func (m *Metrics) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.VerbResult, took time.Duration) {
+func (m *Metrics) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	s := m.verb(v.Name)
 	s.result(r).Inc()
 	s.duration.Observe(took.Seconds())

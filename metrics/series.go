@@ -114,7 +114,7 @@ func (m *Metrics) verb(name string) *verbSeries {
 
 // result returns the verbs_total child of a result; a verb without a
 // result counts as other.
-func (s *verbSeries) result(r *verb.VerbResult) prometheus.Counter {
+func (s *verbSeries) result(r *verb.Result) prometheus.Counter {
 	if r != nil {
 		if c, ok := s.results[r.Reason]; ok {
 			return c
@@ -126,7 +126,7 @@ func (s *verbSeries) result(r *verb.VerbResult) prometheus.Counter {
 // requestClass sorts a finished request: "" when it succeeded, else its
 // error class; abandoned when the caller hung up while it was in flight.
 //
-// A failed request reports a *proxy.BackendError (webhook apps, Liverpie
+// A failed request reports a *apphttp.BackendError (webhook apps, Liverpie
 // apps and flow fetches alike), whose code is the class (an HTTP status is
 // reduced to its hundred, so an app answering 418 or 599 adds no series).
 // A Liverpie app's error status is judged by its dialog, not the request,

@@ -195,7 +195,7 @@ type VerbDialog interface {
 	Begin(ctx context.Context) (*Instructions, error)
 	// Result reports the result of a verb that had an Action, and returns the
 	// instructions that replace whatever was left.
-	Result(ctx context.Context, v verb.Verb, r *verb.VerbResult) (*Instructions, error)
+	Result(ctx context.Context, v verb.Verb, r *verb.Result) (*Instructions, error)
 	// Redirect fetches new instructions from url (a redirect verb, or a live
 	// redirect from the admin API).
 	Redirect(ctx context.Context, url string) (*Instructions, error)
@@ -249,8 +249,8 @@ type CallEnd struct {
 	Billsec  int64  `json:"billsec"`
 	// Held is, for a transferred call, the time from connect to callhook's
 	// exit (0 for other outcomes).
-	Held       time.Duration    `json:"-"`
-	LastResult *verb.VerbResult `json:"last_result,omitempty"`
+	Held       time.Duration `json:"-"`
+	LastResult *verb.Result  `json:"last_result,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

@@ -45,7 +45,7 @@ func TestCallFiles(t *testing.T) {
 				}
 				return 200, "[hangup]"
 			})
-			h := startProxy(t, webhookRuntime(&webhook.WebhookApp{Name: "support", URL: app.URL + "/ivr", Files: files}))
+			h := startProxy(t, webhookRuntime(&webhook.App{Name: "support", URL: app.URL + "/ivr", Files: files}))
 			c := h.dial(esltest.Options{})
 			res := wait(t, c)
 			got := apps(c)

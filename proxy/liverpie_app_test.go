@@ -171,7 +171,7 @@ func lpLines(rs []lpRequest) []string {
 }
 
 // lpApp is the proxy's Liverpie app for w.
-func lpApp(t *testing.T, w *lpWebapp) *liverpie.LiverpieApp {
+func lpApp(t *testing.T, w *lpWebapp) *liverpie.App {
 	t.Helper()
 	u, err := url.Parse(w.URL)
 	if err != nil {
@@ -185,7 +185,7 @@ func lpApp(t *testing.T, w *lpWebapp) *liverpie.LiverpieApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &liverpie.LiverpieApp{
+	return &liverpie.App{
 		Name: "ivr", IP: host, Port: p,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 		Timeout: 10 * time.Second,
@@ -196,7 +196,7 @@ func lpApp(t *testing.T, w *lpWebapp) *liverpie.LiverpieApp {
 // apps, with calls placed by Liverpie app name.
 type lpHarness struct{ *harness }
 
-func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*liverpie.LiverpieApp) *lpHarness {
+func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*liverpie.App) *lpHarness {
 	t.Helper()
 	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
 	for _, a := range apps {

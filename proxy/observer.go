@@ -17,7 +17,7 @@ type Observer interface {
 	// Request: one webhook request finished (after all its attempts).
 	Request(c *Call, r *RequestInfo)
 	VerbStarted(c *Call, v verb.Verb)
-	VerbFinished(c *Call, v verb.Verb, r *verb.VerbResult, took time.Duration)
+	VerbFinished(c *Call, v verb.Verb, r *verb.Result, took time.Duration)
 	// Failed: the app failed and its fallback or on_failure took over.
 	Failed(c *Call, f *Failure)
 	CallEnded(c *Call, end *CallEnd, s *CallStats)
@@ -45,13 +45,13 @@ type CallStats struct {
 // NopObserver ignores everything; embed it to implement only some methods.
 type NopObserver struct{}
 
-func (NopObserver) CallRefused(*esl.Event, string, string)                         {}
-func (NopObserver) CallStarted(*Call)                                              {}
-func (NopObserver) Request(*Call, *RequestInfo)                                    {}
-func (NopObserver) VerbStarted(*Call, verb.Verb)                                   {}
-func (NopObserver) VerbFinished(*Call, verb.Verb, *verb.VerbResult, time.Duration) {}
-func (NopObserver) Failed(*Call, *Failure)                                         {}
-func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                          {}
+func (NopObserver) CallRefused(*esl.Event, string, string)                     {}
+func (NopObserver) CallStarted(*Call)                                          {}
+func (NopObserver) Request(*Call, *RequestInfo)                                {}
+func (NopObserver) VerbStarted(*Call, verb.Verb)                               {}
+func (NopObserver) VerbFinished(*Call, verb.Verb, *verb.Result, time.Duration) {}
+func (NopObserver) Failed(*Call, *Failure)                                     {}
+func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                      {}
 
 // Observers fans every notification out to each observer in turn.
 type Observers []Observer
@@ -80,7 +80,7 @@ func (all Observers) VerbStarted(c *Call, v verb.Verb) {
 	}
 }
 
-func (all Observers) VerbFinished(c *Call, v verb.Verb, r *verb.VerbResult, took time.Duration) {
+func (all Observers) VerbFinished(c *Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	for _, o := range all {
 		o.VerbFinished(c, v, r, took)
 	}

@@ -36,7 +36,7 @@ func TestSecurityWebhookCalls(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
-			h := startProxy(t, webhookRuntime(&webhook.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
+			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
 			c := h.dial(esltest.Options{})
 			res := wait(t, c)
 			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
@@ -58,7 +58,7 @@ func TestSecurityWebhookCalls(t *testing.T) {
 func TestSecurityWebhookAllowed(t *testing.T) {
 	reply := `[answer, {set: {execute_on_answer: "playback beep.wav"}}, {bridge: "[sip_h_X-Ticket=42,leg_timeout=5]freetdm/1/a/100"}, hangup]`
 	app := newWebapp(t, func(request) (int, string) { return 200, reply })
-	wa := &webhook.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
+	wa := &webhook.App{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
 	h := startProxy(t, webhookRuntime(wa))
 	c := h.dial(esltest.Options{})
 	wait(t, c)

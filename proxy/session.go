@@ -39,7 +39,7 @@ type session struct {
 	hungUp         bool       // the channel is down (CHANNEL_HANGUP, a notice, or the conn said so)
 	hangupComplete *esl.Event // CHANNEL_HANGUP_COMPLETE, for cause, duration, billsec
 	ended          bool       // final notice seen or the connection ended
-	lastResult     *verb.VerbResult
+	lastResult     *verb.Result
 	outcome        string // set when the call leaves our hands other than by hangup
 	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int

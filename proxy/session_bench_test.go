@@ -17,7 +17,7 @@ import (
 // whole system's cost per call on one machine, not callhook's alone.
 func BenchmarkCall(b *testing.B) {
 	app := newWebapp(b, menu)
-	rt := webhookRuntime(&webhook.WebhookApp{Name: "menu", URL: app.URL + "/ivr", Timeout: 10 * time.Second})
+	rt := webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", Timeout: 10 * time.Second})
 	h := startProxy(b, rt)
 	opts := esltest.Options{Speed: 1e6, DiscardHistory: true, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 		if run.App == "play_and_get_digits" {

@@ -116,7 +116,7 @@ func (s *session) sessionVerb(v verb.Verb, run func()) {
 	start := time.Now()
 	run()
 	s.stats.Verbs++
-	s.obs.VerbFinished(s.call, v, &verb.VerbResult{Verb: v.Name, Reason: verb.ReasonOK}, time.Since(start))
+	s.obs.VerbFinished(s.call, v, &verb.Result{Verb: v.Name, Reason: verb.ReasonOK}, time.Since(start))
 }
 
 // handoff switches the call to another app of the runtime the call started
@@ -200,7 +200,7 @@ func (s *session) ask(ctx context.Context, f func(context.Context) (*Instruction
 // runVerb runs one verb's applications, each to its completion, and reads
 // its result. ran is false when a live redirect arrived before anything of
 // the verb was sent: the verb is skipped and reported nowhere.
-func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.VerbResult, ran bool) {
+func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, ran bool) {
 	if s.redirectPending() {
 		return nil, false
 	}

@@ -38,7 +38,7 @@ type Backend struct {
 	// HTTPClient makes fetch states' requests, one per attempt; nil means
 	// http.DefaultClient. Each fetch is bound by its state's timeout and
 	// the call's context. A daemon passes its shared pool, whose dials a
-	// proxy.DialGuard checks (proxy.NewHTTPClient), so that no fetch or
+	// apphttp.DialGuard checks (apphttp.NewHTTPClient), so that no fetch or
 	// redirect of one reaches callhook's admin API.
 	HTTPClient *http.Client
 	// Now is the flow's clock for when: conditions; nil means time.Now.
@@ -84,12 +84,12 @@ func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
 }
 
 // Result leaves the current state with the result of its last verb.
-func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.VerbResult) (*proxy.Instructions, error) {
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*proxy.Instructions, error) {
 	if v.Action != d.state {
 		return nil, fmt.Errorf("flow %s: result for state %q, but the call is in state %q", d.flow.Name, v.Action, d.state)
 	}
 	if r == nil {
-		r = &verb.VerbResult{Verb: v.Name, Reason: verb.ReasonError}
+		r = &verb.Result{Verb: v.Name, Reason: verb.ReasonError}
 	}
 	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits}
 	switch r.Reason {
@@ -200,7 +200,7 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 }
 
 // fetchFailure is a failed fetch as RequestInfo.Err reports it: a
-// *proxy.BackendError with a webhook's codes, so that observers class it as
+// *apphttp.BackendError with a webhook's codes, so that observers class it as
 // they class a webhook's failure, and the fetch's own error text
 // (BackendError's says "webhook"). An error status is its class whatever
 // went wrong after it; a fetch the call gave up on (ctx, the call's) is

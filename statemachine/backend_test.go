@@ -27,7 +27,7 @@ type requests struct {
 
 type recorded struct {
 	Method, Path, Query, UserAgent string
-	CallID                         string // proxy.CallIDHeader, the mark the admin API refuses
+	CallID                         string // apphttp.CallIDHeader, the mark the admin API refuses
 	Body                           map[string]any
 }
 
@@ -98,14 +98,14 @@ func TestBackendDemoCall(t *testing.T) {
 		t.Fatalf("Begin = %v", err)
 	}
 	script := []struct {
-		r    verb.VerbResult
+		r    verb.Result
 		want string
 	}{
-		{verb.VerbResult{Verb: "play", Reason: verb.ReasonOK}, "gather->menu"},
-		{verb.VerbResult{Verb: "gather", Reason: verb.ReasonTimeout}, "gather->menu"},
-		{verb.VerbResult{Verb: "gather", Reason: verb.ReasonOK, Digits: "3"}, "play,record->leave_message"},
-		{verb.VerbResult{Verb: "record", Reason: verb.ReasonOK, Recording: &verb.Recording{Path: "/tmp/x.wav"}}, "play->thanks"},
-		{verb.VerbResult{Verb: "play", Reason: verb.ReasonOK}, "play,hangup"},
+		{verb.Result{Verb: "play", Reason: verb.ReasonOK}, "gather->menu"},
+		{verb.Result{Verb: "gather", Reason: verb.ReasonTimeout}, "gather->menu"},
+		{verb.Result{Verb: "gather", Reason: verb.ReasonOK, Digits: "3"}, "play,record->leave_message"},
+		{verb.Result{Verb: "record", Reason: verb.ReasonOK, Recording: &verb.Recording{Path: "/tmp/x.wav"}}, "play->thanks"},
+		{verb.Result{Verb: "play", Reason: verb.ReasonOK}, "play,hangup"},
 	}
 	for i, s := range script {
 		v := last(t, in)
@@ -137,11 +137,11 @@ func TestBackendRejects(t *testing.T) {
 	}
 	stale := last(t, in)
 	stale.Action = "menu"
-	if _, err := d.Result(ctx, stale, &verb.VerbResult{Reason: verb.ReasonOK}); err == nil || !strings.Contains(err.Error(), `result for state "menu", but the call is in state "welcome"`) {
+	if _, err := d.Result(ctx, stale, &verb.Result{Reason: verb.ReasonOK}); err == nil || !strings.Contains(err.Error(), `result for state "menu", but the call is in state "welcome"`) {
 		t.Errorf("Result for another state = %v, want a stale-result error", err)
 	}
 	// An unknown reason is an error outcome; the demo's welcome goes on by next:.
-	in, err = d.Result(ctx, last(t, in), &verb.VerbResult{Reason: "weird"})
+	in, err = d.Result(ctx, last(t, in), &verb.Result{Reason: "weird"})
 	if err != nil || names(in.Verbs) != "gather->menu" {
 		t.Errorf("Result(weird reason) = %v, %v; want the menu", in, err)
 	}
@@ -329,7 +329,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 
 	// The play finishes: a POST reports it, then the call says bye.
 	d, in := newDialog()
-	in, err := d.Result(ctx, last(t, in), &verb.VerbResult{Verb: "play", Reason: verb.ReasonOK})
+	in, err := d.Result(ctx, last(t, in), &verb.Result{Verb: "play", Reason: verb.ReasonOK})
 	if err != nil || names(in.Verbs) != "hangup" {
 		t.Fatalf("Result(play ok) = %v, %v; want bye", in, err)
 	}
@@ -351,7 +351,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 			d.End(ctx, &proxy.CallEnd{Outcome: proxy.OutcomeHangup, Cause: "NORMAL_CLEARING"})
 		},
 		func(d proxy.VerbDialog, v verb.Verb) {
-			in, err := d.Result(ctx, v, &verb.VerbResult{Verb: "play", Reason: verb.ReasonHangup})
+			in, err := d.Result(ctx, v, &verb.Result{Verb: "play", Reason: verb.ReasonHangup})
 			if err != nil || len(in.Verbs) != 0 {
 				t.Errorf("Result(hangup) = %v, %v; want no verbs", in, err)
 			}
@@ -395,7 +395,7 @@ func TestBackendConcurrentCalls(t *testing.T) {
 			}
 			vd := d.(proxy.VerbDialog)
 			in, err := vd.Begin(ctx)
-			for _, r := range []verb.VerbResult{{Reason: verb.ReasonOK}, {Reason: verb.ReasonOK, Digits: "2"}} {
+			for _, r := range []verb.Result{{Reason: verb.ReasonOK}, {Reason: verb.ReasonOK, Digits: "2"}} {
 				if err != nil {
 					break
 				}
@@ -425,7 +425,7 @@ func TestBackendConcurrentCalls(t *testing.T) {
 }
 
 // TestFetchFailure: a failed fetch is observed as a webhook's failure would
-// be (a *proxy.BackendError's code), with the fetch's own text; a fetch the
+// be (a *apphttp.BackendError's code), with the fetch's own text; a fetch the
 // call gave up on is not classed.
 func TestFetchFailure(t *testing.T) {
 	gone, cancel := context.WithCancel(t.Context())

@@ -10,7 +10,7 @@ import (
 
 // A fetch's waits between attempts: fetchRetryMin before the first retry,
 // doubling up to fetchRetryMax, which also caps a 429's or 503's
-// Retry-After. They are a webhook app's (proxy.NewHTTPClient): the caller
+// Retry-After. They are a webhook app's (apphttp.NewHTTPClient): the caller
 // hears silence meanwhile.
 const (
 	fetchRetryMin = 100 * time.Millisecond

@@ -21,7 +21,7 @@ type Flow struct {
 	order    []string // state names in file order
 	chanVars []string // channel variables the flow reads ({{vars.X}}, when: vars.X)
 	handoffs []string // apps handoff states name, in file order, without repeats
-	// The flow's allow keys, for proxy.ParseOptions.
+	// The flow's allow keys, for verb.ParseOptions.
 	allowExec      []string
 	allowVars      []string
 	allowEndpoints []string

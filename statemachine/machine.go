@@ -56,7 +56,7 @@ type Env struct {
 
 // Outcome is what happened in a state: a verb's result, or a fetch's.
 type Outcome struct {
-	Reason string // proxy.ReasonOK, ReasonTimeout, ReasonInvalid, ReasonError or ReasonHangup
+	Reason string // verb.ReasonOK, ReasonTimeout, ReasonInvalid, ReasonError or ReasonHangup
 	Verb   string // the verb whose result this is; a gather's result sets {{digits}}
 	Digits string
 	// Data is a fetch's decoded JSON answer (with json.Number numbers), for

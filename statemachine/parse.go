@@ -51,7 +51,7 @@ type parser struct {
 // app. The zero value is what `callhook check FLOW.yaml` checks a flow with.
 type Options struct {
 	// Files are the folders the flow's verbs may record into and play from
-	// (README "Files"; nil: proxy.FileRules' zero value). Filled-in
+	// (README "Files"; nil: verb.FileRules' zero value). Filled-in
 	// templates are checked against them again on every call.
 	Files *verb.FileRules
 }

@@ -116,7 +116,7 @@ func (p *parser) use(r ref, line int) {
 	}
 }
 
-// verbError records a proxy.ParseVerbs error: an *proxy.InvalidReplyError
+// verbError records a verb.ParseVerbs error: an *verb.InvalidReplyError
 // keeps its own line when it has one, else it gets the verb's.
 func (p *parser) verbError(err error, line int) {
 	msg, l := err.Error(), line

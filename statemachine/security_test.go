@@ -11,7 +11,7 @@ import (
 	"github.com/callhook/callhook/verb"
 )
 
-// dangerousVariants spells each of proxy.DangerousVars the ways FreeSWITCH
+// dangerousVariants spells each of verb.DangerousVars the ways FreeSWITCH
 // honours: as listed, upper case, mixed case, and the prefix families with
 // a suffix.
 func dangerousVariants() []string {

@@ -151,7 +151,7 @@ func TestHandoffFlowCall(t *testing.T) {
 		io.WriteString(w, "[{play: support/hello.wav}, hangup]")
 	}))
 	t.Cleanup(web.Close)
-	support := &webhook.WebhookApp{Name: "support", URL: web.URL + "/ivr", Timeout: 5 * time.Second}
+	support := &webhook.App{Name: "support", URL: web.URL + "/ivr", Timeout: 5 * time.Second}
 	addr := serve(t, flowApp(t, "handoff", "../examples/flows/handoff.yaml"), &proxy.App{Name: "support", Backend: support})
 	c, res := call(t, addr, esltest.Options{})
 	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon {

@@ -26,7 +26,7 @@ func (s *BareSpec) check() error { return nil }
 func (s *BareSpec) Execs(PlanContext) []Exec { return []Exec{{App: s.App}} }
 
 // Result reports ok, or hangup.
-func (s *BareSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *BareSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult(s.App, completionOf(complete, s.App), hungUp)
 }
 
@@ -58,7 +58,7 @@ func (s *PauseSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *PauseSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *PauseSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("pause", completionOf(complete, "sleep"), hungUp)
 }
 
@@ -117,7 +117,7 @@ func (s *SendDTMFSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *SendDTMFSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *SendDTMFSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("send_dtmf", completionOf(complete, "send_dtmf"), hungUp)
 }
 
@@ -162,7 +162,7 @@ func (s *LogSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *LogSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *LogSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("log", completionOf(complete, "log"), hungUp)
 }
 
@@ -222,7 +222,7 @@ func (s *ExecuteSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports the application's response; ok, or hangup.
-func (s *ExecuteSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *ExecuteSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("execute", completionOf(complete, s.App), hungUp)
 }
 

@@ -94,7 +94,7 @@ func (s *BridgeSpec) Execs(PlanContext) []Exec {
 // not (both stay on the channel, so the status picks the one that belongs
 // to this bridge). Reason ok when it connected, error when not, hangup when
 // the caller hung up.
-func (s *BridgeSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *BridgeSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	c := completionOf(complete, "bridge")
 	r := baseResult("bridge", c, hungUp)
 	if c == nil {

@@ -51,7 +51,7 @@ func (s *TransferSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *TransferSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *TransferSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("transfer", completionOf(complete, "transfer"), hungUp)
 }
 
@@ -103,7 +103,7 @@ func (s *ConferenceSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *ConferenceSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *ConferenceSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("conference", completionOf(complete, "conference"), hungUp)
 }
 
@@ -137,8 +137,8 @@ func (s *HangupSpec) check() error {
 func (s *HangupSpec) Execs(PlanContext) []Exec { return nil }
 
 // Result reports hangup: the verb ends the call.
-func (s *HangupSpec) Result(_ PlanContext, complete *esl.Event, _ bool) *VerbResult {
-	return &VerbResult{Verb: "hangup", Reason: ReasonHangup, Response: response(complete)}
+func (s *HangupSpec) Result(_ PlanContext, complete *esl.Event, _ bool) *Result {
+	return &Result{Verb: "hangup", Reason: ReasonHangup, Response: response(complete)}
 }
 
 // MapText returns a copy: a cause is not a template.
@@ -182,8 +182,8 @@ func (s *RedirectSpec) check() error {
 func (s *RedirectSpec) Execs(PlanContext) []Exec { return nil }
 
 // Result reports ok: nothing ran on the channel.
-func (s *RedirectSpec) Result(_ PlanContext, _ *esl.Event, hungUp bool) *VerbResult {
-	r := &VerbResult{Verb: "redirect", Reason: ReasonOK}
+func (s *RedirectSpec) Result(_ PlanContext, _ *esl.Event, hungUp bool) *Result {
+	r := &Result{Verb: "redirect", Reason: ReasonOK}
 	if hungUp {
 		r.Reason = ReasonHangup
 	}

@@ -91,7 +91,7 @@ func CheckAllowExecute(app string) error {
 	return nil
 }
 
-// checkApp checks an application an app asks to run and its argument: the
+// CheckApp checks an application an app asks to run and its argument: the
 // refused ones never pass, the ones in appArgChecks pass only with a safe
 // argument, and any other passes as is (whether it may run at all is the
 // caller's allowlist's business). lua's "~code" form runs inline code and

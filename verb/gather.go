@@ -131,7 +131,7 @@ func (s *GatherSpec) Execs(pc PlanContext) []Exec {
 //     FreeSWITCH's source); the digits are reported either way.
 //
 // A gather cut off by a hangup reports hangup, with any digits it had.
-func (s *GatherSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *GatherSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result {
 	c := completionOf(complete, "play_and_get_digits")
 	r := baseResult("gather", c, hungUp)
 	if c == nil {

@@ -54,14 +54,14 @@ func (s *PlaySpec) Execs(PlanContext) []Exec {
 
 // Result reports ok, error when playback could not play the file (FILE NOT
 // FOUND, PLAYBACK ERROR), or hangup.
-func (s *PlaySpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *PlaySpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return playResult("play", completionOf(complete, "playback"), hungUp)
 }
 
 // playResult is baseResult for verbs whose application reports whether it
 // played: anything but "FILE PLAYED" (or no response) is an error, unless
 // the call hung up, which is what cut the prompt off.
-func playResult(verb string, complete *esl.Event, hungUp bool) *VerbResult {
+func playResult(verb string, complete *esl.Event, hungUp bool) *Result {
 	r := baseResult(verb, complete, hungUp)
 	if r.Reason == ReasonOK && r.Response != "" && r.Response != "FILE PLAYED" {
 		r.Reason = ReasonError
@@ -149,7 +149,7 @@ func (s *SaySpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *SaySpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *SaySpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("say", completionOf(complete, "say"), hungUp)
 }
 
@@ -197,7 +197,7 @@ func (s *SpeakSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *SpeakSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *SpeakSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("speak", completionOf(complete, "speak"), hungUp)
 }
 

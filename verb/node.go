@@ -143,7 +143,7 @@ func (a *args) list(opt string) []string {
 	return nil
 }
 
-// deref follows YAML aliases (flows may use anchors). Verb options are at
+// Deref follows YAML aliases (flows may use anchors). Verb options are at
 // most two levels deep with scalars at the leaves, so following aliases
 // cannot blow up the way nested aliases in a free-form value can.
 func Deref(n *yaml.Node) *yaml.Node {
@@ -153,6 +153,7 @@ func Deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// IsNull reports whether n (through its aliases) is a YAML null.
 func IsNull(n *yaml.Node) bool {
 	n = Deref(n)
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// policy is what one app may make FreeSWITCH do beyond the defaults: the
+// Policy is what one app may make FreeSWITCH do beyond the defaults: the
 // channel variables, bridge endpoints and dialplans its config names
 // (allow_vars, allow_endpoints, allow_dialplans). A nil *policy allows the
 // defaults only. It is immutable once built, so specs share it.
@@ -30,7 +30,7 @@ var (
 	DefaultDialplans = []string{"xml"}
 )
 
-// newPolicy builds a policy from an app's allow lists (nil when all are
+// NewPolicy builds a policy from an app's allow lists (nil when all are
 // empty).
 func NewPolicy(vars, endpoints, dialplans []string) *Policy {
 	if len(vars) == 0 && len(endpoints) == 0 && len(dialplans) == 0 {

@@ -92,7 +92,7 @@ func (s *RecordSpec) Execs(PlanContext) []Exec {
 // Result reports the recording: its name, its full path, record_ms and record_file_size
 // (a silent recording is 0 ms and a 44-byte WAV header: FreeSWITCH writes no
 // comfort noise). A recording cut off by a hangup is still reported.
-func (s *RecordSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *RecordSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	c := completionOf(complete, "record")
 	r := baseResult("record", c, hungUp)
 	if c != nil {

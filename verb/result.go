@@ -7,8 +7,8 @@ import (
 	"github.com/callhook/callhook/esl"
 )
 
-// VerbResult is a verb's outcome, as the app receives it.
-type VerbResult struct {
+// Result is a verb's outcome, as the app receives it.
+type Result struct {
 	Verb      string     `json:"verb"`
 	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
 	Digits    string     `json:"digits,omitempty"`
@@ -71,8 +71,8 @@ func completionOf(complete *esl.Event, app string) *esl.Event {
 // hung up while the verb ran, whatever the application answered (a cut-off
 // playback says PLAYBACK ERROR, which is not the prompt's fault); error
 // when no completion came; ok otherwise.
-func baseResult(verb string, complete *esl.Event, hungUp bool) *VerbResult {
-	r := &VerbResult{Verb: verb, Reason: ReasonOK, Response: response(complete)}
+func baseResult(verb string, complete *esl.Event, hungUp bool) *Result {
+	r := &Result{Verb: verb, Reason: ReasonOK, Response: response(complete)}
 	switch {
 	case hungUp:
 		r.Reason = ReasonHangup

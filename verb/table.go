@@ -177,7 +177,7 @@ func optionList(d *verbDef) string {
 	return " (options: " + strings.Join(d.opts, ", ") + ")"
 }
 
-// quote quotes a value for an error message, shortened: the value may be
+// Quote quotes a value for an error message, shortened: the value may be
 // anything a web app sent.
 func Quote(s string) string {
 	const limit = 64

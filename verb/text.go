@@ -109,7 +109,7 @@ func fsArg(s string) string {
 	return b.String()
 }
 
-// checkName checks a FreeSWITCH identifier (a variable, context, conference
+// CheckName checks a FreeSWITCH identifier (a variable, context, conference
 // or profile name, a TTS engine or voice): letters, digits and _ . -
 // (extra lists further allowed characters).
 func CheckName(s, extra string) error {

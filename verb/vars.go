@@ -88,7 +88,7 @@ func (s *SetSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *SetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *SetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("set", completionOf(complete, "set"), hungUp)
 }
 
@@ -136,7 +136,7 @@ func (s *UnsetSpec) Execs(PlanContext) []Exec {
 }
 
 // Result reports ok, or hangup.
-func (s *UnsetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *VerbResult {
+func (s *UnsetSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
 	return baseResult("unset", completionOf(complete, "unset"), hungUp)
 }
 

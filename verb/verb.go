@@ -45,7 +45,7 @@ type Spec interface {
 	// Result reads the verb's outcome from the CHANNEL_EXECUTE_COMPLETE of
 	// its last exec (nil when none came), hungUp telling whether the channel
 	// hung up while it ran.
-	Result(pc PlanContext, complete *esl.Event, hungUp bool) *VerbResult
+	Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result
 	// MapText returns a copy with f applied to every text argument (flow
 	// templates); f's error is returned as is.
 	MapText(f func(string) (string, error)) (Spec, error)

@@ -664,44 +664,44 @@ func TestResultsFromCaptures(t *testing.T) {
 		edit     func(*esl.Event) *esl.Event // adapts the capture to the verb; nil for none
 		hungUp   string                      // "" as in the capture, "up" or "down" to force it
 		wantHung bool                        // what the capture says, checked when hungUp is ""
-		want     *VerbResult
+		want     *Result
 	}{
 		{"gather digit", `- gather: {play: x.wav, regex: '\d'}`, "menu-call", "play_and_get_digits",
 			func(ev *esl.Event) *esl.Event { return renameVar(ev, "callhook_digits", digitsVar) }, "", false,
-			&VerbResult{Verb: "gather", Reason: ReasonOK, Digits: "1"}},
+			&Result{Verb: "gather", Reason: ReasonOK, Digits: "1"}},
 		{"gather timeout", `- gather: x.wav`, "pagd-timeout", "play_and_get_digits", nil, "", false,
-			&VerbResult{Verb: "gather", Reason: ReasonTimeout}},
+			&Result{Verb: "gather", Reason: ReasonTimeout}},
 		{"gather another gather's digits", `- gather: x.wav`, "menu-call", "play_and_get_digits", nil, "", false,
-			&VerbResult{Verb: "gather", Reason: ReasonTimeout}},
+			&Result{Verb: "gather", Reason: ReasonTimeout}},
 		{"gather invalid (regex)", `- gather: x.wav`, "pagd-timeout", "play_and_get_digits",
 			func(ev *esl.Event) *esl.Event { return addVar(ev, digitsVar+"_invalid", "12") }, "", false,
-			&VerbResult{Verb: "gather", Reason: ReasonInvalid, Digits: "12"}},
+			&Result{Verb: "gather", Reason: ReasonInvalid, Digits: "12"}},
 		{"gather invalid (too few)", `- gather: {play: x.wav, min: 2, max: 4}`, "pagd-timeout", "play_and_get_digits",
 			func(ev *esl.Event) *esl.Event { return addVar(ev, digitsVar, "1") }, "", false,
-			&VerbResult{Verb: "gather", Reason: ReasonInvalid, Digits: "1"}},
+			&Result{Verb: "gather", Reason: ReasonInvalid, Digits: "1"}},
 		{"gather cut off", `- gather: x.wav`, "menu-call", "play_and_get_digits",
 			func(ev *esl.Event) *esl.Event { return renameVar(ev, "callhook_digits", digitsVar) }, "down", false,
-			&VerbResult{Verb: "gather", Reason: ReasonHangup, Digits: "1"}},
+			&Result{Verb: "gather", Reason: ReasonHangup, Digits: "1"}},
 		{"record", `- record: callhook-rec.wav`, "record", "record", nil, "", false,
-			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444}}},
+			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444}}},
 		{"record silence", `- record: callhook-rec.wav`, "record-silence", "record", nil, "", false,
-			&VerbResult{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44}}},
+			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44}}},
 		{"record stale completion", `- record: r.wav`, "record", "answer", nil, "down", false,
-			&VerbResult{Verb: "record", Reason: ReasonHangup}},
+			&Result{Verb: "record", Reason: ReasonHangup}},
 		{"bridge ok", `- bridge: loopback/7100`, "bridge-ok", "bridge", nil, "", false,
-			&VerbResult{Verb: "bridge", Reason: ReasonOK, Bridge: &Bridged{Status: "SUCCESS", Cause: "NORMAL_CLEARING"}}},
+			&Result{Verb: "bridge", Reason: ReasonOK, Bridge: &Bridged{Status: "SUCCESS", Cause: "NORMAL_CLEARING"}}},
 		{"bridge busy", `- bridge: error/user_busy`, "bridge-fail", "bridge", nil, "up", false,
-			&VerbResult{Verb: "bridge", Reason: ReasonError, Bridge: &Bridged{Status: "BUSY", Cause: "USER_BUSY"}}},
+			&Result{Verb: "bridge", Reason: ReasonError, Bridge: &Bridged{Status: "BUSY", Cause: "USER_BUSY"}}},
 		{"bridge busy without continue_on_fail", `- bridge: error/user_busy`, "bridge-fail", "bridge", nil, "", true,
-			&VerbResult{Verb: "bridge", Reason: ReasonHangup, Bridge: &Bridged{Status: "BUSY", Cause: "USER_BUSY"}}},
+			&Result{Verb: "bridge", Reason: ReasonHangup, Bridge: &Bridged{Status: "BUSY", Cause: "USER_BUSY"}}},
 		{"play", `- play: beeps.wav`, "pagd-timeout", "playback", nil, "", false,
-			&VerbResult{Verb: "play", Reason: ReasonOK, Response: "FILE PLAYED"}},
+			&Result{Verb: "play", Reason: ReasonOK, Response: "FILE PLAYED"}},
 		{"play cut off", `- play: tone.wav`, "caller-hangup-mid-playback", "playback", nil, "", true,
-			&VerbResult{Verb: "play", Reason: ReasonHangup, Response: "PLAYBACK ERROR"}},
+			&Result{Verb: "play", Reason: ReasonHangup, Response: "PLAYBACK ERROR"}},
 		{"play failed", `- play: tone.wav`, "caller-hangup-mid-playback", "playback", nil, "up", true,
-			&VerbResult{Verb: "play", Reason: ReasonError, Response: "PLAYBACK ERROR"}},
-		{"answer", `- answer`, "menu-call", "answer", nil, "", false, &VerbResult{Verb: "answer", Reason: ReasonOK}},
-		{"set", `- set: {callhook_result: digit-1}`, "menu-call", "set", nil, "", false, &VerbResult{Verb: "set", Reason: ReasonOK}},
+			&Result{Verb: "play", Reason: ReasonError, Response: "PLAYBACK ERROR"}},
+		{"answer", `- answer`, "menu-call", "answer", nil, "", false, &Result{Verb: "answer", Reason: ReasonOK}},
+		{"set", `- set: {callhook_result: digit-1}`, "menu-call", "set", nil, "", false, &Result{Verb: "set", Reason: ReasonOK}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -733,15 +733,15 @@ func TestResultWithoutCompletion(t *testing.T) {
 	tests := []struct {
 		doc    string
 		hungUp bool
-		want   *VerbResult
+		want   *Result
 	}{
-		{"- execute: info", true, &VerbResult{Verb: "execute", Reason: ReasonHangup}},
-		{"- execute: info", false, &VerbResult{Verb: "execute", Reason: ReasonError}},
-		{"- gather: x.wav", true, &VerbResult{Verb: "gather", Reason: ReasonHangup}},
-		{"- bridge: user/1", false, &VerbResult{Verb: "bridge", Reason: ReasonError}},
-		{"- record: r.wav", true, &VerbResult{Verb: "record", Reason: ReasonHangup}},
-		{"- hangup", false, &VerbResult{Verb: "hangup", Reason: ReasonHangup}},
-		{"- redirect: /x", false, &VerbResult{Verb: "redirect", Reason: ReasonOK}},
+		{"- execute: info", true, &Result{Verb: "execute", Reason: ReasonHangup}},
+		{"- execute: info", false, &Result{Verb: "execute", Reason: ReasonError}},
+		{"- gather: x.wav", true, &Result{Verb: "gather", Reason: ReasonHangup}},
+		{"- bridge: user/1", false, &Result{Verb: "bridge", Reason: ReasonError}},
+		{"- record: r.wav", true, &Result{Verb: "record", Reason: ReasonHangup}},
+		{"- hangup", false, &Result{Verb: "hangup", Reason: ReasonHangup}},
+		{"- redirect: /x", false, &Result{Verb: "redirect", Reason: ReasonOK}},
 	}
 	for _, tc := range tests {
 		v := parseOne(t, tc.doc, webOpts)

@@ -17,8 +17,8 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// webhookAttempt is what one attempt got.
-type webhookAttempt struct {
+// attemptResult is what one attempt got.
+type attemptResult struct {
 	resp     *http.Response // its body is read and closed; nil when none came
 	body     []byte         // the reply's start (all of it on 2xx, up to the limit)
 	tooBig   bool           // a 2xx reply over MaxReplyBytes
@@ -26,30 +26,30 @@ type webhookAttempt struct {
 	timedOut bool           // err is the attempt's own timeout
 }
 
-// webhookErrorBodyBytes is how much of a non-2xx reply is kept (for display)
-// and webhookDrainBytes how much more is read so its connection can be reused.
+// errorBodyBytes is how much of a non-2xx reply is kept (for display)
+// and drainBytes how much more is read so its connection can be reused.
 const (
-	webhookErrorBodyBytes = 4 << 10
-	webhookDrainBytes     = 64 << 10
+	errorBodyBytes = 4 << 10
+	drainBytes     = 64 << 10
 )
 
 // attempt makes one POST under the app's per-attempt timeout, reading the
 // reply within it.
-func (d *webhookDialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype string, seq int) webhookAttempt {
+func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype string, seq int) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, d.app.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return webhookAttempt{err: err}
+		return attemptResult{err: err}
 	}
 	d.setHeaders(req.Header, body, ctype, seq)
 	resp, err := d.httpc.Do(req)
 	if err != nil {
-		return webhookAttempt{err: err, timedOut: webhookTimedOut(ctx, actx, err)}
+		return attemptResult{err: err, timedOut: ownTimeout(ctx, actx, err)}
 	}
 	defer resp.Body.Close()
-	a := webhookAttempt{resp: resp}
-	limit := int64(webhookErrorBodyBytes)
+	a := attemptResult{resp: resp}
+	limit := int64(errorBodyBytes)
 	if resp.StatusCode/100 == 2 {
 		limit = d.app.maxReplyBytes()
 		if resp.ContentLength > limit {
@@ -60,7 +60,7 @@ func (d *webhookDialog) attempt(ctx context.Context, u *url.URL, body []byte, ct
 	a.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		a.err = fmt.Errorf("read reply: %w", err)
-		a.timedOut = webhookTimedOut(ctx, actx, err)
+		a.timedOut = ownTimeout(ctx, actx, err)
 		return a
 	}
 	if int64(len(a.body)) > limit {
@@ -69,14 +69,14 @@ func (d *webhookDialog) attempt(ctx context.Context, u *url.URL, body []byte, ct
 			return a
 		}
 		a.body = a.body[:limit]
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, webhookDrainBytes))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainBytes))
 	}
 	return a
 }
 
-// webhookTimedOut tells whether err comes from the attempt's own timeout
+// ownTimeout tells whether err comes from the attempt's own timeout
 // rather than from the call's context or the network.
-func webhookTimedOut(ctx, actx context.Context, err error) bool {
+func ownTimeout(ctx, actx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
@@ -91,7 +91,7 @@ func webhookTimedOut(ctx, actx context.Context, err error) bool {
 // set, parses the reply. Its error is a *BackendError, or the call's
 // context's error when the call went away. Every request is reported to the
 // observer and logged (Debug; Warn when it failed).
-func (d *webhookDialog) request(ctx context.Context, target string, m *webhookMessage, fallback, parse bool) (*verb.Reply, error) {
+func (d *dialog) request(ctx context.Context, target string, m *message, fallback, parse bool) (*verb.Reply, error) {
 	start := time.Now()
 	info := &proxy.RequestInfo{URL: target, Event: m.Event, Fallback: fallback}
 	rep, err := d.send(ctx, target, m, parse, info)
@@ -103,7 +103,7 @@ func (d *webhookDialog) request(ctx context.Context, target string, m *webhookMe
 }
 
 // send runs the attempts of one request, filling info as it goes.
-func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessage, parse bool, info *proxy.RequestInfo) (*verb.Reply, error) {
+func (d *dialog) send(ctx context.Context, target string, m *message, parse bool, info *proxy.RequestInfo) (*verb.Reply, error) {
 	u, err := d.base.Parse(target)
 	if err != nil {
 		return nil, &apphttp.BackendError{URL: target, Code: apphttp.CodeConnect, Err: fmt.Errorf("parse url: %w", err)}
@@ -124,11 +124,11 @@ func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessa
 		info.Attempts = n
 		a := d.attempt(ctx, u, body, ctype, m.Seq)
 		if ctx.Err() != nil {
-			return nil, webhookGone(ctx, m.Event)
+			return nil, gone(ctx, m.Event)
 		}
 		if a.resp != nil {
 			info.Status = a.resp.StatusCode
-			info.Reply = webhookShorten(a.body)
+			info.Reply = shorten(a.body)
 		}
 		if a.err == nil && a.resp.StatusCode/100 == 2 {
 			if a.tooBig {
@@ -146,20 +146,20 @@ func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessa
 		}
 		retry, _ := checkRetry(ctx, resp, a.err)
 		if !retry || n >= d.app.attempts() {
-			return nil, webhookFailure(info.URL, a, n, d.app.timeout())
+			return nil, failure(info.URL, a, n, d.app.timeout())
 		}
 		wait := time.NewTimer(backoff(d.client.RetryWaitMin, d.client.RetryWaitMax, n-1, resp))
 		select {
 		case <-ctx.Done():
 			wait.Stop()
-			return nil, webhookGone(ctx, m.Event)
+			return nil, gone(ctx, m.Event)
 		case <-wait.C:
 		}
 	}
 }
 
 // parse validates a 2xx reply completely and keeps the session it sets.
-func (d *webhookDialog) parse(a webhookAttempt, info *proxy.RequestInfo) (*verb.Reply, error) {
+func (d *dialog) parse(a attemptResult, info *proxy.RequestInfo) (*verb.Reply, error) {
 	rep, err := verb.ParseReply(a.body, verb.ParseOptions{
 		MaxVerbs:       d.app.maxVerbs(),
 		AllowExecute:   d.app.AllowExecute,
@@ -171,7 +171,7 @@ func (d *webhookDialog) parse(a webhookAttempt, info *proxy.RequestInfo) (*verb.
 	})
 	if err == nil && rep.HasSession {
 		var s []byte
-		if s, err = webhookSessionJSON(rep.Session); err == nil {
+		if s, err = sessionJSON(rep.Session); err == nil {
 			d.session = s
 		}
 	}
@@ -181,8 +181,8 @@ func (d *webhookDialog) parse(a webhookAttempt, info *proxy.RequestInfo) (*verb.
 	return rep, nil
 }
 
-// webhookFailure is the error of a request whose last attempt failed.
-func webhookFailure(target string, a webhookAttempt, attempts int, timeout time.Duration) *apphttp.BackendError {
+// failure is the error of a request whose last attempt failed.
+func failure(target string, a attemptResult, attempts int, timeout time.Duration) *apphttp.BackendError {
 	e := &apphttp.BackendError{URL: target}
 	switch {
 	case a.err != nil && a.timedOut:
@@ -204,7 +204,7 @@ func webhookFailure(target string, a webhookAttempt, attempts int, timeout time.
 
 // logRequest logs a finished request: at Warn when it failed, at Debug
 // otherwise (a hung-up call is no failure of the app).
-func (d *webhookDialog) logRequest(ctx context.Context, m *webhookMessage, info *proxy.RequestInfo) {
+func (d *dialog) logRequest(ctx context.Context, m *message, info *proxy.RequestInfo) {
 	level := logrus.DebugLevel
 	if info.Err != nil && ctx.Err() == nil {
 		level = logrus.WarnLevel
@@ -229,10 +229,10 @@ func (d *webhookDialog) logRequest(ctx context.Context, m *webhookMessage, info 
 	}
 }
 
-// webhookGone is the error of a request abandoned because the call's
+// gone is the error of a request abandoned because the call's
 // context ended (the caller hung up): it wraps the context's error and its
 // cause, so callers can tell it from an app failure.
-func webhookGone(ctx context.Context, event string) error {
+func gone(ctx context.Context, event string) error {
 	err, cause := ctx.Err(), context.Cause(ctx)
 	if cause != nil && cause != err {
 		return fmt.Errorf("webhook %s: %w (%w)", event, err, cause)

@@ -20,31 +20,31 @@ import (
 	"github.com/callhook/callhook/verb"
 )
 
-// webhookMessage is the body of a webhook request (DESIGN.md's field
+// message is the body of a webhook request (DESIGN.md's field
 // table). The form encoding is derived from its JSON form, so both formats
 // always carry the same fields.
-type webhookMessage struct {
+type message struct {
 	CallID string            `json:"call_id"`
 	Seq    int               `json:"seq"`
 	App    string            `json:"app"`
 	Event  string            `json:"event"`
-	Call   webhookCallInfo   `json:"call"`
+	Call   callInfo          `json:"call"`
 	Vars   map[string]string `json:"vars,omitempty"`
-	Result *verb.VerbResult  `json:"result,omitempty"`
+	Result *verb.Result      `json:"result,omitempty"`
 	// Session is the app's data exactly as its last reply set it, kept
 	// encoded; absent until a reply sets it.
-	Session json.RawMessage   `json:"session,omitempty"`
-	Error   *webhookErrorInfo `json:"error,omitempty"`
+	Session json.RawMessage `json:"session,omitempty"`
+	Error   *errorInfo      `json:"error,omitempty"`
 	// call.end only: hangup for a call that hung up, held_ms (connect to
 	// exit) for a transferred one, which has not.
-	Hangup     *webhookHangup   `json:"hangup,omitempty"`
-	HeldMS     *int64           `json:"held_ms,omitempty"`
-	Outcome    string           `json:"outcome,omitempty"`
-	LastResult *verb.VerbResult `json:"last_result,omitempty"`
+	Hangup     *hangupInfo  `json:"hangup,omitempty"`
+	HeldMS     *int64       `json:"held_ms,omitempty"`
+	Outcome    string       `json:"outcome,omitempty"`
+	LastResult *verb.Result `json:"last_result,omitempty"`
 }
 
-// webhookCallInfo is the body's call field.
-type webhookCallInfo struct {
+// callInfo is the body's call field.
+type callInfo struct {
 	From      string `json:"from"`
 	FromName  string `json:"from_name"`
 	To        string `json:"to"`
@@ -54,15 +54,15 @@ type webhookCallInfo struct {
 	StartedAt string `json:"started_at,omitempty"` // RFC 3339, UTC
 }
 
-// webhookErrorInfo is the error field of a fallback request: what failed.
-type webhookErrorInfo struct {
+// errorInfo is the error field of a fallback request: what failed.
+type errorInfo struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	URL     string `json:"url"`
 }
 
-// webhookHangup is the hangup field of call.end.
-type webhookHangup struct {
+// hangupInfo is the hangup field of call.end.
+type hangupInfo struct {
 	Cause    string `json:"cause"`
 	Duration int64  `json:"duration"`
 	Billsec  int64  `json:"billsec"`
@@ -71,16 +71,16 @@ type webhookHangup struct {
 // message builds the body of the call's next request, counting it: seq
 // numbers requests, not attempts (a retry or the fallback resends the same
 // message).
-func (d *webhookDialog) message(event string) *webhookMessage {
+func (d *dialog) message(event string) *message {
 	c := d.call
 	d.seq++
-	m := &webhookMessage{
+	m := &message{
 		CallID:  c.ID,
 		Seq:     d.seq,
 		App:     d.app.Name,
 		Event:   event,
 		Session: d.session,
-		Call: webhookCallInfo{
+		Call: callInfo{
 			From:      c.From,
 			FromName:  c.FromName,
 			To:        c.To,
@@ -103,10 +103,10 @@ func (d *webhookDialog) message(event string) *webhookMessage {
 	return m
 }
 
-// webhookErrorField describes err for the fallback: its code, a message
+// errorField describes err for the fallback: its code, a message
 // and the URL that failed.
-func webhookErrorField(err error, failedURL string) *webhookErrorInfo {
-	f := &webhookErrorInfo{Code: apphttp.CodeConnect, Message: err.Error(), URL: failedURL}
+func errorField(err error, failedURL string) *errorInfo {
+	f := &errorInfo{Code: apphttp.CodeConnect, Message: err.Error(), URL: failedURL}
 	if be, ok := errors.AsType[*apphttp.BackendError](err); ok {
 		f.Code, f.URL = be.Code, be.URL
 		if be.Err != nil {
@@ -118,35 +118,35 @@ func webhookErrorField(err error, failedURL string) *webhookErrorInfo {
 
 // Content types of request bodies.
 const (
-	webhookJSONType = "application/json"
-	webhookFormType = "application/x-www-form-urlencoded"
+	jsonType = "application/json"
+	formType = "application/x-www-form-urlencoded"
 )
 
 // encode returns the request body in the app's format, and its content type.
-func (d *webhookDialog) encode(m *webhookMessage) ([]byte, string, error) {
+func (d *dialog) encode(m *message) ([]byte, string, error) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode %s request: %w", m.Event, err)
 	}
 	if !d.app.Form {
-		return data, webhookJSONType, nil
+		return data, jsonType, nil
 	}
-	form, err := webhookFlatten(data)
+	form, err := flatten(data)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode %s request as a form: %w", m.Event, err)
 	}
 	if len(m.Session) > 0 && string(m.Session) != "null" {
 		form.Set("session", string(m.Session))
 	}
-	return []byte(form.Encode()), webhookFormType, nil
+	return []byte(form.Encode()), formType, nil
 }
 
-// webhookFlatten turns a JSON object into form values with dotted keys
+// flatten turns a JSON object into form values with dotted keys
 // (call.from, result.recording.path) and string values: numbers as JSON
 // wrote them, booleans as true/false, list items by index (a.0, a.1); nulls
 // are left out. The top-level session is left out too: it travels whole,
 // as one JSON string.
-func webhookFlatten(data []byte) (url.Values, error) {
+func flatten(data []byte) (url.Values, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var top map[string]any
@@ -155,11 +155,11 @@ func webhookFlatten(data []byte) (url.Values, error) {
 	}
 	delete(top, "session")
 	form := url.Values{}
-	webhookFlattenInto(form, "", top)
+	flattenInto(form, "", top)
 	return form, nil
 }
 
-func webhookFlattenInto(form url.Values, key string, v any) {
+func flattenInto(form url.Values, key string, v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(x))
@@ -168,11 +168,11 @@ func webhookFlattenInto(form url.Values, key string, v any) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			webhookFlattenInto(form, webhookJoinKey(key, k), x[k])
+			flattenInto(form, joinKey(key, k), x[k])
 		}
 	case []any:
 		for i, e := range x {
-			webhookFlattenInto(form, webhookJoinKey(key, strconv.Itoa(i)), e)
+			flattenInto(form, joinKey(key, strconv.Itoa(i)), e)
 		}
 	case nil:
 	case string:
@@ -186,7 +186,7 @@ func webhookFlattenInto(form url.Values, key string, v any) {
 	}
 }
 
-func webhookJoinKey(prefix, k string) string {
+func joinKey(prefix, k string) string {
 	if prefix == "" {
 		return k
 	}
@@ -196,20 +196,20 @@ func webhookJoinKey(prefix, k string) string {
 // setHeaders sets the headers of one attempt. The signature is made afresh
 // for each attempt, with the current time, so a retry is not mistaken for
 // a replay; the seq stays that of the request.
-func (d *webhookDialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
+func (d *dialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
 	h.Set("Content-Type", ctype)
 	h.Set("Accept", "application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1")
 	h.Set("User-Agent", "callhook/"+proxy.Version)
 	h.Set(apphttp.CallIDHeader, d.call.ID) // also what the admin API refuses
 	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if d.app.Secret != "" {
-		h.Set("X-Callhook-Signature", webhookSignature(d.app.Secret, d.app.clock().Unix(), body))
+		h.Set("X-Callhook-Signature", signature(d.app.Secret, d.app.clock().Unix(), body))
 	}
 }
 
-// webhookSignature is the X-Callhook-Signature value:
+// signature is the X-Callhook-Signature value:
 // t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
-func webhookSignature(secret string, t int64, body []byte) string {
+func signature(secret string, t int64, body []byte) string {
 	ts := strconv.FormatInt(t, 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(ts))
@@ -218,37 +218,37 @@ func webhookSignature(secret string, t int64, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// webhookSessionJSON encodes a reply's session once, when it arrives, so
+// sessionJSON encodes a reply's session once, when it arrives, so
 // that a session JSON cannot carry (YAML maps with non-string keys, NaN)
 // makes that reply invalid instead of breaking every later request.
-func webhookSessionJSON(v any) (json.RawMessage, error) {
-	data, err := json.Marshal(webhookJSONValue(v))
+func sessionJSON(v any) (json.RawMessage, error) {
+	data, err := json.Marshal(jsonValue(v))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	return data, nil
 }
 
-// webhookJSONValue rewrites the maps YAML decodes with non-string keys
+// jsonValue rewrites the maps YAML decodes with non-string keys
 // (map[any]any) as JSON objects, keys printed as YAML wrote them.
-func webhookJSONValue(v any) any {
+func jsonValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = webhookJSONValue(e)
+			out[k] = jsonValue(e)
 		}
 		return out
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[fmt.Sprint(k)] = webhookJSONValue(e)
+			out[fmt.Sprint(k)] = jsonValue(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = webhookJSONValue(e)
+			out[i] = jsonValue(e)
 		}
 		return out
 	default:
@@ -256,16 +256,16 @@ func webhookJSONValue(v any) any {
 	}
 }
 
-// webhookReplyShown is how much of a reply observers see.
-const webhookReplyShown = 200
+// replyShown is how much of a reply observers see.
+const replyShown = 200
 
-// webhookShorten returns the start of a reply for display, cut on a rune
+// shorten returns the start of a reply for display, cut on a rune
 // boundary.
-func webhookShorten(b []byte) string {
-	if len(b) <= webhookReplyShown {
+func shorten(b []byte) string {
+	if len(b) <= replyShown {
 		return string(b)
 	}
-	cut := webhookReplyShown
+	cut := replyShown
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}

@@ -20,12 +20,12 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// WebhookApp is a web app that speaks callhook's native protocol (DESIGN.md
+// App is a web app that speaks callhook's native protocol (DESIGN.md
 // "Webhook apps"): each step of a call is a POST whose reply is a list of
 // verbs. Zero values of the optional fields mean the documented defaults, so
-// a WebhookApp needs only Name and URL. Set the fields before the first call
+// a App needs only Name and URL. Set the fields before the first call
 // and do not change them afterwards: calls in progress read them.
-type WebhookApp struct {
+type App struct {
 	Name string // the app's name in the config, sent as app
 	URL  string // where call.start goes, and what relative URLs resolve against
 	// Form sends bodies form-encoded (format: form) instead of as JSON.
@@ -75,12 +75,12 @@ type WebhookApp struct {
 	now func() time.Time
 }
 
-// Defaults of WebhookApp's zero-valued fields.
+// Defaults of App's zero-valued fields.
 const (
-	DefaultWebhookTimeout = 5 * time.Second
-	DefaultMaxReplyBytes  = 1 << 20
-	DefaultMaxVerbs       = 100
-	DefaultMaxRedirects   = 50
+	DefaultTimeout       = 5 * time.Second
+	DefaultMaxReplyBytes = 1 << 20
+	DefaultMaxVerbs      = 100
+	DefaultMaxRedirects  = 50
 )
 
 // Webhook events, the body's event field.
@@ -99,7 +99,7 @@ var ErrTooManyRedirects = errors.New("proxy: too many redirects")
 
 // Start implements Backend. It makes the call's dialog and does no I/O: the
 // first request is the dialog's Begin.
-func (a *WebhookApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
 	base, err := url.Parse(a.URL)
 	if err != nil {
 		return nil, fmt.Errorf("webhook app %s: url: %w", a.Name, err)
@@ -110,7 +110,7 @@ func (a *WebhookApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog,
 	}
 	client := a.Client
 	if client == nil {
-		client = defaultWebhookClient()
+		client = defaultClient()
 	}
 	// A per-call http.Client over the shared pool: the call's own jar sends
 	// the app's cookies back on later requests of this call only, and keeps
@@ -130,27 +130,27 @@ func (a *WebhookApp) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog,
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&webhookDialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}), nil
+	return proxy.Verbs(&dialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}), nil
 }
 
-// defaultWebhookClient is the client of apps that have none, made once.
-var defaultWebhookClient = sync.OnceValue(func() *retryablehttp.Client { return apphttp.NewHTTPClient(nil) })
+// defaultClient is the client of apps that have none, made once.
+var defaultClient = sync.OnceValue(func() *retryablehttp.Client { return apphttp.NewHTTPClient(nil) })
 
 // ChannelVars implements VarReader for the app: its calls read its Vars.
-func (a *WebhookApp) ChannelVars() []string { return a.Vars }
+func (a *App) ChannelVars() []string { return a.Vars }
 
-func (a *WebhookApp) timeout() time.Duration {
+func (a *App) timeout() time.Duration {
 	if a.Timeout > 0 {
 		return a.Timeout
 	}
-	return DefaultWebhookTimeout
+	return DefaultTimeout
 }
 
-func (a *WebhookApp) attempts() int {
+func (a *App) attempts() int {
 	return 1 + max(a.Retries, 0)
 }
 
-func (a *WebhookApp) maxReplyBytes() int64 {
+func (a *App) maxReplyBytes() int64 {
 	if a.MaxReplyBytes > 0 {
 		// The reply is read with a limit of one more byte, to tell a
 		// reply at the limit from one over it: that must not wrap.
@@ -159,14 +159,14 @@ func (a *WebhookApp) maxReplyBytes() int64 {
 	return DefaultMaxReplyBytes
 }
 
-func (a *WebhookApp) maxVerbs() int {
+func (a *App) maxVerbs() int {
 	if a.MaxVerbs > 0 {
 		return a.MaxVerbs
 	}
 	return DefaultMaxVerbs
 }
 
-func (a *WebhookApp) maxRedirects() int {
+func (a *App) maxRedirects() int {
 	switch {
 	case a.MaxRedirects < 0:
 		return 0
@@ -176,17 +176,17 @@ func (a *WebhookApp) maxRedirects() int {
 	return DefaultMaxRedirects
 }
 
-func (a *WebhookApp) clock() time.Time {
+func (a *App) clock() time.Time {
 	if a.now != nil {
 		return a.now()
 	}
 	return time.Now()
 }
 
-// webhookDialog is one call's conversation with a webhook app. Like every
+// dialog is one call's conversation with a webhook app. Like every
 // Dialog it is used by the call's session goroutine only.
-type webhookDialog struct {
-	app    *WebhookApp
+type dialog struct {
+	app    *App
 	call   *proxy.Call
 	base   *url.URL              // the app's URL: relative URLs resolve against it
 	client *retryablehttp.Client // policy and waits
@@ -201,14 +201,14 @@ type webhookDialog struct {
 }
 
 // Begin implements VerbDialog: call.start to the app's URL.
-func (d *webhookDialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
+func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
 	return d.ask(ctx, d.message(EventCallStart), d.app.URL)
 }
 
 // Result implements VerbDialog: verb.result to v.Action (which ParseReply
 // resolved against the document's URL), or to the app's URL when v has no
 // action.
-func (d *webhookDialog) Result(ctx context.Context, v verb.Verb, r *verb.VerbResult) (*proxy.Instructions, error) {
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*proxy.Instructions, error) {
 	target := v.Action
 	if target == "" {
 		target = d.app.URL
@@ -222,7 +222,7 @@ func (d *webhookDialog) Result(ctx context.Context, v verb.Verb, r *verb.VerbRes
 // against the app's URL when relative). Past the app's MaxRedirects on
 // this call it fails with ErrTooManyRedirects (the session logs it and runs
 // the app's on_failure).
-func (d *webhookDialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
+func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
 	d.redirects++
 	if d.redirects > d.app.maxRedirects() {
 		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
@@ -232,7 +232,7 @@ func (d *webhookDialog) Redirect(ctx context.Context, target string) (*proxy.Ins
 
 // End implements Dialog: call.end to the app's StatusURL, once. Its failure
 // is logged, since nobody could act on it.
-func (d *webhookDialog) End(ctx context.Context, end *proxy.CallEnd) {
+func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.ended {
 		return
 	}
@@ -247,7 +247,7 @@ func (d *webhookDialog) End(ctx context.Context, end *proxy.CallEnd) {
 		ms := end.Held.Milliseconds()
 		m.HeldMS = &ms
 	} else {
-		m.Hangup = &webhookHangup{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
+		m.Hangup = &hangupInfo{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
 	}
 	m.Outcome = end.Outcome
 	m.LastResult = end.LastResult
@@ -262,7 +262,7 @@ func (d *webhookDialog) End(ctx context.Context, end *proxy.CallEnd) {
 // tried): on_failure is the session's, which runs the App's on_failure
 // for every kind of app. When ctx ends (the caller hung up) the fallback
 // is not tried.
-func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target string) (*proxy.Instructions, error) {
+func (d *dialog) ask(ctx context.Context, m *message, target string) (*proxy.Instructions, error) {
 	rep, err := d.request(ctx, target, m, false, true)
 	if err == nil {
 		return &proxy.Instructions{Verbs: rep.Verbs}, nil
@@ -272,7 +272,7 @@ func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target strin
 		return nil, err
 	}
 	// The same request, seq included, told what failed.
-	m.Error = webhookErrorField(err, target)
+	m.Error = errorField(err, target)
 	rep, ferr := d.request(ctx, d.app.FallbackURL, m, true, true)
 	if ferr == nil {
 		return &proxy.Instructions{Verbs: rep.Verbs, Failure: &proxy.Failure{Err: err, Fallback: true}}, nil
@@ -285,4 +285,4 @@ func (d *webhookDialog) ask(ctx context.Context, m *webhookMessage, target strin
 
 // ChannelVars implements VarReader: the app's vars are all a webhook
 // dialog reads.
-func (d *webhookDialog) ChannelVars() []string { return d.app.Vars }
+func (d *dialog) ChannelVars() []string { return d.app.Vars }

@@ -27,15 +27,15 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// webhookSeen is one request a test app received.
-type webhookSeen struct {
+// seen is one request a test app received.
+type seen struct {
 	Path   string
 	Header http.Header
 	Body   []byte
 }
 
 // json decodes the request's JSON body.
-func (s webhookSeen) json(t *testing.T) map[string]any {
+func (s seen) json(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(s.Body, &m); err != nil {
@@ -44,24 +44,24 @@ func (s webhookSeen) json(t *testing.T) map[string]any {
 	return m
 }
 
-// webhookTestApp is a real HTTP web app: it records every request, then
+// testApp is a real HTTP web app: it records every request, then
 // lets handle answer it (n counts requests from 1).
-type webhookTestApp struct {
+type testApp struct {
 	*httptest.Server
 	mu   sync.Mutex
-	seen []webhookSeen
+	seen []seen
 }
 
-func newWebhookTestApp(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, n int)) *webhookTestApp {
+func newTestApp(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, n int)) *testApp {
 	t.Helper()
-	a := &webhookTestApp{}
+	a := &testApp{}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			t.Errorf("test app: read body: %v", err)
 		}
 		a.mu.Lock()
-		a.seen = append(a.seen, webhookSeen{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+		a.seen = append(a.seen, seen{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 		n := len(a.seen)
 		a.mu.Unlock()
 		handle(w, r, n)
@@ -71,48 +71,48 @@ func newWebhookTestApp(t *testing.T, handle func(w http.ResponseWriter, r *http.
 }
 
 // reply makes a handler that answers every request with body.
-func webhookReply(body string) func(http.ResponseWriter, *http.Request, int) {
+func replyWith(body string) func(http.ResponseWriter, *http.Request, int) {
 	return func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "application/yaml")
 		io.WriteString(w, body)
 	}
 }
 
-func (a *webhookTestApp) requests() []webhookSeen {
+func (a *testApp) requests() []seen {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]webhookSeen(nil), a.seen...)
+	return append([]seen(nil), a.seen...)
 }
 
-// webhookObserver records the requests it is told about.
-type webhookObserver struct {
+// requestRecorder records the requests it is told about.
+type requestRecorder struct {
 	proxy.NopObserver
 	mu   sync.Mutex
 	reqs []proxy.RequestInfo
 }
 
-func (o *webhookObserver) Request(_ *proxy.Call, r *proxy.RequestInfo) {
+func (o *requestRecorder) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.reqs = append(o.reqs, *r)
 }
 
-func (o *webhookObserver) requests() []proxy.RequestInfo {
+func (o *requestRecorder) requests() []proxy.RequestInfo {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]proxy.RequestInfo(nil), o.reqs...)
 }
 
-// webhookTestClient is the production client with very short waits between
+// testClient is the production client with very short waits between
 // attempts.
-func webhookTestClient(t *testing.T) *retryablehttp.Client {
+func testClient(t *testing.T) *retryablehttp.Client {
 	c := apphttp.NewHTTPClient(nil)
 	c.RetryWaitMin, c.RetryWaitMax = time.Millisecond, 2*time.Millisecond
 	t.Cleanup(c.HTTPClient.CloseIdleConnections)
 	return c
 }
 
-func webhookTestCall(id string, obs proxy.Observer) *proxy.Call {
+func testCall(id string, obs proxy.Observer) *proxy.Call {
 	l := logrus.New()
 	l.Out = io.Discard
 	l.Level = logrus.DebugLevel // run the debug logging code too
@@ -128,7 +128,7 @@ func webhookTestCall(id string, obs proxy.Observer) *proxy.Call {
 	}
 }
 
-func webhookStart(t *testing.T, app *WebhookApp, call *proxy.Call) proxy.VerbDialog {
+func startDialog(t *testing.T, app *App, call *proxy.Call) proxy.VerbDialog {
 	t.Helper()
 	d, err := app.Start(t.Context(), call)
 	if err != nil {
@@ -141,7 +141,7 @@ func webhookStart(t *testing.T, app *WebhookApp, call *proxy.Call) proxy.VerbDia
 	return vd
 }
 
-func webhookJSON(t *testing.T, s string) map[string]any {
+func decodeJSON(t *testing.T, s string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
@@ -150,25 +150,25 @@ func webhookJSON(t *testing.T, s string) map[string]any {
 	return m
 }
 
-var webhookRecordResult = &verb.VerbResult{
+var recordResult = &verb.Result{
 	Verb: "record", Reason: verb.ReasonOK,
 	Recording: &verb.Recording{Path: "/rec/support/r.wav", Name: "r.wav", DurationMS: 1500, Size: 24000},
 }
 
 func TestWebhookJSONBody(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 1 {
 			io.WriteString(w, "session: {lang: en}\nverbs: [answer]\n")
 			return
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
-	if _, err := d.Result(t.Context(), verb.Verb{Name: "record", Action: srv.URL + "/recorded"}, webhookRecordResult); err != nil {
+	if _, err := d.Result(t.Context(), verb.Verb{Name: "record", Action: srv.URL + "/recorded"}, recordResult); err != nil {
 		t.Fatalf("Result() = %v", err)
 	}
 	call := `"call":{"from":"1000","from_name":"Alice","to":"5000","direction":"inbound","answered":false,
@@ -192,28 +192,28 @@ func TestWebhookJSONBody(t *testing.T) {
 		if ct := got[i].Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("request %d Content-Type = %q, want application/json", i+1, ct)
 		}
-		if g, w := got[i].json(t), webhookJSON(t, w.body); !reflect.DeepEqual(g, w) {
+		if g, w := got[i].json(t), decodeJSON(t, w.body); !reflect.DeepEqual(g, w) {
 			t.Errorf("request %d body = %s\nwant %v", i+1, got[i].Body, w)
 		}
 	}
 }
 
 func TestWebhookFormBody(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 1 {
 			io.WriteString(w, `{"session": {"lang": "en", "tries": 2, "vip": true}, "verbs": ["answer"]}`)
 			return
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: webhookTestClient(t)}
-	call := webhookTestCall("call-1", &webhookObserver{})
+	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t)}
+	call := testCall("call-1", &requestRecorder{})
 	call.Answered = true
-	d := webhookStart(t, app, call)
+	d := startDialog(t, app, call)
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
-	if _, err := d.Result(t.Context(), verb.Verb{Name: "record", Action: srv.URL}, webhookRecordResult); err != nil {
+	if _, err := d.Result(t.Context(), verb.Verb{Name: "record", Action: srv.URL}, recordResult); err != nil {
 		t.Fatalf("Result() = %v", err)
 	}
 	got := srv.requests()
@@ -268,7 +268,7 @@ func TestWebhookFlatten(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := webhookFlatten([]byte(tc.in))
+			got, err := flatten([]byte(tc.in))
 			if err != nil {
 				t.Fatalf("webhookFlatten(%q) = %v", tc.in, err)
 			}
@@ -280,13 +280,13 @@ func TestWebhookFlatten(t *testing.T) {
 }
 
 func TestWebhookHeaders(t *testing.T) {
-	srv := newWebhookTestApp(t, webhookReply("[answer]"))
-	app := &WebhookApp{Name: "support", URL: srv.URL, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-7", &webhookObserver{}))
+	srv := newTestApp(t, replyWith("[answer]"))
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-7", &requestRecorder{}))
 	steps := []func() (*proxy.Instructions, error){
 		func() (*proxy.Instructions, error) { return d.Begin(t.Context()) },
 		func() (*proxy.Instructions, error) {
-			return d.Result(t.Context(), verb.Verb{Name: "gather", Action: srv.URL}, &verb.VerbResult{Verb: "gather", Reason: verb.ReasonTimeout})
+			return d.Result(t.Context(), verb.Verb{Name: "gather", Action: srv.URL}, &verb.Result{Verb: "gather", Reason: verb.ReasonTimeout})
 		},
 		func() (*proxy.Instructions, error) { return d.Redirect(t.Context(), srv.URL) },
 	}
@@ -315,8 +315,8 @@ func TestWebhookHeaders(t *testing.T) {
 	}
 }
 
-// webhookVerify checks a signature as a web app would, with its own code.
-func webhookVerify(secret, header string, body []byte) (int64, error) {
+// verify checks a signature as a web app would, with its own code.
+func verify(secret, header string, body []byte) (int64, error) {
 	ts, mac, ok := strings.Cut(header, ",")
 	if !ok || !strings.HasPrefix(ts, "t=") || !strings.HasPrefix(mac, "v1=") {
 		return 0, fmt.Errorf("malformed signature %q", header)
@@ -335,7 +335,7 @@ func webhookVerify(secret, header string, body []byte) (int64, error) {
 
 func TestWebhookRetrySignedAfresh(t *testing.T) {
 	const secret = "s3cret"
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n < 3 {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
@@ -343,9 +343,9 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	clock := time.Unix(1_700_000_000, 0)
-	app := &WebhookApp{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: webhookTestClient(t),
+	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t),
 		now: func() time.Time { clock = clock.Add(time.Second); return clock }}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's instructions", ins, err)
@@ -356,7 +356,7 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 		t.Fatalf("app got %d attempts, want 3", len(got))
 	}
 	for i, r := range got {
-		ts, err := webhookVerify(secret, r.Header.Get("X-Callhook-Signature"), r.Body)
+		ts, err := verify(secret, r.Header.Get("X-Callhook-Signature"), r.Body)
 		if err != nil {
 			t.Errorf("attempt %d: %v", i+1, err)
 		}
@@ -371,15 +371,15 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 }
 
 func TestWebhookCookiesPerCall(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if _, err := r.Cookie("sid"); err != nil {
 			http.SetCookie(w, &http.Cookie{Name: "sid", Value: r.Header.Get("X-Callhook-Call-Id"), Path: "/"})
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL + "/ivr", Client: webhookTestClient(t)}
-	a := webhookStart(t, app, webhookTestCall("call-a", &webhookObserver{}))
-	b := webhookStart(t, app, webhookTestCall("call-b", &webhookObserver{}))
+	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t)}
+	a := startDialog(t, app, testCall("call-a", &requestRecorder{}))
+	b := startDialog(t, app, testCall("call-b", &requestRecorder{}))
 	steps := []struct {
 		name string
 		do   func() (*proxy.Instructions, error)
@@ -410,11 +410,11 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 		"session: null\nverbs: [answer]", // set to null: sent as null
 		"[answer]",
 	}
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		io.WriteString(w, replies[n-1])
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -465,9 +465,9 @@ func TestWebhookSessionLiterals(t *testing.T) {
 	for _, r := range replies {
 		for _, form := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
-				srv := newWebhookTestApp(t, webhookReply(r.reply))
-				app := &WebhookApp{Name: "support", URL: srv.URL, Form: form, Client: webhookTestClient(t)}
-				d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+				srv := newTestApp(t, replyWith(r.reply))
+				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t)}
+				d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 				if _, err := d.Begin(t.Context()); err != nil {
 					t.Fatalf("Begin() = %v", err)
 				}
@@ -501,7 +501,7 @@ func TestWebhookSessionLiterals(t *testing.T) {
 }
 
 func TestWebhookRelativeURLs(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		switch r.URL.Path {
 		case "/old/start":
 			// An HTTP redirect: the document's URL is where it ends up.
@@ -512,8 +512,8 @@ func TestWebhookRelativeURLs(t *testing.T) {
 			io.WriteString(w, "[answer]")
 		}
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL + "/old/start", Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -531,7 +531,7 @@ func TestWebhookRelativeURLs(t *testing.T) {
 	if want := srv.URL + "/app/other"; rs.URL != want {
 		t.Errorf("redirect url = %q, want %q", rs.URL, want)
 	}
-	if _, err := d.Result(t.Context(), ins.Verbs[0], &verb.VerbResult{Verb: "gather", Reason: verb.ReasonOK, Digits: "1"}); err != nil {
+	if _, err := d.Result(t.Context(), ins.Verbs[0], &verb.Result{Verb: "gather", Reason: verb.ReasonOK, Digits: "1"}); err != nil {
 		t.Fatalf("Result() = %v", err)
 	}
 	// A relative URL given to Redirect (an admin's) resolves against the app's URL.
@@ -565,15 +565,15 @@ func TestWebhookRetries(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				http.Error(w, "no", tc.status)
 			})
 			if tc.status == 0 {
 				srv.Close()
 			}
-			obs := &webhookObserver{}
-			app := &WebhookApp{Name: "support", URL: srv.URL, Retries: retries, Client: webhookTestClient(t)}
-			d := webhookStart(t, app, webhookTestCall("call-1", obs))
+			obs := &requestRecorder{}
+			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t)}
+			d := startDialog(t, app, testCall("call-1", obs))
 			ins, err := d.Begin(t.Context())
 			if ins != nil || err == nil {
 				t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -599,12 +599,12 @@ func TestWebhookRetries(t *testing.T) {
 }
 
 func TestWebhookTimeoutPerAttempt(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		<-r.Context().Done() // never answers: the attempt's timeout ends it
 	})
-	obs := &webhookObserver{}
-	app := &WebhookApp{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", obs))
+	obs := &requestRecorder{}
+	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -620,13 +620,13 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 }
 
 func TestWebhookFallback(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
-	fallback := newWebhookTestApp(t, webhookReply("[{play: sorry.wav}]"))
-	obs := &webhookObserver{}
-	app := &WebhookApp{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", obs))
+	fallback := newTestApp(t, replyWith("[{play: sorry.wav}]"))
+	obs := &requestRecorder{}
+	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -678,14 +678,14 @@ func TestWebhookFallback(t *testing.T) {
 // TestWebhookFallbackFails: when the fallback fails too, the dialog returns
 // both errors (the session runs the app's on_failure, see TestAppFailures).
 func TestWebhookFallbackFails(t *testing.T) {
-	srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		http.Error(w, "down", http.StatusBadGateway)
 	})
-	fallback := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	fallback := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		http.Error(w, "down too", http.StatusServiceUnavailable)
 	})
-	app := &WebhookApp{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's and the fallback's error", ins, err)
@@ -709,12 +709,12 @@ func TestWebhookInvalidReply(t *testing.T) {
 		handle  func(w http.ResponseWriter, r *http.Request, n int)
 		maxSize int64
 	}{
-		{"invalid YAML", webhookReply("[{play: x"), 0},
-		{"unknown verb", webhookReply("[frobnicate]"), 0},
-		{"CR-LF in an argument", webhookReply(`[{play: "a.wav\r\napi hangup"}]`), 0},
-		{"not a list", webhookReply(`42`), 0},
-		{"session key JSON cannot carry", webhookReply("session: {[a, b]: 1}\nverbs: [answer]"), 0},
-		{"over MaxReplyBytes with Content-Length", webhookReply(long), 64},
+		{"invalid YAML", replyWith("[{play: x"), 0},
+		{"unknown verb", replyWith("[frobnicate]"), 0},
+		{"CR-LF in an argument", replyWith(`[{play: "a.wav\r\napi hangup"}]`), 0},
+		{"not a list", replyWith(`42`), 0},
+		{"session key JSON cannot carry", replyWith("session: {[a, b]: 1}\nverbs: [answer]"), 0},
+		{"over MaxReplyBytes with Content-Length", replyWith(long), 64},
 		{"over MaxReplyBytes chunked", func(w http.ResponseWriter, _ *http.Request, _ int) {
 			io.WriteString(w, long[:50])
 			w.(http.Flusher).Flush() // no Content-Length: the read limit must catch it
@@ -723,11 +723,11 @@ func TestWebhookInvalidReply(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newWebhookTestApp(t, tc.handle)
-			fallback := newWebhookTestApp(t, webhookReply("[hangup]"))
-			app := &WebhookApp{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
-				MaxReplyBytes: tc.maxSize, Client: webhookTestClient(t)}
-			d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+			srv := newTestApp(t, tc.handle)
+			fallback := newTestApp(t, replyWith("[hangup]"))
+			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
+				MaxReplyBytes: tc.maxSize, Client: testClient(t)}
+			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 			ins, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin() = %v", err)
@@ -753,10 +753,10 @@ func TestWebhookInvalidReply(t *testing.T) {
 }
 
 func TestWebhookRedirectLimit(t *testing.T) {
-	srv := newWebhookTestApp(t, webhookReply("[{redirect: /again}]"))
-	fallback := newWebhookTestApp(t, webhookReply("[answer]"))
-	app := &WebhookApp{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	srv := newTestApp(t, replyWith("[{redirect: /again}]"))
+	fallback := newTestApp(t, replyWith("[answer]"))
+	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	for i := range 2 {
 		ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 		if err != nil || ins.Failure != nil {
@@ -778,9 +778,9 @@ func TestWebhookRedirectLimit(t *testing.T) {
 // TestWebhookNoRedirects: a negative MaxRedirects (the config's
 // max_redirects: 0) refuses the first redirect.
 func TestWebhookNoRedirects(t *testing.T) {
-	srv := newWebhookTestApp(t, webhookReply("[answer]"))
-	app := &WebhookApp{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+	srv := newTestApp(t, replyWith("[answer]"))
+	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 	if ins != nil || !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Redirect = %+v, %v; want ErrTooManyRedirects", ins, err)
@@ -814,12 +814,12 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			arrived := make(chan struct{}, 1)
-			srv := newWebhookTestApp(t, tc.handle(arrived))
-			fallback := newWebhookTestApp(t, webhookReply("[answer]"))
-			client := webhookTestClient(t)
+			srv := newTestApp(t, tc.handle(arrived))
+			fallback := newTestApp(t, replyWith("[answer]"))
+			client := testClient(t)
 			client.RetryWaitMin, client.RetryWaitMax = time.Hour, time.Hour // only a hangup ends the wait
-			app := &WebhookApp{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client}
-			d := webhookStart(t, app, webhookTestCall("call-1", &webhookObserver{}))
+			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client}
+			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 			ctx, cancel := context.WithCancelCause(t.Context())
 			type result struct {
 				ins *proxy.Instructions
@@ -853,16 +853,16 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 }
 
 func TestWebhookCallEnd(t *testing.T) {
-	status := newWebhookTestApp(t, webhookReply("ok"))
-	srv := newWebhookTestApp(t, webhookReply("session: {lang: en}\nverbs: [answer]"))
-	obs := &webhookObserver{}
-	app := &WebhookApp{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", obs))
+	status := newTestApp(t, replyWith("ok"))
+	srv := newTestApp(t, replyWith("session: {lang: en}\nverbs: [answer]"))
+	obs := &requestRecorder{}
+	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
 	end := &proxy.CallEnd{Outcome: proxy.OutcomeHangup, Cause: "NORMAL_CLEARING", Duration: 42, Billsec: 40,
-		LastResult: &verb.VerbResult{Verb: "play", Reason: verb.ReasonHangup, Response: "PLAYBACK ERROR"}}
+		LastResult: &verb.Result{Verb: "play", Reason: verb.ReasonHangup, Response: "PLAYBACK ERROR"}}
 	d.End(t.Context(), end)
 	d.End(t.Context(), end) // exactly once, whatever the caller does
 	got := status.requests()
@@ -873,7 +873,7 @@ func TestWebhookCallEnd(t *testing.T) {
 		t.Errorf("call.end path = %q, want /status", got[0].Path)
 	}
 	body := got[0].json(t)
-	want := webhookJSON(t, `{"call_id":"call-1","seq":2,"app":"support","event":"call.end",
+	want := decodeJSON(t, `{"call_id":"call-1","seq":2,"app":"support","event":"call.end",
 		"call":{"from":"1000","from_name":"Alice","to":"5000","direction":"inbound","answered":false,
 			"channel":"sofia/internal/1000@192.0.2.10","started_at":"2026-11-25T10:00:00Z"},
 		"session":{"lang":"en"},
@@ -900,7 +900,7 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	}{
 		{"no status_url", func(*testing.T) string { return "" }, 0},
 		{"status_url fails", func(t *testing.T) string {
-			s := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			s := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				http.Error(w, "no", http.StatusInternalServerError)
 			})
 			return s.URL
@@ -908,9 +908,9 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &webhookObserver{}
-			app := &WebhookApp{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: webhookTestClient(t)}
-			d := webhookStart(t, app, webhookTestCall("call-1", obs))
+			obs := &requestRecorder{}
+			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t)}
+			d := startDialog(t, app, testCall("call-1", obs))
 			d.End(t.Context(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed, Cause: "NORMAL_TEMPORARY_FAILURE"})
 			reqs := obs.requests()
 			if len(reqs) != tc.wantReqs {
@@ -936,17 +936,17 @@ func TestWebhookLogs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newWebhookTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, "[answer]")
 			})
 			var out strings.Builder
 			l := logrus.New()
 			l.Out, l.Formatter, l.Level = &out, &logrus.JSONFormatter{}, logrus.InfoLevel
-			call := webhookTestCall("call-1", &webhookObserver{})
+			call := testCall("call-1", &requestRecorder{})
 			call.Log = l.WithField("call_id", "call-1")
-			app := &WebhookApp{Name: "support", URL: srv.URL, Retries: 1, Client: webhookTestClient(t)}
-			d := webhookStart(t, app, call)
+			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t)}
+			d := startDialog(t, app, call)
 			// A failed request is the app's error (the session runs
 			// on_failure); what matters here is what the dialog logged.
 			if _, err := d.Begin(t.Context()); (err != nil) != (tc.status != 200) {
@@ -960,7 +960,7 @@ func TestWebhookLogs(t *testing.T) {
 				t.Fatalf("logged %q, want %d lines", lines, len(tc.want))
 			}
 			for i, w := range tc.want {
-				got := webhookJSON(t, lines[i])
+				got := decodeJSON(t, lines[i])
 				for k, v := range w {
 					if got[k] != v {
 						t.Errorf("log line %d %s = %v, want %v", i+1, k, got[k], v)
@@ -976,16 +976,16 @@ func TestWebhookLogs(t *testing.T) {
 
 func TestWebhookReplyShortened(t *testing.T) {
 	reply := "[{play: " + strings.Repeat("é", 300) + "}]"
-	srv := newWebhookTestApp(t, webhookReply(reply))
-	obs := &webhookObserver{}
-	app := &WebhookApp{Name: "support", URL: srv.URL, Client: webhookTestClient(t)}
-	d := webhookStart(t, app, webhookTestCall("call-1", obs))
+	srv := newTestApp(t, replyWith(reply))
+	obs := &requestRecorder{}
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
 	got := obs.requests()[0].Reply
-	if len(got) > webhookReplyShown+len("…") || !strings.HasPrefix(reply, strings.TrimSuffix(got, "…")) || !strings.HasSuffix(got, "…") {
-		t.Errorf("observed reply = %q (%d bytes), want the reply's first %d bytes or fewer and …", got, len(got), webhookReplyShown)
+	if len(got) > replyShown+len("…") || !strings.HasPrefix(reply, strings.TrimSuffix(got, "…")) || !strings.HasSuffix(got, "…") {
+		t.Errorf("observed reply = %q (%d bytes), want the reply's first %d bytes or fewer and …", got, len(got), replyShown)
 	}
 }
 
@@ -1000,7 +1000,7 @@ func TestWebhookStart(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			app := &WebhookApp{Name: "support", URL: tc.url}
+			app := &App{Name: "support", URL: tc.url}
 			_, err := app.Start(t.Context(), &proxy.Call{ID: "call-1"})
 			if (err != nil) != tc.wantErr {
 				t.Errorf("Start(%q) = %v, want error %v", tc.url, err, tc.wantErr)
@@ -1010,11 +1010,11 @@ func TestWebhookStart(t *testing.T) {
 }
 
 func TestWebhookDefaultClient(t *testing.T) {
-	srv := newWebhookTestApp(t, webhookReply("[answer]"))
+	srv := newTestApp(t, replyWith("[answer]"))
 	// No Client, no logger, no observer: the defaults take over.
-	app := &WebhookApp{Name: "support", URL: srv.URL}
-	t.Cleanup(defaultWebhookClient().HTTPClient.CloseIdleConnections)
-	d := webhookStart(t, app, &proxy.Call{ID: "call-1"})
+	app := &App{Name: "support", URL: srv.URL}
+	t.Cleanup(defaultClient().HTTPClient.CloseIdleConnections)
+	d := startDialog(t, app, &proxy.Call{ID: "call-1"})
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil || len(ins.Verbs) != 1 {
 		t.Errorf("Begin() = %+v, %v; want one verb", ins, err)
@@ -1067,8 +1067,8 @@ func BenchmarkWebhookStep(b *testing.B) {
 	defer srv.Close()
 	client := apphttp.NewHTTPClient(nil)
 	defer client.HTTPClient.CloseIdleConnections()
-	app := &WebhookApp{Name: "support", URL: srv.URL, Secret: "s3cret", Vars: []string{"sip_user_agent"}, Client: client}
-	call := webhookTestCall("call-1", proxy.NopObserver{})
+	app := &App{Name: "support", URL: srv.URL, Secret: "s3cret", Vars: []string{"sip_user_agent"}, Client: client}
+	call := testCall("call-1", proxy.NopObserver{})
 	call.Log.(*logrus.Entry).Logger.Level = logrus.InfoLevel
 	d, err := app.Start(b.Context(), call)
 	if err != nil {
@@ -1076,7 +1076,7 @@ func BenchmarkWebhookStep(b *testing.B) {
 	}
 	vd := d.(proxy.VerbDialog)
 	v := verb.Verb{Name: "gather", Action: srv.URL + "/menu"}
-	r := &verb.VerbResult{Verb: "gather", Reason: verb.ReasonOK, Digits: "1"}
+	r := &verb.Result{Verb: "gather", Reason: verb.ReasonOK, Digits: "1"}
 	b.ReportAllocs()
 	for b.Loop() {
 		ins, err := vd.Result(b.Context(), v, r)
@@ -1088,7 +1088,7 @@ func BenchmarkWebhookStep(b *testing.B) {
 
 // A web app answers call.start with a menu; the dialog returns its verbs,
 // with the gather's relative action resolved against the app's URL.
-func ExampleWebhookApp() {
+func ExampleApp() {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Event string `json:"event"`
@@ -1105,7 +1105,7 @@ func ExampleWebhookApp() {
 	}))
 	defer app.Close()
 
-	backend := &WebhookApp{Name: "support", URL: app.URL + "/ivr"}
+	backend := &App{Name: "support", URL: app.URL + "/ivr"}
 	d, err := backend.Start(context.Background(), &proxy.Call{ID: "6f1c", From: "1000"})
 	if err != nil {
 		fmt.Println(err)

@@ -71,7 +71,7 @@ type Config struct {
 	Routes []Route
 	// RecordingsDir is the folder under which each app records into a
 	// folder of its own name, unless the app sets its own recordings_dir
-	// (default proxy.DefaultRecordingsDir, /var/lib/freeswitch/recordings).
+	// (default verb.DefaultRecordingsDir, /var/lib/freeswitch/recordings).
 	RecordingsDir string
 	// MediaDirs are the folders whose files every app may play by absolute
 	// path, unless the app sets its own media_dirs (default none).
@@ -197,7 +197,7 @@ func (l *LiverpieApp) BaseURL() string {
 
 // Files returns the app's file rules (README "Files"). An app without a
 // RecordingsDir (a liverpie.yml app) records into a folder of its name
-// under proxy.DefaultRecordingsDir.
+// under verb.DefaultRecordingsDir.
 func (a *App) Files() *verb.FileRules {
 	dir := a.RecordingsDir
 	if dir == "" {
@@ -1018,7 +1018,7 @@ var (
 )
 
 // allows decodes the allow keys of f into a. Applications that no config
-// can allow (proxy.CheckAllowExecute) and the inline dialplan are errors.
+// can allow (verb.CheckAllowExecute) and the inline dialplan are errors.
 func (d *decoder) allows(a *App, f fields, path string) {
 	if v := f.get("allow_execute"); v != nil {
 		p := join(path, "allow_execute")
@@ -1405,7 +1405,7 @@ func (d *decoder) names(n *yaml.Node, path string, pattern *regexp.Regexp, what 
 }
 
 // folder decodes a folder on the switch's host (recordings_dir): an absolute,
-// clean path of safe characters (proxy.CheckDir), since callhook hands it
+// clean path of safe characters (verb.CheckDir), since callhook hands it
 // to FreeSWITCH as part of file names.
 func (d *decoder) folder(n *yaml.Node, path string) string {
 	s, ok := d.scalar(n, path)

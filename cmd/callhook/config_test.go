@@ -809,7 +809,7 @@ func TestParseConfigOnFailure(t *testing.T) {
 }
 
 // TestParseConfigOnFailureErrors checks that on_failure errors point at the
-// verb's own line. The message after the path is proxy.ParseVerbs's, so
+// verb's own line. The message after the path is verb.ParseVerbs's, so
 // only its gist is checked.
 func TestParseConfigOnFailureErrors(t *testing.T) {
 	tests := []struct {

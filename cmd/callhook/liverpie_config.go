@@ -181,9 +181,9 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 // machine moves on with each request, so a replayed POST would skip a
 // state (pass the pooled *http.Client under the webhook apps' retrying
 // client, not its StandardClient).
-func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.LiverpieApp {
+func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.App {
 	l := a.Liverpie
-	return &liverpie.LiverpieApp{
+	return &liverpie.App{
 		Name: a.Name, IP: l.IP, Port: l.Port,
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
 		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,

@@ -129,7 +129,7 @@ func TestLiverpieConfigWebappsWin(t *testing.T) {
 }
 
 // TestLiverpieBackend: a loaded Liverpie app maps onto a working
-// proxy.LiverpieApp with every field carried over.
+// liverpie.App with every field carried over.
 func TestLiverpieBackend(t *testing.T) {
 	apps, err := LoadLiverpieConfig(filepath.Join("testdata", "liverpie.yml"))
 	if err != nil {
@@ -138,7 +138,7 @@ func TestLiverpieBackend(t *testing.T) {
 	cfg := &Config{Limits: Limits{MaxReplyBytes: 4096}}
 	client := &http.Client{}
 	got := liverpieBackend(cfg, apps[1], client)
-	want := &liverpie.LiverpieApp{
+	want := &liverpie.App{
 		Name: "conference", IP: "192.168.0.19", Port: 3003,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 		AllowCommands: []string{"sendmsg", "api"}, AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,

@@ -68,7 +68,7 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 	switch a.Kind {
 	case KindWebhook:
-		return &webhook.WebhookApp{
+		return &webhook.App{
 			Name:           a.Name,
 			URL:            a.URL,
 			Form:           a.Format == "form",
@@ -119,7 +119,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 // webhook app for that one URL with the config's limits.
 func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 	return func(url string) proxy.Backend {
-		return &webhook.WebhookApp{
+		return &webhook.App{
 			Name:          "redirect",
 			URL:           url,
 			Files:         redirectFiles(cfg),
@@ -141,7 +141,7 @@ func redirectFiles(cfg *Config) *verb.FileRules {
 	return &verb.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
 }
 
-// redirectLimit maps limits.max_redirects onto WebhookApp.MaxRedirects,
+// redirectLimit maps limits.max_redirects onto webhook.App.MaxRedirects,
 // whose zero means "the default": the config's 0 forbids redirects.
 func redirectLimit(cfg *Config) int {
 	if cfg.Limits.MaxRedirects == 0 {

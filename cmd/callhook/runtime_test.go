@@ -35,7 +35,7 @@ func TestRedirectLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rt.Apps["a"].Backend.(*webhook.WebhookApp).MaxRedirects; got != tc.want {
+		if got := rt.Apps["a"].Backend.(*webhook.App).MaxRedirects; got != tc.want {
 			t.Errorf("%q: MaxRedirects = %d, want %d", tc.yaml, got, tc.want)
 		}
 	}
@@ -132,12 +132,12 @@ func TestAllowKeysReachBackends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := rt.Apps["w"].Backend.(*webhook.WebhookApp)
+	w := rt.Apps["w"].Backend.(*webhook.App)
 	if !slices.Equal(w.AllowExecute, []string{"Conference"}) || !slices.Equal(w.AllowVars, []string{"execute_on_*"}) ||
 		!slices.Equal(w.AllowEndpoints, []string{"freetdm"}) || !slices.Equal(w.AllowDialplans, []string{"enum"}) {
 		t.Errorf("webhook app = %+v, want its allow keys", w)
 	}
-	l := rt.Apps["l"].Backend.(*liverpie.LiverpieApp)
+	l := rt.Apps["l"].Backend.(*liverpie.App)
 	if !slices.Equal(l.AllowCallCommands, []string{"xferext"}) || !slices.Equal(l.AllowExecute, []string{"fifo"}) ||
 		!slices.Equal(l.AllowVars, []string{"sip_invite_params"}) {
 		t.Errorf("liverpie app = %+v, want its allow keys", l)

@@ -186,7 +186,7 @@ func (p *simPrinter) VerbStarted(_ *proxy.Call, v verb.Verb) {
 }
 
 // VerbFinished implements proxy.Observer.
-func (p *simPrinter) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.VerbResult, took time.Duration) {
+func (p *simPrinter) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	text := ""
 	if line := resultLine(r, v.Action != ""); line != "" {
 		text = "     = " + line

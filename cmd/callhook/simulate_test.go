@@ -694,20 +694,20 @@ func TestVerbLine(t *testing.T) {
 func TestResultLine(t *testing.T) {
 	tests := []struct {
 		name   string
-		r      *verb.VerbResult
+		r      *verb.Result
 		action bool
 		want   string
 	}{
 		{"none", nil, false, ""},
-		{"played", &verb.VerbResult{Verb: "play", Reason: "ok", Response: "FILE PLAYED"}, false, ""},
-		{"ok with action", &verb.VerbResult{Verb: "play", Reason: "ok"}, true, "ok"},
-		{"digits", &verb.VerbResult{Verb: "gather", Reason: "ok", Digits: "12"}, true, "ok: digits 12"},
-		{"timeout", &verb.VerbResult{Verb: "gather", Reason: "timeout"}, true, "timeout"},
-		{"hangup", &verb.VerbResult{Verb: "play", Reason: "hangup"}, false, "hangup"},
-		{"error", &verb.VerbResult{Verb: "play", Reason: "error", Response: "FILE NOT FOUND"}, false, "error (FILE NOT FOUND)"},
-		{"recording", &verb.VerbResult{Verb: "record", Reason: "ok", Recording: &verb.Recording{Path: "/tmp/m.wav", DurationMS: 2500, Size: 40044}},
+		{"played", &verb.Result{Verb: "play", Reason: "ok", Response: "FILE PLAYED"}, false, ""},
+		{"ok with action", &verb.Result{Verb: "play", Reason: "ok"}, true, "ok"},
+		{"digits", &verb.Result{Verb: "gather", Reason: "ok", Digits: "12"}, true, "ok: digits 12"},
+		{"timeout", &verb.Result{Verb: "gather", Reason: "timeout"}, true, "timeout"},
+		{"hangup", &verb.Result{Verb: "play", Reason: "hangup"}, false, "hangup"},
+		{"error", &verb.Result{Verb: "play", Reason: "error", Response: "FILE NOT FOUND"}, false, "error (FILE NOT FOUND)"},
+		{"recording", &verb.Result{Verb: "record", Reason: "ok", Recording: &verb.Recording{Path: "/tmp/m.wav", DurationMS: 2500, Size: 40044}},
 			true, "ok: recording /tmp/m.wav (2.5s, 40044 bytes)"},
-		{"bridge", &verb.VerbResult{Verb: "bridge", Reason: "ok", Bridge: &verb.Bridged{Status: "BUSY", Cause: "USER_BUSY"}},
+		{"bridge", &verb.Result{Verb: "bridge", Reason: "ok", Bridge: &verb.Bridged{Status: "BUSY", Cause: "USER_BUSY"}},
 			true, "ok: bridge BUSY (USER_BUSY)"},
 	}
 	for _, tc := range tests {

@@ -167,7 +167,7 @@ func dur(d time.Duration) string {
 
 // resultLine describes a verb's result, or "" when there is nothing to
 // say beyond "it ran" (a prompt that played to its end).
-func resultLine(r *verb.VerbResult, hasAction bool) string {
+func resultLine(r *verb.Result, hasAction bool) string {
 	if r == nil {
 		return ""
 	}

@@ -28,7 +28,7 @@ func startDaemon(t *testing.T, web *WebApp) *daemon {
 	for name, path := range map[string]string{"menu": "/ivr", "hold": "/hold", "slow": "/slow/ivr"} {
 		// A generous timeout: this is about correctness under -race on a
 		// shared machine, not about latency.
-		wa := &webhook.WebhookApp{Name: name, URL: app.URL + path, Timeout: time.Minute}
+		wa := &webhook.App{Name: name, URL: app.URL + path, Timeout: time.Minute}
 		rt.Apps[name] = &proxy.App{Name: name, Backend: wa}
 	}
 	p := &proxy.Proxy{Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
