@@ -35,7 +35,7 @@ const CallIDHeader = "X-Callhook-Call-Id"
 // allowed address that the pool keeps alive stays to that address.
 //
 // Use Control as the net.Dialer's Control of every HTTP client that makes
-// requests for apps (NewHTTPClient does). The zero value and a nil
+// requests for apps (NewClient does). The zero value and a nil
 // *DialGuard refuse nothing. It is safe for concurrent use; Refuse is in
 // effect for every dial that starts after it returns.
 type DialGuard struct {
@@ -44,7 +44,7 @@ type DialGuard struct {
 	// localAddrs lists the host's own addresses (nil: net.InterfaceAddrs);
 	// tests set it.
 	localAddrs func() ([]net.Addr, error)
-	// resolver resolves names for the dialer NewHTTPClient makes with this
+	// resolver resolves names for the dialer NewClient makes with this
 	// guard (nil: the system's); tests set it to a DNS server of their own.
 	resolver *net.Resolver
 }

@@ -162,8 +162,8 @@ func TestHTTPClientGuard(t *testing.T) {
 
 	guard := &DialGuard{}
 	guard.Refuse(netip.MustParseAddrPort(ln.Addr().String()), "callhook's admin API")
-	c := NewHTTPClient(guard)
-	t.Cleanup(c.HTTPClient.CloseIdleConnections)
+	c := NewClient(guard)
+	t.Cleanup(c.CloseIdleConnections)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	for _, u := range []string{
 		srv.URL + "/drain",
@@ -172,7 +172,7 @@ func TestHTTPClientGuard(t *testing.T) {
 		"http://[::ffff:127.0.0.1]:" + port + "/drain",
 		app.URL + "/ivr",
 	} {
-		resp, err := c.HTTPClient.Post(u, "application/json", strings.NewReader("{}"))
+		resp, err := c.Post(u, "application/json", strings.NewReader("{}"))
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -180,7 +180,7 @@ func TestHTTPClientGuard(t *testing.T) {
 			t.Errorf("POST %s = %v, want refused naming callhook's admin API", u, err)
 			continue
 		}
-		if retry, _ := WebhookRetryPolicy(t.Context(), nil, err); err != nil && retry {
+		if err != nil && Retryable(t.Context(), nil, err) {
 			t.Errorf("POST %s: the retry policy retries the refusal", u)
 		}
 	}
@@ -189,9 +189,9 @@ func TestHTTPClientGuard(t *testing.T) {
 	}
 	// The same client reaches the same listener when nothing guards it:
 	// the refusals above are the guard's.
-	free := NewHTTPClient(nil)
-	t.Cleanup(free.HTTPClient.CloseIdleConnections)
-	resp, err := free.HTTPClient.Get(srv.URL + "/healthz")
+	free := NewClient(nil)
+	t.Cleanup(free.CloseIdleConnections)
+	resp, err := free.Get(srv.URL + "/healthz")
 	if err != nil {
 		t.Fatalf("unguarded GET = %v", err)
 	}
@@ -315,10 +315,10 @@ func TestHTTPClientGuardNames(t *testing.T) {
 		return nil
 	})}
 	guard.Refuse(netip.MustParseAddrPort(ln.Addr().String()), "callhook's admin API")
-	c := NewHTTPClient(guard)
-	t.Cleanup(c.HTTPClient.CloseIdleConnections)
+	c := NewClient(guard)
+	t.Cleanup(c.CloseIdleConnections)
 	post := func(u string) error {
-		resp, err := c.HTTPClient.Post(u, "application/json", strings.NewReader("{}"))
+		resp, err := c.Post(u, "application/json", strings.NewReader("{}"))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
@@ -334,7 +334,7 @@ func TestHTTPClientGuardNames(t *testing.T) {
 	if err := post("http://rebind.test:" + port + "/ivr"); err != nil {
 		t.Fatalf("POST to the app's name, resolving to the app = %v, want 200", err)
 	}
-	c.HTTPClient.CloseIdleConnections() // else the next request reuses the app's connection
+	c.CloseIdleConnections() // else the next request reuses the app's connection
 	rebound.Store(true)
 	if err := post("http://rebind.test:" + port + "/drain"); !errors.Is(err, ErrGuardedAddress) {
 		t.Errorf("POST to the app's name, now resolving to the admin = %v, want refused", err)

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
@@ -21,32 +19,26 @@ type response struct {
 	url    string
 	status int
 	body   []byte
-	code   string // a failure's class, as BackendError.Code; "" when the call went away
 }
 
 // do sends one request to the app: a single attempt (a state machine moves
 // on with each request, so a retry could skip a state), bounded by the
 // app's Timeout, with the call's cookies except on reset. A body is sent
 // as a form, as Ruby's Net::HTTP#post did for Liverpie. The error, when
-// the app did not answer or its reply could not be read, says which
-// request failed and why; an HTTP status is for the caller to judge. Every
-// request is reported to the observer and logged at Debug; the observer's
-// RequestInfo.Err is a *BackendError, as a webhook's, unless the call went
-// away during the request.
+// the app did not answer or its reply could not be read, is an
+// *apphttp.RequestError, as a webhook's, unless the call went away during
+// the request; an HTTP status is for the caller to judge. Every request is
+// reported to the observer and logged at Debug.
 func (d *dialog) do(ctx context.Context, event, method, uri, body string) (*response, error) {
 	resp := &response{url: d.base + requestPath(uri)}
 	start := time.Now()
 	err := d.send(ctx, event, method, body, resp)
-	info := &proxy.RequestInfo{
+	d.obs.Request(d.call, &proxy.RequestInfo{
 		URL: resp.url, Event: event, Attempts: 1, Status: resp.status,
-		Took: time.Since(start), Err: err, Reply: shorten(resp.body),
-	}
-	if err != nil && resp.code != "" {
-		info.Err = &liverpieFailure{&apphttp.BackendError{URL: resp.url, Code: resp.code, Status: resp.status, Err: err}}
-	}
-	d.obs.Request(d.call, info)
+		Took: time.Since(start), Err: err, Reply: apphttp.Shorten(resp.body, replyShown),
+	})
 	d.log.WithFields(logrus.Fields{
-		"event": event, "url": resp.url, "status": resp.status, "took_ms": info.Took.Milliseconds(),
+		"event": event, "url": resp.url, "status": resp.status, "took_ms": time.Since(start).Milliseconds(),
 	}).Debug("liverpie request")
 	return resp, err
 }
@@ -61,8 +53,7 @@ func (d *dialog) send(ctx context.Context, event, method, body string, resp *res
 	}
 	req, err := http.NewRequestWithContext(ctx, method, resp.url, rd)
 	if err != nil {
-		resp.code = apphttp.CodeConnect
-		return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
+		return d.failed(ctx, event, resp, err)
 	}
 	req.Header.Set("User-Agent", "callhook/"+proxy.Version)
 	req.Header.Set("Accept", "*/*")
@@ -90,53 +81,25 @@ func (d *dialog) send(ctx context.Context, event, method, body string, resp *res
 	}
 	if len(resp.body) > max {
 		resp.body = resp.body[:max]
-		resp.code = replyCode(resp.status)
-		return fmt.Errorf("liverpie %s %s: reply over %d bytes", event, resp.url, max)
+		return d.failed(ctx, event, resp, fmt.Errorf("reply over %d bytes", max))
 	}
 	return nil
 }
 
-// failed words a request error (a timeout says how long the app had) and
-// classes it in resp.code: none when the call went away (ctx is the
-// request's, under the call's), timeout, connect when no status came, else
-// the reply's class.
+// failed is the error of a request that failed with err, ctx being the
+// request's (under the call's): a *apphttp.RequestError classed by
+// apphttp.Classify, or, when the call went away, a plain error (no failure
+// of the app). A timeout says how long the app had.
 func (d *dialog) failed(ctx context.Context, event string, resp *response, err error) error {
-	var ne net.Error
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		resp.code = ""
-	case resp.status >= 400:
-		resp.code = replyCode(resp.status)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		resp.code = apphttp.CodeTimeout
-	case resp.status == 0:
-		resp.code = apphttp.CodeConnect
-	default:
-		resp.code = apphttp.CodeInvalidReply
-	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("liverpie %s %s: no answer within %s", event, resp.url, d.app.timeout())
+		err = fmt.Errorf("no answer within %s", d.app.timeout())
 	}
-	return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
-}
-
-// replyCode classes a reply that came but could not be used: an
-// error status is its class, as a webhook's http_<status>, whatever went
-// wrong after it.
-func replyCode(status int) string {
-	if status >= 400 {
-		return fmt.Sprintf("http_%d", status)
+	code := apphttp.Classify(ctx, resp.status, err)
+	if code == "" {
+		return fmt.Errorf("liverpie %s %s: %w", event, resp.url, err)
 	}
-	return apphttp.CodeInvalidReply
+	return &apphttp.RequestError{Op: "liverpie " + event, URL: resp.url, Code: code, Status: resp.status, Err: err}
 }
-
-// liverpieFailure is RequestInfo.Err of a failed request: the request's own
-// error text (a BackendError's speaks of a webhook), unwrapping to the
-// *BackendError that classes it, as observers read a webhook's.
-type liverpieFailure struct{ be *apphttp.BackendError }
-
-func (e *liverpieFailure) Error() string { return e.be.Err.Error() }
-func (e *liverpieFailure) Unwrap() error { return e.be }
 
 // requestPath makes a configured URI a request path: Liverpie's URIs are
 // paths on the app's host, and one without its leading slash still means
@@ -150,18 +113,6 @@ func requestPath(uri string) string {
 
 // replyShown is how much of a reply RequestInfo.Reply shows.
 const replyShown = 512
-
-// shorten cuts a reply for display, on a rune boundary.
-func shorten(b []byte) string {
-	if len(b) <= replyShown {
-		return string(b)
-	}
-	cut := replyShown
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	return string(b[:cut]) + "…"
-}
 
 // Bounds of a call's cookie jar: what browsers guarantee at least (RFC
 // 6265 §6.1), so a sane app fits and a runaway one cannot grow a call's

@@ -49,7 +49,7 @@ func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.D
 }
 
 // TestLiverpieRequestErrors: a failed request is reported to observers as
-// a *BackendError with a webhook's codes, keeping the request's own error
+// a *RequestError with a webhook's codes, keeping the request's own error
 // text; a request the call gave up on, and an error status (which the
 // dialog judges, not the request), are not.
 func TestLiverpieRequestErrors(t *testing.T) {
@@ -67,7 +67,7 @@ func TestLiverpieRequestErrors(t *testing.T) {
 		handler    http.Handler // nil: nothing listens, unless block
 		block      bool         // the app never answers
 		cancelled  bool         // the call's context is cancelled first
-		wantCode   string       // "" for no BackendError
+		wantCode   string       // "" for no RequestError
 		wantStatus int
 		wantErr    bool
 	}{
@@ -114,14 +114,14 @@ func TestLiverpieRequestErrors(t *testing.T) {
 			if info.Status != tc.wantStatus {
 				t.Errorf("RequestInfo.Status = %d, want %d", info.Status, tc.wantStatus)
 			}
-			be, isBE := errors.AsType[*apphttp.BackendError](info.Err)
+			be, isBE := errors.AsType[*apphttp.RequestError](info.Err)
 			switch {
 			case tc.wantCode == "" && isBE:
-				t.Errorf("RequestInfo.Err = %v (code %s), want no BackendError", info.Err, be.Code)
+				t.Errorf("RequestInfo.Err = %v (code %s), want no RequestError", info.Err, be.Code)
 			case tc.wantCode != "" && !isBE:
-				t.Errorf("RequestInfo.Err = %v, want a BackendError with code %s", info.Err, tc.wantCode)
+				t.Errorf("RequestInfo.Err = %v, want a RequestError with code %s", info.Err, tc.wantCode)
 			case isBE && (be.Code != tc.wantCode || be.Status != tc.wantStatus || be.URL != target+"/sm"):
-				t.Errorf("BackendError = {%s %s %d}, want {%s %s %d}", be.URL, be.Code, be.Status, target+"/sm", tc.wantCode, tc.wantStatus)
+				t.Errorf("RequestError = {%s %s %d}, want {%s %s %d}", be.URL, be.Code, be.Status, target+"/sm", tc.wantCode, tc.wantStatus)
 			}
 			if (info.Err == nil) != (err == nil) || err != nil && info.Err.Error() != err.Error() {
 				t.Errorf("RequestInfo.Err = %v, want the request's error %v", info.Err, err)

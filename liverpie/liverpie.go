@@ -83,7 +83,7 @@ type App struct {
 	// http.DefaultTransport). Redirects are never followed, whatever the
 	// client says, because Liverpie did not follow them: a 302 from the
 	// reset URI is an answer whose cookie counts. A daemon passes its
-	// shared pool, whose dials a DialGuard checks (NewHTTPClient).
+	// shared pool, whose dials a DialGuard checks (NewClient).
 	Client *http.Client
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/verb"
 	"gopkg.in/yaml.v3"
@@ -155,7 +156,7 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the scalar %q", shorten([]byte(n.Value)))
+		return fmt.Sprintf("the scalar %q", apphttp.Shorten([]byte(n.Value), replyShown))
 	case yaml.AliasNode:
 		return "an alias"
 	}

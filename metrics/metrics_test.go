@@ -85,11 +85,11 @@ func TestCallEndedWithoutStart(t *testing.T) {
 }
 
 func TestRequest(t *testing.T) {
-	// wrapped hides a BackendError behind another error type, as Liverpie
+	// wrapped hides a RequestError behind another error type, as Liverpie
 	// and flow fetches report theirs (with their own text).
-	wrapped := func(be *apphttp.BackendError) error { return lpErr{be} }
-	httpErr := func(status int) *apphttp.BackendError {
-		return &apphttp.BackendError{URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
+	wrapped := func(be *apphttp.RequestError) error { return lpErr{be} }
+	httpErr := func(status int) *apphttp.RequestError {
+		return &apphttp.RequestError{URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
 	}
 	tests := []struct {
 		name        string
@@ -100,23 +100,23 @@ func TestRequest(t *testing.T) {
 	}{
 		{"ok", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Took: 12 * time.Millisecond}, 1, 0, ""},
 		{"ok after retries", proxy.RequestInfo{Event: "call.start", Attempts: 3, Status: 200, Took: time.Second}, 1, 2, ""},
-		{"connect", proxy.RequestInfo{Event: "verb.result", Attempts: 2, Err: &apphttp.BackendError{Code: apphttp.CodeConnect, Err: errors.New("refused")}}, 1, 1, "connect"},
-		{"timeout", proxy.RequestInfo{Event: "verb.result", Attempts: 1, Err: &apphttp.BackendError{Code: apphttp.CodeTimeout, Err: errors.New("slow")}}, 1, 0, "timeout"},
+		{"connect", proxy.RequestInfo{Event: "verb.result", Attempts: 2, Err: &apphttp.RequestError{Code: apphttp.CodeConnect, Err: errors.New("refused")}}, 1, 1, "connect"},
+		{"timeout", proxy.RequestInfo{Event: "verb.result", Attempts: 1, Err: &apphttp.RequestError{Code: apphttp.CodeTimeout, Err: errors.New("slow")}}, 1, 0, "timeout"},
 		{"404", proxy.RequestInfo{Event: "redirect", Attempts: 1, Status: 404, Err: httpErr(404)}, 1, 0, "4xx"},
 		{"503 wrapped", proxy.RequestInfo{Event: "call.start", Attempts: 2, Status: 503, Err: fmt.Errorf("app: %w", httpErr(503))}, 1, 1, "5xx"},
 		{"302", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 302, Err: httpErr(302)}, 1, 0, "other"},
-		{"invalid reply", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Err: &apphttp.BackendError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("yaml")}}, 1, 0, "invalid_reply"},
+		{"invalid reply", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Err: &apphttp.RequestError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("yaml")}}, 1, 0, "invalid_reply"},
 		// The caller hung up while the request was in flight: not the app's
 		// failure, and its duration says nothing about the app.
 		{"abandoned", proxy.RequestInfo{Event: "call.start", Attempts: 1, Err: fmt.Errorf("webhook call.start: %w", context.Canceled)}, 0, 0, ""},
 		// Liverpie apps report HTTP statuses without an error, and failures
-		// as BackendErrors that keep the request's own text.
+		// as RequestErrors that keep the request's own text.
 		{"liverpie 500", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 500}, 1, 0, "5xx"},
 		{"liverpie 404", proxy.RequestInfo{Event: "reset", Attempts: 1, Status: 404}, 1, 0, "4xx"},
 		{"liverpie ok", proxy.RequestInfo{Event: "dtmf", Attempts: 1, Status: 200}, 1, 0, ""},
-		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: wrapped(&apphttp.BackendError{Code: apphttp.CodeConnect, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")})}, 1, 0, "connect"},
-		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: wrapped(&apphttp.BackendError{Code: apphttp.CodeTimeout, Err: errors.New("liverpie state_machine http://app/sm: no answer within 10s")})}, 1, 0, "timeout"},
-		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: wrapped(&apphttp.BackendError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")})}, 1, 0, "invalid_reply"},
+		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeConnect, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")})}, 1, 0, "connect"},
+		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeTimeout, Err: errors.New("liverpie state_machine http://app/sm: no answer within 10s")})}, 1, 0, "timeout"},
+		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")})}, 1, 0, "invalid_reply"},
 		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: wrapped(httpErr(503))}, 1, 0, "5xx"},
 		// An error no backend classed.
 		{"unclassed error", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 200, Err: errors.New("something")}, 1, 0, "other"},
@@ -340,8 +340,8 @@ func BenchmarkObserverCall(b *testing.B) {
 	}
 }
 
-// lpErr is an error with its own text that unwraps to a BackendError.
-type lpErr struct{ be *apphttp.BackendError }
+// lpErr is an error with its own text that unwraps to a RequestError.
+type lpErr struct{ be *apphttp.RequestError }
 
 func (e lpErr) Error() string { return e.be.Err.Error() }
 func (e lpErr) Unwrap() error { return e.be }

@@ -126,14 +126,14 @@ func (s *verbSeries) result(r *verb.Result) prometheus.Counter {
 // requestClass sorts a finished request: "" when it succeeded, else its
 // error class; abandoned when the caller hung up while it was in flight.
 //
-// A failed request reports a *apphttp.BackendError (webhook apps, Liverpie
+// A failed request reports a *apphttp.RequestError (webhook apps, Liverpie
 // apps and flow fetches alike), whose code is the class (an HTTP status is
 // reduced to its hundred, so an app answering 418 or 599 adds no series).
 // A Liverpie app's error status is judged by its dialog, not the request,
 // so it comes without an error: the status is the class. Any other error
 // is other.
 func requestClass(r *proxy.RequestInfo) (class string, abandoned bool) {
-	if be, ok := errors.AsType[*apphttp.BackendError](r.Err); ok {
+	if be, ok := errors.AsType[*apphttp.RequestError](r.Err); ok {
 		switch {
 		case be.Code == apphttp.CodeConnect, be.Code == apphttp.CodeTimeout, be.Code == apphttp.CodeInvalidReply:
 			return be.Code, false

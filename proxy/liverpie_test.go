@@ -319,7 +319,7 @@ func TestLiverpieSlowApp(t *testing.T) {
 	}
 	h.idle()
 	logs := h.logs.String()
-	if !strings.Contains(logs, "liverpie state_machine "+w.URL+"/ivr/state_machine: no answer within 50ms") {
+	if !strings.Contains(logs, "liverpie state_machine "+w.URL+"/ivr/state_machine: timeout: no answer within 50ms") {
 		t.Errorf("log lacks the timeout reason:\n%s", logs)
 	}
 	// The call still ends with the app told (hangup_uri).

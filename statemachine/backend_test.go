@@ -249,7 +249,7 @@ func TestBackendFetch(t *testing.T) {
 	tests := []struct {
 		from string
 		want string // names of Begin's verbs
-		code string // the observed failure's BackendError code, "" when it succeeded
+		code string // the observed failure's RequestError code, "" when it succeeded
 	}{
 		{"1000", "play->greet", ""},
 		{"2000", "hangup", ""},
@@ -273,8 +273,8 @@ func TestBackendFetch(t *testing.T) {
 				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", obs.infos)
 			}
 			if len(obs.infos) == 1 && obs.infos[0].Err != nil {
-				if be, ok := errors.AsType[*apphttp.BackendError](obs.infos[0].Err); !ok || be.Code != tc.code {
-					t.Errorf("observed error = %v, want a BackendError with code %q", obs.infos[0].Err, tc.code)
+				if be, ok := errors.AsType[*apphttp.RequestError](obs.infos[0].Err); !ok || be.Code != tc.code {
+					t.Errorf("observed error = %v, want a RequestError with code %q", obs.infos[0].Err, tc.code)
 				}
 			}
 		})
@@ -421,48 +421,5 @@ func TestBackendConcurrentCalls(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-}
-
-// TestFetchFailure: a failed fetch is observed as a webhook's failure would
-// be (a *apphttp.BackendError's code), with the fetch's own text; a fetch the
-// call gave up on is not classed.
-func TestFetchFailure(t *testing.T) {
-	gone, cancel := context.WithCancel(t.Context())
-	cancel()
-	slow := fmt.Errorf("fetch: %w", context.DeadlineExceeded)
-	tests := []struct {
-		name   string
-		ctx    context.Context
-		status int
-		err    error
-		code   string // "" for no BackendError
-	}{
-		{"ok", t.Context(), 200, nil, ""},
-		{"unreachable", t.Context(), 0, errors.New("fetch: connection refused"), apphttp.CodeConnect},
-		{"timeout", t.Context(), 0, slow, apphttp.CodeTimeout},
-		{"error status", t.Context(), 503, errors.New("fetch x: status 503"), "http_503"},
-		{"error status, slow body", t.Context(), 404, slow, "http_404"},
-		{"redirect status", t.Context(), 302, errors.New("fetch x: status 302"), apphttp.CodeInvalidReply},
-		{"not json", t.Context(), 200, errors.New("fetch x: answer is not JSON"), apphttp.CodeInvalidReply},
-		{"call gone", gone, 0, fmt.Errorf("fetch: %w", context.Canceled), ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := fetchFailure(tc.ctx, "http://crm/x", tc.status, tc.err)
-			if (got == nil) != (tc.err == nil) || got != nil && got.Error() != tc.err.Error() {
-				t.Fatalf("fetchFailure(%v) = %v, want the same text", tc.err, got)
-			}
-			be, ok := errors.AsType[*apphttp.BackendError](got)
-			switch {
-			case tc.code == "" && ok:
-				t.Errorf("fetchFailure(%v) has code %s, want no BackendError", tc.err, be.Code)
-			case tc.code != "" && (!ok || be.Code != tc.code || be.Status != tc.status || be.URL != "http://crm/x"):
-				t.Errorf("fetchFailure(%v) = %#v, want code %s status %d", tc.err, be, tc.code, tc.status)
-			}
-			if tc.err != nil && !errors.Is(got, tc.err) {
-				t.Errorf("fetchFailure(%v) does not wrap the fetch's error", tc.err)
-			}
-		})
 	}
 }

@@ -3,10 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -19,11 +17,11 @@ import (
 
 // attemptResult is what one attempt got.
 type attemptResult struct {
-	resp     *http.Response // its body is read and closed; nil when none came
-	body     []byte         // the reply's start (all of it on 2xx, up to the limit)
-	tooBig   bool           // a 2xx reply over MaxReplyBytes
-	err      error          // a transport or read error
-	timedOut bool           // err is the attempt's own timeout
+	resp   *http.Response // its body is read and closed; nil when none came
+	body   []byte         // the reply's start (all of it on 2xx, up to the limit)
+	tooBig bool           // a 2xx reply over MaxReplyBytes
+	err    error          // a transport or read error
+	code   string         // err's class (apphttp.Classify), within the attempt's own timeout
 }
 
 // errorBodyBytes is how much of a non-2xx reply is kept (for display)
@@ -45,7 +43,7 @@ func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype str
 	d.setHeaders(req.Header, body, ctype, seq)
 	resp, err := d.httpc.Do(req)
 	if err != nil {
-		return attemptResult{err: err, timedOut: ownTimeout(ctx, actx, err)}
+		return attemptResult{err: err, code: apphttp.Classify(actx, 0, err)}
 	}
 	defer resp.Body.Close()
 	a := attemptResult{resp: resp}
@@ -60,7 +58,7 @@ func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype str
 	a.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		a.err = fmt.Errorf("read reply: %w", err)
-		a.timedOut = ownTimeout(ctx, actx, err)
+		a.code = apphttp.Classify(actx, 0, err)
 		return a
 	}
 	if int64(len(a.body)) > limit {
@@ -74,21 +72,8 @@ func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype str
 	return a
 }
 
-// ownTimeout tells whether err comes from the attempt's own timeout
-// rather than from the call's context or the network.
-func ownTimeout(ctx, actx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
 // request sends one request (all its attempts) to target and, when parse is
-// set, parses the reply. Its error is a *BackendError, or the call's
+// set, parses the reply. Its error is an *apphttp.RequestError, or the call's
 // context's error when the call went away. Every request is reported to the
 // observer and logged (Debug; Warn when it failed).
 func (d *dialog) request(ctx context.Context, target string, m *message, fallback, parse bool) (*verb.Reply, error) {
@@ -106,56 +91,54 @@ func (d *dialog) request(ctx context.Context, target string, m *message, fallbac
 func (d *dialog) send(ctx context.Context, target string, m *message, parse bool, info *proxy.RequestInfo) (*verb.Reply, error) {
 	u, err := d.base.Parse(target)
 	if err != nil {
-		return nil, &apphttp.BackendError{URL: target, Code: apphttp.CodeConnect, Err: fmt.Errorf("parse url: %w", err)}
+		return nil, &apphttp.RequestError{Op: "webhook", URL: target, Code: apphttp.CodeConnect, Err: fmt.Errorf("parse url: %w", err)}
 	}
 	info.URL = u.String()
 	body, ctype, err := d.encode(m)
 	if err != nil {
-		return nil, &apphttp.BackendError{URL: info.URL, Code: apphttp.CodeConnect, Err: err}
+		return nil, &apphttp.RequestError{Op: "webhook", URL: info.URL, Code: apphttp.CodeConnect, Err: err}
 	}
-	checkRetry, backoff := d.client.CheckRetry, d.client.Backoff
-	if checkRetry == nil {
-		checkRetry = apphttp.WebhookRetryPolicy
-	}
-	if backoff == nil {
-		backoff = apphttp.WebhookBackoff
-	}
-	for n := 1; ; n++ {
+	var (
+		rep  *verb.Reply
+		fail error // the request's failure, once an attempt settled it
+		last attemptResult
+	)
+	n, err := d.app.Retry.Do(ctx, d.app.attempts(), func(n int) apphttp.Attempt {
 		info.Attempts = n
-		a := d.attempt(ctx, u, body, ctype, m.Seq)
+		last = d.attempt(ctx, u, body, ctype, m.Seq)
+		a := last
 		if ctx.Err() != nil {
-			return nil, gone(ctx, m.Event)
+			return apphttp.Attempt{Done: true}
 		}
 		if a.resp != nil {
 			info.Status = a.resp.StatusCode
-			info.Reply = shorten(a.body)
+			info.Reply = apphttp.Shorten(a.body, replyShown)
 		}
 		if a.err == nil && a.resp.StatusCode/100 == 2 {
-			if a.tooBig {
-				return nil, &apphttp.BackendError{URL: info.URL, Code: apphttp.CodeInvalidReply, Status: info.Status,
+			switch {
+			case a.tooBig:
+				fail = &apphttp.RequestError{Op: "webhook", URL: info.URL, Code: apphttp.CodeInvalidReply, Status: info.Status,
 					Err: fmt.Errorf("reply over %d bytes", d.app.maxReplyBytes())}
+			case parse:
+				rep, fail = d.parse(a, info)
 			}
-			if !parse {
-				return nil, nil
-			}
-			return d.parse(a, info)
+			return apphttp.Attempt{Done: true}
 		}
-		resp := a.resp
 		if a.err != nil {
-			resp = nil
+			// The error decides: a status that came before it does not.
+			return apphttp.Attempt{Err: a.err}
 		}
-		retry, _ := checkRetry(ctx, resp, a.err)
-		if !retry || n >= d.app.attempts() {
-			return nil, failure(info.URL, a, n, d.app.timeout())
-		}
-		wait := time.NewTimer(backoff(d.client.RetryWaitMin, d.client.RetryWaitMax, n-1, resp))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return nil, gone(ctx, m.Event)
-		case <-wait.C:
-		}
+		return apphttp.Attempt{Resp: a.resp}
+	})
+	switch {
+	case ctx.Err() != nil || err != nil:
+		return nil, gone(ctx, m.Event)
+	case fail != nil:
+		return nil, fail
+	case rep != nil || last.err == nil && last.resp.StatusCode/100 == 2:
+		return rep, nil
 	}
+	return nil, failure(info.URL, last, n, d.app.timeout())
 }
 
 // parse validates a 2xx reply completely and keeps the session it sets.
@@ -176,20 +159,20 @@ func (d *dialog) parse(a attemptResult, info *proxy.RequestInfo) (*verb.Reply, e
 		}
 	}
 	if err != nil {
-		return nil, &apphttp.BackendError{URL: info.URL, Code: apphttp.CodeInvalidReply, Status: info.Status, Err: err}
+		return nil, &apphttp.RequestError{Op: "webhook", URL: info.URL, Code: apphttp.CodeInvalidReply, Status: info.Status, Err: err}
 	}
 	return rep, nil
 }
 
-// failure is the error of a request whose last attempt failed.
-func failure(target string, a attemptResult, attempts int, timeout time.Duration) *apphttp.BackendError {
-	e := &apphttp.BackendError{URL: target}
+// failure is the error of a request whose last attempt failed: an answer
+// that is not 2xx is http_<status> (the webhook protocol's code for it),
+// an error is classed by apphttp.Classify.
+func failure(target string, a attemptResult, attempts int, timeout time.Duration) *apphttp.RequestError {
+	e := &apphttp.RequestError{Op: "webhook", URL: target, Code: a.code}
 	switch {
-	case a.err != nil && a.timedOut:
-		e.Code = apphttp.CodeTimeout
+	case a.err != nil && a.code == apphttp.CodeTimeout:
 		e.Err = fmt.Errorf("no reply within %s (%d attempt(s)): %w", timeout, attempts, a.err)
 	case a.err != nil:
-		e.Code = apphttp.CodeConnect
 		e.Err = fmt.Errorf("%w (%d attempt(s))", a.err, attempts)
 	default:
 		e.Status = a.resp.StatusCode

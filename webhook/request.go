@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
@@ -107,7 +106,7 @@ func (d *dialog) message(event string) *message {
 // and the URL that failed.
 func errorField(err error, failedURL string) *errorInfo {
 	f := &errorInfo{Code: apphttp.CodeConnect, Message: err.Error(), URL: failedURL}
-	if be, ok := errors.AsType[*apphttp.BackendError](err); ok {
+	if be, ok := errors.AsType[*apphttp.RequestError](err); ok {
 		f.Code, f.URL = be.Code, be.URL
 		if be.Err != nil {
 			f.Message = be.Err.Error()
@@ -258,16 +257,3 @@ func jsonValue(v any) any {
 
 // replyShown is how much of a reply observers see.
 const replyShown = 200
-
-// shorten returns the start of a reply for display, cut on a rune
-// boundary.
-func shorten(b []byte) string {
-	if len(b) <= replyShown {
-		return string(b)
-	}
-	cut := replyShown
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	return string(b[:cut]) + "…"
-}

@@ -16,7 +16,6 @@ import (
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
-	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sirupsen/logrus"
 )
 
@@ -64,11 +63,14 @@ type App struct {
 	// MaxRedirects caps the redirects of one call (0: 50; negative: none
 	// allowed).
 	MaxRedirects int
-	// Client is the process-wide HTTP client: its connection pool, CheckRetry
-	// and Backoff are used; its RetryMax and Logger are not, because retries
-	// are per app (Retries) and each call logs through its own logger
-	// (nil: a default made once by NewHTTPClient).
-	Client *retryablehttp.Client
+	// Client is the process-wide HTTP client, the connection pool every
+	// call's requests share (nil: a default made once by
+	// apphttp.NewClient). It must not retry by itself: the dialog makes
+	// each attempt, as Retry says.
+	Client *http.Client
+	// Retry is the policy of a failed request's Retries: what is tried
+	// again and how long to wait first (zero: apphttp's defaults).
+	Retry apphttp.Retry
 
 	// now is the clock that dates signatures; nil means time.Now. Tests set
 	// it to see a fresh t on each retry without waiting for a second to pass.
@@ -95,7 +97,7 @@ const (
 // call went over its app's MaxRedirects, without asking the fallback, whose
 // answer could only redirect again: the session then runs the app's
 // on_failure verbs.
-var ErrTooManyRedirects = errors.New("proxy: too many redirects")
+var ErrTooManyRedirects = errors.New("webhook: too many redirects")
 
 // Start implements Backend. It makes the call's dialog and does no I/O: the
 // first request is the dialog's Begin.
@@ -116,10 +118,8 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	// the app's cookies back on later requests of this call only, and keeps
 	// them across HTTP redirects, as a browser would.
 	hc := http.Client{Jar: jar}
-	if client.HTTPClient != nil {
-		hc.Transport = client.HTTPClient.Transport
-		hc.CheckRedirect = client.HTTPClient.CheckRedirect
-	}
+	hc.Transport = client.Transport
+	hc.CheckRedirect = client.CheckRedirect
 	log := call.Log
 	if log == nil {
 		l := logrus.New()
@@ -130,11 +130,11 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&dialog{app: a, call: call, base: base, client: client, httpc: &hc, log: log, obs: obs}), nil
+	return proxy.Verbs(&dialog{app: a, call: call, base: base, httpc: &hc, log: log, obs: obs}), nil
 }
 
 // defaultClient is the client of apps that have none, made once.
-var defaultClient = sync.OnceValue(func() *retryablehttp.Client { return apphttp.NewHTTPClient(nil) })
+var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
 
 // ChannelVars implements VarReader for the app: its calls read its Vars.
 func (a *App) ChannelVars() []string { return a.Vars }
@@ -186,13 +186,12 @@ func (a *App) clock() time.Time {
 // dialog is one call's conversation with a webhook app. Like every
 // Dialog it is used by the call's session goroutine only.
 type dialog struct {
-	app    *App
-	call   *proxy.Call
-	base   *url.URL              // the app's URL: relative URLs resolve against it
-	client *retryablehttp.Client // policy and waits
-	httpc  *http.Client          // the shared pool, with this call's cookie jar
-	log    logrus.FieldLogger
-	obs    proxy.Observer
+	app   *App
+	call  *proxy.Call
+	base  *url.URL     // the app's URL: relative URLs resolve against it
+	httpc *http.Client // the shared pool, with this call's cookie jar
+	log   logrus.FieldLogger
+	obs   proxy.Observer
 
 	seq       int             // requests made so far; the next one is seq+1
 	session   json.RawMessage // as the app's last reply set it; nil until then
@@ -258,7 +257,7 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 // ask makes one step's request and returns the call's next instructions:
 // the app's, or the fallback's (with a Failure saying why). When the app
 // failed and there is no fallback, or the fallback failed too, it returns
-// the *BackendError (both joined, the app's first, when the fallback was
+// the *RequestError (both joined, the app's first, when the fallback was
 // tried): on_failure is the session's, which runs the App's on_failure
 // for every kind of app. When ctx ends (the caller hung up) the fallback
 // is not tried.

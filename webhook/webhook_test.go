@@ -23,7 +23,6 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
-	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sirupsen/logrus"
 )
 
@@ -103,14 +102,15 @@ func (o *requestRecorder) requests() []proxy.RequestInfo {
 	return append([]proxy.RequestInfo(nil), o.reqs...)
 }
 
-// testClient is the production client with very short waits between
-// attempts.
-func testClient(t *testing.T) *retryablehttp.Client {
-	c := apphttp.NewHTTPClient(nil)
-	c.RetryWaitMin, c.RetryWaitMax = time.Millisecond, 2*time.Millisecond
-	t.Cleanup(c.HTTPClient.CloseIdleConnections)
+// testClient is the production client.
+func testClient(t *testing.T) *http.Client {
+	c := apphttp.NewClient(nil)
+	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
+
+// testRetry is callhook's retry policy with very short waits.
+var testRetry = apphttp.Retry{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
 
 func testCall(id string, obs proxy.Observer) *proxy.Call {
 	l := logrus.New()
@@ -163,7 +163,7 @@ func TestWebhookJSONBody(t *testing.T) {
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -206,7 +206,7 @@ func TestWebhookFormBody(t *testing.T) {
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t), Retry: testRetry}
 	call := testCall("call-1", &requestRecorder{})
 	call.Answered = true
 	d := startDialog(t, app, call)
@@ -281,7 +281,7 @@ func TestWebhookFlatten(t *testing.T) {
 
 func TestWebhookHeaders(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
-	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-7", &requestRecorder{}))
 	steps := []func() (*proxy.Instructions, error){
 		func() (*proxy.Instructions, error) { return d.Begin(t.Context()) },
@@ -343,7 +343,7 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	clock := time.Unix(1_700_000_000, 0)
-	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t),
+	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t), Retry: testRetry,
 		now: func() time.Time { clock = clock.Add(time.Second); return clock }}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
@@ -377,7 +377,7 @@ func TestWebhookCookiesPerCall(t *testing.T) {
 		}
 		io.WriteString(w, "[answer]")
 	})
-	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t), Retry: testRetry}
 	a := startDialog(t, app, testCall("call-a", &requestRecorder{}))
 	b := startDialog(t, app, testCall("call-b", &requestRecorder{}))
 	steps := []struct {
@@ -413,7 +413,7 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 	srv := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		io.WriteString(w, replies[n-1])
 	})
-	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -466,7 +466,7 @@ func TestWebhookSessionLiterals(t *testing.T) {
 		for _, form := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
 				srv := newTestApp(t, replyWith(r.reply))
-				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t)}
+				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t), Retry: testRetry}
 				d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 				if _, err := d.Begin(t.Context()); err != nil {
 					t.Fatalf("Begin() = %v", err)
@@ -512,7 +512,7 @@ func TestWebhookRelativeURLs(t *testing.T) {
 			io.WriteString(w, "[answer]")
 		}
 	})
-	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
@@ -572,22 +572,22 @@ func TestWebhookRetries(t *testing.T) {
 				srv.Close()
 			}
 			obs := &requestRecorder{}
-			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t)}
+			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, testCall("call-1", obs))
 			ins, err := d.Begin(t.Context())
 			if ins != nil || err == nil {
 				t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
 			}
-			be, ok := errors.AsType[*apphttp.BackendError](err)
+			be, ok := errors.AsType[*apphttp.RequestError](err)
 			if !ok || be.Code != tc.wantCode {
-				t.Errorf("Begin() error = %v, want a BackendError with code %s", err, tc.wantCode)
+				t.Errorf("Begin() error = %v, want a RequestError with code %s", err, tc.wantCode)
 			}
 			if tc.status != 0 {
 				if got := len(srv.requests()); got != tc.wantAttempts {
 					t.Errorf("app got %d attempts, want %d", got, tc.wantAttempts)
 				}
 				if be != nil && be.Status != tc.status {
-					t.Errorf("BackendError.Status = %d, want %d", be.Status, tc.status)
+					t.Errorf("RequestError.Status = %d, want %d", be.Status, tc.status)
 				}
 			}
 			reqs := obs.requests()
@@ -603,14 +603,14 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 		<-r.Context().Done() // never answers: the attempt's timeout ends it
 	})
 	obs := &requestRecorder{}
-	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
 	}
-	if be, ok := errors.AsType[*apphttp.BackendError](err); !ok || be.Code != apphttp.CodeTimeout {
-		t.Errorf("Begin() error = %v, want a BackendError with code timeout", err)
+	if be, ok := errors.AsType[*apphttp.RequestError](err); !ok || be.Code != apphttp.CodeTimeout {
+		t.Errorf("Begin() error = %v, want a RequestError with code timeout", err)
 	}
 	// Each attempt timed out on its own. (How many reached the app depends
 	// on when each timeout struck, so the observer's count is the one checked.)
@@ -625,7 +625,7 @@ func TestWebhookFallback(t *testing.T) {
 	})
 	fallback := newTestApp(t, replyWith("[{play: sorry.wav}]"))
 	obs := &requestRecorder{}
-	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
@@ -637,7 +637,7 @@ func TestWebhookFallback(t *testing.T) {
 	if ins.Failure == nil || !ins.Failure.Fallback || ins.Failure.OnFailure {
 		t.Fatalf("Begin() failure = %+v, want Fallback", ins.Failure)
 	}
-	if be, ok := errors.AsType[*apphttp.BackendError](ins.Failure.Err); !ok || be.Code != "http_500" || be.URL != srv.URL+"/ivr" {
+	if be, ok := errors.AsType[*apphttp.RequestError](ins.Failure.Err); !ok || be.Code != "http_500" || be.URL != srv.URL+"/ivr" {
 		t.Errorf("failure error = %v, want http_500 from the app's URL", ins.Failure.Err)
 	}
 	got := fallback.requests()
@@ -684,13 +684,13 @@ func TestWebhookFallbackFails(t *testing.T) {
 	fallback := newTestApp(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		http.Error(w, "down too", http.StatusServiceUnavailable)
 	})
-	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's and the fallback's error", ins, err)
 	}
-	be, ok := errors.AsType[*apphttp.BackendError](err)
+	be, ok := errors.AsType[*apphttp.RequestError](err)
 	if !ok || be.Code != "http_502" {
 		t.Errorf("Begin() error = %v, want the app's http_502 first", err)
 	}
@@ -726,7 +726,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 			srv := newTestApp(t, tc.handle)
 			fallback := newTestApp(t, replyWith("[hangup]"))
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
-				MaxReplyBytes: tc.maxSize, Client: testClient(t)}
+				MaxReplyBytes: tc.maxSize, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 			ins, err := d.Begin(t.Context())
 			if err != nil {
@@ -735,7 +735,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 			if ins.Failure == nil || !ins.Failure.Fallback {
 				t.Fatalf("Begin() failure = %+v, want the fallback's answer", ins.Failure)
 			}
-			if be, ok := errors.AsType[*apphttp.BackendError](ins.Failure.Err); !ok || be.Code != apphttp.CodeInvalidReply || be.Status != 200 {
+			if be, ok := errors.AsType[*apphttp.RequestError](ins.Failure.Err); !ok || be.Code != apphttp.CodeInvalidReply || be.Status != 200 {
 				t.Errorf("failure error = %v, want invalid_reply with status 200", ins.Failure.Err)
 			}
 			if n := len(srv.requests()); n != 1 {
@@ -755,7 +755,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 func TestWebhookRedirectLimit(t *testing.T) {
 	srv := newTestApp(t, replyWith("[{redirect: /again}]"))
 	fallback := newTestApp(t, replyWith("[answer]"))
-	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	for i := range 2 {
 		ins, err := d.Redirect(t.Context(), srv.URL+"/again")
@@ -779,7 +779,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 // max_redirects: 0) refuses the first redirect.
 func TestWebhookNoRedirects(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
-	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 	if ins != nil || !errors.Is(err, ErrTooManyRedirects) {
@@ -817,8 +817,8 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 			srv := newTestApp(t, tc.handle(arrived))
 			fallback := newTestApp(t, replyWith("[answer]"))
 			client := testClient(t)
-			client.RetryWaitMin, client.RetryWaitMax = time.Hour, time.Hour // only a hangup ends the wait
-			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client}
+			wait := apphttp.Retry{WaitMin: time.Hour, WaitMax: time.Hour} // only a hangup ends the wait
+			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client, Retry: wait}
 			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
 			ctx, cancel := context.WithCancelCause(t.Context())
 			type result struct {
@@ -856,7 +856,7 @@ func TestWebhookCallEnd(t *testing.T) {
 	status := newTestApp(t, replyWith("ok"))
 	srv := newTestApp(t, replyWith("session: {lang: en}\nverbs: [answer]"))
 	obs := &requestRecorder{}
-	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -909,7 +909,7 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			obs := &requestRecorder{}
-			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t)}
+			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, testCall("call-1", obs))
 			d.End(t.Context(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed, Cause: "NORMAL_TEMPORARY_FAILURE"})
 			reqs := obs.requests()
@@ -945,7 +945,7 @@ func TestWebhookLogs(t *testing.T) {
 			l.Out, l.Formatter, l.Level = &out, &logrus.JSONFormatter{}, logrus.InfoLevel
 			call := testCall("call-1", &requestRecorder{})
 			call.Log = l.WithField("call_id", "call-1")
-			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t)}
+			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, call)
 			// A failed request is the app's error (the session runs
 			// on_failure); what matters here is what the dialog logged.
@@ -978,7 +978,7 @@ func TestWebhookReplyShortened(t *testing.T) {
 	reply := "[{play: " + strings.Repeat("é", 300) + "}]"
 	srv := newTestApp(t, replyWith(reply))
 	obs := &requestRecorder{}
-	app := &App{Name: "support", URL: srv.URL, Client: testClient(t)}
+	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -1013,49 +1013,11 @@ func TestWebhookDefaultClient(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	// No Client, no logger, no observer: the defaults take over.
 	app := &App{Name: "support", URL: srv.URL}
-	t.Cleanup(defaultClient().HTTPClient.CloseIdleConnections)
+	t.Cleanup(defaultClient().CloseIdleConnections)
 	d := startDialog(t, app, &proxy.Call{ID: "call-1"})
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil || len(ins.Verbs) != 1 {
 		t.Errorf("Begin() = %+v, %v; want one verb", ins, err)
-	}
-}
-
-func TestWebhookRetryPolicy(t *testing.T) {
-	done, cancel := context.WithCancel(t.Context())
-	cancel()
-	tests := []struct {
-		name   string
-		ctx    context.Context
-		status int
-		err    error
-		want   bool
-	}{
-		{"200", t.Context(), 200, nil, false},
-		{"404", t.Context(), 404, nil, false},
-		{"429", t.Context(), 429, nil, true},
-		{"500", t.Context(), 500, nil, true},
-		{"501", t.Context(), 501, nil, true},
-		{"connection error", t.Context(), 0, errors.New("connection refused"), true},
-		{"call gone", done, 503, nil, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var resp *http.Response
-			if tc.err == nil {
-				resp = &http.Response{StatusCode: tc.status}
-			}
-			if got, _ := apphttp.WebhookRetryPolicy(tc.ctx, resp, tc.err); got != tc.want {
-				t.Errorf("webhookRetryPolicy(%d, %v) = %v, want %v", tc.status, tc.err, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestWebhookBackoffCapped(t *testing.T) {
-	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"120"}}}
-	if got := apphttp.WebhookBackoff(100*time.Millisecond, 500*time.Millisecond, 0, resp); got > 500*time.Millisecond {
-		t.Errorf("webhookBackoff(Retry-After: 120) = %v, want at most 500ms", got)
 	}
 }
 
@@ -1065,8 +1027,8 @@ func BenchmarkWebhookStep(b *testing.B) {
 		io.WriteString(w, "session: {lang: en}\nverbs:\n  - gather: {play: menu.wav, max: 1, action: /menu}\n  - hangup\n")
 	}))
 	defer srv.Close()
-	client := apphttp.NewHTTPClient(nil)
-	defer client.HTTPClient.CloseIdleConnections()
+	client := apphttp.NewClient(nil)
+	defer client.CloseIdleConnections()
 	app := &App{Name: "support", URL: srv.URL, Secret: "s3cret", Vars: []string{"sip_user_agent"}, Client: client}
 	call := testCall("call-1", proxy.NopObserver{})
 	call.Log.(*logrus.Entry).Logger.Level = logrus.InfoLevel

@@ -365,7 +365,7 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 		s.ops.stop()
 		s.esl.Close()
 		<-served
-		deps.webhookClient.HTTPClient.CloseIdleConnections()
+		deps.client.CloseIdleConnections()
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", logs)
 		}

@@ -177,10 +177,9 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 }
 
 // liverpieBackend maps a Liverpie app of the config (from config.yaml or
-// liverpie.yml) onto the proxy's backend. client must not retry: a state
-// machine moves on with each request, so a replayed POST would skip a
-// state (pass the pooled *http.Client under the webhook apps' retrying
-// client, not its StandardClient).
+// liverpie.yml) onto its backend. client must not retry: a state machine
+// moves on with each request, so a replayed POST would skip a state
+// (apphttp.NewClient's pool retries nothing by itself).
 func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.App {
 	l := a.Liverpie
 	return &liverpie.App{

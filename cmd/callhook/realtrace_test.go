@@ -252,7 +252,7 @@ func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	d := newDeps()
-	t.Cleanup(d.webhookClient.HTTPClient.CloseIdleConnections)
+	t.Cleanup(d.client.CloseIdleConnections)
 	rt, err := buildRuntime(cfg, d)
 	if err != nil {
 		t.Fatalf("buildRuntime: %v", err)

@@ -10,7 +10,6 @@ import (
 	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // deps are what every runtime built by one process shares: one HTTP
@@ -19,18 +18,17 @@ import (
 // requests off the admin API (the daemon tells it the admin's address
 // once it is bound, before the first call).
 type deps struct {
-	guard         *apphttp.DialGuard
-	webhookClient *retryablehttp.Client
-	// fetchClient is the pool's plain client, not StandardClient: a fetch
-	// makes its retries itself, counted and with one X-Callhook-Seq; a
-	// client that retried too would re-POST silently.
-	fetchClient *http.Client
+	guard *apphttp.DialGuard
+	// client retries nothing itself: webhook requests and fetches retry
+	// with an apphttp.Retry, counted; a Liverpie request never does (a
+	// state machine moves on with every request, so a retried POST would
+	// skip a state).
+	client *http.Client
 }
 
 func newDeps() *deps {
 	guard := &apphttp.DialGuard{}
-	wc := apphttp.NewHTTPClient(guard)
-	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.HTTPClient}
+	return &deps{guard: guard, client: apphttp.NewClient(guard)}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of
@@ -86,7 +84,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			MaxReplyBytes:  cfg.Limits.MaxReplyBytes,
 			MaxVerbs:       cfg.Limits.MaxVerbs,
 			MaxRedirects:   redirectLimit(cfg),
-			Client:         d.webhookClient,
+			Client:         d.client,
 		}, nil
 	case KindFlow:
 		flow, err := statemachine.ParseFileWith(a.Flow, statemachine.Options{Files: a.Files()})
@@ -105,12 +103,9 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 					cfg.File, a.Line, a.Name, a.Flow, to)
 			}
 		}
-		return &statemachine.Backend{Flow: flow, HTTPClient: d.fetchClient}, nil
+		return &statemachine.Backend{Flow: flow, HTTPClient: d.client}, nil
 	case KindLiverpie:
-		// The pool's plain client, not StandardClient: a Liverpie state
-		// machine moves on with every request, so a retried POST would
-		// skip a state.
-		return liverpieBackend(cfg, a, d.webhookClient.HTTPClient), nil
+		return liverpieBackend(cfg, a, d.client), nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
 }
@@ -126,7 +121,7 @@ func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
 			MaxRedirects:  redirectLimit(cfg),
-			Client:        d.webhookClient,
+			Client:        d.client,
 		}
 	}
 }
