@@ -446,20 +446,18 @@ func (p *parser) parseHangup(s *State, n *yaml.Node) {
 		p.errorf(n, "state %q already ends with a hangup verb", s.Name)
 		return
 	}
-	item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line, Column: n.Column}
-	if cause != "" {
-		item = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column, Content: []*yaml.Node{
-			{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line},
-			{Kind: yaml.ScalarNode, Tag: "!!str", Value: cause, Line: n.Line},
-		}}
-	}
-	verbs, err := verb.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, verb.ParseOptions{Templates: true})
+	v, err := verb.Hangup(cause)
 	if err != nil {
-		p.verbError(err, n.Line)
+		p.errorf(n, "%v", err)
 		return
 	}
-	s.Verbs = append(s.Verbs, verbs...)
-	s.summaries = append(s.summaries, summarize(item))
+	v.Line = n.Line
+	summary := "hangup"
+	if cause != "" {
+		summary += " " + cause
+	}
+	s.Verbs = append(s.Verbs, v)
+	s.summaries = append(s.summaries, summary)
 	s.templates = append(s.templates, nil)
 	s.hangup = true
 }

@@ -231,3 +231,24 @@ func (s *ExecuteSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	return mapped("execute", &c, mapStrings(f, &c.Arg))
 }
+
+// Args implements Spec: a bare verb takes none.
+func (s *BareSpec) Args() []Arg { return nil }
+
+// Args implements Spec.
+func (s *PauseSpec) Args() []Arg { return []Arg{{"duration", s.Duration}} }
+
+// Args implements Spec.
+func (s *SendDTMFSpec) Args() []Arg { return []Arg{{"digits", s.Digits}} }
+
+// Args implements Spec.
+func (s *LogSpec) Args() []Arg { return []Arg{{"text", s.Text}, {"level", s.Level}} }
+
+// Args implements Spec.
+func (s *ExecuteSpec) Args() []Arg {
+	a := []Arg{{"app", s.App}}
+	if s.Arg != "" {
+		a = append(a, Arg{"arg", s.Arg})
+	}
+	return a
+}

@@ -126,3 +126,15 @@ func (s *BridgeSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	}
 	return mapped("bridge", &c, mapStrings(f, ps...))
 }
+
+// Args implements Spec.
+func (s *BridgeSpec) Args() []Arg {
+	a := []Arg{{"to", s.To}, {"timeout", s.Timeout}}
+	if s.CallerID != "" {
+		a = append(a, Arg{"caller_id", s.CallerID})
+	}
+	if s.CallerName != "" {
+		a = append(a, Arg{"caller_name", s.CallerName})
+	}
+	return a
+}

@@ -1,6 +1,7 @@
 package verb
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/callhook/callhook/esl"
@@ -194,4 +195,38 @@ func (s *RedirectSpec) Result(_ PlanContext, _ *esl.Event, hungUp bool) *Result 
 func (s *RedirectSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	return mapped("redirect", &c, mapStrings(f, &c.URL))
+}
+
+// Args implements Spec.
+func (s *TransferSpec) Args() []Arg {
+	return []Arg{{"extension", s.Extension}, {"dialplan", s.Dialplan}, {"context", s.Context}}
+}
+
+// Args implements Spec.
+func (s *ConferenceSpec) Args() []Arg {
+	a := []Arg{{"name", s.Name}, {"profile", s.Profile}}
+	if len(s.Flags) > 0 {
+		a = append(a, Arg{"flags", s.Flags})
+	}
+	return a
+}
+
+// Args implements Spec.
+func (s *HangupSpec) Args() []Arg { return []Arg{{"cause", s.Cause}} }
+
+// Args implements Spec.
+func (s *RedirectSpec) Args() []Arg { return []Arg{{"url", s.URL}} }
+
+// Hangup returns the hangup verb with cause ("": NORMAL_CLEARING), checked
+// as a parsed one is: a flow's hangup: key and the config's default
+// on_failure are this verb, with no YAML document to parse. Line is 0.
+func Hangup(cause string) (Verb, error) {
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	s := &HangupSpec{Cause: strings.ToUpper(cause)}
+	if err := s.check(); err != nil {
+		return Verb{}, fmt.Errorf("hangup: %w", err)
+	}
+	return Verb{Name: "hangup", Spec: s}, nil
 }

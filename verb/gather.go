@@ -160,3 +160,12 @@ func (s *GatherSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	return mapped("gather", &c, mapStrings(f, &c.Play, &c.Invalid))
 }
+
+// Args implements Spec; digit_timeout only when it is not timeout's.
+func (s *GatherSpec) Args() []Arg {
+	a := []Arg{{"play", s.Play}, {"min", s.Min}, {"max", s.Max}, {"tries", s.Tries}, {"timeout", s.Timeout}}
+	if s.DigitTimeout != s.Timeout {
+		a = append(a, Arg{"digit_timeout", s.DigitTimeout})
+	}
+	return append(a, Arg{"terminators", s.Terminators}, Arg{"regex", s.Regex}, Arg{"invalid", s.Invalid})
+}

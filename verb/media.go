@@ -206,3 +206,26 @@ func (s *SpeakSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	return mapped("speak", &c, mapStrings(f, &c.Text))
 }
+
+// Args implements Spec.
+func (s *PlaySpec) Args() []Arg {
+	a := []Arg{{"file", s.File}}
+	if s.Loop > 1 {
+		a = append(a, Arg{"loop", s.Loop})
+	}
+	return a
+}
+
+// Args implements Spec.
+func (s *SaySpec) Args() []Arg {
+	a := []Arg{{"text", s.Text}, {"type", s.Type}, {"method", s.Method}, {"lang", s.Lang}}
+	if s.Gender != "" {
+		a = append(a, Arg{"gender", s.Gender})
+	}
+	return a
+}
+
+// Args implements Spec.
+func (s *SpeakSpec) Args() []Arg {
+	return []Arg{{"text", s.Text}, {"engine", s.Engine}, {"voice", s.Voice}}
+}

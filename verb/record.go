@@ -106,3 +106,9 @@ func (s *RecordSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	return mapped("record", &c, mapStrings(f, &c.Path))
 }
+
+// Args implements Spec.
+func (s *RecordSpec) Args() []Arg {
+	return []Arg{{"path", s.Path}, {"max", s.Max}, {"silence", s.Silence},
+		{"silence_threshold", s.SilenceThreshold}, {"beep", s.Beep}, {"terminators", s.Terminators}}
+}

@@ -145,3 +145,15 @@ func (s *UnsetSpec) MapText(func(string) (string, error)) (Spec, error) {
 	c := *s
 	return &c, nil
 }
+
+// Args implements Spec: one per variable, named as the variable.
+func (s *SetSpec) Args() []Arg {
+	a := make([]Arg, len(s.Vars))
+	for i, v := range s.Vars {
+		a[i] = Arg{v.Name, v.Value}
+	}
+	return a
+}
+
+// Args implements Spec.
+func (s *UnsetSpec) Args() []Arg { return []Arg{{"name", s.Name}} }

@@ -49,6 +49,17 @@ type Spec interface {
 	// MapText returns a copy with f applied to every text argument (flow
 	// templates); f's error is returned as is.
 	MapText(f func(string) (string, error)) (Spec, error)
+	// Args returns the verb's options as an app writes them, the main one
+	// first, with their values after defaults (simulate shows them).
+	Args() []Arg
+}
+
+// Arg is one option of a verb: its name as apps write it, and its value,
+// a string, an int, a bool, a time.Duration or a []string. The set verb's
+// options are its variables.
+type Arg struct {
+	Name  string
+	Value any
 }
 
 // ParseOptions bound and shape what ParseReply and ParseVerbs accept.

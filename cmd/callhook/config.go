@@ -266,9 +266,9 @@ const (
 	defaultWebhookTimeout  = 5 * time.Second
 	defaultWebhookRetries  = 1
 	defaultLiverpieTimeout = 10 * time.Second
-	// defaultOnFailure is parsed like any on_failure, so it is exactly
-	// what an app that wrote it would get.
-	defaultOnFailure = "[{hangup: NORMAL_TEMPORARY_FAILURE}]"
+	// defaultOnFailureCause is the cause of the default on_failure's
+	// hangup.
+	defaultOnFailureCause = "NORMAL_TEMPORARY_FAILURE"
 	// maxRetries bounds retries: a dead app must not keep a caller waiting
 	// for long before the fallback runs.
 	maxRetries = 5
@@ -876,21 +876,15 @@ func (d *decoder) apps(n *yaml.Node, path string, c *Config) []*App {
 	return out
 }
 
-// defaultOnFailureVerbs parses defaultOnFailure. Its verbs come from no
-// file, so their Line is 0.
+// defaultOnFailureVerbs is the on_failure of an app that sets none: a
+// hangup, the verb an app writing {hangup: NORMAL_TEMPORARY_FAILURE}
+// would get. Its verbs come from no file, so their Line is 0.
 func defaultOnFailureVerbs() ([]verb.Verb, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(defaultOnFailure), &doc); err != nil {
-		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
-	}
-	verbs, err := verb.ParseVerbs(doc.Content[0], verb.ParseOptions{})
+	v, err := verb.Hangup(defaultOnFailureCause)
 	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
+		return nil, err
 	}
-	for i := range verbs {
-		verbs[i].Line = 0
-	}
-	return verbs, nil
+	return []verb.Verb{v}, nil
 }
 
 // app decodes one app; fl is its name and value.

@@ -176,7 +176,7 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 func (p *simPrinter) VerbStarted(_ *proxy.Call, v verb.Verb) {
 	args := map[string]any{}
 	for _, a := range verbArgs(v) {
-		args[a.Key] = a.Value
+		args[a.Name] = a.Value
 	}
 	fields := []simField{{"verb", v.Name}, {"args", args}}
 	if v.Action != "" {

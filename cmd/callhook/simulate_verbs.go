@@ -8,99 +8,18 @@ import (
 	"github.com/callhook/callhook/verb"
 )
 
-// simArg is one argument of a verb as simulate shows it: the option's name
-// as apps write it, and its value (a string, number, bool or list).
-type simArg struct {
-	Key   string
-	Value any
-}
-
-// verbArgs lists a verb's arguments, its main argument first, with the
-// option names of DESIGN.md's verb table, so the transcript reads like the
-// reply that asked for the verb.
-func verbArgs(v verb.Verb) []simArg {
-	var a []simArg
-	add := func(k string, val any) { a = append(a, simArg{k, val}) }
-	switch s := v.Spec.(type) {
-	case *verb.PlaySpec:
-		add("file", s.File)
-		if s.Loop > 1 {
-			add("loop", s.Loop)
-		}
-	case *verb.SaySpec:
-		add("text", s.Text)
-		add("type", s.Type)
-		add("method", s.Method)
-		add("lang", s.Lang)
-		if s.Gender != "" {
-			add("gender", s.Gender)
-		}
-	case *verb.SpeakSpec:
-		add("text", s.Text)
-		add("engine", s.Engine)
-		add("voice", s.Voice)
-	case *verb.GatherSpec:
-		add("play", s.Play)
-		add("min", s.Min)
-		add("max", s.Max)
-		add("tries", s.Tries)
-		add("timeout", dur(s.Timeout))
-		if s.DigitTimeout != s.Timeout {
-			add("digit_timeout", dur(s.DigitTimeout))
-		}
-		add("terminators", s.Terminators)
-		add("regex", s.Regex)
-		add("invalid", s.Invalid)
-	case *verb.RecordSpec:
-		add("path", s.Path)
-		add("max", dur(s.Max))
-		add("silence", dur(s.Silence))
-		add("silence_threshold", s.SilenceThreshold)
-		add("beep", s.Beep)
-		add("terminators", s.Terminators)
-	case *verb.BridgeSpec:
-		add("to", s.To)
-		add("timeout", dur(s.Timeout))
-		if s.CallerID != "" {
-			add("caller_id", s.CallerID)
-		}
-		if s.CallerName != "" {
-			add("caller_name", s.CallerName)
-		}
-	case *verb.TransferSpec:
-		add("extension", s.Extension)
-		add("dialplan", s.Dialplan)
-		add("context", s.Context)
-	case *verb.ConferenceSpec:
-		add("name", s.Name)
-		add("profile", s.Profile)
-		if len(s.Flags) > 0 {
-			add("flags", s.Flags)
-		}
-	case *verb.PauseSpec:
-		add("duration", dur(s.Duration))
-	case *verb.SendDTMFSpec:
-		add("digits", s.Digits)
-	case *verb.SetSpec:
-		for _, sv := range s.Vars {
-			add(sv.Name, sv.Value)
-		}
-	case *verb.UnsetSpec:
-		add("name", s.Name)
-	case *verb.HangupSpec:
-		add("cause", s.Cause)
-	case *verb.RedirectSpec:
-		add("url", s.URL)
-	case *verb.LogSpec:
-		add("text", s.Text)
-		add("level", s.Level)
-	case *verb.ExecuteSpec:
-		add("app", s.App)
-		if s.Arg != "" {
-			add("arg", s.Arg)
+// verbArgs lists a verb's options as the verb describes them
+// (verb.Spec.Args: adding a verb adds nothing here), durations written as
+// apps write them, so the transcript reads like the reply that asked for
+// the verb.
+func verbArgs(v verb.Verb) []verb.Arg {
+	args := v.Spec.Args()
+	for i, a := range args {
+		if d, ok := a.Value.(time.Duration); ok {
+			args[i].Value = dur(d)
 		}
 	}
-	return a
+	return args
 }
 
 // verbLine is a verb on one line: its name, its main argument bare, the
@@ -112,7 +31,7 @@ func verbLine(v verb.Verb) string {
 	for i, a := range verbArgs(v) {
 		b.WriteByte(' ')
 		if i > 0 || isSet {
-			b.WriteString(a.Key)
+			b.WriteString(a.Name)
 			b.WriteByte('=')
 		}
 		b.WriteString(argText(a.Value))
