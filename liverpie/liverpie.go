@@ -31,7 +31,7 @@ import (
 // apps: frames are framed by Content-Length (two frames read together are
 // two frames), every request has a timeout, a reply is parsed without
 // crashing, msg is parsed as an ESL command, checked against AllowCommands
-// (and a sendmsg held to its own call: liverpie_reply.go) and written out
+// (and a sendmsg held to its own call: reply.go) and written out
 // again by esl, form values are encoded properly, cookies
 // go back as name=value pairs, and HangupURI (opt-in) is told when the call
 // ends.
@@ -58,7 +58,7 @@ type App struct {
 	// (default [sendmsg]). Words are compared case-insensitively.
 	AllowCommands []string
 	// AllowCallCommands are the call-commands a sendmsg may carry beyond
-	// execute and hangup: nomedia, unicast or xferext (liverpie_reply.go).
+	// execute and hangup: nomedia, unicast or xferext (reply.go).
 	AllowCallCommands []string
 	// AllowExecute are the applications a sendmsg execute may run beyond
 	// LiverpieApps, compared case-insensitively (CheckAllowExecute's

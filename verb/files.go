@@ -28,7 +28,7 @@ import (
 //     API commands, and an expanded argument starting "%[" or "%X[" sets
 //     channel variables for the application's run (src/switch_core_session.c,
 //     switch_core_session_execute_application_get_flags); "${" is refused
-//     everywhere (verbs_text.go) and no file string may start with '%';
+//     everywhere (text.go) and no file string may start with '%';
 //   - playback and record read leading "{name=value,...}" blocks as file
 //     handle parameters (src/switch_ivr_play_say.c switch_ivr_play_file and
 //     switch_ivr_record_file_event, src/switch_core_file.c

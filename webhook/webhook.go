@@ -22,7 +22,7 @@ import (
 // App is a web app that speaks callhook's native protocol (DESIGN.md
 // "Webhook apps"): each step of a call is a POST whose reply is a list of
 // verbs. Zero values of the optional fields mean the documented defaults, so
-// a App needs only Name and URL. Set the fields before the first call
+// an App needs only Name and URL. Set the fields before the first call
 // and do not change them afterwards: calls in progress read them.
 type App struct {
 	Name string // the app's name in the config, sent as app

@@ -292,7 +292,7 @@ func isRecord(c esl.Command) bool { return c.Headers.Get("execute-app-name") == 
 
 // loadRealTrace loads a trace. Before each record it inserts the
 // "mkdir <folder>" callhook now sends first (an app's recordings folder,
-// proxy/verbs_record.go), which the captures predate: the command and the
+// verb/record.go), which the captures predate: the command and the
 // frames of an app that completes at once, synthesised by
 // esltest's WithInstantApp (README of the traces).
 func loadRealTrace(t *testing.T, name string) *esltest.Trace {
