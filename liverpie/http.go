@@ -26,7 +26,7 @@ type response struct {
 // app's Timeout, with the call's cookies except on reset. A body is sent
 // as a form, as Ruby's Net::HTTP#post did for Liverpie. The error, when
 // the app did not answer or its reply could not be read, is an
-// *apphttp.RequestError, as a webhook's, unless the call went away during
+// *apphttp.RequestError, as every app request's, unless the call went away during
 // the request; an HTTP status is for the caller to judge. Every request is
 // reported to the observer and logged at Debug.
 func (d *dialog) do(ctx context.Context, event, method, uri, body string) (*response, error) {

@@ -48,10 +48,10 @@ func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.D
 	return d
 }
 
-// TestLiverpieRequestErrors: a failed request is reported to observers as
-// a *RequestError with a webhook's codes, keeping the request's own error
-// text; a request the call gave up on, and an error status (which the
-// dialog judges, not the request), are not.
+// TestLiverpieRequestErrors: a failed request is reported to observers,
+// and returned, as an *apphttp.RequestError classed as every app's
+// request is; a request the call gave up on, and an error status (which
+// the dialog judges, not the request), are not.
 func TestLiverpieRequestErrors(t *testing.T) {
 	answer := func(status int, body string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {

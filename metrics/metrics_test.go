@@ -85,11 +85,8 @@ func TestCallEndedWithoutStart(t *testing.T) {
 }
 
 func TestRequest(t *testing.T) {
-	// wrapped hides a RequestError behind another error type, as Liverpie
-	// and flow fetches report theirs (with their own text).
-	wrapped := func(be *apphttp.RequestError) error { return lpErr{be} }
 	httpErr := func(status int) *apphttp.RequestError {
-		return &apphttp.RequestError{URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
+		return &apphttp.RequestError{Op: "webhook", URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
 	}
 	tests := []struct {
 		name        string
@@ -110,14 +107,14 @@ func TestRequest(t *testing.T) {
 		// failure, and its duration says nothing about the app.
 		{"abandoned", proxy.RequestInfo{Event: "call.start", Attempts: 1, Err: fmt.Errorf("webhook call.start: %w", context.Canceled)}, 0, 0, ""},
 		// Liverpie apps report HTTP statuses without an error, and failures
-		// as RequestErrors that keep the request's own text.
+		// as RequestErrors, as every kind of app does.
 		{"liverpie 500", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 500}, 1, 0, "5xx"},
 		{"liverpie 404", proxy.RequestInfo{Event: "reset", Attempts: 1, Status: 404}, 1, 0, "4xx"},
 		{"liverpie ok", proxy.RequestInfo{Event: "dtmf", Attempts: 1, Status: 200}, 1, 0, ""},
-		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeConnect, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")})}, 1, 0, "connect"},
-		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeTimeout, Err: errors.New("liverpie state_machine http://app/sm: no answer within 10s")})}, 1, 0, "timeout"},
-		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: wrapped(&apphttp.RequestError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")})}, 1, 0, "invalid_reply"},
-		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: wrapped(httpErr(503))}, 1, 0, "5xx"},
+		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: &apphttp.RequestError{Op: "liverpie reset", URL: "http://app/reset", Code: apphttp.CodeConnect, Err: errors.New("dial tcp: connection refused")}}, 1, 0, "connect"},
+		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: &apphttp.RequestError{Op: "liverpie state_machine", URL: "http://app/sm", Code: apphttp.CodeTimeout, Err: errors.New("no answer within 10s")}}, 1, 0, "timeout"},
+		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: &apphttp.RequestError{Op: "liverpie state_machine", URL: "http://app/sm", Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")}}, 1, 0, "invalid_reply"},
+		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: httpErr(503)}, 1, 0, "5xx"},
 		// An error no backend classed.
 		{"unclassed error", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 200, Err: errors.New("something")}, 1, 0, "other"},
 		{"liverpie abandoned", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", &url.Error{Op: "Post", URL: "http://app", Err: context.Canceled})}, 0, 0, ""},
@@ -339,9 +336,3 @@ func BenchmarkObserverCall(b *testing.B) {
 		m.CallEnded(c, end, nil)
 	}
 }
-
-// lpErr is an error with its own text that unwraps to a RequestError.
-type lpErr struct{ be *apphttp.RequestError }
-
-func (e lpErr) Error() string { return e.be.Err.Error() }
-func (e lpErr) Unwrap() error { return e.be }
