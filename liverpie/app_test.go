@@ -1,4 +1,4 @@
-package proxy_test
+package liverpie_test
 
 import (
 	"context"
