@@ -92,8 +92,9 @@ func (w wireLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// logsAt tells whether l logs at level; loggers other than logrus's own are
-// assumed to.
+// LogsAt tells whether l logs at level, so that a caller (the session, a
+// backend's request log) can spare the fields of a line nobody keeps;
+// loggers other than logrus's own are assumed to.
 func LogsAt(l logrus.FieldLogger, level logrus.Level) bool {
 	switch x := l.(type) {
 	case *logrus.Entry:
