@@ -96,7 +96,7 @@ func ran(c *esltest.Call) string {
 }
 
 func TestDemoFlowCalls(t *testing.T) {
-	addr := serve(t, flowApp(t, "demo", "../examples/flows/demo.yaml"))
+	app := flowApp(t, "demo", "../examples/flows/demo.yaml")
 	const (
 		welcome = "answer\nplayback ivr/ivr-welcome.wav\n"
 		menu    = "play_and_get_digits\n"
@@ -123,6 +123,10 @@ func TestDemoFlowCalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			// A proxy per call: every call has the Unique-ID UUID, and the
+			// proxy refuses a second call with the ID of a live one (the
+			// simulator can see a call end before its session has).
+			addr := serve(t, app)
 			presses := tc.presses
 			c, res := call(t, addr, esltest.Options{
 				UUID: "UUID",
