@@ -6,17 +6,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/apphttp"
 )
 
 // fromApp reports whether r is a request callhook itself sends on behalf
-// of an app: every such request carries proxy.CallIDHeader (net/http
+// of an app: every such request carries apphttp.CallIDHeader (net/http
 // keeps it across redirects), and no operator's does. It is the admin
-// API's own defence behind the connect-time proxy.DialGuard, for a path
+// API's own defence behind the connect-time apphttp.DialGuard, for a path
 // the guard cannot see (an HTTP proxy forwarding the request, a NAT or
 // port forward to the admin's port). Any value counts, the empty one too.
 func fromApp(r *http.Request) bool {
-	_, ok := r.Header[http.CanonicalHeaderKey(proxy.CallIDHeader)]
+	_, ok := r.Header[http.CanonicalHeaderKey(apphttp.CallIDHeader)]
 	return ok
 }
 

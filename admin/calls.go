@@ -11,6 +11,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -121,7 +122,7 @@ func checkCause(c string) (string, error) {
 		return c, nil
 	}
 	c = strings.ToUpper(c)
-	if !proxy.ValidCause(c) {
+	if !verb.ValidCause(c) {
 		// FreeSWITCH would hang up with NORMAL_CLEARING instead, silently.
 		return "", badRequestf("cause %q: not a FreeSWITCH hangup cause (such as NORMAL_CLEARING or CALL_REJECTED)", shortCause(c))
 	}

@@ -26,9 +26,9 @@
 // long verb rather than queueing behind it.
 //
 // No request callhook makes for an app may act here: every one carries
-// proxy.CallIDHeader (X-Callhook-Call-Id), and any request carrying it is
+// apphttp.CallIDHeader (X-Callhook-Call-Id), and any request carrying it is
 // refused with 403 and a log line, on every endpoint, before the token is
-// looked at. It backs up the proxy.DialGuard on the apps' HTTP client,
+// looked at. It backs up the apphttp.DialGuard on the apps' HTTP client,
 // which refuses connections to the admin's address at connect time, for
 // paths that guard cannot see (an HTTP proxy, a port forward).
 //

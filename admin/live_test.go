@@ -17,6 +17,7 @@ import (
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 	"github.com/sirupsen/logrus"
 )
 
@@ -145,7 +146,7 @@ func longPlayApp(t *testing.T) (*httptest.Server, <-chan map[string]any) {
 
 func menuRuntime(web string) *proxy.Runtime {
 	return &proxy.Runtime{DefaultApp: "menu", Apps: map[string]*proxy.App{
-		"menu": {Name: "menu", Backend: &proxy.WebhookApp{Name: "menu", URL: web + "/ivr", Timeout: 5 * time.Second}},
+		"menu": {Name: "menu", Backend: &webhook.App{Name: "menu", URL: web + "/ivr", Timeout: 5 * time.Second}},
 	}}
 }
 

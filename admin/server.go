@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
@@ -77,8 +78,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fromApp(r) {
 		s.logger().WithFields(logrus.Fields{
 			"remote": r.RemoteAddr, "method": r.Method, "path": r.URL.Path,
-			"call_id": r.Header.Get(proxy.CallIDHeader),
-		}).Warn("admin: refused a request an app made callhook send (it carries " + proxy.CallIDHeader + ")")
+			"call_id": r.Header.Get(apphttp.CallIDHeader),
+		}).Warn("admin: refused a request an app made callhook send (it carries " + apphttp.CallIDHeader + ")")
 		writeError(w, http.StatusForbidden, "refused: a request callhook makes for an app may not reach the admin API")
 		return
 	}

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callhook/callhook/admin"
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
@@ -490,11 +491,11 @@ func TestRefusesAppRequests(t *testing.T) {
 			for _, mark := range []string{"c1", ""} {
 				r := httptest.NewRequest(rq.method, rq.path, nil)
 				r.Header.Set("Authorization", "Bearer "+token)
-				r.Header.Set(proxy.CallIDHeader, mark)
+				r.Header.Set(apphttp.CallIDHeader, mark)
 				w := httptest.NewRecorder()
 				s.ServeHTTP(w, r)
 				if w.Code != http.StatusForbidden {
-					t.Errorf("token %q: %s %s with %s %q = %d %s, want 403", tok, rq.method, rq.path, proxy.CallIDHeader, mark, w.Code, w.Body)
+					t.Errorf("token %q: %s %s with %s %q = %d %s, want 403", tok, rq.method, rq.path, apphttp.CallIDHeader, mark, w.Code, w.Body)
 					continue
 				}
 				if msg := errorOf(t, w); !strings.Contains(msg, "app") {

@@ -13,6 +13,7 @@ import (
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 	"github.com/sirupsen/logrus"
 )
 
@@ -128,10 +129,10 @@ func TestMetricsEndToEnd(t *testing.T) {
 	t.Cleanup(web.Close)
 
 	rt := &proxy.Runtime{DefaultApp: "menu", Apps: map[string]*proxy.App{
-		"menu": {Name: "menu", Backend: &proxy.WebhookApp{Name: "menu", URL: web.URL + "/ivr", StatusURL: web.URL + "/status", Timeout: 5 * time.Second}},
-		"shaky": {Name: "shaky", Backend: &proxy.WebhookApp{Name: "shaky", URL: web.URL + "/broken",
+		"menu": {Name: "menu", Backend: &webhook.App{Name: "menu", URL: web.URL + "/ivr", StatusURL: web.URL + "/status", Timeout: 5 * time.Second}},
+		"shaky": {Name: "shaky", Backend: &webhook.App{Name: "shaky", URL: web.URL + "/broken",
 			FallbackURL: web.URL + "/sorry", Retries: 1, Timeout: 5 * time.Second}},
-		"dead": {Name: "dead", Backend: &proxy.WebhookApp{Name: "dead", URL: web.URL + "/broken", Timeout: 5 * time.Second}},
+		"dead": {Name: "dead", Backend: &webhook.App{Name: "dead", URL: web.URL + "/broken", Timeout: 5 * time.Second}},
 	}}
 	d := startDaemon(t, rt)
 

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // Metrics fits every hook the daemon wires it into.
@@ -83,11 +85,8 @@ func TestCallEndedWithoutStart(t *testing.T) {
 }
 
 func TestRequest(t *testing.T) {
-	// wrapped hides a BackendError behind another error type, as Liverpie
-	// and flow fetches report theirs (with their own text).
-	wrapped := func(be *proxy.BackendError) error { return lpErr{be} }
-	httpErr := func(status int) *proxy.BackendError {
-		return &proxy.BackendError{URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
+	httpErr := func(status int) *apphttp.RequestError {
+		return &apphttp.RequestError{Op: "webhook", URL: "http://app/ivr", Code: fmt.Sprintf("http_%d", status), Status: status, Err: errors.New("status")}
 	}
 	tests := []struct {
 		name        string
@@ -98,24 +97,24 @@ func TestRequest(t *testing.T) {
 	}{
 		{"ok", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Took: 12 * time.Millisecond}, 1, 0, ""},
 		{"ok after retries", proxy.RequestInfo{Event: "call.start", Attempts: 3, Status: 200, Took: time.Second}, 1, 2, ""},
-		{"connect", proxy.RequestInfo{Event: "verb.result", Attempts: 2, Err: &proxy.BackendError{Code: proxy.CodeConnect, Err: errors.New("refused")}}, 1, 1, "connect"},
-		{"timeout", proxy.RequestInfo{Event: "verb.result", Attempts: 1, Err: &proxy.BackendError{Code: proxy.CodeTimeout, Err: errors.New("slow")}}, 1, 0, "timeout"},
+		{"connect", proxy.RequestInfo{Event: "verb.result", Attempts: 2, Err: &apphttp.RequestError{Code: apphttp.CodeConnect, Err: errors.New("refused")}}, 1, 1, "connect"},
+		{"timeout", proxy.RequestInfo{Event: "verb.result", Attempts: 1, Err: &apphttp.RequestError{Code: apphttp.CodeTimeout, Err: errors.New("slow")}}, 1, 0, "timeout"},
 		{"404", proxy.RequestInfo{Event: "redirect", Attempts: 1, Status: 404, Err: httpErr(404)}, 1, 0, "4xx"},
 		{"503 wrapped", proxy.RequestInfo{Event: "call.start", Attempts: 2, Status: 503, Err: fmt.Errorf("app: %w", httpErr(503))}, 1, 1, "5xx"},
 		{"302", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 302, Err: httpErr(302)}, 1, 0, "other"},
-		{"invalid reply", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Err: &proxy.BackendError{Code: proxy.CodeInvalidReply, Status: 200, Err: errors.New("yaml")}}, 1, 0, "invalid_reply"},
+		{"invalid reply", proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Err: &apphttp.RequestError{Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("yaml")}}, 1, 0, "invalid_reply"},
 		// The caller hung up while the request was in flight: not the app's
 		// failure, and its duration says nothing about the app.
 		{"abandoned", proxy.RequestInfo{Event: "call.start", Attempts: 1, Err: fmt.Errorf("webhook call.start: %w", context.Canceled)}, 0, 0, ""},
 		// Liverpie apps report HTTP statuses without an error, and failures
-		// as BackendErrors that keep the request's own text.
+		// as RequestErrors, as every kind of app does.
 		{"liverpie 500", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 500}, 1, 0, "5xx"},
 		{"liverpie 404", proxy.RequestInfo{Event: "reset", Attempts: 1, Status: 404}, 1, 0, "4xx"},
 		{"liverpie ok", proxy.RequestInfo{Event: "dtmf", Attempts: 1, Status: 200}, 1, 0, ""},
-		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: wrapped(&proxy.BackendError{Code: proxy.CodeConnect, Err: errors.New("liverpie reset http://app/reset: dial tcp: connection refused")})}, 1, 0, "connect"},
-		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: wrapped(&proxy.BackendError{Code: proxy.CodeTimeout, Err: errors.New("liverpie state_machine http://app/sm: no answer within 10s")})}, 1, 0, "timeout"},
-		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: wrapped(&proxy.BackendError{Code: proxy.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")})}, 1, 0, "invalid_reply"},
-		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: wrapped(httpErr(503))}, 1, 0, "5xx"},
+		{"liverpie unreachable", proxy.RequestInfo{Event: "reset", Attempts: 1, Err: &apphttp.RequestError{Op: "liverpie reset", URL: "http://app/reset", Code: apphttp.CodeConnect, Err: errors.New("dial tcp: connection refused")}}, 1, 0, "connect"},
+		{"liverpie timeout", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: &apphttp.RequestError{Op: "liverpie state_machine", URL: "http://app/sm", Code: apphttp.CodeTimeout, Err: errors.New("no answer within 10s")}}, 1, 0, "timeout"},
+		{"liverpie reply too big", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Status: 200, Err: &apphttp.RequestError{Op: "liverpie state_machine", URL: "http://app/sm", Code: apphttp.CodeInvalidReply, Status: 200, Err: errors.New("reply over 1048576 bytes")}}, 1, 0, "invalid_reply"},
+		{"fetch 503", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 503, Err: httpErr(503)}, 1, 0, "5xx"},
 		// An error no backend classed.
 		{"unclassed error", proxy.RequestInfo{Event: "fetch", Attempts: 1, Status: 200, Err: errors.New("something")}, 1, 0, "other"},
 		{"liverpie abandoned", proxy.RequestInfo{Event: "state_machine", Attempts: 1, Err: fmt.Errorf("liverpie: %w", &url.Error{Op: "Post", URL: "http://app", Err: context.Canceled})}, 0, 0, ""},
@@ -159,21 +158,21 @@ func TestVerbFinished(t *testing.T) {
 	tests := []struct {
 		name   string
 		verb   string
-		result *proxy.VerbResult
+		result *verb.Result
 		want   string
 	}{
-		{"ok", "play", &proxy.VerbResult{Verb: "play", Reason: proxy.ReasonOK}, "ok"},
-		{"timeout", "gather", &proxy.VerbResult{Verb: "gather", Reason: proxy.ReasonTimeout}, "timeout"},
-		{"invalid", "gather", &proxy.VerbResult{Verb: "gather", Reason: proxy.ReasonInvalid}, "invalid"},
-		{"hangup", "record", &proxy.VerbResult{Verb: "record", Reason: proxy.ReasonHangup}, "hangup"},
-		{"error", "bridge", &proxy.VerbResult{Verb: "bridge", Reason: proxy.ReasonError}, "error"},
-		{"unknown reason", "say", &proxy.VerbResult{Verb: "say", Reason: "surprise"}, "other"},
+		{"ok", "play", &verb.Result{Verb: "play", Reason: verb.ReasonOK}, "ok"},
+		{"timeout", "gather", &verb.Result{Verb: "gather", Reason: verb.ReasonTimeout}, "timeout"},
+		{"invalid", "gather", &verb.Result{Verb: "gather", Reason: verb.ReasonInvalid}, "invalid"},
+		{"hangup", "record", &verb.Result{Verb: "record", Reason: verb.ReasonHangup}, "hangup"},
+		{"error", "bridge", &verb.Result{Verb: "bridge", Reason: verb.ReasonError}, "error"},
+		{"unknown reason", "say", &verb.Result{Verb: "say", Reason: "surprise"}, "other"},
 		{"no result", "pause", nil, "other"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := metrics.New()
-			m.VerbFinished(newCall("menu"), proxy.Verb{Name: tc.verb}, tc.result, 250*time.Millisecond)
+			m.VerbFinished(newCall("menu"), verb.Verb{Name: tc.verb}, tc.result, 250*time.Millisecond)
 			s := scrape(t, m.Handler())
 			key := fmt.Sprintf(`callhook_verbs_total{result="%s",verb="%s"}`, tc.want, tc.verb)
 			if got := s[key]; got != 1 {
@@ -295,9 +294,9 @@ func TestConcurrent(t *testing.T) {
 				c := newCall(app)
 				m.CallStarted(c)
 				m.Request(c, &proxy.RequestInfo{Event: "call.start", Attempts: 2, Status: 200, Took: time.Millisecond})
-				v := proxy.Verb{Name: "play"}
+				v := verb.Verb{Name: "play"}
 				m.VerbStarted(c, v)
-				m.VerbFinished(c, v, &proxy.VerbResult{Reason: proxy.ReasonOK}, time.Millisecond)
+				m.VerbFinished(c, v, &verb.Result{Reason: verb.ReasonOK}, time.Millisecond)
 				m.CountFrame(esl.Received, esl.TypeEventPlain, 100)
 				m.CallEnded(c, &proxy.CallEnd{Outcome: proxy.OutcomeHangup}, &proxy.CallStats{})
 			}
@@ -324,8 +323,8 @@ func TestConcurrent(t *testing.T) {
 func BenchmarkObserverCall(b *testing.B) {
 	m := metrics.New()
 	c := newCall("menu")
-	v := proxy.Verb{Name: "play"}
-	r := &proxy.VerbResult{Reason: proxy.ReasonOK}
+	v := verb.Verb{Name: "play"}
+	r := &verb.Result{Reason: verb.ReasonOK}
 	info := &proxy.RequestInfo{Event: "call.start", Attempts: 1, Status: 200, Took: time.Millisecond}
 	end := &proxy.CallEnd{Outcome: proxy.OutcomeHangup}
 	b.ReportAllocs()
@@ -337,9 +336,3 @@ func BenchmarkObserverCall(b *testing.B) {
 		m.CallEnded(c, end, nil)
 	}
 }
-
-// lpErr is an error with its own text that unwraps to a BackendError.
-type lpErr struct{ be *proxy.BackendError }
-
-func (e lpErr) Error() string { return e.be.Err.Error() }
-func (e lpErr) Unwrap() error { return e.be }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // Metrics is the proxy's Observer.
@@ -61,10 +62,10 @@ func (m *Metrics) Request(c *proxy.Call, r *proxy.RequestInfo) {
 }
 
 // VerbStarted does nothing: verbs are counted and timed when they finish.
-func (m *Metrics) VerbStarted(*proxy.Call, proxy.Verb) {}
+func (m *Metrics) VerbStarted(*proxy.Call, verb.Verb) {}
 
 // VerbFinished counts a verb by its result and records how long it ran.
-func (m *Metrics) VerbFinished(_ *proxy.Call, v proxy.Verb, r *proxy.VerbResult, took time.Duration) {
+func (m *Metrics) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	s := m.verb(v.Name)
 	s.result(r).Inc()
 	s.duration.Observe(took.Seconds())

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -15,17 +17,17 @@ const labelOther = "other"
 
 // Webhook error classes (webhook_errors_total's class label).
 const (
-	classConnect      = proxy.CodeConnect
-	classTimeout      = proxy.CodeTimeout
+	classConnect      = apphttp.CodeConnect
+	classTimeout      = apphttp.CodeTimeout
 	class4xx          = "4xx"
 	class5xx          = "5xx"
-	classInvalidReply = proxy.CodeInvalidReply
+	classInvalidReply = apphttp.CodeInvalidReply
 )
 
 var (
 	outcomes     = []string{proxy.OutcomeHangup, proxy.OutcomeTransferred, proxy.OutcomeFailed, labelOther}
 	errorClasses = []string{classConnect, classTimeout, class4xx, class5xx, classInvalidReply, labelOther}
-	verbResults  = []string{proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonHangup, proxy.ReasonError, labelOther}
+	verbResults  = []string{verb.ReasonOK, verb.ReasonTimeout, verb.ReasonInvalid, verb.ReasonHangup, verb.ReasonError, labelOther}
 )
 
 // appSeries are one app's label children, resolved once: the fixed label
@@ -112,7 +114,7 @@ func (m *Metrics) verb(name string) *verbSeries {
 
 // result returns the verbs_total child of a result; a verb without a
 // result counts as other.
-func (s *verbSeries) result(r *proxy.VerbResult) prometheus.Counter {
+func (s *verbSeries) result(r *verb.Result) prometheus.Counter {
 	if r != nil {
 		if c, ok := s.results[r.Reason]; ok {
 			return c
@@ -124,16 +126,16 @@ func (s *verbSeries) result(r *proxy.VerbResult) prometheus.Counter {
 // requestClass sorts a finished request: "" when it succeeded, else its
 // error class; abandoned when the caller hung up while it was in flight.
 //
-// A failed request reports a *proxy.BackendError (webhook apps, Liverpie
+// A failed request reports a *apphttp.RequestError (webhook apps, Liverpie
 // apps and flow fetches alike), whose code is the class (an HTTP status is
 // reduced to its hundred, so an app answering 418 or 599 adds no series).
 // A Liverpie app's error status is judged by its dialog, not the request,
 // so it comes without an error: the status is the class. Any other error
 // is other.
 func requestClass(r *proxy.RequestInfo) (class string, abandoned bool) {
-	if be, ok := errors.AsType[*proxy.BackendError](r.Err); ok {
+	if be, ok := errors.AsType[*apphttp.RequestError](r.Err); ok {
 		switch {
-		case be.Code == proxy.CodeConnect, be.Code == proxy.CodeTimeout, be.Code == proxy.CodeInvalidReply:
+		case be.Code == apphttp.CodeConnect, be.Code == apphttp.CodeTimeout, be.Code == apphttp.CodeInvalidReply:
 			return be.Code, false
 		case strings.HasPrefix(be.Code, "http_"):
 			return statusClass(be.Status), false

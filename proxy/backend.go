@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -140,46 +141,87 @@ type Backend interface {
 	Start(ctx context.Context, call *Call) (Dialog, error)
 }
 
-// Dialog is one call's conversation with its app. Every method is called from
-// the call's session goroutine only, so a Dialog needs no locks. A Dialog is
-// a VerbDialog (webhook and flow apps) or a RawDialog (Liverpie apps).
+// Dialog is one call's conversation with its app, of one of two kinds
+// fixed when its Backend makes it: Verbs wraps a VerbDialog (webhook apps,
+// flows), Raw a RawDialog (Liverpie apps). Only those two make a Dialog,
+// so the session never meets a dialog of a third kind: the compiler
+// checks what a run-time type switch used to.
 type Dialog interface {
 	// End tells the dialog the call is over, exactly once, whatever ended
 	// it. A dialog that handed the call on (a handoff, or a live redirect
 	// away from a flow) is done with it and is not told.
 	End(ctx context.Context, end *CallEnd)
+	// drive runs the call with the dialog until the call is over.
+	drive(ctx context.Context, s *session, myevents *esl.Frame)
+	// channelVars is the dialog's VarReader answer; ok is false when it
+	// is no VarReader.
+	channelVars() (names []string, ok bool)
 }
 
-// VerbDialog answers with verbs (webhook apps, flows).
+// Verbs makes a VerbDialog the Dialog a Backend returns.
+func Verbs(d VerbDialog) Dialog { return verbDialog{d} }
+
+// Raw makes a RawDialog the Dialog a Backend returns.
+func Raw(d RawDialog) Dialog { return rawDialog{d} }
+
+type verbDialog struct{ VerbDialog }
+
+func (d verbDialog) drive(ctx context.Context, s *session, _ *esl.Frame) {
+	s.runVerbs(ctx, d.VerbDialog)
+}
+
+func (d verbDialog) channelVars() ([]string, bool) { return varsOf(d.VerbDialog) }
+
+type rawDialog struct{ RawDialog }
+
+func (d rawDialog) drive(ctx context.Context, s *session, myevents *esl.Frame) {
+	s.runRaw(ctx, d.RawDialog, myevents)
+}
+
+func (d rawDialog) channelVars() ([]string, bool) { return varsOf(d.RawDialog) }
+
+// varsOf returns what x, when it is a VarReader, says it reads.
+func varsOf(x any) ([]string, bool) {
+	if vr, ok := x.(VarReader); ok {
+		return vr.ChannelVars(), true
+	}
+	return nil, false
+}
+
+// VerbDialog answers with verbs (webhook apps, flows). Every method is
+// called from the call's session goroutine only, so it needs no locks.
 type VerbDialog interface {
-	Dialog
 	// Begin returns the call's first instructions (event call.start).
 	Begin(ctx context.Context) (*Instructions, error)
 	// Result reports the result of a verb that had an Action, and returns the
 	// instructions that replace whatever was left.
-	Result(ctx context.Context, v Verb, r *VerbResult) (*Instructions, error)
+	Result(ctx context.Context, v verb.Verb, r *verb.Result) (*Instructions, error)
 	// Redirect fetches new instructions from url (a redirect verb, or a live
 	// redirect from the admin API).
 	Redirect(ctx context.Context, url string) (*Instructions, error)
+	// End is Dialog's.
+	End(ctx context.Context, end *CallEnd)
 }
 
 // RawDialog speaks ESL commands instead of verbs (Liverpie apps). The
 // dialog checks each command against its app's allowlist before returning
 // it; the session sends it with esl (encoded and validated), never raw.
+// Every method is called from the call's session goroutine only.
 type RawDialog interface {
-	Dialog
 	// Begin is called when the reply to myevents has arrived, with that reply.
 	Begin(ctx context.Context, myeventsReply *esl.Frame) ([]esl.Command, error)
 	// Event is called with each event of the call, in order.
 	Event(ctx context.Context, ev *esl.Event) ([]esl.Command, error)
 	// Reply is called with the reply to each command the dialog returned.
 	Reply(ctx context.Context, cmd esl.Command, reply *esl.Frame) ([]esl.Command, error)
+	// End is Dialog's.
+	End(ctx context.Context, end *CallEnd)
 }
 
 // Instructions are what a VerbDialog answers: verbs to run top to bottom, or
 // a handoff of the call to another app.
 type Instructions struct {
-	Verbs []Verb
+	Verbs []verb.Verb
 	// Handoff names an app of the config; the session switches the call to
 	// it (its Backend's Start, then Begin) once the verbs before it have run.
 	Handoff string
@@ -197,41 +239,6 @@ type Failure struct {
 	OnFailure bool // on_failure verbs ran
 }
 
-// VerbResult is a verb's outcome, as the app receives it.
-type VerbResult struct {
-	Verb      string     `json:"verb"`
-	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits    string     `json:"digits,omitempty"`
-	Response  string     `json:"response"`
-	Recording *Recording `json:"recording,omitempty"`
-	Bridge    *Bridged   `json:"bridge,omitempty"`
-}
-
-// Result reasons.
-const (
-	ReasonOK      = "ok"
-	ReasonTimeout = "timeout"
-	ReasonInvalid = "invalid"
-	ReasonHangup  = "hangup"
-	ReasonError   = "error"
-)
-
-// Recording is a record verb's result.
-type Recording struct {
-	// Path is where FreeSWITCH wrote the recording: the app's recordings
-	// folder and Name.
-	Path       string `json:"path"`
-	Name       string `json:"name"` // the name the record verb gave
-	DurationMS int64  `json:"duration_ms"`
-	Size       int64  `json:"size"`
-}
-
-// Bridged is a bridge verb's result.
-type Bridged struct {
-	Status string `json:"status"` // originate_disposition / DIALSTATUS, e.g. SUCCESS, BUSY
-	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
-}
-
 // CallEnd describes how a call ended. A transferred call has not hung up:
 // it has no Cause, Duration or Billsec, and Held says how long callhook
 // held it.
@@ -243,7 +250,7 @@ type CallEnd struct {
 	// Held is, for a transferred call, the time from connect to callhook's
 	// exit (0 for other outcomes).
 	Held       time.Duration `json:"-"`
-	LastResult *VerbResult   `json:"last_result,omitempty"`
+	LastResult *verb.Result  `json:"last_result,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
+	"github.com/callhook/callhook/webhook"
 	"github.com/sirupsen/logrus"
 )
 
@@ -195,7 +197,7 @@ func endLine(t *testing.T, logs string) string {
 func TestSilentFreeSWITCHFreesItsSlot(t *testing.T) {
 	rec := &failureRecorder{}
 	app := newWebapp(t, func(r request) (int, string) { return 200, "[answer, {play: 'silence_stream://600000'}]" })
-	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"})
+	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"})
 	rt.MaxCalls = 2
 	// Short enough for a test, long enough for the real call below on a
 	// loaded machine.
@@ -236,7 +238,7 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxyConn(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
+	h := startProxyConn(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
 		esl.ConnOptions{ReplyTimeout: 2 * time.Second, ProbeAfter: 300 * time.Millisecond}, rec)
 
 	f := dialFakeFS(t, h.addr, "probed-call")
@@ -279,7 +281,7 @@ func TestProtocolErrorMidCallFails(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}), rec)
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}), rec)
 	c := h.dial(esltest.Options{Speed: 1, GarbageAfter: 6})
 	wait(t, c)
 	end := app.waitRequest(t, "/status")
@@ -319,7 +321,7 @@ func TestQueueOverflowFails(t *testing.T) {
 		<-r.Context().Done() // held until the daemon gives up on the call
 	}))
 	t.Cleanup(web.Close)
-	h := startProxyConn(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: web.URL + "/ivr", StatusURL: web.URL + "/status"}),
+	h := startProxyConn(t, webhookRuntime(&webhook.App{Name: "a", URL: web.URL + "/ivr", StatusURL: web.URL + "/status"}),
 		esl.ConnOptions{MaxQueuedEvents: 5}, rec)
 
 	f := dialFakeFS(t, h.addr, "flooded-call")
@@ -364,7 +366,7 @@ func TestQueueOverflowFails(t *testing.T) {
 func TestDuplicateUniqueID(t *testing.T) {
 	refused := &refusalRecorder{}
 	app := newWebapp(t, func(r request) (int, string) { return 200, "[answer, {play: 'silence_stream://600000'}]" })
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}), refused)
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}), refused)
 	const id = "0a0a0a0a-0000-4000-8000-00000000d0b1"
 	first := h.dial(esltest.Options{Speed: 1, UUID: id, CallerIDNumber: "1001"})
 	if _, err := first.WaitApp(t.Context(), "playback"); err != nil {
@@ -419,7 +421,7 @@ func TestUnsafeCallIDNeverReachesAnAPICommand(t *testing.T) {
 		}
 		return 200, "[hangup]"
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}))
 	const id = "victim NORMAL_CLEARING"
 	c := h.dial(esltest.Options{Speed: 1, UUID: id})
 	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
@@ -454,7 +456,7 @@ func TestConnectReplyNotKeptForTheCall(t *testing.T) {
 	})
 	conns := make(chan *esl.Conn, 1)
 	w := &channelWatcher{}
-	h := startProxyWrapped(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"wanted"}}),
+	h := startProxyWrapped(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"wanted"}}),
 		esl.ConnOptions{ReplyTimeout: time.Minute}, func(_ context.Context, c *esl.Conn) { conns <- c }, w)
 	big := strings.Repeat("x", 256<<10)
 	c := h.dial(esltest.Options{Speed: 1, Vars: map[string]string{"big": big, "wanted": "yes"}})
@@ -491,7 +493,7 @@ type channelWatcher struct {
 	id       string
 }
 
-func (w *channelWatcher) VerbStarted(c *proxy.Call, v proxy.Verb) {
+func (w *channelWatcher) VerbStarted(c *proxy.Call, v verb.Verb) {
 	if v.Name != "play" {
 		return
 	}

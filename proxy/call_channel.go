@@ -28,11 +28,11 @@ func (s *session) trimChannel() {
 	if ch == nil {
 		return
 	}
-	vr, ok := s.dialog.(VarReader)
+	names, ok := s.dialog.channelVars()
 	if !ok {
 		return
 	}
-	vars := append([]string(nil), vr.ChannelVars()...)
+	vars := append([]string(nil), names...)
 	for _, app := range s.rt.Apps {
 		avr, ok := app.Backend.(VarReader)
 		if !ok {

@@ -1,13 +1,25 @@
-// Package proxy drives calls: one session per call turns the events of an
-// outbound event socket into requests to the call's app and executes the
-// verbs the app answers with. It knows the webhook and Liverpie protocols;
-// it knows nothing of the config file format (cmd/callhook maps it onto
-// these types) or of flows (package statemachine is a Backend).
+// Package proxy is the engine: an esl.Handler that runs one session per
+// call, turning the events of an outbound event socket into the call's
+// conversation with its app. It defines Backend, the app a call is routed
+// to, and drives the Dialog a Backend starts, of one of two kinds fixed at
+// compile time: Verbs (webhook apps, flows), whose verbs the session runs
+// as FreeSWITCH applications, or Raw (Liverpie apps), whose ESL commands
+// it sends. It knows no backend and no HTTP: packages webhook, liverpie
+// and statemachine are Backends, and cmd/callhook registers them as the
+// apps of a Runtime, which is also where a flow handing a call to another
+// app, or a live redirect of a flow's call to a URL, finds the backend to
+// switch to. It knows nothing of the config file format either.
 //
-// Every verb, flow template and Liverpie command is held to one rule: an
-// app may misdrive its own call, never make FreeSWITCH run what its config
-// does not name. fsvars.go lists the channel variables FreeSWITCH runs,
-// fsapps.go what its applications do with their arguments, and policy.go
-// applies both, with an app's allow lists, to set, unset, bridge, transfer,
-// execute and Liverpie's sendmsg.
+// The session is split by job:
+//
+//	proxy.go          admission, limits, routing, the live-call registry
+//	session.go        one call's lifecycle: setup, events, hangup, the end
+//	session_verbs.go  a VerbDialog's verbs, each awaited by Application-UUID
+//	session_raw.go    a RawDialog's commands and replies
+//	session_live.go   what admin goroutines do to a call (hangup, redirect, list)
+//
+// One goroutine, the session's, owns a call's state; admin requests reach
+// it through a mutex-guarded mailbox and a wake channel, never by touching
+// the call. The verbs themselves, and the rules that keep an app from
+// making FreeSWITCH run what its config does not name, are package verb's.
 package proxy

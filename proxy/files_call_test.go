@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
+	"github.com/callhook/callhook/webhook"
 )
 
 // TestCallFiles drives whole calls (a web app on httptest, FreeSWITCH as
@@ -14,7 +15,7 @@ import (
 // file outside the app's folders is an invalid reply: nothing of it runs,
 // and the call fails as any invalid reply makes it fail.
 func TestCallFiles(t *testing.T) {
-	files := &proxy.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/support", MediaDirs: []string{"/srv/ivr"}}
+	files := &verb.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/support", MediaDirs: []string{"/srv/ivr"}}
 	cases := []struct {
 		name     string
 		reply    string   // the answer to call.start
@@ -44,7 +45,7 @@ func TestCallFiles(t *testing.T) {
 				}
 				return 200, "[hangup]"
 			})
-			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "support", URL: app.URL + "/ivr", Files: files}))
+			h := startProxy(t, webhookRuntime(&webhook.App{Name: "support", URL: app.URL + "/ivr", Files: files}))
 			c := h.dial(esltest.Options{})
 			res := wait(t, c)
 			got := apps(c)

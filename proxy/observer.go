@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/verb"
 )
 
 // Observer is told what happens on calls: metrics, the simulate printer, the
@@ -15,8 +16,8 @@ type Observer interface {
 	CallStarted(c *Call)
 	// Request: one webhook request finished (after all its attempts).
 	Request(c *Call, r *RequestInfo)
-	VerbStarted(c *Call, v Verb)
-	VerbFinished(c *Call, v Verb, r *VerbResult, took time.Duration)
+	VerbStarted(c *Call, v verb.Verb)
+	VerbFinished(c *Call, v verb.Verb, r *verb.Result, took time.Duration)
 	// Failed: the app failed and its fallback or on_failure took over.
 	Failed(c *Call, f *Failure)
 	CallEnded(c *Call, end *CallEnd, s *CallStats)
@@ -44,13 +45,13 @@ type CallStats struct {
 // NopObserver ignores everything; embed it to implement only some methods.
 type NopObserver struct{}
 
-func (NopObserver) CallRefused(*esl.Event, string, string)               {}
-func (NopObserver) CallStarted(*Call)                                    {}
-func (NopObserver) Request(*Call, *RequestInfo)                          {}
-func (NopObserver) VerbStarted(*Call, Verb)                              {}
-func (NopObserver) VerbFinished(*Call, Verb, *VerbResult, time.Duration) {}
-func (NopObserver) Failed(*Call, *Failure)                               {}
-func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                {}
+func (NopObserver) CallRefused(*esl.Event, string, string)                     {}
+func (NopObserver) CallStarted(*Call)                                          {}
+func (NopObserver) Request(*Call, *RequestInfo)                                {}
+func (NopObserver) VerbStarted(*Call, verb.Verb)                               {}
+func (NopObserver) VerbFinished(*Call, verb.Verb, *verb.Result, time.Duration) {}
+func (NopObserver) Failed(*Call, *Failure)                                     {}
+func (NopObserver) CallEnded(*Call, *CallEnd, *CallStats)                      {}
 
 // Observers fans every notification out to each observer in turn.
 type Observers []Observer
@@ -73,13 +74,13 @@ func (all Observers) Request(c *Call, r *RequestInfo) {
 	}
 }
 
-func (all Observers) VerbStarted(c *Call, v Verb) {
+func (all Observers) VerbStarted(c *Call, v verb.Verb) {
 	for _, o := range all {
 		o.VerbStarted(c, v)
 	}
 }
 
-func (all Observers) VerbFinished(c *Call, v Verb, r *VerbResult, took time.Duration) {
+func (all Observers) VerbFinished(c *Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	for _, o := range all {
 		o.VerbFinished(c, v, r, took)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -31,7 +32,7 @@ type App struct {
 	// transition, a Liverpie app that did not answer): the session runs it
 	// for every kind of app. Empty hangs up with NORMAL_TEMPORARY_FAILURE;
 	// observers are told Failed{OnFailure: true} either way.
-	OnFailure []Verb
+	OnFailure []verb.Verb
 }
 
 // Route sends calls whose destination number matches to an app.

@@ -1,12 +1,11 @@
 package proxy_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 )
 
 // TestSecurityWebhookCalls runs whole calls (a web app as an httptest
@@ -36,7 +35,7 @@ func TestSecurityWebhookCalls(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
-			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
+			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
 			c := h.dial(esltest.Options{})
 			res := wait(t, c)
 			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
@@ -58,7 +57,7 @@ func TestSecurityWebhookCalls(t *testing.T) {
 func TestSecurityWebhookAllowed(t *testing.T) {
 	reply := `[answer, {set: {execute_on_answer: "playback beep.wav"}}, {bridge: "[sip_h_X-Ticket=42,leg_timeout=5]freetdm/1/a/100"}, hangup]`
 	app := newWebapp(t, func(request) (int, string) { return 200, reply })
-	wa := &proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
+	wa := &webhook.App{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
 	h := startProxy(t, webhookRuntime(wa))
 	c := h.dial(esltest.Options{})
 	wait(t, c)
@@ -67,45 +66,5 @@ func TestSecurityWebhookAllowed(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("apps =\n%s\nwant one with %q", got, want)
 		}
-	}
-}
-
-// TestSecurityLiverpieCall: a Liverpie app's execute of an application
-// outside the call-local list, and one whose set names a hook, fail the
-// call before anything reaches the switch; an allowed playback runs.
-func TestSecurityLiverpieCall(t *testing.T) {
-	const other = "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99"
-	tests := []struct {
-		name, msg, log string
-	}{
-		{"eavesdrop", "sendmsg\ncall-command: execute\nexecute-app-name: eavesdrop\nexecute-app-arg: " + other, `application \"eavesdrop\" is not allowed`},
-		{"executeX system", "sendmsg\ncall-command: executeX\nexecute-app-name: system\nexecute-app-arg: touch /tmp/x", `application \"system\" is not allowed`},
-		{"api in arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: INFO ${uuid_kill(" + other + ")}", `has \"${\"`},
-		{"set hook", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: API_ON_ANSWER=system touch /tmp/x", `\"API_ON_ANSWER\" cannot be set by an app`},
-		{"nomedia", "sendmsg\ncall-command: nomedia\nnomedia-uuid: " + other, `call-command \"nomedia\" is not allowed`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
-				if step == 0 {
-					return 200, fmt.Sprintf("msg: %q\nexpected_key: content_type\nexpected_value: command/reply\n", tc.msg)
-				}
-				return 200, "msg: \"sendmsg\\ncall-command: hangup\"\n"
-			}, nil)
-			h := startLiverpie(t, nil, lpApp(t, w))
-			c := h.dial("ivr")
-			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
-				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
-			}
-			h.idle()
-			for _, cmd := range c.Received() {
-				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
-					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
-				}
-			}
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
-				t.Errorf("log lacks %q:\n%s", tc.log, logs)
-			}
-		})
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 )
 
 // BenchmarkCall measures one whole menu call through the engine: connect,
@@ -17,7 +17,7 @@ import (
 // whole system's cost per call on one machine, not callhook's alone.
 func BenchmarkCall(b *testing.B) {
 	app := newWebapp(b, menu)
-	rt := webhookRuntime(&proxy.WebhookApp{Name: "menu", URL: app.URL + "/ivr", Timeout: 10 * time.Second})
+	rt := webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", Timeout: 10 * time.Second})
 	h := startProxy(b, rt)
 	opts := esltest.Options{Speed: 1e6, DiscardHistory: true, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 		if run.App == "play_and_get_digits" {

@@ -22,6 +22,8 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
+	"github.com/callhook/callhook/webhook"
 	"github.com/sirupsen/logrus"
 )
 
@@ -185,7 +187,7 @@ func paths(rs []request) []string {
 	return ps
 }
 
-func webhookRuntime(apps ...*proxy.WebhookApp) *proxy.Runtime {
+func webhookRuntime(apps ...*webhook.App) *proxy.Runtime {
 	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}}
 	for i, a := range apps {
 		if a.Timeout == 0 {
@@ -235,7 +237,7 @@ verbs:
 
 func TestMenuCall(t *testing.T) {
 	app := newWebapp(t, menu)
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
 	c := h.dial(esltest.Options{
 		CallerIDNumber: "1000", DestinationNumber: "5000",
 		OnApp: func(c *esltest.Call, run esltest.AppRun) {
@@ -322,7 +324,7 @@ func TestCallerHangsUp(t *testing.T) {
 			}
 			return 200, ""
 		})
-		h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+		h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
 		c := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 			if run.App == "playback" {
 				c.Hangup("NORMAL_CLEARING")
@@ -362,7 +364,7 @@ func TestCallerHangsUp(t *testing.T) {
 				return 200, ""
 			})
 			defer close(release)
-			h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Timeout: time.Minute}))
+			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Timeout: time.Minute}))
 			// Real-time linger, so the simulator is still there for exit.
 			c := h.dial(esltest.Options{Speed: 1})
 			select {
@@ -433,7 +435,7 @@ func TestAppFailures(t *testing.T) {
 				reply = func(request) (int, string) { return 200, "" }
 			}
 			app := newWebapp(t, reply)
-			wa := &proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}
+			wa := &webhook.App{Name: "a", URL: app.URL + "/ivr"}
 			if tc.fallback {
 				wa.FallbackURL = app.URL + "/sorry"
 			}
@@ -444,7 +446,7 @@ func TestAppFailures(t *testing.T) {
 			}
 			rt := webhookRuntime(wa)
 			if tc.onFailure != "" {
-				r, err := proxy.ParseReply([]byte(tc.onFailure), proxy.ParseOptions{})
+				r, err := verb.ParseReply([]byte(tc.onFailure), verb.ParseOptions{})
 				if err != nil {
 					t.Fatalf("ParseReply(%q) = %v", tc.onFailure, err)
 				}
@@ -524,7 +526,7 @@ func (r *failureRecorder) get() ([]proxy.Failure, []string) {
 // caller in silence. Async sockets get connect, resume, exit.
 func TestRefusalBySocketMode(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[hangup]" })
-	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL})
+	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL})
 	tests := []struct {
 		mode string
 		want []string
@@ -556,7 +558,7 @@ func TestRefusalBySocketMode(t *testing.T) {
 // call over the limit are all handed back to the dialplan (resume, exit).
 func TestRefusals(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[hangup]" })
-	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL})
+	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL})
 	t.Run("not async full", func(t *testing.T) {
 		h := startProxy(t, rt)
 		c := h.dial(esltest.Options{Mode: esltest.ModeAsync})
@@ -593,7 +595,7 @@ func TestRefusals(t *testing.T) {
 func TestAppSelection(t *testing.T) {
 	var mu sync.Mutex
 	var hits []string
-	mk := func(name string) *proxy.WebhookApp {
+	mk := func(name string) *webhook.App {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			hits = append(hits, name)
@@ -601,7 +603,7 @@ func TestAppSelection(t *testing.T) {
 			io.WriteString(w, "[hangup]")
 		}))
 		t.Cleanup(srv.Close)
-		return &proxy.WebhookApp{Name: name, URL: srv.URL}
+		return &webhook.App{Name: name, URL: srv.URL}
 	}
 	rt := webhookRuntime(mk("default"), mk("byvar"), mk("liverpie"), mk("route"))
 	rt.Routes = []proxy.Route{{Destination: regexp.MustCompile(`^5\d{3}$`), App: "route"}}
@@ -638,7 +640,7 @@ func TestLimits(t *testing.T) {
 		return 200, ""
 	})
 	defer close(hold)
-	rt := webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"})
+	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"})
 	rt.Apps["a"].MaxCalls = 1
 	h := startProxy(t, rt)
 	first := h.dial(esltest.Options{Speed: 1})
@@ -671,7 +673,7 @@ func TestTransfer(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
 	c := h.dial(esltest.Options{})
 	if res := wait(t, c); res.Outcome != esltest.Transferred {
 		t.Errorf("call ended %v, want transferred", res)
@@ -706,7 +708,7 @@ func TestTransferCallEndForm(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status", Form: true}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status", Form: true}))
 	wait(t, h.dial(esltest.Options{}))
 	end := app.waitRequest(t, "/status")
 	form, err := url.ParseQuery(end.RawBody)
@@ -730,7 +732,7 @@ func TestLiveHangupAndRedirect(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr"}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}))
 
 	c := h.dial(esltest.Options{Speed: 1})
 	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
@@ -780,7 +782,7 @@ func TestWebhookVarsFollowTheCall(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"callhook_color", "callhook_unset"}}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"callhook_color", "callhook_unset"}}))
 	wait(t, h.dial(esltest.Options{Vars: map[string]string{"callhook_color": "red"}}))
 	reqs := app.requests()
 	if len(reqs) < 2 {
@@ -814,7 +816,7 @@ func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
 		}
 		return 200, ""
 	})
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL + "/ivr", Vars: []string{"fid_a", "fid_b"}}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"fid_a", "fid_b"}}))
 	c := h.dial(esltest.Options{
 		Vars: map[string]string{"fid_a": "hello"},
 		// Digits while each gather runs: DTMF events, which carry no
@@ -847,7 +849,7 @@ func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
 // its frames in the log at Debug; another call has none.
 func TestWireTraceOnDemand(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL}))
 	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
 	wait(t, traced)
 	h.idle()
@@ -876,7 +878,7 @@ func TestWireTraceOnDemand(t *testing.T) {
 // connect before the session turned the trace on.
 func TestWireTraceStartsWithConnect(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "a", URL: app.URL}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL}))
 	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
 	wait(t, traced)
 	h.idle()
@@ -899,7 +901,7 @@ func TestConcurrentCalls(t *testing.T) {
 	app := newWebapp(t, menu)
 	// A generous per-request timeout: this test is about 200 calls at once
 	// being correct under -race on a busy machine, not about latency.
-	h := startProxy(t, webhookRuntime(&proxy.WebhookApp{Name: "menu", URL: app.URL + "/ivr", Timeout: time.Minute}))
+	h := startProxy(t, webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", Timeout: time.Minute}))
 	const n = 200
 	var wg sync.WaitGroup
 	errs := make(chan string, n)
@@ -967,8 +969,8 @@ func TestGoroutinesPerCall(t *testing.T) {
 	})
 	t.Cleanup(func() { close(release) }) // before the server closes
 	rt := webhookRuntime(
-		&proxy.WebhookApp{Name: "held", URL: app.URL + "/held"},
-		&proxy.WebhookApp{Name: "slow", URL: app.URL + "/slow", Timeout: time.Minute},
+		&webhook.App{Name: "held", URL: app.URL + "/held"},
+		&webhook.App{Name: "slow", URL: app.URL + "/slow", Timeout: time.Minute},
 	)
 	h := startProxy(t, rt)
 	base := sessionGoroutines()

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -28,17 +29,20 @@ const maxFetches = 20
 // the flow with Step, runs fetch states' HTTP requests itself and answers
 // the session with each state's verbs. Its zero-value fields have defaults.
 //
-// A fetch retries by itself, as the state's retries say (see
-// fetchRetryable), so HTTPClient must not: a client that retried on its
-// own (retryablehttp's StandardClient) would re-POST silently, uncounted.
+// A fetch retries by itself, as the state's retries and Retry say, so
+// HTTPClient must not: a client that retried on its own would re-POST
+// silently, uncounted.
 type Backend struct {
 	Flow *Flow
 	// HTTPClient makes fetch states' requests, one per attempt; nil means
 	// http.DefaultClient. Each fetch is bound by its state's timeout and
 	// the call's context. A daemon passes its shared pool, whose dials a
-	// proxy.DialGuard checks (proxy.NewHTTPClient), so that no fetch or
+	// apphttp.DialGuard checks (apphttp.NewClient), so that no fetch or
 	// redirect of one reaches callhook's admin API.
 	HTTPClient *http.Client
+	// Retry is the policy of fetch states' retries: what is tried again
+	// and how long to wait first (zero: apphttp's defaults).
+	Retry apphttp.Retry
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
 }
@@ -49,7 +53,7 @@ func (b *Backend) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, er
 	if b.Flow == nil {
 		return nil, errors.New("statemachine: Backend has no Flow")
 	}
-	return &dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}, nil
+	return proxy.Verbs(&dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}), nil
 }
 
 // ChannelVars implements proxy.VarReader for the backend: the channel
@@ -82,22 +86,22 @@ func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
 }
 
 // Result leaves the current state with the result of its last verb.
-func (d *dialog) Result(ctx context.Context, v proxy.Verb, r *proxy.VerbResult) (*proxy.Instructions, error) {
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*proxy.Instructions, error) {
 	if v.Action != d.state {
 		return nil, fmt.Errorf("flow %s: result for state %q, but the call is in state %q", d.flow.Name, v.Action, d.state)
 	}
 	if r == nil {
-		r = &proxy.VerbResult{Verb: v.Name, Reason: proxy.ReasonError}
+		r = &verb.Result{Verb: v.Name, Reason: verb.ReasonError}
 	}
 	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits}
 	switch r.Reason {
-	case proxy.ReasonOK, proxy.ReasonTimeout, proxy.ReasonInvalid, proxy.ReasonError:
-	case proxy.ReasonHangup:
+	case verb.ReasonOK, verb.ReasonTimeout, verb.ReasonInvalid, verb.ReasonError:
+	case verb.ReasonHangup:
 		// The call is gone. End follows with how it ended, and runs the
 		// hangup route then, so that route can report the cause.
 		return &proxy.Instructions{}, nil
 	default:
-		o.Reason = proxy.ReasonError
+		o.Reason = verb.ReasonError
 	}
 	mv, err := d.flow.Step(d.state, o, d.mem, d.env())
 	return d.follow(ctx, mv, err)
@@ -145,7 +149,7 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
-	mv, err := d.flow.Step(d.state, Outcome{Reason: proxy.ReasonHangup}, d.mem, d.env())
+	mv, err := d.flow.Step(d.state, Outcome{Reason: verb.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem
 		o := d.fetch(ctx, mv.State, mv.Fetch, end)
@@ -188,51 +192,25 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 	d.seq++
 	status, reply, data, attempts, err := d.do(ctx, state, f, end, d.seq)
 	if obs := d.call.Observer; obs != nil {
-		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: attempts, Status: status, Took: time.Since(start), Err: fetchFailure(ctx, f.URL, status, err), Reply: shorten(string(reply), 200)})
+		obs.Request(d.call, &proxy.RequestInfo{URL: f.URL, Event: "fetch", Attempts: attempts, Status: status, Took: time.Since(start), Err: err, Reply: apphttp.Shorten(reply, fetchReplyShown)})
 	}
 	if err != nil {
 		d.log().WithError(err).WithField("state", state).Warn("flow fetch failed")
-		return Outcome{Reason: proxy.ReasonError}
+		return Outcome{Reason: verb.ReasonError}
 	}
-	return Outcome{Reason: proxy.ReasonOK, Data: data}
+	return Outcome{Reason: verb.ReasonOK, Data: data}
 }
 
-// fetchFailure is a failed fetch as RequestInfo.Err reports it: a
-// *proxy.BackendError with a webhook's codes, so that observers class it as
-// they class a webhook's failure, and the fetch's own error text
-// (BackendError's says "webhook"). An error status is its class whatever
-// went wrong after it; a fetch the call gave up on (ctx, the call's) is
-// not the app's failure and is reported as it is.
-func fetchFailure(ctx context.Context, url string, status int, err error) error {
-	var code string
-	var ne net.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		return err
-	case status >= 400:
-		code = fmt.Sprintf("http_%d", status)
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		code = proxy.CodeTimeout
-	case status == 0:
-		code = proxy.CodeConnect
-	default:
-		code = proxy.CodeInvalidReply
-	}
-	return &fetchError{&proxy.BackendError{URL: url, Code: code, Status: status, Err: err}}
-}
-
-// fetchError keeps a failed fetch's text and unwraps to its BackendError.
-type fetchError struct{ be *proxy.BackendError }
-
-func (e *fetchError) Error() string { return e.be.Err.Error() }
-func (e *fetchError) Unwrap() error { return e.be }
+// fetchReplyShown is how much of an answer RequestInfo.Reply shows.
+const fetchReplyShown = 200
 
 // do makes a fetch: its attempts, each with the same body and the same
-// X-Callhook-Seq, under the fetch's timeout as a whole (see fetchRetryable
-// for what is retried). It returns the last attempt's result and how many
-// attempts were made.
+// X-Callhook-Seq, under the fetch's timeout as a whole, retried as the
+// state's retries and the backend's Retry say (apphttp.Retryable: a
+// connection error, a 5xx or a 429; never an answer that came but was
+// wrong, which asking again would get again). It returns the last
+// attempt's result and how many attempts were made; its error is an
+// *apphttp.RequestError, unless the call went away.
 func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.CallEnd, seq int) (status int, reply []byte, data any, attempts int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
 	defer cancel()
@@ -250,29 +228,36 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 			return 0, nil, nil, 0, fmt.Errorf("encode fetch body: %w", err)
 		}
 	}
-	for attempts = 1; ; attempts++ {
-		var retryAfter string
-		status, reply, data, retryAfter, err = d.attempt(ctx, f, body, seq)
-		if err == nil || attempts > f.Retries || !fetchRetryable(ctx, status, err) {
-			return status, reply, data, attempts, err
+	attempts, _ = d.b.Retry.Do(ctx, f.Retries+1, func(n int) apphttp.Attempt {
+		var resp *http.Response
+		status, reply, data, resp, err = d.attempt(ctx, f, body, seq)
+		if err == nil {
+			return apphttp.Attempt{Done: true}
 		}
-		d.log().WithError(err).WithFields(logrus.Fields{"state": state, "attempt": attempts}).Debug("flow fetch failed; retrying")
-		if !waitCtx(ctx, fetchRetryWait(attempts, retryAfter)) {
-			return status, reply, data, attempts, err
-		}
+		d.log().WithError(err).WithFields(logrus.Fields{"state": state, "attempt": n}).Debug("flow fetch attempt failed")
+		return apphttp.Attempt{Resp: resp, Err: err}
+	})
+	if err == nil {
+		return status, reply, data, attempts, nil
 	}
+	code := apphttp.Classify(ctx, status, err)
+	if code == "" {
+		// The call went away: no failure of the app's.
+		return status, reply, data, attempts, fmt.Errorf("fetch %s: %w", f.URL, err)
+	}
+	return status, reply, data, attempts, &apphttp.RequestError{Op: "fetch", URL: f.URL, Code: code, Status: status, Err: err}
 }
 
-// attempt makes one attempt of a fetch. retryAfter is the answer's
-// Retry-After header.
-func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (status int, reply []byte, data any, retryAfter string, err error) {
+// attempt makes one attempt of a fetch. resp is the answer, its body read
+// and closed (nil when none came).
+func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (status int, reply []byte, data any, resp *http.Response, err error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, f.Method, f.URL, rd)
 	if err != nil {
-		return 0, nil, nil, "", fmt.Errorf("fetch %s: %w", f.URL, err)
+		return 0, nil, nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "callhook/"+proxy.Version)
@@ -280,7 +265,7 @@ func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (s
 	// keeps it on every hop of a redirect chain), and the same seq on every
 	// attempt: the server can tell a retry from a new fetch (a POST it has
 	// already acted on) by the call id and seq.
-	req.Header.Set(proxy.CallIDHeader, d.call.ID)
+	req.Header.Set(apphttp.CallIDHeader, d.call.ID)
 	req.Header.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -289,31 +274,30 @@ func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (s
 	if client == nil {
 		client = http.DefaultClient
 	}
-	resp, err := client.Do(req)
+	resp, err = client.Do(req)
 	if err != nil {
-		return 0, nil, nil, "", fmt.Errorf("fetch: %w", err)
+		return 0, nil, nil, nil, err
 	}
 	defer resp.Body.Close()
-	retryAfter = resp.Header.Get("Retry-After")
 	reply, err = io.ReadAll(io.LimitReader(resp.Body, maxFetchBytes+1))
 	if err != nil {
-		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: read answer: %w", f.URL, err)
+		return resp.StatusCode, reply, nil, resp, fmt.Errorf("read answer: %w", err)
 	}
 	if len(reply) > maxFetchBytes {
-		return resp.StatusCode, reply[:200], nil, retryAfter, fmt.Errorf("fetch %s: answer is over %d bytes", f.URL, maxFetchBytes)
+		return resp.StatusCode, reply[:200], nil, resp, fmt.Errorf("answer is over %d bytes", maxFetchBytes)
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: status %s", f.URL, resp.Status)
+		return resp.StatusCode, reply, nil, resp, fmt.Errorf("status %s", resp.Status)
 	}
 	dec := json.NewDecoder(bytes.NewReader(reply))
 	dec.UseNumber()
 	if err := dec.Decode(&data); err != nil {
-		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: answer is not JSON: %w", f.URL, err)
+		return resp.StatusCode, reply, nil, resp, fmt.Errorf("answer is not JSON: %w", err)
 	}
 	if dec.More() {
-		return resp.StatusCode, reply, nil, retryAfter, fmt.Errorf("fetch %s: answer has data after its JSON value", f.URL)
+		return resp.StatusCode, reply, nil, resp, errors.New("answer has data after its JSON value")
 	}
-	return resp.StatusCode, reply, data, retryAfter, nil
+	return resp.StatusCode, reply, data, resp, nil
 }
 
 // env snapshots what the flow may read of the call, now.

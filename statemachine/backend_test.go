@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // requests records what a test web service received.
@@ -25,12 +27,12 @@ type requests struct {
 
 type recorded struct {
 	Method, Path, Query, UserAgent string
-	CallID                         string // proxy.CallIDHeader, the mark the admin API refuses
+	CallID                         string // apphttp.CallIDHeader, the mark the admin API refuses
 	Body                           map[string]any
 }
 
 func (rs *requests) add(r *http.Request) recorded {
-	rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, UserAgent: r.UserAgent(), CallID: r.Header.Get(proxy.CallIDHeader)}
+	rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, UserAgent: r.UserAgent(), CallID: r.Header.Get(apphttp.CallIDHeader)}
 	if b, _ := io.ReadAll(r.Body); len(b) > 0 {
 		_ = json.Unmarshal(b, &rec.Body)
 	}
@@ -76,7 +78,7 @@ func start(t *testing.T, b *Backend, call *proxy.Call) proxy.VerbDialog {
 }
 
 // last returns the verb whose result the flow waits for.
-func last(t *testing.T, in *proxy.Instructions) proxy.Verb {
+func last(t *testing.T, in *proxy.Instructions) verb.Verb {
 	t.Helper()
 	if in == nil || len(in.Verbs) == 0 {
 		t.Fatalf("instructions %+v have no verbs", in)
@@ -96,14 +98,14 @@ func TestBackendDemoCall(t *testing.T) {
 		t.Fatalf("Begin = %v", err)
 	}
 	script := []struct {
-		r    proxy.VerbResult
+		r    verb.Result
 		want string
 	}{
-		{proxy.VerbResult{Verb: "play", Reason: proxy.ReasonOK}, "gather->menu"},
-		{proxy.VerbResult{Verb: "gather", Reason: proxy.ReasonTimeout}, "gather->menu"},
-		{proxy.VerbResult{Verb: "gather", Reason: proxy.ReasonOK, Digits: "3"}, "play,record->leave_message"},
-		{proxy.VerbResult{Verb: "record", Reason: proxy.ReasonOK, Recording: &proxy.Recording{Path: "/tmp/x.wav"}}, "play->thanks"},
-		{proxy.VerbResult{Verb: "play", Reason: proxy.ReasonOK}, "play,hangup"},
+		{verb.Result{Verb: "play", Reason: verb.ReasonOK}, "gather->menu"},
+		{verb.Result{Verb: "gather", Reason: verb.ReasonTimeout}, "gather->menu"},
+		{verb.Result{Verb: "gather", Reason: verb.ReasonOK, Digits: "3"}, "play,record->leave_message"},
+		{verb.Result{Verb: "record", Reason: verb.ReasonOK, Recording: &verb.Recording{Path: "/tmp/x.wav"}}, "play->thanks"},
+		{verb.Result{Verb: "play", Reason: verb.ReasonOK}, "play,hangup"},
 	}
 	for i, s := range script {
 		v := last(t, in)
@@ -135,11 +137,11 @@ func TestBackendRejects(t *testing.T) {
 	}
 	stale := last(t, in)
 	stale.Action = "menu"
-	if _, err := d.Result(ctx, stale, &proxy.VerbResult{Reason: proxy.ReasonOK}); err == nil || !strings.Contains(err.Error(), `result for state "menu", but the call is in state "welcome"`) {
+	if _, err := d.Result(ctx, stale, &verb.Result{Reason: verb.ReasonOK}); err == nil || !strings.Contains(err.Error(), `result for state "menu", but the call is in state "welcome"`) {
 		t.Errorf("Result for another state = %v, want a stale-result error", err)
 	}
 	// An unknown reason is an error outcome; the demo's welcome goes on by next:.
-	in, err = d.Result(ctx, last(t, in), &proxy.VerbResult{Reason: "weird"})
+	in, err = d.Result(ctx, last(t, in), &verb.Result{Reason: "weird"})
 	if err != nil || names(in.Verbs) != "gather->menu" {
 		t.Errorf("Result(weird reason) = %v, %v; want the menu", in, err)
 	}
@@ -247,12 +249,12 @@ func TestBackendFetch(t *testing.T) {
 	tests := []struct {
 		from string
 		want string // names of Begin's verbs
-		code string // the observed failure's BackendError code, "" when it succeeded
+		code string // the observed failure's RequestError code, "" when it succeeded
 	}{
 		{"1000", "play->greet", ""},
 		{"2000", "hangup", ""},
 		{"3000", "play,hangup", "http_500"},
-		{"4000", "play,hangup", proxy.CodeInvalidReply},
+		{"4000", "play,hangup", apphttp.CodeInvalidReply},
 	}
 	for _, tc := range tests {
 		t.Run(tc.from, func(t *testing.T) {
@@ -271,8 +273,8 @@ func TestBackendFetch(t *testing.T) {
 				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", obs.infos)
 			}
 			if len(obs.infos) == 1 && obs.infos[0].Err != nil {
-				if be, ok := errors.AsType[*proxy.BackendError](obs.infos[0].Err); !ok || be.Code != tc.code {
-					t.Errorf("observed error = %v, want a BackendError with code %q", obs.infos[0].Err, tc.code)
+				if be, ok := errors.AsType[*apphttp.RequestError](obs.infos[0].Err); !ok || be.Code != tc.code {
+					t.Errorf("observed error = %v, want a RequestError with code %q", obs.infos[0].Err, tc.code)
 				}
 			}
 		})
@@ -282,10 +284,10 @@ func TestBackendFetch(t *testing.T) {
 			t.Errorf("request %+v, want GET with the caller and the escaped user agent", r)
 		}
 		if r.CallID != "uuid-1" {
-			t.Errorf("request %+v: %s %q, want the call's id uuid-1", r, proxy.CallIDHeader, r.CallID)
+			t.Errorf("request %+v: %s %q, want the call's id uuid-1", r, apphttp.CallIDHeader, r.CallID)
 		}
 	}
-	got := texts(t, func() proxy.Verb {
+	got := texts(t, func() verb.Verb {
 		call := testCall(nil)
 		in, err := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
 		if err != nil {
@@ -327,7 +329,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 
 	// The play finishes: a POST reports it, then the call says bye.
 	d, in := newDialog()
-	in, err := d.Result(ctx, last(t, in), &proxy.VerbResult{Verb: "play", Reason: proxy.ReasonOK})
+	in, err := d.Result(ctx, last(t, in), &verb.Result{Verb: "play", Reason: verb.ReasonOK})
 	if err != nil || names(in.Verbs) != "hangup" {
 		t.Fatalf("Result(play ok) = %v, %v; want bye", in, err)
 	}
@@ -344,12 +346,12 @@ func TestBackendPostAndHangup(t *testing.T) {
 	}
 
 	// The caller hangs up during greet: End runs on.hangup's POST, once.
-	for _, end := range []func(d proxy.VerbDialog, v proxy.Verb){
-		func(d proxy.VerbDialog, v proxy.Verb) {
+	for _, end := range []func(d proxy.VerbDialog, v verb.Verb){
+		func(d proxy.VerbDialog, v verb.Verb) {
 			d.End(ctx, &proxy.CallEnd{Outcome: proxy.OutcomeHangup, Cause: "NORMAL_CLEARING"})
 		},
-		func(d proxy.VerbDialog, v proxy.Verb) {
-			in, err := d.Result(ctx, v, &proxy.VerbResult{Verb: "play", Reason: proxy.ReasonHangup})
+		func(d proxy.VerbDialog, v verb.Verb) {
+			in, err := d.Result(ctx, v, &verb.Result{Verb: "play", Reason: verb.ReasonHangup})
 			if err != nil || len(in.Verbs) != 0 {
 				t.Errorf("Result(hangup) = %v, %v; want no verbs", in, err)
 			}
@@ -393,7 +395,7 @@ func TestBackendConcurrentCalls(t *testing.T) {
 			}
 			vd := d.(proxy.VerbDialog)
 			in, err := vd.Begin(ctx)
-			for _, r := range []proxy.VerbResult{{Reason: proxy.ReasonOK}, {Reason: proxy.ReasonOK, Digits: "2"}} {
+			for _, r := range []verb.Result{{Reason: verb.ReasonOK}, {Reason: verb.ReasonOK, Digits: "2"}} {
 				if err != nil {
 					break
 				}
@@ -419,48 +421,5 @@ func TestBackendConcurrentCalls(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-}
-
-// TestFetchFailure: a failed fetch is observed as a webhook's failure would
-// be (a *proxy.BackendError's code), with the fetch's own text; a fetch the
-// call gave up on is not classed.
-func TestFetchFailure(t *testing.T) {
-	gone, cancel := context.WithCancel(t.Context())
-	cancel()
-	slow := fmt.Errorf("fetch: %w", context.DeadlineExceeded)
-	tests := []struct {
-		name   string
-		ctx    context.Context
-		status int
-		err    error
-		code   string // "" for no BackendError
-	}{
-		{"ok", t.Context(), 200, nil, ""},
-		{"unreachable", t.Context(), 0, errors.New("fetch: connection refused"), proxy.CodeConnect},
-		{"timeout", t.Context(), 0, slow, proxy.CodeTimeout},
-		{"error status", t.Context(), 503, errors.New("fetch x: status 503"), "http_503"},
-		{"error status, slow body", t.Context(), 404, slow, "http_404"},
-		{"redirect status", t.Context(), 302, errors.New("fetch x: status 302"), proxy.CodeInvalidReply},
-		{"not json", t.Context(), 200, errors.New("fetch x: answer is not JSON"), proxy.CodeInvalidReply},
-		{"call gone", gone, 0, fmt.Errorf("fetch: %w", context.Canceled), ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := fetchFailure(tc.ctx, "http://crm/x", tc.status, tc.err)
-			if (got == nil) != (tc.err == nil) || got != nil && got.Error() != tc.err.Error() {
-				t.Fatalf("fetchFailure(%v) = %v, want the same text", tc.err, got)
-			}
-			be, ok := errors.AsType[*proxy.BackendError](got)
-			switch {
-			case tc.code == "" && ok:
-				t.Errorf("fetchFailure(%v) has code %s, want no BackendError", tc.err, be.Code)
-			case tc.code != "" && (!ok || be.Code != tc.code || be.Status != tc.status || be.URL != "http://crm/x"):
-				t.Errorf("fetchFailure(%v) = %#v, want code %s status %d", tc.err, be, tc.code, tc.status)
-			}
-			if tc.err != nil && !errors.Is(got, tc.err) {
-				t.Errorf("fetchFailure(%v) does not wrap the fetch's error", tc.err)
-			}
-		})
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 func BenchmarkParseDemo(b *testing.B) {
@@ -27,7 +27,7 @@ func BenchmarkStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	mem := f.InitialMemory()
-	o := Outcome{Reason: proxy.ReasonOK, Verb: "gather", Digits: "2"}
+	o := Outcome{Reason: verb.ReasonOK, Verb: "gather", Digits: "2"}
 	for b.Loop() {
 		if _, err := f.Step("menu", o, mem, testEnv); err != nil {
 			b.Fatal(err)

@@ -5,7 +5,7 @@
 // flows as Mermaid or Graphviz DOT, and makes a flow a proxy.Backend.
 //
 // Its boundary: it knows flows and the proxy's Backend contract. Verbs are
-// parsed and checked by proxy.ParseVerbs, exactly as in webhook replies;
+// parsed and checked by verb.ParseVerbs, exactly as in webhook replies;
 // the session engine (package proxy) runs them. It knows nothing of ESL
 // wire details or of the config file.
 //
@@ -91,7 +91,7 @@
 // # Validation
 //
 // Parse reports, each with its line: YAML syntax errors, unknown or
-// duplicate keys, unknown verbs and bad options (from proxy.ParseVerbs),
+// duplicate keys, unknown verbs and bad options (from verb.ParseVerbs),
 // unknown target states, states unreachable from start, states with no
 // way out, outcomes nothing routes (every state's success; a gather's
 // timeout and invalid input, unless tries: or next: covers them; a fetch's

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/verb"
 )
 
 func ExampleParse() {
@@ -51,8 +51,8 @@ states:
 	mv, _ := f.Begin(f.InitialMemory(), env)
 	fmt.Println(mv.State, mv.Verbs[0].Name, mv.Verbs[0].Action)
 	for _, o := range []statemachine.Outcome{
-		{Reason: proxy.ReasonTimeout, Verb: "gather"},
-		{Reason: proxy.ReasonOK, Verb: "gather", Digits: "7"}, // no route: invalid
+		{Reason: verb.ReasonTimeout, Verb: "gather"},
+		{Reason: verb.ReasonOK, Verb: "gather", Digits: "7"}, // no route: invalid
 	} {
 		mv, _ = f.Step(mv.State, o, mv.Mem, env)
 		fmt.Println(mv.State, len(mv.Verbs), mv.End)

@@ -6,6 +6,7 @@ import (
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/verb"
 )
 
 // TestFlowRecordName: a flow records under the app's recordings folder, and
@@ -25,7 +26,7 @@ states:
     verbs: [play: ivr/ivr-call_cannot_be_completed_as_dialed.wav]
     hangup: true
   done: {hangup: true}
-`), statemachine.Options{Files: &proxy.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/flow"}})
+`), statemachine.Options{Files: &verb.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/flow"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestFlowPlayOutsideMediaDirs(t *testing.T) {
 	if _, err := statemachine.Parse("p.yaml", doc); err == nil {
 		t.Error("Parse with no media folders accepted /srv/ivr/welcome.wav")
 	}
-	o := statemachine.Options{Files: &proxy.FileRules{MediaDirs: []string{"/srv/ivr"}}}
+	o := statemachine.Options{Files: &verb.FileRules{MediaDirs: []string{"/srv/ivr"}}}
 	if _, err := statemachine.ParseWith("p.yaml", doc, o); err != nil {
 		t.Errorf("ParseWith(media_dirs [/srv/ivr]) = %v", err)
 	}

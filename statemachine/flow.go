@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // Flow is a parsed and validated flow file. It is immutable once Parse
@@ -21,7 +21,7 @@ type Flow struct {
 	order    []string // state names in file order
 	chanVars []string // channel variables the flow reads ({{vars.X}}, when: vars.X)
 	handoffs []string // apps handoff states name, in file order, without repeats
-	// The flow's allow keys, for proxy.ParseOptions.
+	// The flow's allow keys, for verb.ParseOptions.
 	allowExec      []string
 	allowVars      []string
 	allowEndpoints []string
@@ -33,7 +33,7 @@ type Flow struct {
 type State struct {
 	Name  string
 	Line  int
-	Verbs []proxy.Verb // as parsed: templates not yet expanded, no Action set
+	Verbs []verb.Verb // as parsed: templates not yet expanded, no Action set
 
 	summaries []string        // per verb: "play ivr/ivr-welcome.wav", for graphs
 	templates []verbTemplates // per verb: its text arguments' templates, nil when none

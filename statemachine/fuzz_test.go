@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // FuzzParseFlow: Parse never panics; a rejected document gets only
@@ -45,14 +45,14 @@ func FuzzParseFlow(f *testing.F) {
 		_ = fl.DOT()
 		mv, err := fl.Begin(fl.InitialMemory(), testEnv)
 		for i := 0; err == nil && i < 20 && !mv.End && mv.Handoff == ""; i++ {
-			o := Outcome{Reason: proxy.ReasonOK, Verb: "gather", Digits: "1"}
+			o := Outcome{Reason: verb.ReasonOK, Verb: "gather", Digits: "1"}
 			if i%3 == 1 {
-				o = Outcome{Reason: proxy.ReasonTimeout, Verb: "gather"}
+				o = Outcome{Reason: verb.ReasonTimeout, Verb: "gather"}
 			}
 			mv, err = fl.Step(mv.State, o, mv.Mem, testEnv)
 		}
 		if err == nil {
-			_, _ = fl.Step(mv.State, Outcome{Reason: proxy.ReasonHangup}, mv.Mem, testEnv)
+			_, _ = fl.Step(mv.State, Outcome{Reason: verb.ReasonHangup}, mv.Mem, testEnv)
 		}
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // Memory is what a call remembers between steps: flow variables, retry
@@ -56,7 +56,7 @@ type Env struct {
 
 // Outcome is what happened in a state: a verb's result, or a fetch's.
 type Outcome struct {
-	Reason string // proxy.ReasonOK, ReasonTimeout, ReasonInvalid, ReasonError or ReasonHangup
+	Reason string // verb.ReasonOK, ReasonTimeout, ReasonInvalid, ReasonError or ReasonHangup
 	Verb   string // the verb whose result this is; a gather's result sets {{digits}}
 	Digits string
 	// Data is a fetch's decoded JSON answer (with json.Number numbers), for
@@ -73,7 +73,7 @@ type Move struct {
 	Path  []string // the states entered during the step, in order, State last
 	// Verbs are the state's verbs with templates expanded. When the flow
 	// wants their result, the last verb's Action is the state's name.
-	Verbs []proxy.Verb
+	Verbs []verb.Verb
 	// Fetch is set when State is a fetch state: do the request, then Step
 	// from State with its outcome.
 	Fetch *Fetch
@@ -122,7 +122,7 @@ func (f *Flow) Step(from string, o Outcome, mem Memory, env Env) (Move, error) {
 		return Move{State: from, Mem: mem}, fmt.Errorf("step from unknown state %q", from)
 	}
 	m := mem.clone()
-	if o.Reason == proxy.ReasonHangup {
+	if o.Reason == verb.ReasonHangup {
 		m.HungUp = true
 	}
 	return f.walk(s, o, "", m, env)
@@ -171,25 +171,25 @@ func (f *Flow) enter(t *State, m *Memory, env Env) (Move, *Outcome) {
 	case t.fetch != nil:
 		u := t.fetch.url.expand(look, urlEscape)
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return Move{}, &Outcome{Reason: proxy.ReasonError}
+			return Move{}, &Outcome{Reason: verb.ReasonError}
 		}
 		return Move{Fetch: &Fetch{URL: u, Method: t.fetch.method, Timeout: t.fetch.timeout, Retries: t.fetch.retries}}, nil
 	case len(t.Verbs) > 0:
 		verbs, err := t.expand(look)
 		if err != nil {
-			return Move{}, &Outcome{Reason: proxy.ReasonError}
+			return Move{}, &Outcome{Reason: verb.ReasonError}
 		}
 		return Move{Verbs: verbs, Handoff: t.handoff, End: t.hangup}, nil
 	case t.handoff != "":
 		return Move{Handoff: t.handoff}, nil
 	}
-	return Move{}, &Outcome{Reason: proxy.ReasonOK}
+	return Move{}, &Outcome{Reason: verb.ReasonOK}
 }
 
 // expand returns the state's verbs with templates filled in and, when the
 // flow wants their result, the last one's Action set to the state's name.
-func (s *State) expand(look func(ref) string) ([]proxy.Verb, error) {
-	out := make([]proxy.Verb, len(s.Verbs))
+func (s *State) expand(look func(ref) string) ([]verb.Verb, error) {
+	out := make([]verb.Verb, len(s.Verbs))
 	for i, v := range s.Verbs {
 		if ts := s.templates[i]; ts != nil {
 			spec, err := v.Spec.MapText(func(text string) (string, error) {
@@ -260,7 +260,7 @@ func (m *Memory) lookup(env Env) func(ref) string {
 // route picks the state s leads to after outcome o; "" means the flow ends
 // (a hangup with no on.hangup).
 func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
-	if o.Reason == proxy.ReasonHangup {
+	if o.Reason == verb.ReasonHangup {
 		return s.on.hangup.State, nil
 	}
 	if o.Verb == "gather" {
@@ -268,17 +268,17 @@ func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
 	}
 	reason := o.Reason
 	var to string
-	if reason == proxy.ReasonOK {
+	if reason == verb.ReasonOK {
 		if s.fetch != nil {
 			to = s.fetched(o.Data, m)
 		}
 		if to == "" && len(s.on.digits) > 0 {
 			if to = matchDigits(s.on.digits, o.Digits); to == "" {
-				reason = proxy.ReasonInvalid
+				reason = verb.ReasonInvalid
 			}
 		}
 	}
-	if reason == proxy.ReasonOK {
+	if reason == verb.ReasonOK {
 		delete(m.Tries, s.Name)
 		look := m.lookup(env)
 		for _, a := range s.set {
@@ -315,9 +315,9 @@ func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
 		m.Tries[s.Name] = n
 	}
 	switch reason {
-	case proxy.ReasonTimeout:
+	case verb.ReasonTimeout:
 		to = s.on.timeout.State
-	case proxy.ReasonInvalid:
+	case verb.ReasonInvalid:
 		to = s.on.invalid.State
 	default:
 		to = s.on.err.State

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // texts returns a verb's text arguments, read through Spec.MapText.
-func texts(t *testing.T, v proxy.Verb) []string {
+func texts(t *testing.T, v verb.Verb) []string {
 	t.Helper()
 	var out []string
 	if _, err := v.Spec.MapText(func(s string) (string, error) {
@@ -25,7 +25,7 @@ func texts(t *testing.T, v proxy.Verb) []string {
 }
 
 // names lists verb names, with "->ACTION" on a verb that has an action.
-func names(vs []proxy.Verb) string {
+func names(vs []verb.Verb) string {
 	var out []string
 	for _, v := range vs {
 		n := v.Name
@@ -84,13 +84,13 @@ func walk(t *testing.T, f *Flow, env Env, begin string, steps []step) Move {
 	return mv
 }
 
-func gathered(d string) Outcome { return Outcome{Reason: proxy.ReasonOK, Verb: "gather", Digits: d} }
+func gathered(d string) Outcome { return Outcome{Reason: verb.ReasonOK, Verb: "gather", Digits: d} }
 
 var (
-	ok       = Outcome{Reason: proxy.ReasonOK, Verb: "play"}
-	timedOut = Outcome{Reason: proxy.ReasonTimeout, Verb: "gather"}
-	invalid  = Outcome{Reason: proxy.ReasonInvalid, Verb: "gather"}
-	failed   = Outcome{Reason: proxy.ReasonError, Verb: "record"}
+	ok       = Outcome{Reason: verb.ReasonOK, Verb: "play"}
+	timedOut = Outcome{Reason: verb.ReasonTimeout, Verb: "gather"}
+	invalid  = Outcome{Reason: verb.ReasonInvalid, Verb: "gather"}
+	failed   = Outcome{Reason: verb.ReasonError, Verb: "record"}
 )
 
 func TestDemoTransitions(t *testing.T) {
@@ -114,7 +114,7 @@ func TestDemoTransitions(t *testing.T) {
 		{"3 record", []step{
 			{ok, "menu", menu, false},
 			{gathered("3"), "leave_message", "play,record->leave_message", false},
-			{Outcome{Reason: proxy.ReasonOK, Verb: "record"}, "thanks", "play->thanks", false},
+			{Outcome{Reason: verb.ReasonOK, Verb: "record"}, "thanks", "play->thanks", false},
 			{ok, "goodbye", goodbye, true},
 		}},
 		{"record fails", []step{
@@ -338,14 +338,14 @@ func TestFetchTransitions(t *testing.T) {
 		verbs string
 		saved map[string]string
 	}{
-		{"active", Outcome{Reason: proxy.ReasonOK, Data: answer(`{"account":{"status":"active"},"customer":{"name":"Ann"},"balance":12.50,"items":[true],"tags":["a","b"]}`)},
+		{"active", Outcome{Reason: verb.ReasonOK, Data: answer(`{"account":{"status":"active"},"customer":{"name":"Ann"},"balance":12.50,"items":[true],"tags":["a","b"]}`)},
 			"active", "play,hangup", map[string]string{"name": "Ann", "balance": "12.50", "first": "true", "tags": `["a","b"]`}},
-		{"blocked", Outcome{Reason: proxy.ReasonOK, Data: answer(`{"account":{"status":"blocked"}}`)},
+		{"blocked", Outcome{Reason: verb.ReasonOK, Data: answer(`{"account":{"status":"blocked"}}`)},
 			"blocked", "hangup", map[string]string{"name": "", "balance": "", "first": "", "tags": ""}},
-		{"unknown status", Outcome{Reason: proxy.ReasonOK, Data: answer(`{"account":{"status":"closed"}}`)}, "other", "hangup", nil},
-		{"no field", Outcome{Reason: proxy.ReasonOK, Data: answer(`[1, 2]`)}, "other", "hangup", nil},
-		{"number field", Outcome{Reason: proxy.ReasonOK, Data: answer(`{"account":{"status":1}}`)}, "other", "hangup", nil},
-		{"error", Outcome{Reason: proxy.ReasonError}, "sorry", "hangup", nil},
+		{"unknown status", Outcome{Reason: verb.ReasonOK, Data: answer(`{"account":{"status":"closed"}}`)}, "other", "hangup", nil},
+		{"no field", Outcome{Reason: verb.ReasonOK, Data: answer(`[1, 2]`)}, "other", "hangup", nil},
+		{"number field", Outcome{Reason: verb.ReasonOK, Data: answer(`{"account":{"status":1}}`)}, "other", "hangup", nil},
+		{"error", Outcome{Reason: verb.ReasonError}, "sorry", "hangup", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -396,7 +396,7 @@ func TestHangupRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mv, err = f.Step("menu", Outcome{Reason: proxy.ReasonHangup}, mv.Mem, testEnv)
+	mv, err = f.Step("menu", Outcome{Reason: verb.ReasonHangup}, mv.Mem, testEnv)
 	if err != nil {
 		t.Fatalf("Step(menu, hangup) = %v", err)
 	}
@@ -409,9 +409,9 @@ func TestHangupRoute(t *testing.T) {
 		o      Outcome
 		want   string
 	}{
-		{"through routing to a media state", "1", Outcome{Reason: proxy.ReasonOK}, "menu"},
-		{"else to an end state", "2", Outcome{Reason: proxy.ReasonOK}, "done"},
-		{"fetch failed", "1", Outcome{Reason: proxy.ReasonError}, "done"},
+		{"through routing to a media state", "1", Outcome{Reason: verb.ReasonOK}, "menu"},
+		{"else to an end state", "2", Outcome{Reason: verb.ReasonOK}, "done"},
+		{"fetch failed", "1", Outcome{Reason: verb.ReasonError}, "done"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := mv.Mem.clone()
@@ -426,7 +426,7 @@ func TestHangupRoute(t *testing.T) {
 		})
 	}
 	// A state without on.hangup ends the flow where it is.
-	got, err := f.Step("done", Outcome{Reason: proxy.ReasonHangup}, f.InitialMemory(), testEnv)
+	got, err := f.Step("done", Outcome{Reason: verb.ReasonHangup}, f.InitialMemory(), testEnv)
 	if err != nil || got.State != "done" || !got.End || got.Path != nil {
 		t.Errorf("Step(done, hangup) = %+v, %v; want the end, in done", got, err)
 	}

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callhook/callhook/verb"
 )
 
 // maxFetchTimeout bounds a fetch state's timeout: the caller hears silence
@@ -50,9 +51,9 @@ type parser struct {
 // app. The zero value is what `callhook check FLOW.yaml` checks a flow with.
 type Options struct {
 	// Files are the folders the flow's verbs may record into and play from
-	// (README "Files"; nil: proxy.FileRules' zero value). Filled-in
+	// (README "Files"; nil: verb.FileRules' zero value). Filled-in
 	// templates are checked against them again on every call.
-	Files *proxy.FileRules
+	Files *verb.FileRules
 }
 
 // flowUse is a reference to a flow variable, checked against declarations.
@@ -162,8 +163,8 @@ func (p *parser) parse(data []byte) {
 		}
 		for _, n := range list {
 			switch {
-			case k.key == "allow_execute" && proxy.CheckAllowExecute(n.Value) != nil:
-				p.errorf(n, "allow_execute: %v", proxy.CheckAllowExecute(n.Value))
+			case k.key == "allow_execute" && verb.CheckAllowExecute(n.Value) != nil:
+				p.errorf(n, "allow_execute: %v", verb.CheckAllowExecute(n.Value))
 				continue
 			case k.key == "allow_dialplans" && strings.EqualFold(n.Value, "inline"):
 				p.errorf(n, "allow_dialplans: inline cannot be allowed: it runs the applications named in the extension")
@@ -445,20 +446,18 @@ func (p *parser) parseHangup(s *State, n *yaml.Node) {
 		p.errorf(n, "state %q already ends with a hangup verb", s.Name)
 		return
 	}
-	item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line, Column: n.Column}
-	if cause != "" {
-		item = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column, Content: []*yaml.Node{
-			{Kind: yaml.ScalarNode, Tag: "!!str", Value: "hangup", Line: n.Line},
-			{Kind: yaml.ScalarNode, Tag: "!!str", Value: cause, Line: n.Line},
-		}}
-	}
-	verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{item}}, proxy.ParseOptions{Templates: true})
+	v, err := verb.Hangup(cause)
 	if err != nil {
-		p.verbError(err, n.Line)
+		p.errorf(n, "%v", err)
 		return
 	}
-	s.Verbs = append(s.Verbs, verbs...)
-	s.summaries = append(s.summaries, summarize(item))
+	v.Line = n.Line
+	summary := "hangup"
+	if cause != "" {
+		summary += " " + cause
+	}
+	s.Verbs = append(s.Verbs, v)
+	s.summaries = append(s.summaries, summary)
 	s.templates = append(s.templates, nil)
 	s.hangup = true
 }

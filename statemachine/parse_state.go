@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/callhook/callhook/proxy"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callhook/callhook/verb"
 )
 
 // parseVerbs parses a state's verbs one by one, so that one bad verb does
@@ -20,14 +21,14 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		p.errorf(n, "state %q: verbs must be a non-empty list", s.Name)
 		return
 	}
-	opts := proxy.ParseOptions{AllowExecute: p.f.allowExec, AllowVars: p.f.allowVars,
+	opts := verb.ParseOptions{AllowExecute: p.f.allowExec, AllowVars: p.f.allowVars,
 		AllowEndpoints: p.f.allowEndpoints, AllowDialplans: p.f.allowDialplans, Templates: true, Files: p.opts.Files}
 	for i, item := range n.Content {
 		item = deref(item)
 		if hasMapKey(item, 0) {
 			continue // an unquoted template, reported by checkDuplicates
 		}
-		verbs, err := proxy.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: item.Line, Column: item.Column, Content: []*yaml.Node{item}}, opts)
+		verbs, err := verb.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: item.Line, Column: item.Column, Content: []*yaml.Node{item}}, opts)
 		if err != nil {
 			p.verbError(err, item.Line)
 			continue
@@ -62,7 +63,7 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 // State.expand. Only text arguments are filled in (Spec.MapText), so a
 // template in any other option (a say's lang, a gather's regex) would
 // reach FreeSWITCH as written: that is an error too.
-func (p *parser) verbTemplates(s *State, v proxy.Verb, item *yaml.Node) verbTemplates {
+func (p *parser) verbTemplates(s *State, v verb.Verb, item *yaml.Node) verbTemplates {
 	var texts []string
 	_, _ = v.Spec.MapText(func(t string) (string, error) {
 		texts = append(texts, t)
@@ -115,11 +116,11 @@ func (p *parser) use(r ref, line int) {
 	}
 }
 
-// verbError records a proxy.ParseVerbs error: an *proxy.InvalidReplyError
+// verbError records a verb.ParseVerbs error: an *verb.InvalidReplyError
 // keeps its own line when it has one, else it gets the verb's.
 func (p *parser) verbError(err error, line int) {
 	msg, l := err.Error(), line
-	if ire, ok := errors.AsType[*proxy.InvalidReplyError](err); ok {
+	if ire, ok := errors.AsType[*verb.InvalidReplyError](err); ok {
 		msg = ire.Msg
 		if ire.Line > 0 {
 			l = ire.Line

@@ -8,15 +8,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
-// dangerousVariants spells each of proxy.DangerousVars the ways FreeSWITCH
+// dangerousVariants spells each of verb.DangerousVars the ways FreeSWITCH
 // honours: as listed, upper case, mixed case, and the prefix families with
 // a suffix.
 func dangerousVariants() []string {
 	var out []string
-	for _, n := range proxy.DangerousVars() {
+	for _, n := range verb.DangerousVars() {
 		if base, ok := strings.CutSuffix(n, "*"); ok {
 			n = base + "x"
 			if strings.HasSuffix(base, "_") {

@@ -15,6 +15,7 @@ import (
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/webhook"
 	"github.com/sirupsen/logrus"
 )
 
@@ -95,7 +96,7 @@ func ran(c *esltest.Call) string {
 }
 
 func TestDemoFlowCalls(t *testing.T) {
-	addr := serve(t, flowApp(t, "demo", "../examples/flows/demo.yaml"))
+	app := flowApp(t, "demo", "../examples/flows/demo.yaml")
 	const (
 		welcome = "answer\nplayback ivr/ivr-welcome.wav\n"
 		menu    = "play_and_get_digits\n"
@@ -122,6 +123,10 @@ func TestDemoFlowCalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			// A proxy per call: every call has the Unique-ID UUID, and the
+			// proxy refuses a second call with the ID of a live one (the
+			// simulator can see a call end before its session has).
+			addr := serve(t, app)
 			presses := tc.presses
 			c, res := call(t, addr, esltest.Options{
 				UUID: "UUID",
@@ -150,7 +155,7 @@ func TestHandoffFlowCall(t *testing.T) {
 		io.WriteString(w, "[{play: support/hello.wav}, hangup]")
 	}))
 	t.Cleanup(web.Close)
-	support := &proxy.WebhookApp{Name: "support", URL: web.URL + "/ivr", Timeout: 5 * time.Second}
+	support := &webhook.App{Name: "support", URL: web.URL + "/ivr", Timeout: 5 * time.Second}
 	addr := serve(t, flowApp(t, "handoff", "../examples/flows/handoff.yaml"), &proxy.App{Name: "support", Backend: support})
 	c, res := call(t, addr, esltest.Options{})
 	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon {

@@ -20,8 +20,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/proxy"
 )
 
 // Apps must never reach the admin API (issue: a reply's redirect to
@@ -121,7 +121,7 @@ func newGuardApp(t *testing.T, ivr http.HandlerFunc) *guardApp {
 	a := &guardApp{mux: http.NewServeMux()}
 	a.mux.HandleFunc("POST /ivr", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
-		a.marks = append(a.marks, r.Header.Get(proxy.CallIDHeader))
+		a.marks = append(a.marks, r.Header.Get(apphttp.CallIDHeader))
 		a.mu.Unlock()
 		ivr(w, r)
 	})
@@ -365,7 +365,7 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 		s.ops.stop()
 		s.esl.Close()
 		<-served
-		deps.webhookClient.HTTPClient.CloseIdleConnections()
+		deps.client.CloseIdleConnections()
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", logs)
 		}
@@ -520,7 +520,7 @@ func newForwarder(t *testing.T, admin *adminAddr) *forwarder {
 	f.Server = httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			f.mu.Lock()
-			f.marks = append(f.marks, r.In.Header.Get(proxy.CallIDHeader))
+			f.marks = append(f.marks, r.In.Header.Get(apphttp.CallIDHeader))
 			f.mu.Unlock()
 			r.SetURL(&url.URL{Scheme: "http", Host: admin.get()})
 		},
@@ -535,7 +535,7 @@ func (f *forwarder) sawOnly(t *testing.T, id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !slices.Equal(f.marks, []string{id}) {
-		t.Errorf("the forwarder saw %s %q, want the call's id %s once", proxy.CallIDHeader, f.marks, id)
+		t.Errorf("the forwarder saw %s %q, want the call's id %s once", apphttp.CallIDHeader, f.marks, id)
 	}
 }
 

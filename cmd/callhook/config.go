@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
 )
@@ -71,7 +71,7 @@ type Config struct {
 	Routes []Route
 	// RecordingsDir is the folder under which each app records into a
 	// folder of its own name, unless the app sets its own recordings_dir
-	// (default proxy.DefaultRecordingsDir, /var/lib/freeswitch/recordings).
+	// (default verb.DefaultRecordingsDir, /var/lib/freeswitch/recordings).
 	RecordingsDir string
 	// MediaDirs are the folders whose files every app may play by absolute
 	// path, unless the app sets its own media_dirs (default none).
@@ -162,8 +162,8 @@ type App struct {
 	// MediaDirs are the folders whose files the app may play by absolute
 	// path: its own media_dirs, else the config's.
 	MediaDirs []string
-	MaxCalls  int          // concurrent calls of this app; 0 for no limit of its own
-	OnFailure []proxy.Verb // run when the app fails (default: hangup NORMAL_TEMPORARY_FAILURE)
+	MaxCalls  int         // concurrent calls of this app; 0 for no limit of its own
+	OnFailure []verb.Verb // run when the app fails (default: hangup NORMAL_TEMPORARY_FAILURE)
 
 	// Liverpie apps.
 	Liverpie *LiverpieApp
@@ -197,13 +197,13 @@ func (l *LiverpieApp) BaseURL() string {
 
 // Files returns the app's file rules (README "Files"). An app without a
 // RecordingsDir (a liverpie.yml app) records into a folder of its name
-// under proxy.DefaultRecordingsDir.
-func (a *App) Files() *proxy.FileRules {
+// under verb.DefaultRecordingsDir.
+func (a *App) Files() *verb.FileRules {
 	dir := a.RecordingsDir
 	if dir == "" {
-		dir = proxy.DefaultRecordingsDir + "/" + a.Name
+		dir = verb.DefaultRecordingsDir + "/" + a.Name
 	}
-	return &proxy.FileRules{RecordingsDir: dir, MediaDirs: a.MediaDirs}
+	return &verb.FileRules{RecordingsDir: dir, MediaDirs: a.MediaDirs}
 }
 
 // AppByName returns the app called name, or nil.
@@ -266,9 +266,9 @@ const (
 	defaultWebhookTimeout  = 5 * time.Second
 	defaultWebhookRetries  = 1
 	defaultLiverpieTimeout = 10 * time.Second
-	// defaultOnFailure is parsed like any on_failure, so it is exactly
-	// what an app that wrote it would get.
-	defaultOnFailure = "[{hangup: NORMAL_TEMPORARY_FAILURE}]"
+	// defaultOnFailureCause is the cause of the default on_failure's
+	// hangup.
+	defaultOnFailureCause = "NORMAL_TEMPORARY_FAILURE"
 	// maxRetries bounds retries: a dead app must not keep a caller waiting
 	// for long before the fallback runs.
 	maxRetries = 5
@@ -469,7 +469,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		Log:           LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
 		Linger:        defaultLinger,
 		DrainTimeout:  defaultDrainTimeout,
-		RecordingsDir: proxy.DefaultRecordingsDir,
+		RecordingsDir: verb.DefaultRecordingsDir,
 		Limits: Limits{
 			MaxCalls:      defaultMaxCalls,
 			MaxReplyBytes: defaultMaxReplyBytes,
@@ -876,25 +876,19 @@ func (d *decoder) apps(n *yaml.Node, path string, c *Config) []*App {
 	return out
 }
 
-// defaultOnFailureVerbs parses defaultOnFailure. Its verbs come from no
-// file, so their Line is 0.
-func defaultOnFailureVerbs() ([]proxy.Verb, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(defaultOnFailure), &doc); err != nil {
-		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
-	}
-	verbs, err := proxy.ParseVerbs(doc.Content[0], proxy.ParseOptions{})
+// defaultOnFailureVerbs is the on_failure of an app that sets none: a
+// hangup, the verb an app writing {hangup: NORMAL_TEMPORARY_FAILURE}
+// would get. Its verbs come from no file, so their Line is 0.
+func defaultOnFailureVerbs() ([]verb.Verb, error) {
+	v, err := verb.Hangup(defaultOnFailureCause)
 	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", defaultOnFailure, err)
+		return nil, err
 	}
-	for i := range verbs {
-		verbs[i].Line = 0
-	}
-	return verbs, nil
+	return []verb.Verb{v}, nil
 }
 
 // app decodes one app; fl is its name and value.
-func (d *decoder) app(fl field, path string, c *Config, defOnFailure []proxy.Verb) *App {
+func (d *decoder) app(fl field, path string, c *Config, defOnFailure []verb.Verb) *App {
 	a := &App{Name: fl.key.Value, Line: fl.key.Line, OnFailure: slices.Clone(defOnFailure),
 		RecordingsDir: c.RecordingsDir + "/" + fl.key.Value, MediaDirs: c.MediaDirs}
 	f := d.mapping(fl.value, path, appKeyNames())
@@ -926,7 +920,7 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []proxy.Ver
 		a.MediaDirs = d.folders(v, join(path, "media_dirs"))
 	}
 	if v := f.get("on_failure"); v != nil {
-		o := proxy.ParseOptions{MaxVerbs: c.Limits.MaxVerbs, AllowExecute: a.AllowExecute, Files: a.Files(),
+		o := verb.ParseOptions{MaxVerbs: c.Limits.MaxVerbs, AllowExecute: a.AllowExecute, Files: a.Files(),
 			AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans}
 		if a.Kind == KindWebhook && a.URL != "" {
 			o.Base, _ = url.Parse(a.URL) // a.URL is validated
@@ -1018,12 +1012,12 @@ var (
 )
 
 // allows decodes the allow keys of f into a. Applications that no config
-// can allow (proxy.CheckAllowExecute) and the inline dialplan are errors.
+// can allow (verb.CheckAllowExecute) and the inline dialplan are errors.
 func (d *decoder) allows(a *App, f fields, path string) {
 	if v := f.get("allow_execute"); v != nil {
 		p := join(path, "allow_execute")
 		a.AllowExecute = d.names(v, p, execNamePattern, "application name")
-		d.eachName(v, p, func(it *yaml.Node, s string) error { return proxy.CheckAllowExecute(s) })
+		d.eachName(v, p, func(it *yaml.Node, s string) error { return verb.CheckAllowExecute(s) })
 	}
 	if v := f.get("allow_vars"); v != nil {
 		a.AllowVars = d.names(v, join(path, "allow_vars"), allowVarPattern, "variable name (a trailing * allows a prefix)")
@@ -1187,17 +1181,17 @@ func (d *decoder) flowPath(n *yaml.Node, path string) string {
 
 // onFailure decodes on_failure verbs with the proxy's own verb parser, so
 // they are checked exactly as an app's reply is.
-func (d *decoder) onFailure(n *yaml.Node, path string, o proxy.ParseOptions) []proxy.Verb {
+func (d *decoder) onFailure(n *yaml.Node, path string, o verb.ParseOptions) []verb.Verb {
 	seq := deref(n)
 	if isNull(seq) {
-		return []proxy.Verb{}
+		return []verb.Verb{}
 	}
 	if seq.Kind != yaml.SequenceNode {
 		d.errorf(n, path, "must be a list of verbs")
 		return nil
 	}
-	verbs, err := proxy.ParseVerbs(seq, o)
-	var invalid *proxy.InvalidReplyError
+	verbs, err := verb.ParseVerbs(seq, o)
+	var invalid *verb.InvalidReplyError
 	switch {
 	case errors.As(err, &invalid) && invalid.Line > 0:
 		// Point at the verb's own line, in this file.
@@ -1405,14 +1399,14 @@ func (d *decoder) names(n *yaml.Node, path string, pattern *regexp.Regexp, what 
 }
 
 // folder decodes a folder on the switch's host (recordings_dir): an absolute,
-// clean path of safe characters (proxy.CheckDir), since callhook hands it
+// clean path of safe characters (verb.CheckDir), since callhook hands it
 // to FreeSWITCH as part of file names.
 func (d *decoder) folder(n *yaml.Node, path string) string {
 	s, ok := d.scalar(n, path)
 	if !ok {
 		return ""
 	}
-	if err := proxy.CheckDir(s); err != nil {
+	if err := verb.CheckDir(s); err != nil {
 		d.errorf(n, path, "%v", err)
 		return ""
 	}

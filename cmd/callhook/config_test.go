@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // env returns a lookupEnv over vars, so tests never touch the process
@@ -55,7 +55,7 @@ func errorLines(t *testing.T, data string, vars map[string]string) []string {
 }
 
 // verbNames returns the names of verbs, in order.
-func verbNames(verbs []proxy.Verb) []string {
+func verbNames(verbs []verb.Verb) []string {
 	names := make([]string, len(verbs))
 	for i, v := range verbs {
 		names[i] = v.Name
@@ -809,7 +809,7 @@ func TestParseConfigOnFailure(t *testing.T) {
 }
 
 // TestParseConfigOnFailureErrors checks that on_failure errors point at the
-// verb's own line. The message after the path is proxy.ParseVerbs's, so
+// verb's own line. The message after the path is verb.ParseVerbs's, so
 // only its gist is checked.
 func TestParseConfigOnFailureErrors(t *testing.T) {
 	tests := []struct {
@@ -976,10 +976,10 @@ apps:
 `, nil)
 	a, b, f, l := c.AppByName("a"), c.AppByName("b"), c.AppByName("f"), c.AppByName("l")
 	runChecks(t, []check{
-		{"a.Files", *a.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/a", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
-		{"b.Files", *b.Files(), proxy.FileRules{RecordingsDir: "/data/b-rec", MediaDirs: []string{"/srv/b"}}},
-		{"f.Files", *f.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/f", MediaDirs: []string{}}},
-		{"l.Files", *l.Files(), proxy.FileRules{RecordingsDir: "/srv/rec/l", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
+		{"a.Files", *a.Files(), verb.FileRules{RecordingsDir: "/srv/rec/a", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
+		{"b.Files", *b.Files(), verb.FileRules{RecordingsDir: "/data/b-rec", MediaDirs: []string{"/srv/b"}}},
+		{"f.Files", *f.Files(), verb.FileRules{RecordingsDir: "/srv/rec/f", MediaDirs: []string{}}},
+		{"l.Files", *l.Files(), verb.FileRules{RecordingsDir: "/srv/rec/l", MediaDirs: []string{"/srv/media", "/usr/share/sounds"}}},
 	})
 	// on_failure verbs follow the app's rules.
 	c = mustParse(t, "media_dirs: [/srv/media]\napps:\n  a: {url: \"http://127.0.0.1:8000/ivr\", on_failure: [{play: /srv/media/sorry.wav}]}\n", nil)

@@ -35,8 +35,9 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/callhook/callhook/proxy"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callhook/callhook/liverpie"
 )
 
 // LiverpieDefaultApp is the name of the single app of Liverpie's flat
@@ -176,13 +177,12 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 }
 
 // liverpieBackend maps a Liverpie app of the config (from config.yaml or
-// liverpie.yml) onto the proxy's backend. client must not retry: a state
-// machine moves on with each request, so a replayed POST would skip a
-// state (pass the pooled *http.Client under the webhook apps' retrying
-// client, not its StandardClient).
-func liverpieBackend(cfg *Config, a *App, client *http.Client) *proxy.LiverpieApp {
+// liverpie.yml) onto its backend. client must not retry: a state machine
+// moves on with each request, so a replayed POST would skip a state
+// (apphttp.NewClient's pool retries nothing by itself).
+func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.App {
 	l := a.Liverpie
-	return &proxy.LiverpieApp{
+	return &liverpie.App{
 		Name: a.Name, IP: l.IP, Port: l.Port,
 		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
 		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/liverpie"
+	"github.com/callhook/callhook/verb"
 )
 
 func TestLoadLiverpieConfig(t *testing.T) {
@@ -128,7 +129,7 @@ func TestLiverpieConfigWebappsWin(t *testing.T) {
 }
 
 // TestLiverpieBackend: a loaded Liverpie app maps onto a working
-// proxy.LiverpieApp with every field carried over.
+// liverpie.App with every field carried over.
 func TestLiverpieBackend(t *testing.T) {
 	apps, err := LoadLiverpieConfig(filepath.Join("testdata", "liverpie.yml"))
 	if err != nil {
@@ -137,13 +138,13 @@ func TestLiverpieBackend(t *testing.T) {
 	cfg := &Config{Limits: Limits{MaxReplyBytes: 4096}}
 	client := &http.Client{}
 	got := liverpieBackend(cfg, apps[1], client)
-	want := &proxy.LiverpieApp{
+	want := &liverpie.App{
 		Name: "conference", IP: "192.168.0.19", Port: 3003,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 		AllowCommands: []string{"sendmsg", "api"}, AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,
 		AllowExecute: []string{"conference"}, AllowVars: []string{"conference_member_flags"},
 		MaxReplyBytes: 4096, Client: client,
-		Files: &proxy.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
+		Files: &verb.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("liverpieBackend = %+v, want %+v", got, want)

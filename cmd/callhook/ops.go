@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/admin"
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
@@ -56,7 +57,7 @@ const adminWhat = "callhook's admin API"
 // start serves the admin API on cfg.Admin; an empty address disables it.
 // Once it is bound, guard refuses apps' connections to it: to that address,
 // or, when it is bound to every address, to any of the host's on its port.
-func (o *operations) start(p *proxy.Proxy, drain func(), guard *proxy.DialGuard) error {
+func (o *operations) start(p *proxy.Proxy, drain func(), guard *apphttp.DialGuard) error {
 	if o.cfg.Admin == "" {
 		return nil
 	}
@@ -87,7 +88,7 @@ func (o *operations) start(p *proxy.Proxy, drain func(), guard *proxy.DialGuard)
 // the same config (simulate runs none of its own, but `make run` may be
 // up): every local address on the admin's port, which spares resolving
 // the configured host and covers whatever it resolves to.
-func guardConfiguredAdmin(guard *proxy.DialGuard, admin string) {
+func guardConfiguredAdmin(guard *apphttp.DialGuard, admin string) {
 	_, port, err := net.SplitHostPort(admin)
 	if err != nil {
 		return // "" (disabled); a bad address fails the config

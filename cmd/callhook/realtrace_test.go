@@ -252,7 +252,7 @@ func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	d := newDeps()
-	t.Cleanup(d.webhookClient.HTTPClient.CloseIdleConnections)
+	t.Cleanup(d.client.CloseIdleConnections)
 	rt, err := buildRuntime(cfg, d)
 	if err != nil {
 		t.Fatalf("buildRuntime: %v", err)
@@ -292,7 +292,7 @@ func isRecord(c esl.Command) bool { return c.Headers.Get("execute-app-name") == 
 
 // loadRealTrace loads a trace. Before each record it inserts the
 // "mkdir <folder>" callhook now sends first (an app's recordings folder,
-// proxy/verbs_record.go), which the captures predate: the command and the
+// verb/record.go), which the captures predate: the command and the
 // frames of an app that completes at once, synthesised by
 // esltest's WithInstantApp (README of the traces).
 func loadRealTrace(t *testing.T, name string) *esltest.Trace {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
-	"github.com/hashicorp/go-retryablehttp"
+	"github.com/callhook/callhook/verb"
+	"github.com/callhook/callhook/webhook"
 )
 
 // deps are what every runtime built by one process shares: one HTTP
@@ -16,18 +18,17 @@ import (
 // requests off the admin API (the daemon tells it the admin's address
 // once it is bound, before the first call).
 type deps struct {
-	guard         *proxy.DialGuard
-	webhookClient *retryablehttp.Client
-	// fetchClient is the pool's plain client, not StandardClient: a fetch
-	// makes its retries itself, counted and with one X-Callhook-Seq; a
-	// client that retried too would re-POST silently.
-	fetchClient *http.Client
+	guard *apphttp.DialGuard
+	// client retries nothing itself: webhook requests and fetches retry
+	// with an apphttp.Retry, counted; a Liverpie request never does (a
+	// state machine moves on with every request, so a retried POST would
+	// skip a state).
+	client *http.Client
 }
 
 func newDeps() *deps {
-	guard := &proxy.DialGuard{}
-	wc := proxy.NewHTTPClient(guard)
-	return &deps{guard: guard, webhookClient: wc, fetchClient: wc.HTTPClient}
+	guard := &apphttp.DialGuard{}
+	return &deps{guard: guard, client: apphttp.NewClient(guard)}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of
@@ -65,7 +66,7 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 	switch a.Kind {
 	case KindWebhook:
-		return &proxy.WebhookApp{
+		return &webhook.App{
 			Name:           a.Name,
 			URL:            a.URL,
 			Form:           a.Format == "form",
@@ -83,7 +84,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			MaxReplyBytes:  cfg.Limits.MaxReplyBytes,
 			MaxVerbs:       cfg.Limits.MaxVerbs,
 			MaxRedirects:   redirectLimit(cfg),
-			Client:         d.webhookClient,
+			Client:         d.client,
 		}, nil
 	case KindFlow:
 		flow, err := statemachine.ParseFileWith(a.Flow, statemachine.Options{Files: a.Files()})
@@ -102,12 +103,9 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 					cfg.File, a.Line, a.Name, a.Flow, to)
 			}
 		}
-		return &statemachine.Backend{Flow: flow, HTTPClient: d.fetchClient}, nil
+		return &statemachine.Backend{Flow: flow, HTTPClient: d.client}, nil
 	case KindLiverpie:
-		// The pool's plain client, not StandardClient: a Liverpie state
-		// machine moves on with every request, so a retried POST would
-		// skip a state.
-		return liverpieBackend(cfg, a, d.webhookClient.HTTPClient), nil
+		return liverpieBackend(cfg, a, d.client), nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
 }
@@ -116,29 +114,29 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 // webhook app for that one URL with the config's limits.
 func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 	return func(url string) proxy.Backend {
-		return &proxy.WebhookApp{
+		return &webhook.App{
 			Name:          "redirect",
 			URL:           url,
 			Files:         redirectFiles(cfg),
 			MaxReplyBytes: cfg.Limits.MaxReplyBytes,
 			MaxVerbs:      cfg.Limits.MaxVerbs,
 			MaxRedirects:  redirectLimit(cfg),
-			Client:        d.webhookClient,
+			Client:        d.client,
 		}
 	}
 }
 
 // redirectFiles are the file rules of a live redirect's web app: the
 // config's media folders, and a recordings folder named redirect.
-func redirectFiles(cfg *Config) *proxy.FileRules {
+func redirectFiles(cfg *Config) *verb.FileRules {
 	dir := cfg.RecordingsDir
 	if dir == "" {
-		dir = proxy.DefaultRecordingsDir
+		dir = verb.DefaultRecordingsDir
 	}
-	return &proxy.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
+	return &verb.FileRules{RecordingsDir: dir + "/redirect", MediaDirs: cfg.MediaDirs}
 }
 
-// redirectLimit maps limits.max_redirects onto WebhookApp.MaxRedirects,
+// redirectLimit maps limits.max_redirects onto webhook.App.MaxRedirects,
 // whose zero means "the default": the config's 0 forbids redirects.
 func redirectLimit(cfg *Config) int {
 	if cfg.Limits.MaxRedirects == 0 {

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 )
 
 // TestRedirectLimit: limits.max_redirects reaches webhook apps with its
@@ -21,7 +23,7 @@ func TestRedirectLimit(t *testing.T) {
 		yaml string
 		want int
 	}{
-		{"", proxy.DefaultMaxRedirects},
+		{"", webhook.DefaultMaxRedirects},
 		{"limits: {max_redirects: 0}\n", -1},
 		{"limits: {max_redirects: 7}\n", 7},
 	} {
@@ -33,7 +35,7 @@ func TestRedirectLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rt.Apps["a"].Backend.(*proxy.WebhookApp).MaxRedirects; got != tc.want {
+		if got := rt.Apps["a"].Backend.(*webhook.App).MaxRedirects; got != tc.want {
 			t.Errorf("%q: MaxRedirects = %d, want %d", tc.yaml, got, tc.want)
 		}
 	}
@@ -130,12 +132,12 @@ func TestAllowKeysReachBackends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := rt.Apps["w"].Backend.(*proxy.WebhookApp)
+	w := rt.Apps["w"].Backend.(*webhook.App)
 	if !slices.Equal(w.AllowExecute, []string{"Conference"}) || !slices.Equal(w.AllowVars, []string{"execute_on_*"}) ||
 		!slices.Equal(w.AllowEndpoints, []string{"freetdm"}) || !slices.Equal(w.AllowDialplans, []string{"enum"}) {
 		t.Errorf("webhook app = %+v, want its allow keys", w)
 	}
-	l := rt.Apps["l"].Backend.(*proxy.LiverpieApp)
+	l := rt.Apps["l"].Backend.(*liverpie.App)
 	if !slices.Equal(l.AllowCallCommands, []string{"xferext"}) || !slices.Equal(l.AllowExecute, []string{"fifo"}) ||
 		!slices.Equal(l.AllowVars, []string{"sip_invite_params"}) {
 		t.Errorf("liverpie app = %+v, want its allow keys", l)

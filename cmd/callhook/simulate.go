@@ -211,7 +211,7 @@ func (s *simulation) run() int {
 	p.SetRuntime(s.rt)
 	// The call's HTTP connections end with the run, not when a test's or a
 	// process's goroutines are counted.
-	defer s.deps.webhookClient.HTTPClient.CloseIdleConnections()
+	defer s.deps.client.CloseIdleConnections()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(s.stderr, "callhook simulate: listen on a loopback port: %v\n", err)

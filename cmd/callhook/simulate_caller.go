@@ -11,6 +11,7 @@ import (
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // Apps of the simulated FreeSWITCH that wait for the caller's input: the
@@ -39,8 +40,8 @@ type simCaller struct {
 	interactive bool
 
 	mu     sync.Mutex
-	verb   proxy.Verb // the verb running now
-	tokens []string   // scripted input not used yet
+	verb   verb.Verb // the verb running now
+	tokens []string  // scripted input not used yet
 	call   *esltest.Call
 	timers []*time.Timer
 	closed bool
@@ -77,7 +78,7 @@ func (c *simCaller) attach(call *esltest.Call) {
 }
 
 // VerbStarted implements proxy.Observer: it notes the verb that runs.
-func (c *simCaller) VerbStarted(_ *proxy.Call, v proxy.Verb) {
+func (c *simCaller) VerbStarted(_ *proxy.Call, v verb.Verb) {
 	c.mu.Lock()
 	c.verb = v
 	c.mu.Unlock()
@@ -89,7 +90,7 @@ func (c *simCaller) hint() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch s := c.verb.Spec.(type) {
-	case *proxy.GatherSpec:
+	case *verb.GatherSpec:
 		h := fmt.Sprintf("type up to %d key", s.Max)
 		if s.Max > 1 {
 			h += "s"
@@ -98,7 +99,7 @@ func (c *simCaller) hint() string {
 			h += ", " + s.Terminators + " ends"
 		}
 		return h
-	case *proxy.RecordSpec:
+	case *verb.RecordSpec:
 		if s.Terminators != "" && s.Terminators != "none" {
 			return s.Terminators + " stops it, else silence does"
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
 // simPrinter is the proxy.Observer of a simulated call: it prints the call
@@ -172,10 +173,10 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 }
 
 // VerbStarted implements proxy.Observer.
-func (p *simPrinter) VerbStarted(_ *proxy.Call, v proxy.Verb) {
+func (p *simPrinter) VerbStarted(_ *proxy.Call, v verb.Verb) {
 	args := map[string]any{}
 	for _, a := range verbArgs(v) {
-		args[a.Key] = a.Value
+		args[a.Name] = a.Value
 	}
 	fields := []simField{{"verb", v.Name}, {"args", args}}
 	if v.Action != "" {
@@ -185,7 +186,7 @@ func (p *simPrinter) VerbStarted(_ *proxy.Call, v proxy.Verb) {
 }
 
 // VerbFinished implements proxy.Observer.
-func (p *simPrinter) VerbFinished(_ *proxy.Call, v proxy.Verb, r *proxy.VerbResult, took time.Duration) {
+func (p *simPrinter) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, took time.Duration) {
 	text := ""
 	if line := resultLine(r, v.Action != ""); line != "" {
 		text = "     = " + line

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/examples/webapp-go/ivr"
-	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/verb"
 )
 
 // simulate runs `callhook simulate args...` in-process with stdin that is
@@ -676,7 +676,7 @@ func TestVerbLine(t *testing.T) {
 	base := mustURL(t, "http://app/ivr")
 	for _, tc := range tests {
 		t.Run(tc.reply, func(t *testing.T) {
-			rep, err := proxy.ParseReply([]byte(tc.reply), proxy.ParseOptions{Base: base})
+			rep, err := verb.ParseReply([]byte(tc.reply), verb.ParseOptions{Base: base})
 			if err != nil {
 				t.Fatalf("ParseReply(%q): %v", tc.reply, err)
 			}
@@ -685,7 +685,7 @@ func TestVerbLine(t *testing.T) {
 			}
 		})
 	}
-	flowVerb := proxy.Verb{Name: "answer", Action: "welcome", Spec: &proxy.BareSpec{App: "answer"}}
+	flowVerb := verb.Verb{Name: "answer", Action: "welcome", Spec: &verb.BareSpec{App: "answer"}}
 	if got, want := verbLine(flowVerb), "answer (ends state welcome)"; got != want {
 		t.Errorf("verbLine(flow verb) = %q, want %q", got, want)
 	}
@@ -694,20 +694,20 @@ func TestVerbLine(t *testing.T) {
 func TestResultLine(t *testing.T) {
 	tests := []struct {
 		name   string
-		r      *proxy.VerbResult
+		r      *verb.Result
 		action bool
 		want   string
 	}{
 		{"none", nil, false, ""},
-		{"played", &proxy.VerbResult{Verb: "play", Reason: "ok", Response: "FILE PLAYED"}, false, ""},
-		{"ok with action", &proxy.VerbResult{Verb: "play", Reason: "ok"}, true, "ok"},
-		{"digits", &proxy.VerbResult{Verb: "gather", Reason: "ok", Digits: "12"}, true, "ok: digits 12"},
-		{"timeout", &proxy.VerbResult{Verb: "gather", Reason: "timeout"}, true, "timeout"},
-		{"hangup", &proxy.VerbResult{Verb: "play", Reason: "hangup"}, false, "hangup"},
-		{"error", &proxy.VerbResult{Verb: "play", Reason: "error", Response: "FILE NOT FOUND"}, false, "error (FILE NOT FOUND)"},
-		{"recording", &proxy.VerbResult{Verb: "record", Reason: "ok", Recording: &proxy.Recording{Path: "/tmp/m.wav", DurationMS: 2500, Size: 40044}},
+		{"played", &verb.Result{Verb: "play", Reason: "ok", Response: "FILE PLAYED"}, false, ""},
+		{"ok with action", &verb.Result{Verb: "play", Reason: "ok"}, true, "ok"},
+		{"digits", &verb.Result{Verb: "gather", Reason: "ok", Digits: "12"}, true, "ok: digits 12"},
+		{"timeout", &verb.Result{Verb: "gather", Reason: "timeout"}, true, "timeout"},
+		{"hangup", &verb.Result{Verb: "play", Reason: "hangup"}, false, "hangup"},
+		{"error", &verb.Result{Verb: "play", Reason: "error", Response: "FILE NOT FOUND"}, false, "error (FILE NOT FOUND)"},
+		{"recording", &verb.Result{Verb: "record", Reason: "ok", Recording: &verb.Recording{Path: "/tmp/m.wav", DurationMS: 2500, Size: 40044}},
 			true, "ok: recording /tmp/m.wav (2.5s, 40044 bytes)"},
-		{"bridge", &proxy.VerbResult{Verb: "bridge", Reason: "ok", Bridge: &proxy.Bridged{Status: "BUSY", Cause: "USER_BUSY"}},
+		{"bridge", &verb.Result{Verb: "bridge", Reason: "ok", Bridge: &verb.Bridged{Status: "BUSY", Cause: "USER_BUSY"}},
 			true, "ok: bridge BUSY (USER_BUSY)"},
 	}
 	for _, tc := range tests {

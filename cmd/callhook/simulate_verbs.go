@@ -5,114 +5,33 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 )
 
-// simArg is one argument of a verb as simulate shows it: the option's name
-// as apps write it, and its value (a string, number, bool or list).
-type simArg struct {
-	Key   string
-	Value any
-}
-
-// verbArgs lists a verb's arguments, its main argument first, with the
-// option names of DESIGN.md's verb table, so the transcript reads like the
-// reply that asked for the verb.
-func verbArgs(v proxy.Verb) []simArg {
-	var a []simArg
-	add := func(k string, val any) { a = append(a, simArg{k, val}) }
-	switch s := v.Spec.(type) {
-	case *proxy.PlaySpec:
-		add("file", s.File)
-		if s.Loop > 1 {
-			add("loop", s.Loop)
-		}
-	case *proxy.SaySpec:
-		add("text", s.Text)
-		add("type", s.Type)
-		add("method", s.Method)
-		add("lang", s.Lang)
-		if s.Gender != "" {
-			add("gender", s.Gender)
-		}
-	case *proxy.SpeakSpec:
-		add("text", s.Text)
-		add("engine", s.Engine)
-		add("voice", s.Voice)
-	case *proxy.GatherSpec:
-		add("play", s.Play)
-		add("min", s.Min)
-		add("max", s.Max)
-		add("tries", s.Tries)
-		add("timeout", dur(s.Timeout))
-		if s.DigitTimeout != s.Timeout {
-			add("digit_timeout", dur(s.DigitTimeout))
-		}
-		add("terminators", s.Terminators)
-		add("regex", s.Regex)
-		add("invalid", s.Invalid)
-	case *proxy.RecordSpec:
-		add("path", s.Path)
-		add("max", dur(s.Max))
-		add("silence", dur(s.Silence))
-		add("silence_threshold", s.SilenceThreshold)
-		add("beep", s.Beep)
-		add("terminators", s.Terminators)
-	case *proxy.BridgeSpec:
-		add("to", s.To)
-		add("timeout", dur(s.Timeout))
-		if s.CallerID != "" {
-			add("caller_id", s.CallerID)
-		}
-		if s.CallerName != "" {
-			add("caller_name", s.CallerName)
-		}
-	case *proxy.TransferSpec:
-		add("extension", s.Extension)
-		add("dialplan", s.Dialplan)
-		add("context", s.Context)
-	case *proxy.ConferenceSpec:
-		add("name", s.Name)
-		add("profile", s.Profile)
-		if len(s.Flags) > 0 {
-			add("flags", s.Flags)
-		}
-	case *proxy.PauseSpec:
-		add("duration", dur(s.Duration))
-	case *proxy.SendDTMFSpec:
-		add("digits", s.Digits)
-	case *proxy.SetSpec:
-		for _, sv := range s.Vars {
-			add(sv.Name, sv.Value)
-		}
-	case *proxy.UnsetSpec:
-		add("name", s.Name)
-	case *proxy.HangupSpec:
-		add("cause", s.Cause)
-	case *proxy.RedirectSpec:
-		add("url", s.URL)
-	case *proxy.LogSpec:
-		add("text", s.Text)
-		add("level", s.Level)
-	case *proxy.ExecuteSpec:
-		add("app", s.App)
-		if s.Arg != "" {
-			add("arg", s.Arg)
+// verbArgs lists a verb's options as the verb describes them
+// (verb.Spec.Args: adding a verb adds nothing here), durations written as
+// apps write them, so the transcript reads like the reply that asked for
+// the verb.
+func verbArgs(v verb.Verb) []verb.Arg {
+	args := v.Spec.Args()
+	for i, a := range args {
+		if d, ok := a.Value.(time.Duration); ok {
+			args[i].Value = dur(d)
 		}
 	}
-	return a
+	return args
 }
 
 // verbLine is a verb on one line: its name, its main argument bare, the
 // other options as key=value, and where its result goes.
-func verbLine(v proxy.Verb) string {
+func verbLine(v verb.Verb) string {
 	var b strings.Builder
 	b.WriteString(v.Name)
-	_, isSet := v.Spec.(*proxy.SetSpec)
+	_, isSet := v.Spec.(*verb.SetSpec)
 	for i, a := range verbArgs(v) {
 		b.WriteByte(' ')
 		if i > 0 || isSet {
-			b.WriteString(a.Key)
+			b.WriteString(a.Name)
 			b.WriteByte('=')
 		}
 		b.WriteString(argText(a.Value))
@@ -167,7 +86,7 @@ func dur(d time.Duration) string {
 
 // resultLine describes a verb's result, or "" when there is nothing to
 // say beyond "it ran" (a prompt that played to its end).
-func resultLine(r *proxy.VerbResult, hasAction bool) string {
+func resultLine(r *verb.Result, hasAction bool) string {
 	if r == nil {
 		return ""
 	}
@@ -185,14 +104,14 @@ func resultLine(r *proxy.VerbResult, hasAction bool) string {
 		}
 		parts = append(parts, s)
 	}
-	if len(parts) == 0 && r.Reason == proxy.ReasonOK && !hasAction {
+	if len(parts) == 0 && r.Reason == verb.ReasonOK && !hasAction {
 		return ""
 	}
 	line := r.Reason
 	if len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
-	if r.Reason == proxy.ReasonError && r.Response != "" {
+	if r.Reason == verb.ReasonError && r.Response != "" {
 		line += " (" + r.Response + ")"
 	}
 	return line

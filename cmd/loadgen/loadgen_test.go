@@ -9,6 +9,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/webhook"
 )
 
 // daemon is an in-process callhook: the session engine behind a real
@@ -27,7 +28,7 @@ func startDaemon(t *testing.T, web *WebApp) *daemon {
 	for name, path := range map[string]string{"menu": "/ivr", "hold": "/hold", "slow": "/slow/ivr"} {
 		// A generous timeout: this is about correctness under -race on a
 		// shared machine, not about latency.
-		wa := &proxy.WebhookApp{Name: name, URL: app.URL + path, Timeout: time.Minute}
+		wa := &webhook.App{Name: name, URL: app.URL + path, Timeout: time.Minute}
 		rt.Apps[name] = &proxy.App{Name: name, Backend: wa}
 	}
 	p := &proxy.Proxy{Linger: 5 * time.Second, EndTimeout: 5 * time.Second}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -31,7 +32,7 @@ func TestRealTrace(t *testing.T) {
 	u, _ := url.Parse(web.URL)
 	host, port, _ := net.SplitHostPort(u.Host)
 	p, _ := strconv.Atoi(port)
-	lp := &proxy.LiverpieApp{
+	lp := &liverpie.App{
 		Name: "liverpie_app", IP: host, Port: p,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf",
 	}

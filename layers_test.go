@@ -1,0 +1,91 @@
+package callhook_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// module is the import path every package of this repository starts with.
+const module = "github.com/callhook/callhook"
+
+// layers says which of the module's packages each package may import
+// (tests aside). Imports point one way, from the commands down to the wire:
+//
+//	cmd → webhook, liverpie, statemachine → proxy → verb → esl
+//	admin, metrics → proxy
+//
+// apphttp (the apps' HTTP client, dial guard and request error) is a leaf
+// that the backends and the observers share, so that the engine, proxy,
+// knows nothing of HTTP. A backend never imports another: a flow hands a
+// call to a webhook app through the apps cmd registered in the Runtime. A
+// package missing from this table fails the test, so a new package gets a
+// place in the layering when it is added.
+var layers = map[string][]string{
+	"esl":               {},
+	"esl/esltest":       {"esl"},
+	"internal/safefile": {},
+	"verb":              {"esl"},
+	"apphttp":           {},
+	"proxy":             {"esl", "verb"},
+	"webhook":           {"apphttp", "esl", "proxy", "verb"},
+	"liverpie":          {"apphttp", "esl", "proxy", "verb"},
+	"statemachine":      {"apphttp", "esl", "internal/safefile", "proxy", "verb"},
+	"admin":             {"apphttp", "esl", "proxy", "verb"},
+	"metrics":           {"apphttp", "esl", "proxy", "verb"},
+	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/safefile", "liverpie",
+		"metrics", "proxy", "statemachine", "verb", "webhook"},
+	"cmd/loadgen":            {"esl", "esl/esltest"},
+	"examples/webapp-go":     {"examples/webapp-go/ivr"},
+	"examples/webapp-go/ivr": {},
+	"examples/liverpie-app":  {},
+}
+
+// TestImportDirection lists every package with go list and checks its
+// imports against layers.
+func TestImportDirection(t *testing.T) {
+	cmd := exec.Command("go", "list", "-json", "./...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	seen := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if rel == "" {
+			continue // this test's own package
+		}
+		seen++
+		allowed, known := layers[rel]
+		if !known {
+			t.Errorf("package %s has no place in layers; add it with the packages it may import", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			dep, ours := strings.CutPrefix(imp, module+"/")
+			if ours && !slices.Contains(allowed, dep) {
+				t.Errorf("%s imports %s; it may import only %v", rel, dep, allowed)
+			}
+		}
+	}
+	if seen < len(layers)/2 {
+		t.Errorf("go list listed %d packages, want about %d: is the test run from the module root?", seen, len(layers))
+	}
+}

@@ -1,0 +1,171 @@
+package verb
+
+import (
+	"errors"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// GatherSpec is the gather verb: play a prompt and collect DTMF digits with
+// play_and_get_digits.
+type GatherSpec struct {
+	Play         string // the prompt
+	Min, Max     int    // digits wanted, 1..128, Min <= Max
+	Tries        int    // prompts before giving up, 1 or more
+	Timeout      time.Duration
+	DigitTimeout time.Duration // between digits; defaults to Timeout
+	Terminators  string        // digits that end input early, or "none"
+	Invalid      string        // played after invalid input
+	// Regex the digits must match. FreeSWITCH matches it with PCRE; it is
+	// checked with Go's RE2 syntax, so the PCRE-only constructs
+	// (backreferences, lookaround) are refused rather than risked.
+	Regex string
+	// Files are the app's folders (ParseOptions.Files), for the prompts.
+	Files *FileRules
+}
+
+// Gather's bounds and defaults.
+const (
+	maxDigits        = 128 // play_and_get_digits' digit buffer holds 128
+	maxTries         = 100
+	defaultPrompt    = "silence_stream://250" // a gather may follow a play
+	defaultInvalid   = "silence_stream://250"
+	defaultRegex     = `\d+`
+	minGatherTimeout = time.Second // play_and_get_digits raises shorter timeouts to 1s
+)
+
+func parseGather(a *args) Spec {
+	s := &GatherSpec{
+		Play:        a.str("play", defaultPrompt),
+		Min:         a.integer("min", 1),
+		Max:         a.integer("max", 1),
+		Tries:       a.integer("tries", 1),
+		Timeout:     a.duration("timeout", 5*time.Second),
+		Terminators: a.str("terminators", "#"),
+		Invalid:     a.str("invalid", defaultInvalid),
+		Regex:       a.str("regex", defaultRegex),
+		Files:       a.o.Files,
+	}
+	s.DigitTimeout = a.duration("digit_timeout", s.Timeout)
+	return s
+}
+
+func (s *GatherSpec) check() error {
+	for _, f := range []struct{ opt, v string }{{"play", s.Play}, {"invalid", s.Invalid}} {
+		if err := checkPlayFile(f.v, s.Files); err != nil {
+			return &optError{Opt: f.opt, Msg: err.Error()}
+		}
+	}
+	if err := checkToken(s.Regex); err != nil {
+		return &optError{Opt: "regex", Msg: err.Error()}
+	}
+	switch {
+	case s.Min < 1 || s.Min > maxDigits:
+		return optErrorf("min", "must be 1 to %d, got %d", maxDigits, s.Min)
+	case s.Max < 1 || s.Max > maxDigits:
+		return optErrorf("max", "must be 1 to %d, got %d", maxDigits, s.Max)
+	case s.Max < s.Min:
+		return optErrorf("max", "must be at least min (%d), got %d", s.Min, s.Max)
+	case s.Tries < 1 || s.Tries > maxTries:
+		return optErrorf("tries", "must be 1 to %d, got %d", maxTries, s.Tries)
+	}
+	if err := checkDuration("timeout", s.Timeout, time.Millisecond); err != nil {
+		return err
+	}
+	if s.Timeout < minGatherTimeout {
+		return optErrorf("timeout", "must be at least %s (play_and_get_digits waits at least that long), got %s", minGatherTimeout, s.Timeout)
+	}
+	if err := checkDuration("digit_timeout", s.DigitTimeout, time.Millisecond); err != nil {
+		return err
+	}
+	if err := checkTerminators(s.Terminators); err != nil {
+		return &optError{Opt: "terminators", Msg: err.Error()}
+	}
+	if _, err := regexp.Compile(s.Regex); err != nil {
+		return optErrorf("regex", "%s does not compile (RE2 syntax, a subset of the PCRE FreeSWITCH uses): %v", Quote(s.Regex), regexError(err))
+	}
+	return nil
+}
+
+// regexError returns the reason of a regexp syntax error without the
+// pattern, which the message already quotes.
+func regexError(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return se.Code.String()
+	}
+	return err.Error()
+}
+
+// DigitsVar is the channel variable a gather's digits land in: a fresh name
+// per verb of the call, since on no input FreeSWITCH leaves the variable
+// absent rather than empty, and a reused name would hand back the digits of
+// an earlier gather.
+func (s *GatherSpec) DigitsVar(pc PlanContext) string {
+	return "callhook_digits_" + strconv.Itoa(pc.Seq)
+}
+
+// Execs runs play_and_get_digits <min> <max> <tries> <timeout_ms>
+// <terminators> <prompt> <invalid> <var> <regex> <digit_timeout_ms>.
+func (s *GatherSpec) Execs(pc PlanContext) []Exec {
+	arg := strings.Join([]string{
+		strconv.Itoa(s.Min), strconv.Itoa(s.Max), strconv.Itoa(s.Tries),
+		strconv.FormatInt(s.Timeout.Milliseconds(), 10), s.Terminators,
+		fsArg(s.Play), fsArg(s.Invalid), s.DigitsVar(pc), fsArg(s.Regex),
+		strconv.FormatInt(s.DigitTimeout.Milliseconds(), 10),
+	}, " ")
+	return []Exec{{App: "play_and_get_digits", Arg: arg}}
+}
+
+// Result reads the outcome from the completion's variables:
+//   - read_result success: ok, with the digits;
+//   - failure with no digits anywhere: timeout;
+//   - failure with digits: invalid. Digits that failed the regex are moved
+//     to <var>_invalid (switch_ivr_play_and_get_digits); too few digits stay
+//     in <var>. Neither case is in the captures yet (both were read from
+//     FreeSWITCH's source); the digits are reported either way.
+//
+// A gather cut off by a hangup reports hangup, with any digits it had.
+func (s *GatherSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result {
+	c := completionOf(complete, "play_and_get_digits")
+	r := baseResult("gather", c, hungUp)
+	if c == nil {
+		return r
+	}
+	name := s.DigitsVar(pc)
+	digits := c.Var(name)
+	invalid := c.Var(name + "_invalid")
+	switch result := c.Var("read_result"); {
+	case result == "success" && digits != "":
+		r.Digits = digits
+	case hungUp:
+		r.Digits = digits
+	case digits != "":
+		r.Reason, r.Digits = ReasonInvalid, digits
+	case invalid != "":
+		r.Reason, r.Digits = ReasonInvalid, invalid
+	default:
+		r.Reason = ReasonTimeout
+	}
+	return r
+}
+
+// MapText applies f to the prompts.
+func (s *GatherSpec) MapText(f func(string) (string, error)) (Spec, error) {
+	c := *s
+	return mapped("gather", &c, mapStrings(f, &c.Play, &c.Invalid))
+}
+
+// Args implements Spec; digit_timeout only when it is not timeout's.
+func (s *GatherSpec) Args() []Arg {
+	a := []Arg{{"play", s.Play}, {"min", s.Min}, {"max", s.Max}, {"tries", s.Tries}, {"timeout", s.Timeout}}
+	if s.DigitTimeout != s.Timeout {
+		a = append(a, Arg{"digit_timeout", s.DigitTimeout})
+	}
+	return append(a, Arg{"terminators", s.Terminators}, Arg{"regex", s.Regex}, Arg{"invalid", s.Invalid})
+}

@@ -1,0 +1,96 @@
+package verb
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/callhook/callhook/esl"
+)
+
+// Result is a verb's outcome, as the app receives it.
+type Result struct {
+	Verb      string     `json:"verb"`
+	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits    string     `json:"digits,omitempty"`
+	Response  string     `json:"response"`
+	Recording *Recording `json:"recording,omitempty"`
+	Bridge    *Bridged   `json:"bridge,omitempty"`
+}
+
+// Result reasons.
+const (
+	ReasonOK      = "ok"
+	ReasonTimeout = "timeout"
+	ReasonInvalid = "invalid"
+	ReasonHangup  = "hangup"
+	ReasonError   = "error"
+)
+
+// Recording is a record verb's result.
+type Recording struct {
+	// Path is where FreeSWITCH wrote the recording: the app's recordings
+	// folder and Name.
+	Path       string `json:"path"`
+	Name       string `json:"name"` // the name the record verb gave
+	DurationMS int64  `json:"duration_ms"`
+	Size       int64  `json:"size"`
+}
+
+// Bridged is a bridge verb's result.
+type Bridged struct {
+	Status string `json:"status"` // originate_disposition / DIALSTATUS, e.g. SUCCESS, BUSY
+	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
+}
+
+// response returns a completion's Application-Response, with FreeSWITCH's
+// placeholder "_none_" (no response set) as "".
+func response(complete *esl.Event) string {
+	if complete == nil {
+		return ""
+	}
+	if r := complete.AppResponse(); r != "_none_" {
+		return r
+	}
+	return ""
+}
+
+// completionOf returns complete when it is the completion of app, else nil.
+// The session hands Result the completion of the last exec that completed;
+// when the call hung up before a verb's main application ran (during a
+// record's beep, say), that is an earlier exec's, and the channel variables
+// it carries belong to something else (an earlier recording's record_ms).
+func completionOf(complete *esl.Event, app string) *esl.Event {
+	if complete == nil || !strings.EqualFold(complete.Application(), app) {
+		return nil
+	}
+	return complete
+}
+
+// baseResult is the result every verb starts from, given its main
+// application's completion (nil when none came): hangup when the channel
+// hung up while the verb ran, whatever the application answered (a cut-off
+// playback says PLAYBACK ERROR, which is not the prompt's fault); error
+// when no completion came; ok otherwise.
+func baseResult(verb string, complete *esl.Event, hungUp bool) *Result {
+	r := &Result{Verb: verb, Reason: ReasonOK, Response: response(complete)}
+	switch {
+	case hungUp:
+		r.Reason = ReasonHangup
+	case complete == nil:
+		r.Reason = ReasonError
+	}
+	return r
+}
+
+// intVar reads a numeric channel variable from a completion; 0 when it is
+// absent or not a number.
+func intVar(complete *esl.Event, name string) int64 {
+	if complete == nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(complete.Var(name)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,287 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
+	"github.com/sirupsen/logrus"
+)
+
+// App is a web app that speaks callhook's native protocol (DESIGN.md
+// "Webhook apps"): each step of a call is a POST whose reply is a list of
+// verbs. Zero values of the optional fields mean the documented defaults, so
+// an App needs only Name and URL. Set the fields before the first call
+// and do not change them afterwards: calls in progress read them.
+type App struct {
+	Name string // the app's name in the config, sent as app
+	URL  string // where call.start goes, and what relative URLs resolve against
+	// Form sends bodies form-encoded (format: form) instead of as JSON.
+	Form bool
+	// FallbackURL receives the failed request, with error, when URL fails
+	// ("": the dialog returns the error at once, and the session runs the
+	// App's on_failure).
+	FallbackURL string
+	// Timeout bounds each attempt, reading the reply included (0: 5s).
+	Timeout time.Duration
+	// Retries is how many more attempts a request gets after a connection
+	// error, a timeout, a 5xx or a 429 (0: none; negative counts as 0).
+	Retries int
+	// Secret, when set, signs every attempt (X-Callhook-Signature).
+	Secret string
+	// StatusURL receives call.end ("": nobody is told).
+	StatusURL string
+	// Vars names the channel variables sent in vars (none by default).
+	Vars []string
+	// AllowExecute lists the applications the execute verb may run
+	// (case-insensitive; set, bridge, transfer and the like still get
+	// their checks, and CheckAllowExecute's refusals always hold).
+	AllowExecute []string
+	// Files are the folders the app's verbs may record into and play from
+	// (nil: FileRules' zero value).
+	Files *verb.FileRules
+	// AllowVars, AllowEndpoints and AllowDialplans allow more than the
+	// defaults: see ParseOptions.
+	AllowVars      []string
+	AllowEndpoints []string
+	AllowDialplans []string
+	// MaxReplyBytes caps a reply's body; a longer one is invalid (0: 1 MiB).
+	MaxReplyBytes int64
+	// MaxVerbs caps the verbs of one reply (0: 100).
+	MaxVerbs int
+	// MaxRedirects caps the redirects of one call (0: 50; negative: none
+	// allowed).
+	MaxRedirects int
+	// Client is the process-wide HTTP client, the connection pool every
+	// call's requests share (nil: a default made once by
+	// apphttp.NewClient). It must not retry by itself: the dialog makes
+	// each attempt, as Retry says.
+	Client *http.Client
+	// Retry is the policy of a failed request's Retries: what is tried
+	// again and how long to wait first (zero: apphttp's defaults).
+	Retry apphttp.Retry
+
+	// now is the clock that dates signatures; nil means time.Now. Tests set
+	// it to see a fresh t on each retry without waiting for a second to pass.
+	now func() time.Time
+}
+
+// Defaults of App's zero-valued fields.
+const (
+	DefaultTimeout       = 5 * time.Second
+	DefaultMaxReplyBytes = 1 << 20
+	DefaultMaxVerbs      = 100
+	DefaultMaxRedirects  = 50
+)
+
+// Webhook events, the body's event field.
+const (
+	EventCallStart  = "call.start"
+	EventVerbResult = "verb.result"
+	EventRedirect   = "redirect"
+	EventCallEnd    = "call.end"
+)
+
+// ErrTooManyRedirects is returned (wrapped) by a dialog's Redirect when a
+// call went over its app's MaxRedirects, without asking the fallback, whose
+// answer could only redirect again: the session then runs the app's
+// on_failure verbs.
+var ErrTooManyRedirects = errors.New("webhook: too many redirects")
+
+// Start implements Backend. It makes the call's dialog and does no I/O: the
+// first request is the dialog's Begin.
+func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+	base, err := url.Parse(a.URL)
+	if err != nil {
+		return nil, fmt.Errorf("webhook app %s: url: %w", a.Name, err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, fmt.Errorf("webhook app %s: cookie jar: %w", a.Name, err)
+	}
+	client := a.Client
+	if client == nil {
+		client = defaultClient()
+	}
+	// A per-call http.Client over the shared pool: the call's own jar sends
+	// the app's cookies back on later requests of this call only, and keeps
+	// them across HTTP redirects, as a browser would.
+	hc := http.Client{Jar: jar}
+	hc.Transport = client.Transport
+	hc.CheckRedirect = client.CheckRedirect
+	log := call.Log
+	if log == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		log = l
+	}
+	obs := call.Observer
+	if obs == nil {
+		obs = proxy.NopObserver{}
+	}
+	return proxy.Verbs(&dialog{app: a, call: call, base: base, httpc: &hc, log: log, obs: obs}), nil
+}
+
+// defaultClient is the client of apps that have none, made once.
+var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
+
+// ChannelVars implements VarReader for the app: its calls read its Vars.
+func (a *App) ChannelVars() []string { return a.Vars }
+
+func (a *App) timeout() time.Duration {
+	if a.Timeout > 0 {
+		return a.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (a *App) attempts() int {
+	return 1 + max(a.Retries, 0)
+}
+
+func (a *App) maxReplyBytes() int64 {
+	if a.MaxReplyBytes > 0 {
+		// The reply is read with a limit of one more byte, to tell a
+		// reply at the limit from one over it: that must not wrap.
+		return min(a.MaxReplyBytes, math.MaxInt64-1)
+	}
+	return DefaultMaxReplyBytes
+}
+
+func (a *App) maxVerbs() int {
+	if a.MaxVerbs > 0 {
+		return a.MaxVerbs
+	}
+	return DefaultMaxVerbs
+}
+
+func (a *App) maxRedirects() int {
+	switch {
+	case a.MaxRedirects < 0:
+		return 0
+	case a.MaxRedirects > 0:
+		return a.MaxRedirects
+	}
+	return DefaultMaxRedirects
+}
+
+func (a *App) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+// dialog is one call's conversation with a webhook app. Like every
+// Dialog it is used by the call's session goroutine only.
+type dialog struct {
+	app   *App
+	call  *proxy.Call
+	base  *url.URL     // the app's URL: relative URLs resolve against it
+	httpc *http.Client // the shared pool, with this call's cookie jar
+	log   logrus.FieldLogger
+	obs   proxy.Observer
+
+	seq       int             // requests made so far; the next one is seq+1
+	session   json.RawMessage // as the app's last reply set it; nil until then
+	redirects int
+	ended     bool
+}
+
+// Begin implements VerbDialog: call.start to the app's URL.
+func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
+	return d.ask(ctx, d.message(EventCallStart), d.app.URL)
+}
+
+// Result implements VerbDialog: verb.result to v.Action (which ParseReply
+// resolved against the document's URL), or to the app's URL when v has no
+// action.
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*proxy.Instructions, error) {
+	target := v.Action
+	if target == "" {
+		target = d.app.URL
+	}
+	m := d.message(EventVerbResult)
+	m.Result = r
+	return d.ask(ctx, m, target)
+}
+
+// Redirect implements VerbDialog: event redirect to target (resolved
+// against the app's URL when relative). Past the app's MaxRedirects on
+// this call it fails with ErrTooManyRedirects (the session logs it and runs
+// the app's on_failure).
+func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
+	d.redirects++
+	if d.redirects > d.app.maxRedirects() {
+		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
+	}
+	return d.ask(ctx, d.message(EventRedirect), target)
+}
+
+// End implements Dialog: call.end to the app's StatusURL, once. Its failure
+// is logged, since nobody could act on it.
+func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
+	if d.ended {
+		return
+	}
+	d.ended = true
+	if d.app.StatusURL == "" {
+		return
+	}
+	m := d.message(EventCallEnd)
+	if end.Outcome == proxy.OutcomeTransferred {
+		// Not hung up: it went on to another extension. No hangup
+		// object, the time callhook held it instead.
+		ms := end.Held.Milliseconds()
+		m.HeldMS = &ms
+	} else {
+		m.Hangup = &hangupInfo{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}
+	}
+	m.Outcome = end.Outcome
+	m.LastResult = end.LastResult
+	// request logs the failure.
+	_, _ = d.request(ctx, d.app.StatusURL, m, false, false)
+}
+
+// ask makes one step's request and returns the call's next instructions:
+// the app's, or the fallback's (with a Failure saying why). When the app
+// failed and there is no fallback, or the fallback failed too, it returns
+// the *RequestError (both joined, the app's first, when the fallback was
+// tried): on_failure is the session's, which runs the App's on_failure
+// for every kind of app. When ctx ends (the caller hung up) the fallback
+// is not tried.
+func (d *dialog) ask(ctx context.Context, m *message, target string) (*proxy.Instructions, error) {
+	rep, err := d.request(ctx, target, m, false, true)
+	if err == nil {
+		return &proxy.Instructions{Verbs: rep.Verbs}, nil
+	}
+	if ctx.Err() != nil || d.app.FallbackURL == "" {
+		// The failed request was logged as it failed.
+		return nil, err
+	}
+	// The same request, seq included, told what failed.
+	m.Error = errorField(err, target)
+	rep, ferr := d.request(ctx, d.app.FallbackURL, m, true, true)
+	if ferr == nil {
+		return &proxy.Instructions{Verbs: rep.Verbs, Failure: &proxy.Failure{Err: err, Fallback: true}}, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ferr
+	}
+	return nil, fmt.Errorf("%w; fallback: %w", err, ferr)
+}
+
+// ChannelVars implements VarReader: the app's vars are all a webhook
+// dialog reads.
+func (d *dialog) ChannelVars() []string { return d.app.Vars }
