@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/cmd/loadgen/floor"
 )
 
 func main() {
@@ -66,6 +66,7 @@ type options struct {
 	holdTimeout   time.Duration
 	settle        time.Duration
 	cpuProfile    string
+	sim           string
 	freePorts     int
 }
 
@@ -89,7 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pid, "pid", 0, "callhook's process id, for CPU and RSS from /proc")
 	fs.StringVar(&o.admin, "admin", "", "callhook's admin address, for goroutines (and RSS, CPU without -pid) from /metrics")
 	fs.BoolVar(&o.baseline, "baseline", false, "drive the thinnest correct outbound handler, in-process, instead of callhook")
-	fs.BoolVar(&o.http, "http", false, "baseline: one keep-alive HTTP request per step to the web app")
+	fs.BoolVar(&o.http, "http", false, "baseline: the same keep-alive HTTP requests per call as callhook's menu app (2; 1 held)")
+	fs.StringVar(&o.sim, "sim", "replay", "the simulated FreeSWITCH: replay (the real menu trace's frames, no callhook code) or esltest")
 	fs.StringVar(&o.serveBaseline, "serve-baseline", "", "serve the baseline handler on this address until SIGINT or SIGTERM (the floor as its own process)")
 	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
 	fs.DurationVar(&o.callTimeout, "call-timeout", 60*time.Second, "a call not over by then (held: once released) is a failure")
@@ -112,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case "throughput", "latency", "held", "slowapp":
 	default:
 		return nil, fmt.Errorf("unknown scenario %q (throughput, latency, held, slowapp)", o.scenario)
+	}
+	if o.sim != "replay" && o.sim != "esltest" {
+		return nil, fmt.Errorf("unknown -sim %q (replay, esltest)", o.sim)
 	}
 	if o.http && !o.baseline && o.serveBaseline == "" {
 		return nil, errors.New("-http goes with -baseline or -serve-baseline")
@@ -240,11 +245,12 @@ func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err e
 		if o.scenario == "slowapp" {
 			return false, errors.New("the baseline has no slow app: it makes no webhook requests of its own")
 		}
-		b := newBaseline("")
+		web := ""
 		if o.http {
-			b = newBaseline(webURL)
+			web = webURL
 		}
-		addr, stopBase, err := serveESL("127.0.0.1:0", b)
+		b := floor.New(web)
+		addr, stopBase, err := serveFloor("127.0.0.1:0", b)
 		if err != nil {
 			return false, err
 		}
@@ -281,24 +287,19 @@ func serveWebApp(addr string, w *WebApp) (bound string, stop func(), err error) 
 	}, nil
 }
 
-// serveESL serves an esl.Handler on addr until stop is called.
-func serveESL(addr string, h esl.Handler) (bound string, stop func(), err error) {
+// serveFloor serves the floor handler on addr until stop is called.
+func serveFloor(addr string, h *floor.Handler) (bound string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("event socket: %w", err)
 	}
-	srv := &esl.Server{Handler: h}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = srv.Serve(ln)
+		_ = h.Serve(ln)
 	}()
 	return ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			srv.Close()
-		}
+		ln.Close()
 		<-done
 	}, nil
 }
@@ -306,19 +307,20 @@ func serveESL(addr string, h esl.Handler) (bound string, stop func(), err error)
 // serveBaseline runs the baseline handler as its own process until ctx
 // ends, so the floor can be measured from outside exactly as callhook is.
 func serveBaseline(ctx context.Context, o *options, stderr io.Writer) error {
-	b := newBaseline("")
+	web := ""
 	if o.http {
-		b = newBaseline("http://" + o.webapp)
+		web = "http://" + o.webapp
 	}
-	addr, stop, err := serveESL(o.serveBaseline, b)
+	b := floor.New(web)
+	addr, stop, err := serveFloor(o.serveBaseline, b)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "loadgen: baseline serving on %s (pid %d)\n", addr, os.Getpid())
 	<-ctx.Done()
 	stop()
-	if n := b.failed.total(); n > 0 {
-		return fmt.Errorf("baseline: %d calls failed: %s", n, b.failed.String())
+	if n, text := b.Failures(); n > 0 {
+		return fmt.Errorf("baseline: %d calls failed: %s", n, text)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/callhook/callhook/cmd/loadgen/floor"
 	"io"
 	"sync"
 	"time"
@@ -16,7 +17,7 @@ type environment struct {
 	addr     string  // the daemon's event socket
 	name     string  // "the daemon" (callhook, or the baseline as its own process), "baseline (in-process)", ...
 	target   *target // nil: the daemon cannot be observed from outside
-	baseline *baseline
+	baseline *floor.Handler
 	warned   bool // an error reading the daemon was printed
 }
 
@@ -47,6 +48,7 @@ func (e *environment) driver(defRate float64, defDuration time.Duration, defApp 
 		Digit:       o.digit,
 		CallTimeout: o.callTimeout,
 		Web:         e.web,
+		Sim:         o.sim,
 	}
 	if o.appSet {
 		d.App = o.app
@@ -302,7 +304,8 @@ func (e *environment) printLoad(out io.Writer, r *Result) {
 	fmt.Fprintf(out, "loadgen CPU:  %s = %s per call%s\n", r.LoadgenCPU.Round(time.Millisecond),
 		perCallDur(r.LoadgenCPU, r.Completed), e.inProcessNote())
 	if e.baseline != nil {
-		fmt.Fprintf(out, "baseline:     calls it could not drive: %s\n", e.baseline.failed.String())
+		_, text := e.baseline.Failures()
+		fmt.Fprintf(out, "baseline:     calls it could not drive: %s\n", text)
 	}
 }
 
