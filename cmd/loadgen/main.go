@@ -67,6 +67,9 @@ type options struct {
 	settle        time.Duration
 	cpuProfile    string
 	sim           string
+	summary       string
+	label         string
+	compare       string
 	freePorts     int
 }
 
@@ -91,6 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.admin, "admin", "", "callhook's admin address, for goroutines (and RSS, CPU without -pid) from /metrics")
 	fs.BoolVar(&o.baseline, "baseline", false, "drive the thinnest correct outbound handler, in-process, instead of callhook")
 	fs.BoolVar(&o.http, "http", false, "baseline: the same keep-alive HTTP requests per call as callhook's menu app (2; 1 held)")
+	fs.StringVar(&o.summary, "summary", "", "append this run's figures as one JSON line to this file (for -compare)")
+	fs.StringVar(&o.label, "label", "callhook", "the daemon's name in the -summary record (callhook, floor)")
+	fs.StringVar(&o.compare, "compare", "", "print callhook against the floor from this -summary file, with the ratios, and exit (1 if a run failed calls)")
 	fs.StringVar(&o.sim, "sim", "replay", "the simulated FreeSWITCH: replay (the real menu trace's frames, no callhook code) or esltest")
 	fs.StringVar(&o.serveBaseline, "serve-baseline", "", "serve the baseline handler on this address until SIGINT or SIGTERM (the floor as its own process)")
 	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
@@ -144,6 +150,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.printConfig {
 		writeConfig(stdout, o.addr, o.admin, o.webapp)
+		return 0
+	}
+	if o.compare != "" {
+		rs, err := readRecords(o.compare)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		if !compare(stdout, rs, "callhook", "floor") {
+			return 1
+		}
 		return 0
 	}
 	if o.freePorts > 0 {
@@ -234,7 +251,7 @@ func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err e
 		defer stopWeb()
 		webURL = "http://" + bound
 	}
-	env := &environment{opts: o, web: web, addr: o.addr, name: "the daemon"}
+	env := &environment{opts: o, web: web, addr: o.addr, name: "the daemon", load0: loadAvg()}
 	if o.pid > 0 || o.admin != "" {
 		env.target = &target{pid: o.pid, client: &http.Client{}}
 		if o.admin != "" {

@@ -36,14 +36,14 @@ const (
 type slot int
 
 const (
-	literal  slot = iota
-	callUUID      // the call's Unique-ID
-	appUUID       // the execute's Event-UUID (Application-UUID)
-	appName       // the executed application's name
-	appData       // its argument, URL-encoded as FreeSWITCH encodes values
-	digitVar      // "variable_<gather var>: <digit>", or nothing
-	dtmfDigit     // "DTMF-Digit: <digit>"
-	appVar        // "variable_callhook_app: <app>", or nothing
+	literal   slot = iota
+	callUUID       // the call's Unique-ID
+	appUUID        // the execute's Event-UUID (Application-UUID)
+	appName        // the executed application's name
+	appData        // its argument, URL-encoded as FreeSWITCH encodes values
+	digitVar       // "variable_<gather var>: <digit>", or nothing
+	dtmfDigit      // "DTMF-Digit: <digit>"
+	appVar         // "variable_callhook_app: <app>", or nothing
 )
 
 type piece struct {
