@@ -170,8 +170,11 @@ type Conn struct {
 	// (monotonic); only kept where silence is probed (outbound).
 	lastRead atomic.Int64
 
-	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time
+	// bgSubscribed: BACKGROUND_JOB is subscribed; bgPending, guarded by
+	// mu like it, is closed when the subscription in flight ends (nil
+	// when none is).
 	bgSubscribed bool
+	bgPending    chan struct{}
 
 	ready  chan struct{} // 1-buffered: a token while the queue may be non-empty
 	hungup chan struct{} // closed when the controlled channel is gone
