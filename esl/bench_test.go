@@ -131,3 +131,21 @@ func BenchmarkURLEncode(b *testing.B) {
 		_ = URLEncode(v)
 	}
 }
+
+// BenchmarkEventLookup: the lookups a session makes on every event of a
+// real completion (~100 headers), one near the start and one near the end.
+func BenchmarkEventLookup(b *testing.B) {
+	e, err := ParseEvent(benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if e.AppUUID() == "" {
+		b.Fatal("no Application-UUID in the bench event")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if e.Name() == "" || e.AppUUID() == "" {
+			b.Fatal("lookup failed")
+		}
+	}
+}

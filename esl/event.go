@@ -28,11 +28,19 @@ type Event struct {
 // Lookup returns the decoded value of the first header named name.
 func (e *Event) Lookup(name string) (string, bool) {
 	for i := range e.Headers {
-		if strings.EqualFold(e.Headers[i].Name, name) {
+		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Value, true
 		}
 	}
 	return "", false
+}
+
+// sameName compares header names as FreeSWITCH does (case-insensitively).
+// An event has ~100 headers and a lookup passes most of them: the length
+// test turns those into one comparison instead of a case-folding loop
+// (strings.EqualFold does not compare lengths first).
+func sameName(a, b string) bool {
+	return len(a) == len(b) && (a == b || strings.EqualFold(a, b))
 }
 
 // Get returns the decoded value of the first header named name, or "".
@@ -44,7 +52,7 @@ func (e *Event) Get(name string) string {
 // GetRaw returns the first header named name exactly as FreeSWITCH sent it.
 func (e *Event) GetRaw(name string) string {
 	for i := range e.Headers {
-		if strings.EqualFold(e.Headers[i].Name, name) {
+		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Raw
 		}
 	}
