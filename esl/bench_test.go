@@ -149,3 +149,28 @@ func BenchmarkEventLookup(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadEvent: what the Conn does with each plain event it reads,
+// eagerly (ConnOptions.EagerEvents) and lazily (the default): parse, then
+// the lookups the reader and a session make on a completion.
+func BenchmarkReadEvent(b *testing.B) {
+	f := benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete))
+	for _, mode := range []struct {
+		name  string
+		parse func() (*Event, error)
+	}{
+		{"eager", func() (*Event, error) { return ParseEvent(f) }},
+		{"lazy", func() (*Event, error) { return parsePlainLazy(f.Body) }},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.SetBytes(int64(len(f.Body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				e, err := mode.parse()
+				if err != nil || e.Name() == "" || e.AppUUID() == "" || e.UniqueID() == "" || e.AppResponse() == "" {
+					b.Fatal("parse or lookup failed")
+				}
+			}
+		})
+	}
+}

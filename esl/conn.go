@@ -88,6 +88,12 @@ type ConnOptions struct {
 	// it sees everything, auth passwords included.
 	Trace    io.Writer
 	Outbound bool // the peer is FreeSWITCH's socket app (first reply is connect's)
+	// EagerEvents parses every text/event-plain event's headers when it is
+	// read, into Event.Headers. By default they are found when asked for
+	// (Lookup, Get, Var...) and only the values read are decoded; Headers
+	// is then nil and AllHeaders builds the whole list (event_lazy.go).
+	// JSON and XML events, the connect reply and notices are always eager.
+	EagerEvents bool
 }
 
 // Defaults of ConnOptions.

@@ -23,10 +23,19 @@ type Event struct {
 	// Body is the event's inner body (for example a BACKGROUND_JOB's API
 	// output), nil when it has none.
 	Body []byte
+
+	// lazy, for a plain event read with ConnOptions.LazyEvents, holds the
+	// headers undecoded (event_lazy.go); Headers is then nil and
+	// AllHeaders gives them.
+	lazy *plainIndex
 }
 
 // Lookup returns the decoded value of the first header named name.
 func (e *Event) Lookup(name string) (string, bool) {
+	if e.Headers == nil && e.lazy != nil {
+		raw, ok := e.lazy.lookup(name)
+		return decodeRaw(raw), ok
+	}
 	for i := range e.Headers {
 		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Value, true
@@ -51,6 +60,10 @@ func (e *Event) Get(name string) string {
 
 // GetRaw returns the first header named name exactly as FreeSWITCH sent it.
 func (e *Event) GetRaw(name string) string {
+	if e.Headers == nil && e.lazy != nil {
+		raw, _ := e.lazy.lookup(name)
+		return raw
+	}
 	for i := range e.Headers {
 		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Raw

@@ -1,6 +1,5 @@
 package esl
 
-
 // Content types FreeSWITCH puts on the frames it writes (esl-protocol.md §1.3).
 const (
 	TypeCommandReply     = "command/reply"

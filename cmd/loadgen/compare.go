@@ -121,7 +121,7 @@ func compare(out io.Writer, rs []record, a, b string) (ok bool) {
 			rate = r.Rate
 		}
 	}
-	fmt.Fprintf(out, "%-44s %-20s %-20s %-8s %s\n", "figure", a, b, "ratio", "target")
+	fmt.Fprintf(out, "%-44s %-24s %-24s %-8s %s\n", "figure", a, b, "ratio", "target")
 	row := func(name string, va, vb []float64, unit, target string, met func(float64) bool) {
 		ra, rb := median(va), median(vb)
 		ratio := "-"
@@ -136,7 +136,7 @@ func compare(out io.Writer, rs []record, a, b string) (ok bool) {
 				}
 			}
 		}
-		fmt.Fprintf(out, "%-44s %-20s %-20s %-8s %s%s\n", name, span(va, unit), span(vb, unit), ratio, target, verdict)
+		fmt.Fprintf(out, "%-44s %-24s %-24s %-8s %s%s\n", name, span(va, unit), span(vb, unit), ratio, target, verdict)
 	}
 	row("calls/s at saturation", pick(a, sat, cps), pick(b, sat, cps), "/s", ">= 0.8x", func(x float64) bool { return x >= 0.8 })
 	row("daemon CPU per call at saturation", pick(a, sat, cpu), pick(b, sat, cpu), "us", "<= 1.5x", func(x float64) bool { return x <= 1.5 })
@@ -155,14 +155,14 @@ func compare(out io.Writer, rs []record, a, b string) (ok bool) {
 					target += "  MISSED"
 				}
 			}
-			fmt.Fprintf(out, "%-44s %-41s %-8s %s\n", l+": CPU/call saturation ÷ fixed rate", "", fmt.Sprintf("%.2fx", s/f), target)
+			fmt.Fprintf(out, "%-44s %-49s %-8s %s\n", l+": CPU/call saturation ÷ fixed rate", "", fmt.Sprintf("%.2fx", s/f), target)
 		}
 	}
 	verdict := "met"
 	if failed != 0 {
 		verdict, ok = "MISSED", false
 	}
-	fmt.Fprintf(out, "%-44s %-41d %-8s %s\n", "failed calls, all runs", failed, "", "0  "+verdict)
+	fmt.Fprintf(out, "%-44s %-49d %-8s %s\n", "failed calls, all runs", failed, "", "0  "+verdict)
 	fmt.Fprintln(out, "(each cell: the runs' median, their range in brackets; ratios are of the medians)")
 	return ok
 }
@@ -173,6 +173,9 @@ func median(v []float64) float64 {
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
 	return s[len(s)/2]
 }
 

@@ -18,7 +18,7 @@ type environment struct {
 	name     string  // "the daemon" (callhook, or the baseline as its own process), "baseline (in-process)", ...
 	target   *target // nil: the daemon cannot be observed from outside
 	baseline *floor.Handler
-	warned   bool // an error reading the daemon was printed
+	warned   bool   // an error reading the daemon was printed
 	load0    string // the load averages when the run started
 }
 

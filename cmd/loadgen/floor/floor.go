@@ -239,6 +239,9 @@ func (c *conn) execute(app, arg string) error {
 		if string(c.eventName) == "CHANNEL_EXECUTE_COMPLETE" && bytes.Equal(c.appUUID, c.eventUUID[:]) {
 			return nil
 		}
+		if c.over {
+			return nil // hung up before the application ran: no completion comes
+		}
 	}
 }
 

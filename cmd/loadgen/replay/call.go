@@ -20,7 +20,8 @@ type Options struct {
 	// caller hangs up (Hangup).
 	HoldArg string
 	// OnExecute, when set, is called with every application the daemon
-	// executes, before FreeSWITCH's answer is written.
+	// executes, once FreeSWITCH's answer to it is written (for a held
+	// playback: its start; Hangup may be called from it).
 	OnExecute func(app, arg string)
 }
 
@@ -151,9 +152,6 @@ func (c *Call) answer(hdr []string, body []byte) (exit bool) {
 				arg = string(body)
 			}
 			exec = &execCtx{uuid: h["Event-UUID"], app: h["execute-app-name"], arg: arg}
-			if c.o.OnExecute != nil {
-				c.o.OnExecute(exec.app, exec.arg)
-			}
 		case "hangup":
 			c.wmu.Lock()
 			if !c.over {
@@ -165,7 +163,13 @@ func (c *Call) answer(hdr []string, body []byte) (exit bool) {
 		}
 	}
 	if exec != nil {
-		return c.execute(*exec)
+		failed := c.execute(*exec)
+		// After the application's first events are out: a caller that
+		// hangs up on seeing the hold finds it held.
+		if c.o.OnExecute != nil {
+			c.o.OnExecute(exec.app, exec.arg)
+		}
+		return failed
 	}
 	if resp == nil {
 		resp = okReply
