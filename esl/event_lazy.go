@@ -26,12 +26,23 @@ type plainIndex struct {
 	all    []EventHeader
 }
 
+// lazyEvent is a lazy event's one allocation.
+type lazyEvent struct {
+	ev    Event
+	x     plainIndex
+	lines [128]uint32
+}
+
 // parsePlainLazy is parsePlainEvent without the eager split and decode:
 // the same lines are headers, the same inner Content-Length frames the
 // same body, a line without ':' is the same error.
 func parsePlainLazy(body []byte) (*Event, error) {
 	s := bodyString(body)
-	x := &plainIndex{starts: make([]uint32, 0, 128)}
+	// One allocation for the event, its index and (up to 128 headers, a
+	// real event has ~100) the line table.
+	le := &lazyEvent{}
+	x := &le.x
+	x.starts = le.lines[:0]
 	rest, blank, off := "", false, 0
 	for off < len(s) {
 		line := s[off:]
@@ -51,7 +62,8 @@ func parsePlainLazy(body []byte) (*Event, error) {
 		off = next
 	}
 	x.block = s[:off]
-	e := &Event{lazy: x}
+	e := &le.ev
+	e.lazy = x
 	// The serializer writes an inner body's Content-Length as the very
 	// last header (see splitPlainEvent): it frames the body and is not a
 	// header of the event.
