@@ -1,9 +1,12 @@
-// Command loadgen proves callhook is never the bottleneck (issue 8). It
-// places simulated FreeSWITCH calls (esl/esltest, the same simulator the
-// tests use, with real-sized events) against a running callhook, plays
+// Command loadgen measures callhook against a floor (issues 8 and 16). It
+// places simulated FreeSWITCH calls (package replay: the frames of a real
+// FreeSWITCH's menu call, replayed with each call's UUIDs; or, with -sim
+// esltest, the simulator the tests use) against a running callhook or the
+// floor (package floor, a minimal handler sharing no callhook code), plays
 // the caller, and reports calls per second, failures by kind, the latency
-// callhook adds to each step, webhook latency, CPU per call and memory and
-// goroutines per held call.
+// the daemon adds to each step, webhook latency, CPU per call and memory
+// and goroutines per held call. -summary and -compare set callhook and the
+// floor side by side (make bench).
 //
 //	loadgen -scenario throughput -webapp 127.0.0.1:8000 -pid PID [-rate R | -concurrency N] [-duration D | -calls N]
 //	loadgen -scenario latency    -webapp 127.0.0.1:8000 -pid PID        (1,000 calls/s)
@@ -12,6 +15,7 @@
 //	loadgen -baseline [-http] -scenario throughput ...                  the floor, in-process
 //	loadgen -serve-baseline 127.0.0.1:8085 [-http -webapp ADDR]         the floor as its own process
 //	loadgen -print-config -webapp 127.0.0.1:8000                        a callhook config for the above
+//	loadgen ... -summary runs.jsonl -label floor; loadgen -compare runs.jsonl   the ratios
 //
 // loadgen and callhook are separate processes; callhook's config decides
 // where calls go. With -webapp, loadgen also serves its own fast web app

@@ -3,7 +3,7 @@
 // commands, replayed byte for byte from a recorded call (menu.txt, a copy
 // of esl/testdata/real-traces/menu.txt), with the call's own UUIDs,
 // application names and arguments put in. A menu call so gets the real
-// count and size of events: 17 events of 2.5–4.6 KB plus the connect
+// count and size of events: 17 events of 1.9–4.6 KB plus the connect
 // reply, with about 100 headers each.
 //
 // It imports no callhook package on purpose: the load and the floor it is
