@@ -182,9 +182,9 @@ type Conn struct {
 	bgSubscribed bool
 	bgPending    chan struct{}
 
-	ready  chan struct{} // 1-buffered: a token while the queue may be non-empty
-	hungup chan struct{} // closed when the controlled channel is gone
-	// hungupCtx is done exactly when hungup is closed (HungupContext).
+	ready chan struct{} // 1-buffered: a token while the queue may be non-empty
+	// hungupCtx is done when the controlled channel is gone: the one
+	// "hung up" signal, behind both Hungup and HungupContext.
 	hungupCtx    context.Context
 	hungupCancel context.CancelFunc
 	final        chan struct{} // closed when the final disconnect notice is read
@@ -221,7 +221,6 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		execs:    make(map[string]*execWaiter),
 		jobs:     make(map[string]chan *Event),
 		ready:    make(chan struct{}, 1),
-		hungup:   make(chan struct{}),
 		final:    make(chan struct{}),
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),

@@ -193,7 +193,6 @@ func (c *Conn) deliverNotice(f *Frame, n int) error {
 func (c *Conn) markHungupLocked() {
 	if !c.hungupDone {
 		c.hungupDone = true
-		close(c.hungup)
 		c.hungupCancel()
 	}
 }
