@@ -209,8 +209,11 @@ func (c *Call) execute(e execCtx) bool {
 	c.seen[e.app]++
 	if e.app == "play_and_get_digits" {
 		c.digitLine = ""
-		if f := strings.Fields(e.arg); len(f) >= 7 && c.o.Digit != "" {
-			c.digitLine = "variable_" + f[6] + ": " + c.o.Digit + "\n"
+		// min max tries timeout terminators file invalid_file var ...
+		// (src/mod/applications/mod_dptools/mod_dptools.c,
+		// play_and_get_digits): the digits go in the 8th argument's variable.
+		if f := strings.Fields(e.arg); len(f) >= 8 && c.o.Digit != "" {
+			c.digitLine = "variable_" + f[7] + ": " + c.o.Digit + "\n"
 		}
 	}
 	if c.o.HoldArg != "" && e.app == "playback" && e.arg == c.o.HoldArg {
