@@ -40,7 +40,11 @@ var layers = map[string][]string{
 	"metrics":           {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/safefile", "liverpie",
 		"metrics", "proxy", "statemachine", "verb", "webhook"},
-	"cmd/loadgen":            {"esl", "esl/esltest"},
+	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
+	// The floor and the replayed switch share no code of callhook's: they
+	// are what callhook is measured against.
+	"cmd/loadgen/floor":      {},
+	"cmd/loadgen/replay":     {},
 	"examples/webapp-go":     {"examples/webapp-go/ivr"},
 	"examples/webapp-go/ivr": {},
 	"examples/liverpie-app":  {},

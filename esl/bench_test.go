@@ -131,3 +131,46 @@ func BenchmarkURLEncode(b *testing.B) {
 		_ = URLEncode(v)
 	}
 }
+
+// BenchmarkEventLookup: the lookups a session makes on every event of a
+// real completion (~100 headers), one near the start and one near the end.
+func BenchmarkEventLookup(b *testing.B) {
+	e, err := ParseEvent(benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if e.AppUUID() == "" {
+		b.Fatal("no Application-UUID in the bench event")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if e.Name() == "" || e.AppUUID() == "" {
+			b.Fatal("lookup failed")
+		}
+	}
+}
+
+// BenchmarkReadEvent: what the Conn does with each plain event it reads,
+// eagerly (ConnOptions.EagerEvents) and lazily (the default): parse, then
+// the lookups the reader and a session make on a completion.
+func BenchmarkReadEvent(b *testing.B) {
+	f := benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete))
+	for _, mode := range []struct {
+		name  string
+		parse func() (*Event, error)
+	}{
+		{"eager", func() (*Event, error) { return ParseEvent(f) }},
+		{"lazy", func() (*Event, error) { return parsePlainLazy(f.Body) }},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.SetBytes(int64(len(f.Body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				e, err := mode.parse()
+				if err != nil || e.Name() == "" || e.AppUUID() == "" || e.UniqueID() == "" || e.AppResponse() == "" {
+					b.Fatal("parse or lookup failed")
+				}
+			}
+		})
+	}
+}

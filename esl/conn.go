@@ -88,6 +88,12 @@ type ConnOptions struct {
 	// it sees everything, auth passwords included.
 	Trace    io.Writer
 	Outbound bool // the peer is FreeSWITCH's socket app (first reply is connect's)
+	// EagerEvents parses every text/event-plain event's headers when it is
+	// read, into Event.Headers. By default they are found when asked for
+	// (Lookup, Get, Var...) and only the values read are decoded; Headers
+	// is then nil and AllHeaders builds the whole list (event_lazy.go).
+	// JSON and XML events, the connect reply and notices are always eager.
+	EagerEvents bool
 }
 
 // Defaults of ConnOptions.
@@ -170,12 +176,15 @@ type Conn struct {
 	// (monotonic); only kept where silence is probed (outbound).
 	lastRead atomic.Int64
 
-	bgMu         sync.Mutex // one BACKGROUND_JOB subscription at a time
+	// bgSubscribed: BACKGROUND_JOB is subscribed; bgPending, guarded by
+	// mu like it, is closed when the subscription in flight ends (nil
+	// when none is).
 	bgSubscribed bool
+	bgPending    chan struct{}
 
-	ready  chan struct{} // 1-buffered: a token while the queue may be non-empty
-	hungup chan struct{} // closed when the controlled channel is gone
-	// hungupCtx is done exactly when hungup is closed (HungupContext).
+	ready chan struct{} // 1-buffered: a token while the queue may be non-empty
+	// hungupCtx is done when the controlled channel is gone: the one
+	// "hung up" signal, behind both Hungup and HungupContext.
 	hungupCtx    context.Context
 	hungupCancel context.CancelFunc
 	final        chan struct{} // closed when the final disconnect notice is read
@@ -212,7 +221,6 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		execs:    make(map[string]*execWaiter),
 		jobs:     make(map[string]chan *Event),
 		ready:    make(chan struct{}, 1),
-		hungup:   make(chan struct{}),
 		final:    make(chan struct{}),
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),

@@ -77,7 +77,7 @@ func (c *Conn) Ready() <-chan struct{} { return c.ready }
 // disconnect notice, or the end of the connection. Sessions derive "the
 // caller is gone" contexts from it, to cancel in-flight work. Events keep
 // flowing after it closes (linger), so keep reading NextEvent.
-func (c *Conn) Hungup() <-chan struct{} { return c.hungup }
+func (c *Conn) Hungup() <-chan struct{} { return c.hungupCtx.Done() }
 
 // HungupContext returns a context that is done exactly when Hungup is
 // closed. With context.AfterFunc it lets a session cancel work at the

@@ -142,19 +142,42 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (*Event, error) {
 }
 
 // subscribeJobs sends "event <format> BACKGROUND_JOB" once per connection.
+// No lock is held across the round trip: the first caller marks the
+// subscription in flight (c.bgPending) and later callers wait for it or
+// for their own context, whichever ends first. If the first attempt fails,
+// a waiter makes its own.
 func (c *Conn) subscribeJobs(ctx context.Context) error {
-	c.bgMu.Lock()
-	defer c.bgMu.Unlock()
+	c.mu.Lock()
+	for !c.bgSubscribed && c.bgPending != nil {
+		wait := c.bgPending
+		c.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return fmt.Errorf("subscribe to %s: %w", EventBackgroundJob, ctx.Err())
+		case <-c.done:
+			return fmt.Errorf("subscribe to %s: %w", EventBackgroundJob, c.Err())
+		}
+		c.mu.Lock()
+	}
 	if c.bgSubscribed {
+		c.mu.Unlock()
 		return nil
 	}
-	c.mu.Lock()
+	pending := make(chan struct{})
+	c.bgPending = pending
 	f := c.format
 	c.mu.Unlock()
-	if _, err := c.Send(ctx, Events(f, EventBackgroundJob)); err != nil {
+
+	_, err := c.Send(ctx, Events(f, EventBackgroundJob))
+	c.mu.Lock()
+	c.bgPending = nil
+	c.bgSubscribed = err == nil
+	c.mu.Unlock()
+	close(pending)
+	if err != nil {
 		return fmt.Errorf("subscribe to %s: %w", EventBackgroundJob, err)
 	}
-	c.bgSubscribed = true
 	return nil
 }
 

@@ -66,11 +66,23 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 	case TypeCommandReply, TypeAPIResponse:
 		return c.deliverReply(f)
 	case TypeEventPlain, TypeEventJSON, TypeEventXML:
-		ev, err := ParseEvent(f)
+		var ev *Event
+		var err error
+		if ct == TypeEventPlain && !c.opts.EagerEvents {
+			ev, err = parsePlainLazy(f.Body)
+			if ev != nil {
+				ev.ContentType = ct
+			}
+		} else {
+			ev, err = ParseEvent(f)
+		}
 		if err != nil {
 			// The frame was well framed, but an event we cannot read
 			// might be the completion someone waits for: dropping it
 			// would hang them, so the connection ends loudly instead.
+			if ct == TypeEventPlain && !c.opts.EagerEvents {
+				err = fmt.Errorf("esl: parse %s: %w", ct, err) // as ParseEvent says it
+			}
 			return fmt.Errorf("parse %s frame: %w", ct, err)
 		}
 		return c.deliverEvent(ev, n)
@@ -181,7 +193,6 @@ func (c *Conn) deliverNotice(f *Frame, n int) error {
 func (c *Conn) markHungupLocked() {
 	if !c.hungupDone {
 		c.hungupDone = true
-		close(c.hungup)
 		c.hungupCancel()
 	}
 }

@@ -727,3 +727,30 @@ func TestFirstLineHidesPasswords(t *testing.T) {
 		}
 	}
 }
+
+// TestBgAPISecondCallerHonoursContext: while the first BgAPI's
+// subscription waits for FreeSWITCH's reply, a second BgAPI whose context
+// ends returns at once with that context's error; it neither waits behind
+// the first caller's round trip nor sends a second subscription. Once the
+// reply comes, the first goes on.
+func TestBgAPISecondCallerHonoursContext(t *testing.T) {
+	// No reply deadline: only the second caller's own context may end its wait.
+	c, p := connected(t, ConnOptions{ReplyTimeout: 1 << 62})
+	first := goCall(func() (*Event, error) { return c.BgAPI(t.Context(), "status") })
+	p.expect("event plain BACKGROUND_JOB") // the first caller's subscription is on the wire
+
+	ctx, cancel := context.WithCancel(t.Context())
+	second := goCall(func() (*Event, error) { return c.BgAPI(ctx, "version") })
+	cancel()
+	if ev, err := second.wait(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("second BgAPI with its context cancelled = %+v, %v; want context.Canceled", ev, err)
+	}
+
+	p.write(replyFrame("+OK event listener enabled plain"))
+	job := p.expect("bgapi status").Headers["job-uuid"]
+	p.write("Content-Type: command/reply\nReply-Text: +OK Job-UUID: "+job+"\n\n",
+		eventFrame("Event-Name", "BACKGROUND_JOB", "Job-UUID", job, "_body", "UP\n"))
+	if ev, err := first.wait(t); err != nil || ev.JobUUID() != job {
+		t.Fatalf("first BgAPI = %+v, %v; want job %s", ev, err, job)
+	}
+}

@@ -23,16 +23,33 @@ type Event struct {
 	// Body is the event's inner body (for example a BACKGROUND_JOB's API
 	// output), nil when it has none.
 	Body []byte
+
+	// lazy, for a plain event read with ConnOptions.LazyEvents, holds the
+	// headers undecoded (event_lazy.go); Headers is then nil and
+	// AllHeaders gives them.
+	lazy *plainIndex
 }
 
 // Lookup returns the decoded value of the first header named name.
 func (e *Event) Lookup(name string) (string, bool) {
+	if e.Headers == nil && e.lazy != nil {
+		raw, ok := e.lazy.lookup(name)
+		return decodeRaw(raw), ok
+	}
 	for i := range e.Headers {
-		if strings.EqualFold(e.Headers[i].Name, name) {
+		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Value, true
 		}
 	}
 	return "", false
+}
+
+// sameName compares header names as FreeSWITCH does (case-insensitively).
+// An event has ~100 headers and a lookup passes most of them: the length
+// test turns those into one comparison instead of a case-folding loop
+// (strings.EqualFold does not compare lengths first).
+func sameName(a, b string) bool {
+	return len(a) == len(b) && (a == b || strings.EqualFold(a, b))
 }
 
 // Get returns the decoded value of the first header named name, or "".
@@ -43,8 +60,12 @@ func (e *Event) Get(name string) string {
 
 // GetRaw returns the first header named name exactly as FreeSWITCH sent it.
 func (e *Event) GetRaw(name string) string {
+	if e.Headers == nil && e.lazy != nil {
+		raw, _ := e.lazy.lookup(name)
+		return raw
+	}
 	for i := range e.Headers {
-		if strings.EqualFold(e.Headers[i].Name, name) {
+		if sameName(e.Headers[i].Name, name) {
 			return e.Headers[i].Raw
 		}
 	}

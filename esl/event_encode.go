@@ -88,7 +88,7 @@ func (e *Event) EncodeJSON() []byte {
 // encodedHeaders returns the headers to write: all of them, less a trailing
 // Content-Length when the event has a body (see the note above).
 func (e *Event) encodedHeaders() []EventHeader {
-	h := e.Headers
+	h := e.AllHeaders()
 	if e.Body != nil && len(h) > 0 && h[len(h)-1].Name == "Content-Length" {
 		h = h[:len(h)-1]
 	}

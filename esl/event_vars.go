@@ -35,6 +35,9 @@ func (e *Event) CarriesAllVars() bool {
 	if allVarEvents[e.Name()] {
 		return true
 	}
+	if e.Headers == nil && e.lazy != nil {
+		return strings.Contains(e.lazy.block, "\nvariable_") || strings.HasPrefix(e.lazy.block, "variable_")
+	}
 	for i := len(e.Headers) - 1; i >= 0; i-- {
 		if strings.HasPrefix(e.Headers[i].Name, "variable_") {
 			return true

@@ -1,7 +1,5 @@
 package esl
 
-import "strings"
-
 // Content types FreeSWITCH puts on the frames it writes (esl-protocol.md §1.3).
 const (
 	TypeCommandReply     = "command/reply"
@@ -38,7 +36,7 @@ func (h Headers) Get(name string) string {
 // Lookup is Get that also reports whether the header is present.
 func (h Headers) Lookup(name string) (string, bool) {
 	for i := range h {
-		if strings.EqualFold(h[i].Name, name) {
+		if sameName(h[i].Name, name) {
 			return h[i].Value, true
 		}
 	}
@@ -49,7 +47,7 @@ func (h Headers) Lookup(name string) (string, bool) {
 func (h Headers) Values(name string) []string {
 	var vs []string
 	for i := range h {
-		if strings.EqualFold(h[i].Name, name) {
+		if sameName(h[i].Name, name) {
 			vs = append(vs, h[i].Value)
 		}
 	}

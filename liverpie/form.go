@@ -75,13 +75,14 @@ func (c *nameCache) name(raw string) string {
 // the frame, and an event's body are not part of it. Names are normalised
 // through names, which may be nil.
 func eventView(ev *esl.Event, names *nameCache) view {
-	v := make(view, 0, len(ev.Headers)+1)
+	headers := ev.AllHeaders() // every header: Liverpie apps get them all
+	v := make(view, 0, len(headers)+1)
 	if ev.ContentType != "" {
 		if _, ok := ev.Lookup("Content-Type"); !ok {
 			v = append(v, header{"content_type", ev.ContentType, ev.ContentType})
 		}
 	}
-	for _, h := range ev.Headers {
+	for _, h := range headers {
 		v = append(v, header{names.name(h.Name), h.Raw, h.Value})
 	}
 	return v

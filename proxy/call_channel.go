@@ -50,7 +50,7 @@ func (s *session) trimChannel() {
 func compactChannel(ch *esl.Event, vars []string) *esl.Event {
 	out := &esl.Event{ContentType: ch.ContentType}
 	keep := func(name string) {
-		for _, h := range ch.Headers {
+		for _, h := range ch.AllHeaders() {
 			if strings.EqualFold(h.Name, name) {
 				out.Headers = append(out.Headers, esl.EventHeader{
 					Name: strings.Clone(h.Name), Value: strings.Clone(h.Value), Raw: strings.Clone(h.Raw),

@@ -53,6 +53,10 @@ type Driver struct {
 	// Release, with CallerHangsUp, makes every held call hang up when it
 	// is closed. Calls not yet held by then hang up as soon as they are.
 	Release <-chan struct{}
+	// Sim chooses the simulated FreeSWITCH: "" or "replay" replays the
+	// real menu trace (package replay, no callhook code); "esltest" is
+	// esl/esltest, the simulator callhook's own tests use.
+	Sim string
 
 	steps     steps
 	callTime  samples
@@ -208,6 +212,14 @@ type callState struct {
 // place runs one call and returns "" when it ended as expected, else the
 // kind of failure.
 func (d *Driver) place(ctx context.Context) string {
+	if d.Sim != "esltest" {
+		return d.placeReplay(ctx)
+	}
+	return d.placeESLTest(ctx)
+}
+
+// placeESLTest runs one call on esl/esltest.
+func (d *Driver) placeESLTest(ctx context.Context) string {
 	id := esl.NewUUID()
 	var web *atomic.Int64
 	if d.Web != nil {

@@ -1,9 +1,12 @@
-// Command loadgen proves callhook is never the bottleneck (issue 8). It
-// places simulated FreeSWITCH calls (esl/esltest, the same simulator the
-// tests use, with real-sized events) against a running callhook, plays
+// Command loadgen measures callhook against a floor (issues 8 and 16). It
+// places simulated FreeSWITCH calls (package replay: the frames of a real
+// FreeSWITCH's menu call, replayed with each call's UUIDs; or, with -sim
+// esltest, the simulator the tests use) against a running callhook or the
+// floor (package floor, a minimal handler sharing no callhook code), plays
 // the caller, and reports calls per second, failures by kind, the latency
-// callhook adds to each step, webhook latency, CPU per call and memory and
-// goroutines per held call.
+// the daemon adds to each step, webhook latency, CPU per call and memory
+// and goroutines per held call. -summary and -compare set callhook and the
+// floor side by side (make bench).
 //
 //	loadgen -scenario throughput -webapp 127.0.0.1:8000 -pid PID [-rate R | -concurrency N] [-duration D | -calls N]
 //	loadgen -scenario latency    -webapp 127.0.0.1:8000 -pid PID        (1,000 calls/s)
@@ -12,6 +15,7 @@
 //	loadgen -baseline [-http] -scenario throughput ...                  the floor, in-process
 //	loadgen -serve-baseline 127.0.0.1:8085 [-http -webapp ADDR]         the floor as its own process
 //	loadgen -print-config -webapp 127.0.0.1:8000                        a callhook config for the above
+//	loadgen ... -summary runs.jsonl -label floor; loadgen -compare runs.jsonl   the ratios
 //
 // loadgen and callhook are separate processes; callhook's config decides
 // where calls go. With -webapp, loadgen also serves its own fast web app
@@ -34,7 +38,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/cmd/loadgen/floor"
 )
 
 func main() {
@@ -66,6 +70,10 @@ type options struct {
 	holdTimeout   time.Duration
 	settle        time.Duration
 	cpuProfile    string
+	sim           string
+	summary       string
+	label         string
+	compare       string
 	freePorts     int
 }
 
@@ -89,7 +97,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pid, "pid", 0, "callhook's process id, for CPU and RSS from /proc")
 	fs.StringVar(&o.admin, "admin", "", "callhook's admin address, for goroutines (and RSS, CPU without -pid) from /metrics")
 	fs.BoolVar(&o.baseline, "baseline", false, "drive the thinnest correct outbound handler, in-process, instead of callhook")
-	fs.BoolVar(&o.http, "http", false, "baseline: one keep-alive HTTP request per step to the web app")
+	fs.BoolVar(&o.http, "http", false, "baseline: the same keep-alive HTTP requests per call as callhook's menu app (2; 1 held)")
+	fs.StringVar(&o.summary, "summary", "", "append this run's figures as one JSON line to this file (for -compare)")
+	fs.StringVar(&o.label, "label", "callhook", "the daemon's name in the -summary record (callhook, floor)")
+	fs.StringVar(&o.compare, "compare", "", "print callhook against the floor from this -summary file, with the ratios, and exit (1 if a run failed calls)")
+	fs.StringVar(&o.sim, "sim", "replay", "the simulated FreeSWITCH: replay (the real menu trace's frames, no callhook code) or esltest")
 	fs.StringVar(&o.serveBaseline, "serve-baseline", "", "serve the baseline handler on this address until SIGINT or SIGTERM (the floor as its own process)")
 	fs.BoolVar(&o.printConfig, "print-config", false, "print a callhook config for loadgen's web app (-webapp) on -addr, admin on -admin, and exit")
 	fs.DurationVar(&o.callTimeout, "call-timeout", 60*time.Second, "a call not over by then (held: once released) is a failure")
@@ -112,6 +124,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case "throughput", "latency", "held", "slowapp":
 	default:
 		return nil, fmt.Errorf("unknown scenario %q (throughput, latency, held, slowapp)", o.scenario)
+	}
+	if o.sim != "replay" && o.sim != "esltest" {
+		return nil, fmt.Errorf("unknown -sim %q (replay, esltest)", o.sim)
 	}
 	if o.http && !o.baseline && o.serveBaseline == "" {
 		return nil, errors.New("-http goes with -baseline or -serve-baseline")
@@ -139,6 +154,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.printConfig {
 		writeConfig(stdout, o.addr, o.admin, o.webapp)
+		return 0
+	}
+	if o.compare != "" {
+		rs, err := readRecords(o.compare)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		if !compare(stdout, rs, "callhook", "floor") {
+			return 1
+		}
 		return 0
 	}
 	if o.freePorts > 0 {
@@ -229,7 +255,7 @@ func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err e
 		defer stopWeb()
 		webURL = "http://" + bound
 	}
-	env := &environment{opts: o, web: web, addr: o.addr, name: "the daemon"}
+	env := &environment{opts: o, web: web, addr: o.addr, name: "the daemon", load0: loadAvg()}
 	if o.pid > 0 || o.admin != "" {
 		env.target = &target{pid: o.pid, client: &http.Client{}}
 		if o.admin != "" {
@@ -240,11 +266,12 @@ func runScenario(ctx context.Context, o *options, out io.Writer) (ok bool, err e
 		if o.scenario == "slowapp" {
 			return false, errors.New("the baseline has no slow app: it makes no webhook requests of its own")
 		}
-		b := newBaseline("")
+		web := ""
 		if o.http {
-			b = newBaseline(webURL)
+			web = webURL
 		}
-		addr, stopBase, err := serveESL("127.0.0.1:0", b)
+		b := floor.New(web)
+		addr, stopBase, err := serveFloor("127.0.0.1:0", b)
 		if err != nil {
 			return false, err
 		}
@@ -281,24 +308,19 @@ func serveWebApp(addr string, w *WebApp) (bound string, stop func(), err error) 
 	}, nil
 }
 
-// serveESL serves an esl.Handler on addr until stop is called.
-func serveESL(addr string, h esl.Handler) (bound string, stop func(), err error) {
+// serveFloor serves the floor handler on addr until stop is called.
+func serveFloor(addr string, h *floor.Handler) (bound string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("event socket: %w", err)
 	}
-	srv := &esl.Server{Handler: h}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = srv.Serve(ln)
+		_ = h.Serve(ln)
 	}()
 	return ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			srv.Close()
-		}
+		ln.Close()
 		<-done
 	}, nil
 }
@@ -306,19 +328,20 @@ func serveESL(addr string, h esl.Handler) (bound string, stop func(), err error)
 // serveBaseline runs the baseline handler as its own process until ctx
 // ends, so the floor can be measured from outside exactly as callhook is.
 func serveBaseline(ctx context.Context, o *options, stderr io.Writer) error {
-	b := newBaseline("")
+	web := ""
 	if o.http {
-		b = newBaseline("http://" + o.webapp)
+		web = "http://" + o.webapp
 	}
-	addr, stop, err := serveESL(o.serveBaseline, b)
+	b := floor.New(web)
+	addr, stop, err := serveFloor(o.serveBaseline, b)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "loadgen: baseline serving on %s (pid %d)\n", addr, os.Getpid())
 	<-ctx.Done()
 	stop()
-	if n := b.failed.total(); n > 0 {
-		return fmt.Errorf("baseline: %d calls failed: %s", n, b.failed.String())
+	if n, text := b.Failures(); n > 0 {
+		return fmt.Errorf("baseline: %d calls failed: %s", n, text)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/callhook/callhook/cmd/loadgen/floor"
 	"io"
 	"sync"
 	"time"
@@ -16,8 +17,9 @@ type environment struct {
 	addr     string  // the daemon's event socket
 	name     string  // "the daemon" (callhook, or the baseline as its own process), "baseline (in-process)", ...
 	target   *target // nil: the daemon cannot be observed from outside
-	baseline *baseline
-	warned   bool // an error reading the daemon was printed
+	baseline *floor.Handler
+	warned   bool   // an error reading the daemon was printed
+	load0    string // the load averages when the run started
 }
 
 // run runs the scenario the flags name; it reports false when calls failed.
@@ -47,6 +49,7 @@ func (e *environment) driver(defRate float64, defDuration time.Duration, defApp 
 		Digit:       o.digit,
 		CallTimeout: o.callTimeout,
 		Web:         e.web,
+		Sim:         o.sim,
 	}
 	if o.appSet {
 		d.App = o.app
@@ -95,6 +98,15 @@ func (e *environment) load(ctx context.Context, out io.Writer, defRate float64, 
 			e.web.serverErrors.n.Load(), e.web.handling.summary())
 	}
 	e.printUsage(out, res.Completed, before, after, peak, serr)
+	rec := record{Scenario: e.opts.scenario, Rate: d.Rate, Concurrency: d.Concurrency, Started: res.Started,
+		Completed: res.Completed, CallsPerSec: res.CallsPerSecond(), CPUPerCall: -1,
+		P50: usOf(res.Added.P50), P99: usOf(res.Added.P99)}
+	if before.CPU >= 0 && after.CPU >= 0 && res.Completed > 0 {
+		rec.CPUPerCall = usOf(after.CPU-before.CPU) / float64(res.Completed)
+	}
+	if err := e.appendRecord(rec); err != nil {
+		return false, err
+	}
 	return res.Started == res.Completed, nil
 }
 
@@ -174,6 +186,11 @@ wait:
 			per := float64(holding.RSS-idle.RSS) / float64(heldNow)
 			fmt.Fprintf(out, "daemon RSS:   idle %s, %d held %s: %.1f KiB per held call\n",
 				mib(idle.RSS), heldNow, mib(holding.RSS), per/1024)
+			rec := record{Scenario: "held", Concurrency: d.Concurrency, Started: r.res.Started, Completed: r.res.Completed,
+				CPUPerCall: -1, HeldCalls: heldNow, RSSPerHeld: per / 1024}
+			if err := e.appendRecord(rec); err != nil {
+				return false, err
+			}
 		}
 		if holding.Goroutines >= 0 && idle.Goroutines >= 0 {
 			fmt.Fprintf(out, "goroutines:   idle %d, %d held %d: %.2f per held call\n",
@@ -302,7 +319,8 @@ func (e *environment) printLoad(out io.Writer, r *Result) {
 	fmt.Fprintf(out, "loadgen CPU:  %s = %s per call%s\n", r.LoadgenCPU.Round(time.Millisecond),
 		perCallDur(r.LoadgenCPU, r.Completed), e.inProcessNote())
 	if e.baseline != nil {
-		fmt.Fprintf(out, "baseline:     calls it could not drive: %s\n", e.baseline.failed.String())
+		_, text := e.baseline.Failures()
+		fmt.Fprintf(out, "baseline:     calls it could not drive: %s\n", text)
 	}
 }
 

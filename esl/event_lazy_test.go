@@ -1,0 +1,121 @@
+package esl
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// checkLazyMatchesEager fails unless the lazy parse of a plain event body
+// answers every question as the eager parse does: the same error or none,
+// the same headers in order (AllHeaders), the same first value and raw
+// value per name, the same body and the same CarriesAllVars.
+func checkLazyMatchesEager(t *testing.T, body []byte) {
+	t.Helper()
+	eager, eerr := ParseEvent(&Frame{Headers: Headers{{"Content-Type", TypeEventPlain}}, Body: body})
+	lazy, lerr := parsePlainLazy(body)
+	if (eerr == nil) != (lerr == nil) {
+		t.Fatalf("body %q: eager error %v, lazy error %v", body, eerr, lerr)
+	}
+	if eerr != nil {
+		return
+	}
+	lazy.ContentType = TypeEventPlain
+	if lazy.Headers != nil {
+		t.Fatalf("a lazy event has Headers set")
+	}
+	all := lazy.AllHeaders()
+	if len(all) != len(eager.Headers) || (len(all) > 0 && !reflect.DeepEqual(all, eager.Headers)) {
+		t.Fatalf("body %q:\nlazy headers  %+v\neager headers %+v", body, all, eager.Headers)
+	}
+	if !bytes.Equal(lazy.Body, eager.Body) || (lazy.Body == nil) != (eager.Body == nil) {
+		t.Fatalf("body %q: lazy Body %q, eager Body %q", body, lazy.Body, eager.Body)
+	}
+	fresh, _ := parsePlainLazy(body) // lookups before AllHeaders
+	fresh.ContentType = TypeEventPlain
+	names := []string{"Event-Name", "event-name", "Application-UUID", "missing", "a:b", "", "Content-Length"}
+	for _, h := range eager.Headers {
+		names = append(names, h.Name, strings.ToUpper(h.Name))
+	}
+	for _, n := range names {
+		ev, eok := eager.Lookup(n)
+		lv, lok := fresh.Lookup(n)
+		if ev != lv || eok != lok || eager.GetRaw(n) != fresh.GetRaw(n) {
+			t.Fatalf("body %q: Lookup(%q) lazy %q %v raw %q, eager %q %v raw %q", body, n, lv, lok, fresh.GetRaw(n), ev, eok, eager.GetRaw(n))
+		}
+	}
+	if lazy.CarriesAllVars() != eager.CarriesAllVars() {
+		t.Fatalf("body %q: CarriesAllVars lazy %v, eager %v", body, lazy.CarriesAllVars(), eager.CarriesAllVars())
+	}
+}
+
+// lazyEdgeBodies are plain bodies at the edges of the format.
+var lazyEdgeBodies = []string{
+	"", "\n", "\n\n", "A: b", "A: b\n", "A: b\n\n", "A:b\r\n\r\nrest", "A: b\r\r\n\r\n",
+	"no colon\n\n", "A: b\nno colon\n", "Event-Name: X\nContent-Length: 3\n\nabc",
+	"Event-Name: X\nContent-Length: 3\n\nab", "Event-Name: X\nContent-Length: 0\n\n",
+	"Content-Length: 2\n\nab", "A: %41%zz%\nA: second\na: third\n\n", "variable_x: 1\n\n",
+	"Event-Name: DTMF\nX: y\n\nvariable_in_body: 1\n", ":\n\n", "A::b\n\n",
+}
+
+// TestLazyEventMatchesEager: over every plain event of the captures and the
+// edge cases, the lazy parse the Conn uses answers as ParseEvent does.
+func TestLazyEventMatchesEager(t *testing.T) {
+	n := 0
+	for _, c := range captures {
+		for _, fr := range captureFrames(t, c.name) {
+			if fr.ContentType() == TypeEventPlain {
+				checkLazyMatchesEager(t, fr.Body)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no plain events in the captures")
+	}
+	for _, b := range lazyEdgeBodies {
+		checkLazyMatchesEager(t, []byte(b))
+	}
+}
+
+func FuzzLazyEvent(f *testing.F) {
+	for _, c := range captures {
+		for _, fr := range captureFrames(f, c.name) {
+			if fr.ContentType() == TypeEventPlain {
+				f.Add(fr.Body)
+			}
+		}
+	}
+	for _, b := range lazyEdgeBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkLazyMatchesEager(t, body)
+	})
+}
+
+// TestLazyEventAllocations: reading a real completion lazily and asking it
+// what a session asks costs one allocation (the event with its index);
+// the eager parse costs three, one of them a 48-byte header per header.
+func TestLazyEventAllocations(t *testing.T) {
+	f := captureFrames(t, "menu-call")
+	var body []byte
+	for _, fr := range f {
+		if fr.ContentType() == TypeEventPlain && bytes.Contains(fr.Body, []byte("CHANNEL_EXECUTE_COMPLETE")) {
+			body = fr.Body
+		}
+	}
+	if body == nil {
+		t.Fatal("no completion in menu-call")
+	}
+	n := testing.AllocsPerRun(100, func() {
+		e, err := parsePlainLazy(body)
+		if err != nil || e.Name() != EventChannelExecuteComplete || e.AppUUID() == "" {
+			t.Fatalf("lazy parse: %v", err)
+		}
+	})
+	if n != 1 {
+		t.Errorf("lazy parse and two lookups allocate %v times, want 1", n)
+	}
+}
