@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/callhook/callhook/internal/yamlpos"
 	"io"
 	"math"
 	"net"
@@ -367,9 +368,6 @@ func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)
 	return c, nil
 }
 
-// yamlLineError matches yaml.v3's syntax errors, which carry a line.
-var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseDocument parses data as one YAML document and returns its root node
 // (an empty mapping for an empty file).
 func parseDocument(name string, data []byte) (*yaml.Node, error) {
@@ -377,7 +375,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	err := dec.Decode(&doc)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
@@ -385,19 +383,22 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, yamlError(name, err)
+			return nil, yamlError(name, data, err)
 		}
 		return nil, fmt.Errorf("%s:%d: a config file holds one YAML document", name, next.Line)
 	}
 	return doc.Content[0], nil
 }
 
-// yamlError puts a yaml.v3 syntax error in the file:line form.
-func yamlError(name string, err error) error {
-	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
+// yamlError puts a yaml.v3 syntax error in the file:line:column form, at
+// the place where the document stops parsing (yaml.v3's own line is often
+// where the enclosing mapping began).
+func yamlError(name string, data []byte, err error) error {
+	if pos := yamlpos.Locate(data, err); pos.Line > 0 {
+		return fmt.Errorf("%s:%s", name, pos)
+	} else {
+		return fmt.Errorf("%s: %s", name, pos.Msg)
 	}
-	return fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // decoder collects the problems of one file while it decodes it, so that

@@ -290,7 +290,10 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		// The file as a whole.
 		{"yaml syntax", "apps: [\n", nil, []string{
-			"config.yaml:1: did not find expected node content"}},
+			"config.yaml:1:7: did not find expected node content"}},
+		// yaml.v3 says line 1 (where the root mapping began).
+		{"yaml unclosed list", "listen: 127.0.0.1:8084\nroutes: [{destination: x, app: y}\napps: {}\n", nil, []string{
+			"config.yaml:2:33: did not find expected ',' or ']'"}},
 		{"not a mapping", "- a\n", nil, []string{
 			"config.yaml:1: must be a mapping",
 			"config.yaml:1: apps: required: no call could be driven without an app"}},

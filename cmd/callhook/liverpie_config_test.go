@@ -64,7 +64,7 @@ func TestLiverpieConfigErrors(t *testing.T) {
 		want       []string
 	}{
 		{"empty", "", []string{"liverpie.yml:1: no web app: a Liverpie config has webapps (Liverpie 0.5) or configuration.webapp_ip and webapp_uri (0.4)"}},
-		{"not yaml", "webapps: [", []string{"liverpie.yml:1: did not find expected node content"}},
+		{"not yaml", "webapps: [", []string{"liverpie.yml:1:10: did not find expected node content"}},
 		{"unknown top key", "webapp: {}\n", []string{
 			"liverpie.yml:1: webapp: unknown key",
 			"liverpie.yml:1: no web app"}},
