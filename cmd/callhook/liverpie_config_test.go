@@ -31,7 +31,7 @@ func TestLoadLiverpieConfig(t *testing.T) {
 		{"liverpie-flat.yml", []App{
 			{Name: "default", Line: 1, Kind: KindLiverpie, Liverpie: &LiverpieApp{
 				IP: "192.168.0.19", Port: 3002, StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset",
-				DTMFURI: "/ivr/dtmf", AllowCommands: []string{"sendmsg"}, Timeout: 10 * time.Second,
+				DTMFURI: "/ivr/dtmf", AllowCommands: []string{"sendmsg"}, Timeout: 10 * time.Second, Flat: true,
 			}},
 		}},
 	}

@@ -41,7 +41,12 @@ func runServe(args []string, stderr io.Writer) int {
 	configPath := fs.String("config", "config.yaml", "config file")
 	liverpiePath := fs.String("liverpie-config", "", "also serve the apps of a Liverpie liverpie.yml")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (for benchmarks)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "callhook serve: unexpected argument %q\n", rest[0])
 		return 2
 	}
 	cfg, err := loadServeConfig(*configPath, *liverpiePath)
@@ -50,6 +55,9 @@ func runServe(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
+	if l := cfg.Liverpie; l != nil {
+		logLiverpieSource(log, cfg, l)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -243,21 +251,6 @@ func (s *server) reload(ctx context.Context) {
 		s.log.Error("reload refused: " + line)
 	}
 	s.log.Error("reload refused: the previous config keeps serving")
-}
-
-// loadServeConfig loads the config file and, when given, a Liverpie
-// liverpie.yml whose apps are added to it.
-func loadServeConfig(path, liverpiePath string) (*Config, error) {
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	if liverpiePath != "" {
-		if err := mergeLiverpieConfig(cfg, liverpiePath); err != nil {
-			return nil, err
-		}
-	}
-	return cfg, nil
 }
 
 // newLogger configures logrus as the config says; only cmd does this.

@@ -117,14 +117,14 @@ noanswer (rings until the bridge's timeout) or fail:CAUSE.
 	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr")
 	o.bridge = map[string]esltest.BridgeOutcome{}
 	fs.Var(bridgeFlag(o.bridge), "bridge", "what a bridge target does: `TARGET=answer|busy|noanswer|fail:CAUSE` (repeatable; default answer)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if len(rest) > 0 {
+		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
 	fs.Visit(func(f *flag.Flag) { o.scripted = o.scripted || f.Name == "digits" })
-	var err error
 	if o.digits, err = parseDigits(*digits); err != nil {
 		return nil, err
 	}
