@@ -224,6 +224,21 @@ func (c *Config) AppByName(name string) *App {
 	return nil
 }
 
+// appFor returns the app a call gets as the daemon chooses it when its
+// channel variable callhook_app is app ("" when unset): that, else the
+// first route matching the destination number to, else default_app.
+func (c *Config) appFor(app, to string) string {
+	if app != "" {
+		return app
+	}
+	for _, r := range c.Routes {
+		if r.Destination.MatchString(to) {
+			return r.App
+		}
+	}
+	return c.DefaultApp
+}
+
 // Reloadable compares c, freshly loaded on SIGHUP, with the running old
 // config, and returns the keys that changed but only take effect on a
 // restart: listen, acl and admin, in that order. Everything else reloads.

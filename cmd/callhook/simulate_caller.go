@@ -20,6 +20,10 @@ const (
 	appRecord = "record"
 )
 
+// promptApps are the applications that play a prompt, at which a caller
+// of a Liverpie app answers (its DTMF goes to the app's dtmf_uri).
+var promptApps = map[string]bool{"playback": true, "say": true, "speak": true, "phrase": true}
+
 // recordTalk is how long the simulated caller speaks when a recording
 // starts, so the recording has a length; then the scripted keys are
 // pressed, or silence detection ends it.
@@ -37,13 +41,20 @@ type simCaller struct {
 	print       *simPrinter
 	speed       float64 // the simulator's Speed, to turn call time into real time
 	interactive bool
+	// liverpieApps names the config's Liverpie apps: a Liverpie app's menus
+	// are prompts (playback) followed by the digits its dtmf_uri gets, with
+	// no gather, so the caller answers while a prompt plays.
+	liverpieApps map[string]bool
 
-	mu     sync.Mutex
-	verb   proxy.Verb // the verb running now
-	tokens []string   // scripted input not used yet
-	call   *esltest.Call
-	timers []*time.Timer
-	closed bool
+	mu sync.Mutex
+	// atPrompts: each scripted token is pressed as the next prompt
+	// starts (the call's app is a Liverpie app).
+	atPrompts bool
+	verb      proxy.Verb // the verb running now
+	tokens    []string   // scripted input not used yet
+	call      *esltest.Call
+	timers    []*time.Timer
+	closed    bool
 }
 
 // parseDigits splits -digits into tokens: keys (0-9 * # A-D) for one verb
@@ -73,6 +84,14 @@ func quoteKey(s string) string { return `"` + s + `"` }
 func (c *simCaller) attach(call *esltest.Call) {
 	c.mu.Lock()
 	c.call = call
+	c.mu.Unlock()
+}
+
+// CallStarted implements proxy.Observer: a Liverpie app's call is answered
+// at its prompts.
+func (c *simCaller) CallStarted(call *proxy.Call) {
+	c.mu.Lock()
+	c.atPrompts = c.atPrompts || c.liverpieApps[call.App]
 	c.mu.Unlock()
 }
 
@@ -110,6 +129,19 @@ func (c *simCaller) hint() string {
 // each application starts, so scripted keys reach a gather before any of
 // its timers, whatever the speed.
 func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
+	c.mu.Lock()
+	atPrompts := c.atPrompts
+	c.mu.Unlock()
+	if atPrompts && promptApps[run.App] {
+		if c.interactive {
+			c.print.Caller("prompt", "     (the prompt is playing: type digits; h hangs up)", simField{"app", run.App})
+			return
+		}
+		if keys, ok := c.next(); ok {
+			c.press(call, keys)
+		}
+		return
+	}
 	switch run.App {
 	case appGather:
 		if c.interactive {
