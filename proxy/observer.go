@@ -31,6 +31,10 @@ type RequestInfo struct {
 	Took     time.Duration
 	Err      error
 	Reply    string // the reply body, shortened for display
+	// Body is the whole reply body as read (bounded by max_reply_bytes),
+	// for tools that show it uncut. It is the engine's own buffer: an
+	// observer that keeps it past Request must copy it.
+	Body []byte
 	Fallback bool   // this request went to fallback_url
 }
 

@@ -473,7 +473,7 @@ func flowVisible(t *testing.T, jsonLines string) appVisible {
 		case "call":
 			id, _ = m["call_id"].(string)
 		case "verb", "result":
-			delete(m, "t")
+			delete(m, "t_s")
 			delete(m, "took_ms")
 			if res, ok := m["result"].(map[string]any); ok {
 				m["result"] = maskResult(res)

@@ -156,10 +156,10 @@ func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
 		call.Talk(recordTalk)
 		if c.interactive {
 			c.print.Caller("talk", "     (recording: the caller speaks for "+recordTalk.String()+"; "+c.hint()+")",
-				simField{"seconds", recordTalk.Seconds()})
+				simField{"talk_s", recordTalk.Seconds()})
 			return
 		}
-		c.print.Caller("talk", "     caller speaks for "+recordTalk.String(), simField{"seconds", recordTalk.Seconds()})
+		c.print.Caller("talk", "     caller speaks for "+recordTalk.String(), simField{"talk_s", recordTalk.Seconds()})
 		if keys, ok := c.next(); ok {
 			c.after(recordTalk, func() { c.press(call, keys) })
 		}

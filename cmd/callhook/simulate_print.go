@@ -50,9 +50,10 @@ type simField struct {
 	value any
 }
 
-// emit writes one event: text for people, fields (after "type" and "t",
-// the seconds since the simulation started) for tools. Empty text prints
-// nothing in text mode.
+// emit writes one event: text for people, fields (after "type" and "t_s",
+// the seconds since the simulation started, real time) for tools. Every
+// field that is a time says its unit in its name: _s or _ms. Empty text
+// prints nothing in text mode.
 func (p *simPrinter) emit(kind, text string, fields ...simField) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -67,7 +68,7 @@ func (p *simPrinter) emitLocked(kind, text string, fields ...simField) {
 	if p.jsonOut {
 		b.WriteString(`{"type":`)
 		writeJSON(&b, kind)
-		b.WriteString(`,"t":`)
+		b.WriteString(`,"t_s":`)
 		fmt.Fprintf(&b, "%.3f", time.Since(p.start).Seconds())
 		for _, f := range fields {
 			b.WriteByte(',')
@@ -164,7 +165,7 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 	p.reqErr = p.reqErr || r.Err != nil
 	p.mu.Unlock()
 	fields := []simField{{"event", r.Event}, {"url", r.URL}, {"status", r.Status},
-		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", r.Reply}}
+		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", string(r.Body)}}
 	if r.Err != nil {
 		fields = append(fields, simField{"error", r.Err.Error()})
 	}
@@ -258,7 +259,7 @@ func (p *simPrinter) End(res *esltest.Result) {
 		steps = "request"
 	}
 	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(p.stats.Verbs, "verb"), count(p.stats.Requests, steps))
-	fields = append(fields, simField{"duration", end.Duration}, simField{"verbs", p.stats.Verbs},
+	fields = append(fields, simField{"duration_s", end.Duration}, simField{"verbs", p.stats.Verbs},
 		simField{"requests", p.stats.Requests}, simField{"failed", p.failed})
 	if end.Err != nil {
 		if msg := end.Err.Error(); msg != p.shown {

@@ -468,8 +468,8 @@ func TestSimulateJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("line %q is not a JSON object: %v", line, err)
 		}
-		if _, ok := ev["t"].(float64); !ok {
-			t.Errorf("line %q has no t", line)
+		if _, ok := ev["t_s"].(float64); !ok {
+			t.Errorf("line %q has no t_s", line)
 		}
 		kinds = append(kinds, ev["type"].(string))
 		events = append(events, ev)
@@ -726,4 +726,54 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// -json says the unit of every time (t_s, took_ms, duration_s) and carries
+// each reply whole: it is for tools, which must not get a cut body.
+func TestSimulateJSONUnitsAndWholeReplies(t *testing.T) {
+	reply := `{"session":{"pad":"` + strings.Repeat("x", 600) + `"},"verbs":["answer","hangup"]}`
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, reply)
+	}))
+	t.Cleanup(web.Close)
+	code, out, errOut := simulate(t, "-config", writeConfig(t, "default_app: a\napps:\n  a: {url: "+web.URL+"/ivr}\n"), "-json")
+	if code != simOK {
+		t.Fatalf("simulate -json = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	var sawReply, sawEnd bool
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		for _, bare := range []string{"t", "duration", "took", "seconds"} {
+			if _, ok := ev[bare]; ok {
+				t.Errorf("line %q has %q, a time without its unit", line, bare)
+			}
+		}
+		if _, ok := ev["t_s"].(float64); !ok {
+			t.Errorf("line %q has no t_s", line)
+		}
+		switch ev["type"] {
+		case "request":
+			if _, ok := ev["took_ms"].(float64); !ok {
+				t.Errorf("request line %q has no took_ms", line)
+			}
+			if ev["event"] == "call.start" {
+				sawReply = true
+				if ev["reply"] != reply {
+					t.Errorf("reply = %q, want the whole reply (%d bytes)", ev["reply"], len(reply))
+				}
+			}
+		case "end":
+			sawEnd = true
+			if _, ok := ev["duration_s"].(float64); !ok {
+				t.Errorf("end line %q has no duration_s", line)
+			}
+		}
+	}
+	if !sawReply || !sawEnd {
+		t.Errorf("no call.start request or no end line:\n%s", out)
+	}
 }
