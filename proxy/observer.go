@@ -34,8 +34,8 @@ type RequestInfo struct {
 	// Body is the whole reply body as read (bounded by max_reply_bytes),
 	// for tools that show it uncut. It is the engine's own buffer: an
 	// observer that keeps it past Request must copy it.
-	Body []byte
-	Fallback bool   // this request went to fallback_url
+	Body     []byte
+	Fallback bool // this request went to fallback_url
 }
 
 // CallStats are per-call totals, for the call-end log line and metrics.

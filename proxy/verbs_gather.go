@@ -29,12 +29,16 @@ type GatherSpec struct {
 	Files *FileRules
 }
 
+// DefaultGatherInvalid is what a gather plays after invalid input when
+// it names no invalid prompt: a quarter second of silence.
+const DefaultGatherInvalid = "silence_stream://250"
+
 // Gather's bounds and defaults.
 const (
 	maxDigits        = 128 // play_and_get_digits' digit buffer holds 128
 	maxTries         = 100
 	defaultPrompt    = "silence_stream://250" // a gather may follow a play
-	defaultInvalid   = "silence_stream://250"
+	defaultInvalid   = DefaultGatherInvalid
 	defaultRegex     = `\d+`
 	minGatherTimeout = time.Second // play_and_get_digits raises shorter timeouts to 1s
 )

@@ -23,6 +23,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
 	"github.com/sirupsen/logrus"
 )
 
@@ -130,7 +131,7 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	digits := fs.String("digits", "", `scripted keys, one token per gather or record: "1 2 #", "-" for none`)
 	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
-	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr")
+	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr, with the call's wire trace (every ESL frame both ways)")
 	o.bridge = map[string]esltest.BridgeOutcome{}
 	fs.Var(bridgeFlag(o.bridge), "bridge", "what a bridge target does: `TARGET=answer|busy|noanswer|fail:CAUSE` (repeatable; default answer)")
 	rest, err := parseArgs(fs, args)
@@ -208,6 +209,12 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	s := &simulation{o: o, cfg: cfg, deps: d, rt: rt, term: term, stderr: stderr}
 	s.print = newSimPrinter(stdout, o.jsonOut)
+	for _, a := range rt.Apps {
+		// A flow says which transition each result took, and why.
+		if b, ok := a.Backend.(*statemachine.Backend); ok {
+			b.OnMove = s.print.Transitions
+		}
+	}
 	return s.run()
 }
 
@@ -279,6 +286,11 @@ func (s *simulation) run() int {
 	vars := map[string]string{}
 	if s.o.app != "" {
 		vars["callhook_app"] = s.o.app
+	}
+	if s.o.verbose {
+		// -v: the engine logs the call's wire trace (every frame both
+		// ways) at debug, as a daemon does for a call with this variable.
+		vars["callhook_trace"] = "true"
 	}
 	call, err := esltest.Dial(ctx, ln.Addr().String(), esltest.Options{
 		CallerIDNumber:    s.o.from,

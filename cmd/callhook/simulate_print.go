@@ -13,6 +13,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
 )
 
 // simPrinter is the proxy.Observer of a simulated call: it prints the call
@@ -25,6 +26,7 @@ type simPrinter struct {
 	start   time.Time
 
 	mu     sync.Mutex
+	try    statemachine.Transition // a flow's last move, for the try its state is on
 	w      io.Writer
 	err    error          // the first write error; later lines are dropped
 	failed bool           // the fallback or on_failure ran, or an error ended the call
@@ -182,14 +184,29 @@ func (p *simPrinter) VerbStarted(_ *proxy.Call, v proxy.Verb) {
 	if v.Action != "" {
 		fields = append(fields, simField{"action", v.Action})
 	}
-	p.emit("verb", "   "+verbLine(v), fields...)
+	line := verbLine(v)
+	p.mu.Lock()
+	if t := p.try; v.Action != "" && !strings.Contains(v.Action, "://") && t.To == v.Action && t.Of > 0 {
+		// A flow's state counts its tries: say which this is.
+		line = strings.TrimSuffix(line, ")") + fmt.Sprintf(", try %d of %d)", t.Try, t.Of)
+		fields = append(fields, simField{"try", t.Try}, simField{"of", t.Of})
+	}
+	p.mu.Unlock()
+	p.emit("verb", "   "+line, fields...)
 }
 
 // VerbFinished implements proxy.Observer.
 func (p *simPrinter) VerbFinished(_ *proxy.Call, v proxy.Verb, r *proxy.VerbResult, took time.Duration) {
-	text := ""
-	if line := resultLine(r, v.Action != ""); line != "" {
+	// Every verb says how it ended, so a transcript shows the result the
+	// next step went on with.
+	text := "     = done"
+	if line := resultLine(r, true); line != "" {
 		text = "     = " + line
+	}
+	if r != nil && r.Recording != nil {
+		// The simulated switch records nothing: the path is where
+		// FreeSWITCH would have written the file.
+		text += "\n       (simulated: no file is written; FreeSWITCH would write it there)"
 	}
 	fields := []simField{{"verb", v.Name}, {"took_ms", took.Milliseconds()}}
 	if r != nil {
@@ -363,4 +380,29 @@ func shortID(id string) string {
 		return id[:i]
 	}
 	return id
+}
+
+// Transitions prints a flow's moves: which route each result took and why
+// ("menu: 9 has no route → invalid, try 2 of 3 → on.invalid: invalid").
+// It is statemachine.Backend's OnMove.
+func (p *simPrinter) Transitions(_ *proxy.Call, steps []statemachine.Transition) {
+	for _, st := range steps {
+		var text string
+		switch {
+		case st.From == "":
+			text = "   [" + st.Why + ": " + st.To + "]"
+		case st.To == "":
+			text = "   [" + st.From + ": " + st.Why + ": the flow ends]"
+		default:
+			text = "   [" + st.From + ": " + st.Why + ": " + st.To + "]"
+		}
+		fields := []simField{{"from", st.From}, {"to", st.To}, {"why", st.Why}}
+		if st.Of > 0 {
+			fields = append(fields, simField{"try", st.Try}, simField{"of", st.Of})
+		}
+		p.emit("transition", text, fields...)
+	}
+	p.mu.Lock()
+	p.try = steps[len(steps)-1]
+	p.mu.Unlock()
 }

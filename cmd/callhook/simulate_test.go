@@ -777,3 +777,69 @@ func TestSimulateJSONUnitsAndWholeReplies(t *testing.T) {
 		t.Errorf("no call.start request or no end line:\n%s", out)
 	}
 }
+
+// demoConfig is a config whose default app is the demo flow.
+func demoConfig(t *testing.T) string {
+	t.Helper()
+	demo, err := filepath.Abs("../../examples/flows/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeConfig(t, "default_app: demo\napps:\n  demo: {flow: "+demo+"}\n")
+}
+
+// simulate explains a flow: the transition each result took and why, the
+// try a state is on, the gather as the state wrote it (no silent default
+// prompt, no tries=1), a result for every verb, the record terminator in
+// effect, and that a recording is simulated.
+func TestSimulateExplainsAFlow(t *testing.T) {
+	code, out, errOut := simulate(t, "-config", demoConfig(t), "-digits", "9 - 3 #")
+	if code != simOK {
+		t.Fatalf("simulate = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"   [start: welcome]\n",
+		"   [welcome: ok → next: menu]\n",
+		"(ends state menu, try 1 of 3)\n     caller presses 9\n     = ok: digits 9\n   [menu: 9 has no route → invalid, try 2 of 3 → on.invalid: invalid]\n",
+		"(ends state menu, try 2 of 3)\n     = timeout\n   [menu: timeout, try 3 of 3 → again: menu]\n",
+		"   [menu: 3 → on.digits: leave_message]\n",
+		" terminators=* (ends state leave_message)\n",
+		"(simulated: no file is written; FreeSWITCH would write it there)",
+		"   [goodbye: hangup → on.hangup: the flow ends]\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"silence_stream://250", "tries=1 "} {
+		if strings.Contains(out, bad) {
+			t.Errorf("transcript shows %q, which the flow does not say:\n%s", bad, out)
+		}
+	}
+	// Every verb line is followed, in time, by its result.
+	verbs, results := 0, 0
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(l, "     = "):
+			results++
+		case strings.HasPrefix(l, "   ") && !strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "   ["):
+			verbs++
+		}
+	}
+	if verbs == 0 || verbs != results {
+		t.Errorf("%d verb lines, %d result lines, want one result per verb:\n%s", verbs, results, out)
+	}
+}
+
+// -v logs the call's wire trace: the frames both ways.
+func TestSimulateVerboseShowsTheWire(t *testing.T) {
+	code, _, errOut := simulate(t, "-config", demoConfig(t), "-digits", "1", "-v", "-hangup-after", "3s")
+	if code != simOK {
+		t.Fatalf("simulate -v = %d; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"esl frame", `C>\nsendmsg`, `F>\nContent-Type: command/reply`, "execute-app-name: play_and_get_digits"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("-v stderr lacks %q", want)
+		}
+	}
+}

@@ -40,17 +40,23 @@ func verbArgs(v proxy.Verb) []simArg {
 		add("engine", s.Engine)
 		add("voice", s.Voice)
 	case *proxy.GatherSpec:
+		// What the reply or state wrote: the silent prompts a gather
+		// plays when it names none are not shown, nor one try.
 		add("play", s.Play)
 		add("min", s.Min)
 		add("max", s.Max)
-		add("tries", s.Tries)
+		if s.Tries != 1 {
+			add("tries", s.Tries)
+		}
 		add("timeout", dur(s.Timeout))
 		if s.DigitTimeout != s.Timeout {
 			add("digit_timeout", dur(s.DigitTimeout))
 		}
 		add("terminators", s.Terminators)
 		add("regex", s.Regex)
-		add("invalid", s.Invalid)
+		if s.Invalid != proxy.DefaultGatherInvalid {
+			add("invalid", s.Invalid)
+		}
 	case *proxy.RecordSpec:
 		add("path", s.Path)
 		add("max", dur(s.Max))
