@@ -37,7 +37,7 @@ func (d *liverpieDialog) do(ctx context.Context, event, method, uri, body string
 	err := d.send(ctx, event, method, body, resp)
 	info := &RequestInfo{
 		URL: resp.url, Event: event, Attempts: 1, Status: resp.status,
-		Took: time.Since(start), Err: err, Reply: liverpieShorten(resp.body), Body: resp.body,
+		Took: time.Since(start), Err: err, Reply: liverpieShorten(resp.body), Body: string(resp.body),
 	}
 	if err != nil && resp.code != "" {
 		info.Err = &liverpieFailure{&BackendError{URL: resp.url, Code: resp.code, Status: resp.status, Err: err}}

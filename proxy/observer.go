@@ -32,9 +32,9 @@ type RequestInfo struct {
 	Err      error
 	Reply    string // the reply body, shortened for display
 	// Body is the whole reply body as read (bounded by max_reply_bytes),
-	// for tools that show it uncut. It is the engine's own buffer: an
-	// observer that keeps it past Request must copy it.
-	Body     []byte
+	// for tools that show it uncut (simulate -json). A string, so that
+	// RequestInfo stays comparable and an observer may keep it.
+	Body     string
 	Fallback bool // this request went to fallback_url
 }
 

@@ -196,7 +196,7 @@ func (d *webhookDialog) send(ctx context.Context, target string, m *webhookMessa
 		}
 		if a.resp != nil {
 			info.Status = a.resp.StatusCode
-			info.Reply, info.Body = webhookShorten(a.body), a.body
+			info.Reply, info.Body = webhookShorten(a.body), string(a.body)
 		}
 		if a.err == nil && a.resp.StatusCode/100 == 2 {
 			if a.tooBig {

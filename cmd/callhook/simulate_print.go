@@ -167,7 +167,7 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 	p.reqErr = p.reqErr || r.Err != nil
 	p.mu.Unlock()
 	fields := []simField{{"event", r.Event}, {"url", r.URL}, {"status", r.Status},
-		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", string(r.Body)}}
+		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", r.Body}}
 	if r.Err != nil {
 		fields = append(fields, simField{"error", r.Err.Error()})
 	}
