@@ -658,7 +658,7 @@ func TestVerbLine(t *testing.T) {
 		{"[{play: ivr/welcome.wav}]", "play ivr/welcome.wav"},
 		{"[{play: {file: 'tone_stream://%(200,100,440)', loop: 3}}]", "play tone_stream://%(200,100,440) loop=3"},
 		{"[{gather: {play: menu.wav, max: 4, tries: 3, action: /menu}}]",
-			"gather menu.wav min=1 max=4 tries=3 timeout=5s terminators=# regex=\\d+ invalid=silence_stream://250 -> http://app/menu"},
+			"gather menu.wav min=1 max=4 tries=3 timeout=5s terminators=# regex=\\d+ -> http://app/menu"},
 		{"[{record: {path: m.wav, max: 30s, terminators: '#', action: done}}]",
 			"record m.wav max=30s silence=3s silence_threshold=200 beep=true terminators=# -> http://app/done"},
 		{"[{bridge: {to: [user/1000, user/1001], caller_id: '100'}}]", "bridge user/1000,user/1001 timeout=30s caller_id=100"},
