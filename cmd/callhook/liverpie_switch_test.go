@@ -105,7 +105,7 @@ func TestLiverpieSwitchInEmptyDirectory(t *testing.T) {
 	if code != simOK {
 		t.Fatalf("simulate = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"app default", "caller presses 2", "digits/2.wav"} {
+	for _, want := range []string{"app default", "   answer\n", "   playback ivr/ivr-please_choose_from_the_following.wav\n     caller presses 2\n", "   playback digits/2.wav\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("simulate output lacks %q:\n%s", want, out)
 		}

@@ -49,12 +49,13 @@ type simCaller struct {
 	mu sync.Mutex
 	// atPrompts: each scripted token is pressed as the next prompt
 	// starts (the call's app is a Liverpie app).
-	atPrompts bool
-	verb      proxy.Verb // the verb running now
-	tokens    []string   // scripted input not used yet
-	call      *esltest.Call
-	timers    []*time.Timer
-	closed    bool
+	atPrompts    bool
+	liverpieCall bool       // the call's app is a Liverpie app (local simulate)
+	verb         proxy.Verb // the verb running now
+	tokens       []string   // scripted input not used yet
+	call         *esltest.Call
+	timers       []*time.Timer
+	closed       bool
 }
 
 // parseDigits splits -digits into tokens: keys (0-9 * # A-D) for one verb
@@ -91,7 +92,8 @@ func (c *simCaller) attach(call *esltest.Call) {
 // at its prompts.
 func (c *simCaller) CallStarted(call *proxy.Call) {
 	c.mu.Lock()
-	c.atPrompts = c.atPrompts || c.liverpieApps[call.App]
+	c.liverpieCall = c.liverpieApps[call.App]
+	c.atPrompts = c.atPrompts || c.liverpieCall
 	c.mu.Unlock()
 }
 
@@ -130,8 +132,17 @@ func (c *simCaller) hint() string {
 // its timers, whatever the speed.
 func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
 	c.mu.Lock()
-	atPrompts := c.atPrompts
+	atPrompts, liverpie := c.atPrompts, c.liverpieCall
 	c.mu.Unlock()
+	if liverpie {
+		// A Liverpie app's msg names FreeSWITCH applications, not verbs:
+		// show them as the switch runs them.
+		text := "   " + run.App
+		if run.Arg != "" {
+			text += " " + run.Arg
+		}
+		c.print.emit("app", text, simField{"app", run.App}, simField{"arg", run.Arg})
+	}
 	if atPrompts && promptApps[run.App] {
 		if c.interactive {
 			c.print.Caller("prompt", "     (the prompt is playing: type digits; h hangs up)", simField{"app", run.App})
