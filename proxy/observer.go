@@ -32,7 +32,11 @@ type RequestInfo struct {
 	Took     time.Duration
 	Err      error
 	Reply    string // the reply body, shortened for display
-	Fallback bool   // this request went to fallback_url
+	// Body is the whole reply body as read (bounded by max_reply_bytes),
+	// for tools that show it uncut (simulate -json). A string, so that
+	// RequestInfo stays comparable and an observer may keep it.
+	Body     string
+	Fallback bool // this request went to fallback_url
 }
 
 // CallStats are per-call totals, for the call-end log line and metrics.

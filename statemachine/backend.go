@@ -45,6 +45,10 @@ type Backend struct {
 	Retry apphttp.Retry
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
+	// OnMove, if set, is told each move's transitions (Move.Steps), on the
+	// call's goroutine, so a tool can show which route a call took and
+	// why (callhook simulate). It must not block.
+	OnMove func(call *proxy.Call, steps []Transition)
 }
 
 // Start makes the call's dialog. It does no I/O: the flow's first state
@@ -126,6 +130,7 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 func (d *dialog) follow(ctx context.Context, mv Move, err error) (*proxy.Instructions, error) {
 	for n := 0; ; n++ {
 		d.state, d.mem = mv.State, mv.Mem
+		d.moved(mv)
 		if err != nil {
 			return nil, fmt.Errorf("flow %s: %w", d.flow.Name, err)
 		}
@@ -141,6 +146,13 @@ func (d *dialog) follow(ctx context.Context, mv Move, err error) (*proxy.Instruc
 	return &proxy.Instructions{Verbs: mv.Verbs, Handoff: mv.Handoff}, nil
 }
 
+// moved tells OnMove about a move's transitions.
+func (d *dialog) moved(mv Move) {
+	if d.b.OnMove != nil && len(mv.Steps) > 0 {
+		d.b.OnMove(d.call, mv.Steps)
+	}
+}
+
 // hangup follows the current state's on.hangup through fetch and routing
 // states. Nothing can be returned at this point, so problems are logged.
 func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
@@ -152,10 +164,12 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 	mv, err := d.flow.Step(d.state, Outcome{Reason: verb.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem
+		d.moved(mv)
 		o := d.fetch(ctx, mv.State, mv.Fetch, end)
 		mv, err = d.flow.Step(mv.State, o, d.mem, d.env())
 	}
 	d.state, d.mem = mv.State, mv.Mem
+	d.moved(mv)
 	if err != nil {
 		d.log().WithError(err).Warn("flow hangup route failed")
 	}

@@ -12,7 +12,9 @@ import (
 type Error struct {
 	File string
 	Line int // 1-based; 0 when YAML gave the problem no line
-	Msg  string
+	// Column is 1-based, given for YAML syntax errors only (0 otherwise).
+	Column int
+	Msg    string
 }
 
 // Error formats the problem the way compilers do, "file:line: message", so
@@ -20,6 +22,9 @@ type Error struct {
 func (e *Error) Error() string {
 	if e.Line <= 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	if e.Column > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }

@@ -23,7 +23,7 @@ states:
 		fmt.Println(e)
 	}
 	// Output:
-	// menu.yaml:7: unknown state "mnu"
+	// menu.yaml:7: unknown state "mnu" (did you mean "menu"?)
 	// menu.yaml:8: state "sales" has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup
 	// menu.yaml:9: flow variable "product" is not declared in vars: nor set anywhere (set:, fetch save:)
 }

@@ -49,6 +49,10 @@ type State struct {
 	maxTo   target // max_tries
 	handoff string
 	hangup  bool // ends the call (a hangup: key, or the last verb is hangup)
+	// broken is set when one of the state's verbs did not parse: what the
+	// state's routes need from its verbs (a gather last) is then unknown,
+	// and checking it would only add wrong errors to the real one.
+	broken bool
 }
 
 // target is a transition's destination state, with the line that names it.

@@ -83,6 +83,20 @@ type Move struct {
 	// call (hangup), or after a hangup the chain of non-media states ended.
 	End bool
 	Mem Memory
+	// Steps say which transitions the move took and why, in order: for
+	// people following a call (callhook simulate), not for routing.
+	Steps []Transition
+}
+
+// Transition is one hop of a move: the state left (From, "" when the
+// flow starts), the state entered (To, "" when the flow ends there), and
+// why, in words: "9 has no route → invalid, try 2 of 3 → on.invalid".
+type Transition struct {
+	From, To string
+	Why      string
+	// Try and Of are set on a move's last transition when the state it
+	// enters counts tries: this is try Try of Of.
+	Try, Of int
 }
 
 // Fetch is an HTTP request a fetch state asks for.
@@ -132,14 +146,19 @@ func (f *Flow) Step(from string, o Outcome, mem Memory, env Env) (Move, error) {
 // through states that need nothing from the call.
 func (f *Flow) walk(s *State, o Outcome, to string, m Memory, env Env) (Move, error) {
 	var path []string
+	var steps []Transition
+	if s == nil {
+		steps = append(steps, Transition{To: to, Why: "start"})
+	}
 	for {
 		if s != nil {
-			next, err := f.route(s, o, &m, env)
+			next, why, err := f.route(s, o, &m, env)
+			steps = append(steps, Transition{From: s.Name, To: next, Why: why})
 			if err != nil {
-				return Move{State: s.Name, Path: path, Mem: m}, err
+				return Move{State: s.Name, Path: path, Mem: m, Steps: steps}, err
 			}
 			if next == "" {
-				return Move{State: s.Name, Path: path, End: true, Mem: m}, nil
+				return Move{State: s.Name, Path: path, End: true, Mem: m, Steps: steps}, nil
 			}
 			to = next
 		}
@@ -153,7 +172,10 @@ func (f *Flow) walk(s *State, o Outcome, to string, m Memory, env Env) (Move, er
 		path = append(path, to)
 		mv, cont := f.enter(t, &m, env)
 		if cont == nil {
-			mv.State, mv.Path, mv.Mem = t.Name, path, m
+			if t.tries > 0 && len(steps) > 0 {
+				steps[len(steps)-1].Try, steps[len(steps)-1].Of = m.Tries[t.Name]+1, t.tries
+			}
+			mv.State, mv.Path, mv.Mem, mv.Steps = t.Name, path, m, steps
 			return mv, nil
 		}
 		s, o = t, *cont
@@ -259,22 +281,27 @@ func (m *Memory) lookup(env Env) func(ref) string {
 
 // route picks the state s leads to after outcome o; "" means the flow ends
 // (a hangup with no on.hangup).
-func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
+func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (to, why string, err error) {
 	if o.Reason == verb.ReasonHangup {
-		return s.on.hangup.State, nil
+		return s.on.hangup.State, "hangup → on.hangup", nil
 	}
 	if o.Verb == "gather" {
 		m.Digits = o.Digits
 	}
 	reason := o.Reason
-	var to string
+	var via string
 	if reason == verb.ReasonOK {
 		if s.fetch != nil {
-			to = s.fetched(o.Data, m)
+			if to = s.fetched(o.Data, m); to != "" {
+				via = "fetched → switch"
+			}
 		}
 		if to == "" && len(s.on.digits) > 0 {
 			if to = matchDigits(s.on.digits, o.Digits); to == "" {
 				reason = verb.ReasonInvalid
+				via = quoteDigits(o.Digits) + " has no route → invalid"
+			} else {
+				via = quoteDigits(o.Digits) + " → on.digits"
 			}
 		}
 	}
@@ -284,35 +311,42 @@ func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
 		for _, a := range s.set {
 			m.Flow[a.name] = a.value.expand(look, nil)
 		}
-		if to == "" {
-			to = s.on.ok.State
+		if to == "" && s.on.ok.ok() {
+			to, via = s.on.ok.State, "ok → on.ok"
 		}
 		for _, c := range s.when {
 			if to != "" {
 				break
 			}
 			if c.holds(env.Now, look) {
-				to = c.target.State
+				to, via = c.target.State, "ok → when "+c.label
 			}
 		}
-		for _, t := range []target{s.elseTo, s.next} {
-			if to == "" {
-				to = t.State
+		for _, t := range []struct {
+			t    target
+			name string
+		}{{s.elseTo, "else"}, {s.next, "next"}} {
+			if to == "" && t.t.ok() {
+				to, via = t.t.State, "ok → "+t.name
 			}
 		}
 		if to == "" {
-			return "", fmt.Errorf("state %q, outcome %s: %w", s.Name, reason, ErrNoTransition)
+			return "", "ok: no route", fmt.Errorf("state %q, outcome %s: %w", s.Name, reason, ErrNoTransition)
 		}
-		return to, nil
+		return to, via, nil
 	}
 
+	if via == "" {
+		via = reason
+	}
 	if s.tries > 0 {
 		n := m.Tries[s.Name] + 1
 		if n >= s.tries {
 			delete(m.Tries, s.Name)
-			return s.maxTo.State, nil
+			return s.maxTo.State, fmt.Sprintf("%s, %d of %d tries used → max_tries", via, n, s.tries), nil
 		}
 		m.Tries[s.Name] = n
+		via = fmt.Sprintf("%s, try %d of %d", via, n+1, s.tries)
 	}
 	switch reason {
 	case verb.ReasonTimeout:
@@ -322,16 +356,28 @@ func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (string, error) {
 	default:
 		to = s.on.err.State
 	}
-	if to == "" {
-		to = s.next.State
+	if to != "" {
+		via += " → on." + reason
+	}
+	if to == "" && s.next.ok() {
+		to, via = s.next.State, via+" → next"
 	}
 	if to == "" && s.tries > 0 {
-		to = s.Name
+		to, via = s.Name, via+" → again"
 	}
 	if to == "" {
-		return "", fmt.Errorf("state %q, outcome %s: %w", s.Name, reason, ErrNoTransition)
+		return "", via + ": no route", fmt.Errorf("state %q, outcome %s: %w", s.Name, reason, ErrNoTransition)
 	}
-	return to, nil
+	return to, via, nil
+}
+
+// quoteDigits shows a gather's digits in an explanation ("no digits" when
+// none came).
+func quoteDigits(d string) string {
+	if d == "" {
+		return "no digits"
+	}
+	return d
 }
 
 // fetched saves fields of a fetch's answer and returns the switch's pick

@@ -3,6 +3,8 @@ package statemachine
 import (
 	"errors"
 	"fmt"
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlpos"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -112,7 +114,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (p *parser) parse(data []byte) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.yamlError(err)
+		p.yamlError(data, err)
 		return
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -186,7 +188,7 @@ func (p *parser) parse(data []byte) {
 		if v, ok := p.scalar(e.v, "start"); ok {
 			p.f.Start = v
 			if p.f.states[v] == nil && len(p.f.states) > 0 {
-				p.errorf(e.v, "start state %q is not defined", v)
+				p.errorf(e.v, "start state %q is not defined%s", v, suggest.Hint(v, p.f.order))
 			}
 		}
 	} else {
@@ -195,14 +197,17 @@ func (p *parser) parse(data []byte) {
 	p.validate()
 }
 
-// yamlError turns a yaml.v3 syntax error ("yaml: line 3: ...") into Errors.
-func (p *parser) yamlError(err error) {
+// yamlError turns a yaml.v3 syntax error into an Error at the line and
+// column where the document stops parsing (yaml.v3's own line is often
+// where the enclosing construct began), or a type error into Errors.
+func (p *parser) yamlError(data []byte, err error) {
 	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
+	if !errors.As(err, &te) {
+		pos := yamlpos.Locate(data, err)
+		p.errs = append(p.errs, &Error{File: p.file, Line: pos.Line, Column: pos.Column, Msg: pos.Msg})
+		return
 	}
-	for _, msg := range msgs {
+	for _, msg := range te.Errors {
 		line := 0
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
@@ -381,6 +386,11 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 		if !s.on.err.ok() && !s.next.ok() && s.tries == 0 {
 			p.errorf(e.k, "%s: a fetch can fail: give it on: {error: STATE} (or next:)", where)
 		}
+	}
+	if s.broken {
+		// One verb's error is reported; the routes' needs of the verbs
+		// (a gather last, coverage of its outcomes) cannot be judged.
+		return
 	}
 	if e, ok := keys["on"]; ok && s.lastVerb() != "gather" {
 		for _, what := range []struct {

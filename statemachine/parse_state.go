@@ -31,6 +31,7 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		verbs, err := verb.ParseVerbs(&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: item.Line, Column: item.Column, Content: []*yaml.Node{item}}, opts)
 		if err != nil {
 			p.verbError(err, item.Line)
+			s.broken = true
 			continue
 		}
 		if len(verbs) != 1 {

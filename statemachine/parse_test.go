@@ -60,7 +60,15 @@ func TestParseErrors(t *testing.T) {
 			"start: a",
 			"states:",
 			"  a: [",
-		), []string{"t.yaml:3: did not find expected node content"}},
+		), []string{"t.yaml:3:6: did not find expected node content"}},
+		// yaml.v3 puts this one on line 1 (where the states mapping began).
+		{"yaml indentation", src(
+			"start: a",
+			"states:",
+			"  a:",
+			"    verbs: [hangup]",
+			"   next: a",
+		), []string{"t.yaml:5:4: did not find expected key"}},
 		{"empty", "", []string{"t.yaml:1: empty flow: want name, start and states"}},
 		{"not a map", src("- a"), []string{"t.yaml:1: the flow must be a map of name, start, states, ..."}},
 		{"no states, no start", src("name: x"), []string{"t.yaml:1: the flow has no states:"}},
@@ -78,7 +86,7 @@ func TestParseErrors(t *testing.T) {
 			"stats: {}",
 			"states:",
 			"  a: {hangup: true}",
-		), []string{`t.yaml:2: unknown key "stats" in the flow (want name, description, start, vars, timezone, allow_execute, allow_vars, allow_endpoints, allow_dialplans, states)`}},
+		), []string{`t.yaml:2: unknown key "stats" in the flow (want name, description, start, vars, timezone, allow_execute, allow_vars, allow_endpoints, allow_dialplans, states) (did you mean "states"?)`}},
 		{"unknown target", src(
 			"start: a",
 			"states:",
@@ -117,7 +125,7 @@ func TestParseErrors(t *testing.T) {
 			"  a:",
 			"    hangup: true",
 			"    nxt: a",
-		), []string{`t.yaml:5: unknown key "nxt" in state "a" (want verbs, on, next, tries, max_tries, when, else, set, handoff, hangup, fetch, switch)`}},
+		), []string{`t.yaml:5: unknown key "nxt" in state "a" (want verbs, on, next, tries, max_tries, when, else, set, handoff, hangup, fetch, switch) (did you mean "next"?)`}},
 		{"duplicate state", src(
 			"start: a",
 			"states:",
@@ -417,7 +425,7 @@ func TestParseErrors(t *testing.T) {
 			"      - play: {file: x.wav, bogus: 1}",
 			"    hangup: true",
 		), []string{
-			`t.yaml:5: unknown verb "plya"`,
+			`t.yaml:5: unknown verb "plya" (did you mean "play"?)`,
 			`t.yaml:6: play: unknown option "bogus" (options: file, loop)`,
 		}},
 		{"template in an option that is not text", src(

@@ -2,6 +2,7 @@ package statemachine
 
 import (
 	"fmt"
+	"github.com/callhook/callhook/internal/suggest"
 
 	"gopkg.in/yaml.v3"
 )
@@ -11,9 +12,20 @@ import (
 // variables are declared.
 func (p *parser) validate() {
 	f := p.f
+	// A typo in a target would make every state behind it unreachable:
+	// reachability follows the state the typo most likely meant, and when
+	// no state is near, unreachable states are not reported at all (the
+	// unknown target is the one error to fix).
+	meant := map[string]string{}
+	guessed := true
 	for _, t := range p.targets {
 		if f.states[t.State] == nil {
-			p.errorf(&yaml.Node{Line: t.Line}, "unknown state %q", t.State)
+			best := suggest.Closest(t.State, f.order)
+			if best == "" {
+				guessed = false
+			}
+			meant[t.State] = best
+			p.errorf(&yaml.Node{Line: t.Line}, "unknown state %q%s", t.State, suggest.Hint(t.State, f.order))
 		}
 	}
 	for _, u := range p.flowUse {
@@ -38,11 +50,18 @@ func (p *parser) validate() {
 		s := f.states[queue[0]]
 		queue = queue[1:]
 		for _, e := range s.edges(false) {
-			if !seen[e.to.State] && f.states[e.to.State] != nil {
-				seen[e.to.State] = true
-				queue = append(queue, e.to.State)
+			to := e.to.State
+			if f.states[to] == nil {
+				to = meant[to]
+			}
+			if !seen[to] && f.states[to] != nil {
+				seen[to] = true
+				queue = append(queue, to)
 			}
 		}
+	}
+	if !guessed {
+		return
 	}
 	for _, name := range f.order {
 		if !seen[name] {

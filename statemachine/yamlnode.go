@@ -2,6 +2,7 @@ package statemachine
 
 import (
 	"fmt"
+	"github.com/callhook/callhook/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func (p *parser) pairs(n *yaml.Node, what string, allowed ...string) []kv {
 			continue
 		}
 		if allowed != nil && !slices.Contains(allowed, k.Value) {
-			p.errorf(k, "unknown key %q in %s (want %s)", k.Value, what, strings.Join(allowed, ", "))
+			p.errorf(k, "unknown key %q in %s (want %s)%s", k.Value, what, strings.Join(allowed, ", "), suggest.Hint(k.Value, allowed))
 			continue
 		}
 		out = append(out, kv{k, v})

@@ -29,12 +29,16 @@ type GatherSpec struct {
 	Files *FileRules
 }
 
+// DefaultGatherInvalid is what a gather plays after invalid input when
+// it names no invalid prompt: a quarter second of silence.
+const DefaultGatherInvalid = "silence_stream://250"
+
 // Gather's bounds and defaults.
 const (
 	maxDigits        = 128 // play_and_get_digits' digit buffer holds 128
 	maxTries         = 100
 	defaultPrompt    = "silence_stream://250" // a gather may follow a play
-	defaultInvalid   = "silence_stream://250"
+	defaultInvalid   = DefaultGatherInvalid
 	defaultRegex     = `\d+`
 	minGatherTimeout = time.Second // play_and_get_digits raises shorter timeouts to 1s
 )
@@ -163,9 +167,19 @@ func (s *GatherSpec) MapText(f func(string) (string, error)) (Spec, error) {
 
 // Args implements Spec; digit_timeout only when it is not timeout's.
 func (s *GatherSpec) Args() []Arg {
-	a := []Arg{{"play", s.Play}, {"min", s.Min}, {"max", s.Max}, {"tries", s.Tries}, {"timeout", s.Timeout}}
+	// What the reply or state wrote: one try and the silent invalid prompt
+	// a gather plays when it names none are not shown.
+	a := []Arg{{"play", s.Play}, {"min", s.Min}, {"max", s.Max}}
+	if s.Tries != 1 {
+		a = append(a, Arg{"tries", s.Tries})
+	}
+	a = append(a, Arg{"timeout", s.Timeout})
 	if s.DigitTimeout != s.Timeout {
 		a = append(a, Arg{"digit_timeout", s.DigitTimeout})
 	}
-	return append(a, Arg{"terminators", s.Terminators}, Arg{"regex", s.Regex}, Arg{"invalid", s.Invalid})
+	a = append(a, Arg{"terminators", s.Terminators}, Arg{"regex", s.Regex})
+	if s.Invalid != DefaultGatherInvalid {
+		a = append(a, Arg{"invalid", s.Invalid})
+	}
+	return a
 }

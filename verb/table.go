@@ -2,6 +2,7 @@ package verb
 
 import (
 	"errors"
+	"github.com/callhook/callhook/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 	}
 	d, ok := lookupVerb(name)
 	if !ok {
-		return Verb{}, &InvalidReplyError{Line: n.Line, Msg: "unknown verb " + Quote(name)}
+		return Verb{}, &InvalidReplyError{Line: n.Line, Msg: "unknown verb " + Quote(name) + suggest.Hint(name, verbNames())}
 	}
 	a := &args{verb: name, line: n.Line, nodes: map[string]*yaml.Node{}, o: o}
 	if value != nil && !IsNull(value) {
@@ -160,7 +161,7 @@ func (a *args) collect(d *verbDef, value *yaml.Node) *InvalidReplyError {
 	for i := 0; i+1 < len(value.Content); i += 2 {
 		k, v := Deref(value.Content[i]), Deref(value.Content[i+1])
 		if k.Kind != yaml.ScalarNode || !slices.Contains(d.opts, k.Value) {
-			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": unknown option " + Quote(k.Value) + optionList(d)}
+			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": unknown option " + Quote(k.Value) + optionList(d) + suggest.Hint(k.Value, d.opts)}
 		}
 		if a.nodes[k.Value] != nil {
 			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": option " + Quote(k.Value) + " given twice"}
@@ -168,6 +169,15 @@ func (a *args) collect(d *verbDef, value *yaml.Node) *InvalidReplyError {
 		a.nodes[k.Value] = v
 	}
 	return nil
+}
+
+// verbNames lists the verbs' names, for "did you mean".
+func verbNames() []string {
+	names := make([]string, len(verbDefs))
+	for i := range verbDefs {
+		names[i] = verbDefs[i].name
+	}
+	return names
 }
 
 func optionList(d *verbDef) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/callhook/callhook/internal/suggest"
 	"io"
 	"net/url"
 
@@ -140,7 +141,7 @@ func parseReplyMap(doc *yaml.Node, o ParseOptions, rep *Reply, size int) error {
 		case k.Value == "verbs" || k.Value == "session":
 			return &InvalidReplyError{Line: k.Line, Msg: Quote(k.Value) + " given twice"}
 		default:
-			return &InvalidReplyError{Line: k.Line, Msg: "unknown key " + Quote(k.Value) + " (a reply has verbs and session)"}
+			return &InvalidReplyError{Line: k.Line, Msg: "unknown key " + Quote(k.Value) + " (a reply has verbs and session)" + suggest.Hint(k.Value, []string{"verbs", "session"})}
 		}
 	}
 	var err error

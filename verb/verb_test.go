@@ -183,6 +183,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown verb", "- answer\n- dance", nil, `line 2: unknown verb "dance"`},
 		{"unknown option", "- play:\n    file: x\n    volume: 3", nil, `line 3: play: unknown option "volume" (options: file, loop)`},
+		{"verb typo", "- answer\n- plya: x", nil, `line 2: unknown verb "plya" (did you mean "play"?)`},
+		{"option typo", "- gather:\n    play: x\n    terminator: '*'", nil,
+			`line 3: gather: unknown option "terminator" (options: play, min, max, tries, timeout, digit_timeout, terminators, invalid, regex, action) (did you mean "terminators"?)`},
 		{"option twice", "- play:\n    file: x\n    file: y", nil, `line 3: play: option "file" given twice`},
 		{"two keys in a verb", "- gather:\n  play: x", nil,
 			`line 1: a verb is a map with one key, found "gather", "play" (put each verb in its own list item, and indent its options under it)`},
@@ -393,7 +396,7 @@ func TestParseReplyDocumentErrors(t *testing.T) {
 	}{
 		{"scalar", "hello", `line 1: want a list of verbs, or a map with verbs and session, got "hello"`},
 		{"null", "null", `line 1: want a list of verbs, or a map with verbs and session, got null`},
-		{"unknown key", "verbs: []\nsesion: {}", `line 2: unknown key "sesion" (a reply has verbs and session)`},
+		{"unknown key", "verbs: []\nsesion: {}", `line 2: unknown key "sesion" (a reply has verbs and session) (did you mean "session"?)`},
 		{"verbs twice", "verbs: []\nverbs: [answer]", `line 2: "verbs" given twice`},
 		{"session twice", "session: 1\nsession: 2", `line 2: "session" given twice`},
 		{"verbs not a list", "verbs: answer", `line 1: verbs: want a list of verbs, got "answer"`},

@@ -112,7 +112,7 @@ func (d *dialog) send(ctx context.Context, target string, m *message, parse bool
 		}
 		if a.resp != nil {
 			info.Status = a.resp.StatusCode
-			info.Reply = apphttp.Shorten(a.body, replyShown)
+			info.Reply, info.Body = apphttp.Shorten(a.body, replyShown), string(a.body)
 		}
 		if a.err == nil && a.resp.StatusCode/100 == 2 {
 			switch {

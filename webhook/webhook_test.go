@@ -668,7 +668,10 @@ func TestWebhookFallback(t *testing.T) {
 		if (r.Err != nil) != (i == 0) {
 			t.Errorf("observed request %d Err = %v, want an error only for the app", i+1, r.Err)
 		}
-		r.Err, r.Took = nil, 0
+		if r.Body != w.Reply {
+			t.Errorf("observed request %d Body = %q, want the whole reply %q", i+1, r.Body, w.Reply)
+		}
+		r.Err, r.Took, r.Body = nil, 0, ""
 		if r != w {
 			t.Errorf("observed request %d = %+v, want %+v", i+1, r, w)
 		}

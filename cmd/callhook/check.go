@@ -9,26 +9,30 @@ import (
 )
 
 // runCheck validates a config and every flow it names, or the flow files
-// given, printing every problem as file:line: message. Exit status 1 when
-// something is wrong.
+// given (and the config too when -config is given with them), printing
+// every problem as file:line: message. Flags may come before or after the
+// files. Exit status 1 when something is wrong.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.yaml", "config file")
 	liverpiePath := fs.String("liverpie-config", "", "a Liverpie liverpie.yml to check with it")
-	if err := fs.Parse(args); err != nil {
+	flows, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
-		status := 0
-		for _, path := range fs.Args() {
-			if _, err := statemachine.ParseFile(path); err != nil {
-				printErrors(stderr, err)
-				status = 1
-				continue
-			}
-			fmt.Fprintf(stdout, "%s: ok\n", path)
+	configGiven := false
+	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" || f.Name == "liverpie-config" })
+	status := 0
+	for _, path := range flows {
+		if _, err := statemachine.ParseFile(path); err != nil {
+			printErrors(stderr, err)
+			status = 1
+			continue
 		}
+		fmt.Fprintf(stdout, "%s: ok\n", path)
+	}
+	if len(flows) > 0 && !configGiven {
 		return status
 	}
 	cfg, err := loadServeConfig(*configPath, *liverpiePath)
@@ -39,12 +43,19 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return 1
 	}
-	flows := 0
+	nflows := 0
 	for _, a := range cfg.Apps {
 		if a.Kind == KindFlow {
-			flows++
+			nflows++
 		}
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d apps, %d flows, %d routes)\n", *configPath, len(cfg.Apps), flows, len(cfg.Routes))
-	return 0
+	name := cfg.File
+	if l := cfg.Liverpie; l != nil {
+		name = l.File
+		if !l.NoConfigFile {
+			name = cfg.File + " and " + l.File
+		}
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d apps, %d flows, %d routes)\n", name, len(cfg.Apps), nflows, len(cfg.Routes))
+	return status
 }

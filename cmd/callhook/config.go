@@ -14,6 +14,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlpos"
 	"io"
 	"math"
 	"net"
@@ -67,6 +69,9 @@ type Config struct {
 	// DefaultApp names the app of calls that no route matches; "" refuses
 	// them (handed back to the dialplan, esl.Conn.HandBack, so it goes on).
 	DefaultApp string
+	// Liverpie says where apps came from a Liverpie liverpie.yml (serve
+	// -liverpie-config); nil without one.
+	Liverpie *LiverpieSource
 	// Routes choose an app by destination number, first match wins.
 	Routes []Route
 	// RecordingsDir is the folder under which each app records into a
@@ -188,6 +193,9 @@ type LiverpieApp struct {
 	// execute and hangup (nomedia, unicast, xferext).
 	AllowCallCommands []string
 	Timeout           time.Duration // per request (default 10s)
+	// Flat is set for the single app of Liverpie's flat (0.4) format,
+	// which took every call: it is the config's default_app.
+	Flat bool
 }
 
 // BaseURL returns the URL the Liverpie URIs are relative to.
@@ -214,6 +222,21 @@ func (c *Config) AppByName(name string) *App {
 		}
 	}
 	return nil
+}
+
+// appFor returns the app a call gets as the daemon chooses it when its
+// channel variable callhook_app is app ("" when unset): that, else the
+// first route matching the destination number to, else default_app.
+func (c *Config) appFor(app, to string) string {
+	if app != "" {
+		return app
+	}
+	for _, r := range c.Routes {
+		if r.Destination.MatchString(to) {
+			return r.App
+		}
+	}
+	return c.DefaultApp
 }
 
 // Reloadable compares c, freshly loaded on SIGHUP, with the running old
@@ -348,16 +371,26 @@ func loadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, er
 
 // parseConfig is ParseConfig with the environment as a parameter.
 func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	return parseConfigWith(name, data, lookupEnv, nil)
+}
+
+// lookupEnvOS is os.LookupEnv, the environment of LoadConfig.
+var lookupEnvOS = os.LookupEnv
+
+// parseConfigWith is parseConfig with the apps of a Liverpie liverpie.yml
+// (nil: none) added to the file's own.
+func parseConfigWith(name string, data []byte, lookupEnv func(string) (string, bool), liverpie *LiverpieSource) (*Config, error) {
 	root, err := parseDocument(name, data)
 	if err != nil {
 		return nil, err
 	}
 	d := &decoder{
-		file:      name,
-		dir:       filepath.Dir(name),
-		lookupEnv: lookupEnv,
-		reported:  map[*yaml.Node]bool{},
-		merging:   map[*yaml.Node]bool{},
+		file:        name,
+		dir:         filepath.Dir(name),
+		lookupEnv:   lookupEnv,
+		reported:    map[*yaml.Node]bool{},
+		merging:     map[*yaml.Node]bool{},
+		liverpieSrc: liverpie,
 	}
 	d.expand(root, "")
 	c := d.config(root)
@@ -367,9 +400,6 @@ func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)
 	return c, nil
 }
 
-// yamlLineError matches yaml.v3's syntax errors, which carry a line.
-var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseDocument parses data as one YAML document and returns its root node
 // (an empty mapping for an empty file).
 func parseDocument(name string, data []byte) (*yaml.Node, error) {
@@ -377,7 +407,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	err := dec.Decode(&doc)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
@@ -385,19 +415,22 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, yamlError(name, err)
+			return nil, yamlError(name, data, err)
 		}
 		return nil, fmt.Errorf("%s:%d: a config file holds one YAML document", name, next.Line)
 	}
 	return doc.Content[0], nil
 }
 
-// yamlError puts a yaml.v3 syntax error in the file:line form.
-func yamlError(name string, err error) error {
-	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
+// yamlError puts a yaml.v3 syntax error in the file:line:column form, at
+// the place where the document stops parsing (yaml.v3's own line is often
+// where the enclosing mapping began).
+func yamlError(name string, data []byte, err error) error {
+	if pos := yamlpos.Locate(data, err); pos.Line > 0 {
+		return fmt.Errorf("%s:%s", name, pos)
+	} else {
+		return fmt.Errorf("%s: %s", name, pos.Msg)
 	}
-	return fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // decoder collects the problems of one file while it decodes it, so that
@@ -415,6 +448,9 @@ type decoder struct {
 	merging map[*yaml.Node]bool
 	// merges counts the merge keys followed, up to maxMerges.
 	merges int
+	// liverpie holds the apps of a Liverpie liverpie.yml, added to the
+	// file's own before routes and default_app name them (nil: none).
+	liverpieSrc *LiverpieSource
 }
 
 // maxMerges bounds the merge keys one file may follow: merges of merges
@@ -525,8 +561,11 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := f.get("apps"); n != nil {
 		c.Apps = d.apps(n, "apps", c)
-	} else {
+	} else if d.liverpieSrc == nil {
 		d.errorf(root, "apps", "required: no call could be driven without an app")
+	}
+	if d.liverpieSrc != nil {
+		c.Apps = d.addLiverpieApps(c)
 	}
 	if n := f.get("routes"); n != nil {
 		c.Routes = d.routes(n, "routes", c)
@@ -535,6 +574,12 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		if s := d.str(n, "default_app"); s != "" {
 			c.DefaultApp = d.appRef(n, "default_app", c)
 		}
+	}
+	if l := d.liverpieSrc; l != nil && len(l.Apps) == 1 && l.Apps[0].Liverpie.Flat {
+		// Liverpie's flat format had one app and sent it every call: a
+		// Liverpie user who switches with one flag gets just that.
+		l.ReplacedDefaultApp = c.DefaultApp
+		c.DefaultApp = l.Apps[0].Name
 	}
 	return c
 }
@@ -775,7 +820,11 @@ func (d *decoder) pattern(n *yaml.Node, path string) *regexp.Regexp {
 func (d *decoder) appRef(n *yaml.Node, path string, c *Config) string {
 	s, ok := d.scalar(n, path)
 	if ok && c.Apps != nil && c.AppByName(s) == nil {
-		d.errorf(n, path, "unknown app %q", s)
+		names := make([]string, len(c.Apps))
+		for i, a := range c.Apps {
+			names[i] = a.Name
+		}
+		d.errorf(n, path, "unknown app %q%s", s, suggest.Hint(s, names))
 	}
 	return s
 }
@@ -1269,7 +1318,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) fields {
 			continue
 		}
 		if known != nil && !slices.Contains(known, k.Value) {
-			d.errorf(k, p, "unknown key")
+			d.errorf(k, p, "unknown key%s", suggest.Hint(k.Value, known))
 			continue
 		}
 		out = append(out, field{k, v})

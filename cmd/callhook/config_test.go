@@ -290,7 +290,10 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		// The file as a whole.
 		{"yaml syntax", "apps: [\n", nil, []string{
-			"config.yaml:1: did not find expected node content"}},
+			"config.yaml:1:7: did not find expected node content"}},
+		// yaml.v3 says line 1 (where the root mapping began).
+		{"yaml unclosed list", "listen: 127.0.0.1:8084\nroutes: [{destination: x, app: y}\napps: {}\n", nil, []string{
+			"config.yaml:2:33: did not find expected ',' or ']'"}},
 		{"not a mapping", "- a\n", nil, []string{
 			"config.yaml:1: must be a mapping",
 			"config.yaml:1: apps: required: no call could be driven without an app"}},
@@ -301,7 +304,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"two documents", minimalApps + "---\nlisten: 127.0.0.1:1\n", nil, []string{
 			"config.yaml:3: a config file holds one YAML document"}},
 		{"unknown key", "listn: 127.0.0.1:8084\n" + minimalApps, nil, []string{
-			"config.yaml:1: listn: unknown key"}},
+			"config.yaml:1: listn: unknown key (did you mean \"listen\"?)"}},
 		{"duplicate key", "linger: 5s\nlinger: 6s\n" + minimalApps, nil, []string{
 			"config.yaml:2: linger: duplicate key (first at line 1)"}},
 		{"key not a string", "[a]: 1\n" + minimalApps, nil, []string{
@@ -425,7 +428,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"app duplicate", minimalApps + "  a: {flow: f.yaml}\n", nil, []string{
 			"config.yaml:3: apps.a: duplicate key (first at line 2)"}},
 		{"app unknown key", "apps:\n  a:\n    url: http://127.0.0.1/\n    timeot: 3s\n", nil, []string{
-			"config.yaml:4: apps.a.timeot: unknown key"}},
+			"config.yaml:4: apps.a.timeot: unknown key (did you mean \"timeout\"?)"}},
 		{"app merged into itself", "apps:\n  a: &x\n    url: http://127.0.0.1/\n    <<: *x\n", nil, []string{
 			"config.yaml:4: apps.a: merges a mapping into itself"}},
 		{"merges of merges", mergeBomb(12), nil, []string{
@@ -571,7 +574,7 @@ func TestParseConfigReportsEveryError(t *testing.T) {
 		`config.yaml:4: default_app: unknown app "nope"`,
 		"config.yaml:9: apps.support.secret: environment variable CALLHOOK_SECRET is not set",
 		"config.yaml:10: apps.support.retries: must be 0..5, got 9",
-		"config.yaml:12: apps.support.timeot: unknown key",
+		"config.yaml:12: apps.support.timeot: unknown key (did you mean \"timeout\"?)",
 		`config.yaml:14: apps.support.timeout: invalid duration "3x"`,
 		`config.yaml:16: routes[0].destination: invalid regexp "^5\\d{3}(": missing closing )`,
 	}

@@ -13,14 +13,15 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "mermaid", "mermaid or dot")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fmt.Fprintln(stderr, "usage: callhook graph [-format mermaid|dot] FLOW.yaml")
 		return 2
 	}
-	flow, err := statemachine.ParseFile(fs.Arg(0))
+	flow, err := statemachine.ParseFile(files[0])
 	if err != nil {
 		printErrors(stderr, err)
 		return 1

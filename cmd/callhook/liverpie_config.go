@@ -173,6 +173,7 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 			*u.dst = d.uriPath(v, join("configuration", u.key), u.required)
 		}
 	}
+	l.Flat = true
 	return &App{Name: LiverpieDefaultApp, Line: key.Line, Kind: KindLiverpie, Liverpie: l}
 }
 

@@ -32,7 +32,7 @@ func TestLoadLiverpieConfig(t *testing.T) {
 		{"liverpie-flat.yml", []App{
 			{Name: "default", Line: 1, Kind: KindLiverpie, Liverpie: &LiverpieApp{
 				IP: "192.168.0.19", Port: 3002, StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset",
-				DTMFURI: "/ivr/dtmf", AllowCommands: []string{"sendmsg"}, Timeout: 10 * time.Second,
+				DTMFURI: "/ivr/dtmf", AllowCommands: []string{"sendmsg"}, Timeout: 10 * time.Second, Flat: true,
 			}},
 		}},
 	}
@@ -65,7 +65,7 @@ func TestLiverpieConfigErrors(t *testing.T) {
 		want       []string
 	}{
 		{"empty", "", []string{"liverpie.yml:1: no web app: a Liverpie config has webapps (Liverpie 0.5) or configuration.webapp_ip and webapp_uri (0.4)"}},
-		{"not yaml", "webapps: [", []string{"liverpie.yml:1: did not find expected node content"}},
+		{"not yaml", "webapps: [", []string{"liverpie.yml:1:10: did not find expected node content"}},
 		{"unknown top key", "webapp: {}\n", []string{
 			"liverpie.yml:1: webapp: unknown key",
 			"liverpie.yml:1: no web app"}},

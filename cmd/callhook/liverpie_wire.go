@@ -1,21 +1,95 @@
 package main
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
 
-// mergeLiverpieConfig adds the apps of a Liverpie liverpie.yml (either of
-// its formats) to cfg, so a Liverpie user switches with their own file. An
-// app name the config already has is an error, reported with both places.
-func mergeLiverpieConfig(cfg *Config, path string) error {
-	apps, err := LoadLiverpieConfig(path)
+	"github.com/sirupsen/logrus"
+)
+
+// defaultConfigPath is the config serve, check and simulate read unless
+// -config names another.
+const defaultConfigPath = "config.yaml"
+
+// LiverpieSource is a Liverpie liverpie.yml whose apps were added to the
+// config (callhook serve -liverpie-config).
+type LiverpieSource struct {
+	File string
+	Apps []*App // in the file's order, already in Config.Apps
+	// NoConfigFile is set when there was no config file: the config is
+	// the defaults and these apps.
+	NoConfigFile bool
+	// ReplacedDefaultApp is the config's own default_app when the flat
+	// format's single app took its place ("" when it had none).
+	ReplacedDefaultApp string
+}
+
+// loadServeConfig loads the config file and, when liverpiePath is given,
+// the apps of that Liverpie liverpie.yml with it. A Liverpie user switches
+// with one flag, in a directory with no config.yaml: when the config is the
+// default path and there is no such file, the config is the defaults plus
+// the Liverpie apps. The config file then needs no apps of its own; the
+// flat format's single app becomes the default_app (it took every call in
+// Liverpie).
+func loadServeConfig(path, liverpiePath string) (*Config, error) {
+	if liverpiePath == "" {
+		return LoadConfig(path)
+	}
+	apps, err := LoadLiverpieConfig(liverpiePath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, a := range apps {
-		if old := cfg.AppByName(a.Name); old != nil {
-			return fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
-				path, a.Line, a.Name, cfg.File, old.Line)
+	src := &LiverpieSource{File: liverpiePath, Apps: apps}
+	data, err := readConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) && path == defaultConfigPath {
+		data, err, src.NoConfigFile = nil, nil, true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parseConfigWith(path, data, lookupEnvOS, src)
+}
+
+// addLiverpieApps appends the Liverpie apps to the config file's own; an
+// app name on both sides is an error at the Liverpie file's line.
+func (d *decoder) addLiverpieApps(c *Config) []*App {
+	src := d.liverpieSrc
+	apps := c.Apps
+	for _, a := range src.Apps {
+		if old := c.AppByName(a.Name); old != nil {
+			d.errs = append(d.errs, lineError{old.Line, fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
+				src.File, a.Line, a.Name, d.file, old.Line)})
+			continue
 		}
-		cfg.Apps = append(cfg.Apps, a)
+		// The config's folders apply to them as to its own apps.
+		if a.RecordingsDir == "" {
+			a.RecordingsDir = c.RecordingsDir + "/" + a.Name
+		}
+		if a.MediaDirs == nil {
+			a.MediaDirs = c.MediaDirs
+		}
+		apps = append(apps, a)
 	}
-	return nil
+	c.Liverpie = src
+	return apps
+}
+
+// logLiverpieSource says what serve made of a liverpie.yml: where the
+// config came from and which app takes the calls nothing else routes.
+func logLiverpieSource(log *logrus.Logger, cfg *Config, l *LiverpieSource) {
+	names := make([]string, len(l.Apps))
+	for i, a := range l.Apps {
+		names[i] = a.Name
+	}
+	e := log.WithFields(logrus.Fields{"liverpie_config": l.File, "liverpie_apps": names, "default_app": cfg.DefaultApp})
+	if l.NoConfigFile {
+		e = e.WithField("config", "none: "+cfg.File+" does not exist, the defaults apply")
+	}
+	if l.ReplacedDefaultApp != "" && l.ReplacedDefaultApp != cfg.DefaultApp {
+		e.Warnf("the Liverpie app %q takes every call no route names, in place of default_app %q of %s (a flat liverpie.yml has one app, which took every call)",
+			cfg.DefaultApp, l.ReplacedDefaultApp, cfg.File)
+		return
+	}
+	e.Info("serving the apps of a Liverpie config")
 }

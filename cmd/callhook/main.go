@@ -4,8 +4,11 @@
 //	callhook serve    [-config FILE] [-liverpie-config FILE]   run the daemon
 //	callhook check    [-config FILE] [FLOW.yaml ...]            validate a config and its flows
 //	callhook simulate [-config FILE] [-app NAME] [-digits ...]  place a call without FreeSWITCH
+//	callhook simulate -addr HOST:PORT [-digits ...]            place a call into a running serve
 //	callhook graph    [-format mermaid|dot] FLOW.yaml           draw a flow
 //	callhook version
+//
+// Flags may come before or after the other arguments (parseArgs).
 //
 // This is the only package that knows the config file format and configures
 // logrus; everything else takes plain structs.
@@ -30,7 +33,7 @@ func main() {
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
   callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml ...]
-  callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-json] [-v]
+  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-json] [-v]
   callhook graph    [-format mermaid|dot] FLOW.yaml
   callhook version
 `

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	"github.com/callhook/callhook/apphttp"
@@ -92,7 +93,12 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			// The file could not be read (missing, not a regular file,
 			// too big): point at the config entry that names it. A
 			// flow's own problems carry the flow's file:line.
-			return nil, fmt.Errorf("%s:%d: apps.%s.flow: %w", cfg.File, a.FlowLine, a.Name, err)
+			hint := ""
+			if errors.Is(err, fs.ErrNotExist) {
+				// A config copied elsewhere breaks exactly this way.
+				hint = fmt.Sprintf(" (a relative flow path is relative to the folder of %s)", cfg.File)
+			}
+			return nil, fmt.Errorf("%s:%d: apps.%s.flow: %w%s", cfg.File, a.FlowLine, a.Name, err, hint)
 		}
 		if err != nil {
 			return nil, err

@@ -41,7 +41,12 @@ func runServe(args []string, stderr io.Writer) int {
 	configPath := fs.String("config", "config.yaml", "config file")
 	liverpiePath := fs.String("liverpie-config", "", "also serve the apps of a Liverpie liverpie.yml")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (for benchmarks)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "callhook serve: unexpected argument %q\n", rest[0])
 		return 2
 	}
 	cfg, err := loadServeConfig(*configPath, *liverpiePath)
@@ -50,6 +55,9 @@ func runServe(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
+	if l := cfg.Liverpie; l != nil {
+		logLiverpieSource(log, cfg, l)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -111,10 +119,10 @@ func (s *server) run(rt *proxy.Runtime) int {
 				continue
 			}
 			reloads.stop()
-			return s.drain(logrus.Fields{"signal": sig.String()})
+			return s.drain(logrus.Fields{"signal": sig.String()}, signals)
 		case <-s.ops.drainRequested():
 			reloads.stop()
-			return s.drain(logrus.Fields{"by": "admin"})
+			return s.drain(logrus.Fields{"by": "admin"}, signals)
 		case err := <-served:
 			if errors.Is(err, esl.ErrServerClosed) {
 				return 0
@@ -173,23 +181,61 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
 func (s *server) drainNow() { s.ops.requestDrain() }
 
+// drainProgressEvery is how often a drain logs the calls it waits for.
+const drainProgressEvery = 5 * time.Second
+
 // drain stops taking calls (new ones are handed back to the dialplan,
 // esl.Conn.HandBack), lets calls in progress finish up to drain_timeout,
 // hangs up the rest with a logged reason, closes the sockets of the calls
 // still up after that, waits (bounded) for every session to finish, and
-// exits 0.
-func (s *server) drain(why logrus.Fields) int {
+// exits 0. While it waits it logs the calls left every few seconds. A
+// SIGINT (a second Ctrl-C) ends the wait at once: the calls are hung up as
+// at the deadline. A SIGTERM only logs the progress, so a supervisor that
+// sends SIGTERM again does not cut live calls.
+func (s *server) drain(why logrus.Fields, signals <-chan os.Signal) int {
 	s.proxy.Drain()
 	// Logged once new calls are refused, so "draining" in the log means it.
-	s.log.WithFields(why).WithField("drain_timeout", s.cfg.DrainTimeout.String()).Info("draining")
+	s.log.WithFields(why).WithFields(logrus.Fields{"drain_timeout": s.cfg.DrainTimeout.String(), "calls": s.proxy.Active(),
+		"hint": "Ctrl-C again (SIGINT) hangs up the calls in progress now; SIGTERM again only logs progress"}).
+		Info("draining")
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
-	err := s.proxy.WaitIdle(ctx)
+	idle := make(chan error, 1)
+	go func() { idle <- s.proxy.WaitIdle(ctx) }()
+	deadline := time.Now().Add(s.cfg.DrainTimeout)
+	tick := time.NewTicker(drainProgressEvery)
+	progress := func(msg string) {
+		s.log.WithFields(logrus.Fields{"calls": s.proxy.Active(), "drain_left": time.Until(deadline).Round(time.Second).String()}).Info(msg)
+	}
+	var err error
+	cause := "drain timeout: hanging up the calls still in progress"
+wait:
+	for {
+		select {
+		case err = <-idle:
+			break wait
+		case <-tick.C:
+			progress("draining: waiting for the calls in progress")
+		case sig := <-signals:
+			switch sig {
+			case syscall.SIGINT:
+				cause = "interrupted again: hanging up the calls still in progress"
+				cancel()
+				err = <-idle
+				break wait
+			case syscall.SIGTERM:
+				progress("draining: SIGTERM again changes nothing, the calls in progress go on (SIGINT hangs them up now)")
+			default:
+				s.log.WithField("signal", sig.String()).Info("draining: no reload while draining")
+			}
+		}
+	}
+	tick.Stop()
 	cancel()
 	if err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), afterDrainWait)
 		n := s.proxy.HangupAll(ctx, drainCause)
 		s.log.WithFields(logrus.Fields{"calls": n, "cause": drainCause, "drain_timeout": s.cfg.DrainTimeout.String()}).
-			Warn("drain timeout: hanging up the calls still in progress")
+			Warn(cause)
 		if err := s.proxy.WaitIdle(ctx); err != nil {
 			s.log.WithField("calls", s.proxy.Active()).Error("calls did not end after hangup; closing their sockets")
 			// Their sessions see the connection end, tell their apps
@@ -243,21 +289,6 @@ func (s *server) reload(ctx context.Context) {
 		s.log.Error("reload refused: " + line)
 	}
 	s.log.Error("reload refused: the previous config keeps serving")
-}
-
-// loadServeConfig loads the config file and, when given, a Liverpie
-// liverpie.yml whose apps are added to it.
-func loadServeConfig(path, liverpiePath string) (*Config, error) {
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	if liverpiePath != "" {
-		if err := mergeLiverpieConfig(cfg, liverpiePath); err != nil {
-			return nil, err
-		}
-	}
-	return cfg, nil
 }
 
 // newLogger configures logrus as the config says; only cmd does this.

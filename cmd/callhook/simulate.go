@@ -23,6 +23,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
 	"github.com/sirupsen/logrus"
 )
 
@@ -48,14 +49,20 @@ const (
 
 // simOptions are simulate's flags.
 type simOptions struct {
-	config      string
-	app         string
-	from, to    string
-	digits      []string
-	scripted    bool
-	hangupAfter time.Duration
-	jsonOut     bool
-	verbose     bool
+	config    string
+	liverpie  string // -liverpie-config: a Liverpie liverpie.yml whose apps join the config's
+	addr      string // -addr: dial this running callhook serve instead of running the engine here
+	adminAddr string // -addr: the daemon's admin address, from the config when it loads
+	// remotePrompts is set with -addr when the call's app is a Liverpie
+	// app: the scripted keys are pressed while its prompts play.
+	remotePrompts bool
+	app           string
+	from, to      string
+	digits        []string
+	scripted      bool
+	hangupAfter   time.Duration
+	jsonOut       bool
+	verbose       bool
 	// bridge says what each bridge target does (-bridge TARGET=OUTCOME,
 	// repeatable); a target not listed answers.
 	bridge map[string]esltest.BridgeOutcome
@@ -91,7 +98,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-json]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-json]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
@@ -103,28 +110,38 @@ app failed (its fallback or on_failure ran, or an error ended the call).
 Each -bridge says what a bridge target does: answer (the default), busy,
 noanswer (rings until the bridge's timeout) or fail:CAUSE.
 
+With -addr, the simulated FreeSWITCH dials a callhook serve that is already
+running (its listen address) instead of running the engine here: it prints
+the switch's side (applications, keys, responses, the end) and sets
+callhook_trace=true, so the daemon logs the call's wire trace at log level
+debug; the requests and replies are in the daemon's log and /calls.
+For a Liverpie app, each -digits token is pressed while the next prompt
+(playback, say, speak) plays, as a caller would answer its menus.
+
 `)
 		fs.PrintDefaults()
 	}
 	o := &simOptions{}
-	fs.StringVar(&o.config, "config", "config.yaml", "config file")
+	fs.StringVar(&o.config, "config", defaultConfigPath, "config file")
+	fs.StringVar(&o.liverpie, "liverpie-config", "", "also a Liverpie liverpie.yml's apps (as serve -liverpie-config)")
+	fs.StringVar(&o.addr, "addr", "", "dial a running `callhook serve` at `HOST:PORT` (its listen address) as FreeSWITCH would, instead of running the engine here")
 	fs.StringVar(&o.app, "app", "", "the app to call (sets the channel variable callhook_app); default: routes and default_app decide")
 	fs.StringVar(&o.from, "from", "1000", "the caller's number")
 	fs.StringVar(&o.to, "to", "7000", "the dialled number (routes match it)")
 	digits := fs.String("digits", "", `scripted keys, one token per gather or record: "1 2 #", "-" for none`)
 	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
-	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr")
+	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr, with the call's wire trace (every ESL frame both ways)")
 	o.bridge = map[string]esltest.BridgeOutcome{}
 	fs.Var(bridgeFlag(o.bridge), "bridge", "what a bridge target does: `TARGET=answer|busy|noanswer|fail:CAUSE` (repeatable; default answer)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if len(rest) > 0 {
+		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
 	fs.Visit(func(f *flag.Flag) { o.scripted = o.scripted || f.Name == "digits" })
-	var err error
 	if o.digits, err = parseDigits(*digits); err != nil {
 		return nil, err
 	}
@@ -151,7 +168,18 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return simUsage
 	}
-	cfg, err := LoadConfig(o.config)
+	if o.addr != "" {
+		// The config, when there is one, says which app takes the call and
+		// where the daemon's admin API is; the call goes to the daemon
+		// anyway.
+		if cfg, err := loadServeConfig(o.config, o.liverpie); err == nil {
+			o.adminAddr = cfg.Admin
+			a := cfg.AppByName(cfg.appFor(o.app, o.to))
+			o.remotePrompts = a != nil && a.Kind == KindLiverpie
+		}
+		return runRemote(o, stdin, stdout, stderr)
+	}
+	cfg, err := loadServeConfig(o.config, o.liverpie)
 	if err != nil {
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
 		printErrors(stderr, err)
@@ -181,6 +209,12 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	s := &simulation{o: o, cfg: cfg, deps: d, rt: rt, term: term, stderr: stderr}
 	s.print = newSimPrinter(stdout, o.jsonOut)
+	for _, a := range rt.Apps {
+		// A flow says which transition each result took, and why.
+		if b, ok := a.Backend.(*statemachine.Backend); ok {
+			b.OnMove = s.print.Transitions
+		}
+	}
 	return s.run()
 }
 
@@ -201,7 +235,10 @@ func (s *simulation) run() int {
 	if s.o.verbose {
 		log.SetLevel(logrus.DebugLevel)
 	}
-	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits}
+	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits, liverpieApps: map[string]bool{}}
+	for _, a := range s.cfg.Apps {
+		caller.liverpieApps[a.Name] = a.Kind == KindLiverpie
+	}
 	p := &proxy.Proxy{
 		Log:             log,
 		Observer:        proxy.Observers{s.print, caller},
@@ -249,6 +286,11 @@ func (s *simulation) run() int {
 	vars := map[string]string{}
 	if s.o.app != "" {
 		vars["callhook_app"] = s.o.app
+	}
+	if s.o.verbose {
+		// -v: the engine logs the call's wire trace (every frame both
+		// ways) at debug, as a daemon does for a call with this variable.
+		vars["callhook_trace"] = "true"
 	}
 	call, err := esltest.Dial(ctx, ln.Addr().String(), esltest.Options{
 		CallerIDNumber:    s.o.from,

@@ -21,6 +21,10 @@ const (
 	appRecord = "record"
 )
 
+// promptApps are the applications that play a prompt, at which a caller
+// of a Liverpie app answers (its DTMF goes to the app's dtmf_uri).
+var promptApps = map[string]bool{"playback": true, "say": true, "speak": true, "phrase": true}
+
 // recordTalk is how long the simulated caller speaks when a recording
 // starts, so the recording has a length; then the scripted keys are
 // pressed, or silence detection ends it.
@@ -38,13 +42,21 @@ type simCaller struct {
 	print       *simPrinter
 	speed       float64 // the simulator's Speed, to turn call time into real time
 	interactive bool
+	// liverpieApps names the config's Liverpie apps: a Liverpie app's menus
+	// are prompts (playback) followed by the digits its dtmf_uri gets, with
+	// no gather, so the caller answers while a prompt plays.
+	liverpieApps map[string]bool
 
-	mu     sync.Mutex
-	verb   verb.Verb // the verb running now
-	tokens []string  // scripted input not used yet
-	call   *esltest.Call
-	timers []*time.Timer
-	closed bool
+	mu sync.Mutex
+	// atPrompts: each scripted token is pressed as the next prompt
+	// starts (the call's app is a Liverpie app).
+	atPrompts    bool
+	liverpieCall bool      // the call's app is a Liverpie app (local simulate)
+	verb         verb.Verb // the verb running now
+	tokens       []string  // scripted input not used yet
+	call         *esltest.Call
+	timers       []*time.Timer
+	closed       bool
 }
 
 // parseDigits splits -digits into tokens: keys (0-9 * # A-D) for one verb
@@ -74,6 +86,15 @@ func quoteKey(s string) string { return `"` + s + `"` }
 func (c *simCaller) attach(call *esltest.Call) {
 	c.mu.Lock()
 	c.call = call
+	c.mu.Unlock()
+}
+
+// CallStarted implements proxy.Observer: a Liverpie app's call is answered
+// at its prompts.
+func (c *simCaller) CallStarted(call *proxy.Call) {
+	c.mu.Lock()
+	c.liverpieCall = c.liverpieApps[call.App]
+	c.atPrompts = c.atPrompts || c.liverpieCall
 	c.mu.Unlock()
 }
 
@@ -111,6 +132,28 @@ func (c *simCaller) hint() string {
 // each application starts, so scripted keys reach a gather before any of
 // its timers, whatever the speed.
 func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
+	c.mu.Lock()
+	atPrompts, liverpie := c.atPrompts, c.liverpieCall
+	c.mu.Unlock()
+	if liverpie {
+		// A Liverpie app's msg names FreeSWITCH applications, not verbs:
+		// show them as the switch runs them.
+		text := "   " + run.App
+		if run.Arg != "" {
+			text += " " + run.Arg
+		}
+		c.print.emit("app", text, simField{"app", run.App}, simField{"arg", run.Arg})
+	}
+	if atPrompts && promptApps[run.App] {
+		if c.interactive {
+			c.print.Caller("prompt", "     (the prompt is playing: type digits; h hangs up)", simField{"app", run.App})
+			return
+		}
+		if keys, ok := c.next(); ok {
+			c.press(call, keys)
+		}
+		return
+	}
 	switch run.App {
 	case appGather:
 		if c.interactive {
@@ -125,10 +168,10 @@ func (c *simCaller) onApp(call *esltest.Call, run esltest.AppRun) {
 		call.Talk(recordTalk)
 		if c.interactive {
 			c.print.Caller("talk", "     (recording: the caller speaks for "+recordTalk.String()+"; "+c.hint()+")",
-				simField{"seconds", recordTalk.Seconds()})
+				simField{"talk_s", recordTalk.Seconds()})
 			return
 		}
-		c.print.Caller("talk", "     caller speaks for "+recordTalk.String(), simField{"seconds", recordTalk.Seconds()})
+		c.print.Caller("talk", "     caller speaks for "+recordTalk.String(), simField{"talk_s", recordTalk.Seconds()})
 		if keys, ok := c.next(); ok {
 			c.after(recordTalk, func() { c.press(call, keys) })
 		}

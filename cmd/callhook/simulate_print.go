@@ -13,6 +13,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/verb"
 )
 
@@ -26,6 +27,7 @@ type simPrinter struct {
 	start   time.Time
 
 	mu     sync.Mutex
+	try    statemachine.Transition // a flow's last move, for the try its state is on
 	w      io.Writer
 	err    error          // the first write error; later lines are dropped
 	failed bool           // the fallback or on_failure ran, or an error ended the call
@@ -51,9 +53,10 @@ type simField struct {
 	value any
 }
 
-// emit writes one event: text for people, fields (after "type" and "t",
-// the seconds since the simulation started) for tools. Empty text prints
-// nothing in text mode.
+// emit writes one event: text for people, fields (after "type" and "t_s",
+// the seconds since the simulation started, real time) for tools. Every
+// field that is a time says its unit in its name: _s or _ms. Empty text
+// prints nothing in text mode.
 func (p *simPrinter) emit(kind, text string, fields ...simField) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -68,7 +71,7 @@ func (p *simPrinter) emitLocked(kind, text string, fields ...simField) {
 	if p.jsonOut {
 		b.WriteString(`{"type":`)
 		writeJSON(&b, kind)
-		b.WriteString(`,"t":`)
+		b.WriteString(`,"t_s":`)
 		fmt.Fprintf(&b, "%.3f", time.Since(p.start).Seconds())
 		for _, f := range fields {
 			b.WriteByte(',')
@@ -165,7 +168,7 @@ func (p *simPrinter) Request(_ *proxy.Call, r *proxy.RequestInfo) {
 	p.reqErr = p.reqErr || r.Err != nil
 	p.mu.Unlock()
 	fields := []simField{{"event", r.Event}, {"url", r.URL}, {"status", r.Status},
-		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", r.Reply}}
+		{"attempts", r.Attempts}, {"took_ms", r.Took.Milliseconds()}, {"fallback", r.Fallback}, {"reply", r.Body}}
 	if r.Err != nil {
 		fields = append(fields, simField{"error", r.Err.Error()})
 	}
@@ -182,14 +185,29 @@ func (p *simPrinter) VerbStarted(_ *proxy.Call, v verb.Verb) {
 	if v.Action != "" {
 		fields = append(fields, simField{"action", v.Action})
 	}
-	p.emit("verb", "   "+verbLine(v), fields...)
+	line := verbLine(v)
+	p.mu.Lock()
+	if t := p.try; v.Action != "" && !strings.Contains(v.Action, "://") && t.To == v.Action && t.Of > 0 {
+		// A flow's state counts its tries: say which this is.
+		line = strings.TrimSuffix(line, ")") + fmt.Sprintf(", try %d of %d)", t.Try, t.Of)
+		fields = append(fields, simField{"try", t.Try}, simField{"of", t.Of})
+	}
+	p.mu.Unlock()
+	p.emit("verb", "   "+line, fields...)
 }
 
 // VerbFinished implements proxy.Observer.
 func (p *simPrinter) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, took time.Duration) {
-	text := ""
-	if line := resultLine(r, v.Action != ""); line != "" {
+	// Every verb says how it ended, so a transcript shows the result the
+	// next step went on with.
+	text := "     = done"
+	if line := resultLine(r, true); line != "" {
 		text = "     = " + line
+	}
+	if r != nil && r.Recording != nil {
+		// The simulated switch records nothing: the path is where
+		// FreeSWITCH would have written the file.
+		text += "\n       (simulated: no file is written; FreeSWITCH would write it there)"
 	}
 	fields := []simField{{"verb", v.Name}, {"took_ms", took.Milliseconds()}}
 	if r != nil {
@@ -259,7 +277,7 @@ func (p *simPrinter) End(res *esltest.Result) {
 		steps = "request"
 	}
 	text += fmt.Sprintf(" after %ds of call time (%s, %s)", end.Duration, count(p.stats.Verbs, "verb"), count(p.stats.Requests, steps))
-	fields = append(fields, simField{"duration", end.Duration}, simField{"verbs", p.stats.Verbs},
+	fields = append(fields, simField{"duration_s", end.Duration}, simField{"verbs", p.stats.Verbs},
 		simField{"requests", p.stats.Requests}, simField{"failed", p.failed})
 	if end.Err != nil {
 		if msg := end.Err.Error(); msg != p.shown {
@@ -363,4 +381,29 @@ func shortID(id string) string {
 		return id[:i]
 	}
 	return id
+}
+
+// Transitions prints a flow's moves: which route each result took and why
+// ("menu: 9 has no route → invalid, try 2 of 3 → on.invalid: invalid").
+// It is statemachine.Backend's OnMove.
+func (p *simPrinter) Transitions(_ *proxy.Call, steps []statemachine.Transition) {
+	for _, st := range steps {
+		var text string
+		switch {
+		case st.From == "":
+			text = "   [" + st.Why + ": " + st.To + "]"
+		case st.To == "":
+			text = "   [" + st.From + ": " + st.Why + ": the flow ends]"
+		default:
+			text = "   [" + st.From + ": " + st.Why + ": " + st.To + "]"
+		}
+		fields := []simField{{"from", st.From}, {"to", st.To}, {"why", st.Why}}
+		if st.Of > 0 {
+			fields = append(fields, simField{"try", st.Try}, simField{"of", st.Of})
+		}
+		p.emit("transition", text, fields...)
+	}
+	p.mu.Lock()
+	p.try = steps[len(steps)-1]
+	p.mu.Unlock()
 }

@@ -468,8 +468,8 @@ func TestSimulateJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("line %q is not a JSON object: %v", line, err)
 		}
-		if _, ok := ev["t"].(float64); !ok {
-			t.Errorf("line %q has no t", line)
+		if _, ok := ev["t_s"].(float64); !ok {
+			t.Errorf("line %q has no t_s", line)
 		}
 		kinds = append(kinds, ev["type"].(string))
 		events = append(events, ev)
@@ -658,7 +658,7 @@ func TestVerbLine(t *testing.T) {
 		{"[{play: ivr/welcome.wav}]", "play ivr/welcome.wav"},
 		{"[{play: {file: 'tone_stream://%(200,100,440)', loop: 3}}]", "play tone_stream://%(200,100,440) loop=3"},
 		{"[{gather: {play: menu.wav, max: 4, tries: 3, action: /menu}}]",
-			"gather menu.wav min=1 max=4 tries=3 timeout=5s terminators=# regex=\\d+ invalid=silence_stream://250 -> http://app/menu"},
+			"gather menu.wav min=1 max=4 tries=3 timeout=5s terminators=# regex=\\d+ -> http://app/menu"},
 		{"[{record: {path: m.wav, max: 30s, terminators: '#', action: done}}]",
 			"record m.wav max=30s silence=3s silence_threshold=200 beep=true terminators=# -> http://app/done"},
 		{"[{bridge: {to: [user/1000, user/1001], caller_id: '100'}}]", "bridge user/1000,user/1001 timeout=30s caller_id=100"},
@@ -726,4 +726,120 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// -json says the unit of every time (t_s, took_ms, duration_s) and carries
+// each reply whole: it is for tools, which must not get a cut body.
+func TestSimulateJSONUnitsAndWholeReplies(t *testing.T) {
+	reply := `{"session":{"pad":"` + strings.Repeat("x", 600) + `"},"verbs":["answer","hangup"]}`
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, reply)
+	}))
+	t.Cleanup(web.Close)
+	code, out, errOut := simulate(t, "-config", writeConfig(t, "default_app: a\napps:\n  a: {url: "+web.URL+"/ivr}\n"), "-json")
+	if code != simOK {
+		t.Fatalf("simulate -json = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	var sawReply, sawEnd bool
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		for _, bare := range []string{"t", "duration", "took", "seconds"} {
+			if _, ok := ev[bare]; ok {
+				t.Errorf("line %q has %q, a time without its unit", line, bare)
+			}
+		}
+		if _, ok := ev["t_s"].(float64); !ok {
+			t.Errorf("line %q has no t_s", line)
+		}
+		switch ev["type"] {
+		case "request":
+			if _, ok := ev["took_ms"].(float64); !ok {
+				t.Errorf("request line %q has no took_ms", line)
+			}
+			if ev["event"] == "call.start" {
+				sawReply = true
+				if ev["reply"] != reply {
+					t.Errorf("reply = %q, want the whole reply (%d bytes)", ev["reply"], len(reply))
+				}
+			}
+		case "end":
+			sawEnd = true
+			if _, ok := ev["duration_s"].(float64); !ok {
+				t.Errorf("end line %q has no duration_s", line)
+			}
+		}
+	}
+	if !sawReply || !sawEnd {
+		t.Errorf("no call.start request or no end line:\n%s", out)
+	}
+}
+
+// demoConfig is a config whose default app is the demo flow.
+func demoConfig(t *testing.T) string {
+	t.Helper()
+	demo, err := filepath.Abs("../../examples/flows/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeConfig(t, "default_app: demo\napps:\n  demo: {flow: "+demo+"}\n")
+}
+
+// simulate explains a flow: the transition each result took and why, the
+// try a state is on, the gather as the state wrote it (no silent default
+// prompt, no tries=1), a result for every verb, the record terminator in
+// effect, and that a recording is simulated.
+func TestSimulateExplainsAFlow(t *testing.T) {
+	code, out, errOut := simulate(t, "-config", demoConfig(t), "-digits", "9 - 3 #")
+	if code != simOK {
+		t.Fatalf("simulate = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"   [start: welcome]\n",
+		"   [welcome: ok → next: menu]\n",
+		"(ends state menu, try 1 of 3)\n     caller presses 9\n     = ok: digits 9\n   [menu: 9 has no route → invalid, try 2 of 3 → on.invalid: invalid]\n",
+		"(ends state menu, try 2 of 3)\n     = timeout\n   [menu: timeout, try 3 of 3 → again: menu]\n",
+		"   [menu: 3 → on.digits: leave_message]\n",
+		" terminators=* (ends state leave_message)\n",
+		"(simulated: no file is written; FreeSWITCH would write it there)",
+		"   [goodbye: hangup → on.hangup: the flow ends]\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"silence_stream://250", "tries=1 "} {
+		if strings.Contains(out, bad) {
+			t.Errorf("transcript shows %q, which the flow does not say:\n%s", bad, out)
+		}
+	}
+	// Every verb line is followed, in time, by its result.
+	verbs, results := 0, 0
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(l, "     = "):
+			results++
+		case strings.HasPrefix(l, "   ") && !strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "   ["):
+			verbs++
+		}
+	}
+	if verbs == 0 || verbs != results {
+		t.Errorf("%d verb lines, %d result lines, want one result per verb:\n%s", verbs, results, out)
+	}
+}
+
+// -v logs the call's wire trace: the frames both ways.
+func TestSimulateVerboseShowsTheWire(t *testing.T) {
+	code, _, errOut := simulate(t, "-config", demoConfig(t), "-digits", "1", "-v", "-hangup-after", "3s")
+	if code != simOK {
+		t.Fatalf("simulate -v = %d; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"esl frame", `C>\nsendmsg`, `F>\nContent-Type: command/reply`, "execute-app-name: play_and_get_digits"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("-v stderr lacks %q", want)
+		}
+	}
 }
