@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callhook/callhook/internal/nolog"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
@@ -141,9 +142,7 @@ func (s *Server) drain(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logger() logrus.FieldLogger {
 	if s.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		return l
+		return nolog.Logger()
 	}
 	return s.Log
 }

@@ -86,7 +86,7 @@ func TestLiverpieWholeCall(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.By != esltest.ByCaller {
 		t.Errorf("call result = %v, want hung up by the caller", r)
 	}
-	h.idle()
+	h.Idle()
 	all := w.requests()
 	got = append(got, all[len(got):]...)
 
@@ -266,13 +266,13 @@ func TestLiverpieRefusedCommand(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
 		t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
+	h.Idle()
 	for _, cmd := range c.Received() {
 		if strings.HasPrefix(cmd.Line, "api") {
 			t.Errorf("FreeSWITCH received %q", cmd.Line)
 		}
 	}
-	logs := h.logs.String()
+	logs := h.Log.String()
 	for _, want := range []string{`msg command \"api\" refused: not in the app's allow_commands [sendmsg]`, "call failed"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
@@ -299,7 +299,7 @@ func TestLiverpieAllowedAPI(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "USER_BUSY" {
 		t.Errorf("call result = %v, want hung up with USER_BUSY", r)
 	}
-	h.idle()
+	h.Idle()
 	reqs := w.requests()
 	if len(reqs) < 3 {
 		t.Fatalf("requests = %q, want reset and two steps", lpLines(reqs))
@@ -318,8 +318,8 @@ func TestLiverpieSlowApp(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call result = %v, want hung up with NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
-	logs := h.logs.String()
+	h.Idle()
+	logs := h.Log.String()
 	if !strings.Contains(logs, "liverpie state_machine "+w.URL+"/ivr/state_machine: timeout: no answer within 50ms") {
 		t.Errorf("log lacks the timeout reason:\n%s", logs)
 	}
@@ -356,8 +356,8 @@ func TestLiverpieBadReplies(t *testing.T) {
 			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 				t.Errorf("call result = %v, want hung up with NORMAL_TEMPORARY_FAILURE", r)
 			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.logged) {
+			h.Idle()
+			if logs := h.Log.String(); !strings.Contains(logs, tc.logged) {
 				t.Errorf("log lacks %q:\n%s", tc.logged, logs)
 			}
 		})
@@ -375,11 +375,11 @@ func TestLiverpieResetFails(t *testing.T) {
 	if r := h.result(c); r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call result = %v, want NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
+	h.Idle()
 	if got := lpLines(srv.requests()); !slices.Equal(got, []string{"GET /nowhere HTTP/1.1"}) {
 		t.Errorf("requests = %q, want the reset only", got)
 	}
-	if logs := h.logs.String(); !strings.Contains(logs, "liverpie reset "+srv.URL+"/nowhere: HTTP status 404") {
+	if logs := h.Log.String(); !strings.Contains(logs, "liverpie reset "+srv.URL+"/nowhere: HTTP status 404") {
 		t.Errorf("log lacks the reset failure:\n%s", logs)
 	}
 }
@@ -407,7 +407,7 @@ func TestLiverpieEmptyReply(t *testing.T) {
 	if r := h.result(c); r.Cause != "CALL_REJECTED" {
 		t.Errorf("call result = %v, want CALL_REJECTED", r)
 	}
-	h.idle()
+	h.Idle()
 	var paths []string
 	for _, r := range w.requests() {
 		paths = append(paths, r.Path)
@@ -428,7 +428,7 @@ func TestLiverpieCookiesPerCall(t *testing.T) {
 	for i := range 2 {
 		c := h.dial("ivr")
 		h.result(c)
-		h.idle()
+		h.Idle()
 		reqs := w.requests()
 		reset, step := reqs[len(reqs)-3], reqs[len(reqs)-2]
 		if reset.Header.Get("Cookie") != "" {
@@ -495,13 +495,13 @@ func TestSecurityLiverpieCall(t *testing.T) {
 			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
 				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
 			}
-			h.idle()
+			h.Idle()
 			for _, cmd := range c.Received() {
 				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
 					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
 				}
 			}
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+			if logs := h.Log.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, logs)
 			}
 		})

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/internal/nolog"
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/proxy"
@@ -133,9 +134,7 @@ func (a *App) start(call *proxy.Call) (*dialog, error) {
 		expect: firstExpect,
 	}
 	if d.log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		d.log = l
+		d.log = nolog.Logger()
 	}
 	if d.obs == nil {
 		d.obs = proxy.NopObserver{}

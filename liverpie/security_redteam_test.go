@@ -59,13 +59,13 @@ func TestRedteamLiverpieCall(t *testing.T) {
 			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
 				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
 			}
-			h.idle()
+			h.Idle()
 			for _, cmd := range c.Received() {
 				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
 					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
 				}
 			}
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+			if logs := h.Log.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, logs)
 			}
 		})

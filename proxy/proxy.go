@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callhook/callhook/internal/nolog"
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/verb"
@@ -120,9 +121,7 @@ func (p *Proxy) Active() int { return int(p.active.Load()) }
 
 func (p *Proxy) logger() logrus.FieldLogger {
 	if p.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		return l
+		return nolog.Logger()
 	}
 	return p.Log
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callhook/callhook/internal/calltest"
+
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/webhook"
 )
@@ -43,16 +45,16 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
 			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
-			c := h.dial(esltest.Options{})
-			res := wait(t, c)
+			c := h.Dial(esltest.Options{})
+			res := calltest.Wait(t, c)
 			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
 				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
 			}
 			if got := apps(c); len(got) != 0 {
 				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
 			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+			h.Idle()
+			if logs := h.Log.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, logs)
 			}
 		})
@@ -71,9 +73,9 @@ func TestRedteamExecuteArrayArg(t *testing.T) {
 		return 200, fmt.Sprintf(`[answer, {execute: {app: log, arg: %q}}, hangup]`, arg)
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: []string{"log"}}))
-	c := h.dial(esltest.Options{})
-	wait(t, c)
-	h.idle()
+	c := h.Dial(esltest.Options{})
+	calltest.Wait(t, c)
+	h.Idle()
 	found := false
 	for _, cmd := range c.Received() {
 		if cmd.Headers.Get("execute-app-name") != "log" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callhook/callhook/internal/calltest"
+
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/webhook"
 )
@@ -36,16 +38,16 @@ func TestSecurityWebhookCalls(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
 			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
-			c := h.dial(esltest.Options{})
-			res := wait(t, c)
+			c := h.Dial(esltest.Options{})
+			res := calltest.Wait(t, c)
 			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
 				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
 			}
 			if got := apps(c); len(got) != 0 {
 				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
 			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+			h.Idle()
+			if logs := h.Log.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, logs)
 			}
 		})
@@ -59,8 +61,8 @@ func TestSecurityWebhookAllowed(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, reply })
 	wa := &webhook.App{Name: "a", URL: app.URL + "/ivr", AllowVars: []string{"execute_on_answer"}, AllowEndpoints: []string{"FreeTDM"}}
 	h := startProxy(t, webhookRuntime(wa))
-	c := h.dial(esltest.Options{})
-	wait(t, c)
+	c := h.Dial(esltest.Options{})
+	calltest.Wait(t, c)
 	got := strings.Join(apps(c), "\n")
 	for _, want := range []string{"set execute_on_answer=playback beep.wav", "[sip_h_X-Ticket=42,leg_timeout=5]freetdm/1/a/100"} {
 		if !strings.Contains(got, want) {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callhook/callhook/internal/nolog"
+
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
@@ -328,9 +330,7 @@ func (d *dialog) log() logrus.FieldLogger {
 	if d.call.Log != nil {
 		return d.call.Log
 	}
-	l := logrus.New()
-	l.Out = io.Discard
-	return l
+	return nolog.Logger()
 }
 
 // ChannelVars implements proxy.VarReader: the channel variables the flow's

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/callhook/callhook/internal/nolog"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
@@ -122,9 +123,7 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	hc.CheckRedirect = client.CheckRedirect
 	log := call.Log
 	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
+		log = nolog.Logger()
 	}
 	obs := call.Observer
 	if obs == nil {

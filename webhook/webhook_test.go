@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callhook/callhook/internal/testlog"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
@@ -931,7 +934,7 @@ func TestWebhookLogs(t *testing.T) {
 	}{
 		{"a good request is quiet at info", 200, nil},
 		{"a failed request warns", 500, []map[string]any{
-			{"level": "warning", "msg": "webhook request failed", "event": EventCallStart, "status": float64(500), "attempts": float64(2)},
+			{"level": "warning", "msg": "webhook request failed", "event": EventCallStart, "status": 500, "attempts": 2},
 		}},
 	}
 	for _, tc := range tests {
@@ -940,11 +943,10 @@ func TestWebhookLogs(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, "[answer]")
 			})
-			var out strings.Builder
-			l := logrus.New()
-			l.Out, l.Formatter, l.Level = &out, &logrus.JSONFormatter{}, logrus.InfoLevel
+			log := testlog.New()
+			log.Level = logrus.InfoLevel
 			call := testCall("call-1", &requestRecorder{})
-			call.Log = l.WithField("call_id", "call-1")
+			call.Log = log.WithField("call_id", "call-1")
 			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, call)
 			// A failed request is the app's error (the session runs
@@ -952,15 +954,14 @@ func TestWebhookLogs(t *testing.T) {
 			if _, err := d.Begin(t.Context()); (err != nil) != (tc.status != 200) {
 				t.Fatalf("Begin() = %v, want an error only for status %d", err, tc.status)
 			}
-			var lines []string
-			if s := strings.TrimSpace(out.String()); s != "" {
-				lines = strings.Split(s, "\n")
-			}
-			if len(lines) != len(tc.want) {
-				t.Fatalf("logged %q, want %d lines", lines, len(tc.want))
+			entries := log.Entries()
+			if len(entries) != len(tc.want) {
+				t.Fatalf("logged %q, want %d lines", log.String(), len(tc.want))
 			}
 			for i, w := range tc.want {
-				got := decodeJSON(t, lines[i])
+				e := entries[i]
+				got := map[string]any{"level": e.Level.String(), "msg": e.Message}
+				maps.Copy(got, e.Data)
 				for k, v := range w {
 					if got[k] != v {
 						t.Errorf("log line %d %s = %v, want %v", i+1, k, got[k], v)
