@@ -11,9 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callhook/callhook/internal/nolog"
-
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )

@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 )

@@ -10,16 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhook/callhook/internal/nolog"
-
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
 // App is a web app written for Liverpie, the Ruby proxy callhook
-// descends from, served unchanged (DESIGN.md, "Liverpie apps"). It is a
+// descends from, served unchanged (README.md, "Coming from Liverpie"). It is a
 // Backend whose dialogs are RawDialogs: the app answers with ESL commands,
 // not verbs.
 //

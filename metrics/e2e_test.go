@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/webhook"

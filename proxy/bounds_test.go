@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
 )

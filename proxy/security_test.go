@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/webhook"
 )
 

@@ -17,11 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/leakcheck"
-
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/leakcheck"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
@@ -148,6 +146,25 @@ verbs:
 		return 200, ""
 	}
 	return 404, ""
+}
+
+// TestVersionInUserAgent: the Proxy's Version reaches every request of
+// the call's app as User-Agent (no process-wide variable carries it).
+func TestVersionInUserAgent(t *testing.T) {
+	app := newWebapp(t, menu)
+	h := calltest.Start(t, webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
+		calltest.Options{Version: "v9.8.7"})
+	calltest.Wait(t, h.Dial(esltest.Options{}))
+	h.Idle()
+	reqs := app.requests()
+	if len(reqs) == 0 {
+		t.Fatal("the app got no request")
+	}
+	for _, r := range reqs {
+		if ua := r.Header.Get("User-Agent"); ua != "callhook/v9.8.7" {
+			t.Errorf("%s: User-Agent = %q, want callhook/v9.8.7", r.Path, ua)
+		}
+	}
 }
 
 func TestMenuCall(t *testing.T) {

@@ -260,6 +260,7 @@ func TestBackendFetch(t *testing.T) {
 		t.Run(tc.from, func(t *testing.T) {
 			obs := &fetchObserver{}
 			call := testCall(obs)
+			call.UserAgent = proxy.UserAgent("v1.2.3")
 			call.From = tc.from
 			d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
 			in, err := d.Begin(t.Context())
@@ -280,7 +281,7 @@ func TestBackendFetch(t *testing.T) {
 		})
 	}
 	for _, r := range rs.all() {
-		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook/"+proxy.Version {
+		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook/v1.2.3" {
 			t.Errorf("request %+v, want GET with the caller and the escaped user agent", r)
 		}
 		if r.CallID != "uuid-1" {

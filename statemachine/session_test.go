@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/calltest"
-
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/webhook"

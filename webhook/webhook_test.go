@@ -20,10 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/internal/testlog"
-
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -285,7 +284,9 @@ func TestWebhookFlatten(t *testing.T) {
 func TestWebhookHeaders(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-7", &requestRecorder{}))
+	call := testCall("call-7", &requestRecorder{})
+	call.UserAgent = proxy.UserAgent("v1.2.3")
+	d := startDialog(t, app, call)
 	steps := []func() (*proxy.Instructions, error){
 		func() (*proxy.Instructions, error) { return d.Begin(t.Context()) },
 		func() (*proxy.Instructions, error) {
@@ -300,7 +301,7 @@ func TestWebhookHeaders(t *testing.T) {
 	}
 	for i, r := range srv.requests() {
 		want := map[string]string{
-			"User-Agent":         "callhook/" + proxy.Version,
+			"User-Agent":         "callhook/v1.2.3",
 			"X-Callhook-Call-Id": "call-7",
 			"X-Callhook-Seq":     strconv.Itoa(i + 1),
 		}

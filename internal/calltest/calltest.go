@@ -35,6 +35,10 @@ type Options struct {
 	ACL []netip.Prefix
 	// Wrap, when set, sees each connection before the proxy does.
 	Wrap func(context.Context, *esl.Conn)
+	// Version is the proxy's (callhook's version, in the apps' User-Agent).
+	Version string
+	// RedirectBackend is the proxy's.
+	RedirectBackend func(url string) proxy.Backend
 	// Linger and EndTimeout are the proxy's (0: 60s and 5s).
 	Linger, EndTimeout time.Duration
 	// Speed is the default media speed of Dial (0: 1000 times real time).
@@ -83,7 +87,8 @@ func Start(t testing.TB, rt *proxy.Runtime, o Options) *Engine {
 		o.Speed = 1000
 	}
 	log := testlog.New()
-	p := &proxy.Proxy{Log: log, Observer: o.Observer, Linger: o.Linger, EndTimeout: o.EndTimeout}
+	p := &proxy.Proxy{Log: log, Observer: o.Observer, Linger: o.Linger, EndTimeout: o.EndTimeout,
+		RedirectBackend: o.RedirectBackend, Version: o.Version}
 	p.SetRuntime(rt)
 	var handler esl.Handler = p
 	if o.Wrap != nil {

@@ -33,14 +33,21 @@ const Module = "github.com/callhook/callhook"
 // pkgs (import paths; a path covers the packages below it; none: Module)
 // are still there after a few seconds. It does not return.
 func Main(m *testing.M, pkgs ...string) {
-	code := m.Run()
-	if code == 0 {
-		if left := Wait(10*time.Second, pkgs...); len(left) > 0 {
-			fmt.Fprintf(os.Stderr, "leakcheck: goroutines outlived the tests:\n\n%s\n", strings.Join(left, "\n\n"))
-			code = 1
-		}
+	os.Exit(Check(m.Run(), pkgs...))
+}
+
+// Check is Main for a TestMain that has more to do: given m.Run's exit
+// code, it returns the code to exit with, 1 when goroutines leaked. A
+// failed run is not checked: its goroutines may be stuck by the failure.
+func Check(code int, pkgs ...string) int {
+	if code != 0 {
+		return code
 	}
-	os.Exit(code)
+	if left := Wait(10*time.Second, pkgs...); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "leakcheck: goroutines outlived the tests:\n\n%s\n", strings.Join(left, "\n\n"))
+		return 1
+	}
+	return code
 }
 
 // Wait returns once no goroutine other than the caller's runs code of

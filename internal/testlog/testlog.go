@@ -47,8 +47,8 @@ func (b *Buffer) Bytes() []byte {
 	return bytes.Clone(b.b.Bytes())
 }
 
-// Log is a debug-level logrus logger writing text to Text and every entry
-// to Hook.
+// Log is a debug-level logrus logger writing text to Text, in the
+// daemon's text format, and every entry to Hook.
 type Log struct {
 	*logrus.Logger
 	Text *Buffer
@@ -60,6 +60,7 @@ func New() *Log {
 	l := &Log{Logger: logrus.New(), Text: &Buffer{}}
 	l.Out = l.Text
 	l.Level = logrus.DebugLevel
+	l.Formatter = &logrus.TextFormatter{FullTimestamp: true, DisableColors: true}
 	l.Hook = test.NewLocal(l.Logger)
 	return l
 }
