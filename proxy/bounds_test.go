@@ -17,9 +17,11 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
+	"github.com/sirupsen/logrus"
 )
 
 // guard bounds every wait of these tests; a passing test never reaches it.
@@ -141,18 +143,21 @@ func event(uuid, name string, extra ...string) string {
 }
 
 // endLine returns the call-end log line of a call, checking there is one.
-func endLine(t *testing.T, logs string) string {
+func endLine(t *testing.T, log *testlog.Log) *logrus.Entry {
 	t.Helper()
-	var found []string
-	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, `msg="call ended"`) {
-			found = append(found, l)
-		}
-	}
+	found := log.Find("call ended")
 	if len(found) != 1 {
-		t.Fatalf("%d call-end lines, want 1:\n%s", len(found), logs)
+		t.Fatalf("%d call-end lines, want 1:\n%s", len(found), log)
 	}
 	return found[0]
+}
+
+// failedEnd says whether a call-end entry is a warning with outcome failed
+// and an error that is want (errors.Is) and says what.
+func failedEnd(e *logrus.Entry, want error, what string) bool {
+	err := testlog.Err(e)
+	return e.Level == logrus.WarnLevel && e.Data["outcome"] == proxy.OutcomeFailed &&
+		errors.Is(err, want) && strings.Contains(err.Error(), what)
 }
 
 // TestSilentFreeSWITCHFreesItsSlot: peers that answered connect and then
@@ -178,8 +183,12 @@ func TestSilentFreeSWITCHFreesItsSlot(t *testing.T) {
 	if _, outcomes := rec.get(); len(outcomes) != 2 || outcomes[0] != proxy.OutcomeFailed || outcomes[1] != proxy.OutcomeFailed {
 		t.Errorf("silent calls ended %q, want [failed failed]", outcomes)
 	}
-	if logs := h.Log.String(); strings.Count(logs, "no reply from FreeSWITCH") != 2 || !strings.Contains(logs, "linger") {
-		t.Errorf("log does not say, once per call, which reply did not come:\n%s", logs)
+	noReply := h.Log.Count(func(e *logrus.Entry) bool {
+		err := testlog.Err(e)
+		return errors.Is(err, esl.ErrNoReply) && strings.Contains(err.Error(), "linger")
+	})
+	if noReply != 2 {
+		t.Errorf("%d log lines say the linger reply did not come, want one per call:\n%s", noReply, h.Log)
 	}
 
 	c := h.Dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
@@ -231,9 +240,8 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.Log.String())
-	if !strings.Contains(line, "level=warning") || !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "silence probe") {
-		t.Errorf("end line = %s\nwant a warning with outcome=failed and the unanswered probe", line)
+	if e := endLine(t, h.Log); !failedEnd(e, esl.ErrNoReply, "silence probe") {
+		t.Errorf("end line = %s %v\nwant a warning with outcome=failed and the unanswered probe", e.Message, e.Data)
 	}
 }
 
@@ -258,11 +266,14 @@ func TestProtocolErrorMidCallFails(t *testing.T) {
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.Log.String())
-	if !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "protocol error") {
-		t.Errorf("end line = %s\nwant outcome=failed and the protocol error", line)
+	isProtocolError := func(e *logrus.Entry) bool {
+		_, ok := errors.AsType[*esl.ProtocolError](testlog.Err(e))
+		return ok
 	}
-	if n := strings.Count(h.Log.String(), "protocol error"); n != 1 {
+	if e := endLine(t, h.Log); e.Data["outcome"] != proxy.OutcomeFailed || !isProtocolError(e) {
+		t.Errorf("end line = %s %v\nwant outcome=failed and the protocol error", e.Message, e.Data)
+	}
+	if n := h.Log.Count(isProtocolError); n != 1 {
 		t.Errorf("the protocol error is logged %d times, want once:\n%s", n, h.Log)
 	}
 }
@@ -316,12 +327,12 @@ func TestQueueOverflowFails(t *testing.T) {
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.Log.String())
-	if !strings.Contains(line, "level=warning") || !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "event queue overflow") {
-		t.Errorf("end line = %s\nwant a warning with outcome=failed and the overflow", line)
+	if e := endLine(t, h.Log); !failedEnd(e, esl.ErrQueueOverflow, "") {
+		t.Errorf("end line = %s %v\nwant a warning with outcome=failed and the overflow", e.Message, e.Data)
 	}
-	if n := strings.Count(h.Log.String(), "event queue overflow"); n != 1 {
-		t.Errorf("the overflow is logged %d times, want once:\n%s", n, h.Log)
+	overflows := h.Log.Count(func(e *logrus.Entry) bool { return errors.Is(testlog.Err(e), esl.ErrQueueOverflow) })
+	if overflows != 1 {
+		t.Errorf("the overflow is logged %d times, want once:\n%s", overflows, h.Log)
 	}
 }
 

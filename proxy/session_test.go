@@ -240,8 +240,8 @@ func TestMenuCall(t *testing.T) {
 		t.Errorf("last command = %q, want exit", last.Line)
 	}
 	h.Idle()
-	if !strings.Contains(h.Log.String(), "call ended") {
-		t.Errorf("no call-end log line:\n%s", h.Log)
+	if ends := h.Log.Find("call ended"); len(ends) != 1 || ends[0].Data["outcome"] != proxy.OutcomeHangup {
+		t.Errorf("call-end log lines = %d, want one with outcome hangup:\n%s", len(ends), h.Log)
 	}
 }
 

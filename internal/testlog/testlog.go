@@ -71,6 +71,23 @@ func (l *Log) String() string { return l.Text.String() }
 // Entries returns the entries logged so far, oldest first.
 func (l *Log) Entries() []*logrus.Entry { return l.Hook.AllEntries() }
 
+// Count returns how many entries logged so far satisfy match.
+func (l *Log) Count(match func(*logrus.Entry) bool) int {
+	n := 0
+	for _, e := range l.Hook.AllEntries() {
+		if match(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// Err returns the error an entry carries (WithError), or nil.
+func Err(e *logrus.Entry) error {
+	err, _ := e.Data[logrus.ErrorKey].(error)
+	return err
+}
+
 // Find returns the entries whose message is msg.
 func (l *Log) Find(msg string) []*logrus.Entry {
 	var out []*logrus.Entry
