@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/admin"
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/metrics"
@@ -37,8 +36,7 @@ type live struct {
 func startLive(t *testing.T, rt *proxy.Runtime) *live {
 	t.Helper()
 	m := metrics.New()
-	e := calltest.Start(t, rt, calltest.Options{Observer: m, Conn: esl.ConnOptions{Counter: m}, Refused: m.Refused,
-		Linger: 5 * time.Second, Speed: 1})
+	e := calltest.Start(t, rt, calltest.Options{Hooks: m, Linger: 5 * time.Second, Speed: 1})
 	api := httptest.NewServer(&admin.Server{Proxy: e.Proxy, Metrics: m.Handler(), Token: liveToken, Drain: e.Proxy.Drain, Log: e.Log})
 	t.Cleanup(api.Close)
 	return &live{Engine: e, api: api}

@@ -219,26 +219,3 @@ func (h *lpHarness) result(c *esltest.Call) *esltest.Result {
 	h.t.Helper()
 	return calltest.Wait(h.t, c)
 }
-
-// lpRecorder records the observer's request reports.
-type lpRecorder struct {
-	proxy.NopObserver
-	mu   sync.Mutex
-	reqs []proxy.RequestInfo
-}
-
-func (r *lpRecorder) Request(_ *proxy.Call, info *proxy.RequestInfo) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, *info)
-}
-
-func (r *lpRecorder) events() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, i := range r.reqs {
-		out = append(out, i.Event)
-	}
-	return out
-}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 )
 
 // The whole-call script: each state-machine step's reply, as a Liverpie app
@@ -64,7 +65,7 @@ func lpScript(step int, r lpRequest) (int, string) {
 // the app receives.
 func TestLiverpieWholeCall(t *testing.T) {
 	w := newLPWebapp(t, lpScript, func(lpRequest) string { return lpDigit })
-	rec := &lpRecorder{}
+	rec := &calltest.Requests{}
 	h := startLiverpie(t, rec, lpApp(t, w))
 	c := h.dial("ivr")
 
@@ -231,7 +232,7 @@ func TestLiverpieWholeCall(t *testing.T) {
 		t.Errorf("sendmsg commands = %q, want %q", sent, wantSent)
 	}
 
-	evs := rec.events()
+	evs := rec.Events()
 	if len(evs) < 7 || !slices.Equal(evs[:6], []string{"reset", "state_machine", "state_machine", "state_machine", "state_machine", "dtmf"}) ||
 		evs[len(evs)-1] != "hangup" {
 		t.Errorf("observed requests = %q, want reset, 4 state_machine, dtmf, ..., hangup", evs)
@@ -473,15 +474,24 @@ func TestLiverpieSlowAppDelaysNoOtherCall(t *testing.T) {
 // call before anything reaches the switch; an allowed playback runs.
 func TestSecurityLiverpieCall(t *testing.T) {
 	const other = "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99"
-	tests := []struct {
-		name, msg, log string
-	}{
+	tests := []refusedMsg{
 		{"eavesdrop", "sendmsg\ncall-command: execute\nexecute-app-name: eavesdrop\nexecute-app-arg: " + other, `application \"eavesdrop\" is not allowed`},
 		{"executeX system", "sendmsg\ncall-command: executeX\nexecute-app-name: system\nexecute-app-arg: touch /tmp/x", `application \"system\" is not allowed`},
 		{"api in arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: INFO ${uuid_kill(" + other + ")}", `has \"${\"`},
 		{"set hook", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: API_ON_ANSWER=system touch /tmp/x", `\"API_ON_ANSWER\" cannot be set by an app`},
 		{"nomedia", "sendmsg\ncall-command: nomedia\nnomedia-uuid: " + other, `call-command \"nomedia\" is not allowed`},
 	}
+	refusedMsgs(t, tests)
+}
+
+// refusedMsg is a Liverpie msg that must be refused, and what the log says.
+type refusedMsg struct{ name, msg, log string }
+
+// refusedMsgs runs a call per case whose app answers the case's msg: the
+// call fails (NORMAL_TEMPORARY_FAILURE, by callhook), nothing but the
+// hangup reaches FreeSWITCH, and the log says why.
+func refusedMsgs(t *testing.T, tests []refusedMsg) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {

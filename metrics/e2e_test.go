@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/metrics"
@@ -27,8 +26,7 @@ type daemon struct {
 func startDaemon(t *testing.T, rt *proxy.Runtime) *daemon {
 	t.Helper()
 	m := metrics.New()
-	e := calltest.Start(t, rt, calltest.Options{Observer: m, Conn: esl.ConnOptions{Counter: m}, Refused: m.Refused,
-		Linger: 5 * time.Second, Speed: 1})
+	e := calltest.Start(t, rt, calltest.Options{Hooks: m, Linger: 5 * time.Second, Speed: 1})
 	hs := httptest.NewServer(m.Handler())
 	t.Cleanup(hs.Close)
 	return &daemon{Engine: e, metrics: hs}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 )
@@ -47,14 +48,6 @@ func (rs *requests) all() []recorded {
 	defer rs.mu.Unlock()
 	return append([]recorded(nil), rs.reqs...)
 }
-
-// fetchObserver records the fetches the dialog reports.
-type fetchObserver struct {
-	proxy.NopObserver
-	infos []*proxy.RequestInfo
-}
-
-func (o *fetchObserver) Request(c *proxy.Call, r *proxy.RequestInfo) { o.infos = append(o.infos, r) }
 
 func testCall(obs proxy.Observer) *proxy.Call {
 	return &proxy.Call{
@@ -258,7 +251,7 @@ func TestBackendFetch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.from, func(t *testing.T) {
-			obs := &fetchObserver{}
+			obs := &calltest.Requests{}
 			call := testCall(obs)
 			call.UserAgent = proxy.UserAgent("v1.2.3")
 			call.From = tc.from
@@ -270,12 +263,13 @@ func TestBackendFetch(t *testing.T) {
 			if got := names(in.Verbs); got != tc.want {
 				t.Errorf("Begin = %q, want %q", got, tc.want)
 			}
-			if len(obs.infos) != 1 || obs.infos[0].Event != "fetch" || (obs.infos[0].Err == nil) != (tc.from <= "2000") {
-				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", obs.infos)
+			infos := obs.All()
+			if len(infos) != 1 || infos[0].Event != "fetch" || (infos[0].Err == nil) != (tc.from <= "2000") {
+				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", infos)
 			}
-			if len(obs.infos) == 1 && obs.infos[0].Err != nil {
-				if be, ok := errors.AsType[*apphttp.RequestError](obs.infos[0].Err); !ok || be.Code != tc.code {
-					t.Errorf("observed error = %v, want a RequestError with code %q", obs.infos[0].Err, tc.code)
+			if len(infos) == 1 && infos[0].Err != nil {
+				if be, ok := errors.AsType[*apphttp.RequestError](infos[0].Err); !ok || be.Code != tc.code {
+					t.Errorf("observed error = %v, want a RequestError with code %q", infos[0].Err, tc.code)
 				}
 			}
 		})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
@@ -83,25 +84,6 @@ func (a *testApp) requests() []seen {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]seen(nil), a.seen...)
-}
-
-// requestRecorder records the requests it is told about.
-type requestRecorder struct {
-	proxy.NopObserver
-	mu   sync.Mutex
-	reqs []proxy.RequestInfo
-}
-
-func (o *requestRecorder) Request(_ *proxy.Call, r *proxy.RequestInfo) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.reqs = append(o.reqs, *r)
-}
-
-func (o *requestRecorder) requests() []proxy.RequestInfo {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]proxy.RequestInfo(nil), o.reqs...)
 }
 
 // testClient is the production client.
@@ -166,7 +148,7 @@ func TestWebhookJSONBody(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -209,7 +191,7 @@ func TestWebhookFormBody(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t), Retry: testRetry}
-	call := testCall("call-1", &requestRecorder{})
+	call := testCall("call-1", &calltest.Requests{})
 	call.Answered = true
 	d := startDialog(t, app, call)
 	if _, err := d.Begin(t.Context()); err != nil {
@@ -284,7 +266,7 @@ func TestWebhookFlatten(t *testing.T) {
 func TestWebhookHeaders(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	call := testCall("call-7", &requestRecorder{})
+	call := testCall("call-7", &calltest.Requests{})
 	call.UserAgent = proxy.UserAgent("v1.2.3")
 	d := startDialog(t, app, call)
 	steps := []func() (*proxy.Instructions, error){
@@ -349,7 +331,7 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 	clock := time.Unix(1_700_000_000, 0)
 	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t), Retry: testRetry,
 		now: func() time.Time { clock = clock.Add(time.Second); return clock }}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's instructions", ins, err)
@@ -382,8 +364,8 @@ func TestWebhookCookiesPerCall(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t), Retry: testRetry}
-	a := startDialog(t, app, testCall("call-a", &requestRecorder{}))
-	b := startDialog(t, app, testCall("call-b", &requestRecorder{}))
+	a := startDialog(t, app, testCall("call-a", &calltest.Requests{}))
+	b := startDialog(t, app, testCall("call-b", &calltest.Requests{}))
 	steps := []struct {
 		name string
 		do   func() (*proxy.Instructions, error)
@@ -418,7 +400,7 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 		io.WriteString(w, replies[n-1])
 	})
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -471,7 +453,7 @@ func TestWebhookSessionLiterals(t *testing.T) {
 			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
 				srv := newTestApp(t, replyWith(r.reply))
 				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t), Retry: testRetry}
-				d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+				d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 				if _, err := d.Begin(t.Context()); err != nil {
 					t.Fatalf("Begin() = %v", err)
 				}
@@ -517,7 +499,7 @@ func TestWebhookRelativeURLs(t *testing.T) {
 		}
 	})
 	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -575,7 +557,7 @@ func TestWebhookRetries(t *testing.T) {
 			if tc.status == 0 {
 				srv.Close()
 			}
-			obs := &requestRecorder{}
+			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, testCall("call-1", obs))
 			ins, err := d.Begin(t.Context())
@@ -594,7 +576,7 @@ func TestWebhookRetries(t *testing.T) {
 					t.Errorf("RequestError.Status = %d, want %d", be.Status, tc.status)
 				}
 			}
-			reqs := obs.requests()
+			reqs := obs.All()
 			if len(reqs) != 1 || reqs[0].Attempts != tc.wantAttempts || reqs[0].Status != tc.status || reqs[0].Err == nil {
 				t.Errorf("observer saw %+v, want one failed request with %d attempts and status %d", reqs, tc.wantAttempts, tc.status)
 			}
@@ -606,7 +588,7 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		<-r.Context().Done() // never answers: the attempt's timeout ends it
 	})
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
@@ -618,7 +600,7 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 	}
 	// Each attempt timed out on its own. (How many reached the app depends
 	// on when each timeout struck, so the observer's count is the one checked.)
-	if reqs := obs.requests(); len(reqs) != 1 || reqs[0].Attempts != 2 || reqs[0].Status != 0 {
+	if reqs := obs.All(); len(reqs) != 1 || reqs[0].Attempts != 2 || reqs[0].Status != 0 {
 		t.Errorf("observer saw %+v, want one request of 2 attempts with no status", reqs)
 	}
 }
@@ -628,7 +610,7 @@ func TestWebhookFallback(t *testing.T) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
 	fallback := newTestApp(t, replyWith("[{play: sorry.wav}]"))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
@@ -663,7 +645,7 @@ func TestWebhookFallback(t *testing.T) {
 		{URL: srv.URL + "/ivr", Event: EventCallStart, Attempts: 2, Status: 500, Reply: "boom\n"},
 		{URL: fallback.URL + "/sorry", Event: EventCallStart, Attempts: 1, Status: 200, Reply: "[{play: sorry.wav}]", Fallback: true},
 	}
-	reqs := obs.requests()
+	reqs := obs.All()
 	if len(reqs) != len(want) {
 		t.Fatalf("observer saw %d requests, want %d", len(reqs), len(want))
 	}
@@ -689,7 +671,7 @@ func TestWebhookFallbackFails(t *testing.T) {
 		http.Error(w, "down too", http.StatusServiceUnavailable)
 	})
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's and the fallback's error", ins, err)
@@ -731,7 +713,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 			fallback := newTestApp(t, replyWith("[hangup]"))
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
 				MaxReplyBytes: tc.maxSize, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+			d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ins, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin() = %v", err)
@@ -760,7 +742,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 	srv := newTestApp(t, replyWith("[{redirect: /again}]"))
 	fallback := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	for i := range 2 {
 		ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 		if err != nil || ins.Failure != nil {
@@ -784,7 +766,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 func TestWebhookNoRedirects(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 	if ins != nil || !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Redirect = %+v, %v; want ErrTooManyRedirects", ins, err)
@@ -823,7 +805,7 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 			client := testClient(t)
 			wait := apphttp.Retry{WaitMin: time.Hour, WaitMax: time.Hour} // only a hangup ends the wait
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client, Retry: wait}
-			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+			d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ctx, cancel := context.WithCancelCause(t.Context())
 			type result struct {
 				ins *proxy.Instructions
@@ -859,7 +841,7 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 func TestWebhookCallEnd(t *testing.T) {
 	status := newTestApp(t, replyWith("ok"))
 	srv := newTestApp(t, replyWith("session: {lang: en}\nverbs: [answer]"))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
@@ -890,7 +872,7 @@ func TestWebhookCallEnd(t *testing.T) {
 	if n := len(srv.requests()); n != 1 {
 		t.Errorf("app URL got %d requests, want only call.start", n)
 	}
-	reqs := obs.requests()
+	reqs := obs.All()
 	if last := reqs[len(reqs)-1]; last.Event != EventCallEnd || last.Err != nil || last.Status != 200 {
 		t.Errorf("observer saw %+v for call.end, want a good call.end", last)
 	}
@@ -912,11 +894,11 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &requestRecorder{}
+			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, testCall("call-1", obs))
 			d.End(t.Context(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed, Cause: "NORMAL_TEMPORARY_FAILURE"})
-			reqs := obs.requests()
+			reqs := obs.All()
 			if len(reqs) != tc.wantReqs {
 				t.Fatalf("observer saw %d requests, want %d", len(reqs), tc.wantReqs)
 			}
@@ -946,7 +928,7 @@ func TestWebhookLogs(t *testing.T) {
 			})
 			log := testlog.New()
 			log.Level = logrus.InfoLevel
-			call := testCall("call-1", &requestRecorder{})
+			call := testCall("call-1", &calltest.Requests{})
 			call.Log = log.WithField("call_id", "call-1")
 			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t), Retry: testRetry}
 			d := startDialog(t, app, call)
@@ -979,13 +961,13 @@ func TestWebhookLogs(t *testing.T) {
 func TestWebhookReplyShortened(t *testing.T) {
 	reply := "[{play: " + strings.Repeat("é", 300) + "}]"
 	srv := newTestApp(t, replyWith(reply))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
 	d := startDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
-	got := obs.requests()[0].Reply
+	got := obs.All()[0].Reply
 	if len(got) > replyShown+len("…") || !strings.HasPrefix(reply, strings.TrimSuffix(got, "…")) || !strings.HasSuffix(got, "…") {
 		t.Errorf("observed reply = %q (%d bytes), want the reply's first %d bytes or fewer and …", got, len(got), replyShown)
 	}

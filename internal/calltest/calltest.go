@@ -22,8 +22,20 @@ import (
 	"github.com/callhook/callhook/proxy"
 )
 
+// Hooks is one value serving every hook of the daemon, as metrics.Metrics
+// does: the proxy's observer, each connection's frame counter and the
+// server's refusal hook.
+type Hooks interface {
+	proxy.Observer
+	esl.FrameCounter
+	Refused(addr net.Addr, reason string)
+}
+
 // Options adjusts the engine. The zero value suits most tests.
 type Options struct {
+	// Hooks, when set, is the Observer, Conn.Counter and Refused hook at
+	// once (the fields for them must then be left zero).
+	Hooks Hooks
 	// Observer is told about every call (nil: nobody).
 	Observer proxy.Observer
 	// Conn is every connection's options. A zero ReplyTimeout becomes a
@@ -85,6 +97,12 @@ func Start(t testing.TB, rt *proxy.Runtime, o Options) *Engine {
 	}
 	if o.Speed == 0 {
 		o.Speed = 1000
+	}
+	if o.Hooks != nil {
+		if o.Observer != nil || o.Conn.Counter != nil || o.Refused != nil {
+			t.Fatal("calltest: Hooks and Observer, Conn.Counter or Refused set together")
+		}
+		o.Observer, o.Conn.Counter, o.Refused = o.Hooks, o.Hooks, o.Hooks.Refused
 	}
 	log := testlog.New()
 	p := &proxy.Proxy{Log: log, Observer: o.Observer, Linger: o.Linger, EndTimeout: o.EndTimeout,
