@@ -57,19 +57,6 @@ func testCall(obs proxy.Observer) *proxy.Call {
 	}
 }
 
-func start(t *testing.T, b *Backend, call *proxy.Call) proxy.VerbDialog {
-	t.Helper()
-	d, err := b.Start(t.Context(), call)
-	if err != nil {
-		t.Fatalf("Start = %v", err)
-	}
-	vd, ok := d.(proxy.VerbDialog)
-	if !ok {
-		t.Fatalf("Start returned %T, want a proxy.VerbDialog", d)
-	}
-	return vd
-}
-
 // last returns the verb whose result the flow waits for.
 func last(t *testing.T, in *proxy.Instructions) verb.Verb {
 	t.Helper()
@@ -85,7 +72,7 @@ func last(t *testing.T, in *proxy.Instructions) verb.Verb {
 
 func TestBackendDemoCall(t *testing.T) {
 	ctx := t.Context()
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	in, err := d.Begin(ctx)
 	if err != nil {
 		t.Fatalf("Begin = %v", err)
@@ -120,7 +107,7 @@ func TestBackendRejects(t *testing.T) {
 	if _, err := (&Backend{}).Start(ctx, testCall(nil)); err == nil {
 		t.Errorf("Start without a Flow = nil error, want one")
 	}
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	in, err := d.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +132,7 @@ func TestBackendHandoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := start(t, &Backend{Flow: f}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: f}, testCall(nil))
 	in, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin = %v", err)
@@ -170,7 +157,7 @@ func TestBackendClock(t *testing.T) {
 		{time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), "answer,gather->open"},
 		{time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), "answer,play,play->closed"},
 	} {
-		d := start(t, &Backend{Flow: f, Now: func() time.Time { return tc.now }}, testCall(nil))
+		d := calltest.StartDialog(t, &Backend{Flow: f, Now: func() time.Time { return tc.now }}, testCall(nil))
 		in, err := d.Begin(t.Context())
 		if err != nil || names(in.Verbs) != tc.want {
 			t.Errorf("Begin at %v = %v, %v; want %q", tc.now, in, err, tc.want)
@@ -255,7 +242,7 @@ func TestBackendFetch(t *testing.T) {
 			call := testCall(obs)
 			call.UserAgent = proxy.UserAgent("v1.2.3")
 			call.From = tc.from
-			d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
+			d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
 			in, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin = %v", err)
@@ -284,7 +271,7 @@ func TestBackendFetch(t *testing.T) {
 	}
 	got := texts(t, func() verb.Verb {
 		call := testCall(nil)
-		in, err := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
+		in, err := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +288,7 @@ func TestBackendFetchTimeout(t *testing.T) {
 	f := mustParse(t, strings.ReplaceAll(strings.Replace(crmFlow, "timeout: 5s", "timeout: 10ms", 1), "CRM", srv.URL))
 	call := testCall(nil)
 	call.From = "5000"
-	in, err := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
+	in, err := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
 	if err != nil || names(in.Verbs) != "play,hangup" {
 		t.Errorf("Begin with a stalled service = %v, %v; want sorry's verbs", in, err)
 	}
@@ -314,7 +301,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 	f := mustParse(t, strings.ReplaceAll(crmFlow, "CRM", srv.URL))
 	newDialog := func() (proxy.VerbDialog, *proxy.Instructions) {
 		call := testCall(nil)
-		d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
+		d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
 		in, err := d.Begin(ctx)
 		if err != nil || names(in.Verbs) != "play->greet" {
 			t.Fatalf("Begin = %v, %v; want greet", in, err)
@@ -368,7 +355,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 }
 
 func TestBackendEndWithoutBegin(t *testing.T) {
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	d.End(context.Background(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed})
 }
 

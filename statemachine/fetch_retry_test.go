@@ -103,7 +103,7 @@ func TestBackendFetchRetries(t *testing.T) {
 			srv := newRetryServer(t, tc.statuses...)
 			f := mustParse(t, retryFlow(srv.URL, tc.retries))
 			obs := &calltest.Requests{}
-			d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(obs))
+			d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(obs))
 			in, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin = %v", err)

@@ -97,9 +97,7 @@ func testClient(t *testing.T) *http.Client {
 var testRetry = apphttp.Retry{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
 
 func testCall(id string, obs proxy.Observer) *proxy.Call {
-	l := logrus.New()
-	l.Out = io.Discard
-	l.Level = logrus.DebugLevel // run the debug logging code too
+	l := testlog.New() // at debug level: the debug logging code runs too
 	return &proxy.Call{
 		ID: id, App: "support", From: "1000", FromName: "Alice", To: "5000",
 		Direction: "inbound", ChannelName: "sofia/internal/1000@192.0.2.10",
@@ -110,19 +108,6 @@ func testCall(id string, obs proxy.Observer) *proxy.Call {
 		Log:      l.WithFields(logrus.Fields{"call_id": id, "app": "support"}),
 		Observer: obs,
 	}
-}
-
-func startDialog(t *testing.T, app *App, call *proxy.Call) proxy.VerbDialog {
-	t.Helper()
-	d, err := app.Start(t.Context(), call)
-	if err != nil {
-		t.Fatalf("Start() = %v", err)
-	}
-	vd, ok := d.(proxy.VerbDialog)
-	if !ok {
-		t.Fatalf("Start() = %T, want a VerbDialog", d)
-	}
-	return vd
 }
 
 func decodeJSON(t *testing.T, s string) map[string]any {
@@ -148,7 +133,7 @@ func TestWebhookJSONBody(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -193,7 +178,7 @@ func TestWebhookFormBody(t *testing.T) {
 	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t), Retry: testRetry}
 	call := testCall("call-1", &calltest.Requests{})
 	call.Answered = true
-	d := startDialog(t, app, call)
+	d := calltest.StartDialog(t, app, call)
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -268,7 +253,7 @@ func TestWebhookHeaders(t *testing.T) {
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
 	call := testCall("call-7", &calltest.Requests{})
 	call.UserAgent = proxy.UserAgent("v1.2.3")
-	d := startDialog(t, app, call)
+	d := calltest.StartDialog(t, app, call)
 	steps := []func() (*proxy.Instructions, error){
 		func() (*proxy.Instructions, error) { return d.Begin(t.Context()) },
 		func() (*proxy.Instructions, error) {
@@ -331,7 +316,7 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 	clock := time.Unix(1_700_000_000, 0)
 	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t), Retry: testRetry,
 		now: func() time.Time { clock = clock.Add(time.Second); return clock }}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's instructions", ins, err)
@@ -364,8 +349,8 @@ func TestWebhookCookiesPerCall(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t), Retry: testRetry}
-	a := startDialog(t, app, testCall("call-a", &calltest.Requests{}))
-	b := startDialog(t, app, testCall("call-b", &calltest.Requests{}))
+	a := calltest.StartDialog(t, app, testCall("call-a", &calltest.Requests{}))
+	b := calltest.StartDialog(t, app, testCall("call-b", &calltest.Requests{}))
 	steps := []struct {
 		name string
 		do   func() (*proxy.Instructions, error)
@@ -400,7 +385,7 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 		io.WriteString(w, replies[n-1])
 	})
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -453,7 +438,7 @@ func TestWebhookSessionLiterals(t *testing.T) {
 			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
 				srv := newTestApp(t, replyWith(r.reply))
 				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t), Retry: testRetry}
-				d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+				d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 				if _, err := d.Begin(t.Context()); err != nil {
 					t.Fatalf("Begin() = %v", err)
 				}
@@ -499,7 +484,7 @@ func TestWebhookRelativeURLs(t *testing.T) {
 		}
 	})
 	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -559,7 +544,7 @@ func TestWebhookRetries(t *testing.T) {
 			}
 			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", obs))
+			d := calltest.StartDialog(t, app, testCall("call-1", obs))
 			ins, err := d.Begin(t.Context())
 			if ins != nil || err == nil {
 				t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -590,7 +575,7 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 	})
 	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -612,7 +597,7 @@ func TestWebhookFallback(t *testing.T) {
 	fallback := newTestApp(t, replyWith("[{play: sorry.wav}]"))
 	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -671,7 +656,7 @@ func TestWebhookFallbackFails(t *testing.T) {
 		http.Error(w, "down too", http.StatusServiceUnavailable)
 	})
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's and the fallback's error", ins, err)
@@ -713,7 +698,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 			fallback := newTestApp(t, replyWith("[hangup]"))
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
 				MaxReplyBytes: tc.maxSize, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+			d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ins, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin() = %v", err)
@@ -742,7 +727,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 	srv := newTestApp(t, replyWith("[{redirect: /again}]"))
 	fallback := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	for i := range 2 {
 		ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 		if err != nil || ins.Failure != nil {
@@ -766,7 +751,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 func TestWebhookNoRedirects(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 	if ins != nil || !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Redirect = %+v, %v; want ErrTooManyRedirects", ins, err)
@@ -805,7 +790,7 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 			client := testClient(t)
 			wait := apphttp.Retry{WaitMin: time.Hour, WaitMax: time.Hour} // only a hangup ends the wait
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client, Retry: wait}
-			d := startDialog(t, app, testCall("call-1", &calltest.Requests{}))
+			d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ctx, cancel := context.WithCancelCause(t.Context())
 			type result struct {
 				ins *proxy.Instructions
@@ -843,7 +828,7 @@ func TestWebhookCallEnd(t *testing.T) {
 	srv := newTestApp(t, replyWith("session: {lang: en}\nverbs: [answer]"))
 	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -896,7 +881,7 @@ func TestWebhookCallEndFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", obs))
+			d := calltest.StartDialog(t, app, testCall("call-1", obs))
 			d.End(t.Context(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed, Cause: "NORMAL_TEMPORARY_FAILURE"})
 			reqs := obs.All()
 			if len(reqs) != tc.wantReqs {
@@ -931,7 +916,7 @@ func TestWebhookLogs(t *testing.T) {
 			call := testCall("call-1", &calltest.Requests{})
 			call.Log = log.WithField("call_id", "call-1")
 			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, call)
+			d := calltest.StartDialog(t, app, call)
 			// A failed request is the app's error (the session runs
 			// on_failure); what matters here is what the dialog logged.
 			if _, err := d.Begin(t.Context()); (err != nil) != (tc.status != 200) {
@@ -963,7 +948,7 @@ func TestWebhookReplyShortened(t *testing.T) {
 	srv := newTestApp(t, replyWith(reply))
 	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -998,7 +983,7 @@ func TestWebhookDefaultClient(t *testing.T) {
 	// No Client, no logger, no observer: the defaults take over.
 	app := &App{Name: "support", URL: srv.URL}
 	t.Cleanup(defaultClient().CloseIdleConnections)
-	d := startDialog(t, app, &proxy.Call{ID: "call-1"})
+	d := calltest.StartDialog(t, app, &proxy.Call{ID: "call-1"})
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil || len(ins.Verbs) != 1 {
 		t.Errorf("Begin() = %+v, %v; want one verb", ins, err)

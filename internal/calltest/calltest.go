@@ -184,3 +184,18 @@ func Wait(t testing.TB, c *esltest.Call) *esltest.Result {
 	}
 	return r
 }
+
+// StartDialog starts b's dialog for call, as the session does, and
+// returns it as the VerbDialog it must be (webhook apps, flows).
+func StartDialog(t testing.TB, b proxy.Backend, call *proxy.Call) proxy.VerbDialog {
+	t.Helper()
+	d, err := b.Start(t.Context(), call)
+	if err != nil {
+		t.Fatalf("Start() = %v", err)
+	}
+	vd, ok := d.(proxy.VerbDialog)
+	if !ok {
+		t.Fatalf("Start() = %T, want a proxy.VerbDialog", d)
+	}
+	return vd
+}
