@@ -1,7 +1,7 @@
 # callhook: build, run, test, fuzz, bench.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/callhook/callhook/proxy.Version=$(VERSION)
+LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 PREFIX  ?= /usr/local
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,12 +12,11 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/admin"
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/webhook"
-	"github.com/sirupsen/logrus"
 )
 
 const liveToken = "live-test-token"
@@ -27,39 +25,21 @@ const liveToken = "live-test-token"
 // it acts at once, so a few seconds only ever run out when it is broken.
 const prompt = 5 * time.Second
 
-// live is the daemon's wiring in small: a real esl.Server on a loopback
-// port running a proxy.Proxy, metrics as its observer, and the admin API
-// over real HTTP with a token.
+// live is the daemon's wiring in small: the engine (calltest) with
+// metrics as its observer, frame counter and refusal hook, and the admin
+// API over real HTTP with a token.
 type live struct {
-	eslAddr string
-	proxy   *proxy.Proxy
-	api     *httptest.Server
+	*calltest.Engine
+	api *httptest.Server
 }
 
 func startLive(t *testing.T, rt *proxy.Runtime) *live {
 	t.Helper()
 	m := metrics.New()
-	log := logrus.New()
-	log.Out = io.Discard
-	p := &proxy.Proxy{Log: log, Observer: m, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
-	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p, Conn: esl.ConnOptions{Counter: m}, Refused: m.Refused}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	api := httptest.NewServer(&admin.Server{Proxy: p, Metrics: m.Handler(), Token: liveToken, Drain: p.Drain, Log: log})
+	e := calltest.Start(t, rt, calltest.Options{Hooks: m, Linger: 5 * time.Second, Speed: 1})
+	api := httptest.NewServer(&admin.Server{Proxy: e.Proxy, Metrics: m.Handler(), Token: liveToken, Drain: e.Proxy.Drain, Log: e.Log})
 	t.Cleanup(api.Close)
-	return &live{eslAddr: ln.Addr().String(), proxy: p, api: api}
+	return &live{Engine: e, api: api}
 }
 
 // call sends one request to the admin API, with the token unless
@@ -86,27 +66,6 @@ func (l *live) call(t *testing.T, method, path, ctype, body string, noToken bool
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return resp.StatusCode, string(b)
-}
-
-func (l *live) dial(t *testing.T, o esltest.Options) *esltest.Call {
-	t.Helper()
-	c, err := esltest.Dial(t.Context(), l.eslAddr, o)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func waitResult(t *testing.T, c *esltest.Call, within time.Duration) *esltest.Result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), within)
-	defer cancel()
-	r, err := c.Wait(ctx)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	return r
 }
 
 func waitRun(t *testing.T, c *esltest.Call, app string, within time.Duration) esltest.AppRun {
@@ -156,7 +115,7 @@ func TestLiveCalls(t *testing.T) {
 	web, redirects := longPlayApp(t)
 	l := startLive(t, menuRuntime(web.URL))
 
-	c := l.dial(t, esltest.Options{Speed: 1, CallerIDNumber: "1001", DestinationNumber: "5000"})
+	c := l.Dial(esltest.Options{Speed: 1, CallerIDNumber: "1001", DestinationNumber: "5000"})
 	waitRun(t, c, "playback", 20*time.Second)
 
 	if code, _ := l.call(t, "GET", "/calls", "", "", true); code != http.StatusUnauthorized {
@@ -198,27 +157,23 @@ func TestLiveCalls(t *testing.T) {
 	if run := waitRun(t, c, "playback", prompt); run.Arg != "moved.wav" {
 		t.Errorf("after the redirect the call played %q, want moved.wav", run.Arg)
 	}
-	if res := waitResult(t, c, prompt); res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
+	if res := calltest.Wait(t, c); res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
 		t.Errorf("redirected call ended %v, want hung up NORMAL_CLEARING by the daemon", res)
 	}
 
 	// Hangup in the middle of the playback, with a form-encoded cause.
-	c2 := l.dial(t, esltest.Options{Speed: 1})
+	c2 := l.Dial(esltest.Options{Speed: 1})
 	waitRun(t, c2, "playback", 20*time.Second)
 	code, body = l.call(t, "POST", "/calls/"+c2.UUID()+"/hangup", "application/x-www-form-urlencoded",
 		url.Values{"cause": {"CALL_REJECTED"}}.Encode(), false)
 	if code != 200 {
 		t.Fatalf("POST hangup = %d %s, want 200", code, body)
 	}
-	if res := waitResult(t, c2, prompt); res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "CALL_REJECTED" {
+	if res := calltest.Wait(t, c2); res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "CALL_REJECTED" {
 		t.Errorf("hung-up call ended %v, want hung up CALL_REJECTED by the daemon", res)
 	}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	if err := l.proxy.WaitIdle(ctx); err != nil {
-		t.Fatalf("calls still running: %v", err)
-	}
+	l.Idle()
 	if code, body := l.call(t, "GET", "/calls", "", "", false); code != 200 || strings.Join(strings.Fields(body), "") != `{"calls":[],"active":0,"draining":false}` {
 		t.Errorf("GET /calls after both calls = %d %s, want none", code, body)
 	}
@@ -238,7 +193,7 @@ func TestLiveDrain(t *testing.T) {
 	if code, body := l.call(t, "GET", "/readyz", "", "", true); code != 200 || body != "ready\n" {
 		t.Errorf("GET /readyz = %d %q, want 200 ready", code, body)
 	}
-	c := l.dial(t, esltest.Options{Speed: 1})
+	c := l.Dial(esltest.Options{Speed: 1})
 	waitRun(t, c, "playback", 20*time.Second)
 
 	if code, _ := l.call(t, "POST", "/drain", "", "", true); code != http.StatusUnauthorized {
@@ -257,8 +212,8 @@ func TestLiveDrain(t *testing.T) {
 		t.Errorf("GET /healthz while draining = %d %q, want 200 ok", code, body)
 	}
 
-	refused := l.dial(t, esltest.Options{Speed: 1})
-	if res := waitResult(t, refused, 20*time.Second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+	refused := l.Dial(esltest.Options{Speed: 1})
+	if res := calltest.Wait(t, refused); res.Outcome != esltest.DialplanContinued || !res.Resumed {
 		t.Errorf("call while draining ended %v, want resumed to the dialplan", res)
 	}
 	_, scrape := l.call(t, "GET", "/metrics", "", "", false)
@@ -277,7 +232,7 @@ func TestLiveDrain(t *testing.T) {
 		t.Errorf("GET /calls/no-such-call = %d %s, want 404 no such call", code, body)
 	}
 	c.Hangup("NORMAL_CLEARING")
-	if res := waitResult(t, c, 20*time.Second); res.By != esltest.ByCaller {
+	if res := calltest.Wait(t, c); res.By != esltest.ByCaller {
 		t.Errorf("call in progress ended %v, want hung up by the caller", res)
 	}
 }

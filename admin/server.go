@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
@@ -141,9 +141,7 @@ func (s *Server) drain(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logger() logrus.FieldLogger {
 	if s.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		return l
+		return nolog.Logger()
 	}
 	return s.Log
 }

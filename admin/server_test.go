@@ -17,6 +17,7 @@ import (
 	"github.com/callhook/callhook/admin"
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
@@ -473,9 +474,7 @@ func TestRefusesAppRequests(t *testing.T) {
 	for _, tok := range []string{"", token} {
 		fp := &fakeProxy{calls: []proxy.CallInfo{{ID: "c1"}}}
 		drained := 0
-		var logs strings.Builder
-		log := logrus.New()
-		log.Out = &logs
+		log := testlog.New()
 		s := &admin.Server{Proxy: fp, Token: tok, Metrics: http.NotFoundHandler(), Drain: func() { drained++ }, Log: log}
 		for _, rq := range []req{
 			{method: "POST", path: "/drain"},
@@ -506,8 +505,12 @@ func TestRefusesAppRequests(t *testing.T) {
 		if drained != 0 || len(fp.actions()) != 0 {
 			t.Errorf("token %q: drained %d times and did %q, want nothing", tok, drained, fp.actions())
 		}
-		if n := strings.Count(logs.String(), "admin: refused a request an app made callhook send"); n != 18 {
-			t.Errorf("token %q: %d refusals logged, want 18; log:\n%s", tok, n, logs.String())
+		refusals := log.Count(func(e *logrus.Entry) bool {
+			return e.Level == logrus.WarnLevel && strings.HasPrefix(e.Message, "admin: refused a request an app made") &&
+				e.Data["path"] != "" && e.Data["method"] != ""
+		})
+		if refusals != 18 {
+			t.Errorf("token %q: %d refusals logged, want 18; log:\n%s", tok, refusals, log)
 		}
 	}
 }

@@ -45,8 +45,8 @@ type UnicastOptions struct {
 	LocalIP, LocalPort, RemoteIP, RemotePort, Transport, Flags string
 }
 
-// Limits FreeSWITCH's read_packet puts on what it accepts (esl-protocol.md
-// §1.2). Past them it drops the connection (body) or cuts the header block
+// Limits FreeSWITCH's read_packet puts on what it accepts (mod_event_socket.c:
+// a Content-Length below 0 or above 16 MiB, a header block of 10 MiB). Past them it drops the connection (body) or cuts the header block
 // short (headers), so Encode refuses such commands instead.
 const (
 	maxCommandBody   = 16 << 20 // MAX_CONTENT_LENGTH
@@ -57,7 +57,7 @@ const (
 // execute-app-arg header; longer ones go in a text/plain body. FreeSWITCH
 // itself has accepted header blocks of up to 10 MiB since 2011 (FS-3621), but
 // older builds stopped at 2048 bytes for the whole block, and bodies are what
-// esl-protocol.md §3.5 recommends for long arguments; 1024 bytes keeps every
+// FreeSWITCH's own clients use for long arguments; 1024 bytes keeps every
 // header form well inside that old limit while common arguments (file paths,
 // play_and_get_digits lists) still read naturally in a header.
 const MaxHeaderArg = 1024
@@ -258,7 +258,8 @@ func cmdWithBody(h Headers, body []byte) (Headers, []byte) {
 
 // Connect is the first command of an outbound session. FreeSWITCH answers
 // with the channel data: a CHANNEL_DATA event serialised as a command/reply
-// whose Reply-Text is "%2BOK%0A" (esl-protocol.md §3.2).
+// whose Reply-Text is "%2BOK%0A", with no Content-Length and Content-Type
+// among its last headers (parse_command in mod_event_socket.c).
 func Connect() Command { return Command{Line: "connect"} }
 
 // Auth authenticates an inbound connection: "+OK accepted" or "-ERR invalid"
@@ -326,8 +327,9 @@ func Events(f Format, names ...string) Command {
 	return Command{Line: cmdLine(append([]string{"event", string(f)}, names...)...)}
 }
 
-// MyEvents subscribes to the controlled channel's events (esl-protocol.md
-// §4.1): "+OK Events Enabled", "-ERR aready enabled." the second time.
+// MyEvents subscribes to the controlled channel's events (the channel's
+// CHANNEL_* events, DTMF and a few more): "+OK Events Enabled", "-ERR aready
+// enabled." the second time.
 //
 // The line is "myevents [uuid] [json|xml]", the order FreeSWITCH's parser
 // reads. In outbound mode the uuid is ignored and the format is found
@@ -353,7 +355,8 @@ func DivertEvents(on bool) Command {
 }
 
 // Filter delivers only events whose header matches value (a leading '-'
-// negates, "/re/" is a regex; esl-protocol.md §3.6): "+OK filter added.
+// negates, "/re/" is a regex; once any filter exists, events without a
+// filtered header are dropped): "+OK filter added.
 // [header]=[value]".
 func Filter(header, value string) Command {
 	return Command{Line: "filter " + header + " " + value}
@@ -391,7 +394,7 @@ func SendMsg(uuid string, h Headers, body []byte) Command {
 // header value that starts with it is not read as written.
 const ArrayPrefix = "ARRAY::"
 
-// Execute runs a dialplan application on the channel (esl-protocol.md §3.5):
+// Execute runs a dialplan application on the channel (switch_ivr_parse_event):
 // sendmsg with call-command: execute and execute-app-name. The argument goes
 // in an execute-app-arg header, or, when it holds CR or LF, starts with a
 // space (which FreeSWITCH strips from header values) or with "ARRAY::"

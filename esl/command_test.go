@@ -192,7 +192,7 @@ func TestCommandRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Encode() error = %v", err)
 			}
-			got, err := parseCommand(t, b)
+			got, err := esl.ParseCommand(b)
 			if err != nil {
 				t.Fatalf("ParseCommand(%q) error = %v", b, err)
 			}
@@ -202,21 +202,6 @@ func TestCommandRoundTrip(t *testing.T) {
 			}
 		})
 	}
-}
-
-// parseCommand calls esl.ParseCommand, skipping the test while it is still
-// the unimplemented stub another change is filling in.
-func parseCommand(t *testing.T, b []byte) (c esl.Command, err error) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			if s, ok := r.(string); ok && strings.Contains(s, "unimplemented") {
-				t.Skip("ParseCommand not landed")
-			}
-			panic(r)
-		}
-	}()
-	return esl.ParseCommand(b)
 }
 
 // effective is c as it goes on the wire: with the content-length header
@@ -571,7 +556,7 @@ func FuzzCommandEncode(f *testing.F) {
 		if !slices.Equal(lines, want) {
 			t.Fatalf("Encode() header lines = %q, want %q", lines, want)
 		}
-		back, err := parseCommand(t, b)
+		back, err := esl.ParseCommand(b)
 		if w := effective(c); err != nil || back.Line != w.Line || !slices.Equal(back.Headers, w.Headers) || !bytes.Equal(back.Body, w.Body) {
 			t.Fatalf("ParseCommand(%q) = %+v, %v; want %+v", b, back, err, w)
 		}

@@ -118,7 +118,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // Conn is one event socket connection, outbound (FreeSWITCH's socket app
 // dialled our Server) or inbound (we dialled port 8021 with Dial).
 //
-// Invariants (STYLE.md §3):
+// Invariants:
 //
 //  1. One reader goroutine, started by NewConn, owns the frame Reader and
 //     never blocks on a consumer: replies go to 1-buffered slots, events to

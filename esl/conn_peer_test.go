@@ -2,7 +2,6 @@ package esl
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -124,7 +123,8 @@ func (p *fsPeer) expectEOF() {
 	}
 }
 
-// Frame builders, with FreeSWITCH's header layouts (esl-protocol.md §1.3).
+// Frame builders, with FreeSWITCH's header layouts: a reply's Content-Type
+// comes first, an event's Content-Length comes before its Content-Type.
 
 func replyFrame(text string) string {
 	return "Content-Type: command/reply\nReply-Text: " + text + "\n\n"
@@ -298,28 +298,4 @@ func (fc *frameCount) snapshot() ([]string, map[Direction]int) {
 		sz[k] = v
 	}
 	return append([]string(nil), fc.seen...), sz
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (Trace, ErrorLog).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Printf(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fmt.Fprintf(&s.b, format+"\n", args...)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -103,7 +103,8 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 		return nil
 	default:
 		// log/data and content types we do not know are counted (above)
-		// and passed over: never fatal (fiorix's log.Fatal, STYLE.md §6).
+		// and passed over: never fatal (a library that log.Fatal'd on one
+		// took the whole daemon down).
 		return nil
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/callhook/callhook/internal/testlog"
 )
 
 // send runs Send in another goroutine.
@@ -625,7 +627,7 @@ func TestCloseFromManyGoroutines(t *testing.T) {
 
 func TestCounterAndTrace(t *testing.T) {
 	var fc frameCount
-	var trace syncBuffer
+	var trace testlog.Buffer
 	c, p := pipeConn(t, ConnOptions{Counter: &fc, Trace: &trace})
 	r := send(c, t.Context(), "api status")
 	p.expect("api status")
@@ -660,7 +662,7 @@ func TestSetTrace(t *testing.T) {
 			t.Fatalf("Send(%s) error = %v", cmd, err)
 		}
 	}
-	var trace syncBuffer
+	var trace testlog.Buffer
 	roundTrip("api before", "1")
 	c.SetTrace(&trace)
 	roundTrip("api during", "2")

@@ -20,6 +20,33 @@
 // Inbound: Dial connects to port 8021, answers auth/request with the
 // password and returns a Conn (ErrAuth if the password is refused).
 //
+// # Frames on the wire
+//
+// What FreeSWITCH 1.10.12 writes and reads (mod_event_socket.c, checked
+// against the captures in testdata), which this package relies on:
+//
+//   - A frame is a header block ended by an empty line, then exactly
+//     Content-Length bytes of body when that header is present. Header
+//     order differs by frame type, so nothing assumes Content-Type comes
+//     first: a command/reply is "Content-Type, Reply-Text"; an api/response
+//     is "Content-Type, Content-Length"; an event (text/event-plain, -json,
+//     -xml) is "Content-Length, Content-Type"; a text/disconnect-notice
+//     carries Controlled-Session-UUID, Content-Disposition (linger or
+//     disconnect) and a body.
+//   - The connect reply is the channel's CHANNEL_DATA event, URL-encoded,
+//     with no Content-Length; Content-Type, Reply-Text ("%2BOK%0A"),
+//     Socket-Mode and Control are its last four headers.
+//   - Reply-Text is cut at 511 bytes (a 512-byte buffer).
+//   - Event header values are URL-encoded by switch_url_encode_opt (space is
+//     %20, and a '%' before two uppercase hex digits is copied as is).
+//   - Commands we send are read by read_packet one byte at a time: line one
+//     is the command, other lines split at the first ':', a line without ':'
+//     is ignored, an empty value is dropped, values are not URL-decoded, and
+//     a value cannot hold a newline (it goes in a body). A Content-Length
+//     below 0 or above 16 MiB drops the connection; a header block stops at
+//     10 MiB. While FreeSWITCH runs one command it reads nothing else and
+//     writes no events.
+//
 // # Ordering rules of a Conn
 //
 //   - One reader goroutine per connection owns the byte stream and never
@@ -52,8 +79,6 @@
 //     the channel is gone. Use linger (bounded) and then Exit.
 //
 // # Pitfalls other libraries fell into, and avoided here
-//
-// See esl-protocol.md §8 and STYLE.md §6 for the details:
 //
 //   - a goroutine per event or listener, which reorders events (eslgo);
 //   - a read loop that blocks on slow consumers, then drops frames (eslgo);

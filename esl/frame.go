@@ -1,6 +1,7 @@
 package esl
 
-// Content types FreeSWITCH puts on the frames it writes (esl-protocol.md §1.3).
+// Content types FreeSWITCH puts on the frames it writes (mod_event_socket.c;
+// the package doc says which frame has which header layout).
 const (
 	TypeCommandReply     = "command/reply"
 	TypeAPIResponse      = "api/response"

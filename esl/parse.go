@@ -9,7 +9,7 @@ import (
 )
 
 // ParseCommand parses one command packet as FreeSWITCH's read_packet does
-// (esl-protocol.md §1.2): line 1 is the command, header lines split at the
+// (src/mod/event_handlers/mod_event_socket/mod_event_socket.c): line 1 is the command, header lines split at the
 // first ':', lines without ':' ignored, empty values dropped, a body read by
 // Content-Length. Liverpie's msg replies go through it.
 //

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callhook/callhook/internal/testlog"
 )
 
 // refusal is one call of Server.Refused.
@@ -115,7 +117,7 @@ func TestServerIPv6(t *testing.T) {
 
 func TestServerACLRefusesBeforeReading(t *testing.T) {
 	refused := make(chan refusal, 1)
-	var log syncBuffer
+	var log testlog.Buffer
 	s := &Server{
 		Handler:  HandlerFunc(func(ctx context.Context, c *Conn) { t.Errorf("handler called for a peer outside the ACL") }),
 		ACL:      []netip.Prefix{netip.MustParsePrefix("::1/128")},
@@ -172,7 +174,7 @@ func TestServerMaxConnsRefusesPolitely(t *testing.T) {
 		}),
 		MaxConns: 1,
 		Refused:  func(addr net.Addr, reason string) { refused <- refusal{addr, reason} },
-		ErrorLog: &syncBuffer{},
+		ErrorLog: &testlog.Buffer{},
 	}
 	addr := serveTest(t, s, "127.0.0.1:0")
 	first := dialFS(t, addr)
@@ -201,7 +203,7 @@ func TestServerMaxConnsRefusesPolitely(t *testing.T) {
 
 func TestServerRecoversHandlerPanic(t *testing.T) {
 	var calls atomic.Int32
-	var log syncBuffer
+	var log testlog.Buffer
 	s := &Server{
 		Handler: HandlerFunc(func(ctx context.Context, c *Conn) {
 			if calls.Add(1) == 1 {
@@ -303,7 +305,7 @@ func TestServerHandlerContextEndsWithConnection(t *testing.T) {
 }
 
 func TestServerConnectTimeout(t *testing.T) {
-	var log syncBuffer
+	var log testlog.Buffer
 	s := &Server{
 		Handler:        HandlerFunc(func(ctx context.Context, c *Conn) { t.Errorf("handler called without a connect reply") }),
 		ConnectTimeout: time.Millisecond, // short only to keep the test fast; nothing races it
@@ -338,7 +340,7 @@ func (l *flakyListener) Accept() (net.Conn, error) {
 
 func TestServerRetriesTemporaryAcceptErrors(t *testing.T) {
 	called := make(chan struct{}, 1)
-	var log syncBuffer
+	var log testlog.Buffer
 	s := &Server{
 		Handler:  HandlerFunc(func(ctx context.Context, c *Conn) { called <- struct{}{} }),
 		ErrorLog: &log,
@@ -390,7 +392,7 @@ func TestListenAndServe(t *testing.T) {
 func TestServerACLRefusalLogIsRateLimited(t *testing.T) {
 	const peers = 50
 	refused := make(chan refusal, peers)
-	var log syncBuffer
+	var log testlog.Buffer
 	s := &Server{
 		Handler:        HandlerFunc(func(ctx context.Context, c *Conn) { t.Errorf("handler called for a peer outside the ACL") }),
 		ACL:            []netip.Prefix{netip.MustParsePrefix("::1/128")},

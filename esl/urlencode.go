@@ -26,7 +26,7 @@ const upperHex = "0123456789ABCDEF"
 func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
 
 // URLEncode encodes s as FreeSWITCH's switch_url_encode_opt does
-// (esl-protocol.md §2.1), including its %XX pass-through quirk: a '%'
+// (src/switch_utils.c), including its %XX pass-through quirk: a '%'
 // followed by two uppercase hex digits is copied as is, so such a value does
 // not survive an encode/decode round trip. Space is "%20", never "+".
 func URLEncode(s string) string {

@@ -1,7 +1,6 @@
 package liverpie_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 )
@@ -192,9 +192,12 @@ func lpApp(t *testing.T, w *lpWebapp) *liverpie.App {
 	}
 }
 
-// lpHarness is the session tests' harness (startProxy) serving Liverpie
-// apps, with calls placed by Liverpie app name.
-type lpHarness struct{ *harness }
+// lpHarness is the engine (calltest) serving Liverpie apps, with calls
+// placed by Liverpie app name.
+type lpHarness struct {
+	*calltest.Engine
+	t *testing.T
+}
 
 func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*liverpie.App) *lpHarness {
 	t.Helper()
@@ -202,60 +205,17 @@ func startLiverpie(t *testing.T, obs proxy.Observer, apps ...*liverpie.App) *lpH
 	for _, a := range apps {
 		rt.Apps[a.Name] = &proxy.App{Name: a.Name, Backend: a}
 	}
-	var observers []proxy.Observer
-	if obs != nil {
-		observers = append(observers, obs)
-	}
-	return &lpHarness{startProxy(t, rt, observers...)}
+	return &lpHarness{calltest.Start(t, rt, calltest.Options{Observer: obs}), t}
 }
 
 // dial places a simulated call for the Liverpie app named app.
 func (h *lpHarness) dial(app string) *esltest.Call {
 	h.t.Helper()
-	return h.harness.dial(esltest.Options{Vars: map[string]string{"liverpie_webapp_id": app}})
+	return h.Dial(esltest.Options{Vars: map[string]string{"liverpie_webapp_id": app}})
 }
 
 // result waits for the call's end.
 func (h *lpHarness) result(c *esltest.Call) *esltest.Result {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
-	defer cancel()
-	r, err := c.Wait(ctx)
-	if err != nil {
-		h.t.Fatalf("Wait: %v", err)
-	}
-	return r
-}
-
-// idle waits until every call of the proxy has finished (End included).
-func (h *lpHarness) idle() {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
-	defer cancel()
-	if err := h.proxy.WaitIdle(ctx); err != nil {
-		h.t.Fatalf("calls still running: %v", err)
-	}
-}
-
-// lpRecorder records the observer's request reports.
-type lpRecorder struct {
-	proxy.NopObserver
-	mu   sync.Mutex
-	reqs []proxy.RequestInfo
-}
-
-func (r *lpRecorder) Request(_ *proxy.Call, info *proxy.RequestInfo) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, *info)
-}
-
-func (r *lpRecorder) events() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, i := range r.reqs {
-		out = append(out, i.Event)
-	}
-	return out
+	return calltest.Wait(h.t, c)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 )
 
 // The whole-call script: each state-machine step's reply, as a Liverpie app
@@ -64,7 +65,7 @@ func lpScript(step int, r lpRequest) (int, string) {
 // the app receives.
 func TestLiverpieWholeCall(t *testing.T) {
 	w := newLPWebapp(t, lpScript, func(lpRequest) string { return lpDigit })
-	rec := &lpRecorder{}
+	rec := &calltest.Requests{}
 	h := startLiverpie(t, rec, lpApp(t, w))
 	c := h.dial("ivr")
 
@@ -86,7 +87,7 @@ func TestLiverpieWholeCall(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.By != esltest.ByCaller {
 		t.Errorf("call result = %v, want hung up by the caller", r)
 	}
-	h.idle()
+	h.Idle()
 	all := w.requests()
 	got = append(got, all[len(got):]...)
 
@@ -231,7 +232,7 @@ func TestLiverpieWholeCall(t *testing.T) {
 		t.Errorf("sendmsg commands = %q, want %q", sent, wantSent)
 	}
 
-	evs := rec.events()
+	evs := rec.Events()
 	if len(evs) < 7 || !slices.Equal(evs[:6], []string{"reset", "state_machine", "state_machine", "state_machine", "state_machine", "dtmf"}) ||
 		evs[len(evs)-1] != "hangup" {
 		t.Errorf("observed requests = %q, want reset, 4 state_machine, dtmf, ..., hangup", evs)
@@ -266,13 +267,13 @@ func TestLiverpieRefusedCommand(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
 		t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
+	h.Idle()
 	for _, cmd := range c.Received() {
 		if strings.HasPrefix(cmd.Line, "api") {
 			t.Errorf("FreeSWITCH received %q", cmd.Line)
 		}
 	}
-	logs := h.logs.String()
+	logs := h.Log.String()
 	for _, want := range []string{`msg command \"api\" refused: not in the app's allow_commands [sendmsg]`, "call failed"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
@@ -299,7 +300,7 @@ func TestLiverpieAllowedAPI(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "USER_BUSY" {
 		t.Errorf("call result = %v, want hung up with USER_BUSY", r)
 	}
-	h.idle()
+	h.Idle()
 	reqs := w.requests()
 	if len(reqs) < 3 {
 		t.Fatalf("requests = %q, want reset and two steps", lpLines(reqs))
@@ -318,8 +319,8 @@ func TestLiverpieSlowApp(t *testing.T) {
 	if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call result = %v, want hung up with NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
-	logs := h.logs.String()
+	h.Idle()
+	logs := h.Log.String()
 	if !strings.Contains(logs, "liverpie state_machine "+w.URL+"/ivr/state_machine: timeout: no answer within 50ms") {
 		t.Errorf("log lacks the timeout reason:\n%s", logs)
 	}
@@ -356,8 +357,8 @@ func TestLiverpieBadReplies(t *testing.T) {
 			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 				t.Errorf("call result = %v, want hung up with NORMAL_TEMPORARY_FAILURE", r)
 			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.logged) {
+			h.Idle()
+			if logs := h.Log.String(); !strings.Contains(logs, tc.logged) {
 				t.Errorf("log lacks %q:\n%s", tc.logged, logs)
 			}
 		})
@@ -375,11 +376,11 @@ func TestLiverpieResetFails(t *testing.T) {
 	if r := h.result(c); r.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call result = %v, want NORMAL_TEMPORARY_FAILURE", r)
 	}
-	h.idle()
+	h.Idle()
 	if got := lpLines(srv.requests()); !slices.Equal(got, []string{"GET /nowhere HTTP/1.1"}) {
 		t.Errorf("requests = %q, want the reset only", got)
 	}
-	if logs := h.logs.String(); !strings.Contains(logs, "liverpie reset "+srv.URL+"/nowhere: HTTP status 404") {
+	if logs := h.Log.String(); !strings.Contains(logs, "liverpie reset "+srv.URL+"/nowhere: HTTP status 404") {
 		t.Errorf("log lacks the reset failure:\n%s", logs)
 	}
 }
@@ -407,7 +408,7 @@ func TestLiverpieEmptyReply(t *testing.T) {
 	if r := h.result(c); r.Cause != "CALL_REJECTED" {
 		t.Errorf("call result = %v, want CALL_REJECTED", r)
 	}
-	h.idle()
+	h.Idle()
 	var paths []string
 	for _, r := range w.requests() {
 		paths = append(paths, r.Path)
@@ -428,7 +429,7 @@ func TestLiverpieCookiesPerCall(t *testing.T) {
 	for i := range 2 {
 		c := h.dial("ivr")
 		h.result(c)
-		h.idle()
+		h.Idle()
 		reqs := w.requests()
 		reset, step := reqs[len(reqs)-3], reqs[len(reqs)-2]
 		if reset.Header.Get("Cookie") != "" {
@@ -473,15 +474,24 @@ func TestLiverpieSlowAppDelaysNoOtherCall(t *testing.T) {
 // call before anything reaches the switch; an allowed playback runs.
 func TestSecurityLiverpieCall(t *testing.T) {
 	const other = "9d0f3c2a-1111-4a4b-9c1e-6a0f8f7f0c99"
-	tests := []struct {
-		name, msg, log string
-	}{
+	tests := []refusedMsg{
 		{"eavesdrop", "sendmsg\ncall-command: execute\nexecute-app-name: eavesdrop\nexecute-app-arg: " + other, `application \"eavesdrop\" is not allowed`},
 		{"executeX system", "sendmsg\ncall-command: executeX\nexecute-app-name: system\nexecute-app-arg: touch /tmp/x", `application \"system\" is not allowed`},
 		{"api in arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: INFO ${uuid_kill(" + other + ")}", `has \"${\"`},
 		{"set hook", "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: API_ON_ANSWER=system touch /tmp/x", `\"API_ON_ANSWER\" cannot be set by an app`},
 		{"nomedia", "sendmsg\ncall-command: nomedia\nnomedia-uuid: " + other, `call-command \"nomedia\" is not allowed`},
 	}
+	refusedMsgs(t, tests)
+}
+
+// refusedMsg is a Liverpie msg that must be refused, and what the log says.
+type refusedMsg struct{ name, msg, log string }
+
+// refusedMsgs runs a call per case whose app answers the case's msg: the
+// call fails (NORMAL_TEMPORARY_FAILURE, by callhook), nothing but the
+// hangup reaches FreeSWITCH, and the log says why.
+func refusedMsgs(t *testing.T, tests []refusedMsg) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
@@ -495,13 +505,13 @@ func TestSecurityLiverpieCall(t *testing.T) {
 			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
 				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
 			}
-			h.idle()
+			h.Idle()
 			for _, cmd := range c.Received() {
 				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
 					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
 				}
 			}
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
+			if logs := h.Log.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, logs)
 			}
 		})

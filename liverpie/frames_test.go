@@ -92,7 +92,7 @@ func TestLiverpieTwoFramesInOneRead(t *testing.T) {
 		return 500, ""
 	}, func(lpRequest) string { return "" })
 	h := startLiverpie(t, nil, lpApp(t, w))
-	p := dialLPPeer(t, h.addr)
+	p := dialLPPeer(t, h.Addr)
 
 	p.expect("connect")
 	p.write(&esl.Frame{Headers: esl.Headers{
@@ -128,7 +128,7 @@ func TestLiverpieTwoFramesInOneRead(t *testing.T) {
 	p.expect("exit")
 	p.write(lpReply("+OK bye"))
 	p.nc.Close()
-	h.idle()
+	h.Idle()
 
 	reqs := w.requests()
 	var paths []string

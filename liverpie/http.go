@@ -55,7 +55,7 @@ func (d *dialog) send(ctx context.Context, event, method, body string, resp *res
 	if err != nil {
 		return d.failed(ctx, event, resp, err)
 	}
-	req.Header.Set("User-Agent", "callhook/"+proxy.Version)
+	req.Header.Set("User-Agent", d.call.UserAgent)
 	req.Header.Set("Accept", "*/*")
 	// The mark of an app's request, which the admin API refuses.
 	req.Header.Set(apphttp.CallIDHeader, d.call.ID)

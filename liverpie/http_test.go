@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -38,7 +39,7 @@ func lpDialogFor(t *testing.T, srvURL string, rec proxy.Observer, timeout time.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, _ := lpTestLogger()
+	log := testlog.New()
 	app := &App{Name: "ivr", IP: host, Port: port, StateMachineURI: "/sm", ResetURI: "/reset",
 		Timeout: timeout, MaxReplyBytes: maxReply}
 	d, err := app.start(&proxy.Call{ID: "c1", Log: log, Observer: rec})

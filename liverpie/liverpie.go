@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,13 +11,14 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
 // App is a web app written for Liverpie, the Ruby proxy callhook
-// descends from, served unchanged (DESIGN.md, "Liverpie apps"). It is a
+// descends from, served unchanged (README.md, "Coming from Liverpie"). It is a
 // Backend whose dialogs are RawDialogs: the app answers with ESL commands,
 // not verbs.
 //
@@ -133,9 +133,7 @@ func (a *App) start(call *proxy.Call) (*dialog, error) {
 		expect: firstExpect,
 	}
 	if d.log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		d.log = l
+		d.log = nolog.Logger()
 	}
 	if d.obs == nil {
 		d.obs = proxy.NopObserver{}

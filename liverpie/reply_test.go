@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -96,7 +97,7 @@ func TestLiverpieExpectMatches(t *testing.T) {
 const lpTestUUID = "0b6a9e8e-4d7f-4a4b-9c1e-6a0f8f7f0c01"
 
 func lpTestDialog(allow ...string) *dialog {
-	log, _ := lpTestLogger()
+	log := testlog.New()
 	a := &App{Name: "t", IP: "127.0.0.1", Port: 1, StateMachineURI: "/s", ResetURI: "/r", AllowCommands: allow}
 	return &dialog{app: a, call: &proxy.Call{ID: lpTestUUID}, log: log, obs: proxy.NopObserver{}, allow: a.allowed(), calls: a.callCommands()}
 }

@@ -2,10 +2,7 @@ package liverpie_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/callhook/callhook/esl/esltest"
 )
 
 // TestRedteamLiverpieCall: msg commands a second attack pass got past the
@@ -24,9 +21,7 @@ func TestRedteamLiverpieCall(t *testing.T) {
 	// transfer with this argument would enter the inline dialplan and run
 	// bgsystem; log stands for it here (esltest's transfer keeps the call).
 	const inline = "%[force_transfer_dialplan=inline]INFO hi"
-	tests := []struct {
-		name, msg, log string
-	}{
+	tests := []refusedMsg{
 		{"array arg", "sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::" + inline,
 			`header \"execute-app-arg\" starts with \"ARRAY::\"`},
 		{"empty array arg, body runs", fmt.Sprintf("sendmsg\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: ARRAY::\ncontent-type: text/plain\ncontent-length: %d\n\n%s", len(inline), inline),
@@ -46,28 +41,5 @@ func TestRedteamLiverpieCall(t *testing.T) {
 		{"read another app's file", "sendmsg\ncall-command: execute\nexecute-app-name: read\nexecute-app-arg: 1 1 /etc/passwd v 5000 #",
 			`read: `},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newLPWebapp(t, func(step int, r lpRequest) (int, string) {
-				if step == 0 {
-					return 200, fmt.Sprintf("msg: %q\nexpected_key: content_type\nexpected_value: command/reply\n", tc.msg)
-				}
-				return 200, "msg: \"sendmsg\\ncall-command: hangup\"\n"
-			}, nil)
-			h := startLiverpie(t, nil, lpApp(t, w))
-			c := h.dial("ivr")
-			if r := h.result(c); r.Outcome != esltest.HungUp || r.Cause != "NORMAL_TEMPORARY_FAILURE" || r.By != esltest.ByDaemon {
-				t.Errorf("call result = %v, want hung up by callhook with NORMAL_TEMPORARY_FAILURE", r)
-			}
-			h.idle()
-			for _, cmd := range c.Received() {
-				if strings.HasPrefix(cmd.Line, "sendmsg") && cmd.Headers.Get("call-command") != "hangup" {
-					t.Errorf("FreeSWITCH received %q %v", cmd.Line, cmd.Headers)
-				}
-			}
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
-				t.Errorf("log lacks %q:\n%s", tc.log, logs)
-			}
-		})
-	}
+	refusedMsgs(t, tests)
 }

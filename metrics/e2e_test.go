@@ -3,54 +3,33 @@ package metrics_test
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/webhook"
-	"github.com/sirupsen/logrus"
 )
 
-// daemon is the daemon's wiring in small: a real esl.Server on a loopback
-// port running a proxy.Proxy, with one Metrics as the proxy's Observer, the
-// connections' FrameCounter and the server's Refused hook, served over HTTP
-// as /metrics is.
+// daemon is the daemon's wiring in small: the engine (calltest) with one
+// Metrics as the proxy's Observer, the connections' FrameCounter and the
+// server's Refused hook, served over HTTP as /metrics is.
 type daemon struct {
-	addr    string
-	proxy   *proxy.Proxy
+	*calltest.Engine
 	metrics *httptest.Server
 }
 
 func startDaemon(t *testing.T, rt *proxy.Runtime) *daemon {
 	t.Helper()
 	m := metrics.New()
-	log := logrus.New()
-	log.Out = io.Discard
-	p := &proxy.Proxy{Log: log, Observer: m, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
-	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p, Conn: esl.ConnOptions{Counter: m}, Refused: m.Refused}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
+	e := calltest.Start(t, rt, calltest.Options{Hooks: m, Linger: 5 * time.Second, Speed: 1})
 	hs := httptest.NewServer(m.Handler())
 	t.Cleanup(hs.Close)
-	return &daemon{addr: ln.Addr().String(), proxy: p, metrics: hs}
+	return &daemon{Engine: e, metrics: hs}
 }
 
 // scrape GETs /metrics over HTTP, as Prometheus does.
@@ -66,38 +45,6 @@ func (d *daemon) scrape(t *testing.T) samples {
 		t.Fatalf("GET /metrics = %d, %v", resp.StatusCode, err)
 	}
 	return parseText(t, string(body))
-}
-
-func (d *daemon) dial(t *testing.T, o esltest.Options) *esltest.Call {
-	t.Helper()
-	c, err := esltest.Dial(t.Context(), d.addr, o)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// idle waits until every call has finished: the proxy releases a call
-// after its observers heard CallEnded, so the counters are final then.
-func (d *daemon) idle(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	if err := d.proxy.WaitIdle(ctx); err != nil {
-		t.Fatalf("calls still running: %v", err)
-	}
-}
-
-func waitCall(t *testing.T, c *esltest.Call) *esltest.Result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	r, err := c.Wait(ctx)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	return r
 }
 
 func waitApp(t *testing.T, c *esltest.Call, app string) {
@@ -137,7 +84,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 	d := startDaemon(t, rt)
 
 	// A call in a ten-minute playback at real speed: it is live.
-	c := d.dial(t, esltest.Options{Speed: 1})
+	c := d.Dial(esltest.Options{Speed: 1})
 	waitApp(t, c, "playback")
 	during := d.scrape(t)
 	during.want(t, map[string]float64{
@@ -154,10 +101,10 @@ func TestMetricsEndToEnd(t *testing.T) {
 	}
 
 	c.Hangup("NORMAL_CLEARING")
-	if res := waitCall(t, c); res.By != esltest.ByCaller {
+	if res := calltest.Wait(t, c); res.By != esltest.ByCaller {
 		t.Fatalf("call ended %v, want hung up by the caller", res)
 	}
-	d.idle(t)
+	d.Idle()
 	after := d.scrape(t)
 	after.want(t, map[string]float64{
 		`callhook_calls_active{app="menu"}`:                                            0,
@@ -180,11 +127,11 @@ func TestMetricsEndToEnd(t *testing.T) {
 	// An app that answers 503 twice (one retry) and whose fallback takes
 	// over: the call plays sorry.wav and hangs up normally (the fallback
 	// answered, so the call did not fail).
-	c = d.dial(t, esltest.Options{Vars: map[string]string{"callhook_app": "shaky"}, Speed: 1000})
-	if res := waitCall(t, c); res.By != esltest.ByDaemon {
+	c = d.Dial(esltest.Options{Vars: map[string]string{"callhook_app": "shaky"}, Speed: 1000})
+	if res := calltest.Wait(t, c); res.By != esltest.ByDaemon {
 		t.Errorf("shaky call ended %v, want hung up by the daemon after the fallback's verbs", res)
 	}
-	d.idle(t)
+	d.Idle()
 	d.scrape(t).want(t, map[string]float64{
 		`callhook_webhook_errors_total{app="shaky",class="5xx"}`:                          1,
 		`callhook_webhook_retries_total{app="shaky"}`:                                     1,
@@ -200,11 +147,11 @@ func TestMetricsEndToEnd(t *testing.T) {
 
 	// An app that answers 503 with no fallback: its on_failure verbs (by
 	// default, hang up) take over and the call counts as failed.
-	c = d.dial(t, esltest.Options{Vars: map[string]string{"callhook_app": "dead"}, Speed: 1000})
-	if res := waitCall(t, c); res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+	c = d.Dial(esltest.Options{Vars: map[string]string{"callhook_app": "dead"}, Speed: 1000})
+	if res := calltest.Wait(t, c); res.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("dead app's call ended %v, want hung up NORMAL_TEMPORARY_FAILURE", res)
 	}
-	d.idle(t)
+	d.Idle()
 	d.scrape(t).want(t, map[string]float64{
 		`callhook_webhook_errors_total{app="dead",class="5xx"}`:  1,
 		`callhook_webhook_retries_total{app="dead"}`:             0,
@@ -215,9 +162,9 @@ func TestMetricsEndToEnd(t *testing.T) {
 	})
 
 	// Draining: a new call is handed back to the dialplan and counted.
-	d.proxy.Drain()
-	c = d.dial(t, esltest.Options{Speed: 1000})
-	if res := waitCall(t, c); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+	d.Proxy.Drain()
+	c = d.Dial(esltest.Options{Speed: 1000})
+	if res := calltest.Wait(t, c); res.Outcome != esltest.DialplanContinued || !res.Resumed {
 		t.Errorf("call while draining ended %v, want resumed to the dialplan", res)
 	}
 	d.scrape(t).want(t, map[string]float64{

@@ -32,6 +32,10 @@ type Call struct {
 	Log logrus.FieldLogger
 	// Observer is told what happens on the call (never nil).
 	Observer Observer
+	// UserAgent is what the call's requests to its apps say they are:
+	// UserAgent(Proxy.Version). Empty (a Call made outside a Proxy) sends
+	// none of callhook's.
+	UserAgent string
 	// The call's view of its channel variables, replaced (never merged) by
 	// each event that carries the whole variable set (esl.Event
 	// CarriesAllVars): a variable absent from such an event is unset, so

@@ -16,6 +16,8 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
@@ -26,43 +28,9 @@ import (
 const guard = 20 * time.Second
 
 // startProxyConn is startProxy with the event socket options o, for the
-// tests of deadlines and bounds.
-func startProxyConn(t *testing.T, rt *proxy.Runtime, o esl.ConnOptions, obs ...proxy.Observer) *harness {
-	t.Helper()
-	return startProxyWrapped(t, rt, o, nil, obs...)
-}
-
-// startProxyWrapped also lets wrap see each connection before the proxy.
-func startProxyWrapped(t *testing.T, rt *proxy.Runtime, o esl.ConnOptions, wrap func(context.Context, *esl.Conn), obs ...proxy.Observer) *harness {
-	t.Helper()
-	logs := &logBuffer{}
-	log := logrus.New()
-	log.Out = logs
-	log.Level = logrus.DebugLevel
-	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 60 * time.Second, EndTimeout: 5 * time.Second}
-	p.SetRuntime(rt)
-	var handler esl.Handler = p
-	if wrap != nil {
-		handler = esl.HandlerFunc(func(ctx context.Context, c *esl.Conn) {
-			wrap(ctx, c)
-			p.ServeESL(ctx, c)
-		})
-	}
-	srv := &esl.Server{Handler: handler, ConnectTimeout: time.Minute, Conn: o}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	return &harness{t: t, addr: ln.Addr().String(), proxy: p, logs: logs}
+// bounds tests.
+func startProxyConn(t *testing.T, rt *proxy.Runtime, o esl.ConnOptions, obs ...proxy.Observer) *calltest.Engine {
+	return calltest.Start(t, rt, calltest.Options{Conn: o, Observer: proxy.Observers(obs)})
 }
 
 // fakeFS plays a FreeSWITCH that answers connect and then only what the
@@ -175,18 +143,21 @@ func event(uuid, name string, extra ...string) string {
 }
 
 // endLine returns the call-end log line of a call, checking there is one.
-func endLine(t *testing.T, logs string) string {
+func endLine(t *testing.T, log *testlog.Log) *logrus.Entry {
 	t.Helper()
-	var found []string
-	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, `msg="call ended"`) {
-			found = append(found, l)
-		}
-	}
+	found := log.Find("call ended")
 	if len(found) != 1 {
-		t.Fatalf("%d call-end lines, want 1:\n%s", len(found), logs)
+		t.Fatalf("%d call-end lines, want 1:\n%s", len(found), log)
 	}
 	return found[0]
+}
+
+// failedEnd says whether a call-end entry is a warning with outcome failed
+// and an error that is want (errors.Is) and says what.
+func failedEnd(e *logrus.Entry, want error, what string) bool {
+	err := testlog.Err(e)
+	return e.Level == logrus.WarnLevel && e.Data["outcome"] == proxy.OutcomeFailed &&
+		errors.Is(err, want) && strings.Contains(err.Error(), what)
 }
 
 // TestSilentFreeSWITCHFreesItsSlot: peers that answered connect and then
@@ -204,24 +175,28 @@ func TestSilentFreeSWITCHFreesItsSlot(t *testing.T) {
 	h := startProxyConn(t, rt, esl.ConnOptions{ReplyTimeout: 2 * time.Second, ProbeAfter: -1}, rec)
 
 	for i := range 2 {
-		f := dialFakeFS(t, h.addr, fmt.Sprintf("silent-%d", i))
+		f := dialFakeFS(t, h.Addr, fmt.Sprintf("silent-%d", i))
 		f.expect("linger")
 		f.waitClosed()
 	}
-	h.idle()
+	h.Idle()
 	if _, outcomes := rec.get(); len(outcomes) != 2 || outcomes[0] != proxy.OutcomeFailed || outcomes[1] != proxy.OutcomeFailed {
 		t.Errorf("silent calls ended %q, want [failed failed]", outcomes)
 	}
-	if logs := h.logs.String(); strings.Count(logs, "no reply from FreeSWITCH") != 2 || !strings.Contains(logs, "linger") {
-		t.Errorf("log does not say, once per call, which reply did not come:\n%s", logs)
+	noReply := h.Log.Count(func(e *logrus.Entry) bool {
+		err := testlog.Err(e)
+		return errors.Is(err, esl.ErrNoReply) && strings.Contains(err.Error(), "linger")
+	})
+	if noReply != 2 {
+		t.Errorf("%d log lines say the linger reply did not come, want one per call:\n%s", noReply, h.Log)
 	}
 
-	c := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+	c := h.Dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 		if run.App == "playback" {
 			c.Hangup("NORMAL_CLEARING")
 		}
 	}})
-	if res := wait(t, c); res.By != esltest.ByCaller {
+	if res := calltest.Wait(t, c); res.By != esltest.ByCaller {
 		t.Errorf("real call after the silent ones: %v, want served (hung up by the caller)", res)
 	}
 }
@@ -241,7 +216,7 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 	h := startProxyConn(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
 		esl.ConnOptions{ReplyTimeout: 2 * time.Second, ProbeAfter: 300 * time.Millisecond}, rec)
 
-	f := dialFakeFS(t, h.addr, "probed-call")
+	f := dialFakeFS(t, h.Addr, "probed-call")
 	f.expect("linger")
 	f.reply("+OK will linger 60 seconds")
 	f.expect("myevents")
@@ -261,13 +236,12 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 	if end.Body["outcome"] != proxy.OutcomeFailed {
 		t.Errorf("call.end outcome = %v, want failed", end.Body["outcome"])
 	}
-	h.idle()
+	h.Idle()
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.logs.String())
-	if !strings.Contains(line, "level=warning") || !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "silence probe") {
-		t.Errorf("end line = %s\nwant a warning with outcome=failed and the unanswered probe", line)
+	if e := endLine(t, h.Log); !failedEnd(e, esl.ErrNoReply, "silence probe") {
+		t.Errorf("end line = %s %v\nwant a warning with outcome=failed and the unanswered probe", e.Message, e.Data)
 	}
 }
 
@@ -282,22 +256,25 @@ func TestProtocolErrorMidCallFails(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}), rec)
-	c := h.dial(esltest.Options{Speed: 1, GarbageAfter: 6})
-	wait(t, c)
+	c := h.Dial(esltest.Options{Speed: 1, GarbageAfter: 6})
+	calltest.Wait(t, c)
 	end := app.waitRequest(t, "/status")
 	if end.Body["outcome"] != proxy.OutcomeFailed {
 		t.Errorf("call.end outcome = %v, want failed", end.Body["outcome"])
 	}
-	h.idle()
+	h.Idle()
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.logs.String())
-	if !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "protocol error") {
-		t.Errorf("end line = %s\nwant outcome=failed and the protocol error", line)
+	isProtocolError := func(e *logrus.Entry) bool {
+		_, ok := errors.AsType[*esl.ProtocolError](testlog.Err(e))
+		return ok
 	}
-	if n := strings.Count(h.logs.String(), "protocol error"); n != 1 {
-		t.Errorf("the protocol error is logged %d times, want once:\n%s", n, h.logs)
+	if e := endLine(t, h.Log); e.Data["outcome"] != proxy.OutcomeFailed || !isProtocolError(e) {
+		t.Errorf("end line = %s %v\nwant outcome=failed and the protocol error", e.Message, e.Data)
+	}
+	if n := h.Log.Count(isProtocolError); n != 1 {
+		t.Errorf("the protocol error is logged %d times, want once:\n%s", n, h.Log)
 	}
 }
 
@@ -324,7 +301,7 @@ func TestQueueOverflowFails(t *testing.T) {
 	h := startProxyConn(t, webhookRuntime(&webhook.App{Name: "a", URL: web.URL + "/ivr", StatusURL: web.URL + "/status"}),
 		esl.ConnOptions{MaxQueuedEvents: 5}, rec)
 
-	f := dialFakeFS(t, h.addr, "flooded-call")
+	f := dialFakeFS(t, h.Addr, "flooded-call")
 	f.expect("linger")
 	f.reply("+OK will linger 60 seconds")
 	f.expect("myevents")
@@ -346,16 +323,16 @@ func TestQueueOverflowFails(t *testing.T) {
 	case <-time.After(guard):
 		t.Fatal("no call.end")
 	}
-	h.idle()
+	h.Idle()
 	if _, outcomes := rec.get(); len(outcomes) != 1 || outcomes[0] != proxy.OutcomeFailed {
 		t.Errorf("observers were told %q, want [failed]", outcomes)
 	}
-	line := endLine(t, h.logs.String())
-	if !strings.Contains(line, "level=warning") || !strings.Contains(line, "outcome=failed") || !strings.Contains(line, "event queue overflow") {
-		t.Errorf("end line = %s\nwant a warning with outcome=failed and the overflow", line)
+	if e := endLine(t, h.Log); !failedEnd(e, esl.ErrQueueOverflow, "") {
+		t.Errorf("end line = %s %v\nwant a warning with outcome=failed and the overflow", e.Message, e.Data)
 	}
-	if n := strings.Count(h.logs.String(), "event queue overflow"); n != 1 {
-		t.Errorf("the overflow is logged %d times, want once:\n%s", n, h.logs)
+	overflows := h.Log.Count(func(e *logrus.Entry) bool { return errors.Is(testlog.Err(e), esl.ErrQueueOverflow) })
+	if overflows != 1 {
+		t.Errorf("the overflow is logged %d times, want once:\n%s", overflows, h.Log)
 	}
 }
 
@@ -368,27 +345,27 @@ func TestDuplicateUniqueID(t *testing.T) {
 	app := newWebapp(t, func(r request) (int, string) { return 200, "[answer, {play: 'silence_stream://600000'}]" })
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}), refused)
 	const id = "0a0a0a0a-0000-4000-8000-00000000d0b1"
-	first := h.dial(esltest.Options{Speed: 1, UUID: id, CallerIDNumber: "1001"})
+	first := h.Dial(esltest.Options{Speed: 1, UUID: id, CallerIDNumber: "1001"})
 	if _, err := first.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
 	}
-	second := h.dial(esltest.Options{Speed: 1, UUID: id, CallerIDNumber: "2002"})
-	if res := wait(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+	second := h.Dial(esltest.Options{Speed: 1, UUID: id, CallerIDNumber: "2002"})
+	if res := calltest.Wait(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
 		t.Errorf("second call with the same Unique-ID ended %v, want refused to the dialplan", res)
 	}
 	if got := refused.get(); len(got) != 1 || got[0] != proxy.RefusedDuplicateID {
 		t.Errorf("refusals = %q, want [%s]", got, proxy.RefusedDuplicateID)
 	}
-	if info, ok := h.proxy.Call(id); !ok || info.From != "1001" {
+	if info, ok := h.Proxy.Call(id); !ok || info.From != "1001" {
 		t.Errorf("Call(%s) = %+v, %v; want the first call (from 1001)", id, info, ok)
 	}
-	if err := h.proxy.Hangup(t.Context(), id, "NORMAL_CLEARING"); err != nil {
+	if err := h.Proxy.Hangup(t.Context(), id, "NORMAL_CLEARING"); err != nil {
 		t.Fatalf("Hangup(first) = %v", err)
 	}
-	if res := wait(t, first); res.By != esltest.ByDaemon {
+	if res := calltest.Wait(t, first); res.By != esltest.ByDaemon {
 		t.Errorf("first call ended %v, want hung up by the daemon's uuid_kill", res)
 	}
-	h.idle()
+	h.Idle()
 }
 
 // refusalRecorder records CallRefused reasons.
@@ -423,19 +400,19 @@ func TestUnsafeCallIDNeverReachesAnAPICommand(t *testing.T) {
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}))
 	const id = "victim NORMAL_CLEARING"
-	c := h.dial(esltest.Options{Speed: 1, UUID: id})
+	c := h.Dial(esltest.Options{Speed: 1, UUID: id})
 	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.proxy.Hangup(t.Context(), id, "CALL_REJECTED"); !errors.Is(err, proxy.ErrBadCallID) {
+	if err := h.Proxy.Hangup(t.Context(), id, "CALL_REJECTED"); !errors.Is(err, proxy.ErrBadCallID) {
 		t.Errorf("Hangup(%q) = %v, want ErrBadCallID", id, err)
 	}
-	if err := h.proxy.Redirect(t.Context(), id, app.URL+"/elsewhere"); !errors.Is(err, proxy.ErrBadCallID) {
+	if err := h.Proxy.Redirect(t.Context(), id, app.URL+"/elsewhere"); !errors.Is(err, proxy.ErrBadCallID) {
 		t.Errorf("Redirect(%q) = %v, want ErrBadCallID", id, err)
 	}
 	c.Hangup("NORMAL_CLEARING")
-	wait(t, c)
-	h.idle()
+	calltest.Wait(t, c)
+	h.Idle()
 	for _, cmd := range c.Received() {
 		if strings.HasPrefix(cmd.Line, "api ") {
 			t.Errorf("the simulator received %q: the unsafe id reached an api command", cmd.Line)
@@ -456,10 +433,10 @@ func TestConnectReplyNotKeptForTheCall(t *testing.T) {
 	})
 	conns := make(chan *esl.Conn, 1)
 	w := &channelWatcher{}
-	h := startProxyWrapped(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"wanted"}}),
-		esl.ConnOptions{ReplyTimeout: time.Minute}, func(_ context.Context, c *esl.Conn) { conns <- c }, w)
+	h := calltest.Start(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"wanted"}}),
+		calltest.Options{Wrap: func(_ context.Context, c *esl.Conn) { conns <- c }, Observer: w})
 	big := strings.Repeat("x", 256<<10)
-	c := h.dial(esltest.Options{Speed: 1, Vars: map[string]string{"big": big, "wanted": "yes"}})
+	c := h.Dial(esltest.Options{Speed: 1, Vars: map[string]string{"big": big, "wanted": "yes"}})
 	conn := <-conns
 	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
@@ -468,8 +445,8 @@ func TestConnectReplyNotKeptForTheCall(t *testing.T) {
 		t.Errorf("the connection still holds the connect reply (%d headers) while the call runs", len(ch.Headers))
 	}
 	c.Hangup("NORMAL_CLEARING")
-	wait(t, c)
-	h.idle()
+	calltest.Wait(t, c)
+	h.Idle()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.checked || w.keepsBig || w.wanted != "yes" || w.id != c.UUID() {

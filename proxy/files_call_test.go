@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
 )
@@ -46,17 +47,17 @@ func TestCallFiles(t *testing.T) {
 				return 200, "[hangup]"
 			})
 			h := startProxy(t, webhookRuntime(&webhook.App{Name: "support", URL: app.URL + "/ivr", Files: files}))
-			c := h.dial(esltest.Options{})
-			res := wait(t, c)
+			c := h.Dial(esltest.Options{})
+			res := calltest.Wait(t, c)
 			got := apps(c)
 			if tc.wantApps == nil {
 				// Refused: nothing of the reply reached the switch.
 				if len(got) != 0 || res.By != esltest.ByDaemon || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
 					t.Errorf("call ran %q and ended %v, want nothing run and a NORMAL_TEMPORARY_FAILURE hangup", got, res)
 				}
-				h.idle()
-				if !strings.Contains(h.logs.String(), "invalid_reply") {
-					t.Errorf("no invalid_reply in the log:\n%s", h.logs)
+				h.Idle()
+				if !strings.Contains(h.Log.String(), "invalid_reply") {
+					t.Errorf("no invalid_reply in the log:\n%s", h.Log)
 				}
 				return
 			}

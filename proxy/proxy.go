@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -14,12 +13,10 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
-
-// Version is callhook's version, sent in User-Agent; cmd sets it with -ldflags.
-var Version = "dev"
 
 // App is one configured app: a name, the Backend that drives its calls and
 // its own limit.
@@ -87,6 +84,9 @@ type Proxy struct {
 	// EndTimeout bounds the work done after a call ends (call.end request,
 	// exit) so a dead web app cannot hold a finished call (default 10s).
 	EndTimeout time.Duration
+	// Version is callhook's version, which the apps' requests carry in
+	// their User-Agent (Call.UserAgent); empty says "dev".
+	Version string
 
 	runtime  atomic.Pointer[Runtime]
 	draining atomic.Bool
@@ -120,9 +120,7 @@ func (p *Proxy) Active() int { return int(p.active.Load()) }
 
 func (p *Proxy) logger() logrus.FieldLogger {
 	if p.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		return l
+		return nolog.Logger()
 	}
 	return p.Log
 }
@@ -186,6 +184,15 @@ func (p *Proxy) refuse(ctx context.Context, c *esl.Conn, app, reason string, log
 	if err := c.HandBack(ctx); err != nil {
 		log.WithError(err).Warn("refusing call: handing it back to the dialplan failed")
 	}
+}
+
+// UserAgent is the User-Agent of the apps' requests made by a callhook
+// of the given version ("" is "dev").
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return "callhook/" + version
 }
 
 func (p *Proxy) endTimeout() time.Duration {
@@ -349,7 +356,7 @@ func (p *Proxy) Call(id string) (CallInfo, bool) {
 
 // Hangup ends a live call at once, even in the middle of a long verb: a
 // queued sendmsg would wait behind the running application, so this uses
-// api uuid_kill (DESIGN.md lifecycle 6).
+// api uuid_kill, which FreeSWITCH runs at once on its own thread.
 func (p *Proxy) Hangup(ctx context.Context, id, cause string) error {
 	s := p.lookup(id)
 	if s == nil {

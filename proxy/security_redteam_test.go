@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/webhook"
 )
 
@@ -24,10 +25,7 @@ import (
 // "%[" (variables FreeSWITCH sets for the transfer's run,
 // src/switch_core_session.c), and read of another app's file.
 func TestRedteamWebhookRefused(t *testing.T) {
-	tests := []struct {
-		name, reply, log string
-		allow            []string
-	}{
+	tests := []refusedReply{
 		{"execute set NAME,VALUE", `[answer, {execute: {app: set, arg: "sound_prefix,/var/lib/freeswitch/recordings/other"}}]`, `\"sound_prefix\" cannot be set by an app`, []string{"set"}},
 		{"execute multiset", `[answer, {execute: {app: multiset, arg: "^^;a=b;playback_delimiter=!"}}]`, `\"playback_delimiter\" cannot be set by an app`, []string{"multiset"}},
 		{"execute read", `[answer, {execute: {app: read, arg: "1 1 /etc/ssl/private/key.pem v 5000 #"}}]`, `read: `, []string{"read"}},
@@ -39,24 +37,7 @@ func TestRedteamWebhookRefused(t *testing.T) {
 		{"export_vars sip_auto_answer", `[answer, {set: {sip_auto_answer: "true", export_vars: "domain_name, SIP_AUTO_ANSWER"}}, {bridge: user/1001}]`, `\"SIP_AUTO_ANSWER\" cannot be handed to a bridge leg`, nil},
 		{"transfer %[", `[answer, {transfer: {extension: "%[max_forwards=1]1000"}}]`, `must not start with \"%\"`, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			app := newWebapp(t, func(request) (int, string) { return 200, tc.reply })
-			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: tc.allow}))
-			c := h.dial(esltest.Options{})
-			res := wait(t, c)
-			if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
-				t.Errorf("call ended %v, want hung up NORMAL_TEMPORARY_FAILURE (the default on_failure)", res)
-			}
-			if got := apps(c); len(got) != 0 {
-				t.Errorf("FreeSWITCH ran %q, want nothing of the refused reply", got)
-			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
-				t.Errorf("log lacks %q:\n%s", tc.log, logs)
-			}
-		})
-	}
+	refusedReplies(t, tests)
 }
 
 // TestRedteamExecuteArrayArg: an allow-listed execute whose argument
@@ -71,9 +52,9 @@ func TestRedteamExecuteArrayArg(t *testing.T) {
 		return 200, fmt.Sprintf(`[answer, {execute: {app: log, arg: %q}}, hangup]`, arg)
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", AllowExecute: []string{"log"}}))
-	c := h.dial(esltest.Options{})
-	wait(t, c)
-	h.idle()
+	c := h.Dial(esltest.Options{})
+	calltest.Wait(t, c)
+	h.Idle()
 	found := false
 	for _, cmd := range c.Received() {
 		if cmd.Headers.Get("execute-app-name") != "log" {

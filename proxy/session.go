@@ -76,6 +76,7 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
 		Log:         log,
+		UserAgent:   UserAgent(p.Version),
 		// Backends report their requests here; the session counts them for
 		// the call-end line and passes them on.
 		Observer: requestCounter{Observer: s.obs, stats: &s.stats},
@@ -152,7 +153,8 @@ func (s *session) run(ctx context.Context) {
 			// reports it, once, as the call's failure.
 		} else if s.gone() {
 			// A caller who hangs up this early is a normal race (the socket
-			// closes before linger is read, esl-protocol.md §5.3).
+			// closes before FreeSWITCH reads our linger command, and it sends
+			// no linger notice then).
 			s.log.WithError(err).Info("caller hung up before the call was set up")
 		} else {
 			s.log.WithError(err).Error("call setup failed")

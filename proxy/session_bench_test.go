@@ -27,7 +27,7 @@ func BenchmarkCall(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		c, err := esltest.Dial(ctx, h.addr, opts)
+		c, err := esltest.Dial(ctx, h.Addr, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

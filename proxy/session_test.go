@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,110 +11,24 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/leakcheck"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
-	"github.com/sirupsen/logrus"
 )
 
-// harness is a real esl.Server running a proxy.Proxy on a loopback port,
-// with a log that tests can read.
-type harness struct {
-	t     testing.TB
-	addr  string
-	proxy *proxy.Proxy
-	logs  *logBuffer
-}
-
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// startProxy serves apps on 127.0.0.1:0. The first app is the default.
-func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *harness {
-	t.Helper()
-	logs := &logBuffer{}
-	log := logrus.New()
-	log.Out = logs
-	log.Level = logrus.DebugLevel
-	p := &proxy.Proxy{Log: log, Observer: proxy.Observers(obs), Linger: 60 * time.Second, EndTimeout: 5 * time.Second}
-	p.SetRuntime(rt)
-	// Generous: under -race on a busy 2-core machine the 200-call test can
-	// wait seconds for its turn; this harness tests behaviour, not speed.
-	srv := &esl.Server{Handler: p, ConnectTimeout: time.Minute,
-		Conn: esl.ConnOptions{ReplyTimeout: time.Minute}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	return &harness{t: t, addr: ln.Addr().String(), proxy: p, logs: logs}
-}
-
-// dial places a simulated call; media plays a thousand times faster.
-func (h *harness) dial(o esltest.Options) *esltest.Call {
-	h.t.Helper()
-	if o.Speed == 0 {
-		o.Speed = 1000
-	}
-	c, err := esltest.Dial(h.t.Context(), h.addr, o)
-	if err != nil {
-		h.t.Fatalf("Dial: %v", err)
-	}
-	h.t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// idle waits until every call of the proxy has finished (its call-end log
-// line is written after exit, so after the simulator saw the call end).
-func (h *harness) idle() {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.t.Context(), 20*time.Second)
-	defer cancel()
-	if err := h.proxy.WaitIdle(ctx); err != nil {
-		h.t.Fatalf("calls still running: %v", err)
-	}
-}
-
-func wait(t *testing.T, c *esltest.Call) *esltest.Result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	r, err := c.Wait(ctx)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	return r
+// startProxy serves rt on a loopback port (calltest), telling obs about
+// every call.
+func startProxy(t testing.TB, rt *proxy.Runtime, obs ...proxy.Observer) *calltest.Engine {
+	return calltest.Start(t, rt, calltest.Options{Observer: proxy.Observers(obs)})
 }
 
 // request is what a test web app received.
@@ -235,10 +148,29 @@ verbs:
 	return 404, ""
 }
 
+// TestVersionInUserAgent: the Proxy's Version reaches every request of
+// the call's app as User-Agent (no process-wide variable carries it).
+func TestVersionInUserAgent(t *testing.T) {
+	app := newWebapp(t, menu)
+	h := calltest.Start(t, webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}),
+		calltest.Options{Version: "v9.8.7"})
+	calltest.Wait(t, h.Dial(esltest.Options{}))
+	h.Idle()
+	reqs := app.requests()
+	if len(reqs) == 0 {
+		t.Fatal("the app got no request")
+	}
+	for _, r := range reqs {
+		if ua := r.Header.Get("User-Agent"); ua != "callhook/v9.8.7" {
+			t.Errorf("%s: User-Agent = %q, want callhook/v9.8.7", r.Path, ua)
+		}
+	}
+}
+
 func TestMenuCall(t *testing.T) {
 	app := newWebapp(t, menu)
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "menu", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
-	c := h.dial(esltest.Options{
+	c := h.Dial(esltest.Options{
 		CallerIDNumber: "1000", DestinationNumber: "5000",
 		OnApp: func(c *esltest.Call, run esltest.AppRun) {
 			if run.App == "play_and_get_digits" {
@@ -246,7 +178,7 @@ func TestMenuCall(t *testing.T) {
 			}
 		},
 	})
-	res := wait(t, c)
+	res := calltest.Wait(t, c)
 	if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
 		t.Errorf("call ended %v, want hung up NORMAL_CLEARING by the daemon", res)
 	}
@@ -307,9 +239,9 @@ func TestMenuCall(t *testing.T) {
 	if last := cmds[len(cmds)-1]; last.Line != "exit" {
 		t.Errorf("last command = %q, want exit", last.Line)
 	}
-	h.idle()
-	if !strings.Contains(h.logs.String(), "call ended") {
-		t.Errorf("no call-end log line:\n%s", h.logs)
+	h.Idle()
+	if ends := h.Log.Find("call ended"); len(ends) != 1 || ends[0].Data["outcome"] != proxy.OutcomeHangup {
+		t.Errorf("call-end log lines = %d, want one with outcome hangup:\n%s", len(ends), h.Log)
 	}
 }
 
@@ -325,12 +257,12 @@ func TestCallerHangsUp(t *testing.T) {
 			return 200, ""
 		})
 		h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
-		c := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		c := h.Dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 			if run.App == "playback" {
 				c.Hangup("NORMAL_CLEARING")
 			}
 		}})
-		if res := wait(t, c); res.By != esltest.ByCaller {
+		if res := calltest.Wait(t, c); res.By != esltest.ByCaller {
 			t.Errorf("call ended %v, want by caller", res)
 		}
 		end := app.waitRequest(t, "/status")
@@ -366,14 +298,14 @@ func TestCallerHangsUp(t *testing.T) {
 			defer close(release)
 			h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Timeout: time.Minute}))
 			// Real-time linger, so the simulator is still there for exit.
-			c := h.dial(esltest.Options{Speed: 1})
+			c := h.Dial(esltest.Options{Speed: 1})
 			select {
 			case <-inRequest:
 			case <-time.After(20 * time.Second):
 				t.Fatal("the web app was not asked")
 			}
 			c.Hangup("NORMAL_CLEARING")
-			if res := wait(t, c); res.By != esltest.ByCaller {
+			if res := calltest.Wait(t, c); res.By != esltest.ByCaller {
 				t.Errorf("call ended %v, want by caller", res)
 			}
 			got := c.Received()
@@ -454,8 +386,8 @@ func TestAppFailures(t *testing.T) {
 			}
 			obs := &failureRecorder{}
 			h := startProxy(t, rt, obs)
-			c := h.dial(esltest.Options{})
-			res := wait(t, c)
+			c := h.Dial(esltest.Options{})
+			res := calltest.Wait(t, c)
 			wantCause := tc.wantCause
 			switch {
 			case wantCause != "":
@@ -475,8 +407,8 @@ func TestAppFailures(t *testing.T) {
 					t.Errorf("CR/LF reached the wire: %v", cmd)
 				}
 			}
-			h.idle()
-			if logs := h.logs.String(); !strings.Contains(logs, tc.wantLog) {
+			h.Idle()
+			if logs := h.Log.String(); !strings.Contains(logs, tc.wantLog) {
 				t.Errorf("log does not say %q:\n%s", tc.wantLog, logs)
 			}
 			if tc.onFailure != "" {
@@ -539,8 +471,8 @@ func TestRefusalBySocketMode(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.mode, func(t *testing.T) {
 			h := startProxy(t, rt)
-			c := h.dial(esltest.Options{Mode: tc.mode, ContinueDialplan: true})
-			if res := wait(t, c); res.Outcome != tc.res {
+			c := h.Dial(esltest.Options{Mode: tc.mode, ContinueDialplan: true})
+			if res := calltest.Wait(t, c); res.Outcome != tc.res {
 				t.Errorf("call ended %v, want %v", res, tc.res)
 			}
 			var got []string
@@ -561,32 +493,32 @@ func TestRefusals(t *testing.T) {
 	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL})
 	t.Run("not async full", func(t *testing.T) {
 		h := startProxy(t, rt)
-		c := h.dial(esltest.Options{Mode: esltest.ModeAsync})
-		res := wait(t, c)
+		c := h.Dial(esltest.Options{Mode: esltest.ModeAsync})
+		res := calltest.Wait(t, c)
 		if res.Outcome != esltest.DialplanContinued || !res.Resumed {
 			t.Errorf("call ended %v, want the dialplan to continue after resume", res)
 		}
-		h.idle()
-		if !strings.Contains(h.logs.String(), "async full") {
-			t.Errorf("log does not say how to fix the dialplan:\n%s", h.logs)
+		h.Idle()
+		if !strings.Contains(h.Log.String(), "async full") {
+			t.Errorf("log does not say how to fix the dialplan:\n%s", h.Log)
 		}
 	})
 	t.Run("no app", func(t *testing.T) {
 		h := startProxy(t, &proxy.Runtime{Apps: rt.Apps})
-		c := h.dial(esltest.Options{})
-		if res := wait(t, c); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+		c := h.Dial(esltest.Options{})
+		if res := calltest.Wait(t, c); res.Outcome != esltest.DialplanContinued || !res.Resumed {
 			t.Errorf("call ended %v, want the dialplan to continue", res)
 		}
 	})
 	t.Run("unknown callhook_app", func(t *testing.T) {
 		h := startProxy(t, rt)
-		c := h.dial(esltest.Options{Vars: map[string]string{"callhook_app": "nope"}})
-		if res := wait(t, c); res.Outcome != esltest.DialplanContinued {
+		c := h.Dial(esltest.Options{Vars: map[string]string{"callhook_app": "nope"}})
+		if res := calltest.Wait(t, c); res.Outcome != esltest.DialplanContinued {
 			t.Errorf("call ended %v, want the dialplan to continue", res)
 		}
-		h.idle()
-		if !strings.Contains(h.logs.String(), "callhook_app") {
-			t.Errorf("log does not name the variable:\n%s", h.logs)
+		h.Idle()
+		if !strings.Contains(h.Log.String(), "callhook_app") {
+			t.Errorf("log does not name the variable:\n%s", h.Log)
 		}
 	})
 }
@@ -620,7 +552,7 @@ func TestAppSelection(t *testing.T) {
 		mu.Lock()
 		hits = nil
 		mu.Unlock()
-		wait(t, h.dial(tc.o))
+		calltest.Wait(t, h.Dial(tc.o))
 		mu.Lock()
 		if len(hits) != 1 || hits[0] != tc.want {
 			t.Errorf("%+v went to %v, want %s", tc.o.Vars, hits, tc.want)
@@ -643,23 +575,23 @@ func TestLimits(t *testing.T) {
 	rt := webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"})
 	rt.Apps["a"].MaxCalls = 1
 	h := startProxy(t, rt)
-	first := h.dial(esltest.Options{Speed: 1})
+	first := h.Dial(esltest.Options{Speed: 1})
 	if _, err := first.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
 	}
-	second := h.dial(esltest.Options{})
-	if res := wait(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
+	second := h.Dial(esltest.Options{})
+	if res := calltest.Wait(t, second); res.Outcome != esltest.DialplanContinued || !res.Resumed {
 		t.Errorf("call over the limit ended %v, want refused to the dialplan", res)
 	}
 	first.Hangup("NORMAL_CLEARING")
-	wait(t, first)
-	h.idle()
-	third := h.dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+	calltest.Wait(t, first)
+	h.Idle()
+	third := h.Dial(esltest.Options{Speed: 1, OnApp: func(c *esltest.Call, run esltest.AppRun) {
 		if run.App == "playback" {
 			c.Hangup("NORMAL_CLEARING")
 		}
 	}})
-	if res := wait(t, third); res.By != esltest.ByCaller {
+	if res := calltest.Wait(t, third); res.By != esltest.ByCaller {
 		t.Errorf("call after one ended: %v, want served (hung up by the caller)", res)
 	}
 }
@@ -674,8 +606,8 @@ func TestTransfer(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status"}))
-	c := h.dial(esltest.Options{})
-	if res := wait(t, c); res.Outcome != esltest.Transferred {
+	c := h.Dial(esltest.Options{})
+	if res := calltest.Wait(t, c); res.Outcome != esltest.Transferred {
 		t.Errorf("call ended %v, want transferred", res)
 	}
 	end := app.waitRequest(t, "/status")
@@ -709,7 +641,7 @@ func TestTransferCallEndForm(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", StatusURL: app.URL + "/status", Form: true}))
-	wait(t, h.dial(esltest.Options{}))
+	calltest.Wait(t, h.Dial(esltest.Options{}))
 	end := app.waitRequest(t, "/status")
 	form, err := url.ParseQuery(end.RawBody)
 	if err != nil {
@@ -734,38 +666,38 @@ func TestLiveHangupAndRedirect(t *testing.T) {
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr"}))
 
-	c := h.dial(esltest.Options{Speed: 1})
+	c := h.Dial(esltest.Options{Speed: 1})
 	if _, err := c.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
 	}
-	if calls := h.proxy.Calls(); len(calls) != 1 || calls[0].ID != c.UUID() || calls[0].CurrentVerb != "play" {
+	if calls := h.Proxy.Calls(); len(calls) != 1 || calls[0].ID != c.UUID() || calls[0].CurrentVerb != "play" {
 		t.Errorf("Calls() = %+v, want the call in play", calls)
 	}
-	if err := h.proxy.Redirect(t.Context(), c.UUID(), app.URL+"/elsewhere"); err != nil {
+	if err := h.Proxy.Redirect(t.Context(), c.UUID(), app.URL+"/elsewhere"); err != nil {
 		t.Fatal(err)
 	}
 	r := app.waitRequest(t, "/elsewhere")
 	if r.Body["event"] != "redirect" {
 		t.Errorf("redirect request event = %v", r.Body["event"])
 	}
-	if res := wait(t, c); res.By != esltest.ByDaemon {
+	if res := calltest.Wait(t, c); res.By != esltest.ByDaemon {
 		t.Errorf("redirected call ended %v, want hung up by the daemon after moved.wav", res)
 	}
 	if got := apps(c); got[len(got)-1] != "playback moved.wav" {
 		t.Errorf("apps = %q, want moved.wav last", got)
 	}
 
-	c2 := h.dial(esltest.Options{Speed: 1})
+	c2 := h.Dial(esltest.Options{Speed: 1})
 	if _, err := c2.WaitApp(t.Context(), "playback"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.proxy.Hangup(t.Context(), c2.UUID(), "CALL_REJECTED"); err != nil {
+	if err := h.Proxy.Hangup(t.Context(), c2.UUID(), "CALL_REJECTED"); err != nil {
 		t.Fatal(err)
 	}
-	if res := wait(t, c2); res.Cause != "CALL_REJECTED" {
+	if res := calltest.Wait(t, c2); res.Cause != "CALL_REJECTED" {
 		t.Errorf("killed call ended %v, want CALL_REJECTED", res)
 	}
-	if err := h.proxy.Hangup(t.Context(), "no-such-call", ""); !errors.Is(err, proxy.ErrNoSuchCall) {
+	if err := h.Proxy.Hangup(t.Context(), "no-such-call", ""); !errors.Is(err, proxy.ErrNoSuchCall) {
 		t.Errorf("Hangup(unknown) = %v, want ErrNoSuchCall", err)
 	}
 }
@@ -783,7 +715,7 @@ func TestWebhookVarsFollowTheCall(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"callhook_color", "callhook_unset"}}))
-	wait(t, h.dial(esltest.Options{Vars: map[string]string{"callhook_color": "red"}}))
+	calltest.Wait(t, h.Dial(esltest.Options{Vars: map[string]string{"callhook_color": "red"}}))
 	reqs := app.requests()
 	if len(reqs) < 2 {
 		t.Fatalf("requests = %v", paths(reqs))
@@ -817,7 +749,7 @@ func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
 		return 200, ""
 	})
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL + "/ivr", Vars: []string{"fid_a", "fid_b"}}))
-	c := h.dial(esltest.Options{
+	c := h.Dial(esltest.Options{
 		Vars: map[string]string{"fid_a": "hello"},
 		// Digits while each gather runs: DTMF events, which carry no
 		// variables, come between the completions.
@@ -827,7 +759,7 @@ func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
 			}
 		},
 	})
-	wait(t, c)
+	calltest.Wait(t, c)
 	reqs := app.requests()
 	if len(reqs) != 3 {
 		t.Fatalf("requests = %v, want /ivr, /set, /unset", paths(reqs))
@@ -850,14 +782,14 @@ func TestWebhookVarsForgetUnsetVariables(t *testing.T) {
 func TestWireTraceOnDemand(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL}))
-	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
-	wait(t, traced)
-	h.idle()
-	quiet := h.dial(esltest.Options{})
-	wait(t, quiet)
-	h.idle()
+	traced := h.Dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
+	calltest.Wait(t, traced)
+	h.Idle()
+	quiet := h.Dial(esltest.Options{})
+	calltest.Wait(t, quiet)
+	h.Idle()
 	var tracedLines, quietLines int
-	for _, l := range strings.Split(h.logs.String(), "\n") {
+	for _, l := range strings.Split(h.Log.String(), "\n") {
 		if !strings.Contains(l, `msg="esl frame"`) {
 			continue
 		}
@@ -879,11 +811,11 @@ func TestWireTraceOnDemand(t *testing.T) {
 func TestWireTraceStartsWithConnect(t *testing.T) {
 	app := newWebapp(t, func(request) (int, string) { return 200, "[answer, hangup]" })
 	h := startProxy(t, webhookRuntime(&webhook.App{Name: "a", URL: app.URL}))
-	traced := h.dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
-	wait(t, traced)
-	h.idle()
+	traced := h.Dial(esltest.Options{Vars: map[string]string{"callhook_trace": "true"}})
+	calltest.Wait(t, traced)
+	h.Idle()
 	var frames []string
-	for _, l := range strings.Split(h.logs.String(), "\n") {
+	for _, l := range strings.Split(h.Log.String(), "\n") {
 		if strings.Contains(l, `msg="esl frame"`) && strings.Contains(l, traced.UUID()) {
 			frames = append(frames, l)
 		}
@@ -907,7 +839,7 @@ func TestConcurrentCalls(t *testing.T) {
 	errs := make(chan string, n)
 	for range n {
 		wg.Go(func() {
-			c, err := esltest.Dial(t.Context(), h.addr, esltest.Options{Speed: 1000, DiscardHistory: true,
+			c, err := esltest.Dial(t.Context(), h.Addr, esltest.Options{Speed: 1000, DiscardHistory: true,
 				OnApp: func(c *esltest.Call, run esltest.AppRun) {
 					if run.App == "play_and_get_digits" {
 						c.Digits("1")
@@ -936,8 +868,8 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Error(e)
 	}
 	if t.Failed() {
-		h.idle()
-		for _, l := range strings.Split(h.logs.String(), "\n") {
+		h.Idle()
+		for _, l := range strings.Split(h.Log.String(), "\n") {
 			if strings.Contains(l, "level=warn") || strings.Contains(l, "level=error") {
 				t.Log(l)
 				break
@@ -977,7 +909,7 @@ func TestGoroutinesPerCall(t *testing.T) {
 
 	held := make([]*esltest.Call, calls)
 	for i := range held {
-		held[i] = h.dial(esltest.Options{Speed: 1})
+		held[i] = h.Dial(esltest.Options{Speed: 1})
 		if _, err := held[i].WaitApp(t.Context(), "playback"); err != nil {
 			t.Fatalf("WaitApp(playback): %v", err)
 		}
@@ -989,13 +921,13 @@ func TestGoroutinesPerCall(t *testing.T) {
 	}
 	for _, c := range held {
 		c.Hangup("NORMAL_CLEARING")
-		wait(t, c)
+		calltest.Wait(t, c)
 	}
-	h.idle()
+	h.Idle()
 
 	slow := make([]*esltest.Call, calls)
 	for i := range slow {
-		slow[i] = h.dial(esltest.Options{Vars: map[string]string{"callhook_app": "slow"}})
+		slow[i] = h.Dial(esltest.Options{Vars: map[string]string{"callhook_app": "slow"}})
 		select {
 		case <-arrived:
 		case <-time.After(20 * time.Second):
@@ -1009,28 +941,15 @@ func TestGoroutinesPerCall(t *testing.T) {
 	}
 	for _, c := range slow {
 		c.Hangup("NORMAL_CLEARING")
-		wait(t, c)
+		calltest.Wait(t, c)
 	}
-	h.idle()
+	h.Idle()
 }
 
-// sessionGoroutines counts the goroutines running or started by a call's
-// session.
+// sessionGoroutines counts the goroutines running a method of a call's
+// session (by their stacks' function names).
 func sessionGoroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "proxy.(*session)") {
-			count++
-		}
-	}
-	return count
+	return leakcheck.Count(func(fn string) bool {
+		return strings.HasPrefix(fn, "github.com/callhook/callhook/proxy.(*session).")
+	})
 }

@@ -79,7 +79,7 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 		}
 		s.lastResult = res
 		if v.Name == "transfer" && res.Reason != verb.ReasonHangup {
-			// The call has left callhook's hands (DESIGN.md lifecycle 7);
+			// The call has left callhook's hands (a transfer ends its part);
 			// the socket closing behind it is no hangup.
 			s.outcome = OutcomeTransferred
 			return nil, nil, nil

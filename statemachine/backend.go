@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -176,7 +177,8 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 }
 
 // fetchBody is what a POST fetch sends: the call fields a webhook app gets
-// (DESIGN.md), the flow's variables, and at hangup how the call ended.
+// (README.md, "Webhook apps: the protocol"), the flow's variables, and at
+// hangup how the call ended.
 type fetchBody struct {
 	CallID string            `json:"call_id"`
 	App    string            `json:"app"`
@@ -274,7 +276,7 @@ func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (s
 		return 0, nil, nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "callhook/"+proxy.Version)
+	req.Header.Set("User-Agent", d.call.UserAgent)
 	// The mark of an app's request, which the admin API refuses (net/http
 	// keeps it on every hop of a redirect chain), and the same seq on every
 	// attempt: the server can tell a retry from a new fetch (a POST it has
@@ -342,9 +344,7 @@ func (d *dialog) log() logrus.FieldLogger {
 	if d.call.Log != nil {
 		return d.call.Log
 	}
-	l := logrus.New()
-	l.Out = io.Discard
-	return l
+	return nolog.Logger()
 }
 
 // ChannelVars implements proxy.VarReader: the channel variables the flow's

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 )
@@ -48,33 +49,12 @@ func (rs *requests) all() []recorded {
 	return append([]recorded(nil), rs.reqs...)
 }
 
-// fetchObserver records the fetches the dialog reports.
-type fetchObserver struct {
-	proxy.NopObserver
-	infos []*proxy.RequestInfo
-}
-
-func (o *fetchObserver) Request(c *proxy.Call, r *proxy.RequestInfo) { o.infos = append(o.infos, r) }
-
 func testCall(obs proxy.Observer) *proxy.Call {
 	return &proxy.Call{
 		ID: "uuid-1", App: "flowapp", From: "1000", FromName: "Ann", To: "7000", Direction: "inbound",
 		ChannelName: "loopback/7000-b", Observer: obs,
 		Channel: &esl.Event{Headers: []esl.EventHeader{{Name: "variable_sip_user_agent", Value: "Polycom/5"}}},
 	}
-}
-
-func start(t *testing.T, b *Backend, call *proxy.Call) proxy.VerbDialog {
-	t.Helper()
-	d, err := b.Start(t.Context(), call)
-	if err != nil {
-		t.Fatalf("Start = %v", err)
-	}
-	vd, ok := d.(proxy.VerbDialog)
-	if !ok {
-		t.Fatalf("Start returned %T, want a proxy.VerbDialog", d)
-	}
-	return vd
 }
 
 // last returns the verb whose result the flow waits for.
@@ -92,7 +72,7 @@ func last(t *testing.T, in *proxy.Instructions) verb.Verb {
 
 func TestBackendDemoCall(t *testing.T) {
 	ctx := t.Context()
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	in, err := d.Begin(ctx)
 	if err != nil {
 		t.Fatalf("Begin = %v", err)
@@ -127,7 +107,7 @@ func TestBackendRejects(t *testing.T) {
 	if _, err := (&Backend{}).Start(ctx, testCall(nil)); err == nil {
 		t.Errorf("Start without a Flow = nil error, want one")
 	}
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	in, err := d.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +132,7 @@ func TestBackendHandoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := start(t, &Backend{Flow: f}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: f}, testCall(nil))
 	in, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin = %v", err)
@@ -177,7 +157,7 @@ func TestBackendClock(t *testing.T) {
 		{time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), "answer,gather->open"},
 		{time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), "answer,play,play->closed"},
 	} {
-		d := start(t, &Backend{Flow: f, Now: func() time.Time { return tc.now }}, testCall(nil))
+		d := calltest.StartDialog(t, &Backend{Flow: f, Now: func() time.Time { return tc.now }}, testCall(nil))
 		in, err := d.Begin(t.Context())
 		if err != nil || names(in.Verbs) != tc.want {
 			t.Errorf("Begin at %v = %v, %v; want %q", tc.now, in, err, tc.want)
@@ -258,10 +238,11 @@ func TestBackendFetch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.from, func(t *testing.T) {
-			obs := &fetchObserver{}
+			obs := &calltest.Requests{}
 			call := testCall(obs)
+			call.UserAgent = proxy.UserAgent("v1.2.3")
 			call.From = tc.from
-			d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
+			d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
 			in, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin = %v", err)
@@ -269,18 +250,19 @@ func TestBackendFetch(t *testing.T) {
 			if got := names(in.Verbs); got != tc.want {
 				t.Errorf("Begin = %q, want %q", got, tc.want)
 			}
-			if len(obs.infos) != 1 || obs.infos[0].Event != "fetch" || (obs.infos[0].Err == nil) != (tc.from <= "2000") {
-				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", obs.infos)
+			infos := obs.All()
+			if len(infos) != 1 || infos[0].Event != "fetch" || (infos[0].Err == nil) != (tc.from <= "2000") {
+				t.Errorf("observed requests = %+v, want one fetch, failed unless 1000 or 2000", infos)
 			}
-			if len(obs.infos) == 1 && obs.infos[0].Err != nil {
-				if be, ok := errors.AsType[*apphttp.RequestError](obs.infos[0].Err); !ok || be.Code != tc.code {
-					t.Errorf("observed error = %v, want a RequestError with code %q", obs.infos[0].Err, tc.code)
+			if len(infos) == 1 && infos[0].Err != nil {
+				if be, ok := errors.AsType[*apphttp.RequestError](infos[0].Err); !ok || be.Code != tc.code {
+					t.Errorf("observed error = %v, want a RequestError with code %q", infos[0].Err, tc.code)
 				}
 			}
 		})
 	}
 	for _, r := range rs.all() {
-		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook/"+proxy.Version {
+		if r.Method != "GET" || r.Query != "from="+r.Query[5:9]+"&ua=Polycom%2F5" || r.UserAgent != "callhook/v1.2.3" {
 			t.Errorf("request %+v, want GET with the caller and the escaped user agent", r)
 		}
 		if r.CallID != "uuid-1" {
@@ -289,7 +271,7 @@ func TestBackendFetch(t *testing.T) {
 	}
 	got := texts(t, func() verb.Verb {
 		call := testCall(nil)
-		in, err := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
+		in, err := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +288,7 @@ func TestBackendFetchTimeout(t *testing.T) {
 	f := mustParse(t, strings.ReplaceAll(strings.Replace(crmFlow, "timeout: 5s", "timeout: 10ms", 1), "CRM", srv.URL))
 	call := testCall(nil)
 	call.From = "5000"
-	in, err := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
+	in, err := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call).Begin(t.Context())
 	if err != nil || names(in.Verbs) != "play,hangup" {
 		t.Errorf("Begin with a stalled service = %v, %v; want sorry's verbs", in, err)
 	}
@@ -319,7 +301,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 	f := mustParse(t, strings.ReplaceAll(crmFlow, "CRM", srv.URL))
 	newDialog := func() (proxy.VerbDialog, *proxy.Instructions) {
 		call := testCall(nil)
-		d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
+		d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, call)
 		in, err := d.Begin(ctx)
 		if err != nil || names(in.Verbs) != "play->greet" {
 			t.Fatalf("Begin = %v, %v; want greet", in, err)
@@ -373,7 +355,7 @@ func TestBackendPostAndHangup(t *testing.T) {
 }
 
 func TestBackendEndWithoutBegin(t *testing.T) {
-	d := start(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
+	d := calltest.StartDialog(t, &Backend{Flow: loadDemo(t)}, testCall(nil))
 	d.End(context.Background(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed})
 }
 

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/internal/calltest"
 )
 
 // fetchAttempt is one request a fetch test server got.
@@ -102,8 +102,8 @@ func TestBackendFetchRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newRetryServer(t, tc.statuses...)
 			f := mustParse(t, retryFlow(srv.URL, tc.retries))
-			obs := &fetchObserver{}
-			d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(obs))
+			obs := &calltest.Requests{}
+			d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(obs))
 			in, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin = %v", err)
@@ -112,7 +112,7 @@ func TestBackendFetchRetries(t *testing.T) {
 				t.Errorf("Begin = %q, want %q", got, tc.want)
 			}
 			var attempts []int
-			for _, info := range obs.infos {
+			for _, info := range obs.All() {
 				attempts = append(attempts, info.Attempts)
 			}
 			if !slices.Equal(attempts, tc.attempts) {
@@ -145,5 +145,3 @@ func TestParseFetchRetries(t *testing.T) {
 		}
 	}
 }
-
-var _ proxy.Observer = (*fetchObserver)(nil)

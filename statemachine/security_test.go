@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/verb"
 )
 
@@ -77,7 +78,7 @@ func TestFlowFetchedDangerousVars(t *testing.T) {
 		mu.Lock()
 		cur = a // the handler answers with it while Begin waits
 		mu.Unlock()
-		d := start(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(nil))
+		d := calltest.StartDialog(t, &Backend{Flow: f, HTTPClient: srv.Client()}, testCall(nil))
 		in, err := d.Begin(t.Context())
 		if err != nil {
 			t.Fatalf("Begin = %v", err)

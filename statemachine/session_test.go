@@ -1,54 +1,29 @@
 package statemachine_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/webhook"
-	"github.com/sirupsen/logrus"
 )
 
 // These tests run whole calls: the real session engine (proxy.Proxy on an
 // esl.Server) driving the FreeSWITCH simulator (esltest), with a flow app.
 
-// serve runs a proxy with the given apps (the first is the default) on a
-// loopback port and returns its address.
+// serve runs the engine (calltest) with the given apps (the first is the
+// default) and returns its address.
 func serve(t *testing.T, apps ...*proxy.App) string {
 	t.Helper()
-	log := logrus.New()
-	log.Out = io.Discard
-	p := &proxy.Proxy{Log: log, Linger: 5 * time.Second, EndTimeout: 5 * time.Second}
-	rt := &proxy.Runtime{Apps: map[string]*proxy.App{}, DefaultApp: apps[0].Name}
-	for _, a := range apps {
-		rt.Apps[a.Name] = a
-	}
-	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	return ln.Addr().String()
+	return calltest.Start(t, calltest.Apps(apps...), calltest.Options{Linger: 5 * time.Second}).Addr
 }
 
 func flowApp(t *testing.T, name, path string) *proxy.App {
@@ -64,18 +39,8 @@ func flowApp(t *testing.T, name, path string) *proxy.App {
 func call(t *testing.T, addr string, o esltest.Options) (*esltest.Call, *esltest.Result) {
 	t.Helper()
 	o.Speed = 1000
-	c, err := esltest.Dial(t.Context(), addr, o)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	res, err := c.Wait(ctx)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	return c, res
+	c := calltest.Dial(t, addr, o, 1000)
+	return c, calltest.Wait(t, c)
 }
 
 // ran lists the applications the simulator ran, "app arg" each, cut to n

@@ -43,7 +43,8 @@ func (s *PlaySpec) check() error {
 // exec with a loops header: FreeSWITCH stops looping early when an
 // iteration takes under 500 ms (a short tone, a missing file) and then
 // sends fewer completions than loops, which would leave the session
-// waiting for completions that never come (esl-protocol.md, execute).
+// waiting for completions that never come (switch_ivr_parse_event in
+// src/switch_ivr.c).
 func (s *PlaySpec) Execs(PlanContext) []Exec {
 	out := make([]Exec, s.Loop)
 	for i := range out {

@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// verbDef describes one verb of DESIGN.md's verb table.
+// verbDef describes one verb of the verb table.
 type verbDef struct {
 	name string
 	// main is the option the short form (verb: value) sets; "" when the
@@ -26,7 +26,7 @@ type verbDef struct {
 // flows, to a state.
 const optAction = "action"
 
-// verbDefs is the verb table, in DESIGN.md's order.
+// verbDefs is the verb table, in the order README.md's "Verbs" lists them.
 var verbDefs = []verbDef{
 	{name: "answer", parse: bareVerb("answer")},
 	{name: "pre_answer", parse: bareVerb("pre_answer")},
@@ -59,7 +59,7 @@ func lookupVerb(name string) (*verbDef, bool) {
 	return nil, false
 }
 
-// Names returns the names of every verb, in DESIGN.md's order.
+// Names returns the names of every verb, in the verb table's order.
 func Names() []string {
 	out := make([]string, len(verbDefs))
 	for i, d := range verbDefs {

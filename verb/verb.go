@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Verb is one step of an app's instructions (DESIGN.md's verb table), parsed
+// Verb is one step of an app's instructions (one row of the verb table), parsed
 // and validated. Verbs are values: nothing in them changes once parsed.
 type Verb struct {
 	Name   string // canonical name: play, gather, hangup, ...

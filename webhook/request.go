@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
-	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 )
 
-// message is the body of a webhook request (DESIGN.md's field
-// table). The form encoding is derived from its JSON form, so both formats
+// message is the body of a webhook request, field for field as README.md
+// ("Webhook apps: the protocol") lists them. The form encoding is derived from its JSON form, so both formats
 // always carry the same fields.
 type message struct {
 	CallID string            `json:"call_id"`
@@ -198,7 +197,7 @@ func joinKey(prefix, k string) string {
 func (d *dialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
 	h.Set("Content-Type", ctype)
 	h.Set("Accept", "application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1")
-	h.Set("User-Agent", "callhook/"+proxy.Version)
+	h.Set("User-Agent", d.call.UserAgent)
 	h.Set(apphttp.CallIDHeader, d.call.ID) // also what the admin API refuses
 	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
 	if d.app.Secret != "" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,13 +13,14 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
 
-// App is a web app that speaks callhook's native protocol (DESIGN.md
-// "Webhook apps"): each step of a call is a POST whose reply is a list of
+// App is a web app that speaks callhook's native protocol (README.md,
+// "Webhook apps: the protocol"): each step of a call is a POST whose reply is a list of
 // verbs. Zero values of the optional fields mean the documented defaults, so
 // an App needs only Name and URL. Set the fields before the first call
 // and do not change them afterwards: calls in progress read them.
@@ -122,9 +122,7 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	hc.CheckRedirect = client.CheckRedirect
 	log := call.Log
 	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
+		log = nolog.Logger()
 	}
 	obs := call.Observer
 	if obs == nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -83,25 +86,6 @@ func (a *testApp) requests() []seen {
 	return append([]seen(nil), a.seen...)
 }
 
-// requestRecorder records the requests it is told about.
-type requestRecorder struct {
-	proxy.NopObserver
-	mu   sync.Mutex
-	reqs []proxy.RequestInfo
-}
-
-func (o *requestRecorder) Request(_ *proxy.Call, r *proxy.RequestInfo) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.reqs = append(o.reqs, *r)
-}
-
-func (o *requestRecorder) requests() []proxy.RequestInfo {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]proxy.RequestInfo(nil), o.reqs...)
-}
-
 // testClient is the production client.
 func testClient(t *testing.T) *http.Client {
 	c := apphttp.NewClient(nil)
@@ -113,9 +97,7 @@ func testClient(t *testing.T) *http.Client {
 var testRetry = apphttp.Retry{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
 
 func testCall(id string, obs proxy.Observer) *proxy.Call {
-	l := logrus.New()
-	l.Out = io.Discard
-	l.Level = logrus.DebugLevel // run the debug logging code too
+	l := testlog.New() // at debug level: the debug logging code runs too
 	return &proxy.Call{
 		ID: id, App: "support", From: "1000", FromName: "Alice", To: "5000",
 		Direction: "inbound", ChannelName: "sofia/internal/1000@192.0.2.10",
@@ -126,19 +108,6 @@ func testCall(id string, obs proxy.Observer) *proxy.Call {
 		Log:      l.WithFields(logrus.Fields{"call_id": id, "app": "support"}),
 		Observer: obs,
 	}
-}
-
-func startDialog(t *testing.T, app *App, call *proxy.Call) proxy.VerbDialog {
-	t.Helper()
-	d, err := app.Start(t.Context(), call)
-	if err != nil {
-		t.Fatalf("Start() = %v", err)
-	}
-	vd, ok := d.(proxy.VerbDialog)
-	if !ok {
-		t.Fatalf("Start() = %T, want a VerbDialog", d)
-	}
-	return vd
 }
 
 func decodeJSON(t *testing.T, s string) map[string]any {
@@ -164,7 +133,7 @@ func TestWebhookJSONBody(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Vars: []string{"sip_user_agent", "never_set"}, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -207,9 +176,9 @@ func TestWebhookFormBody(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL, Form: true, Vars: []string{"sip_user_agent"}, Client: testClient(t), Retry: testRetry}
-	call := testCall("call-1", &requestRecorder{})
+	call := testCall("call-1", &calltest.Requests{})
 	call.Answered = true
-	d := startDialog(t, app, call)
+	d := calltest.StartDialog(t, app, call)
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -282,7 +251,9 @@ func TestWebhookFlatten(t *testing.T) {
 func TestWebhookHeaders(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-7", &requestRecorder{}))
+	call := testCall("call-7", &calltest.Requests{})
+	call.UserAgent = proxy.UserAgent("v1.2.3")
+	d := calltest.StartDialog(t, app, call)
 	steps := []func() (*proxy.Instructions, error){
 		func() (*proxy.Instructions, error) { return d.Begin(t.Context()) },
 		func() (*proxy.Instructions, error) {
@@ -297,7 +268,7 @@ func TestWebhookHeaders(t *testing.T) {
 	}
 	for i, r := range srv.requests() {
 		want := map[string]string{
-			"User-Agent":         "callhook/" + proxy.Version,
+			"User-Agent":         "callhook/v1.2.3",
 			"X-Callhook-Call-Id": "call-7",
 			"X-Callhook-Seq":     strconv.Itoa(i + 1),
 		}
@@ -345,7 +316,7 @@ func TestWebhookRetrySignedAfresh(t *testing.T) {
 	clock := time.Unix(1_700_000_000, 0)
 	app := &App{Name: "support", URL: srv.URL, Secret: secret, Retries: 2, Client: testClient(t), Retry: testRetry,
 		now: func() time.Time { clock = clock.Add(time.Second); return clock }}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's instructions", ins, err)
@@ -378,8 +349,8 @@ func TestWebhookCookiesPerCall(t *testing.T) {
 		io.WriteString(w, "[answer]")
 	})
 	app := &App{Name: "support", URL: srv.URL + "/ivr", Client: testClient(t), Retry: testRetry}
-	a := startDialog(t, app, testCall("call-a", &requestRecorder{}))
-	b := startDialog(t, app, testCall("call-b", &requestRecorder{}))
+	a := calltest.StartDialog(t, app, testCall("call-a", &calltest.Requests{}))
+	b := calltest.StartDialog(t, app, testCall("call-b", &calltest.Requests{}))
 	steps := []struct {
 		name string
 		do   func() (*proxy.Instructions, error)
@@ -414,7 +385,7 @@ func TestWebhookSessionRoundTrip(t *testing.T) {
 		io.WriteString(w, replies[n-1])
 	})
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -467,7 +438,7 @@ func TestWebhookSessionLiterals(t *testing.T) {
 			t.Run(fmt.Sprintf("%s reply, form %v", r.name, form), func(t *testing.T) {
 				srv := newTestApp(t, replyWith(r.reply))
 				app := &App{Name: "support", URL: srv.URL, Form: form, Client: testClient(t), Retry: testRetry}
-				d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+				d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 				if _, err := d.Begin(t.Context()); err != nil {
 					t.Fatalf("Begin() = %v", err)
 				}
@@ -513,7 +484,7 @@ func TestWebhookRelativeURLs(t *testing.T) {
 		}
 	})
 	app := &App{Name: "support", URL: srv.URL + "/old/start", Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -571,9 +542,9 @@ func TestWebhookRetries(t *testing.T) {
 			if tc.status == 0 {
 				srv.Close()
 			}
-			obs := &requestRecorder{}
+			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: srv.URL, Retries: retries, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", obs))
+			d := calltest.StartDialog(t, app, testCall("call-1", obs))
 			ins, err := d.Begin(t.Context())
 			if ins != nil || err == nil {
 				t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -590,7 +561,7 @@ func TestWebhookRetries(t *testing.T) {
 					t.Errorf("RequestError.Status = %d, want %d", be.Status, tc.status)
 				}
 			}
-			reqs := obs.requests()
+			reqs := obs.All()
 			if len(reqs) != 1 || reqs[0].Attempts != tc.wantAttempts || reqs[0].Status != tc.status || reqs[0].Err == nil {
 				t.Errorf("observer saw %+v, want one failed request with %d attempts and status %d", reqs, tc.wantAttempts, tc.status)
 			}
@@ -602,9 +573,9 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		<-r.Context().Done() // never answers: the attempt's timeout ends it
 	})
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Timeout: 100 * time.Millisecond, Retries: 1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's error", ins, err)
@@ -614,7 +585,7 @@ func TestWebhookTimeoutPerAttempt(t *testing.T) {
 	}
 	// Each attempt timed out on its own. (How many reached the app depends
 	// on when each timeout struck, so the observer's count is the one checked.)
-	if reqs := obs.requests(); len(reqs) != 1 || reqs[0].Attempts != 2 || reqs[0].Status != 0 {
+	if reqs := obs.All(); len(reqs) != 1 || reqs[0].Attempts != 2 || reqs[0].Status != 0 {
 		t.Errorf("observer saw %+v, want one request of 2 attempts with no status", reqs)
 	}
 }
@@ -624,9 +595,9 @@ func TestWebhookFallback(t *testing.T) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
 	fallback := newTestApp(t, replyWith("[{play: sorry.wav}]"))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL + "/ivr", FallbackURL: fallback.URL + "/sorry", Retries: 1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	ins, err := d.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("Begin() = %v", err)
@@ -659,7 +630,7 @@ func TestWebhookFallback(t *testing.T) {
 		{URL: srv.URL + "/ivr", Event: EventCallStart, Attempts: 2, Status: 500, Reply: "boom\n"},
 		{URL: fallback.URL + "/sorry", Event: EventCallStart, Attempts: 1, Status: 200, Reply: "[{play: sorry.wav}]", Fallback: true},
 	}
-	reqs := obs.requests()
+	reqs := obs.All()
 	if len(reqs) != len(want) {
 		t.Fatalf("observer saw %d requests, want %d", len(reqs), len(want))
 	}
@@ -688,7 +659,7 @@ func TestWebhookFallbackFails(t *testing.T) {
 		http.Error(w, "down too", http.StatusServiceUnavailable)
 	})
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Begin(t.Context())
 	if ins != nil || err == nil {
 		t.Fatalf("Begin() = %+v, %v; want the app's and the fallback's error", ins, err)
@@ -730,7 +701,7 @@ func TestWebhookInvalidReply(t *testing.T) {
 			fallback := newTestApp(t, replyWith("[hangup]"))
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Retries: 2,
 				MaxReplyBytes: tc.maxSize, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+			d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ins, err := d.Begin(t.Context())
 			if err != nil {
 				t.Fatalf("Begin() = %v", err)
@@ -759,7 +730,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 	srv := newTestApp(t, replyWith("[{redirect: /again}]"))
 	fallback := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, MaxRedirects: 2, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	for i := range 2 {
 		ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 		if err != nil || ins.Failure != nil {
@@ -783,7 +754,7 @@ func TestWebhookRedirectLimit(t *testing.T) {
 func TestWebhookNoRedirects(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	app := &App{Name: "support", URL: srv.URL, MaxRedirects: -1, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+	d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 	ins, err := d.Redirect(t.Context(), srv.URL+"/again")
 	if ins != nil || !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Redirect = %+v, %v; want ErrTooManyRedirects", ins, err)
@@ -822,7 +793,7 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 			client := testClient(t)
 			wait := apphttp.Retry{WaitMin: time.Hour, WaitMax: time.Hour} // only a hangup ends the wait
 			app := &App{Name: "support", URL: srv.URL, FallbackURL: fallback.URL, Timeout: time.Hour, Retries: 3, Client: client, Retry: wait}
-			d := startDialog(t, app, testCall("call-1", &requestRecorder{}))
+			d := calltest.StartDialog(t, app, testCall("call-1", &calltest.Requests{}))
 			ctx, cancel := context.WithCancelCause(t.Context())
 			type result struct {
 				ins *proxy.Instructions
@@ -858,9 +829,9 @@ func TestWebhookHangupMidRequest(t *testing.T) {
 func TestWebhookCallEnd(t *testing.T) {
 	status := newTestApp(t, replyWith("ok"))
 	srv := newTestApp(t, replyWith("session: {lang: en}\nverbs: [answer]"))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, StatusURL: status.URL + "/status", Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
@@ -889,7 +860,7 @@ func TestWebhookCallEnd(t *testing.T) {
 	if n := len(srv.requests()); n != 1 {
 		t.Errorf("app URL got %d requests, want only call.start", n)
 	}
-	reqs := obs.requests()
+	reqs := obs.All()
 	if last := reqs[len(reqs)-1]; last.Event != EventCallEnd || last.Err != nil || last.Status != 200 {
 		t.Errorf("observer saw %+v for call.end, want a good call.end", last)
 	}
@@ -911,11 +882,11 @@ func TestWebhookCallEndFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &requestRecorder{}
+			obs := &calltest.Requests{}
 			app := &App{Name: "support", URL: "http://127.0.0.1:1/never", StatusURL: tc.statusURL(t), Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, testCall("call-1", obs))
+			d := calltest.StartDialog(t, app, testCall("call-1", obs))
 			d.End(t.Context(), &proxy.CallEnd{Outcome: proxy.OutcomeFailed, Cause: "NORMAL_TEMPORARY_FAILURE"})
-			reqs := obs.requests()
+			reqs := obs.All()
 			if len(reqs) != tc.wantReqs {
 				t.Fatalf("observer saw %d requests, want %d", len(reqs), tc.wantReqs)
 			}
@@ -934,7 +905,7 @@ func TestWebhookLogs(t *testing.T) {
 	}{
 		{"a good request is quiet at info", 200, nil},
 		{"a failed request warns", 500, []map[string]any{
-			{"level": "warning", "msg": "webhook request failed", "event": EventCallStart, "status": float64(500), "attempts": float64(2)},
+			{"level": "warning", "msg": "webhook request failed", "event": EventCallStart, "status": 500, "attempts": 2},
 		}},
 	}
 	for _, tc := range tests {
@@ -943,27 +914,25 @@ func TestWebhookLogs(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, "[answer]")
 			})
-			var out strings.Builder
-			l := logrus.New()
-			l.Out, l.Formatter, l.Level = &out, &logrus.JSONFormatter{}, logrus.InfoLevel
-			call := testCall("call-1", &requestRecorder{})
-			call.Log = l.WithField("call_id", "call-1")
+			log := testlog.New()
+			log.Level = logrus.InfoLevel
+			call := testCall("call-1", &calltest.Requests{})
+			call.Log = log.WithField("call_id", "call-1")
 			app := &App{Name: "support", URL: srv.URL, Retries: 1, Client: testClient(t), Retry: testRetry}
-			d := startDialog(t, app, call)
+			d := calltest.StartDialog(t, app, call)
 			// A failed request is the app's error (the session runs
 			// on_failure); what matters here is what the dialog logged.
 			if _, err := d.Begin(t.Context()); (err != nil) != (tc.status != 200) {
 				t.Fatalf("Begin() = %v, want an error only for status %d", err, tc.status)
 			}
-			var lines []string
-			if s := strings.TrimSpace(out.String()); s != "" {
-				lines = strings.Split(s, "\n")
-			}
-			if len(lines) != len(tc.want) {
-				t.Fatalf("logged %q, want %d lines", lines, len(tc.want))
+			entries := log.Entries()
+			if len(entries) != len(tc.want) {
+				t.Fatalf("logged %q, want %d lines", log.String(), len(tc.want))
 			}
 			for i, w := range tc.want {
-				got := decodeJSON(t, lines[i])
+				e := entries[i]
+				got := map[string]any{"level": e.Level.String(), "msg": e.Message}
+				maps.Copy(got, e.Data)
 				for k, v := range w {
 					if got[k] != v {
 						t.Errorf("log line %d %s = %v, want %v", i+1, k, got[k], v)
@@ -980,13 +949,13 @@ func TestWebhookLogs(t *testing.T) {
 func TestWebhookReplyShortened(t *testing.T) {
 	reply := "[{play: " + strings.Repeat("é", 300) + "}]"
 	srv := newTestApp(t, replyWith(reply))
-	obs := &requestRecorder{}
+	obs := &calltest.Requests{}
 	app := &App{Name: "support", URL: srv.URL, Client: testClient(t), Retry: testRetry}
-	d := startDialog(t, app, testCall("call-1", obs))
+	d := calltest.StartDialog(t, app, testCall("call-1", obs))
 	if _, err := d.Begin(t.Context()); err != nil {
 		t.Fatalf("Begin() = %v", err)
 	}
-	got := obs.requests()[0].Reply
+	got := obs.All()[0].Reply
 	if len(got) > replyShown+len("…") || !strings.HasPrefix(reply, strings.TrimSuffix(got, "…")) || !strings.HasSuffix(got, "…") {
 		t.Errorf("observed reply = %q (%d bytes), want the reply's first %d bytes or fewer and …", got, len(got), replyShown)
 	}
@@ -1017,7 +986,7 @@ func TestWebhookDefaultClient(t *testing.T) {
 	// No Client, no logger, no observer: the defaults take over.
 	app := &App{Name: "support", URL: srv.URL}
 	t.Cleanup(defaultClient().CloseIdleConnections)
-	d := startDialog(t, app, &proxy.Call{ID: "call-1"})
+	d := calltest.StartDialog(t, app, &proxy.Call{ID: "call-1"})
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil || len(ins.Verbs) != 1 {
 		t.Errorf("Begin() = %+v, %v; want one verb", ins, err)

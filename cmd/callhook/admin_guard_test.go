@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/testlog"
 )
 
 // Apps must never reach the admin API (issue: a reply's redirect to
@@ -38,7 +39,7 @@ type guardDaemon struct {
 	esl   string // the event socket's address
 	admin string // the admin API's host:port
 	port  string // its port
-	logs  *logBuffer
+	logs  *testlog.Buffer
 }
 
 // startGuardDaemon starts a daemon on a config of body plus the listen,
@@ -347,7 +348,7 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 	if err != nil {
 		t.Fatalf("config:\n%s\n%v", text, err)
 	}
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	deps := newDeps()
 	rt, err := buildRuntime(cfg, deps)
 	if err != nil {

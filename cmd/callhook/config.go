@@ -1,6 +1,6 @@
 package main
 
-// config.go is the only code that knows the config file format (DESIGN.md,
+// config.go is the only code that knows the config file format (README.md,
 // "Configuration"). It turns config.yaml into plain structs whose values are
 // already validated, converted and defaulted, so the rest of cmd/callhook
 // maps them onto the runtime without checking anything again.

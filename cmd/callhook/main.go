@@ -19,13 +19,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-
-	"github.com/callhook/callhook/proxy"
 )
 
 func main() {
-	if proxy.Version == "dev" { // not set with -ldflags (make build does)
-		proxy.Version = versionFrom(debug.ReadBuildInfo())
+	if version == "dev" { // not set with -ldflags (make build does)
+		version = versionFrom(debug.ReadBuildInfo())
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -54,7 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "graph":
 		return runGraph(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "callhook %s\n", proxy.Version)
+		fmt.Fprintf(stdout, "callhook %s\n", version)
 		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/leakcheck"
 )
 
 // Process-level tests of drain and limits: the real callhook binary runs
@@ -45,7 +46,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	opsBinDir = dir
-	code := m.Run()
+	// Leaks are goroutines of this program or of the packages it wires
+	// (a server, a session, a reload, the admin API).
+	code := leakcheck.Check(m.Run(), leakcheck.Module, "main")
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -24,6 +24,8 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -238,14 +240,9 @@ func (a *traceApps) config(t *testing.T) string {
 	return writeConfig(t, b.String())
 }
 
-// engine is callhook's engine as serve runs it, on a loopback port.
-type engine struct {
-	addr  string
-	proxy *proxy.Proxy
-	logs  *syncBuffer
-}
-
-func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
+// startEngine runs callhook's engine (calltest) on the apps of the config
+// at configPath, as serve builds them.
+func startEngine(t *testing.T, configPath string, obs proxy.Observer) *calltest.Engine {
 	t.Helper()
 	cfg, err := LoadConfig(configPath)
 	if err != nil {
@@ -257,28 +254,8 @@ func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 	if err != nil {
 		t.Fatalf("buildRuntime: %v", err)
 	}
-	logs := &syncBuffer{}
-	log := newLogger(LogConfig{Level: "debug", Format: "text"}, logs)
-	if obs == nil {
-		obs = proxy.NopObserver{}
-	}
-	p := &proxy.Proxy{Log: log, Observer: obs, Linger: cfg.Linger, RedirectBackend: redirectBackend(cfg, d), EndTimeout: 10 * time.Second}
-	p.SetRuntime(rt)
-	srv := &esl.Server{Handler: p, ConnectTimeout: time.Minute}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			srv.Close()
-		}
-	})
-	return &engine{addr: ln.Addr().String(), proxy: p, logs: logs}
+	return calltest.Start(t, rt, calltest.Options{Observer: obs, Linger: cfg.Linger, EndTimeout: 10 * time.Second,
+		RedirectBackend: redirectBackend(cfg, d)})
 }
 
 // demoRecordings is the demo app's recordings folder in these tests. The
@@ -322,13 +299,13 @@ func loadRealTrace(t *testing.T, name string) *esltest.Trace {
 
 // replayRealTrace replays a trace against e, triggering the admin actions
 // its api commands show, and waits for the engine to finish the call.
-func replayRealTrace(t *testing.T, e *engine, apps *traceApps, tr *esltest.Trace) {
+func replayRealTrace(t *testing.T, e *calltest.Engine, apps *traceApps, tr *esltest.Trace) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	admin := make(chan error, 4)
 	admins := 0
-	err := esltest.ReplayTrace(ctx, e.addr, tr, esltest.ReplayOptions{
+	err := esltest.ReplayTrace(ctx, e.Addr, tr, esltest.ReplayOptions{
 		BeforeCommand: func(want esl.Command) {
 			f := strings.Fields(want.Line)
 			if len(f) < 3 || f[0] != "api" {
@@ -341,16 +318,16 @@ func replayRealTrace(t *testing.T, e *engine, apps *traceApps, tr *esltest.Trace
 				if len(f) > 3 {
 					cause = f[3]
 				}
-				go func() { admin <- e.proxy.Hangup(ctx, f[2], cause) }()
+				go func() { admin <- e.Proxy.Hangup(ctx, f[2], cause) }()
 			case "uuid_break": // admin redirect: POST /calls/{id}/redirect
-				go func() { admin <- e.proxy.Redirect(ctx, f[2], apps.URL+"/redir/next") }()
+				go func() { admin <- e.Proxy.Redirect(ctx, f[2], apps.URL+"/redir/next") }()
 			default:
 				admin <- fmt.Errorf("no admin action sends %q", want.Line)
 			}
 		},
 	})
 	if err != nil {
-		t.Errorf("replaying %s: %v\nthe call's engine log:\n%s", tr.Name, err, callLog(e.logs.String(), tr))
+		t.Errorf("replaying %s: %v\nthe call's engine log:\n%s", tr.Name, err, callLog(e.Log.String(), tr))
 	}
 	for range admins {
 		if err := <-admin; err != nil {
@@ -359,7 +336,7 @@ func replayRealTrace(t *testing.T, e *engine, apps *traceApps, tr *esltest.Trace
 	}
 	wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer wcancel()
-	if err := e.proxy.WaitIdle(wctx); err != nil {
+	if err := e.Proxy.WaitIdle(wctx); err != nil {
 		t.Fatalf("the engine did not finish the call: %v", err)
 	}
 }
@@ -602,7 +579,7 @@ func TestSimulateMatchesRealTraces(t *testing.T) {
 			apps := newTraceApps(t)
 			cfg := apps.config(t)
 
-			var replayed syncBuffer
+			var replayed testlog.Buffer
 			e := startEngine(t, cfg, newSimPrinter(&replayed, true))
 			replayRealTrace(t, e, apps, tr)
 			real := webhookVisible(apps.requests(app))
@@ -658,7 +635,7 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 			apps := newTraceApps(t)
 			cfg := apps.config(t)
 
-			var replayed syncBuffer
+			var replayed testlog.Buffer
 			e := startEngine(t, cfg, newSimPrinter(&replayed, true))
 			replayRealTrace(t, e, apps, tr)
 			real := webhookVisible(apps.requests(app))
@@ -668,12 +645,12 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 			requireRecording(t, tr, real)
 			apps.reset()
 
-			var simulated syncBuffer
+			var simulated testlog.Buffer
 			se := startEngine(t, cfg, newSimPrinter(&simulated, true))
 			digits := slices.Clone(c.digits)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			call, err := esltest.Dial(ctx, se.addr, esltest.Options{
+			call, err := esltest.Dial(ctx, se.Addr, esltest.Options{
 				CallerIDNumber:    "1000",
 				DestinationNumber: first.Get("Caller-Destination-Number"),
 				Vars:              map[string]string{"callhook_app": app},
@@ -695,7 +672,7 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 			if _, err := call.Wait(ctx); err != nil {
 				t.Fatalf("simulated call: %v", err)
 			}
-			if err := se.proxy.WaitIdle(ctx); err != nil {
+			if err := se.Proxy.WaitIdle(ctx); err != nil {
 				t.Fatalf("the engine did not finish the simulated call: %v", err)
 			}
 			sim := webhookVisible(apps.requests(app))
@@ -844,7 +821,7 @@ func TestLiveRedirectWhileAppQueued(t *testing.T) {
 	e := startEngine(t, apps.config(t), nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	err = esltest.ReplayTrace(ctx, e.addr, tr, esltest.ReplayOptions{
+	err = esltest.ReplayTrace(ctx, e.Addr, tr, esltest.ReplayOptions{
 		AfterFrame: func(i int) {
 			if i != queued {
 				return
@@ -856,15 +833,15 @@ func TestLiveRedirectWhileAppQueued(t *testing.T) {
 			// does.)
 			rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
 			defer rcancel()
-			if err := e.proxy.Redirect(rctx, first.UniqueID(), apps.URL+"/redir/next"); err != nil {
+			if err := e.Proxy.Redirect(rctx, first.UniqueID(), apps.URL+"/redir/next"); err != nil {
 				t.Errorf("Redirect: %v", err)
 			}
 		},
 	})
 	if err != nil {
-		t.Errorf("replay with the redirect while the playback is queued: %v\nthe call's engine log:\n%s", err, callLog(e.logs.String(), tr))
+		t.Errorf("replay with the redirect while the playback is queued: %v\nthe call's engine log:\n%s", err, callLog(e.Log.String(), tr))
 	}
-	if err := e.proxy.WaitIdle(ctx); err != nil {
+	if err := e.Proxy.WaitIdle(ctx); err != nil {
 		t.Fatalf("the engine did not finish the call: %v", err)
 	}
 	if got := apps.requests("redir"); len(got) < 2 || got[1].Body["event"] != "redirect" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,13 +11,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -95,7 +94,7 @@ func TestReloadFlows(t *testing.T) {
 	// A broken flow is refused with its errors; the old one keeps serving.
 	write(flowPath, "name: broken\nstart: nowhere\nstates: {}\n")
 	s.reload(t.Context())
-	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "reload refused") || !strings.Contains(logs, "flow.yaml:") {
+	if logs := s.log.Out.(*testlog.Buffer).String(); !strings.Contains(logs, "reload refused") || !strings.Contains(logs, "flow.yaml:") {
 		t.Errorf("broken reload not logged with its file:line:\n%s", logs)
 	}
 	after := dial()
@@ -132,7 +131,7 @@ func startTestServer(t *testing.T, cfgPath string) (*server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := &logBuffer{}
+	buf := &testlog.Buffer{}
 	log := newLogger(cfg.Log, buf)
 	d := newDeps()
 	rt, err := buildRuntime(cfg, d)
@@ -150,24 +149,6 @@ func startTestServer(t *testing.T, cfgPath string) (*server, string) {
 	go s.esl.Serve(ln)
 	t.Cleanup(func() { s.esl.Close() })
 	return s, ln.Addr().String()
-}
-
-// logBuffer is a log destination tests can read while the daemon writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestRootConfigServesACall: the repository's config.yaml, through the serve
@@ -267,7 +248,7 @@ func TestReloadRedirectLimits(t *testing.T) {
 	if res.Cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call ended %v, want hung up with NORMAL_TEMPORARY_FAILURE (the reply is invalid: on_failure)", res)
 	}
-	if logs := s.log.Out.(*logBuffer).String(); !strings.Contains(logs, "too many verbs: 3, at most 2") {
+	if logs := s.log.Out.(*testlog.Buffer).String(); !strings.Contains(logs, "too many verbs: 3, at most 2") {
 		t.Errorf("log does not say the redirect's reply had too many verbs:\n%s", logs)
 	}
 	if n := requests.Load(); n != 1 {

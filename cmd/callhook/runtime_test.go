@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/webhook"
@@ -39,19 +40,6 @@ func TestRedirectLimit(t *testing.T) {
 			t.Errorf("%q: MaxRedirects = %d, want %d", tc.yaml, got, tc.want)
 		}
 	}
-}
-
-// requestsSeen records the RequestInfo a call's backend reports.
-type requestsSeen struct {
-	proxy.NopObserver
-	mu    sync.Mutex
-	infos []proxy.RequestInfo
-}
-
-func (o *requestsSeen) Request(_ *proxy.Call, r *proxy.RequestInfo) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.infos = append(o.infos, *r)
 }
 
 // TestFlowFetchRetriesCounted: as serve builds it, a flow's fetch that got
@@ -89,7 +77,7 @@ func TestFlowFetchRetriesCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs := &requestsSeen{}
+	obs := &calltest.Requests{}
 	d, err := rt.Apps["f"].Backend.Start(t.Context(), &proxy.Call{ID: "call-1", App: "f", Observer: obs})
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +90,8 @@ func TestFlowFetchRetriesCounted(t *testing.T) {
 	if strings.Join(seqs, " ") != "1 1" {
 		t.Errorf("requests' X-Callhook-Seq = %q, want two requests with seq 1", seqs)
 	}
-	obs.mu.Lock()
-	defer obs.mu.Unlock()
-	if len(obs.infos) != 1 || obs.infos[0].Attempts != 2 || obs.infos[0].Err != nil {
-		t.Errorf("reported requests = %+v, want one fetch that succeeded in 2 attempts", obs.infos)
+	if infos := obs.All(); len(infos) != 1 || infos[0].Attempts != 2 || infos[0].Err != nil {
+		t.Errorf("reported requests = %+v, want one fetch that succeeded in 2 attempts", infos)
 	}
 }
 

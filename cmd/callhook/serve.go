@@ -146,6 +146,7 @@ func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
 		Log:      s.log,
 		Observer: s.ops.observer(),
 		Linger:   cfg.Linger,
+		Version:  version,
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{

@@ -244,6 +244,7 @@ func (s *simulation) run() int {
 		Observer:        proxy.Observers{s.print, caller},
 		Linger:          s.cfg.Linger,
 		RedirectBackend: redirectBackend(s.cfg, s.deps),
+		Version:         version,
 	}
 	p.SetRuntime(s.rt)
 	// The call's HTTP connections end with the run, not when a test's or a

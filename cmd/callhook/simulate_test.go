@@ -16,11 +16,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/callhook/callhook/examples/webapp-go/ivr"
+	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/verb"
 )
@@ -106,7 +106,7 @@ func externalApp(t *testing.T, interpreter, script string, args ...string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testlog.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s %s: %v", interpreter, script, err)
@@ -135,25 +135,6 @@ func externalApp(t *testing.T, interpreter, script string, args ...string) strin
 		t.Fatalf("%s did not say where it listens within 30s; log:\n%s", script, logs.String())
 	}
 	return ""
-}
-
-// syncBuffer is a bytes.Buffer that a child's stderr copier and the test
-// may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // webappScripts are calls every example web app must answer alike.
@@ -372,7 +353,7 @@ func TestSimulateFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Skip("examples/flows has no flows yet")
+		t.Fatal("examples/flows has no flows: the example flows are what this test runs")
 	}
 	base := goApp(t)
 	for _, file := range files {

@@ -2,6 +2,11 @@ package main
 
 import "runtime/debug"
 
+// version is callhook's version: `make build` sets it with
+// -ldflags "-X main.version=..."; otherwise main replaces "dev" with what
+// versionFrom finds, once, before anything reads it.
+var version = "dev"
+
 // versionFrom says which build this is when no -ldflags version was given
 // (go install, go run): the module version a `go install ...@vX` records,
 // else the VCS revision a build inside a git checkout records (with

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// callIDHeader names the call in every webhook request (DESIGN.md); the
+// callIDHeader names the call in every webhook request; the
 // baseline's requests carry it too.
 const callIDHeader = "X-Callhook-Call-Id"
 

@@ -3,26 +3,19 @@ package esltest
 import (
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
-// bootTime is when the simulated switch "started" (for api status).
-var bootTime = time.Now()
-
-// liveCalls counts simulated calls whose connection is open.
-var liveCalls atomic.Int64
-
 // globalAPI answers the api commands that need no channel; ok is false for
 // commands it does not know.
-func globalAPI(name, args string) (string, bool) {
+func (sw *Switch) globalAPI(name, args string) (string, bool) {
 	switch name {
 	case "version":
 		return fsVersion + "\n", true
 	case "status":
-		return statusText(), true
+		return sw.statusText(), true
 	case "uptime":
-		return fmt.Sprintf("%d\n", int(time.Since(bootTime).Seconds())), true
+		return fmt.Sprintf("%d\n", int(time.Since(sw.boot).Seconds())), true
 	case "hostname":
 		return fsHostname, true
 	case "global_getvar":
@@ -36,15 +29,15 @@ func globalAPI(name, args string) (string, bool) {
 
 // statusText is `api status` in 1.10.12's layout (inbound-auth capture),
 // trailing spaces included.
-func statusText() string {
-	up := time.Since(bootTime)
+func (sw *Switch) statusText() string {
+	up := time.Since(sw.boot)
 	d := up / (24 * time.Hour)
 	h := up % (24 * time.Hour) / time.Hour
 	m := up % time.Hour / time.Minute
 	s := up % time.Minute / time.Second
 	ms := up % time.Second / time.Millisecond
 	us := up % time.Millisecond / time.Microsecond
-	live := liveCalls.Load()
+	live := sw.live.Load()
 	return fmt.Sprintf("UP 0 years, %d days, %d hours, %d minutes, %d seconds, %d milliseconds, %d microseconds\n"+
 		"FreeSWITCH (Version 1.10.12-release  64bit) is ready\n"+
 		"%d session(s) since startup\n"+
@@ -53,7 +46,7 @@ func statusText() string {
 		"1000 session(s) max\n"+
 		"min idle cpu 0.00/98.03\n"+
 		"Current Stack Size/Max 240K/8192K\n",
-		d, h, m, s, ms, us, sessionIDs.Load(), live, live, live)
+		d, h, m, s, ms, us, sw.sessions.Load(), live, live, live)
 }
 
 // api runs one api command against this call (on the loop), as
@@ -63,7 +56,7 @@ func statusText() string {
 func (c *Call) api(line string, by HangupBy) string {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	args = strings.TrimSpace(args)
-	if out, ok := globalAPI(name, args); ok {
+	if out, ok := c.o.Switch.globalAPI(name, args); ok {
 		if out == "" {
 			return "-ERR no reply\n"
 		}
@@ -136,10 +129,10 @@ func (c *Call) api(line string, by HangupBy) string {
 // backgroundJob builds the BACKGROUND_JOB event of a bgapi: prep headers,
 // Job-UUID, Job-Owner-UUID (the session; "" for inbound listeners),
 // Job-Command, Job-Command-Arg when there are arguments, the output as body.
-func backgroundJob(jobUUID, owner, line, out string, now time.Time) *event {
+func (sw *Switch) backgroundJob(jobUUID, owner, line, out string, now time.Time) *event {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	e := &event{name: "BACKGROUND_JOB", body: []byte(out)}
-	e.h = prep(make([]header, 0, 18), "BACKGROUND_JOB", now)
+	e.h = sw.prep(make([]header, 0, 18), "BACKGROUND_JOB", now)
 	e.h = append(e.h, header{"Job-UUID", jobUUID})
 	if owner != "" {
 		e.h = append(e.h, header{"Job-Owner-UUID", owner})

@@ -145,7 +145,8 @@ func TestResultString(t *testing.T) {
 	}
 }
 
-// TestNestedExecution checks esl-protocol.md §3.5: a message queued while
+// TestNestedExecution checks FreeSWITCH's nested execution (an app that
+// parses events runs queued messages, switch_ivr_parse_all_events): a message queued while
 // an app started without event-lock runs inside it (the app resumes after
 // it), while event-lock makes it wait; a hangup nested that way cuts the
 // app at once.

@@ -199,8 +199,8 @@ func (c *Call) hangupAtWait() time.Duration {
 // writes it and its silence detection waits for it to end.
 func (c *Call) Talk(d time.Duration) { c.post(action{kind: actTalk, d: d}) }
 
-// Bodies of the notices FreeSWITCH's kill_listener sends (esl-protocol.md
-// §3.7) instead of the usual goodbye.
+// Bodies of the notices FreeSWITCH's kill_listener sends (mod_event_socket.c,
+// from another thread) instead of the usual goodbye.
 const (
 	KillShutdown   = "The system is being shut down.\n"
 	KillLostEvents = "killed listener because of lost events\n"

@@ -89,6 +89,7 @@ var stateNumbers = map[string]string{
 // channel is one simulated FreeSWITCH channel: the controlled leg, or the
 // caller's loopback A leg.
 type channel struct {
+	sw          *Switch // the switch the channel is on
 	prof        profile
 	other       *profile // originatee after a bridge (Other-Type: originatee)
 	name        string

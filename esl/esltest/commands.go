@@ -76,7 +76,9 @@ func (c *Call) reply(f *esl.Frame) {
 }
 
 // dispatch is parse_command: commands in its order, the full gate, and the
-// exact reply texts (esl-protocol.md §3.3, §3.4).
+// exact reply texts, typos included (mod_event_socket.c). Without full,
+// every command after sendmsg in parse_command's order answers "-ERR
+// command not found", api included (as a command/reply).
 func (c *Call) dispatch(cmd esl.Command) {
 	line := cmd.Line
 	arg := func(n int) string { return strings.TrimSpace(line[n:]) }
@@ -205,12 +207,13 @@ func atoi(s string) int {
 
 // connect answers with the channel data: a CHANNEL_DATA event serialised
 // with URL-encoding, no Content-Length, ending with Content-Type,
-// Reply-Text (+OK\n), Socket-Mode and Control (esl-protocol.md §3.2).
+// Reply-Text (%2BOK%0A, "+OK\n" encoded), Socket-Mode and Control, its last
+// four headers (parse_command in mod_event_socket.c).
 func (c *Call) connect() {
 	first := !c.connected
 	c.connected = true
 	h := make([]header, 0, 160)
-	h = prep(h, "CHANNEL_DATA", c.now())
+	h = c.o.Switch.prep(h, "CHANNEL_DATA", c.now())
 	h = c.ch.prof.appendTo(h, "Channel-")
 	h = c.ch.appendBasic(h)
 	h = c.ch.appendVars(h)
@@ -301,7 +304,7 @@ func (c *Call) sendEvent(cmd esl.Command, name string) string {
 	}
 	id := esl.NewUUID()
 	e.h = append(e.h, header{"Event-UUID", id})
-	e.h = prep(e.h, name, c.now())
+	e.h = c.o.Switch.prep(e.h, name, c.now())
 	e.body = cmd.Body
 	c.queueEvent(e)
 	return "+OK " + id
@@ -319,7 +322,7 @@ func (c *Call) bgapi(line, jobUUID string) {
 		{Name: "Job-UUID", Value: jobUUID},
 	}})
 	out := c.api(line, ByDaemon)
-	c.queueEvent(backgroundJob(jobUUID, c.ch.uuid, line, out, c.now()))
+	c.queueEvent(c.o.Switch.backgroundJob(jobUUID, c.ch.uuid, line, out, c.now()))
 }
 
 // setVar sets a channel variable of the controlled channel (under the lock

@@ -4,8 +4,8 @@
 // inbound event socket (NewInboundServer).
 //
 // It reproduces what real FreeSWITCH 1.10.12 writes, as captured in
-// esl/testdata (transcripts/README.md) and described in esl-protocol.md §9:
-// the connect reply's CHANNEL_DATA block, the full gate and the exact reply
+// esl/testdata (its README says how each capture was made): the connect
+// reply's CHANNEL_DATA block, the full gate and the exact reply
 // texts, myevents and filters, the execution queue, CHANNEL_EXECUTE and
 // CHANNEL_EXECUTE_COMPLETE with the channel variables FreeSWITCH adds as
 // apps run (in FreeSWITCH's order), DTMF, the hangup tail with and without

@@ -2,7 +2,6 @@ package esltest
 
 import (
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -59,15 +58,6 @@ const (
 	fsVersion  = "FreeSWITCH Version 1.10.12-release~64bit ( 64bit)"
 )
 
-// coreUUID is the simulated switch's Core-UUID: one per process, like one
-// FreeSWITCH serving every simulated call.
-var coreUUID = esl.NewUUID()
-
-// eventSeq is FreeSWITCH's global Event-Sequence counter.
-var eventSeq atomic.Uint64
-
-func init() { eventSeq.Store(400) }
-
 // callSite is where FreeSWITCH 1.10.12 fires an event
 // (Event-Calling-File/-Function/-Line-Number), as captured.
 type callSite struct{ file, fn, line string }
@@ -92,30 +82,6 @@ var callSites = map[string]callSite{
 	"CHANNEL_PROGRESS_MEDIA": {"switch_channel.c", "switch_channel_perform_mark_pre_answered", "3697"},
 }
 
-// prep appends switch_event_prep_for_delivery's headers for an event named
-// name fired at the virtual time now.
-func prep(h []header, name string, now time.Time) []header {
-	cs := callSites[name]
-	if cs.file == "" {
-		cs = callSite{"mod_event_socket.c", "parse_command", "2275"}
-	}
-	return append(h,
-		header{"Event-Name", name},
-		header{"Core-UUID", coreUUID},
-		header{"FreeSWITCH-Hostname", fsHostname},
-		header{"FreeSWITCH-Switchname", fsHostname},
-		header{"FreeSWITCH-IPv4", fsIPv4},
-		header{"FreeSWITCH-IPv6", fsIPv6},
-		header{"Event-Date-Local", now.Local().Format(time.DateTime)},
-		header{"Event-Date-GMT", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")},
-		header{"Event-Date-Timestamp", strconv.FormatInt(now.UnixMicro(), 10)},
-		header{"Event-Calling-File", cs.file},
-		header{"Event-Calling-Function", cs.fn},
-		header{"Event-Calling-Line-Number", cs.line},
-		header{"Event-Sequence", strconv.FormatUint(eventSeq.Add(1), 10)},
-	)
-}
-
 // withVars lists the events switch_channel_event_set_data gives extended
 // data (variables) by default; DTMF and CHANNEL_STATE carry none.
 var withVars = map[string]bool{
@@ -131,7 +97,7 @@ var withVars = map[string]bool{
 // where FreeSWITCH adds them, then post.
 func channelEvent(ch *channel, name string, now time.Time, pre, post []header) *event {
 	h := make([]header, 0, 64+len(ch.vars)+len(pre)+len(post))
-	h = prep(h, name, now)
+	h = ch.sw.prep(h, name, now)
 	h = append(h, pre...)
 	h = ch.appendBasic(h)
 	if withVars[name] {

@@ -54,7 +54,8 @@ const (
 	stopHangup                   // the channel hung up
 )
 
-// sendmsgFrom takes a sendmsg (esl-protocol.md §3.5) and returns its reply
+// sendmsgFrom takes a sendmsg (parse_command, then switch_ivr_parse_event
+// on the session thread) and returns its reply
 // text, or "" when the reply comes later (static mode runs it inline).
 // fromInbound messages always go through the queue.
 func (c *Call) sendmsgFrom(cmd esl.Command, fromInbound bool) string {
@@ -187,7 +188,8 @@ func (c *Call) popQueue() *message {
 
 // canNest reports whether the first queued message runs inside the running
 // app: async mode, an app that parses events, started without event-lock
-// (esl-protocol.md §3.5, "nested execution").
+// (FreeSWITCH's nested execution: such an app calls
+// switch_ivr_parse_all_events, which runs the queue inside it).
 func (c *Call) canNest() bool {
 	return c.async && c.ch.up && len(c.queue) > 0 && c.exec != nil && !c.exec.eventLock && c.act.nestable()
 }

@@ -6,12 +6,12 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/testlog"
 )
 
 // pipeCall starts a call over net.Pipe (for synctest bubbles).
@@ -128,28 +128,10 @@ func TestProtocolErrorFromDaemon(t *testing.T) {
 	wantNames(t, "after a bad packet", d.rest(), "notice:disconnect")
 }
 
-// lockedBuffer is a bytes.Buffer safe for the simulator's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
 // TestTrace checks that Options.Trace is a wire.txt transcript esl.ReadWire
 // parses, with every byte both ways.
 func TestTrace(t *testing.T) {
-	var trace lockedBuffer
+	var trace testlog.Buffer
 	c, d := start(t, Options{Trace: &trace, Park: ParkImmediately})
 	sent := []string{"connect\n\n", "myevents\n\n", "\r\n" + execute("answer", ""), hangupCmd}
 	for _, s := range sent {

@@ -20,6 +20,7 @@ type InboundServer struct {
 	wg       sync.WaitGroup
 
 	closing chan struct{} // closed by Close: frees requests waiting on a call
+	sw      *Switch       // the switch answering api commands
 
 	mu     sync.Mutex
 	calls  map[string]*Call // by channel UUID and caller-leg UUID
@@ -39,9 +40,9 @@ func NewInboundServer(password string) (*InboundServer, error) {
 		closing:  make(chan struct{}),
 		calls:    map[string]*Call{},
 		conns:    map[*inboundConn]struct{}{},
+		sw:       NewSwitch(),
 	}
 	s.wg.Add(1)
-	running.Add(1)
 	go s.accept()
 	return s, nil
 }
@@ -93,7 +94,6 @@ func (s *InboundServer) Attach(c *Call) {
 
 func (s *InboundServer) accept() {
 	defer s.wg.Done()
-	defer running.Add(-1)
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
@@ -110,7 +110,6 @@ func (s *InboundServer) accept() {
 		s.conns[ic] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Add(1)
-		running.Add(1)
 		go ic.serve()
 	}
 }
@@ -172,7 +171,6 @@ func (ic *inboundConn) offer(e *event) {
 
 func (ic *inboundConn) serve() {
 	defer ic.s.wg.Done()
-	defer running.Add(-1)
 	defer func() {
 		ic.s.mu.Lock()
 		delete(ic.s.conns, ic)
@@ -181,7 +179,6 @@ func (ic *inboundConn) serve() {
 		close(ic.quit)
 		<-ic.stopped
 	}()
-	running.Add(1)
 	go ic.read()
 	if !ic.write(&esl.Frame{Headers: esl.Headers{{Name: "Content-Type", Value: esl.TypeAuthRequest}}}) {
 		return
@@ -209,7 +206,6 @@ func (ic *inboundConn) serve() {
 
 func (ic *inboundConn) read() {
 	defer close(ic.stopped)
-	defer running.Add(-1)
 	r := esl.NewReader(ic.nc, esl.Limits{MaxHeaderBytes: 10 << 20, MaxBodyBytes: 16 << 20})
 	for {
 		cmd, _, err := r.ReadCommand()
@@ -298,7 +294,7 @@ func (ic *inboundConn) handle(cmd esl.Command) bool {
 			{Name: "Job-UUID", Value: job},
 		}})
 		out := ic.s.api(arg(6))
-		ic.s.broadcast(backgroundJob(job, "", arg(6), out, time.Now()))
+		ic.s.broadcast(ic.s.sw.backgroundJob(job, "", arg(6), out, time.Now()))
 		return ok
 	case isWord(line, "sendmsg"):
 		uuid := arg(7)
@@ -328,7 +324,7 @@ const noSuchChannel = "-ERR No such channel!\n"
 func (s *InboundServer) api(line string) string {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	args = strings.TrimSpace(args)
-	if out, ok := globalAPI(name, args); ok {
+	if out, ok := s.sw.globalAPI(name, args); ok {
 		if out == "" {
 			return "-ERR no reply\n"
 		}

@@ -30,8 +30,8 @@ const (
 	// the dialplan has actions after socket (Options.ContinueDialplan).
 	DialplanContinued Outcome = "dialplan continued"
 	// Parked: the socket closed before connect in async mode; FreeSWITCH
-	// still parks the channel and nobody controls it any more (a daemon
-	// bug, esl-protocol.md §3.2).
+	// still parks the channel (socket_function parks after the listener
+	// ends) and nobody controls it any more: a daemon bug.
 	Parked Outcome = "parked"
 	// Stranded: a static (sync) socket got resume and then let go of the
 	// live call. FreeSWITCH 1.10.12 puts the channel in CS_RESET at the end

@@ -112,6 +112,9 @@ type Options struct {
 	// the daemon lets go of a live call (exit or close) the dialplan goes on
 	// instead of hanging up with NORMAL_CLEARING.
 	ContinueDialplan bool
+	// Switch is the simulated FreeSWITCH the call is on (nil: a switch of
+	// its own).
+	Switch *Switch
 	// Speed divides every simulated media duration, app timeout, bridge
 	// ringing and the linger time: 1000 plays a 3 s prompt in 3 ms. Time
 	// the channel spends waiting on the daemon (and so on its web app) is
@@ -192,6 +195,9 @@ const eventsBeforeReplyGrace = 50 * time.Millisecond
 
 // normalized returns o with its defaults filled in.
 func (o Options) normalized() Options {
+	if o.Switch == nil {
+		o.Switch = NewSwitch()
+	}
 	if o.CallerIDNumber == "" {
 		o.CallerIDNumber = "1000"
 	}

@@ -12,7 +12,6 @@ import (
 // the loop, one at a time (FreeSWITCH reads nothing while it executes).
 func (c *Call) readLoop() {
 	defer close(c.stopped)
-	defer running.Add(-1)
 	var rec *recordingReader
 	var src io.Reader = c.nc
 	if c.o.Trace != nil {

@@ -123,13 +123,6 @@ type outItem struct {
 	frame *esl.Frame
 }
 
-// sessionIDs numbers channels like FreeSWITCH's session_id variable.
-var sessionIDs atomic.Int64
-
-// running counts the package's goroutines; each decrements it as its last
-// act before signalling its end, so the tests can check that none leaks.
-var running atomic.Int64
-
 // Dial connects to a daemon at addr as FreeSWITCH's socket application does
 // and simulates the call until the connection ends. It returns once the TCP
 // connection is up; FreeSWITCH then stays silent until the daemon's first
@@ -157,8 +150,7 @@ func NewCall(nc net.Conn, o Options) *Call {
 // startCall builds the call and starts its two goroutines.
 func startCall(nc net.Conn, addr string, o Options) *Call {
 	c := newCall(nc, addr, o)
-	liveCalls.Add(1)
-	running.Add(2)
+	c.o.Switch.live.Add(1)
 	go c.readLoop()
 	go c.run()
 	return c
@@ -205,13 +197,14 @@ func newCall(nc net.Conn, addr string, o Options) *Call {
 			source: "mod_loopback", context: "default", channelName: o.ChannelName,
 			created: now, withIndex: true,
 		},
+		sw:   o.Switch,
 		name: o.ChannelName, uuid: o.UUID, direction: "inbound", hitDialplan: true,
 		state: csExecute, stateNum: "4", callState: "RINGING", answerState: "ringing", up: true,
 	}
 	if !loopback {
 		c.ch.prof.source = "mod_sofia"
 	}
-	sid := sessionIDs.Add(2)
+	sid := o.Switch.sessions.Add(2)
 	v := &c.ch.vars
 	v.set("direction", "inbound")
 	v.set("uuid", o.UUID)
@@ -254,6 +247,7 @@ func newALeg(o Options, sid int64, now int64) *channel {
 			source: "mod_loopback", context: "default", channelName: name,
 			created: now, withIndex: true,
 		},
+		sw:   o.Switch,
 		name: name, uuid: o.CallerUUID, direction: "outbound",
 		state: csConsumeMedia, stateNum: "7", callState: "DOWN", answerState: "ringing", up: true,
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // myEventsList is what `myevents` subscribes in outbound mode
-// (esl-protocol.md §4.1).
+// (parse_command in mod_event_socket.c).
 var myEventsList = []string{
 	"CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_CREATE",
 	"CHANNEL_DATA", "CHANNEL_DESTROY", "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE",
@@ -158,7 +158,7 @@ func (s *subscription) wants(e *event, ourUUID string) bool {
 	return true
 }
 
-// passFilters is event_handler's filter loop (esl-protocol.md §3.6): once
+// passFilters is event_handler's filter loop (mod_event_socket.c): once
 // any filter exists, an event goes out only if it matches a positive one;
 // a matching negative one drops it; events without any filtered header are
 // dropped.

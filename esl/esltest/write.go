@@ -203,10 +203,9 @@ func (c *Call) finish() {
 func (c *Call) cleanup() {
 	c.finish()
 	c.timer.Stop()
-	liveCalls.Add(-1)
+	c.o.Switch.live.Add(-1)
 	close(c.quit)
 	<-c.stopped
-	running.Add(-1)
 	close(c.done)
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log"
 	"net"
@@ -13,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 )
@@ -42,9 +41,9 @@ func TestWholeCall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := startCallhook(t)
+			e := startCallhook(t, 5*time.Second)
 			menus := 0
-			c, err := esltest.Dial(t.Context(), addr, esltest.Options{
+			c := e.Dial(esltest.Options{
 				Speed: 1000,
 				Vars:  map[string]string{"liverpie_webapp_id": "liverpie_app"},
 				OnApp: func(c *esltest.Call, run esltest.AppRun) {
@@ -59,16 +58,7 @@ func TestWholeCall(t *testing.T) {
 					}
 				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-			defer cancel()
-			res, err := c.Wait(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := calltest.Wait(t, c)
 			if res.Outcome != esltest.HungUp || res.By != esltest.ByDaemon || res.Cause != "NORMAL_CLEARING" {
 				t.Errorf("call = %v, want hung up by callhook with NORMAL_CLEARING", res)
 			}
@@ -86,8 +76,9 @@ func TestWholeCall(t *testing.T) {
 }
 
 // startCallhook serves the app on a loopback port and a callhook engine
-// with it as the Liverpie app liverpie_app; it returns the engine's address.
-func startCallhook(t *testing.T) string {
+// (calltest) with it as the Liverpie app liverpie_app, lingering as long
+// as linger after a hangup.
+func startCallhook(t *testing.T, linger time.Duration) *calltest.Engine {
 	t.Helper()
 	web := httptest.NewServer(newApp([]byte("test key"), log.New(io.Discard, "", 0)))
 	t.Cleanup(web.Close)
@@ -98,22 +89,7 @@ func startCallhook(t *testing.T) string {
 		Name: "liverpie_app", IP: host, Port: p,
 		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
 	}
-	px := &proxy.Proxy{Linger: 5 * time.Second}
-	px.SetRuntime(&proxy.Runtime{Apps: map[string]*proxy.App{"liverpie_app": {Name: "liverpie_app", Backend: lp}}})
-	srv := &esl.Server{Handler: px}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return ln.Addr().String()
+	return calltest.Start(t, calltest.Apps(&proxy.App{Name: "liverpie_app", Backend: lp}), calltest.Options{Linger: linger})
 }
 
 func TestReplyYAML(t *testing.T) {

@@ -1,0 +1,11 @@
+package proxy_test
+
+import (
+	"testing"
+
+	"github.com/callhook/callhook/internal/leakcheck"
+)
+
+// TestMain fails the run if a goroutine of this module (a session, a
+// connection's reader, a server) outlives the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m) }

@@ -1,0 +1,10 @@
+package statemachine_test
+
+import (
+	"testing"
+
+	"github.com/callhook/callhook/internal/leakcheck"
+)
+
+// TestMain fails the run if a goroutine of this module (a session, a flow's fetch, a connection's reader) outlives the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
