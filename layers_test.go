@@ -18,6 +18,7 @@ const module = "github.com/callhook/callhook"
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
 //	cmd → webhook, liverpie, statemachine → proxy → verb → esl
+//	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
 // apphttp (the apps' HTTP client, dial guard and request error) is a leaf
@@ -32,15 +33,19 @@ var layers = map[string][]string{
 	"internal/safefile": {},
 	"internal/suggest":  {},
 	"internal/yamlpos":  {},
-	"verb":              {"esl", "internal/suggest"},
-	"apphttp":           {},
-	"proxy":             {"esl", "verb"},
-	"webhook":           {"apphttp", "esl", "proxy", "verb"},
-	"liverpie":          {"apphttp", "esl", "proxy", "verb"},
-	"statemachine":      {"apphttp", "esl", "internal/safefile", "internal/suggest", "internal/yamlpos", "proxy", "verb"},
-	"admin":             {"apphttp", "esl", "proxy", "verb"},
-	"metrics":           {"apphttp", "esl", "proxy", "verb"},
-	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/safefile", "internal/suggest", "internal/yamlpos", "liverpie",
+	// The config knows the file format and the verbs of on_failure, and
+	// nothing of the engine or of the backends it names: cmd maps it onto
+	// them.
+	"internal/config": {"internal/safefile", "internal/suggest", "internal/yamlpos", "verb"},
+	"verb":            {"esl", "internal/suggest"},
+	"apphttp":         {},
+	"proxy":           {"esl", "verb"},
+	"webhook":         {"apphttp", "esl", "proxy", "verb"},
+	"liverpie":        {"apphttp", "esl", "proxy", "verb"},
+	"statemachine":    {"apphttp", "esl", "internal/safefile", "internal/suggest", "internal/yamlpos", "proxy", "verb"},
+	"admin":           {"apphttp", "esl", "proxy", "verb"},
+	"metrics":         {"apphttp", "esl", "proxy", "verb"},
+	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "liverpie",
 		"metrics", "proxy", "statemachine", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they

@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 )
 
 // Apps must never reach the admin API (issue: a reply's redirect to
@@ -343,7 +344,7 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadServeConfig(path, "")
+	cfg, err := config.LoadWithLiverpie(path, "", os.LookupEnv)
 	if err != nil {
 		t.Fatalf("config:\n%s\n%v", text, err)
 	}

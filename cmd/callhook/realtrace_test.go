@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -247,9 +249,9 @@ type engine struct {
 
 func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 	t.Helper()
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath, os.LookupEnv)
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("config.Load: %v", err)
 	}
 	d := newDeps()
 	t.Cleanup(d.client.CloseIdleConnections)
@@ -258,7 +260,7 @@ func startEngine(t *testing.T, configPath string, obs proxy.Observer) *engine {
 		t.Fatalf("buildRuntime: %v", err)
 	}
 	logs := &syncBuffer{}
-	log := newLogger(LogConfig{Level: "debug", Format: "text"}, logs)
+	log := newLogger(config.LogConfig{Level: "debug", Format: "text"}, logs)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 )
 
@@ -128,7 +129,7 @@ func lastPlayback(t *testing.T, ctx context.Context, c *esltest.Call) string {
 // the config's listen address.
 func startTestServer(t *testing.T, cfgPath string) (*server, string) {
 	t.Helper()
-	cfg, err := loadServeConfig(cfgPath, "")
+	cfg, err := config.LoadWithLiverpie(cfgPath, "", os.LookupEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

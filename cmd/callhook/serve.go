@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
@@ -49,7 +50,7 @@ func runServe(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "callhook serve: unexpected argument %q\n", rest[0])
 		return 2
 	}
-	cfg, err := loadServeConfig(*configPath, *liverpiePath)
+	cfg, err := config.LoadWithLiverpie(*configPath, *liverpiePath, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(stderr, "callhook: %v\n", err)
 		return 1
@@ -83,7 +84,7 @@ func runServe(args []string, stderr io.Writer) int {
 // server is one running daemon: the event socket listener, the proxy and
 // the admin API, with reload and drain.
 type server struct {
-	cfg          *Config
+	cfg          *config.Config
 	path         string
 	liverpiePath string
 	deps         *deps
@@ -261,7 +262,7 @@ wait:
 // is refused with its errors and the old config keeps serving. A reload
 // that ends after ctx (the drain began meanwhile) applies nothing.
 func (s *server) reload(ctx context.Context) {
-	cfg, err := loadServeConfig(s.path, s.liverpiePath)
+	cfg, err := config.LoadWithLiverpie(s.path, s.liverpiePath, os.LookupEnv)
 	if err == nil {
 		var rt *proxy.Runtime
 		if rt, err = buildRuntime(cfg, s.deps); err == nil {
@@ -291,8 +292,27 @@ func (s *server) reload(ctx context.Context) {
 	s.log.Error("reload refused: the previous config keeps serving")
 }
 
+// logLiverpieSource says what serve made of a liverpie.yml: where the
+// config came from and which app takes the calls nothing else routes.
+func logLiverpieSource(log *logrus.Logger, cfg *config.Config, l *config.LiverpieSource) {
+	names := make([]string, len(l.Apps))
+	for i, a := range l.Apps {
+		names[i] = a.Name
+	}
+	e := log.WithFields(logrus.Fields{"liverpie_config": l.File, "liverpie_apps": names, "default_app": cfg.DefaultApp})
+	if l.NoConfigFile {
+		e = e.WithField("config", "none: "+cfg.File+" does not exist, the defaults apply")
+	}
+	if l.ReplacedDefaultApp != "" && l.ReplacedDefaultApp != cfg.DefaultApp {
+		e.Warnf("the Liverpie app %q takes every call no route names, in place of default_app %q of %s (a flat liverpie.yml has one app, which took every call)",
+			cfg.DefaultApp, l.ReplacedDefaultApp, cfg.File)
+		return
+	}
+	e.Info("serving the apps of a Liverpie config")
+}
+
 // newLogger configures logrus as the config says; only cmd does this.
-func newLogger(lc LogConfig, out io.Writer) *logrus.Logger {
+func newLogger(lc config.LogConfig, out io.Writer) *logrus.Logger {
 	log := logrus.New()
 	log.Out = out
 	if lvl, err := logrus.ParseLevel(lc.Level); err == nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/sirupsen/logrus"
@@ -122,7 +123,7 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 		fs.PrintDefaults()
 	}
 	o := &simOptions{}
-	fs.StringVar(&o.config, "config", defaultConfigPath, "config file")
+	fs.StringVar(&o.config, "config", config.DefaultPath, "config file")
 	fs.StringVar(&o.liverpie, "liverpie-config", "", "also a Liverpie liverpie.yml's apps (as serve -liverpie-config)")
 	fs.StringVar(&o.addr, "addr", "", "dial a running `callhook serve` at `HOST:PORT` (its listen address) as FreeSWITCH would, instead of running the engine here")
 	fs.StringVar(&o.app, "app", "", "the app to call (sets the channel variable callhook_app); default: routes and default_app decide")
@@ -172,14 +173,14 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The config, when there is one, says which app takes the call and
 		// where the daemon's admin API is; the call goes to the daemon
 		// anyway.
-		if cfg, err := loadServeConfig(o.config, o.liverpie); err == nil {
+		if cfg, err := config.LoadWithLiverpie(o.config, o.liverpie, os.LookupEnv); err == nil {
 			o.adminAddr = cfg.Admin
-			a := cfg.AppByName(cfg.appFor(o.app, o.to))
-			o.remotePrompts = a != nil && a.Kind == KindLiverpie
+			a := cfg.AppByName(cfg.AppFor(o.app, o.to))
+			o.remotePrompts = a != nil && a.Kind == config.KindLiverpie
 		}
 		return runRemote(o, stdin, stdout, stderr)
 	}
-	cfg, err := loadServeConfig(o.config, o.liverpie)
+	cfg, err := config.LoadWithLiverpie(o.config, o.liverpie, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
 		printErrors(stderr, err)
@@ -222,7 +223,7 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // simulated call.
 type simulation struct {
 	o      *simOptions
-	cfg    *Config
+	cfg    *config.Config
 	deps   *deps
 	rt     *proxy.Runtime
 	term   *simTerminal // nil unless the caller is at the keyboard
@@ -231,13 +232,13 @@ type simulation struct {
 }
 
 func (s *simulation) run() int {
-	log := newLogger(LogConfig{Level: "error", Format: s.cfg.Log.Format}, s.stderr)
+	log := newLogger(config.LogConfig{Level: "error", Format: s.cfg.Log.Format}, s.stderr)
 	if s.o.verbose {
 		log.SetLevel(logrus.DebugLevel)
 	}
 	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits, liverpieApps: map[string]bool{}}
 	for _, a := range s.cfg.Apps {
-		caller.liverpieApps[a.Name] = a.Kind == KindLiverpie
+		caller.liverpieApps[a.Name] = a.Kind == config.KindLiverpie
 	}
 	p := &proxy.Proxy{
 		Log:             log,

@@ -1,4 +1,4 @@
-package main
+package config
 
 // config.go is the only code that knows the config file format (DESIGN.md,
 // "Configuration"). It turns config.yaml into plain structs whose values are
@@ -14,14 +14,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/callhook/callhook/internal/suggest"
-	"github.com/callhook/callhook/internal/yamlpos"
 	"io"
 	"math"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"regexp/syntax"
@@ -29,6 +26,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlpos"
 
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -39,7 +39,7 @@ import (
 // file leaves out hold the defaults documented beside them and in the root
 // config.yaml.
 type Config struct {
-	// File is the config file's name, as given to LoadConfig or ParseConfig.
+	// File is the config file's name, as given to Load or Parse.
 	File string
 	// Listen is the host:port FreeSWITCH's socket application connects to
 	// (default 127.0.0.1:8084; "[::]:8084" for IPv6).
@@ -224,10 +224,10 @@ func (c *Config) AppByName(name string) *App {
 	return nil
 }
 
-// appFor returns the app a call gets as the daemon chooses it when its
+// AppFor returns the app a call gets as the daemon chooses it when its
 // channel variable callhook_app is app ("" when unset): that, else the
 // first route matching the destination number to, else default_app.
-func (c *Config) appFor(app, to string) string {
+func (c *Config) AppFor(app, to string) string {
 	if app != "" {
 		return app
 	}
@@ -275,7 +275,7 @@ func samePrefixes(a, b []netip.Prefix) bool {
 // Defaults of keys the file leaves out; the root config.yaml documents the
 // same values and a test keeps the two in step.
 const (
-	defaultListen          = "127.0.0.1:8084"
+	DefaultListen          = "127.0.0.1:8084"
 	defaultAdmin           = "127.0.0.1:9090"
 	defaultLogLevel        = "info"
 	defaultLogFormat       = "text"
@@ -346,38 +346,25 @@ var liverpieCommands = []string{
 	"nolog", "getvar", "resume", "exit",
 }
 
-// LoadConfig reads and parses the config file at path. Environment
-// variables in it are expanded from the process environment.
-func LoadConfig(path string) (*Config, error) {
-	return loadConfig(path, os.LookupEnv)
-}
-
-// ParseConfig parses a config file's contents; name is used in error
-// messages and is the base of relative flow paths. Environment variables are
-// expanded from the process environment. Every problem is reported, joined
-// with errors.Join, each as "name:line: key.path: message", in line order.
-func ParseConfig(name string, data []byte) (*Config, error) {
-	return parseConfig(name, data, os.LookupEnv)
-}
-
-// loadConfig is LoadConfig with the environment as a parameter.
-func loadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+// Load reads and parses the config file at path. Environment variables
+// in it are expanded by lookupEnv (os.LookupEnv in the daemon).
+func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
 	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return parseConfig(path, data, lookupEnv)
+	return Parse(path, data, lookupEnv)
 }
 
-// parseConfig is ParseConfig with the environment as a parameter.
-func parseConfig(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+// Parse parses a config file's contents; name is used in error messages
+// and is the base of relative flow paths. Environment variables are
+// expanded by lookupEnv. Every problem is reported, joined with
+// errors.Join, each as "name:line: key.path: message", in line order.
+func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	return parseConfigWith(name, data, lookupEnv, nil)
 }
 
-// lookupEnvOS is os.LookupEnv, the environment of LoadConfig.
-var lookupEnvOS = os.LookupEnv
-
-// parseConfigWith is parseConfig with the apps of a Liverpie liverpie.yml
+// parseConfigWith is Parse with the apps of a Liverpie liverpie.yml
 // (nil: none) added to the file's own.
 func parseConfigWith(name string, data []byte, lookupEnv func(string) (string, bool), liverpie *LiverpieSource) (*Config, error) {
 	root, err := parseDocument(name, data)
@@ -499,7 +486,7 @@ var topKeys = []string{
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{
 		File:          d.file,
-		Listen:        defaultListen,
+		Listen:        DefaultListen,
 		ACL:           defaultACL(),
 		Admin:         defaultAdmin,
 		Log:           LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},

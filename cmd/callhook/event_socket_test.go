@@ -1,0 +1,91 @@
+package main
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/config"
+)
+
+// env returns a lookupEnv over vars, so tests never touch the process
+// environment.
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// TestRootConfigBuilds: the repository's config.yaml, loaded with no
+// environment at all, builds: its flow parses and validates.
+func TestRootConfigBuilds(t *testing.T) {
+	c, err := config.Load("../../config.yaml", env(nil))
+	if err != nil {
+		t.Fatalf("config.Load(config.yaml):\n%v", err)
+	}
+	if _, err := buildRuntime(c, newDeps()); err != nil {
+		t.Errorf("buildRuntime(config.yaml):\n%v", err)
+	}
+}
+
+// TestEventSocketOptions: the event_socket key reaches every connection
+// from FreeSWITCH. A 16 MB event used to be accepted (esl's default is
+// FreeSWITCH's own 16 MiB maximum); the daemon's frames are now bounded by
+// max_frame_bytes, its queues by max_queued_bytes, its waits by the
+// deadlines, and probe_after: 0s means never.
+func TestEventSocketOptions(t *testing.T) {
+	c := mustParseConfig(t, minimalApps)
+	o := connOptions(c.EventSocket, nil)
+	checkAll(t, []check{
+		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 1 << 20, MaxBodyBytes: 1 << 20}},
+		{"MaxQueuedBytes", o.MaxQueuedBytes, 4 << 20},
+		{"ReplyTimeout", o.ReplyTimeout, 5 * time.Second},
+		{"APITimeout", o.APITimeout, 2 * time.Minute},
+		{"ProbeAfter", o.ProbeAfter, 30 * time.Second},
+	})
+	c = mustParseConfig(t, "event_socket: {reply_timeout: 2s, api_timeout: 30s, probe_after: 0s, max_frame_bytes: 256KiB, max_queued_bytes: 512KiB}\n"+minimalApps)
+	o = connOptions(c.EventSocket, nil)
+	checkAll(t, []check{
+		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 256 << 10, MaxBodyBytes: 256 << 10}},
+		{"MaxQueuedBytes", o.MaxQueuedBytes, 512 << 10},
+		{"ReplyTimeout", o.ReplyTimeout, 2 * time.Second},
+		{"APITimeout", o.APITimeout, 30 * time.Second},
+		{"ProbeAfter", o.ProbeAfter, time.Duration(-1)},
+	})
+	if restart := c.Reloadable(mustParseConfig(t, minimalApps)); !slices.Contains(restart, "event_socket") {
+		t.Errorf("Reloadable() = %q, want event_socket among the keys that need a restart", restart)
+	}
+}
+
+// minimalApps makes a config valid.
+const minimalApps = "apps:\n  a: {url: http://127.0.0.1:8000/ivr}\n"
+
+// mustParseConfig parses data as config.yaml with no environment and fails
+// the test on any error.
+func mustParseConfig(t *testing.T, data string) *config.Config {
+	t.Helper()
+	c, err := config.Parse("config.yaml", []byte(data), env(nil))
+	if err != nil {
+		t.Fatalf("config.Parse(%q) error:\n%v", data, err)
+	}
+	return c
+}
+
+// check is one value a test compares.
+type check struct {
+	name      string
+	got, want any
+}
+
+// checkAll reports every check whose value differs.
+func checkAll(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
