@@ -55,8 +55,8 @@ func TestEventSocketOptions(t *testing.T) {
 		{"APITimeout", o.APITimeout, 30 * time.Second},
 		{"ProbeAfter", o.ProbeAfter, time.Duration(-1)},
 	})
-	if restart := c.Reloadable(mustParseConfig(t, minimalApps)); !slices.Contains(restart, "event_socket") {
-		t.Errorf("Reloadable() = %q, want event_socket among the keys that need a restart", restart)
+	if restart := config.RestartOnly(mustParseConfig(t, minimalApps), c); !slices.Contains(restart, "event_socket") {
+		t.Errorf("RestartOnly() = %q, want event_socket among the keys that need a restart", restart)
 	}
 }
 

@@ -270,13 +270,9 @@ func (s *server) reload(ctx context.Context) {
 				s.log.Warn("reload abandoned: the daemon is draining")
 				return
 			}
-			if restart := cfg.Reloadable(s.cfg); len(restart) > 0 {
+			if restart := config.RestartOnly(s.cfg, cfg); len(restart) > 0 {
 				s.log.WithField("keys", strings.Join(restart, ", ")).
 					Warn("reload: these settings need a restart to take effect; the rest is applied")
-			}
-			if cfg.AdminToken != s.cfg.AdminToken || cfg.Linger != s.cfg.Linger ||
-				cfg.DrainTimeout != s.cfg.DrainTimeout || cfg.Log.Format != s.cfg.Log.Format {
-				s.log.Warn("reload: admin_token, linger, drain_timeout and log.format need a restart to take effect")
 			}
 			s.proxy.SetRuntime(rt)
 			if lvl, err := logrus.ParseLevel(cfg.Log.Level); err == nil {

@@ -1,14 +1,14 @@
-package config
-
-// config.go is the only code that knows the config file format (DESIGN.md,
-// "Configuration"). It turns config.yaml into plain structs whose values are
-// already validated, converted and defaulted, so the rest of cmd/callhook
-// maps them onto the runtime without checking anything again.
+// Package config is the only code that knows the config file format. It
+// turns config.yaml (and a Liverpie liverpie.yml, liverpie.go) into plain
+// structs whose values are already validated, converted and defaulted, so
+// that cmd/callhook maps them onto the runtime without checking anything
+// again.
 //
 // The file is decoded from a yaml.v3 node tree rather than into tagged
 // structs, so that every problem can name its file, line and key path
 // ("config.yaml:14: apps.support.timeout: invalid duration \"3x\"") and so
 // that all problems are reported at once, as `callhook check` needs.
+package config
 
 import (
 	"bytes"
@@ -237,39 +237,6 @@ func (c *Config) AppFor(app, to string) string {
 		}
 	}
 	return c.DefaultApp
-}
-
-// Reloadable compares c, freshly loaded on SIGHUP, with the running old
-// config, and returns the keys that changed but only take effect on a
-// restart: listen, acl and admin, in that order. Everything else reloads.
-func (c *Config) Reloadable(old *Config) (restartNeeded []string) {
-	if c.Listen != old.Listen {
-		restartNeeded = append(restartNeeded, "listen")
-	}
-	if !samePrefixes(c.ACL, old.ACL) {
-		restartNeeded = append(restartNeeded, "acl")
-	}
-	if c.Admin != old.Admin {
-		restartNeeded = append(restartNeeded, "admin")
-	}
-	if c.EventSocket != old.EventSocket {
-		restartNeeded = append(restartNeeded, "event_socket")
-	}
-	return restartNeeded
-}
-
-// samePrefixes reports whether a and b hold the same prefixes, in any order.
-func samePrefixes(a, b []netip.Prefix) bool {
-	byAddr := func(x, y netip.Prefix) int {
-		if c := x.Addr().Compare(y.Addr()); c != 0 {
-			return c
-		}
-		return x.Bits() - y.Bits()
-	}
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.SortFunc(a, byAddr)
-	slices.SortFunc(b, byAddr)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 // Defaults of keys the file leaves out; the root config.yaml documents the

@@ -848,32 +848,6 @@ func TestParseConfigOnFailureLines(t *testing.T) {
 	}
 }
 
-func TestReloadable(t *testing.T) {
-	const base = "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n"
-	old := mustParse(t, base+minimalApps, nil)
-	tests := []struct {
-		name string
-		data string
-		want []string
-	}{
-		{"same", base + minimalApps, nil},
-		{"apps, limits and log", base + "limits: {max_calls: 5}\nlog: {level: debug}\napps:\n  b: {flow: b.yaml}\n", nil},
-		{"acl reordered", "listen: 127.0.0.1:8084\nacl: ['::1/128', 127.0.0.1/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, nil},
-		{"listen", "listen: 127.0.0.1:8085\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"listen"}},
-		{"acl", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"acl"}},
-		{"admin disabled", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: ''\n" + minimalApps, []string{"admin"}},
-		{"all three", "listen: '[::1]:8084'\nacl: [10.0.0.0/8]\nadmin: 127.0.0.1:9091\n" + minimalApps, []string{"listen", "acl", "admin"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := mustParse(t, tc.data, nil)
-			if got := c.Reloadable(old); !slices.Equal(got, tc.want) {
-				t.Errorf("Reloadable() = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 // FuzzParseConfig checks that no input makes the parser panic, that it
 // returns a config or an error, and that a config it returns keeps the
 // promises main relies on.
