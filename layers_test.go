@@ -32,17 +32,17 @@ var layers = map[string][]string{
 	"esl/esltest":       {"esl"},
 	"internal/safefile": {},
 	"internal/suggest":  {},
-	"internal/yamlpos":  {},
+	"internal/yamlx":    {},
 	// The config knows the file format and the verbs of on_failure, and
 	// nothing of the engine or of the backends it names: cmd maps it onto
 	// them.
-	"internal/config": {"internal/safefile", "internal/suggest", "internal/yamlpos", "verb"},
-	"verb":            {"esl", "internal/suggest"},
+	"internal/config": {"internal/safefile", "internal/suggest", "internal/yamlx", "verb"},
+	"verb":            {"esl", "internal/suggest", "internal/yamlx"},
 	"apphttp":         {},
 	"proxy":           {"esl", "verb"},
 	"webhook":         {"apphttp", "esl", "proxy", "verb"},
-	"liverpie":        {"apphttp", "esl", "proxy", "verb"},
-	"statemachine":    {"apphttp", "esl", "internal/safefile", "internal/suggest", "internal/yamlpos", "proxy", "verb"},
+	"liverpie":        {"apphttp", "esl", "internal/yamlx", "proxy", "verb"},
+	"statemachine":    {"apphttp", "esl", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
 	"admin":           {"apphttp", "esl", "proxy", "verb"},
 	"metrics":         {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "liverpie",

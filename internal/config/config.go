@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/internal/suggest"
-	"github.com/callhook/callhook/internal/yamlpos"
+	"github.com/callhook/callhook/internal/yamlx"
 
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -380,7 +380,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 // the place where the document stops parsing (yaml.v3's own line is often
 // where the enclosing mapping began).
 func yamlError(name string, data []byte, err error) error {
-	if pos := yamlpos.Locate(data, err); pos.Line > 0 {
+	if pos := yamlx.Locate(data, err); pos.Line > 0 {
 		return fmt.Errorf("%s:%s", name, pos)
 	} else {
 		return fmt.Errorf("%s: %s", name, pos.Msg)
@@ -393,7 +393,7 @@ type decoder struct {
 	file      string
 	dir       string // base of relative flow paths
 	lookupEnv func(string) (string, bool)
-	errs      []lineError
+	problems  yamlx.Problems
 	// reported holds the scalars already reported (an environment
 	// reference that failed), so that nothing reports them again.
 	reported map[*yaml.Node]bool
@@ -411,12 +411,6 @@ type decoder struct {
 // grow exponentially, and `callhook check` must finish on any file.
 const maxMerges = 1000
 
-// lineError is one problem and the line it is on, for sorting.
-type lineError struct {
-	line int
-	err  error
-}
-
 // errorf records a problem with the value at n, whose key path is path
 // ("" for the whole file).
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -429,18 +423,11 @@ func (d *decoder) wrap(line int, path string, err error) {
 	if path != "" {
 		where += path + ": "
 	}
-	d.errs = append(d.errs, lineError{line, fmt.Errorf("%s%w", where, err)})
+	d.problems.Add(line, fmt.Errorf("%s%w", where, err))
 }
 
 // err returns every recorded problem in line order, or nil.
-func (d *decoder) err() error {
-	slices.SortStableFunc(d.errs, func(a, b lineError) int { return a.line - b.line })
-	errs := make([]error, len(d.errs))
-	for i, e := range d.errs {
-		errs[i] = e.err
-	}
-	return errors.Join(errs...)
-}
+func (d *decoder) err() error { return d.problems.Err() }
 
 // topKeys are the keys of the file's root mapping.
 var topKeys = []string{
@@ -1043,12 +1030,12 @@ func (d *decoder) allows(a *App, f fields, path string) {
 // eachName runs check on each scalar of the list at n (already decoded by
 // d.names, which reported the rest) and reports its errors.
 func (d *decoder) eachName(n *yaml.Node, path string, check func(it *yaml.Node, s string) error) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.SequenceNode {
 		return
 	}
 	for i, it := range n.Content {
-		it = deref(it)
+		it = yamlx.Deref(it)
 		if it.Kind != yaml.ScalarNode || d.reported[it] {
 			continue
 		}
@@ -1185,8 +1172,8 @@ func (d *decoder) flowPath(n *yaml.Node, path string) string {
 // onFailure decodes on_failure verbs with the proxy's own verb parser, so
 // they are checked exactly as an app's reply is.
 func (d *decoder) onFailure(n *yaml.Node, path string, o verb.ParseOptions) []verb.Verb {
-	seq := deref(n)
-	if isNull(seq) {
+	seq := yamlx.Deref(n)
+	if yamlx.IsNull(seq) {
 		return []verb.Verb{}
 	}
 	if seq.Kind != yaml.SequenceNode {
@@ -1246,8 +1233,8 @@ func (f fields) keyNode(key string) *yaml.Node {
 // followed; keys written in the mapping win over merged ones. A null value
 // is an empty mapping; any other non-mapping is reported and gives nil.
 func (d *decoder) mapping(n *yaml.Node, path string, known []string) fields {
-	n = deref(n)
-	if isNull(n) {
+	n = yamlx.Deref(n)
+	if yamlx.IsNull(n) {
 		return fields{}
 	}
 	if n.Kind != yaml.MappingNode {
@@ -1284,7 +1271,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) fields {
 	defer delete(d.merging, n)
 	for _, m := range merges {
 		for _, src := range mergeSources(m) {
-			if d.merging[deref(src)] {
+			if d.merging[yamlx.Deref(src)] {
 				d.errorf(m, path, "merges a mapping into itself")
 				continue
 			}
@@ -1312,31 +1299,18 @@ func isMergeKey(k *yaml.Node) bool {
 // mergeSources returns the mappings a merge key's value names: one, or a
 // list of them.
 func mergeSources(v *yaml.Node) []*yaml.Node {
-	v = deref(v)
+	v = yamlx.Deref(v)
 	if v.Kind == yaml.SequenceNode {
 		return v.Content
 	}
 	return []*yaml.Node{v}
 }
 
-// deref follows an alias (*anchor) to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-// isNull reports whether n is a YAML null: ~, null or nothing at all.
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
 // seq returns the items of the list at n. A null value is an empty list;
 // any other non-list is reported and gives nil.
 func (d *decoder) seq(n *yaml.Node, path string) []*yaml.Node {
-	n = deref(n)
-	if isNull(n) {
+	n = yamlx.Deref(n)
+	if yamlx.IsNull(n) {
 		return []*yaml.Node{}
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -1358,11 +1332,11 @@ func (d *decoder) str(n *yaml.Node, path string) string {
 // scalar returns the scalar at n as a string (null is ""), and false when
 // it is not a usable scalar, which has been reported then.
 func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if d.reported[n] {
 		return "", false
 	}
-	if isNull(n) {
+	if yamlx.IsNull(n) {
 		return "", true
 	}
 	if n.Kind != yaml.ScalarNode {
@@ -1497,7 +1471,7 @@ func (d *decoder) size(n *yaml.Node, path string) int64 {
 func (d *decoder) sizeAtMost(n *yaml.Node, path string, hi int64) int64 {
 	v := d.size(n, path)
 	if v > hi {
-		d.errorf(n, path, "must be at most %s, got %q", formatSize(hi), deref(n).Value)
+		d.errorf(n, path, "must be at most %s, got %q", formatSize(hi), yamlx.Deref(n).Value)
 		return hi
 	}
 	return v

@@ -56,8 +56,8 @@ func (d *decoder) addLiverpieApps(c *Config) []*App {
 	apps := c.Apps
 	for _, a := range src.Apps {
 		if old := c.AppByName(a.Name); old != nil {
-			d.errs = append(d.errs, lineError{old.Line, fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
-				src.File, a.Line, a.Name, d.file, old.Line)})
+			d.problems.Add(old.Line, fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
+				src.File, a.Line, a.Name, d.file, old.Line))
 			continue
 		}
 		// The config's folders apply to them as to its own apps.
