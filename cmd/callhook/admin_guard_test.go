@@ -349,24 +349,29 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 		t.Fatalf("config:\n%s\n%v", text, err)
 	}
 	logs := &logBuffer{}
-	deps := newDeps()
-	rt, err := buildRuntime(cfg, deps)
+	s, err := newServer(cfg, newLogger(cfg.Log, logs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cfg: cfg, path: path, deps: deps, log: newLogger(cfg.Log, logs)}
-	served, ok := s.start(rt)
-	if !ok {
-		if strings.Contains(logs.String(), "address already in use") {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
 			return nil, false
 		}
-		t.Fatalf("the daemon did not start; log:\n%s", logs)
+		t.Fatal(err)
+	}
+	served, err := s.serve(ln)
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			return nil, false
+		}
+		t.Fatalf("the daemon did not start: %v", err)
 	}
 	t.Cleanup(func() {
 		s.ops.stop()
 		s.esl.Close()
 		<-served
-		deps.client.CloseIdleConnections()
+		s.deps.client.CloseIdleConnections()
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", logs)
 		}

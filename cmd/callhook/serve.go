@@ -71,41 +71,78 @@ func runServe(args []string, stderr io.Writer) int {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	d := newDeps()
-	rt, err := buildRuntime(cfg, d)
+	s, err := newServer(cfg, log)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
 	}
-	s := &server{cfg: cfg, path: *configPath, liverpiePath: *liverpiePath, deps: d, log: log}
-	return s.run(rt)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		log.WithError(err).Error("listen")
+		return 1
+	}
+	return s.run(ln)
 }
 
 // server is one running daemon: the event socket listener, the proxy and
-// the admin API, with reload and drain.
+// the admin API, with reload and drain. serve, the tests and simulate all
+// build it with newServer and start it with serve.
 type server struct {
-	cfg          *config.Config
-	path         string
-	liverpiePath string
-	deps         *deps
-	log          *logrus.Logger
-	proxy        *proxy.Proxy
-	esl          *esl.Server
-	ops          *operations
+	// cfg is the config the daemon started with: reloads read its files
+	// again, and what they cannot apply is measured against it.
+	cfg   *config.Config
+	deps  *deps
+	log   *logrus.Logger
+	proxy *proxy.Proxy
+	esl   *esl.Server
+	ops   *operations
 }
 
-func (s *server) run(rt *proxy.Runtime) int {
+// newServer builds the daemon cfg describes, wired as serve runs it: the
+// runtime (every flow parsed and checked), the metrics and the admin API,
+// the proxy reporting calls to the metrics, and the event socket server
+// with the config's ACL, connection options, frame counter, error log and
+// refusal hook. Nothing listens yet: serve does that. A config whose
+// runtime cannot be built returns every problem (errors.Join).
+func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
+	d := newDeps()
+	rt, err := buildRuntime(cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log)}
+	s.proxy = &proxy.Proxy{
+		Log:      log,
+		Observer: s.ops.observer(),
+		Linger:   cfg.Linger,
+	}
+	s.proxy.SetRuntime(rt)
+	s.esl = &esl.Server{
+		Handler:        s.proxy,
+		ACL:            cfg.ACL,
+		ErrorLog:       log.WithField("component", "esl"),
+		ConnectTimeout: cfg.EventSocket.ReplyTimeout,
+		Conn:           connOptions(cfg.EventSocket, s.ops.frameCounter()),
+		Refused:        s.ops.refused,
+	}
+	return s, nil
+}
+
+func (s *server) run(ln net.Listener) int {
 	// Signals are caught before the daemon says it serves: a SIGHUP sent
 	// on that line would otherwise end the process (its default action).
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(signals)
 
-	served, ok := s.start(rt)
-	if !ok {
+	served, err := s.serve(ln)
+	if err != nil {
+		s.log.WithError(err).Error("admin listener")
 		return 1
 	}
 	defer s.ops.stop()
+	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
+		Info("callhook serving")
 
 	// Reloads run on a goroutine of their own: a reload stuck reading a
 	// file must not hold up this loop, or SIGTERM and POST /drain would
@@ -134,49 +171,24 @@ func (s *server) run(rt *proxy.Runtime) int {
 	}
 }
 
-// start builds the proxy and binds the event socket and the admin API, in
-// that order, so that a port taken fails before anything serves. The
-// admin's address goes to the dial guard before the first call is taken.
-// It then serves the event socket in the background (served gets Serve's
-// end) and logs "callhook serving". A failure is logged and returns false,
-// with nothing left running.
-func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
-	cfg := s.cfg
-	s.ops = newOperations(cfg, s.log)
-	s.proxy = &proxy.Proxy{
-		Log:      s.log,
-		Observer: s.ops.observer(),
-		Linger:   cfg.Linger,
-	}
-	s.proxy.SetRuntime(rt)
-	s.esl = &esl.Server{
-		Handler:        s.proxy,
-		ACL:            cfg.ACL,
-		ErrorLog:       s.log.WithField("component", "esl"),
-		ConnectTimeout: cfg.EventSocket.ReplyTimeout,
-		Conn:           connOptions(cfg.EventSocket, s.ops.frameCounter()),
-		Refused:        s.ops.refused,
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		s.log.WithError(err).Error("listen")
-		return nil, false
-	}
-	// An app has no business with the event socket either: a request
-	// there would pose as FreeSWITCH to callhook itself.
+// serve starts the admin API (when the config has one) and then serves the
+// event socket on ln in the background; served gets Serve's end. The
+// caller binds ln first, so that a port taken fails before anything
+// serves. Both addresses go to the dial guard before the first call is
+// taken: an app has no business with the admin API, nor with the event
+// socket, where a request would pose as FreeSWITCH to callhook itself. A
+// failure closes ln and leaves nothing running.
+func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
 		s.deps.guard.Refuse(ap, "callhook's event socket")
 	}
 	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
 		ln.Close()
-		s.log.WithError(err).Error("admin listener")
-		return nil, false
+		return nil, err
 	}
 	ch := make(chan error, 1)
 	go func() { ch <- s.esl.Serve(ln) }()
-	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
-		Info("callhook serving")
-	return ch, true
+	return ch, nil
 }
 
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
@@ -262,7 +274,11 @@ wait:
 // is refused with its errors and the old config keeps serving. A reload
 // that ends after ctx (the drain began meanwhile) applies nothing.
 func (s *server) reload(ctx context.Context) {
-	cfg, err := config.LoadWithLiverpie(s.path, s.liverpiePath, os.LookupEnv)
+	liverpiePath := ""
+	if s.cfg.Liverpie != nil {
+		liverpiePath = s.cfg.Liverpie.File
+	}
+	cfg, err := config.LoadWithLiverpie(s.cfg.File, liverpiePath, os.LookupEnv)
 	if err == nil {
 		var rt *proxy.Runtime
 		if rt, err = buildRuntime(cfg, s.deps); err == nil {
