@@ -6,10 +6,6 @@ import (
 	"io/fs"
 )
 
-// DefaultPath is the config serve, check and simulate read unless
-// -config names another.
-const DefaultPath = "config.yaml"
-
 // LiverpieSource is a Liverpie liverpie.yml whose apps were added to the
 // config (callhook serve -liverpie-config).
 type LiverpieSource struct {
