@@ -374,15 +374,9 @@ func (d *decoder) commands(n *yaml.Node, path string) []string {
 // uriPath decodes a Liverpie URI: a path on the app's host, such as
 // /ivr/state_machine; "" when not required.
 func (d *decoder) uriPath(n *yaml.Node, path string, required bool) string {
-	s, ok := d.scalar(n, path)
+	s, ok := d.text(n, path, required)
 	if !ok {
 		return s
-	}
-	if s == "" {
-		if required {
-			d.errorf(n, path, "must not be empty")
-		}
-		return ""
 	}
 	if _, err := url.ParseRequestURI(s); err != nil || !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t") {
 		d.errorf(n, path, "must be a path starting with /, got %q", s)

@@ -330,18 +330,26 @@ func parseSize(s string) (int64, error) {
 	return v * mult, nil
 }
 
+// text returns the scalar at n and true when it is a non-empty string
+// for the caller to check further. An empty value is reported when
+// required, and returns "", false.
+func (d *decoder) text(n *yaml.Node, path string, required bool) (string, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok || s != "" {
+		return s, ok
+	}
+	if required {
+		d.errorf(n, path, "must not be empty")
+	}
+	return "", false
+}
+
 // httpURL decodes an absolute http or https URL; "" is allowed unless
 // required.
 func (d *decoder) httpURL(n *yaml.Node, path string, required bool) string {
-	s, ok := d.scalar(n, path)
+	s, ok := d.text(n, path, required)
 	if !ok {
 		return s
-	}
-	if s == "" {
-		if required {
-			d.errorf(n, path, "must not be empty")
-		}
-		return ""
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
