@@ -9,19 +9,14 @@ import (
 	"github.com/callhook/callhook/internal/config"
 )
 
-// env returns a lookupEnv over vars, so tests never touch the process
-// environment.
-func env(vars map[string]string) func(string) (string, bool) {
-	return func(name string) (string, bool) {
-		v, ok := vars[name]
-		return v, ok
-	}
-}
+// noEnv is an environment with no variables, so that tests never read the
+// process's.
+func noEnv(string) (string, bool) { return "", false }
 
 // TestRootConfigBuilds: the repository's config.yaml, loaded with no
 // environment at all, builds: its flow parses and validates.
 func TestRootConfigBuilds(t *testing.T) {
-	c, err := config.Load("../../config.yaml", env(nil))
+	c, err := config.Load("../../config.yaml", noEnv)
 	if err != nil {
 		t.Fatalf("config.Load(config.yaml):\n%v", err)
 	}
@@ -67,7 +62,7 @@ const minimalApps = "apps:\n  a: {url: http://127.0.0.1:8000/ivr}\n"
 // the test on any error.
 func mustParseConfig(t *testing.T, data string) *config.Config {
 	t.Helper()
-	c, err := config.Parse("config.yaml", []byte(data), env(nil))
+	c, err := config.Parse("config.yaml", []byte(data), noEnv)
 	if err != nil {
 		t.Fatalf("config.Parse(%q) error:\n%v", data, err)
 	}

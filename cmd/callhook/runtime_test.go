@@ -31,7 +31,7 @@ func TestRedirectLimit(t *testing.T) {
 		{"limits: {max_redirects: 0}\n", -1},
 		{"limits: {max_redirects: 7}\n", 7},
 	} {
-		cfg, err := config.Parse("config.yaml", []byte(tc.yaml+"apps:\n  a: {url: 'http://127.0.0.1/'}\n"), env(nil))
+		cfg, err := config.Parse("config.yaml", []byte(tc.yaml+"apps:\n  a: {url: 'http://127.0.0.1/'}\n"), noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestFlowFetchRetriesCounted(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f.yaml"), []byte(flow), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte("apps:\n  f: {flow: f.yaml}\n"), env(nil))
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte("apps:\n  f: {flow: f.yaml}\n"), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestAllowKeysReachBackends(t *testing.T) {
     liverpie: {ip: 127.0.0.1, port: 1, state_machine_uri: /s, reset_uri: /r, allow_call_commands: [xferext]}
     allow_execute: [fifo]
     allow_vars: [sip_invite_params]
-`), env(nil))
+`), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestAllowKeysReachBackends(t *testing.T) {
 		!slices.Equal(l.AllowVars, []string{"sip_invite_params"}) {
 		t.Errorf("liverpie app = %+v, want its allow keys", l)
 	}
-	if _, err := config.Parse("config.yaml", []byte("apps:\n  w:\n    url: http://127.0.0.1/\n    on_failure: [{bridge: freetdm/1/a/1}]\n"), env(nil)); err == nil ||
+	if _, err := config.Parse("config.yaml", []byte("apps:\n  w:\n    url: http://127.0.0.1/\n    on_failure: [{bridge: freetdm/1/a/1}]\n"), noEnv); err == nil ||
 		!strings.Contains(err.Error(), `endpoint "freetdm" is not allowed`) {
 		t.Errorf("on_failure bridging to freetdm without allow_endpoints: %v, want an error", err)
 	}
