@@ -1,6 +1,6 @@
 package config
 
-// liverpie_config.go reads Liverpie's own config file, liverpie.yml, so that
+// liverpie.go reads Liverpie's own config file, liverpie.yml, so that
 // a Liverpie user switches with `callhook serve -liverpie-config
 // liverpie.yml` and changes nothing else. Both of Liverpie's formats are
 // read:
