@@ -18,6 +18,7 @@ const module = "github.com/callhook/callhook"
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
 //	cmd → webhook, liverpie, statemachine → proxy → verb → esl
+//	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
 // apphttp (the apps' HTTP client, dial guard and request error) is a leaf
@@ -31,20 +32,24 @@ var layers = map[string][]string{
 	"esl/esltest":        {"esl"},
 	"internal/safefile":  {},
 	"internal/suggest":   {},
-	"internal/yamlpos":   {},
+	"internal/yamlx":     {},
 	"internal/nolog":     {},
 	"internal/testlog":   {},
 	"internal/leakcheck": {},
 	"internal/calltest":  {"esl", "esl/esltest", "internal/testlog", "proxy", "verb"},
-	"verb":               {"esl", "internal/suggest"},
-	"apphttp":            {},
-	"proxy":              {"esl", "internal/nolog", "verb"},
-	"webhook":            {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"liverpie":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"statemachine":       {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlpos", "proxy", "verb"},
-	"admin":              {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"metrics":            {"apphttp", "esl", "proxy", "verb"},
-	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlpos", "liverpie",
+	// The config knows the file format and the verbs of on_failure, and
+	// nothing of the engine or of the backends it names: cmd maps it onto
+	// them.
+	"internal/config": {"internal/safefile", "internal/suggest", "internal/yamlx", "verb"},
+	"verb":            {"esl", "internal/suggest", "internal/yamlx"},
+	"apphttp":         {},
+	"proxy":           {"esl", "internal/nolog", "verb"},
+	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
+	"liverpie":        {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
+	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
+	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
+	"metrics":         {"apphttp", "esl", "proxy", "verb"},
+	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "liverpie",
 		"metrics", "proxy", "statemachine", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they

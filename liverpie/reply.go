@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/yamlx"
 	"github.com/callhook/callhook/verb"
 	"gopkg.in/yaml.v3"
 )
@@ -79,8 +80,8 @@ func parseReply(body []byte) (rep appReply, err error) {
 	if len(doc.Content) == 0 {
 		return appReply{empty: true}, nil
 	}
-	root := verb.Deref(doc.Content[0])
-	if verb.IsNull(root) {
+	root := yamlx.Deref(doc.Content[0])
+	if yamlx.IsNull(root) {
 		return appReply{empty: true}, nil
 	}
 	if root.Kind != yaml.MappingNode {
@@ -89,7 +90,7 @@ func parseReply(body []byte) (rep appReply, err error) {
 	}
 	var key, value *string
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := verb.Deref(root.Content[i]), verb.Deref(root.Content[i+1])
+		k, v := yamlx.Deref(root.Content[i]), yamlx.Deref(root.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			continue
 		}
@@ -135,7 +136,7 @@ func parseReply(body []byte) (rep appReply, err error) {
 // an Integer with a String and never matched), and an error for a list or
 // a mapping.
 func scalar(key string, n *yaml.Node) (*string, error) {
-	if verb.IsNull(n) {
+	if yamlx.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.ScalarNode {

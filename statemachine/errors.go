@@ -3,7 +3,6 @@ package statemachine
 import (
 	"errors"
 	"fmt"
-	"sort"
 )
 
 // Error is one problem found in a flow file, at a line. Parse joins all the
@@ -54,20 +53,6 @@ func Errors(err error) []*Error {
 	}
 	walk(err)
 	return out
-}
-
-// joinSorted orders problems by line (stable, so problems on one line keep
-// the order they were found in) and joins them.
-func joinSorted(errs []*Error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-	all := make([]error, len(errs))
-	for i, e := range errs {
-		all[i] = e
-	}
-	return errors.Join(all...)
 }
 
 // ErrNoTransition means a state has no route for the outcome its verbs had

@@ -3,14 +3,14 @@ package statemachine
 import (
 	"errors"
 	"fmt"
-	"github.com/callhook/callhook/internal/suggest"
-	"github.com/callhook/callhook/internal/yamlpos"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlx"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,7 +41,7 @@ var (
 // parser holds what one Parse learns and the problems it finds.
 type parser struct {
 	file    string
-	errs    []*Error
+	probs   yamlx.Problems
 	f       *Flow
 	targets []target  // every transition's target, checked once states are known
 	flowUse []flowUse // every {{flow.X}} and when: flow.X
@@ -103,13 +103,11 @@ func ParseWith(name string, data []byte, o Options) (*Flow, error) {
 		},
 	}
 	p.parse(data)
-	if err := joinSorted(p.errs); err != nil {
+	if err := p.probs.Err(); err != nil {
 		return nil, err
 	}
 	return p.f, nil
 }
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (p *parser) parse(data []byte) {
 	var doc yaml.Node
@@ -118,10 +116,10 @@ func (p *parser) parse(data []byte) {
 		return
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		p.errs = append(p.errs, &Error{File: p.file, Line: 1, Msg: "empty flow: want name, start and states"})
+		p.add(&Error{File: p.file, Line: 1, Msg: "empty flow: want name, start and states"})
 		return
 	}
-	root := deref(doc.Content[0])
+	root := yamlx.Deref(doc.Content[0])
 	p.checkDuplicates(root, 0)
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "the flow must be a map of name, start, states, ...")
@@ -203,19 +201,13 @@ func (p *parser) parse(data []byte) {
 func (p *parser) yamlError(data []byte, err error) {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		pos := yamlpos.Locate(data, err)
-		p.errs = append(p.errs, &Error{File: p.file, Line: pos.Line, Column: pos.Column, Msg: pos.Msg})
+		pos := yamlx.Locate(data, err)
+		p.add(&Error{File: p.file, Line: pos.Line, Column: pos.Column, Msg: pos.Msg})
 		return
 	}
 	for _, msg := range te.Errors {
-		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		} else {
-			msg = strings.TrimPrefix(msg, "yaml: ")
-		}
-		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: msg})
+		pos := yamlx.SplitText(msg)
+		p.add(&Error{File: p.file, Line: pos.Line, Msg: pos.Msg})
 	}
 }
 
@@ -238,7 +230,7 @@ func (p *parser) parseVars(n *yaml.Node) {
 			p.errorf(e.k, "bad flow variable name %q (want letters, digits and _)", e.k.Value)
 			continue
 		}
-		v := deref(e.v)
+		v := yamlx.Deref(e.v)
 		if v.Kind != yaml.ScalarNode {
 			p.errorf(v, "flow variable %q must have a plain value", e.k.Value)
 			continue
@@ -258,7 +250,7 @@ func (p *parser) parseVars(n *yaml.Node) {
 
 func (p *parser) parseStates(n *yaml.Node) {
 	pairs := p.pairs(n, "states", nil...)
-	if len(pairs) == 0 && deref(n).Kind == yaml.MappingNode {
+	if len(pairs) == 0 && yamlx.Deref(n).Kind == yaml.MappingNode {
 		p.errorf(n, "states: is empty")
 	}
 	for _, e := range pairs {
@@ -278,7 +270,7 @@ var stateKeys = []string{"verbs", "on", "next", "tries", "max_tries", "when", "e
 
 func (p *parser) parseState(s *State, n *yaml.Node) {
 	where := fmt.Sprintf("state %q", s.Name)
-	if deref(n).Kind == yaml.ScalarNode && deref(n).Tag == "!!null" {
+	if yamlx.Deref(n).Kind == yaml.ScalarNode && yamlx.Deref(n).Tag == "!!null" {
 		p.errorf(n, "%s is empty: give it verbs and transitions, or hangup: true", where)
 		return
 	}
@@ -403,7 +395,7 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 		}
 	}
 	if len(s.edges(false)) == 0 || (len(s.edges(false)) == 1 && s.on.hangup.ok()) {
-		p.errorf(&yaml.Node{Line: s.Line}, "%s has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup", where)
+		p.errorAt(s.Line, "%s has no way out: add transitions (on:, next:, when:), hangup: true, or end its verbs with hangup", where)
 		return
 	}
 	p.checkCoverage(s)
@@ -414,21 +406,20 @@ func (p *parser) checkState(s *State, keys map[string]kv) {
 // outcome at run time fails the call (ErrNoTransition), which a caller
 // hears as a hangup; a verb's rare error is left to that.
 func (p *parser) checkCoverage(s *State) {
-	at := &yaml.Node{Line: s.Line}
 	gather := s.lastVerb() == "gather"
 	success := s.on.ok.ok() || s.next.ok() || s.elseTo.ok() ||
 		(gather && len(s.on.digits) > 0) || (s.sw != nil && s.sw.def.ok())
 	if !success {
-		p.errorf(at, "state %q: nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)", s.Name)
+		p.errorAt(s.Line, "state %q: nothing routes its success: add on: {ok: STATE}, next:, or else: (when: may match nothing)", s.Name)
 	}
 	if !gather || s.next.ok() || s.tries > 0 {
 		return
 	}
 	if !s.on.timeout.ok() {
-		p.errorf(at, "state %q: its gather can time out: add on: {timeout: STATE}, tries: or next:", s.Name)
+		p.errorAt(s.Line, "state %q: its gather can time out: add on: {timeout: STATE}, tries: or next:", s.Name)
 	}
 	if !s.on.invalid.ok() {
-		p.errorf(at, "state %q: its gather can get invalid digits: add on: {invalid: STATE}, tries: or next:", s.Name)
+		p.errorAt(s.Line, "state %q: its gather can get invalid digits: add on: {invalid: STATE}, tries: or next:", s.Name)
 	}
 }
 
@@ -438,7 +429,7 @@ func (s *State) onlyHangupRoute() bool {
 }
 
 func (p *parser) parseHangup(s *State, n *yaml.Node) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	cause := ""
 	switch {
 	case n.Kind == yaml.ScalarNode && n.Tag == "!!bool":

@@ -10,13 +10,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callhook/callhook/internal/yamlx"
 	"github.com/callhook/callhook/verb"
 )
 
 // parseVerbs parses a state's verbs one by one, so that one bad verb does
 // not hide the problems of the others, and checks their templates.
 func (p *parser) parseVerbs(s *State, n *yaml.Node) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
 		p.errorf(n, "state %q: verbs must be a non-empty list", s.Name)
 		return
@@ -24,7 +25,7 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 	opts := verb.ParseOptions{AllowExecute: p.f.allowExec, AllowVars: p.f.allowVars,
 		AllowEndpoints: p.f.allowEndpoints, AllowDialplans: p.f.allowDialplans, Templates: true, Files: p.opts.Files}
 	for i, item := range n.Content {
-		item = deref(item)
+		item = yamlx.Deref(item)
 		if hasMapKey(item, 0) {
 			continue // an unquoted template, reported by checkDuplicates
 		}
@@ -127,13 +128,13 @@ func (p *parser) verbError(err error, line int) {
 			l = ire.Line
 		}
 	}
-	p.errs = append(p.errs, &Error{File: p.file, Line: l, Msg: msg})
+	p.add(&Error{File: p.file, Line: l, Msg: msg})
 }
 
 // summarize describes a verb in a few words for graphs: its name and its
 // main argument (or first option) as written.
 func summarize(item *yaml.Node) string {
-	item = deref(item)
+	item = yamlx.Deref(item)
 	switch item.Kind {
 	case yaml.ScalarNode:
 		return item.Value
@@ -141,18 +142,18 @@ func summarize(item *yaml.Node) string {
 		if len(item.Content) < 2 {
 			return ""
 		}
-		name, v := item.Content[0].Value, deref(item.Content[1])
+		name, v := item.Content[0].Value, yamlx.Deref(item.Content[1])
 		arg := ""
 		switch v.Kind {
 		case yaml.ScalarNode:
 			arg = v.Value
 		case yaml.SequenceNode:
 			if len(v.Content) > 0 {
-				arg = deref(v.Content[0]).Value
+				arg = yamlx.Deref(v.Content[0]).Value
 			}
 		case yaml.MappingNode:
-			if len(v.Content) >= 2 && deref(v.Content[1]).Kind == yaml.ScalarNode {
-				arg = deref(v.Content[1]).Value
+			if len(v.Content) >= 2 && yamlx.Deref(v.Content[1]).Kind == yaml.ScalarNode {
+				arg = yamlx.Deref(v.Content[1]).Value
 			}
 		}
 		if arg == "" {
@@ -209,7 +210,7 @@ func (p *parser) parseOn(s *State, n *yaml.Node) {
 // ([1, 2]: x) or a pattern ("/^5\d$/": x).
 func (p *parser) parseDigits(s *State, n *yaml.Node) {
 	where := fmt.Sprintf("state %q: on.digits", s.Name)
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
 		p.errorf(n, "%s must be a non-empty map of digits to states", where)
 		return
@@ -235,14 +236,14 @@ func (p *parser) parseDigits(s *State, n *yaml.Node) {
 		return v, true
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), n.Content[i+1]
+		k, v := yamlx.Deref(n.Content[i]), n.Content[i+1]
 		r := digitRoute{}
 		good := true
 		switch {
 		case k.Kind == yaml.SequenceNode:
 			var labels []string
 			for _, c := range k.Content {
-				d, ok := exact(deref(c), false)
+				d, ok := exact(yamlx.Deref(c), false)
 				good = good && ok
 				r.exact = append(r.exact, d)
 				labels = append(labels, d)
@@ -276,13 +277,13 @@ var whenKeys = []string{"weekdays", "time", "timezone", "var", "equals", "matche
 
 func (p *parser) parseWhen(s *State, n *yaml.Node) {
 	where := fmt.Sprintf("state %q: when", s.Name)
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
 		p.errorf(n, "%s must be a non-empty list of conditions", where)
 		return
 	}
 	for _, item := range n.Content {
-		item = deref(item)
+		item = yamlx.Deref(item)
 		c := &condition{}
 		keys := map[string]kv{}
 		for _, e := range p.pairs(item, where, whenKeys...) {
@@ -387,7 +388,7 @@ func (p *parser) parseWhenVar(c *condition, keys map[string]kv, where string, la
 	p.use(r, e.v.Line)
 	c.ref = &r
 	if hasEq {
-		v := deref(eq.v)
+		v := yamlx.Deref(eq.v)
 		if v.Kind != yaml.ScalarNode {
 			p.errorf(v, "%s: equals must be a plain value", where)
 		} else {
@@ -419,7 +420,7 @@ func (p *parser) parseSet(s *State, n *yaml.Node) {
 			p.errorf(e.k, "%s: bad flow variable name %q (want letters, digits and _)", where, e.k.Value)
 			continue
 		}
-		v := deref(e.v)
+		v := yamlx.Deref(e.v)
 		if v.Kind != yaml.ScalarNode {
 			p.errorf(v, "%s: %s must be a plain value or a template such as \"{{digits}}\"", where, e.k.Value)
 			continue
@@ -447,12 +448,12 @@ func (p *parser) parseFetch(s *State, n *yaml.Node) {
 	s.fetch = fs
 	if e, ok := keys["url"]; ok {
 		if v, ok := p.scalar(e.v, "url"); ok {
-			fs.url = p.template(deref(e.v), where)
+			fs.url = p.template(yamlx.Deref(e.v), where)
 			if fs.url != nil && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
 				p.errorf(e.v, "%s: url must start with http:// or https://", where)
 			}
 		}
-	} else if deref(n).Kind == yaml.MappingNode {
+	} else if yamlx.Deref(n).Kind == yaml.MappingNode {
 		p.errorf(n, "%s needs url:", where)
 	}
 	if fs.url == nil {
@@ -474,7 +475,7 @@ func (p *parser) parseFetch(s *State, n *yaml.Node) {
 		}
 	}
 	if e, ok := keys["retries"]; ok {
-		v := deref(e.v)
+		v := yamlx.Deref(e.v)
 		i, err := strconv.Atoi(v.Value)
 		if v.Kind != yaml.ScalarNode || err != nil || i < 0 || i > maxFetchRetries {
 			p.errorf(v, "%s: retries must be a whole number from 0 to %d, not %q", where, maxFetchRetries, v.Value)
@@ -519,7 +520,7 @@ func (p *parser) parseSwitch(s *State, n *yaml.Node) {
 	for _, e := range p.pairs(n, where, "field", "cases", "default") {
 		keys[e.k.Value] = e
 	}
-	if deref(n).Kind != yaml.MappingNode {
+	if yamlx.Deref(n).Kind != yaml.MappingNode {
 		return
 	}
 	sw := &switchSpec{}

@@ -2,9 +2,8 @@ package statemachine
 
 import (
 	"fmt"
-	"github.com/callhook/callhook/internal/suggest"
 
-	"gopkg.in/yaml.v3"
+	"github.com/callhook/callhook/internal/suggest"
 )
 
 // validate checks what needs the whole flow: targets exist, every state is
@@ -25,19 +24,19 @@ func (p *parser) validate() {
 				guessed = false
 			}
 			meant[t.State] = best
-			p.errorf(&yaml.Node{Line: t.Line}, "unknown state %q%s", t.State, suggest.Hint(t.State, f.order))
+			p.errorAt(t.Line, "unknown state %q%s", t.State, suggest.Hint(t.State, f.order))
 		}
 	}
 	for _, u := range p.flowUse {
 		if !p.decl[u.name] {
-			p.errorf(&yaml.Node{Line: u.line}, "flow variable %q is not declared in vars: nor set anywhere (set:, fetch save:)", u.name)
+			p.errorAt(u.line, "flow variable %q is not declared in vars: nor set anywhere (set:, fetch save:)", u.name)
 		}
 	}
 	for _, name := range f.order {
 		s := f.states[name]
 		if h := s.on.hangup; h.ok() {
 			if t := f.states[h.State]; t != nil && (len(t.Verbs) > 0 || t.handoff != "") {
-				p.errorf(&yaml.Node{Line: h.Line}, "state %q: on.hangup goes to %q, which has verbs or a handoff: after a hangup only fetch and routing states run", name, h.State)
+				p.errorAt(h.Line, "state %q: on.hangup goes to %q, which has verbs or a handoff: after a hangup only fetch and routing states run", name, h.State)
 			}
 		}
 	}
@@ -65,7 +64,7 @@ func (p *parser) validate() {
 	}
 	for _, name := range f.order {
 		if !seen[name] {
-			p.errorf(&yaml.Node{Line: f.states[name].Line}, "%s", fmt.Sprintf("state %q is unreachable from start state %q", name, f.Start))
+			p.errorAt(f.states[name].Line, "%s", fmt.Sprintf("state %q is unreachable from start state %q", name, f.Start))
 		}
 	}
 }

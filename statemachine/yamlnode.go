@@ -2,11 +2,13 @@ package statemachine
 
 import (
 	"fmt"
-	"github.com/callhook/callhook/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlx"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,34 +18,35 @@ import (
 // kv is one key and value of a mapping node.
 type kv struct{ k, v *yaml.Node }
 
-// deref follows aliases (*name) to the node they stand for.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
 // errorf records a problem at n's line.
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	line := 0
 	if n != nil {
 		line = n.Line
 	}
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	p.errorAt(line, format, args...)
 }
+
+// errorAt records a problem at a line of the file: that of a state or a
+// transition, known once the nodes are decoded.
+func (p *parser) errorAt(line int, format string, args ...any) {
+	p.add(&Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// add records a problem, reported with the others in line order.
+func (p *parser) add(e *Error) { p.probs.Add(e.Line, e) }
 
 // pairs returns a mapping's entries in file order, checking each key is a
 // string one of allowed (when allowed is not nil).
 func (p *parser) pairs(n *yaml.Node, what string, allowed ...string) []kv {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, "%s must be a map", what)
 		return nil
 	}
 	var out []kv
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), n.Content[i+1]
+		k, v := yamlx.Deref(n.Content[i]), n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			p.errorf(k, "%s: keys must be plain names", what)
 			continue
@@ -59,7 +62,7 @@ func (p *parser) pairs(n *yaml.Node, what string, allowed ...string) []kv {
 
 // scalar returns a non-empty scalar's text.
 func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
 		p.errorf(n, "%s must be a non-empty value", what)
 		return "", false
@@ -69,7 +72,7 @@ func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
 
 // strings reads one scalar or a list of scalars.
 func (p *parser) strings(n *yaml.Node, what string) ([]*yaml.Node, bool) {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	if n.Kind == yaml.ScalarNode {
 		_, ok := p.scalar(n, what)
 		return []*yaml.Node{n}, ok
@@ -81,7 +84,7 @@ func (p *parser) strings(n *yaml.Node, what string) ([]*yaml.Node, bool) {
 	var out []*yaml.Node
 	ok := true
 	for _, c := range n.Content {
-		c = deref(c)
+		c = yamlx.Deref(c)
 		if _, good := p.scalar(c, what); !good {
 			ok = false
 			continue
@@ -98,14 +101,14 @@ func (p *parser) target(n *yaml.Node, what string) target {
 	if !ok {
 		return target{}
 	}
-	t := target{State: v, Line: deref(n).Line}
+	t := target{State: v, Line: yamlx.Deref(n).Line}
 	p.targets = append(p.targets, t)
 	return t
 }
 
 // positive reads an integer of at least 1.
 func (p *parser) positive(n *yaml.Node, what string) int {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	i, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil || i < 1 {
 		p.errorf(n, "%s must be a whole number of at least 1, not %q", what, n.Value)
@@ -116,7 +119,7 @@ func (p *parser) positive(n *yaml.Node, what string) int {
 
 // duration reads "5s", "500ms" within (0, max].
 func (p *parser) duration(n *yaml.Node, what string, max time.Duration) time.Duration {
-	n = deref(n)
+	n = yamlx.Deref(n)
 	d, err := time.ParseDuration(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil || d <= 0 || d > max {
 		p.errorf(n, "%s must be a duration such as 5s, above 0 and at most %s, not %q", what, max, n.Value)

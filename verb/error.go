@@ -2,9 +2,8 @@ package verb
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
+
+	"github.com/callhook/callhook/internal/yamlx"
 )
 
 // InvalidReplyError says why a reply (or a flow's verb list) was rejected and
@@ -45,17 +44,9 @@ func optErrorf(opt, format string, a ...any) error {
 	return &optError{Opt: opt, Msg: fmt.Sprintf(format, a...)}
 }
 
-// yamlLine matches yaml.v3's syntax errors, which carry the line in their text.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // syntaxError turns a yaml.v3 parse error into an InvalidReplyError, with the
 // line number taken out of its message.
 func syntaxError(err error) *InvalidReplyError {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
-			return &InvalidReplyError{Line: n, Msg: "syntax error: " + m[2]}
-		}
-	}
-	return &InvalidReplyError{Msg: "syntax error: " + strings.TrimPrefix(msg, "yaml: ")}
+	pos := yamlx.Split(err)
+	return &InvalidReplyError{Line: pos.Line, Msg: "syntax error: " + pos.Msg}
 }

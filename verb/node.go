@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/callhook/callhook/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -50,7 +51,7 @@ func (a *args) has(opt string) bool { return a.nodes[opt] != nil }
 // scalar returns the option's scalar node, nil when it is absent or null.
 func (a *args) scalar(opt, want string) *yaml.Node {
 	n := a.nodes[opt]
-	if n == nil || IsNull(n) {
+	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.ScalarNode {
@@ -120,18 +121,18 @@ func (a *args) boolean(opt string, def bool) bool {
 // list returns a list-of-strings option; a single scalar is a list of one.
 func (a *args) list(opt string) []string {
 	n := a.nodes[opt]
-	if n == nil || IsNull(n) {
+	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
-	n = Deref(n)
+	n = yamlx.Deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		return []string{n.Value}
 	case yaml.SequenceNode:
 		out := make([]string, 0, len(n.Content))
 		for _, c := range n.Content {
-			c = Deref(c)
-			if c.Kind != yaml.ScalarNode || IsNull(c) {
+			c = yamlx.Deref(c)
+			if c.Kind != yaml.ScalarNode || yamlx.IsNull(c) {
 				a.failf(c, opt, "want a list of strings, found %s in it", kindName(c))
 				return nil
 			}
@@ -143,31 +144,15 @@ func (a *args) list(opt string) []string {
 	return nil
 }
 
-// Deref follows YAML aliases (flows may use anchors). Verb options are at
-// most two levels deep with scalars at the leaves, so following aliases
-// cannot blow up the way nested aliases in a free-form value can.
-func Deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// IsNull reports whether n (through its aliases) is a YAML null.
-func IsNull(n *yaml.Node) bool {
-	n = Deref(n)
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
 // kindName names a node's kind for error messages.
 func kindName(n *yaml.Node) string {
-	switch Deref(n).Kind {
+	switch yamlx.Deref(n).Kind {
 	case yaml.MappingNode:
 		return "a map"
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		if IsNull(n) {
+		if yamlx.IsNull(n) {
 			return "null"
 		}
 		return fmt.Sprintf("%q", n.Value)

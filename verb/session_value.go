@@ -3,6 +3,7 @@ package verb
 import (
 	"encoding/json"
 
+	"github.com/callhook/callhook/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -66,7 +67,7 @@ func (c *sessionConv) value(n *yaml.Node) (any, error) {
 func (c *sessionConv) mapping(n *yaml.Node) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := Deref(n.Content[i])
+		k := yamlx.Deref(n.Content[i])
 		if k.Kind != yaml.ScalarNode {
 			return nil, &InvalidReplyError{Line: k.Line, Msg: "session: a map key must be a string"}
 		}

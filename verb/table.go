@@ -2,11 +2,13 @@ package verb
 
 import (
 	"errors"
-	"github.com/callhook/callhook/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlx"
 
 	"gopkg.in/yaml.v3"
 )
@@ -88,7 +90,7 @@ type validator interface {
 
 // parseVerb parses one element of a verb list.
 func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
-	n = Deref(n)
+	n = yamlx.Deref(n)
 	var (
 		name  string
 		value *yaml.Node
@@ -97,15 +99,15 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
 		name = n.Value
 	case n.Kind == yaml.MappingNode && len(n.Content) == 2:
-		k := Deref(n.Content[0])
+		k := yamlx.Deref(n.Content[0])
 		if k.Kind != yaml.ScalarNode {
 			return Verb{}, &InvalidReplyError{Line: k.Line, Msg: "a verb name must be a string"}
 		}
-		name, value = k.Value, Deref(n.Content[1])
+		name, value = k.Value, yamlx.Deref(n.Content[1])
 	case n.Kind == yaml.MappingNode && len(n.Content) > 2:
 		var keys []string
 		for i := 0; i < len(n.Content) && len(keys) < 4; i += 2 {
-			keys = append(keys, Quote(Deref(n.Content[i]).Value))
+			keys = append(keys, Quote(yamlx.Deref(n.Content[i]).Value))
 		}
 		if len(n.Content) > 8 {
 			keys = append(keys, "...")
@@ -120,7 +122,7 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 		return Verb{}, &InvalidReplyError{Line: n.Line, Msg: "unknown verb " + Quote(name) + suggest.Hint(name, verbNames())}
 	}
 	a := &args{verb: name, line: n.Line, nodes: map[string]*yaml.Node{}, o: o}
-	if value != nil && !IsNull(value) {
+	if value != nil && !yamlx.IsNull(value) {
 		a.value = value
 		if err := a.collect(d, value); err != nil {
 			return Verb{}, err
@@ -159,7 +161,7 @@ func (a *args) collect(d *verbDef, value *yaml.Node) *InvalidReplyError {
 		return nil
 	}
 	for i := 0; i+1 < len(value.Content); i += 2 {
-		k, v := Deref(value.Content[i]), Deref(value.Content[i+1])
+		k, v := yamlx.Deref(value.Content[i]), yamlx.Deref(value.Content[i+1])
 		if k.Kind != yaml.ScalarNode || !slices.Contains(d.opts, k.Value) {
 			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": unknown option " + Quote(k.Value) + optionList(d) + suggest.Hint(k.Value, d.opts)}
 		}

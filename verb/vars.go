@@ -2,6 +2,7 @@ package verb
 
 import (
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -31,7 +32,7 @@ func parseSet(a *args) Spec {
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := Deref(v.Content[i]), Deref(v.Content[i+1])
+		k, val := yamlx.Deref(v.Content[i]), yamlx.Deref(v.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			a.failf(k, "", "a variable name must be a string")
 			return s
@@ -41,7 +42,7 @@ func parseSet(a *args) Spec {
 			return s
 		}
 		seen[k.Value] = true
-		if val.Kind != yaml.ScalarNode || IsNull(val) {
+		if val.Kind != yaml.ScalarNode || yamlx.IsNull(val) {
 			a.failf(val, varLabel(k.Value), "want a value, got %s (unset removes a variable)", kindName(val))
 			return s
 		}

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/callhook/callhook/internal/suggest"
 	"io"
 	"net/url"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/suggest"
+	"github.com/callhook/callhook/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -185,8 +186,8 @@ func parseDocument(data []byte) (root *yaml.Node, err error) {
 // null node is an empty list. Errors are *InvalidReplyError values with the
 // line of the offending node; the first one found is returned.
 func ParseVerbs(n *yaml.Node, o ParseOptions) ([]Verb, error) {
-	n = Deref(n)
-	if n == nil || IsNull(n) {
+	n = yamlx.Deref(n)
+	if n == nil || yamlx.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {

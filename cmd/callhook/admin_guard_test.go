@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/internal/testlog"
 )
 
@@ -344,29 +345,34 @@ func tryGuardDaemon(t *testing.T, admin, body string) (*guardDaemon, bool) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadServeConfig(path, "")
+	cfg, err := config.LoadWithLiverpie(path, "", os.LookupEnv)
 	if err != nil {
 		t.Fatalf("config:\n%s\n%v", text, err)
 	}
 	logs := &testlog.Buffer{}
-	deps := newDeps()
-	rt, err := buildRuntime(cfg, deps)
+	s, err := newServer(cfg, newLogger(cfg.Log, logs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cfg: cfg, path: path, deps: deps, log: newLogger(cfg.Log, logs)}
-	served, ok := s.start(rt)
-	if !ok {
-		if strings.Contains(logs.String(), "address already in use") {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
 			return nil, false
 		}
-		t.Fatalf("the daemon did not start; log:\n%s", logs)
+		t.Fatal(err)
+	}
+	served, err := s.serve(ln)
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			return nil, false
+		}
+		t.Fatalf("the daemon did not start: %v", err)
 	}
 	t.Cleanup(func() {
 		s.ops.stop()
 		s.esl.Close()
 		<-served
-		deps.client.CloseIdleConnections()
+		s.deps.client.CloseIdleConnections()
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", logs)
 		}

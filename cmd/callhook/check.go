@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/statemachine"
 )
 
@@ -35,7 +37,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if len(flows) > 0 && !configGiven {
 		return status
 	}
-	cfg, err := loadServeConfig(*configPath, *liverpiePath)
+	cfg, err := config.LoadWithLiverpie(*configPath, *liverpiePath, os.LookupEnv)
 	if err == nil {
 		_, err = buildRuntime(cfg, newDeps())
 	}
@@ -45,7 +47,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	nflows := 0
 	for _, a := range cfg.Apps {
-		if a.Kind == KindFlow {
+		if a.Kind == config.KindFlow {
 			nflows++
 		}
 	}

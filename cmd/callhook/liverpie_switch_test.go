@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/callhook/callhook/internal/config"
 )
 
 // menuLiverpieApp is a Liverpie web app with a menu: it answers, plays a
@@ -92,11 +94,11 @@ func TestLiverpieSwitchInEmptyDirectory(t *testing.T) {
 	flatLiverpieYML(t, dir, app.URL)
 	t.Chdir(dir)
 
-	cfg, err := loadServeConfig(defaultConfigPath, "liverpie.yml")
+	cfg, err := config.LoadWithLiverpie(config.DefaultPath, "liverpie.yml", os.LookupEnv)
 	if err != nil {
 		t.Fatalf("serve -liverpie-config liverpie.yml in an empty directory: %v", err)
 	}
-	if cfg.DefaultApp != LiverpieDefaultApp || len(cfg.Apps) != 1 || cfg.Listen != defaultListen || !cfg.Liverpie.NoConfigFile {
+	if cfg.DefaultApp != config.LiverpieDefaultApp || len(cfg.Apps) != 1 || cfg.Listen != config.DefaultListen || !cfg.Liverpie.NoConfigFile {
 		t.Errorf("config = default_app %q, %d apps, listen %s, no config file %v; want the defaults and the one Liverpie app as default_app",
 			cfg.DefaultApp, len(cfg.Apps), cfg.Listen, cfg.Liverpie.NoConfigFile)
 	}
@@ -130,12 +132,12 @@ func TestLiverpieFlatAppTakesCallsOverDefaultApp(t *testing.T) {
 	noApps := writeConfig(t, "listen: 127.0.0.1:8084\nlog: {level: warn}\n")
 	for _, tc := range []struct{ name, config string }{{"default_app demo", withDemo}, {"no apps", noApps}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := loadServeConfig(tc.config, lp)
+			cfg, err := config.LoadWithLiverpie(tc.config, lp, os.LookupEnv)
 			if err != nil {
-				t.Fatalf("loadServeConfig: %v", err)
+				t.Fatalf("config.LoadWithLiverpie: %v", err)
 			}
-			if cfg.DefaultApp != LiverpieDefaultApp {
-				t.Errorf("default_app = %q, want %q", cfg.DefaultApp, LiverpieDefaultApp)
+			if cfg.DefaultApp != config.LiverpieDefaultApp {
+				t.Errorf("default_app = %q, want %q", cfg.DefaultApp, config.LiverpieDefaultApp)
 			}
 			code, out, errOut := simulate(t, "-config", tc.config, "-liverpie-config", lp, "-digits", "2")
 			if code != simOK || !strings.Contains(out, "app default") || !strings.Contains(out, "digits/2.wav") {
@@ -155,8 +157,8 @@ func TestLiverpieExplicitConfigMustExist(t *testing.T) {
 	app := newMenuLiverpieApp(t)
 	dir := t.TempDir()
 	lp := flatLiverpieYML(t, dir, app.URL)
-	_, err := loadServeConfig(filepath.Join(dir, "missing.yaml"), lp)
+	_, err := config.LoadWithLiverpie(filepath.Join(dir, "missing.yaml"), lp, os.LookupEnv)
 	if err == nil || !strings.Contains(err.Error(), "missing.yaml") {
-		t.Errorf("loadServeConfig(missing.yaml) = %v, want an error naming it", err)
+		t.Errorf("config.LoadWithLiverpie(missing.yaml) = %v, want an error naming it", err)
 	}
 }

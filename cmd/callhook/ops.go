@@ -12,6 +12,7 @@ import (
 	"github.com/callhook/callhook/admin"
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/metrics"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
@@ -20,7 +21,7 @@ import (
 // operations is the operator-facing side of a running daemon: Prometheus
 // metrics, the admin API on cfg.Admin, and drain requests (POST /drain).
 type operations struct {
-	cfg     *Config
+	cfg     *config.Config
 	log     *logrus.Logger
 	metrics *metrics.Metrics
 	admin   *admin.Server
@@ -30,7 +31,7 @@ type operations struct {
 	drainCh   chan struct{}
 }
 
-func newOperations(cfg *Config, log *logrus.Logger) *operations {
+func newOperations(cfg *config.Config, log *logrus.Logger) *operations {
 	return &operations{cfg: cfg, log: log, metrics: metrics.New(), drainCh: make(chan struct{})}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/proxy"
 )
@@ -244,9 +246,9 @@ func (a *traceApps) config(t *testing.T) string {
 // at configPath, as serve builds them.
 func startEngine(t *testing.T, configPath string, obs proxy.Observer) *calltest.Engine {
 	t.Helper()
-	cfg, err := LoadConfig(configPath)
+	cfg, err := config.Load(configPath, os.LookupEnv)
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("config.Load: %v", err)
 	}
 	d := newDeps()
 	t.Cleanup(d.client.CloseIdleConnections)

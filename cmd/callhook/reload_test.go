@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/internal/testlog"
-	"github.com/callhook/callhook/proxy"
 )
 
 // flowVersion is a flow that answers, holds the caller in a menu until they
@@ -122,32 +121,37 @@ func lastPlayback(t *testing.T, ctx context.Context, c *esltest.Call) string {
 	return last
 }
 
-// startTestServer runs the serve code path in-process (config, runtime,
-// proxy, event socket) without signals, on a free loopback port rather than
-// the config's listen address.
+// startTestServer runs the serve code path in-process (newServer, then
+// serve) without signals, on a free loopback port rather than the config's
+// listen address, and with the admin API, when the config has one, on
+// another.
 func startTestServer(t *testing.T, cfgPath string) (*server, string) {
 	t.Helper()
-	cfg, err := loadServeConfig(cfgPath, "")
+	cfg, err := config.LoadWithLiverpie(cfgPath, "", os.LookupEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := &testlog.Buffer{}
-	log := newLogger(cfg.Log, buf)
-	d := newDeps()
-	rt, err := buildRuntime(cfg, d)
+	if cfg.Admin != "" {
+		cfg.Admin = "127.0.0.1:0"
+	}
+	s, err := newServer(cfg, newLogger(cfg.Log, &testlog.Buffer{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cfg: cfg, path: cfgPath, deps: d, log: log}
-	s.proxy = &proxy.Proxy{Log: log, Linger: cfg.Linger, RedirectBackend: redirectBackend(cfg, d)}
-	s.proxy.SetRuntime(rt)
-	s.esl = &esl.Server{Handler: s.proxy, ACL: cfg.ACL}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go s.esl.Serve(ln)
-	t.Cleanup(func() { s.esl.Close() })
+	served, err := s.serve(ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.ops.stop()
+		s.esl.Close()
+		<-served
+		s.deps.client.CloseIdleConnections()
+	})
 	return s, ln.Addr().String()
 }
 
@@ -155,7 +159,7 @@ func startTestServer(t *testing.T, cfgPath string) (*server, string) {
 // code path, accepts a simulated call and drives it with its default app
 // (the demo flow, which needs no web app): what `make run` starts.
 func TestRootConfigServesACall(t *testing.T) {
-	_, addr := startTestServer(t, "../../config.yaml")
+	s, addr := startTestServer(t, "../../config.yaml")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	pressed := false
@@ -189,6 +193,26 @@ func TestRootConfigServesACall(t *testing.T) {
 		if !slices.Contains(played, w) {
 			t.Errorf("played %q, want %s among them", played, w)
 		}
+	}
+	// The parts serve wires around the engine saw the call too: the
+	// metrics (the proxy's observer) and the frame counter of the event
+	// socket. The call's end is reported before it leaves the proxy.
+	if err := s.proxy.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	families, err := s.ops.metrics.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			counted[f.GetName()] += m.GetCounter().GetValue()
+		}
+	}
+	if counted["callhook_calls_total"] != 1 || counted["callhook_esl_frames_total"] == 0 {
+		t.Errorf("metrics counted %v calls and %v frames, want 1 call and its frames",
+			counted["callhook_calls_total"], counted["callhook_esl_frames_total"])
 	}
 }
 

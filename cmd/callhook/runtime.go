@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/callhook/callhook/verb"
@@ -35,7 +37,7 @@ func newDeps() *deps {
 // buildRuntime turns a loaded config into the apps, routes and limits of
 // proxy.Runtime, parsing and validating every flow the config names. Every
 // problem is reported (errors.Join), each flow error with its file:line.
-func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
+func buildRuntime(cfg *config.Config, d *deps) (*proxy.Runtime, error) {
 	rt := &proxy.Runtime{
 		Apps:       make(map[string]*proxy.App, len(cfg.Apps)),
 		DefaultApp: cfg.DefaultApp,
@@ -64,9 +66,9 @@ func buildRuntime(cfg *Config, d *deps) (*proxy.Runtime, error) {
 	return rt, nil
 }
 
-func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
+func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, error) {
 	switch a.Kind {
-	case KindWebhook:
+	case config.KindWebhook:
 		return &webhook.App{
 			Name:           a.Name,
 			URL:            a.URL,
@@ -87,7 +89,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			MaxRedirects:   redirectLimit(cfg),
 			Client:         d.client,
 		}, nil
-	case KindFlow:
+	case config.KindFlow:
 		flow, err := statemachine.ParseFileWith(a.Flow, statemachine.Options{Files: a.Files()})
 		if err != nil && statemachine.Errors(err) == nil {
 			// The file could not be read (missing, not a regular file,
@@ -110,7 +112,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			}
 		}
 		return &statemachine.Backend{Flow: flow, HTTPClient: d.client}, nil
-	case KindLiverpie:
+	case config.KindLiverpie:
 		return liverpieBackend(cfg, a, d.client), nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
@@ -118,7 +120,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 
 // redirectBackend is the backend a live redirect switches a flow call to: a
 // webhook app for that one URL with the config's limits.
-func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
+func redirectBackend(cfg *config.Config, d *deps) func(url string) proxy.Backend {
 	return func(url string) proxy.Backend {
 		return &webhook.App{
 			Name:          "redirect",
@@ -134,7 +136,7 @@ func redirectBackend(cfg *Config, d *deps) func(url string) proxy.Backend {
 
 // redirectFiles are the file rules of a live redirect's web app: the
 // config's media folders, and a recordings folder named redirect.
-func redirectFiles(cfg *Config) *verb.FileRules {
+func redirectFiles(cfg *config.Config) *verb.FileRules {
 	dir := cfg.RecordingsDir
 	if dir == "" {
 		dir = verb.DefaultRecordingsDir
@@ -144,9 +146,26 @@ func redirectFiles(cfg *Config) *verb.FileRules {
 
 // redirectLimit maps limits.max_redirects onto webhook.App.MaxRedirects,
 // whose zero means "the default": the config's 0 forbids redirects.
-func redirectLimit(cfg *Config) int {
+func redirectLimit(cfg *config.Config) int {
 	if cfg.Limits.MaxRedirects == 0 {
 		return -1
 	}
 	return cfg.Limits.MaxRedirects
+}
+
+// liverpieBackend maps a Liverpie app of the config (from config.yaml or
+// liverpie.yml) onto its backend. client must not retry: a state machine
+// moves on with each request, so a replayed POST would skip a state
+// (apphttp.NewClient's pool retries nothing by itself).
+func liverpieBackend(cfg *config.Config, a *config.App, client *http.Client) *liverpie.App {
+	l := a.Liverpie
+	return &liverpie.App{
+		Name: a.Name, IP: l.IP, Port: l.Port,
+		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
+		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,
+		AllowExecute: a.AllowExecute, AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
+		Files:         a.Files(),
+		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
+		Client:        client,
+	}
 }

@@ -6,14 +6,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
 )
 
@@ -28,7 +32,7 @@ func TestRedirectLimit(t *testing.T) {
 		{"limits: {max_redirects: 0}\n", -1},
 		{"limits: {max_redirects: 7}\n", 7},
 	} {
-		cfg, err := parseConfig("config.yaml", []byte(tc.yaml+"apps:\n  a: {url: 'http://127.0.0.1/'}\n"), env(nil))
+		cfg, err := config.Parse("config.yaml", []byte(tc.yaml+"apps:\n  a: {url: 'http://127.0.0.1/'}\n"), noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +73,7 @@ func TestFlowFetchRetriesCounted(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f.yaml"), []byte(flow), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := parseConfig(filepath.Join(dir, "config.yaml"), []byte("apps:\n  f: {flow: f.yaml}\n"), env(nil))
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte("apps:\n  f: {flow: f.yaml}\n"), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +102,7 @@ func TestFlowFetchRetriesCounted(t *testing.T) {
 // TestAllowKeysReachBackends: an app's allow keys reach its backend, and
 // on_failure verbs are checked with them.
 func TestAllowKeysReachBackends(t *testing.T) {
-	cfg, err := parseConfig("config.yaml", []byte(`apps:
+	cfg, err := config.Parse("config.yaml", []byte(`apps:
   w:
     url: http://127.0.0.1/
     allow_execute: [Conference]
@@ -110,7 +114,7 @@ func TestAllowKeysReachBackends(t *testing.T) {
     liverpie: {ip: 127.0.0.1, port: 1, state_machine_uri: /s, reset_uri: /r, allow_call_commands: [xferext]}
     allow_execute: [fifo]
     allow_vars: [sip_invite_params]
-`), env(nil))
+`), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +132,31 @@ func TestAllowKeysReachBackends(t *testing.T) {
 		!slices.Equal(l.AllowVars, []string{"sip_invite_params"}) {
 		t.Errorf("liverpie app = %+v, want its allow keys", l)
 	}
-	if _, err := parseConfig("config.yaml", []byte("apps:\n  w:\n    url: http://127.0.0.1/\n    on_failure: [{bridge: freetdm/1/a/1}]\n"), env(nil)); err == nil ||
+	if _, err := config.Parse("config.yaml", []byte("apps:\n  w:\n    url: http://127.0.0.1/\n    on_failure: [{bridge: freetdm/1/a/1}]\n"), noEnv); err == nil ||
 		!strings.Contains(err.Error(), `endpoint "freetdm" is not allowed`) {
 		t.Errorf("on_failure bridging to freetdm without allow_endpoints: %v, want an error", err)
+	}
+}
+
+// TestLiverpieBackend: a loaded Liverpie app maps onto a working
+// liverpie.App with every field carried over.
+func TestLiverpieBackend(t *testing.T) {
+	apps, err := config.LoadLiverpie(filepath.Join("..", "..", "internal", "config", "testdata", "liverpie.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Limits: config.Limits{MaxReplyBytes: 4096}}
+	client := &http.Client{}
+	got := liverpieBackend(cfg, apps[1], client)
+	want := &liverpie.App{
+		Name: "conference", IP: "192.168.0.19", Port: 3003,
+		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
+		AllowCommands: []string{"sendmsg", "api"}, AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,
+		AllowExecute: []string{"conference"}, AllowVars: []string{"conference_member_flags"},
+		MaxReplyBytes: 4096, Client: client,
+		Files: &verb.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("liverpieBackend = %+v, want %+v", got, want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 	"github.com/sirupsen/logrus"
 )
@@ -49,7 +50,7 @@ func runServe(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "callhook serve: unexpected argument %q\n", rest[0])
 		return 2
 	}
-	cfg, err := loadServeConfig(*configPath, *liverpiePath)
+	cfg, err := config.LoadWithLiverpie(*configPath, *liverpiePath, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(stderr, "callhook: %v\n", err)
 		return 1
@@ -70,41 +71,79 @@ func runServe(args []string, stderr io.Writer) int {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	d := newDeps()
-	rt, err := buildRuntime(cfg, d)
+	s, err := newServer(cfg, log)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
 	}
-	s := &server{cfg: cfg, path: *configPath, liverpiePath: *liverpiePath, deps: d, log: log}
-	return s.run(rt)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		log.WithError(err).Error("listen")
+		return 1
+	}
+	return s.run(ln)
 }
 
 // server is one running daemon: the event socket listener, the proxy and
-// the admin API, with reload and drain.
+// the admin API, with reload and drain. serve, the tests and simulate all
+// build it with newServer and start it with serve.
 type server struct {
-	cfg          *Config
-	path         string
-	liverpiePath string
-	deps         *deps
-	log          *logrus.Logger
-	proxy        *proxy.Proxy
-	esl          *esl.Server
-	ops          *operations
+	// cfg is the config the daemon started with: reloads read its files
+	// again, and what they cannot apply is measured against it.
+	cfg   *config.Config
+	deps  *deps
+	log   *logrus.Logger
+	proxy *proxy.Proxy
+	esl   *esl.Server
+	ops   *operations
 }
 
-func (s *server) run(rt *proxy.Runtime) int {
+// newServer builds the daemon cfg describes, wired as serve runs it: the
+// runtime (every flow parsed and checked), the metrics and the admin API,
+// the proxy reporting calls to the metrics, and the event socket server
+// with the config's ACL, connection options, frame counter, error log and
+// refusal hook. Nothing listens yet: serve does that. A config whose
+// runtime cannot be built returns every problem (errors.Join).
+func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
+	d := newDeps()
+	rt, err := buildRuntime(cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log)}
+	s.proxy = &proxy.Proxy{
+		Log:      log,
+		Observer: s.ops.observer(),
+		Linger:   cfg.Linger,
+		Version:  version,
+	}
+	s.proxy.SetRuntime(rt)
+	s.esl = &esl.Server{
+		Handler:        s.proxy,
+		ACL:            cfg.ACL,
+		ErrorLog:       log.WithField("component", "esl"),
+		ConnectTimeout: cfg.EventSocket.ReplyTimeout,
+		Conn:           connOptions(cfg.EventSocket, s.ops.frameCounter()),
+		Refused:        s.ops.refused,
+	}
+	return s, nil
+}
+
+func (s *server) run(ln net.Listener) int {
 	// Signals are caught before the daemon says it serves: a SIGHUP sent
 	// on that line would otherwise end the process (its default action).
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(signals)
 
-	served, ok := s.start(rt)
-	if !ok {
+	served, err := s.serve(ln)
+	if err != nil {
+		s.log.WithError(err).Error("admin listener")
 		return 1
 	}
 	defer s.ops.stop()
+	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
+		Info("callhook serving")
 
 	// Reloads run on a goroutine of their own: a reload stuck reading a
 	// file must not hold up this loop, or SIGTERM and POST /drain would
@@ -133,50 +172,24 @@ func (s *server) run(rt *proxy.Runtime) int {
 	}
 }
 
-// start builds the proxy and binds the event socket and the admin API, in
-// that order, so that a port taken fails before anything serves. The
-// admin's address goes to the dial guard before the first call is taken.
-// It then serves the event socket in the background (served gets Serve's
-// end) and logs "callhook serving". A failure is logged and returns false,
-// with nothing left running.
-func (s *server) start(rt *proxy.Runtime) (served <-chan error, ok bool) {
-	cfg := s.cfg
-	s.ops = newOperations(cfg, s.log)
-	s.proxy = &proxy.Proxy{
-		Log:      s.log,
-		Observer: s.ops.observer(),
-		Linger:   cfg.Linger,
-		Version:  version,
-	}
-	s.proxy.SetRuntime(rt)
-	s.esl = &esl.Server{
-		Handler:        s.proxy,
-		ACL:            cfg.ACL,
-		ErrorLog:       s.log.WithField("component", "esl"),
-		ConnectTimeout: cfg.EventSocket.ReplyTimeout,
-		Conn:           connOptions(cfg.EventSocket, s.ops.frameCounter()),
-		Refused:        s.ops.refused,
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		s.log.WithError(err).Error("listen")
-		return nil, false
-	}
-	// An app has no business with the event socket either: a request
-	// there would pose as FreeSWITCH to callhook itself.
+// serve starts the admin API (when the config has one) and then serves the
+// event socket on ln in the background; served gets Serve's end. The
+// caller binds ln first, so that a port taken fails before anything
+// serves. Both addresses go to the dial guard before the first call is
+// taken: an app has no business with the admin API, nor with the event
+// socket, where a request would pose as FreeSWITCH to callhook itself. A
+// failure closes ln and leaves nothing running.
+func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
 		s.deps.guard.Refuse(ap, "callhook's event socket")
 	}
 	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
 		ln.Close()
-		s.log.WithError(err).Error("admin listener")
-		return nil, false
+		return nil, err
 	}
 	ch := make(chan error, 1)
 	go func() { ch <- s.esl.Serve(ln) }()
-	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(rt.Apps)}).
-		Info("callhook serving")
-	return ch, true
+	return ch, nil
 }
 
 // drainNow is what POST /drain calls: it starts the same drain as SIGTERM.
@@ -262,7 +275,11 @@ wait:
 // is refused with its errors and the old config keeps serving. A reload
 // that ends after ctx (the drain began meanwhile) applies nothing.
 func (s *server) reload(ctx context.Context) {
-	cfg, err := loadServeConfig(s.path, s.liverpiePath)
+	liverpiePath := ""
+	if s.cfg.Liverpie != nil {
+		liverpiePath = s.cfg.Liverpie.File
+	}
+	cfg, err := config.LoadWithLiverpie(s.cfg.File, liverpiePath, os.LookupEnv)
 	if err == nil {
 		var rt *proxy.Runtime
 		if rt, err = buildRuntime(cfg, s.deps); err == nil {
@@ -270,13 +287,9 @@ func (s *server) reload(ctx context.Context) {
 				s.log.Warn("reload abandoned: the daemon is draining")
 				return
 			}
-			if restart := cfg.Reloadable(s.cfg); len(restart) > 0 {
+			if restart := config.RestartOnly(s.cfg, cfg); len(restart) > 0 {
 				s.log.WithField("keys", strings.Join(restart, ", ")).
 					Warn("reload: these settings need a restart to take effect; the rest is applied")
-			}
-			if cfg.AdminToken != s.cfg.AdminToken || cfg.Linger != s.cfg.Linger ||
-				cfg.DrainTimeout != s.cfg.DrainTimeout || cfg.Log.Format != s.cfg.Log.Format {
-				s.log.Warn("reload: admin_token, linger, drain_timeout and log.format need a restart to take effect")
 			}
 			s.proxy.SetRuntime(rt)
 			if lvl, err := logrus.ParseLevel(cfg.Log.Level); err == nil {
@@ -292,8 +305,27 @@ func (s *server) reload(ctx context.Context) {
 	s.log.Error("reload refused: the previous config keeps serving")
 }
 
+// logLiverpieSource says what serve made of a liverpie.yml: where the
+// config came from and which app takes the calls nothing else routes.
+func logLiverpieSource(log *logrus.Logger, cfg *config.Config, l *config.LiverpieSource) {
+	names := make([]string, len(l.Apps))
+	for i, a := range l.Apps {
+		names[i] = a.Name
+	}
+	e := log.WithFields(logrus.Fields{"liverpie_config": l.File, "liverpie_apps": names, "default_app": cfg.DefaultApp})
+	if l.NoConfigFile {
+		e = e.WithField("config", "none: "+cfg.File+" does not exist, the defaults apply")
+	}
+	if l.ReplacedDefaultApp != "" && l.ReplacedDefaultApp != cfg.DefaultApp {
+		e.Warnf("the Liverpie app %q takes every call no route names, in place of default_app %q of %s (a flat liverpie.yml has one app, which took every call)",
+			cfg.DefaultApp, l.ReplacedDefaultApp, cfg.File)
+		return
+	}
+	e.Info("serving the apps of a Liverpie config")
+}
+
 // newLogger configures logrus as the config says; only cmd does this.
-func newLogger(lc LogConfig, out io.Writer) *logrus.Logger {
+func newLogger(lc config.LogConfig, out io.Writer) *logrus.Logger {
 	log := logrus.New()
 	log.Out = out
 	if lvl, err := logrus.ParseLevel(lc.Level); err == nil {

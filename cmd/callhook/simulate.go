@@ -20,8 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/sirupsen/logrus"
@@ -122,7 +122,7 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 		fs.PrintDefaults()
 	}
 	o := &simOptions{}
-	fs.StringVar(&o.config, "config", defaultConfigPath, "config file")
+	fs.StringVar(&o.config, "config", config.DefaultPath, "config file")
 	fs.StringVar(&o.liverpie, "liverpie-config", "", "also a Liverpie liverpie.yml's apps (as serve -liverpie-config)")
 	fs.StringVar(&o.addr, "addr", "", "dial a running `callhook serve` at `HOST:PORT` (its listen address) as FreeSWITCH would, instead of running the engine here")
 	fs.StringVar(&o.app, "app", "", "the app to call (sets the channel variable callhook_app); default: routes and default_app decide")
@@ -172,27 +172,38 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The config, when there is one, says which app takes the call and
 		// where the daemon's admin API is; the call goes to the daemon
 		// anyway.
-		if cfg, err := loadServeConfig(o.config, o.liverpie); err == nil {
+		if cfg, err := config.LoadWithLiverpie(o.config, o.liverpie, os.LookupEnv); err == nil {
 			o.adminAddr = cfg.Admin
-			a := cfg.AppByName(cfg.appFor(o.app, o.to))
-			o.remotePrompts = a != nil && a.Kind == KindLiverpie
+			a := cfg.AppByName(cfg.AppFor(o.app, o.to))
+			o.remotePrompts = a != nil && a.Kind == config.KindLiverpie
 		}
 		return runRemote(o, stdin, stdout, stderr)
 	}
-	cfg, err := loadServeConfig(o.config, o.liverpie)
+	cfg, err := config.LoadWithLiverpie(o.config, o.liverpie, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
 		printErrors(stderr, err)
 		return simUsage
 	}
-	d := newDeps()
-	guardConfiguredAdmin(d.guard, cfg.Admin)
-	rt, err := buildRuntime(cfg, d)
+	log := newLogger(config.LogConfig{Level: "error", Format: cfg.Log.Format}, stderr)
+	if o.verbose {
+		log.SetLevel(logrus.DebugLevel)
+	}
+	// The simulated call is the only one, dialled from this process on a
+	// loopback port: the config's ACL (FreeSWITCH's addresses) is not for
+	// it, and the admin API is not served (a daemon may hold its port).
+	local := *cfg
+	local.ACL, local.Admin = nil, ""
+	srv, err := newServer(&local, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
 		printErrors(stderr, err)
 		return simUsage
 	}
+	// The apps of the config may not reach the admin API of a daemon
+	// running it either.
+	guardConfiguredAdmin(srv.deps.guard, cfg.Admin)
+	rt := srv.proxy.Runtime()
 	if o.app != "" && rt.Apps[o.app] == nil {
 		names := make([]string, 0, len(rt.Apps))
 		for name := range rt.Apps {
@@ -207,7 +218,7 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !o.scripted {
 		term, _ = openTerminal(stdin)
 	}
-	s := &simulation{o: o, cfg: cfg, deps: d, rt: rt, term: term, stderr: stderr}
+	s := &simulation{o: o, cfg: cfg, srv: srv, term: term, stderr: stderr}
 	s.print = newSimPrinter(stdout, o.jsonOut)
 	for _, a := range rt.Apps {
 		// A flow says which transition each result took, and why.
@@ -222,48 +233,38 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // simulated call.
 type simulation struct {
 	o      *simOptions
-	cfg    *Config
-	deps   *deps
-	rt     *proxy.Runtime
+	cfg    *config.Config
+	srv    *server      // serve's daemon, without the admin API
 	term   *simTerminal // nil unless the caller is at the keyboard
 	stderr io.Writer
 	print  *simPrinter
 }
 
 func (s *simulation) run() int {
-	log := newLogger(LogConfig{Level: "error", Format: s.cfg.Log.Format}, s.stderr)
-	if s.o.verbose {
-		log.SetLevel(logrus.DebugLevel)
-	}
 	caller := &simCaller{print: s.print, speed: scriptedSpeed, tokens: s.o.digits, liverpieApps: map[string]bool{}}
 	for _, a := range s.cfg.Apps {
-		caller.liverpieApps[a.Name] = a.Kind == KindLiverpie
+		caller.liverpieApps[a.Name] = a.Kind == config.KindLiverpie
 	}
-	p := &proxy.Proxy{
-		Log:             log,
-		Observer:        proxy.Observers{s.print, caller},
-		Linger:          s.cfg.Linger,
-		RedirectBackend: redirectBackend(s.cfg, s.deps),
-		Version:         version,
-	}
-	p.SetRuntime(s.rt)
+	// The printer and the caller see the call as the metrics do.
+	s.srv.proxy.Observer = proxy.Observers{s.srv.proxy.Observer, s.print, caller}
 	// The call's HTTP connections end with the run, not when a test's or a
 	// process's goroutines are counted.
-	defer s.deps.client.CloseIdleConnections()
+	defer s.srv.deps.client.CloseIdleConnections()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(s.stderr, "callhook simulate: listen on a loopback port: %v\n", err)
 		return simFailed
 	}
-	srv := &esl.Server{Handler: p, ErrorLog: log.WithField("component", "esl"),
-		ConnectTimeout: s.cfg.EventSocket.ReplyTimeout, Conn: connOptions(s.cfg.EventSocket, nil)}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served, err := s.srv.serve(ln)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
+		return simFailed
+	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			srv.Close()
+		if err := s.srv.esl.Shutdown(ctx); err != nil {
+			s.srv.esl.Close()
 		}
 		<-served
 	}()
@@ -336,7 +337,7 @@ func (s *simulation) run() int {
 		s.term.stopReading()
 	}
 	<-keys
-	s.waitEngine(p)
+	s.waitEngine(s.srv.proxy)
 	res, err := call.Wait(context.Background()) // done already: it returns at once
 	if err != nil {
 		res = nil

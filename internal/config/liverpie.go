@@ -1,6 +1,6 @@
-package main
+package config
 
-// liverpie_config.go reads Liverpie's own config file, liverpie.yml, so that
+// liverpie.go reads Liverpie's own config file, liverpie.yml, so that
 // a Liverpie user switches with `callhook serve -liverpie-config
 // liverpie.yml` and changes nothing else. Both of Liverpie's formats are
 // read:
@@ -32,12 +32,9 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/callhook/callhook/liverpie"
 )
 
 // LiverpieDefaultApp is the name of the single app of Liverpie's flat
@@ -55,21 +52,21 @@ var liverpieConfigurationKeys = []string{
 	"webapp_ip", "webapp_port", "webapp_uri", "webapp_reset_uri", "webapp_dtmf_uri",
 }
 
-// LoadLiverpieConfig reads a Liverpie liverpie.yml and returns its web apps
+// LoadLiverpie reads a Liverpie liverpie.yml and returns its web apps
 // as Liverpie apps of callhook, in file order, with callhook's defaults
 // (allow_commands [sendmsg], timeout 10s, the default on_failure). Every
 // problem is reported at once, each as "file:line: key.path: message".
-func LoadLiverpieConfig(path string) ([]*App, error) {
+func LoadLiverpie(path string) ([]*App, error) {
 	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read Liverpie config: %w", err)
 	}
-	return ParseLiverpieConfig(path, data)
+	return ParseLiverpie(path, data)
 }
 
-// ParseLiverpieConfig is LoadLiverpieConfig for a file's contents; name is
+// ParseLiverpie is LoadLiverpie for a file's contents; name is
 // used in error messages.
-func ParseLiverpieConfig(name string, data []byte) ([]*App, error) {
+func ParseLiverpie(name string, data []byte) ([]*App, error) {
 	root, err := parseDocument(name, data)
 	if err != nil {
 		return nil, err
@@ -175,21 +172,4 @@ func (d *decoder) liverpieFlat(conf fields, key *yaml.Node) *App {
 	}
 	l.Flat = true
 	return &App{Name: LiverpieDefaultApp, Line: key.Line, Kind: KindLiverpie, Liverpie: l}
-}
-
-// liverpieBackend maps a Liverpie app of the config (from config.yaml or
-// liverpie.yml) onto its backend. client must not retry: a state machine
-// moves on with each request, so a replayed POST would skip a state
-// (apphttp.NewClient's pool retries nothing by itself).
-func liverpieBackend(cfg *Config, a *App, client *http.Client) *liverpie.App {
-	l := a.Liverpie
-	return &liverpie.App{
-		Name: a.Name, IP: l.IP, Port: l.Port,
-		StateMachineURI: l.StateMachineURI, ResetURI: l.ResetURI, DTMFURI: l.DTMFURI, HangupURI: l.HangupURI,
-		AllowCommands: l.AllowCommands, AllowCallCommands: l.AllowCallCommands, Timeout: l.Timeout,
-		AllowExecute: a.AllowExecute, AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
-		Files:         a.Files(),
-		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
-		Client:        client,
-	}
 }

@@ -1,16 +1,12 @@
-package main
+package config
 
 import (
-	"net/http"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/callhook/callhook/liverpie"
-	"github.com/callhook/callhook/verb"
 )
 
 func TestLoadLiverpieConfig(t *testing.T) {
@@ -38,12 +34,12 @@ func TestLoadLiverpieConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			apps, err := LoadLiverpieConfig(filepath.Join("testdata", tc.file))
+			apps, err := LoadLiverpie(filepath.Join("testdata", tc.file))
 			if err != nil {
-				t.Fatalf("LoadLiverpieConfig(%q): %v", tc.file, err)
+				t.Fatalf("LoadLiverpie(%q): %v", tc.file, err)
 			}
 			if len(apps) != len(tc.want) {
-				t.Fatalf("LoadLiverpieConfig(%q) = %d apps, want %d", tc.file, len(apps), len(tc.want))
+				t.Fatalf("LoadLiverpie(%q) = %d apps, want %d", tc.file, len(apps), len(tc.want))
 			}
 			for i, a := range apps {
 				if got := verbNames(a.OnFailure); !slices.Equal(got, []string{"hangup"}) {
@@ -98,13 +94,13 @@ func TestLiverpieConfigErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			apps, err := ParseLiverpieConfig("liverpie.yml", []byte(tc.text))
+			apps, err := ParseLiverpie("liverpie.yml", []byte(tc.text))
 			if err == nil {
-				t.Fatalf("ParseLiverpieConfig(%q) = %d apps, nil; want errors %q", tc.text, len(apps), tc.want)
+				t.Fatalf("ParseLiverpie(%q) = %d apps, nil; want errors %q", tc.text, len(apps), tc.want)
 			}
 			got := strings.Split(err.Error(), "\n")
 			if len(got) != len(tc.want) {
-				t.Fatalf("ParseLiverpieConfig(%q) errors =\n%s\nwant %d:\n%s", tc.text, err, len(tc.want), strings.Join(tc.want, "\n"))
+				t.Fatalf("ParseLiverpie(%q) errors =\n%s\nwant %d:\n%s", tc.text, err, len(tc.want), strings.Join(tc.want, "\n"))
 			}
 			for i := range got {
 				if !strings.HasPrefix(got[i], tc.want[i]) {
@@ -118,7 +114,7 @@ func TestLiverpieConfigErrors(t *testing.T) {
 // TestLiverpieConfigWebappsWin: with webapps, the flat keys are ignored, as
 // in Liverpie 0.5.
 func TestLiverpieConfigWebappsWin(t *testing.T) {
-	apps, err := ParseLiverpieConfig("liverpie.yml", []byte("configuration:\n  webapp_ip: 10.0.0.9\n  webapp_uri: /old\n"+
+	apps, err := ParseLiverpie("liverpie.yml", []byte("configuration:\n  webapp_ip: 10.0.0.9\n  webapp_uri: /old\n"+
 		"webapps:\n  new: {ip: 10.0.0.1, port: 80, state_machine_uri: /sm, reset_uri: /r}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -128,32 +124,9 @@ func TestLiverpieConfigWebappsWin(t *testing.T) {
 	}
 }
 
-// TestLiverpieBackend: a loaded Liverpie app maps onto a working
-// liverpie.App with every field carried over.
-func TestLiverpieBackend(t *testing.T) {
-	apps, err := LoadLiverpieConfig(filepath.Join("testdata", "liverpie.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &Config{Limits: Limits{MaxReplyBytes: 4096}}
-	client := &http.Client{}
-	got := liverpieBackend(cfg, apps[1], client)
-	want := &liverpie.App{
-		Name: "conference", IP: "192.168.0.19", Port: 3003,
-		StateMachineURI: "/ivr/state_machine", ResetURI: "/ivr/reset", DTMFURI: "/ivr/dtmf", HangupURI: "/ivr/hangup",
-		AllowCommands: []string{"sendmsg", "api"}, AllowCallCommands: []string{"xferext"}, Timeout: 3 * time.Second,
-		AllowExecute: []string{"conference"}, AllowVars: []string{"conference_member_flags"},
-		MaxReplyBytes: 4096, Client: client,
-		Files: &verb.FileRules{RecordingsDir: "/var/lib/freeswitch/recordings/conference"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("liverpieBackend = %+v, want %+v", got, want)
-	}
-}
-
 // TestExampleLiverpieConfig keeps the example app's liverpie.yml loadable.
 func TestExampleLiverpieConfig(t *testing.T) {
-	apps, err := LoadLiverpieConfig(filepath.Join("..", "..", "examples", "liverpie-app", "liverpie.yml"))
+	apps, err := LoadLiverpie(filepath.Join("..", "..", "examples", "liverpie-app", "liverpie.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,12 @@
-// Package yamlpos finds where a YAML syntax error really is.
+// Package yamlx is the line-aware YAML toolkit of the config, the verbs
+// and the flows: they decode yaml.v3 node trees rather than tagged
+// structs, so that every problem names its line, and they share here what
+// that takes:
+//
+//   - Locate and Split: where a yaml.v3 syntax error really is (locate.go);
+//   - Deref and IsNull: aliases and nulls (node.go);
+//   - Problems: a file's problems collected while it is decoded and
+//     reported at once, in line order (problems.go).
 //
 // yaml.v3 reports a syntax error at the line where the construct being
 // parsed began (its "context mark"), not where parsing failed: an
@@ -7,7 +15,7 @@
 // line at all. It reports no column. Locate finds the first line, and the
 // first column on it, at which a prefix of the document fails to parse
 // with the same error, which is where a reader should look.
-package yamlpos
+package yamlx
 
 import (
 	"bytes"
@@ -48,8 +56,11 @@ func (p Pos) String() string {
 
 // Split parses a yaml.v3 syntax error's text into its line and message,
 // as yaml.v3 reported them.
-func Split(err error) Pos {
-	msg := err.Error()
+func Split(err error) Pos { return SplitText(err.Error()) }
+
+// SplitText is Split for one message of an error's text, as a
+// yaml.TypeError holds them ("yaml: line N: message" or "yaml: message").
+func SplitText(msg string) Pos {
 	if m := lineMsg.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return Pos{Line: line, Msg: m[2]}

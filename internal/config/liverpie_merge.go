@@ -1,16 +1,10 @@
-package main
+package config
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
-
-	"github.com/sirupsen/logrus"
 )
-
-// defaultConfigPath is the config serve, check and simulate read unless
-// -config names another.
-const defaultConfigPath = "config.yaml"
 
 // LiverpieSource is a Liverpie liverpie.yml whose apps were added to the
 // config (callhook serve -liverpie-config).
@@ -25,30 +19,30 @@ type LiverpieSource struct {
 	ReplacedDefaultApp string
 }
 
-// loadServeConfig loads the config file and, when liverpiePath is given,
+// LoadWithLiverpie loads the config file and, when liverpiePath is given,
 // the apps of that Liverpie liverpie.yml with it. A Liverpie user switches
 // with one flag, in a directory with no config.yaml: when the config is the
 // default path and there is no such file, the config is the defaults plus
 // the Liverpie apps. The config file then needs no apps of its own; the
 // flat format's single app becomes the default_app (it took every call in
 // Liverpie).
-func loadServeConfig(path, liverpiePath string) (*Config, error) {
+func LoadWithLiverpie(path, liverpiePath string, lookupEnv func(string) (string, bool)) (*Config, error) {
 	if liverpiePath == "" {
-		return LoadConfig(path)
+		return Load(path, lookupEnv)
 	}
-	apps, err := LoadLiverpieConfig(liverpiePath)
+	apps, err := LoadLiverpie(liverpiePath)
 	if err != nil {
 		return nil, err
 	}
 	src := &LiverpieSource{File: liverpiePath, Apps: apps}
 	data, err := readConfigFile(path)
-	if errors.Is(err, fs.ErrNotExist) && path == defaultConfigPath {
+	if errors.Is(err, fs.ErrNotExist) && path == DefaultPath {
 		data, err, src.NoConfigFile = nil, nil, true
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return parseConfigWith(path, data, lookupEnvOS, src)
+	return parseConfigWith(path, data, lookupEnv, src)
 }
 
 // addLiverpieApps appends the Liverpie apps to the config file's own; an
@@ -58,8 +52,8 @@ func (d *decoder) addLiverpieApps(c *Config) []*App {
 	apps := c.Apps
 	for _, a := range src.Apps {
 		if old := c.AppByName(a.Name); old != nil {
-			d.errs = append(d.errs, lineError{old.Line, fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
-				src.File, a.Line, a.Name, d.file, old.Line)})
+			d.problems.Add(old.Line, fmt.Errorf("%s:%d: webapp %q is also an app of %s (line %d); rename one of them",
+				src.File, a.Line, a.Name, d.file, old.Line))
 			continue
 		}
 		// The config's folders apply to them as to its own apps.
@@ -73,23 +67,4 @@ func (d *decoder) addLiverpieApps(c *Config) []*App {
 	}
 	c.Liverpie = src
 	return apps
-}
-
-// logLiverpieSource says what serve made of a liverpie.yml: where the
-// config came from and which app takes the calls nothing else routes.
-func logLiverpieSource(log *logrus.Logger, cfg *Config, l *LiverpieSource) {
-	names := make([]string, len(l.Apps))
-	for i, a := range l.Apps {
-		names[i] = a.Name
-	}
-	e := log.WithFields(logrus.Fields{"liverpie_config": l.File, "liverpie_apps": names, "default_app": cfg.DefaultApp})
-	if l.NoConfigFile {
-		e = e.WithField("config", "none: "+cfg.File+" does not exist, the defaults apply")
-	}
-	if l.ReplacedDefaultApp != "" && l.ReplacedDefaultApp != cfg.DefaultApp {
-		e.Warnf("the Liverpie app %q takes every call no route names, in place of default_app %q of %s (a flat liverpie.yml has one app, which took every call)",
-			cfg.DefaultApp, l.ReplacedDefaultApp, cfg.File)
-		return
-	}
-	e.Info("serving the apps of a Liverpie config")
 }

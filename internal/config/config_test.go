@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/verb"
 )
 
@@ -33,9 +32,9 @@ const minimalApps = "apps:\n  a: {url: http://127.0.0.1:8000/ivr}\n"
 // mustParse parses data as config.yaml and fails the test on any error.
 func mustParse(t *testing.T, data string, vars map[string]string) *Config {
 	t.Helper()
-	c, err := parseConfig("config.yaml", []byte(data), env(vars))
+	c, err := Parse("config.yaml", []byte(data), env(vars))
 	if err != nil {
-		t.Fatalf("parseConfig(%q) error:\n%v", data, err)
+		t.Fatalf("Parse(%q) error:\n%v", data, err)
 	}
 	return c
 }
@@ -44,12 +43,12 @@ func mustParse(t *testing.T, data string, vars map[string]string) *Config {
 // line; it fails the test when there is none.
 func errorLines(t *testing.T, data string, vars map[string]string) []string {
 	t.Helper()
-	c, err := parseConfig("config.yaml", []byte(data), env(vars))
+	c, err := Parse("config.yaml", []byte(data), env(vars))
 	if err == nil {
-		t.Fatalf("parseConfig(%q) = %+v, nil; want an error", data, c)
+		t.Fatalf("Parse(%q) = %+v, nil; want an error", data, c)
 	}
 	if c != nil {
-		t.Errorf("parseConfig(%q) returned a config with its error", data)
+		t.Errorf("Parse(%q) returned a config with its error", data)
 	}
 	return strings.Split(err.Error(), "\n")
 }
@@ -146,9 +145,9 @@ func TestParseConfigDefaults(t *testing.T) {
 }
 
 func TestLoadConfigFull(t *testing.T) {
-	c, err := loadConfig("testdata/full.yaml", env(map[string]string{"ADMIN_TOKEN": "t0ken"}))
+	c, err := Load("testdata/full.yaml", env(map[string]string{"ADMIN_TOKEN": "t0ken"}))
 	if err != nil {
-		t.Fatalf("loadConfig(testdata/full.yaml) error:\n%v", err)
+		t.Fatalf("Load(testdata/full.yaml) error:\n%v", err)
 	}
 	if got := appNames(c.Apps); !slices.Equal(got, []string{"menu", "support", "legacy"}) {
 		t.Fatalf("apps = %v, want [menu support legacy] (file order)", got)
@@ -213,9 +212,9 @@ func TestLoadConfigFull(t *testing.T) {
 // TestRootConfig loads the repository's config.yaml with no environment at
 // all, and checks that the defaults it documents are the code's.
 func TestRootConfig(t *testing.T) {
-	c, err := loadConfig("../../config.yaml", env(nil))
+	c, err := Load("../../config.yaml", env(nil))
 	if err != nil {
-		t.Fatalf("loadConfig(../../config.yaml) error:\n%v", err)
+		t.Fatalf("Load(../../config.yaml) error:\n%v", err)
 	}
 	def := mustParse(t, minimalApps, nil)
 	wantApp := def.Apps[0]
@@ -239,10 +238,6 @@ func TestRootConfig(t *testing.T) {
 		{"demo.Kind", demo.Kind, KindFlow},
 		{"demo.Flow", demo.Flow, filepath.Join(filepath.Dir(c.File), "examples/flows/demo.yaml")},
 	})
-	// The root config must also build: its flow parses and validates.
-	if _, err := buildRuntime(c, newDeps()); err != nil {
-		t.Errorf("buildRuntime(config.yaml):\n%v", err)
-	}
 	for _, a := range c.Apps[1:] {
 		runChecks(t, []check{
 			{a.Name + ".Kind", a.Kind, KindWebhook},
@@ -274,7 +269,7 @@ func TestRootConfig(t *testing.T) {
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "none.yaml"), os.LookupEnv)
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadConfig(missing) = %v, want fs.ErrNotExist", err)
 	}
@@ -530,7 +525,7 @@ func TestParseConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := errorLines(t, tc.data, tc.vars)
 			if !slices.Equal(got, tc.want) {
-				t.Errorf("parseConfig(%q) errors:\n%s\nwant:\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+				t.Errorf("Parse(%q) errors:\n%s\nwant:\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
 	}
@@ -541,9 +536,9 @@ func TestParseConfigErrors(t *testing.T) {
 func TestParseConfigMaxima(t *testing.T) {
 	data := "limits: {max_calls: 1000000, max_reply_bytes: 64MiB, max_verbs: 10000, max_redirects: 10000}\n" +
 		"linger: 1h\ndrain_timeout: 24h\n" + minimalApps
-	c, err := parseConfig("config.yaml", []byte(data), env(nil))
+	c, err := Parse("config.yaml", []byte(data), env(nil))
 	if err != nil {
-		t.Fatalf("parseConfig(%q) = %v, want no error", data, err)
+		t.Fatalf("Parse(%q) = %v, want no error", data, err)
 	}
 	if c.Limits.MaxReplyBytes != 64<<20 || c.Limits.MaxCalls != 1000000 {
 		t.Errorf("limits = %+v, want the maxima", c.Limits)
@@ -579,7 +574,7 @@ func TestParseConfigReportsEveryError(t *testing.T) {
 		`config.yaml:16: routes[0].destination: invalid regexp "^5\\d{3}(": missing closing )`,
 	}
 	if got := errorLines(t, string(data), nil); !slices.Equal(got, want) {
-		t.Errorf("parseConfig(testdata/bad.yaml) errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("Parse(testdata/bad.yaml) errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -654,7 +649,7 @@ func TestParseConfigEnv(t *testing.T) {
 // process environment.
 func TestParseConfigProcessEnv(t *testing.T) {
 	t.Setenv("CALLHOOK_TEST_URL", "http://127.0.0.1:8000/env")
-	c, err := ParseConfig("config.yaml", []byte("apps:\n  a: {url: '${CALLHOOK_TEST_URL}'}\n"))
+	c, err := Parse("config.yaml", []byte("apps:\n  a: {url: '${CALLHOOK_TEST_URL}'}\n"), os.LookupEnv)
 	if err != nil {
 		t.Fatalf("ParseConfig error: %v", err)
 	}
@@ -691,7 +686,7 @@ func TestParseConfigAdmin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustParse(t, tc.data+minimalApps, map[string]string{"T": "secret"})
 			if c.Admin != tc.admin || c.AdminToken != tc.token {
-				t.Errorf("parseConfig(%q) admin, token = %q, %q; want %q, %q", tc.data, c.Admin, c.AdminToken, tc.admin, tc.token)
+				t.Errorf("Parse(%q) admin, token = %q, %q; want %q, %q", tc.data, c.Admin, c.AdminToken, tc.admin, tc.token)
 			}
 		})
 	}
@@ -746,12 +741,12 @@ func TestParseConfigFlowPath(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file+" "+tc.flow, func(t *testing.T) {
 			data := "apps:\n  f: {flow: '" + tc.flow + "'}\n"
-			c, err := parseConfig(tc.file, []byte(data), env(nil))
+			c, err := Parse(tc.file, []byte(data), env(nil))
 			if err != nil {
-				t.Fatalf("parseConfig(%q, %q) error: %v", tc.file, data, err)
+				t.Fatalf("Parse(%q, %q) error: %v", tc.file, data, err)
 			}
 			if got := c.Apps[0].Flow; got != tc.want {
-				t.Errorf("parseConfig(%q, %q) Flow = %q, want %q", tc.file, data, got, tc.want)
+				t.Errorf("Parse(%q, %q) Flow = %q, want %q", tc.file, data, got, tc.want)
 			}
 		})
 	}
@@ -760,9 +755,9 @@ func TestParseConfigFlowPath(t *testing.T) {
 // TestLoadConfigMerge checks anchors, aliases and merge keys, with the keys
 // an app writes itself winning over merged ones.
 func TestLoadConfigMerge(t *testing.T) {
-	c, err := loadConfig("testdata/merge.yaml", env(nil))
+	c, err := Load("testdata/merge.yaml", env(nil))
 	if err != nil {
-		t.Fatalf("loadConfig(testdata/merge.yaml) error:\n%v", err)
+		t.Fatalf("Load(testdata/merge.yaml) error:\n%v", err)
 	}
 	type app struct {
 		URL     string
@@ -805,7 +800,7 @@ func TestParseConfigOnFailure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustParse(t, tc.data, nil)
 			if got := verbNames(c.Apps[0].OnFailure); !slices.Equal(got, tc.want) {
-				t.Errorf("parseConfig(%q) OnFailure = %v, want %v", tc.data, got, tc.want)
+				t.Errorf("Parse(%q) OnFailure = %v, want %v", tc.data, got, tc.want)
 			}
 		})
 	}
@@ -834,7 +829,7 @@ func TestParseConfigOnFailureErrors(t *testing.T) {
 			got := errorLines(t, tc.data, nil)
 			if len(got) != 1 || !strings.HasPrefix(got[0], tc.prefix) || !strings.Contains(got[0], tc.gist) ||
 				strings.Contains(strings.TrimPrefix(got[0], tc.prefix), "line ") {
-				t.Errorf("parseConfig(%q) errors = %q, want one starting %q with %q and no second line number", tc.data, got, tc.prefix, tc.gist)
+				t.Errorf("Parse(%q) errors = %q, want one starting %q with %q and no second line number", tc.data, got, tc.prefix, tc.gist)
 			}
 		})
 	}
@@ -853,32 +848,6 @@ func TestParseConfigOnFailureLines(t *testing.T) {
 	}
 }
 
-func TestReloadable(t *testing.T) {
-	const base = "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n"
-	old := mustParse(t, base+minimalApps, nil)
-	tests := []struct {
-		name string
-		data string
-		want []string
-	}{
-		{"same", base + minimalApps, nil},
-		{"apps, limits and log", base + "limits: {max_calls: 5}\nlog: {level: debug}\napps:\n  b: {flow: b.yaml}\n", nil},
-		{"acl reordered", "listen: 127.0.0.1:8084\nacl: ['::1/128', 127.0.0.1/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, nil},
-		{"listen", "listen: 127.0.0.1:8085\nacl: [127.0.0.0/8, '::1']\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"listen"}},
-		{"acl", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8]\nadmin: 127.0.0.1:9090\n" + minimalApps, []string{"acl"}},
-		{"admin disabled", "listen: 127.0.0.1:8084\nacl: [127.0.0.0/8, '::1']\nadmin: ''\n" + minimalApps, []string{"admin"}},
-		{"all three", "listen: '[::1]:8084'\nacl: [10.0.0.0/8]\nadmin: 127.0.0.1:9091\n" + minimalApps, []string{"listen", "acl", "admin"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := mustParse(t, tc.data, nil)
-			if got := c.Reloadable(old); !slices.Equal(got, tc.want) {
-				t.Errorf("Reloadable() = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 // FuzzParseConfig checks that no input makes the parser panic, that it
 // returns a config or an error, and that a config it returns keeps the
 // promises main relies on.
@@ -893,13 +862,13 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(minimalApps))
 	lookup := env(map[string]string{"ADMIN_TOKEN": "t0ken", "SECRET": "s"})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := parseConfig("config.yaml", data, lookup)
+		c, err := Parse("config.yaml", data, lookup)
 		if (c == nil) == (err == nil) {
-			t.Fatalf("parseConfig(%q) = %v, %v; want a config or an error", data, c, err)
+			t.Fatalf("Parse(%q) = %v, %v; want a config or an error", data, c, err)
 		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "config.yaml:") {
-				t.Errorf("parseConfig(%q) error %q does not start with the file name", data, err)
+				t.Errorf("Parse(%q) error %q does not start with the file name", data, err)
 			}
 			return
 		}
@@ -1017,34 +986,5 @@ func TestParseConfigFilesErrors(t *testing.T) {
 		if got := errorLines(t, tc.data, nil); !slices.Equal(got, tc.want) {
 			t.Errorf("ParseConfig(%q) errors =\n%s\nwant\n%s", tc.data, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 		}
-	}
-}
-
-// TestEventSocketOptions: the event_socket key reaches every connection
-// from FreeSWITCH. A 16 MB event used to be accepted (esl's default is
-// FreeSWITCH's own 16 MiB maximum); the daemon's frames are now bounded by
-// max_frame_bytes, its queues by max_queued_bytes, its waits by the
-// deadlines, and probe_after: 0s means never.
-func TestEventSocketOptions(t *testing.T) {
-	c := mustParse(t, minimalApps, nil)
-	o := connOptions(c.EventSocket, nil)
-	runChecks(t, []check{
-		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 1 << 20, MaxBodyBytes: 1 << 20}},
-		{"MaxQueuedBytes", o.MaxQueuedBytes, 4 << 20},
-		{"ReplyTimeout", o.ReplyTimeout, 5 * time.Second},
-		{"APITimeout", o.APITimeout, 2 * time.Minute},
-		{"ProbeAfter", o.ProbeAfter, 30 * time.Second},
-	})
-	c = mustParse(t, "event_socket: {reply_timeout: 2s, api_timeout: 30s, probe_after: 0s, max_frame_bytes: 256KiB, max_queued_bytes: 512KiB}\n"+minimalApps, nil)
-	o = connOptions(c.EventSocket, nil)
-	runChecks(t, []check{
-		{"Limits", o.Limits, esl.Limits{MaxHeaderBytes: 256 << 10, MaxBodyBytes: 256 << 10}},
-		{"MaxQueuedBytes", o.MaxQueuedBytes, 512 << 10},
-		{"ReplyTimeout", o.ReplyTimeout, 2 * time.Second},
-		{"APITimeout", o.APITimeout, 30 * time.Second},
-		{"ProbeAfter", o.ProbeAfter, time.Duration(-1)},
-	})
-	if restart := c.Reloadable(mustParse(t, minimalApps, nil)); !slices.Contains(restart, "event_socket") {
-		t.Errorf("Reloadable() = %q, want event_socket among the keys that need a restart", restart)
 	}
 }
