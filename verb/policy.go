@@ -70,17 +70,27 @@ func (p *Policy) allowsVar(name string) bool {
 // set verb, execute of set, export, multiset, ...): refused when FreeSWITCH
 // would run its value (fsvars.go), unless allow_vars names it.
 func (p *Policy) checkVar(name string) error {
+	_, err := p.checkVarName(name, "set", "")
+	return err
+}
+
+// checkVarName is the check every variable an app names goes through: a
+// plain name, and not one FreeSWITCH runs (fsvars.go) unless allow_vars
+// names it, in which case allowed is true and the caller checks nothing
+// more. verb says what the app does with it ("set", "unset"); why, when
+// not empty, is said after what FreeSWITCH does with the value.
+func (p *Policy) checkVarName(name, verb, why string) (allowed bool, err error) {
 	if err := CheckName(name, ""); err != nil {
-		return err
+		return false, err
 	}
 	if p.allowsVar(name) {
-		return nil
+		return true, nil
 	}
 	if v, ok := dangerousVar(name); ok {
-		return fmt.Errorf("%s cannot be set by an app: FreeSWITCH runs its value as %s (%s); the app's allow_vars can allow it",
-			Quote(name), v.runs, v.file)
+		return false, fmt.Errorf("%s cannot be %s by an app: FreeSWITCH runs its value as %s (%s)%s; the app's allow_vars can allow it",
+			Quote(name), verb, v.runs, v.file, why)
 	}
-	return nil
+	return false, nil
 }
 
 // checkExportVar checks a variable an app hands to the legs a bridge
@@ -121,31 +131,15 @@ func (p *Policy) checkSetValue(name, value string) error {
 // FreeSWITCH runs (the operator's dialplan may have set it), unless
 // allow_vars names it.
 func (p *Policy) checkUnsetVar(name string) error {
-	if err := CheckName(name, ""); err != nil {
-		return err
-	}
-	if p.allowsVar(name) {
-		return nil
-	}
-	if v, ok := dangerousVar(name); ok {
-		return fmt.Errorf("%s cannot be unset by an app: FreeSWITCH runs its value as %s (%s), and on this call the operator's dialplan set it; the app's allow_vars can allow it",
-			Quote(name), v.runs, v.file)
-	}
-	return nil
+	_, err := p.checkVarName(name, "unset", ", and on this call the operator's dialplan set it")
+	return err
 }
 
 // checkLegVar checks a variable of a bridge's [...], {...} or <...> block:
 // only the harmless legVars, or what allow_vars names.
 func (p *Policy) checkLegVar(name string) error {
-	if err := CheckName(name, ""); err != nil {
+	if allowed, err := p.checkVarName(name, "set", ""); allowed || err != nil {
 		return err
-	}
-	if p.allowsVar(name) {
-		return nil
-	}
-	if v, ok := dangerousVar(name); ok {
-		return fmt.Errorf("%s cannot be set by an app: FreeSWITCH runs its value as %s (%s); the app's allow_vars can allow it",
-			Quote(name), v.runs, v.file)
 	}
 	if !isLegVar(name) {
 		return fmt.Errorf("%s is not a variable a bridge leg may set (timeouts, caller id, ignore_early_media, absolute_codec_string, sip_h_X-*); the app's allow_vars can allow it",
