@@ -197,30 +197,10 @@ func (c *Conn) markHungupLocked() {
 	}
 }
 
-// queuedEvent is an event waiting for NextEvent, with its size on the wire.
-type queuedEvent struct {
-	ev *Event
-	n  int
-}
-
-// enqueueLocked appends ev, n bytes on the wire, to the event queue and
-// leaves a Ready token.
-func (c *Conn) enqueueLocked(ev *Event, n int) error {
-	if len(c.queue) >= c.opts.MaxQueuedEvents {
-		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, len(c.queue))
-	}
-	if c.queuedBytes+n > c.opts.MaxQueuedBytes {
-		return fmt.Errorf("%w: %d bytes in %d events waiting, a %d-byte %s would pass the limit of %d bytes",
-			ErrQueueOverflow, c.queuedBytes, len(c.queue), n, ev.Name(), c.opts.MaxQueuedBytes)
-	}
-	c.queue = append(c.queue, queuedEvent{ev, n})
-	c.queuedBytes += n
-	select {
-	case c.ready <- struct{}{}:
-	default:
-	}
-	return nil
-}
+// enqueueLocked queues ev, n bytes on the wire, for the consumer. The
+// caller holds c.mu, so that waiters told of ev and ev queued are one step
+// for anyone holding it.
+func (c *Conn) enqueueLocked(ev *Event, n int) error { return c.events.push(ev, n) }
 
 // finish runs when the reader exits: it fixes the terminal error, wakes
 // everyone and closes Done last.
