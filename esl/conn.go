@@ -154,16 +154,19 @@ type Conn struct {
 	// own lock (conn_queue.go).
 	events eventQueue
 
-	mu          sync.Mutex // guards everything below
-	pending     []*replySlot
+	mu sync.Mutex // guards everything below
+	// The parts (conn_waiters.go): the commands waiting for their reply,
+	// and Execute and BgAPI waiting for their events. Under mu because
+	// the reader moves them with the connection's state in one step.
+	replyQueue
+	waiters
+
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands
 	channel     *Event // the connect reply, until ReleaseChannel
 	connected   bool   // outbound: the connect reply came
 	channelID   string // its Unique-ID, kept after ReleaseChannel
 	static      bool   // its Socket-Mode is not async: sendmsg replies when the app ends
-	execs       map[string]*execWaiter
-	jobs        map[string]chan *Event
 	hangupEvent *Event
 	hungupDone  bool
 	finalSeen   bool
@@ -219,8 +222,7 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		outbound: o.Outbound,
 		start:    time.Now(),
 		format:   FormatPlain,
-		execs:    make(map[string]*execWaiter),
-		jobs:     make(map[string]chan *Event),
+		waiters:  newWaiters(),
 		events:   newEventQueue(o.MaxQueuedEvents, o.MaxQueuedBytes),
 		final:    make(chan struct{}),
 		authReq:  make(chan struct{}),

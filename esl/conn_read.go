@@ -112,12 +112,10 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 func (c *Conn) deliverReply(f *Frame) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
+	s, ok := c.replyQueue.pop()
+	if !ok {
 		return &ProtocolError{Msg: fmt.Sprintf("unexpected %s %q with no command waiting", f.ContentType(), f.ReplyText())}
 	}
-	s := c.pending[0]
-	c.pending[0] = nil
-	c.pending = c.pending[1:]
 	if s.connect {
 		// Parsed here, before the next frame is read, so a CHANNEL_HANGUP
 		// right behind the reply is already matched against our channel.
@@ -144,21 +142,8 @@ func (c *Conn) deliverReply(f *Frame) error {
 func (c *Conn) deliverEvent(ev *Event, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch ev.Name() {
-	case EventChannelExecute:
-		if w := c.execs[ev.AppUUID()]; w != nil {
-			w.started(ev)
-		}
-	case EventChannelExecuteComplete:
-		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.connected && c.hungupDone) {
-			delete(c.execs, ev.AppUUID())
-		}
-	case EventBackgroundJob:
-		if ch := c.jobs[ev.JobUUID()]; ch != nil {
-			ch <- ev // 1-buffered and deleted at once: never blocks
-			delete(c.jobs, ev.JobUUID())
-		}
-	case EventChannelHangup:
+	c.waiters.tell(ev, c.connected && c.hungupDone)
+	if ev.Name() == EventChannelHangup {
 		if !c.connected || ev.UniqueID() == c.channelID {
 			if c.hangupEvent == nil {
 				c.hangupEvent = ev
@@ -211,7 +196,7 @@ func (c *Conn) finish() {
 		c.err = ErrClosed
 	}
 	c.markHungupLocked()
-	c.pending = nil
+	c.replyQueue.clear()
 	c.stopWatchLocked()
 	c.mu.Unlock()
 	c.cancel()
