@@ -326,6 +326,17 @@ func Events(f Format, names ...string) Command {
 	return Command{Line: cmdLine(append([]string{"event", string(f)}, names...)...)}
 }
 
+// NixEvents stops the listener receiving events of the named types
+// ("nixevent CHANNEL_STATE DTMF"), subscribed by event or myevents before.
+// Reply: "+OK events nixed", "-ERR no keywords supplied" when no name is
+// a known type. After myevents the session filter stays on, so the other
+// types keep coming for the controlled channel only. Needs "full"
+// (src/mod/event_handlers/mod_event_socket/mod_event_socket.c,
+// parse_command).
+func NixEvents(names ...string) Command {
+	return Command{Line: cmdLine(append([]string{"nixevent"}, names...)...)}
+}
+
 // MyEvents subscribes to the controlled channel's events (esl-protocol.md
 // §4.1): "+OK Events Enabled", "-ERR aready enabled." the second time.
 //
