@@ -315,6 +315,17 @@ func LingerForever() Command { return Command{Line: "linger"} }
 // NoLinger turns lingering off: "+OK will not linger".
 func NoLinger() Command { return Command{Line: "nolinger"} }
 
+// NixEvents stops the listener receiving events of the named types
+// ("nixevent CHANNEL_STATE DTMF"), subscribed by event or myevents before.
+// Reply: "+OK events nixed", "-ERR no keywords supplied" when no name is
+// a known type. After myevents the session filter stays on, so the other
+// types keep coming for the controlled channel only. Needs "full"
+// (src/mod/event_handlers/mod_event_socket/mod_event_socket.c,
+// parse_command).
+func NixEvents(names ...string) Command {
+	return Command{Line: cmdLine(append([]string{"nixevent"}, names...)...)}
+}
+
 // Events subscribes to events by name ("event plain CHANNEL_ANSWER DTMF";
 // "ALL"; "CUSTOM sub::class" as one name). The format word is always
 // written, plain when f is "". Reply: "+OK event listener enabled plain", or

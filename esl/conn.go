@@ -150,18 +150,23 @@ type Conn struct {
 	traceMu sync.Mutex                // one trace record at a time, from both directions
 	tracer  atomic.Pointer[io.Writer] // Trace, or what SetTrace set
 
-	mu          sync.Mutex // guards everything below
-	pending     []*replySlot
+	// events are the events waiting for the consumer; the queue has its
+	// own lock (conn_queue.go).
+	events eventQueue
+
+	mu sync.Mutex // guards everything below
+	// The parts (conn_waiters.go): the commands waiting for their reply,
+	// and Execute and BgAPI waiting for their events. Under mu because
+	// the reader moves them with the connection's state in one step.
+	replyQueue
+	waiters
+
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands
 	channel     *Event // the connect reply, until ReleaseChannel
 	connected   bool   // outbound: the connect reply came
 	channelID   string // its Unique-ID, kept after ReleaseChannel
 	static      bool   // its Socket-Mode is not async: sendmsg replies when the app ends
-	queue       []queuedEvent
-	queuedBytes int // wire bytes of the events in queue
-	execs       map[string]*execWaiter
-	jobs        map[string]chan *Event
 	hangupEvent *Event
 	hungupDone  bool
 	finalSeen   bool
@@ -182,7 +187,6 @@ type Conn struct {
 	bgSubscribed bool
 	bgPending    chan struct{}
 
-	ready chan struct{} // 1-buffered: a token while the queue may be non-empty
 	// hungupCtx is done when the controlled channel is gone: the one
 	// "hung up" signal, behind both Hungup and HungupContext.
 	hungupCtx    context.Context
@@ -218,9 +222,8 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		outbound: o.Outbound,
 		start:    time.Now(),
 		format:   FormatPlain,
-		execs:    make(map[string]*execWaiter),
-		jobs:     make(map[string]chan *Event),
-		ready:    make(chan struct{}, 1),
+		waiters:  newWaiters(),
+		events:   newEventQueue(o.MaxQueuedEvents, o.MaxQueuedBytes),
 		final:    make(chan struct{}),
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),
@@ -287,9 +290,7 @@ func (c *Conn) ReleaseChannel() {
 // Queued returns the number of events waiting for NextEvent and their size
 // on the wire, the two things MaxQueuedEvents and MaxQueuedBytes bound.
 func (c *Conn) Queued() (events, bytes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.queue), c.queuedBytes
+	return c.events.size()
 }
 
 // Done is closed when the connection has ended and its reader goroutine has

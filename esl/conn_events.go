@@ -11,7 +11,7 @@ func (c *Conn) NextEvent(ctx context.Context) (*Event, error) {
 			return ev, nil
 		}
 		select {
-		case <-c.ready:
+		case <-c.events.ready:
 		case <-c.done:
 			if ev, ok := c.TryEvent(); ok {
 				return ev, nil
@@ -28,27 +28,7 @@ func (c *Conn) NextEvent(ctx context.Context) (*Event, error) {
 
 // TryEvent pops the next queued event without blocking; ok is false when
 // the queue is empty.
-func (c *Conn) TryEvent() (ev *Event, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.queue) == 0 {
-		return nil, false
-	}
-	q := c.queue[0]
-	c.queue[0] = queuedEvent{}
-	c.queue = c.queue[1:]
-	c.queuedBytes -= q.n
-	ev = q.ev
-	if len(c.queue) > 0 {
-		// Keep the level: another consumer waiting on Ready must not
-		// miss the events left behind.
-		select {
-		case c.ready <- struct{}{}:
-		default:
-		}
-	}
-	return ev, true
-}
+func (c *Conn) TryEvent() (ev *Event, ok bool) { return c.events.pop() }
 
 // Ready returns a 1-buffered channel that holds a token whenever the event
 // queue may be non-empty, so a session can select on it together with its
@@ -69,7 +49,7 @@ func (c *Conn) TryEvent() (ev *Event, ok bool) {
 //			...
 //		}
 //	}
-func (c *Conn) Ready() <-chan struct{} { return c.ready }
+func (c *Conn) Ready() <-chan struct{} { return c.events.ready }
 
 // Hungup is closed when the controlled channel is gone: the reader saw its
 // CHANNEL_HANGUP (the one whose Unique-ID is the connect reply's; any

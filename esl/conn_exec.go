@@ -112,11 +112,11 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (*Event, error) {
 	job := NewUUID()
 	ch := make(chan *Event, 1)
 	c.mu.Lock()
-	c.jobs[job] = ch
+	c.waiters.addJob(job, ch)
 	c.mu.Unlock()
 	forget := func() {
 		c.mu.Lock()
-		delete(c.jobs, job)
+		c.waiters.removeJob(job)
 		c.mu.Unlock()
 	}
 	if _, err := c.Send(ctx, BgAPI(cmd, job)); err != nil {
@@ -216,19 +216,16 @@ func (c *Conn) Execute(ctx context.Context, app, arg string, o ExecuteOptions) (
 	id := o.EventUUID
 	w := &execWaiter{loops: loops, ch: make(chan *Event, 1)}
 	c.mu.Lock()
-	if c.execs[id] != nil {
+	if !c.waiters.addExec(id, w) {
 		c.mu.Unlock()
 		return nil, fmt.Errorf("execute %s: event uuid %s already in use", app, id)
 	}
-	c.execs[id] = w
 	c.mu.Unlock()
 	// forget unregisters the waiter and returns its latest completion.
 	forget := func() *Event {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.execs[id] == w {
-			delete(c.execs, id)
-		}
+		c.waiters.removeExec(id, w)
 		return w.last
 	}
 

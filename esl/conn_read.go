@@ -113,12 +113,10 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 func (c *Conn) deliverReply(f *Frame) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
+	s, ok := c.replyQueue.pop()
+	if !ok {
 		return &ProtocolError{Msg: fmt.Sprintf("unexpected %s %q with no command waiting", f.ContentType(), f.ReplyText())}
 	}
-	s := c.pending[0]
-	c.pending[0] = nil
-	c.pending = c.pending[1:]
 	if s.connect {
 		// Parsed here, before the next frame is read, so a CHANNEL_HANGUP
 		// right behind the reply is already matched against our channel.
@@ -145,21 +143,8 @@ func (c *Conn) deliverReply(f *Frame) error {
 func (c *Conn) deliverEvent(ev *Event, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch ev.Name() {
-	case EventChannelExecute:
-		if w := c.execs[ev.AppUUID()]; w != nil {
-			w.started(ev)
-		}
-	case EventChannelExecuteComplete:
-		if w := c.execs[ev.AppUUID()]; w != nil && w.completed(ev, c.connected && c.hungupDone) {
-			delete(c.execs, ev.AppUUID())
-		}
-	case EventBackgroundJob:
-		if ch := c.jobs[ev.JobUUID()]; ch != nil {
-			ch <- ev // 1-buffered and deleted at once: never blocks
-			delete(c.jobs, ev.JobUUID())
-		}
-	case EventChannelHangup:
+	c.waiters.tell(ev, c.connected && c.hungupDone)
+	if ev.Name() == EventChannelHangup {
 		if !c.connected || ev.UniqueID() == c.channelID {
 			if c.hangupEvent == nil {
 				c.hangupEvent = ev
@@ -198,30 +183,10 @@ func (c *Conn) markHungupLocked() {
 	}
 }
 
-// queuedEvent is an event waiting for NextEvent, with its size on the wire.
-type queuedEvent struct {
-	ev *Event
-	n  int
-}
-
-// enqueueLocked appends ev, n bytes on the wire, to the event queue and
-// leaves a Ready token.
-func (c *Conn) enqueueLocked(ev *Event, n int) error {
-	if len(c.queue) >= c.opts.MaxQueuedEvents {
-		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, len(c.queue))
-	}
-	if c.queuedBytes+n > c.opts.MaxQueuedBytes {
-		return fmt.Errorf("%w: %d bytes in %d events waiting, a %d-byte %s would pass the limit of %d bytes",
-			ErrQueueOverflow, c.queuedBytes, len(c.queue), n, ev.Name(), c.opts.MaxQueuedBytes)
-	}
-	c.queue = append(c.queue, queuedEvent{ev, n})
-	c.queuedBytes += n
-	select {
-	case c.ready <- struct{}{}:
-	default:
-	}
-	return nil
-}
+// enqueueLocked queues ev, n bytes on the wire, for the consumer. The
+// caller holds c.mu, so that waiters told of ev and ev queued are one step
+// for anyone holding it.
+func (c *Conn) enqueueLocked(ev *Event, n int) error { return c.events.push(ev, n) }
 
 // finish runs when the reader exits: it fixes the terminal error, wakes
 // everyone and closes Done last.
@@ -232,7 +197,7 @@ func (c *Conn) finish() {
 		c.err = ErrClosed
 	}
 	c.markHungupLocked()
-	c.pending = nil
+	c.replyQueue.clear()
 	c.stopWatchLocked()
 	c.mu.Unlock()
 	c.cancel()

@@ -51,8 +51,8 @@ func (c *Conn) pushSlotLocked(s *replySlot) {
 	if s.timeout > 0 {
 		s.deadline = time.Now().Add(s.timeout)
 	}
-	c.pending = append(c.pending, s)
-	if len(c.pending) == 1 && s.timeout > 0 {
+	c.replyQueue.push(s)
+	if c.replyQueue.len() == 1 && s.timeout > 0 {
 		c.armLocked(s.deadline, false)
 	}
 }
@@ -60,8 +60,7 @@ func (c *Conn) pushSlotLocked(s *replySlot) {
 // repliedLocked runs when a reply has been taken off the FIFO: the next
 // slot's time starts now, or, with nothing awaited, the silence probe's.
 func (c *Conn) repliedLocked() {
-	if len(c.pending) > 0 {
-		next := c.pending[0]
+	if next := c.replyQueue.head(); next != nil {
 		if next.timeout > 0 {
 			if d := time.Now().Add(next.timeout); d.After(next.deadline) {
 				next.deadline = d
@@ -122,8 +121,7 @@ func (c *Conn) watchdog() {
 		return
 	}
 	now := time.Now()
-	if len(c.pending) > 0 {
-		s := c.pending[0]
+	if s := c.replyQueue.head(); s != nil {
 		if s.timeout <= 0 {
 			// Unbounded (a static sendmsg): repliedLocked re-arms.
 			c.mu.Unlock()
@@ -164,7 +162,7 @@ func (c *Conn) probe() {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()
-	if c.err != nil || len(c.pending) > 0 {
+	if c.err != nil || c.replyQueue.len() > 0 {
 		// A command went out meanwhile: its reply is the probe.
 		c.mu.Unlock()
 		return

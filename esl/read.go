@@ -50,10 +50,14 @@ func protocolErrorf(format string, args ...any) *ProtocolError {
 }
 
 // readerBufferSize is the bufio size of a Reader: an event frame's outer
-// header block is tiny and its body is copied straight into place, so a
-// bigger buffer would only cost memory per connection, and a daemon holds
-// thousands of connections (4 KiB rather than 8 saves 4 KiB per held call).
-const readerBufferSize = 4 << 10
+// header block is tiny (under 100 bytes) and the rest of its body, past
+// what the buffer holds, is read straight into place (bufio reads a request
+// at least as large as its buffer directly), so a bigger buffer would only
+// cost memory per connection, and a daemon holds thousands of connections:
+// the buffer is live for the whole call. 1 KiB rather than 4 cut the RSS
+// per held call by about 4 KiB in make bench's held phase (BENCHMARKS.md),
+// for about one more read(2) per event of a few KiB.
+const readerBufferSize = 1 << 10
 
 // keptBlockBytes is the largest header buffer a Reader keeps between
 // frames. Every frame after the connect reply has an outer header block of

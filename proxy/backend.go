@@ -171,6 +171,7 @@ func Raw(d RawDialog) Dialog { return rawDialog{d} }
 type verbDialog struct{ VerbDialog }
 
 func (d verbDialog) drive(ctx context.Context, s *session, _ *esl.Frame) {
+	s.nixIgnoredEvents(ctx)
 	s.runVerbs(ctx, d.VerbDialog)
 }
 

@@ -221,6 +221,8 @@ func TestSilenceDuringAVerbIsProbed(t *testing.T) {
 	f.reply("+OK will linger 60 seconds")
 	f.expect("myevents")
 	f.reply("+OK Events Enabled")
+	f.expect("nixevent")
+	f.reply("+OK events nixed")
 	// A slow web app can make the session silent long enough for a probe
 	// before its first verb: those are answered.
 	f.expectAnsweringProbes("sendmsg") // answer: accepted, and then it never completes
@@ -306,6 +308,8 @@ func TestQueueOverflowFails(t *testing.T) {
 	f.reply("+OK will linger 60 seconds")
 	f.expect("myevents")
 	f.reply("+OK Events Enabled")
+	f.expect("nixevent")
+	f.reply("+OK events nixed")
 	select {
 	case <-asked:
 	case <-time.After(guard):

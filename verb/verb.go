@@ -101,7 +101,13 @@ type Reply struct {
 // verbs (the session then hangs up). Every error is an *InvalidReplyError;
 // the first one found is returned.
 func ParseReply(data []byte, o ParseOptions) (*Reply, error) {
-	doc, err := parseDocument(data)
+	return parseReply(data, o, parseDocument)
+}
+
+// parseReply is ParseReply with the document parser given (the tests
+// compare the JSON fast path with yaml.v3 alone).
+func parseReply(data []byte, o ParseOptions, parse func([]byte) (*yaml.Node, error)) (*Reply, error) {
+	doc, err := parse(data)
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +159,19 @@ func parseReplyMap(doc *yaml.Node, o ParseOptions, rep *Reply, size int) error {
 }
 
 // parseDocument parses one YAML (or JSON) document into its root node, nil
-// for an empty document. yaml.v3 has panicked on crafted input before
-// (CVE-2022-28948), and a reply is peer input, so a panic becomes an error.
-func parseDocument(data []byte) (root *yaml.Node, err error) {
+// for an empty document. A JSON object or array takes the fast path
+// (reply_json.go), which builds the same tree yaml.v3 would.
+func parseDocument(data []byte) (*yaml.Node, error) {
+	if root, ok := jsonDocument(data); ok {
+		return root, nil
+	}
+	return parseYAMLDocument(data)
+}
+
+// parseYAMLDocument parses data with yaml.v3. yaml.v3 has panicked on
+// crafted input before (CVE-2022-28948), and a reply is peer input, so a
+// panic becomes an error.
+func parseYAMLDocument(data []byte) (root *yaml.Node, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			root, err = nil, &InvalidReplyError{Msg: fmt.Sprintf("syntax error: yaml parser failed: %v", p)}

@@ -240,8 +240,10 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	m := d.message(EventCallEnd)
 	if end.Outcome == proxy.OutcomeTransferred {
 		// Not hung up: it went on to another extension. No hangup
-		// object, the time callhook held it instead.
-		ms := end.Held.Milliseconds()
+		// object, the time callhook held it instead, rounded up to
+		// whole milliseconds: a call callhook held never reads as held
+		// for 0 ms (a fast switch transfers well within one).
+		ms := (end.Held + time.Millisecond - 1).Milliseconds()
 		m.HeldMS = &ms
 	} else {
 		m.Hangup = &hangupInfo{Cause: end.Cause, Duration: end.Duration, Billsec: end.Billsec}

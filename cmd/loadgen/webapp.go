@@ -28,7 +28,13 @@ const holdFile = "silence_stream://3600000"
 //	/slow/ivr    the same menu, each request taking Delay (the slow app)
 //	/slow/menu
 //	/hold        call.start → answer, an hour-long playback
-//	/step        the baseline's one request per step: an empty 200
+//	/step        the floor's one request per step, answered with the bytes
+//	             the menu gives at that step (the start reply for call.start,
+//	             an option's reply for verb.result), which the floor reads
+//	             and discards
+//
+// Every reply is JSON, as most web apps answer (callhook reads JSON replies
+// on a fast path, verb/reply_json.go).
 //
 // It times its own handling of every request (from the handler's start
 // to just before it writes the reply, the Delay included) and charges it
@@ -68,7 +74,7 @@ var menuReplies = func() map[string][]byte {
 		case "#":
 			name = "pound"
 		}
-		m[d] = []byte(fmt.Sprintf("[{play: 'ivr/option-%s.wav'}, {hangup: NORMAL_CLEARING}]\n", name))
+		m[d] = []byte(fmt.Sprintf(`[{"play": "ivr/option-%s.wav"}, {"hangup": "NORMAL_CLEARING"}]`+"\n", name))
 	}
 	return m
 }()
@@ -76,19 +82,22 @@ var menuReplies = func() map[string][]byte {
 // startReply is the call.start answer of the menu under prefix ("" or
 // "/slow"): the action is absolute, so it stays in the same app.
 func startReply(prefix string) []byte {
-	return []byte(`session: {step: 1}
-verbs:
-  - answer
-  - play: ivr/welcome.wav
-  - gather: {play: ivr/menu.wav, max: 1, timeout: 3s, action: ` + prefix + `/menu}
+	return []byte(`{"session": {"step": 1}, "verbs": [
+  "answer",
+  {"play": "ivr/welcome.wav"},
+  {"gather": {"play": "ivr/menu.wav", "max": 1, "timeout": "3s", "action": "` + prefix + `/menu"}}
+]}
 `)
 }
 
 var (
 	fastStart = startReply("")
 	slowStart = startReply("/slow")
-	holdReply = []byte("[answer, {play: '" + holdFile + "'}]\n")
-	noDigits  = []byte("[{play: 'ivr/goodbye.wav'}, {hangup: NORMAL_CLEARING}]\n")
+	holdReply = []byte(`["answer", {"play": "` + holdFile + `"}]` + "\n")
+	noDigits  = []byte(`[{"play": "ivr/goodbye.wav"}, {"hangup": "NORMAL_CLEARING"}]` + "\n")
+	// stepResult is the floor's verb.result answer: the size of an
+	// option's reply.
+	stepResult = menuReplies["1"]
 )
 
 // track starts charging the web app's handling time of call id to the
@@ -124,7 +133,7 @@ func (w *WebApp) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, http.StatusText(status), status)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/yaml")
+	rw.Header().Set("Content-Type", "application/json")
 	_, _ = rw.Write(reply)
 }
 
@@ -141,8 +150,14 @@ func (w *WebApp) answer(r *http.Request) ([]byte, int) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		return holdReply, http.StatusOK
 	case "/step":
-		_, _ = io.Copy(io.Discard, r.Body)
-		return []byte{}, http.StatusOK
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return nil, http.StatusBadRequest
+		}
+		if bytes.Contains(body, []byte(`"event":"verb.result"`)) {
+			return stepResult, http.StatusOK
+		}
+		return fastStart, http.StatusOK
 	case "/menu", "/slow/menu":
 		var body struct {
 			Result struct {

@@ -57,7 +57,9 @@
 // A command the daemon sends that a capture predates is replayed with
 // Trace.WithInstantApp: it inserts the command and the frames of an
 // application that completes at once, synthesised from the trace's next
-// CHANNEL_EXECUTE and marked as such in the trace's README.
+// CHANNEL_EXECUTE and marked as such in the trace's README; a nixevent
+// after myevents, with Trace.WithNixEvent, which also drops the nixed
+// events from the rest of the trace.
 //
 // Cost. Each call runs two goroutines (a command reader and the loop that
 // owns the channel and is the socket's only writer) and one timer; events

@@ -58,6 +58,9 @@ type Call struct {
 	over      bool // the hangup events were sent
 	digitLine string
 	seen      map[string]int // executes per application, to pick its recording
+	// The event types the daemon nixed (nixevent.go); guarded by wmu.
+	nixed  map[string]bool
+	nixAll bool
 
 	res Result
 }
@@ -143,6 +146,11 @@ func (c *Call) answer(hdr []string, body []byte) (exit bool) {
 		resp = []frame{c.t.connect}
 	case "exit":
 		resp, exit = c.t.commands["exit"].frames, true
+	case "nixevent":
+		c.wmu.Lock()
+		reply := c.nixEvents(strings.Fields(hdr[0])[1:])
+		c.wmu.Unlock()
+		resp = []frame{{pieces: []piece{{lit: []byte("Content-Type: command/reply\nReply-Text: " + reply + "\n\n")}}}}
 	case "sendmsg":
 		h := headerMap(hdr[1:])
 		switch h["call-command"] {
@@ -186,8 +194,8 @@ func (c *Call) answer(hdr []string, body []byte) (exit bool) {
 	return err != nil
 }
 
-// okReply answers the commands the trace has no answer for (nixevent,
-// filter, event, resume, ...).
+// okReply answers the commands the trace has no answer for (filter,
+// event, resume, ...).
 var okReply = []frame{{pieces: []piece{{lit: []byte("Content-Type: command/reply\nReply-Text: +OK\n\n")}}}}
 
 // execute answers an execute with the application's recorded events.
@@ -234,7 +242,7 @@ func (c *Call) execute(e execCtx) bool {
 // render appends the frames, filled in for this call and execute, to b.
 func (c *Call) render(b []byte, frames []frame, e execCtx) []byte {
 	for _, f := range frames {
-		if f.name == "DTMF" && c.o.Digit == "" {
+		if f.event && (f.name == "DTMF" && c.o.Digit == "" || !c.wants(f.name)) {
 			continue
 		}
 		if !f.event {

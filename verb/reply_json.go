@@ -1,0 +1,268 @@
+package verb
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The JSON fast path. A reply that is a JSON object or array (most web apps
+// answer JSON) is read with encoding/json's tokenizer, several times faster
+// than yaml.v3, into the very *yaml.Node tree yaml.v3 would have built from
+// the same bytes: same kinds, tags, styles, values, lines and columns. Every
+// rule after that (ParseVerbs, the specs' checks, sessionValue) runs on that
+// tree, so a JSON reply is accepted or refused exactly as before, with the
+// same messages and line numbers.
+//
+// YAML 1.2 reads JSON, but yaml.v3 differs from JSON in corners: it refuses
+// the \/ escape and escaped surrogate halves, control and non-character
+// code points, a tab before a block-level token; it folds U+2028 and U+2029
+// as line breaks; an implicit key ends at a line break or after 1024
+// characters. A reply in any of those corners, and any reply encoding/json
+// refuses, goes to yaml.v3 as before: jsonDocument then says ok=false, so
+// syntax errors keep yaml.v3's messages. reply_json_test.go compares the two
+// trees on every input of a corpus and a fuzz target.
+
+// jsonMaxDepth bounds nesting on the fast path; deeper documents go to
+// yaml.v3, which has its own limit (10,000) and message.
+const jsonMaxDepth = 1000
+
+// jsonDocument returns the root node yaml.v3 would parse from data when data
+// is a JSON object or array the fast path can read; ok=false sends data to
+// yaml.v3.
+func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
+	start := 0
+	for start < len(data) && (data[start] == ' ' || data[start] == '\n' || data[start] == '\r') {
+		start++
+	}
+	if start == len(data) || (data[start] != '{' && data[start] != '[') || !jsonCharsOK(data) {
+		return nil, false
+	}
+	// encoding/json checks the syntax; the walk below then only has to
+	// find the tokens (json.Decoder.Token would cost more than yaml.v3
+	// saves: it allocates an error for every scalar).
+	if !json.Valid(data) {
+		return nil, false
+	}
+	p := jsonParser{data: data, off: start}
+	root, ok = p.value(0)
+	if !ok {
+		return nil, false
+	}
+	// Only blanks and line breaks may follow: yaml.v3 refuses a tab at the
+	// start of a line outside a flow collection.
+	for _, c := range data[p.off:] {
+		if c != ' ' && c != '\n' && c != '\r' {
+			return nil, false
+		}
+	}
+	return root, true
+}
+
+// jsonCharsOK reports whether data is valid UTF-8 made only of characters
+// yaml.v3 reads as JSON does, with no escape yaml.v3 refuses (\/, \u of a
+// surrogate half). It errs on the side of false: a false sends the reply to
+// yaml.v3, which then decides.
+func jsonCharsOK(data []byte) bool {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\\' && i+1 < len(data) && data[i+1] == '/':
+				return false
+			case c == '\\' && i+2 < len(data) && data[i+1] == 'u' && (data[i+2] == 'd' || data[i+2] == 'D'):
+				// \uD800-\uDFFF are surrogates; \uD000-\uD7FF are not,
+				// but they are rare enough to leave to yaml.v3.
+				return false
+			case c >= 0x20 && c < 0x7f, c == '\t', c == '\n', c == '\r':
+			default:
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return false
+		case r < 0xA0, r == 0x2028, r == 0x2029, r == 0xFEFF, r >= 0xD800 && r < 0xE000, r == 0xFFFE, r == 0xFFFF:
+			// C1 controls (NEL among them), the line and paragraph
+			// separators YAML folds, the BOM, non-characters.
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// jsonParser walks a document json.Valid accepted and builds the node
+// tree. line and col follow the walk as yaml.v3 counts them (CR LF and a
+// lone CR are one line break; columns in characters).
+type jsonParser struct {
+	data []byte
+	off  int // next byte to read
+	pos  int // data[:pos] is counted into line and col
+	line int // 0-based, of pos
+	col  int // 0-based, of pos
+}
+
+// advance moves the line and column count to offset off.
+func (p *jsonParser) advance(off int) {
+	for p.pos < off {
+		c := p.data[p.pos]
+		switch {
+		case c == '\n':
+			p.line, p.col = p.line+1, 0
+		case c == '\r':
+			if p.pos+1 < len(p.data) && p.data[p.pos+1] == '\n' {
+				p.pos++
+			}
+			p.line, p.col = p.line+1, 0
+		case c < utf8.RuneSelf || c >= 0xC0: // not a UTF-8 continuation byte
+			p.col++
+		}
+		p.pos++
+	}
+}
+
+// skip moves off past blanks, line breaks and the separators in seps.
+func (p *jsonParser) skip(seps string) {
+	for p.off < len(p.data) {
+		switch c := p.data[p.off]; c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			if strings.IndexByte(seps, c) < 0 {
+				return
+			}
+		}
+		p.off++
+	}
+}
+
+// node returns a node of kind at offset off, as yaml.v3's parser makes it.
+func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value string, off int) *yaml.Node {
+	p.advance(off)
+	return &yaml.Node{Kind: kind, Tag: tag, Style: style, Value: value, Line: p.line + 1, Column: p.col + 1}
+}
+
+// value reads one JSON value, at p.off after blanks, into a node.
+func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
+	p.skip("")
+	if p.off >= len(p.data) {
+		return nil, false
+	}
+	start := p.off
+	switch c := p.data[start]; c {
+	case '{', '[':
+		if depth >= jsonMaxDepth {
+			return nil, false
+		}
+		p.off++
+		if c == '{' {
+			return p.mapping(start, depth+1)
+		}
+		return p.sequence(start, depth+1)
+	case '"':
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		return p.node(yaml.ScalarNode, "!!str", yaml.DoubleQuotedStyle, s, start), true
+	}
+	// A number, true, false or null: up to the next delimiter.
+	for p.off < len(p.data) {
+		switch p.data[p.off] {
+		case ',', ']', '}', ' ', '\t', '\n', '\r':
+		default:
+			p.off++
+			continue
+		}
+		break
+	}
+	value := string(p.data[start:p.off])
+	// yaml.v3 tags a plain scalar by its own resolution, which is what a
+	// node without a tag reports.
+	tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
+	return p.node(yaml.ScalarNode, tag, 0, value, start), true
+}
+
+// str reads the string at p.off. One without escapes is its bytes;
+// encoding/json decodes the others.
+func (p *jsonParser) str() (string, bool) {
+	start := p.off
+	escaped := false
+	for i := start + 1; i < len(p.data); i++ {
+		switch p.data[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			p.off = i + 1
+			if !escaped {
+				return string(p.data[start+1 : i]), true
+			}
+			var s string
+			if json.Unmarshal(p.data[start:p.off], &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
+	n := p.node(yaml.SequenceNode, "!!seq", yaml.FlowStyle, "", start)
+	for {
+		p.skip(",")
+		if p.off < len(p.data) && p.data[p.off] == ']' {
+			p.off++
+			return n, true
+		}
+		c, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		n.Content = append(n.Content, c)
+	}
+}
+
+func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
+	n := p.node(yaml.MappingNode, "!!map", yaml.FlowStyle, "", start)
+	for {
+		p.skip(",")
+		if p.off >= len(p.data) {
+			return nil, false
+		}
+		if p.data[p.off] == '}' {
+			p.off++
+			return n, true
+		}
+		keyStart := p.off
+		key, ok := p.str()
+		if !ok || !p.simpleKey(keyStart) {
+			return nil, false
+		}
+		k := p.node(yaml.ScalarNode, "!!str", yaml.DoubleQuotedStyle, key, keyStart)
+		p.skip(":")
+		v, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		n.Content = append(n.Content, k, v)
+	}
+}
+
+// simpleKey reports whether the key from keyStart to p.off ends, with its
+// ':', the way a YAML implicit key must: on the same line, within 1024
+// characters (bytes here, which is stricter).
+func (p *jsonParser) simpleKey(keyStart int) bool {
+	colon := bytes.IndexByte(p.data[p.off:], ':')
+	if colon < 0 || p.off+colon-keyStart >= 1000 {
+		return false
+	}
+	return bytes.IndexAny(p.data[keyStart:p.off+colon], "\r\n") < 0
+}
