@@ -65,6 +65,12 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 		case *verb.HangupSpec:
 			s.sessionVerb(v, func() { s.hangup(ctx, spec.Cause) })
 			return nil, nil, nil
+		case *verb.RejectSpec:
+			if s.call.Answered {
+				// Too late to refuse: the app's instructions do not fit
+				// the call, as an invalid reply does not (on_failure).
+				return nil, nil, verb.RejectAfterAnswer(v)
+			}
 		case *verb.RedirectSpec:
 			var next *Instructions
 			var err error

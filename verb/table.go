@@ -44,6 +44,7 @@ var verbDefs = []verbDef{
 	{name: "send_dtmf", main: "digits", opts: []string{"digits"}, parse: parseSendDTMF},
 	{name: "set", parse: parseSet},
 	{name: "unset", main: "name", opts: []string{"name"}, parse: parseUnset},
+	{name: "reject", main: "reason", opts: []string{"reason", "code"}, parse: parseReject},
 	{name: "hangup", main: "cause", opts: []string{"cause"}, parse: parseHangup},
 	{name: "redirect", main: "url", opts: []string{"url"}, parse: parseRedirect},
 	{name: "log", main: "text", opts: []string{"text", "level"}, parse: parseLog},

@@ -520,7 +520,8 @@ func TestMapText(t *testing.T) {
 // TestMapTextIdentity runs every verb's MapText with the identity: the copy
 // must equal the original and be a different value.
 func TestMapTextIdentity(t *testing.T) {
-	doc := `- answer
+	doc := `- reject: {code: 486}
+- answer
 - play: x.wav
 - say: 1
 - speak: hi
@@ -566,7 +567,7 @@ func TestMapTextIdentity(t *testing.T) {
 
 func TestNamesAndOptions(t *testing.T) {
 	want := []string{"answer", "pre_answer", "ring_ready", "play", "say", "speak", "gather", "record", "bridge",
-		"transfer", "conference", "park", "pause", "send_dtmf", "set", "unset", "hangup", "redirect", "log", "execute"}
+		"transfer", "conference", "park", "pause", "send_dtmf", "set", "unset", "reject", "hangup", "redirect", "log", "execute"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %q, want %q", got, want)
 	}

@@ -39,6 +39,7 @@ var builtinApps = map[string]appDef{
 	"info":      {start: func(c *Call, _ string) { c.finishApp() }},
 	"send_dtmf": {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
 	"hangup":    {start: appHangup},
+	"respond":   {start: appRespond},
 	"transfer":  {start: appTransfer},
 	"sleep":     {start: appSleep},
 	// not captured: park, conference and echo run until hangup or uuid_break.
@@ -147,6 +148,46 @@ func appHangup(c *Call, arg string) {
 	}
 	c.hangup(causeName(cause), ByApp)
 	c.finishApp()
+}
+
+// appRespond is respond "<code> [reason]" (mod_dptools' respond_function
+// sends SWITCH_MESSAGE_INDICATE_RESPOND). mod_sofia answers it on an
+// unanswered channel with code over 399 by sending that final response
+// and hanging up with sofia_glue_sip_cause_to_freeswitch(code)
+// (src/mod/endpoints/mod_sofia/mod_sofia.c, sofia_glue.c): CHANNEL_HANGUP
+// comes before the app's completion, as with hangup. Other endpoints
+// (loopback) have no handler for the message: nothing happens. Not
+// captured; the simulator keeps the code it sent in sip_term_status-like
+// RespondedCode for tests.
+func appRespond(c *Call, arg string) {
+	code := atoi(strings.Fields(arg + " 0")[0])
+	if strings.HasPrefix(c.ch.name, "sofia/") && c.ch.answerState != "answered" && code > 399 {
+		c.mu.Lock()
+		c.responded = code
+		c.mu.Unlock()
+		c.hangup(causeName(sofiaCause(code)), ByApp)
+	}
+	c.finishApp()
+}
+
+// sofiaCause is sofia_glue_sip_cause_to_freeswitch for the codes the
+// simulator's tests send; others are NORMAL_UNSPECIFIED there too.
+func sofiaCause(code int) string {
+	switch code {
+	case 486, 600:
+		return "USER_BUSY"
+	case 402, 403, 603, 608:
+		return "CALL_REJECTED"
+	case 404:
+		return "UNALLOCATED_NUMBER"
+	case 480:
+		return "NO_USER_RESPONSE"
+	case 400, 481, 500, 503:
+		return "NORMAL_TEMPORARY_FAILURE"
+	case 488, 606:
+		return "INCOMPATIBLE_DESTINATION"
+	}
+	return "NORMAL_UNSPECIFIED"
 }
 
 // appTransfer is transfer `extension [dialplan [context]]`: the channel

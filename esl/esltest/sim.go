@@ -73,6 +73,7 @@ type Call struct {
 	finished    bool
 	abort       bool // fault injection cut the connection
 	hungUpBy    HangupBy
+	responded   int // the SIP code a respond app sent (sofia channels), 0 for none
 
 	pending  []*outItem
 	holdNext bool
