@@ -215,8 +215,17 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
+	spec, res, err := s.prepareVerb(ctx, v)
+	if err != nil || res != nil {
+		if res == nil { // the call went while the verb was prepared
+			res = v.Spec.Result(pc, nil, true)
+		}
+		s.stats.Verbs++
+		s.obs.VerbFinished(s.call, v, res, time.Since(start))
+		return res, true
+	}
 	var complete *esl.Event
-	for i, ex := range v.Spec.Execs(pc) {
+	for i, ex := range spec.Execs(pc) {
 		if s.gone() || (i > 0 && s.redirectPending()) {
 			complete = nil // cut off before its last app: no completion to read
 			break
@@ -234,7 +243,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	// hungUp comes from the events read up to the completion (a completion
 	// cut short by the hangup says Answer-State: hangup), not from later
 	// news, so a prompt that played to its end is not reported as cut off.
-	res = v.Spec.Result(pc, complete, s.hungUp)
+	res = spec.Result(pc, complete, s.hungUp)
 	s.stats.Verbs++
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
 	return res, true

@@ -9,10 +9,13 @@ import (
 
 // Result is a verb's outcome, as the app receives it.
 type Result struct {
-	Verb      string     `json:"verb"`
-	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits    string     `json:"digits,omitempty"`
-	Response  string     `json:"response"`
+	Verb     string `json:"verb"`
+	Reason   string `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits   string `json:"digits,omitempty"`
+	Response string `json:"response"`
+	// Message says why a verb ended with reason error before it ran: the
+	// switch lacks a module it needs, or could not prepare it.
+	Message   string     `json:"message,omitempty"`
 	Recording *Recording `json:"recording,omitempty"`
 	Bridge    *Bridged   `json:"bridge,omitempty"`
 }

@@ -26,14 +26,20 @@ type verbDef struct {
 // flows, to a state.
 const optAction = "action"
 
+// The say and speak verbs' options, which prompt list items take too.
+var (
+	sayOpts   = []string{"text", "lang", "type", "method", "gender"}
+	speakOpts = []string{"text", "engine", "voice"}
+)
+
 // verbDefs is the verb table, in the order README.md's "Verbs" lists them.
 var verbDefs = []verbDef{
 	{name: "answer", parse: bareVerb("answer")},
 	{name: "pre_answer", parse: bareVerb("pre_answer")},
 	{name: "ring_ready", parse: bareVerb("ring_ready")},
 	{name: "play", main: "file", opts: []string{"file", "loop"}, parse: parsePlay},
-	{name: "say", main: "text", opts: []string{"text", "lang", "type", "method", "gender"}, parse: parseSay},
-	{name: "speak", main: "text", opts: []string{"text", "engine", "voice"}, parse: parseSpeak},
+	{name: "say", main: "text", opts: sayOpts, parse: parseSay},
+	{name: "speak", main: "text", opts: speakOpts, parse: parseSpeak},
 	{name: "gather", main: "play", opts: []string{"play", "min", "max", "tries", "timeout", "digit_timeout", "terminators", "invalid", "regex", optAction}, parse: parseGather},
 	{name: "record", main: "path", opts: []string{"path", "max", "silence_threshold", "silence", "beep", "terminators", optAction}, parse: parseRecord},
 	{name: "bridge", main: "to", opts: []string{"to", "timeout", "caller_id", "caller_name", optAction}, parse: parseBridge},

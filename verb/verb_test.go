@@ -197,7 +197,7 @@ func TestParseErrors(t *testing.T) {
 		{"options to bare verb", "- park: {x: 1}", nil, `line 1: park: unknown option "x" (park takes no options)`},
 		{"required main", "- play: {loop: 2}", nil, `line 1: play: file: is required`},
 		{"required main null", "- record:", nil, `line 1: record: path: is required`},
-		{"string not a list", "- play: [a, b]", nil, `line 1: play: file: want a string, got a list`},
+		{"string not a map", "- play: {file: {a: b}}", nil, `line 1: play: file: want a string, got a map`},
 		{"integer as string", "- gather: {max: '4'}", nil, `line 1: gather: max: want an integer, got "4"`},
 		{"integer as float", "- play: {file: x, loop: 1.5}", nil, `line 1: play: loop: want an integer, got "1.5"`},
 		{"duration as number", "- gather: {timeout: 5}", nil,

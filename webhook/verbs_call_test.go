@@ -127,3 +127,213 @@ func TestRejectAfterAnswer(t *testing.T) {
 		t.Errorf("the log does not say why:\n%s", e.Log)
 	}
 }
+
+// actionApp answers call.start with first, and records the verb.result
+// requests to /result, answering them with [hangup].
+func actionApp(t *testing.T, first string) *testApp {
+	return newTestApp(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "application/yaml")
+		if n == 1 {
+			w.Write([]byte(first))
+			return
+		}
+		w.Write([]byte("[hangup]"))
+	})
+}
+
+// resultOf returns the result of the app's first verb.result request.
+func resultOf(t *testing.T, a *testApp) map[string]any {
+	t.Helper()
+	for _, r := range a.requests() {
+		if r.Path == "/result" {
+			res, _ := r.json(t)["result"].(map[string]any)
+			return res
+		}
+	}
+	t.Fatalf("no verb.result request; got %d requests", len(a.requests()))
+	return nil
+}
+
+// apiCommands lists the api commands callhook sent on the call.
+func apiCommands(c *esltest.Call) []string {
+	var out []string
+	for _, cmd := range c.Received() {
+		if a, ok := strings.CutPrefix(cmd.Line, "api "); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// TestPlayList: files, a pause and a tone join in one file_string://
+// playback; a spoken number runs as the say application between them.
+func TestPlayList(t *testing.T) {
+	srv2 := actionApp(t, `
+- answer
+- play: [ivr/a.wav, {pause: 500ms}, {tone: us-ring}, {say: {text: "42"}}, ivr/b.wav]
+- play: {file: [ivr/c.wav, {file: "silence_stream://100"}], loop: 2}
+`[1:])
+	e := verbsEngine(t, &App{Name: "support", URL: srv2.URL})
+	c := e.Dial(esltest.Options{})
+	res := calltest.Wait(t, c)
+	if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_CLEARING" {
+		t.Errorf("call ended %v", res)
+	}
+	want := []string{
+		"answer",
+		"playback file_string://ivr/a.wav!silence_stream://500!tone_stream://%(2000,4000,440,480)",
+		"say en number pronounced 42",
+		"playback ivr/b.wav",
+		"playback file_string://ivr/c.wav!silence_stream://100",
+		"playback file_string://ivr/c.wav!silence_stream://100",
+	}
+	if got := ranApps(c); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("apps =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// mod_say_en is stock: the switch was asked once what it has.
+	if got := apiCommands(c); strings.Join(got, ",") != "show interfaces" {
+		t.Errorf("api commands = %q, want one show interfaces", got)
+	}
+}
+
+// TestGatherList: a gather's list is play_and_get_digits' one prompt, the
+// spoken number turned into sound files by say_string first, so the
+// caller's first key, pressed during the prompt, stops it all.
+func TestGatherList(t *testing.T) {
+	srv := actionApp(t, `
+- answer
+- gather:
+    play: [ivr/menu.wav, {say: {text: "42", type: number}}, {pause: 300ms}]
+    max: 1
+    action: /result
+`[1:])
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	var prompt string
+	c := e.Dial(esltest.Options{OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		if run.App == "play_and_get_digits" {
+			prompt = strings.Fields(run.Arg)[5]
+			c.Digits("7")
+		}
+	}})
+	calltest.Wait(t, c)
+	if want := "file_string://ivr/menu.wav!digits/40.wav!digits/2.wav!silence_stream://300"; prompt != want {
+		t.Errorf("prompt = %q, want %q", prompt, want)
+	}
+	if got := apiCommands(c); strings.Join(got, ",") != "show interfaces,say_string en en number pronounced 42" {
+		t.Errorf("api commands = %q", got)
+	}
+	res := resultOf(t, srv)
+	if res["reason"] != "ok" || res["digits"] != "7" {
+		t.Errorf("result = %v, want ok with digits 7", res)
+	}
+	if n := strings.Count(strings.Join(ranApps(c), "\n"), "play_and_get_digits"); n != 1 {
+		t.Errorf("play_and_get_digits ran %d times, want once", n)
+	}
+}
+
+// TestGatherListSpeak: speech in a gather's list is a tts:// file, which
+// needs mod_ssml: on a stock switch the gather ends with reason error
+// naming it and runs nothing; with mod_ssml and mod_flite it plays.
+func TestGatherListSpeak(t *testing.T) {
+	reply := `
+- answer
+- gather: {play: [{speak: "Press one"}, ivr/menu.wav], action: /result}
+`[1:]
+	t.Run("stock switch", func(t *testing.T) {
+		srv := actionApp(t, reply)
+		e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+		c := e.Dial(esltest.Options{})
+		calltest.Wait(t, c)
+		res := resultOf(t, srv)
+		msg, _ := res["message"].(string)
+		if res["reason"] != "error" || !strings.Contains(msg, "mod_ssml") {
+			t.Errorf("result = %v, want error naming mod_ssml", res)
+		}
+		if got := strings.Join(ranApps(c), ","); got != "answer" {
+			t.Errorf("apps = %q, want answer only", got)
+		}
+	})
+	t.Run("mod_ssml and mod_flite loaded", func(t *testing.T) {
+		srv := actionApp(t, reply)
+		e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+		sw := esltest.NewSwitch()
+		sw.LoadModule("mod_ssml")
+		sw.LoadModule("mod_flite")
+		var prompt string
+		c := e.Dial(esltest.Options{Switch: sw, OnApp: func(c *esltest.Call, run esltest.AppRun) {
+			if run.App == "play_and_get_digits" {
+				prompt = strings.Fields(run.Arg)[5]
+			}
+		}})
+		calltest.Wait(t, c)
+		if want := `file_string://tts://flite|kal|Press\sone!ivr/menu.wav`; prompt != want {
+			t.Errorf("prompt = %q, want %q", prompt, want)
+		}
+		if res := resultOf(t, srv); res["reason"] != "timeout" {
+			t.Errorf("result = %v, want timeout (nobody pressed)", res)
+		}
+	})
+}
+
+// TestMissingModule: a verb whose module the switch lacks ends with reason
+// error and a message naming it, instead of completing in silence (speak,
+// say) or hanging the call up (an unknown application); the switch is
+// asked once.
+func TestMissingModule(t *testing.T) {
+	cases := []struct {
+		name, verb, module string
+	}{
+		{"speak without mod_flite", `{speak: {text: hello}}`, "mod_flite"},
+		{"say without its language", `{say: {text: "42", lang: fr}}`, "mod_say_fr"},
+		{"execute of an unknown application", `{execute: {app: frobnicate}}`, "frobnicate"},
+		{"a play list speaking", `{play: {file: [a.wav, {speak: hi}]}}`, "mod_flite"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newTestApp(t, replyWith("[answer, "+tc.verb+", {hangup: USER_BUSY}]"))
+			e := verbsEngine(t, &App{Name: "support", URL: srv.URL, StatusURL: srv.URL + "/status", AllowExecute: []string{"frobnicate"}})
+			c := e.Dial(esltest.Options{})
+			res := calltest.Wait(t, c)
+			if res.Cause != "USER_BUSY" {
+				t.Errorf("call ended %v, want the verbs after it to run (hangup USER_BUSY)", res)
+			}
+			if got := strings.Join(ranApps(c), ","); got != "answer" {
+				t.Errorf("apps = %q, want answer only", got)
+			}
+			e.Idle()
+			var end map[string]any
+			for _, r := range srv.requests() {
+				if r.Path == "/status" {
+					end = r.json(t)
+				}
+			}
+			last, _ := end["last_result"].(map[string]any)
+			if msg, _ := last["message"].(string); last["reason"] != "error" || !strings.Contains(msg, tc.module) {
+				t.Errorf("call.end last_result = %v, want error naming %s", last, tc.module)
+			}
+			if !strings.Contains(e.Log.String(), tc.module) {
+				t.Errorf("the log does not name %s:\n%s", tc.module, e.Log)
+			}
+		})
+	}
+}
+
+// TestModuleCheckOncePerSwitch: calls of one switch ask it once; a module
+// loaded later counts once the answer is old (not here: the loaded one
+// was there from the start); a switch with the module runs the verb.
+func TestModuleCheckOncePerSwitch(t *testing.T) {
+	srv := newTestApp(t, replyWith(`[answer, {speak: hello}, {speak: again}]`))
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	sw := esltest.NewSwitch()
+	sw.LoadModule("mod_flite")
+	for range 3 {
+		c := e.Dial(esltest.Options{Switch: sw})
+		calltest.Wait(t, c)
+		if got := strings.Join(ranApps(c), ","); got != "answer,speak flite|kal|hello,speak flite|kal|again" {
+			t.Errorf("apps = %q", got)
+		}
+	}
+	if n := sw.ShowInterfacesAsked(); n != 1 {
+		t.Errorf("the switch was asked %d times, want once", n)
+	}
+}

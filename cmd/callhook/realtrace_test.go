@@ -555,7 +555,7 @@ var simulateCases = []struct {
 	{trace: "demo_full", args: []string{"-digits", "1 2 3 -"}},
 	{trace: "demo_invalid", args: []string{"-digits", "9 - -"}},
 	{trace: "say"},
-	{trace: "speak"},
+	{trace: "speak", args: []string{"-load", "mod_flite"}}, // the traced switch had loaded it
 	// The conference lasts until the caller hangs up: any time will do.
 	{trace: "conference", args: []string{"-hangup-after", "30s"}},
 	{trace: "transfer"},
