@@ -42,7 +42,7 @@ var verbDefs = []verbDef{
 	{name: "speak", main: "text", opts: speakOpts, parse: parseSpeak},
 	{name: "gather", main: "play", opts: []string{"play", "min", "max", "tries", "timeout", "digit_timeout", "terminators", "invalid", "regex", optAction}, parse: parseGather},
 	{name: "record", main: "path", opts: []string{"path", "max", "silence_threshold", "silence", "beep", "terminators", optAction}, parse: parseRecord},
-	{name: "bridge", main: "to", opts: []string{"to", "timeout", "caller_id", "caller_name", optAction}, parse: parseBridge},
+	{name: "bridge", main: "to", opts: []string{"to", "mode", "timeout", "caller_id", "caller_name", "time_limit", "ringback", "hangup_on_star", "confirm", optAction}, parse: parseBridge},
 	{name: "transfer", main: "extension", opts: []string{"extension", "dialplan", "context"}, parse: parseTransfer},
 	{name: "conference", main: "name", opts: []string{"name", "profile", "flags"}, parse: parseConference},
 	{name: "park", parse: bareVerb("park")},

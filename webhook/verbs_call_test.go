@@ -337,3 +337,116 @@ func TestModuleCheckOncePerSwitch(t *testing.T) {
 		t.Errorf("the switch was asked %d times, want once", n)
 	}
 }
+
+// bridgeResult returns the bridge part of the app's verb.result.
+func bridgeResult(t *testing.T, a *testApp) (reason string, b map[string]any) {
+	t.Helper()
+	res := resultOf(t, a)
+	b, _ = res["bridge"].(map[string]any)
+	reason, _ = res["reason"].(string)
+	return reason, b
+}
+
+// TestBridgeParallel: a parallel bridge rings the targets at once (','),
+// and the result says which callee answered and how long they talked.
+func TestBridgeParallel(t *testing.T) {
+	srv := actionApp(t, `[answer, {bridge: {to: [loopback/7300/default, loopback/7301/default], mode: parallel, action: /result}}]`)
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	c := e.Dial(esltest.Options{BridgeTargets: map[string]esltest.BridgeOutcome{"loopback/7300/default": esltest.BridgeBusy},
+		BridgeDuration: 3 * time.Second})
+	calltest.Wait(t, c)
+	if got := ranApps(c); len(got) < 4 || got[3] != "bridge {originate_timeout=30}loopback/7300/default,loopback/7301/default" {
+		t.Errorf("apps = %q", got)
+	}
+	reason, b := bridgeResult(t, srv)
+	if reason != "ok" || b["status"] != "SUCCESS" || b["answered_by"] != "loopback/7301-a" || b["duration_ms"] != 3000.0 {
+		t.Errorf("result = %s %v, want ok, answered by loopback/7301-a, 3000 ms", reason, b)
+	}
+	if br := c.Bridges(); len(br) != 1 || !br[0].Parallel {
+		t.Errorf("bridges = %+v, want one, parallel", br)
+	}
+}
+
+// TestBridgeTimeLimit: the callee is hung up time_limit after it answers
+// (ALLOTTED_TIMEOUT), and the app goes on.
+func TestBridgeTimeLimit(t *testing.T) {
+	srv := actionApp(t, `[answer, {bridge: {to: loopback/7300/default, time_limit: 2s, action: /result}}]`)
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	c := e.Dial(esltest.Options{BridgeDuration: time.Minute})
+	res := calltest.Wait(t, c)
+	if res.Cause != "NORMAL_CLEARING" || res.By != esltest.ByDaemon {
+		t.Errorf("call ended %v, want the app's hangup after the bridge", res)
+	}
+	reason, b := bridgeResult(t, srv)
+	if reason != "ok" || b["cause"] != "ALLOTTED_TIMEOUT" || b["duration_ms"] != 2000.0 {
+		t.Errorf("result = %s %v, want ok, cause ALLOTTED_TIMEOUT after 2000 ms", reason, b)
+	}
+}
+
+// TestBridgeHangupOnStar: the caller presses * while bridged: the bridge
+// ends and the app's next verb runs; the ringback asked for is the one
+// the originate played, and neither outlives the bridge.
+func TestBridgeHangupOnStar(t *testing.T) {
+	srv := actionApp(t, `
+- answer
+- bridge: {to: loopback/7300/default, hangup_on_star: true, ringback: us-ring, action: /result}
+`[1:])
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	c := e.Dial(esltest.Options{BridgeDuration: time.Hour})
+	waitEvent(t, c, "CHANNEL_BRIDGE")
+	c.Digits("*")
+	calltest.Wait(t, c)
+	reason, b := bridgeResult(t, srv)
+	if reason != "ok" || b["status"] != "SUCCESS" {
+		t.Errorf("result = %s %v, want ok", reason, b)
+	}
+	if d, _ := b["duration_ms"].(float64); d >= float64(time.Hour/time.Millisecond) {
+		t.Errorf("the bridge lasted %v ms: * did not end it", d)
+	}
+	br := c.Bridges()
+	if len(br) != 1 || br[0].Ringback != "tone_stream://%(2000,4000,440,480)" {
+		t.Errorf("bridges = %+v, want one with us-ring's tone as ringback", br)
+	}
+	for _, name := range []string{"bridge_terminate_key", "ringback", "transfer_ringback"} {
+		if v, ok := c.Var(name); ok && v != "" {
+			t.Errorf("%s = %q on the channel after the bridge, want it scoped to the bridge", name, v)
+		}
+	}
+}
+
+// TestBridgeConfirm: the callee hears the confirm prompt before the legs
+// are bridged.
+func TestBridgeConfirm(t *testing.T) {
+	srv := actionApp(t, `[answer, {bridge: {to: loopback/7300/default, confirm: {play: ivr/accept.wav, key: "5"}, action: /result}}]`)
+	e := verbsEngine(t, &App{Name: "support", URL: srv.URL})
+	c := e.Dial(esltest.Options{})
+	calltest.Wait(t, c)
+	if got := ranApps(c); len(got) < 4 || got[3] != "bridge {originate_timeout=30,group_confirm_key=5,group_confirm_file=ivr/accept.wav}loopback/7300/default" {
+		t.Errorf("apps = %q", got)
+	}
+	if br := c.Bridges(); len(br) != 1 || br[0].Confirms != 1 {
+		t.Errorf("bridges = %+v, want one confirm prompt played", br)
+	}
+	if reason, b := bridgeResult(t, srv); reason != "ok" || b["answered_by"] != "loopback/7300-a" {
+		t.Errorf("result = %s %v", reason, b)
+	}
+}
+
+// waitEvent waits until the simulator has written an event named name.
+func waitEvent(t *testing.T, c *esltest.Call, name string) {
+	t.Helper()
+	for n := 1; ; n++ {
+		fs, err := c.WaitFrames(t.Context(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if strings.Contains(string(f.Body), "Event-Name: "+name+"\n") {
+				return
+			}
+		}
+		if len(fs) < n {
+			t.Fatalf("the call ended before %s", name)
+		}
+	}
+}

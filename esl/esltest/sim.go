@@ -74,6 +74,7 @@ type Call struct {
 	abort       bool // fault injection cut the connection
 	hungUpBy    HangupBy
 	responded   int // the SIP code a respond app sent (sofia channels), 0 for none
+	bridges     []BridgeRun
 
 	pending  []*outItem
 	holdNext bool
