@@ -44,6 +44,7 @@ type session struct {
 	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int
 	coreUUID       string // the switch's, from the connect reply (inventory.go)
+	answerNotified bool   // AnswerNotifier.Answered was called
 	stats          CallStats
 
 	mu              sync.Mutex

@@ -61,6 +61,7 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 		if s.gone() {
 			return nil, nil, nil
 		}
+		s.notifyAnswered(d)
 		switch spec := v.Spec.(type) {
 		case *verb.HangupSpec:
 			s.sessionVerb(v, func() { s.hangup(ctx, spec.Cause) })
@@ -95,6 +96,7 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			// is no call to drive. Its result goes to call.end.
 			return nil, nil, nil
 		}
+		s.notifyAnswered(d)
 		if url := s.takeRedirect(); url != "" {
 			return s.liveRedirect(ctx, d, url)
 		}
@@ -315,4 +317,16 @@ func (s *session) onFailure(ctx context.Context, err error) *Instructions {
 	s.failErr = err
 	s.log.WithError(err).Error("app failed; running on_failure")
 	return &Instructions{Verbs: verbs}
+}
+
+// notifyAnswered tells a dialog that wants to know (AnswerNotifier), once
+// a call, that the call is answered.
+func (s *session) notifyAnswered(d VerbDialog) {
+	if s.answerNotified || !s.call.Answered {
+		return
+	}
+	s.answerNotified = true
+	if n, ok := d.(AnswerNotifier); ok {
+		n.Answered(s.callCtx)
+	}
 }

@@ -7,6 +7,7 @@ package webhook
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -447,6 +448,87 @@ func waitEvent(t *testing.T, c *esltest.Call, name string) {
 		}
 		if len(fs) < n {
 			t.Fatalf("the call ended before %s", name)
+		}
+	}
+}
+
+// TestCallAnswered: an app whose status_events lists call.answered gets it
+// at status_url once, when the call is answered, before the verbs after
+// answer run; a failed attempt is retried with the same X-Callhook-Seq.
+// An app that does not ask, or a call that is never answered, gets none.
+func TestCallAnswered(t *testing.T) {
+	statusAttempts := 0
+	var mu sync.Mutex
+	srv := newTestApp(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "application/yaml")
+		switch r.URL.Path {
+		case "/status":
+			mu.Lock()
+			statusAttempts++
+			first := statusAttempts == 1
+			mu.Unlock()
+			if first {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		case "/next":
+			w.Write([]byte("[hangup]"))
+		default:
+			w.Write([]byte("[answer, {play: a.wav}, {play: b.wav}, {gather: {play: c.wav, action: /next}}]"))
+		}
+	})
+	app := &App{Name: "support", URL: srv.URL + "/ivr", StatusURL: srv.URL + "/status",
+		StatusEvents: []string{EventCallAnswered}, Retries: 1}
+	e := verbsEngine(t, app)
+	c := e.Dial(esltest.Options{})
+	calltest.Wait(t, c)
+	e.Idle()
+	var events []string
+	seqs := map[string][]string{}
+	for _, r := range srv.requests() {
+		ev, _ := r.json(t)["event"].(string)
+		events = append(events, r.Path+" "+ev)
+		seqs[ev] = append(seqs[ev], r.Header.Get("X-Callhook-Seq"))
+	}
+	want := []string{"/ivr call.start", "/status call.answered", "/status call.answered", "/next verb.result", "/status call.end"}
+	if strings.Join(events, ", ") != strings.Join(want, ", ") {
+		t.Errorf("requests = %q\nwant %q", events, want)
+	}
+	if s := seqs[EventCallAnswered]; len(s) != 2 || s[0] != "2" || s[1] != "2" {
+		t.Errorf("call.answered seqs = %q, want 2 twice (a retry keeps its seq)", s)
+	}
+
+	t.Run("not asked for", func(t *testing.T) {
+		srv := newTestApp(t, replyWith("[answer, {play: a.wav}]"))
+		e := verbsEngine(t, &App{Name: "support", URL: srv.URL + "/ivr", StatusURL: srv.URL + "/status"})
+		calltest.Wait(t, e.Dial(esltest.Options{}))
+		e.Idle()
+		for _, r := range srv.requests() {
+			if r.json(t)["event"] == EventCallAnswered {
+				t.Errorf("call.answered sent to an app that did not ask")
+			}
+		}
+	})
+	t.Run("never answered", func(t *testing.T) {
+		srv := newTestApp(t, replyWith("[ring_ready, reject]"))
+		e := verbsEngine(t, &App{Name: "support", URL: srv.URL + "/ivr", StatusURL: srv.URL + "/status",
+			StatusEvents: []string{EventCallAnswered}})
+		calltest.Wait(t, e.Dial(esltest.Options{}))
+		e.Idle()
+		for _, r := range srv.requests() {
+			if r.json(t)["event"] == EventCallAnswered {
+				t.Errorf("call.answered sent for a call that was never answered")
+			}
+		}
+	})
+}
+
+func TestCheckStatusEvents(t *testing.T) {
+	if err := CheckStatusEvents([]string{"call.answered"}); err != nil {
+		t.Errorf("CheckStatusEvents(call.answered) = %v", err)
+	}
+	for _, bad := range [][]string{{"call.ringing"}, {"call.answered", "call.answered"}} {
+		if err := CheckStatusEvents(bad); err == nil {
+			t.Errorf("CheckStatusEvents(%q) = nil", bad)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"github.com/callhook/callhook/internal/suggest"
 	"github.com/callhook/callhook/internal/yamlpos"
+	"github.com/callhook/callhook/webhook"
 	"io"
 	"math"
 	"net"
@@ -150,7 +151,10 @@ type App struct {
 	Retries     int           // further attempts, 0..5 (default 1)
 	Secret      string        // HMAC key of X-Callhook-Signature; "" signs nothing
 	StatusURL   string        // where call.end goes; "" for nowhere
-	Vars        []string      // channel variables sent with every request
+	// StatusEvents are the status events sent to StatusURL too
+	// (webhook.StatusEventNames: call.answered); none by default.
+	StatusEvents []string
+	Vars         []string // channel variables sent with every request
 
 	// What an app may make FreeSWITCH do beyond the defaults (README,
 	// "Security model"); a flow's own file has the same keys for its
@@ -866,6 +870,7 @@ var appKeys = []struct {
 	{"retries", webhookOnly},
 	{"secret", webhookOnly},
 	{"status_url", webhookOnly},
+	{"status_events", webhookOnly},
 	{"vars", webhookOnly},
 	{"allow_execute", everyKind},
 	{"allow_vars", everyKind},
@@ -1043,7 +1048,19 @@ func (d *decoder) webhook(a *App, f fields, path string) {
 	if v := f.get("vars"); v != nil {
 		a.Vars = d.names(v, join(path, "vars"), varNamePattern, "channel variable name")
 	}
+	if v := f.get("status_events"); v != nil {
+		a.StatusEvents = d.names(v, join(path, "status_events"), statusEventPattern, "status event name")
+		if err := webhook.CheckStatusEvents(a.StatusEvents); err != nil {
+			d.errorf(v, join(path, "status_events"), "%v", err)
+		}
+		if len(a.StatusEvents) > 0 && a.StatusURL == "" {
+			d.errorf(v, join(path, "status_events"), "status events go to status_url, which the app does not have")
+		}
+	}
 }
+
+// statusEventPattern is the shape of a status event name.
+var statusEventPattern = regexp.MustCompile(`^[a-z]+\.[a-z]+$`)
 
 // liverpieKeys are the keys of a Liverpie app's liverpie mapping.
 var liverpieKeys = []string{

@@ -76,6 +76,7 @@ func buildBackend(cfg *Config, a *App, d *deps) (proxy.Backend, error) {
 			Retries:        a.Retries,
 			Secret:         a.Secret,
 			StatusURL:      a.StatusURL,
+			StatusEvents:   a.StatusEvents,
 			Vars:           a.Vars,
 			AllowExecute:   a.AllowExecute,
 			AllowVars:      a.AllowVars,
