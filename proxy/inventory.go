@@ -41,11 +41,14 @@ type inventories struct {
 }
 
 // inventory is one switch's: its interfaces, "type/name" in lower case.
-// mu is held while the switch is asked, so calls of one switch ask once.
+// One call at a time asks the switch (asking is closed when it is done);
+// the others wait for that answer, each under its own context, and no lock
+// is held across the round trip.
 type inventory struct {
-	mu    sync.Mutex
-	have  map[string]bool // nil until a successful answer
-	asked time.Time
+	mu     sync.Mutex
+	have   map[string]bool // nil until a successful answer
+	asked  time.Time
+	asking chan struct{} // non-nil while a call asks
 }
 
 // get returns the switch's inventory entry, creating it.
@@ -72,27 +75,48 @@ func (iv *inventories) get(coreUUID string) *inventory {
 // errNoInventory means the switch did not list its interfaces.
 var errNoInventory = errors.New("the switch did not list its interfaces")
 
-// missing returns the first need the switch lacks; ok is false when the
-// switch could not say (then nothing is checked).
+// missing returns the first need the switch lacks (ok false when it has
+// them all), asking the switch first when nobody has yet, or when a need
+// is missing from an answer a minute old.
 func (e *inventory) missing(ctx context.Context, conn *esl.Conn, needs []verb.Need) (verb.Need, bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.have == nil {
-		if err := e.ask(ctx, conn); err != nil {
+	for {
+		e.mu.Lock()
+		if e.asking != nil {
+			wait := e.asking
+			e.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return verb.Need{}, false, ctx.Err()
+			}
+		}
+		if e.have != nil {
+			n, miss := e.firstMissing(needs)
+			if !miss || time.Since(e.asked) < inventoryRefresh {
+				e.mu.Unlock()
+				return n, miss, nil
+			}
+		}
+		// This call asks; the others wait for it.
+		done := make(chan struct{})
+		e.asking = done
+		e.mu.Unlock()
+		have, err := ask(ctx, conn)
+		e.mu.Lock()
+		if err == nil {
+			e.have, e.asked = have, time.Now()
+		}
+		e.asking = nil
+		close(done)
+		if err != nil {
+			e.mu.Unlock()
 			return verb.Need{}, false, err
 		}
+		n, miss := e.firstMissing(needs)
+		e.mu.Unlock()
+		return n, miss, nil
 	}
-	n, miss := e.firstMissing(needs)
-	if miss && time.Since(e.asked) >= inventoryRefresh {
-		if err := e.ask(ctx, conn); err != nil {
-			return verb.Need{}, false, err
-		}
-		n, miss = e.firstMissing(needs)
-	}
-	if !miss {
-		return verb.Need{}, true, nil
-	}
-	return n, true, nil
 }
 
 func (e *inventory) firstMissing(needs []verb.Need) (verb.Need, bool) {
@@ -105,17 +129,12 @@ func (e *inventory) firstMissing(needs []verb.Need) (verb.Need, bool) {
 }
 
 // ask sends `api show interfaces` and reads its answer.
-func (e *inventory) ask(ctx context.Context, conn *esl.Conn) error {
+func ask(ctx context.Context, conn *esl.Conn) (map[string]bool, error) {
 	f, err := conn.Send(ctx, esl.API("show interfaces"))
 	if err != nil {
-		return fmt.Errorf("show interfaces: %w", err)
+		return nil, fmt.Errorf("show interfaces: %w", err)
 	}
-	have, err := parseInterfaces(string(f.Body))
-	if err != nil {
-		return err
-	}
-	e.have, e.asked = have, time.Now()
-	return nil
+	return parseInterfaces(string(f.Body))
 }
 
 // parseInterfaces reads show interfaces' plain answer: the header

@@ -17,7 +17,7 @@ func (s *session) prepareVerb(ctx context.Context, v verb.Verb) (verb.Spec, *ver
 	spec := v.Spec
 	if n, ok := spec.(verb.Needer); ok {
 		if needs := n.Needs(); len(needs) > 0 {
-			miss, known, err := s.p.inv.get(s.coreUUID).missing(ctx, s.conn, needs)
+			miss, isMissing, err := s.p.inv.get(s.coreUUID).missing(ctx, s.conn, needs)
 			switch {
 			case err != nil && s.gone():
 				return nil, nil, errCallGone
@@ -25,7 +25,7 @@ func (s *session) prepareVerb(ctx context.Context, v verb.Verb) (verb.Spec, *ver
 				// Not knowing is no reason to refuse: the verb runs as
 				// before the check existed.
 				s.log.WithError(err).Warn("cannot check the switch's modules")
-			case known && miss.Name != "":
+			case isMissing:
 				msg := verb.MissingError(miss)
 				s.log.WithField("verb", v.Name).Warn(msg)
 				return nil, verb.PrepareError(v, msg), nil

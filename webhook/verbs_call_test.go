@@ -337,6 +337,23 @@ func TestModuleCheckOncePerSwitch(t *testing.T) {
 	if n := sw.ShowInterfacesAsked(); n != 1 {
 		t.Errorf("the switch was asked %d times, want once", n)
 	}
+
+	t.Run("calls at once", func(t *testing.T) {
+		sw := esltest.NewSwitch() // a new Core-UUID: not known yet
+		var calls []*esltest.Call
+		for range 4 {
+			calls = append(calls, e.Dial(esltest.Options{Switch: sw}))
+		}
+		for _, c := range calls {
+			calltest.Wait(t, c)
+			if got := strings.Join(ranApps(c), ","); got != "answer" {
+				t.Errorf("apps = %q, want answer only (no mod_flite)", got)
+			}
+		}
+		if n := sw.ShowInterfacesAsked(); n != 1 {
+			t.Errorf("the switch was asked %d times, want once", n)
+		}
+	})
 }
 
 // bridgeResult returns the bridge part of the app's verb.result.
