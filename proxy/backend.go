@@ -208,6 +208,15 @@ type VerbDialog interface {
 	End(ctx context.Context, end *CallEnd)
 }
 
+// AnswerNotifier is implemented by verb dialogs that tell their app when
+// the call is answered (a webhook app's call.answered status event). The
+// session calls Answered once a call, from the call's goroutine, with the
+// call's context: before the first verb when the call came answered, else
+// after the verb during which it was answered.
+type AnswerNotifier interface {
+	Answered(ctx context.Context)
+}
+
 // RawDialog speaks ESL commands instead of verbs (Liverpie apps). The
 // dialog checks each command against its app's allowlist before returning
 // it; the session sends it with esl (encoded and validated), never raw.

@@ -96,6 +96,8 @@ type Proxy struct {
 	sessions map[string]*session // live calls by call id
 	perApp   map[string]int      // live calls by app name
 	idle     []chan struct{}     // closed when no call is left (WaitIdle)
+
+	inv inventories // what each switch has loaded (inventory.go)
 }
 
 // SetRuntime installs the apps, routes and limits new calls use.

@@ -43,6 +43,8 @@ type session struct {
 	outcome        string // set when the call leaves our hands other than by hangup
 	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int
+	coreUUID       string // the switch's, from the connect reply (inventory.go)
+	answerNotified bool   // AnswerNotifier.Answered was called
 	stats          CallStats
 
 	mu              sync.Mutex
@@ -62,6 +64,7 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		wake:  make(chan struct{}, 1),
 	}
 	s.obs = p.observer()
+	s.coreUUID = strings.Clone(ch.Get("Core-UUID"))
 	// Clones: a value can share the connect reply's memory, which the
 	// call lets go of once its dialog has started (trimChannel).
 	s.call = &Call{

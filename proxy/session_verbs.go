@@ -61,10 +61,17 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 		if s.gone() {
 			return nil, nil, nil
 		}
+		s.notifyAnswered(d)
 		switch spec := v.Spec.(type) {
 		case *verb.HangupSpec:
 			s.sessionVerb(v, func() { s.hangup(ctx, spec.Cause) })
 			return nil, nil, nil
+		case *verb.RejectSpec:
+			if s.call.Answered {
+				// Too late to refuse: the app's instructions do not fit
+				// the call, as an invalid reply does not (on_failure).
+				return nil, nil, verb.RejectAfterAnswer(v)
+			}
 		case *verb.RedirectSpec:
 			var next *Instructions
 			var err error
@@ -89,6 +96,7 @@ func (s *session) perform(ctx context.Context, d VerbDialog, ins *Instructions) 
 			// is no call to drive. Its result goes to call.end.
 			return nil, nil, nil
 		}
+		s.notifyAnswered(d)
 		if url := s.takeRedirect(); url != "" {
 			return s.liveRedirect(ctx, d, url)
 		}
@@ -209,8 +217,17 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
+	spec, res, err := s.prepareVerb(ctx, v)
+	if err != nil || res != nil {
+		if res == nil { // the call went while the verb was prepared
+			res = v.Spec.Result(pc, nil, true)
+		}
+		s.stats.Verbs++
+		s.obs.VerbFinished(s.call, v, res, time.Since(start))
+		return res, true
+	}
 	var complete *esl.Event
-	for i, ex := range v.Spec.Execs(pc) {
+	for i, ex := range spec.Execs(pc) {
 		if s.gone() || (i > 0 && s.redirectPending()) {
 			complete = nil // cut off before its last app: no completion to read
 			break
@@ -228,7 +245,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	// hungUp comes from the events read up to the completion (a completion
 	// cut short by the hangup says Answer-State: hangup), not from later
 	// news, so a prompt that played to its end is not reported as cut off.
-	res = v.Spec.Result(pc, complete, s.hungUp)
+	res = spec.Result(pc, complete, s.hungUp)
 	s.stats.Verbs++
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
 	return res, true
@@ -300,4 +317,16 @@ func (s *session) onFailure(ctx context.Context, err error) *Instructions {
 	s.failErr = err
 	s.log.WithError(err).Error("app failed; running on_failure")
 	return &Instructions{Verbs: verbs}
+}
+
+// notifyAnswered tells a dialog that wants to know (AnswerNotifier), once
+// a call, that the call is answered.
+func (s *session) notifyAnswered(d VerbDialog) {
+	if s.answerNotified || !s.call.Answered {
+		return
+	}
+	s.answerNotified = true
+	if n, ok := d.(AnswerNotifier); ok {
+		n.Answered(s.callCtx)
+	}
 }

@@ -285,7 +285,8 @@ func (p *parser) parseState(s *State, n *yaml.Node) {
 	if e, ok := keys["verbs"]; ok {
 		p.parseVerbs(s, e.v)
 	}
-	if len(s.Verbs) > 0 && s.Verbs[len(s.Verbs)-1].Name == "hangup" {
+	if n := len(s.Verbs); n > 0 && (s.Verbs[n-1].Name == "hangup" || s.Verbs[n-1].Name == "reject") {
+		// reject ends the call too (or, on an answered call, the app fails).
 		s.hangup = true
 	}
 	if e, ok := keys["hangup"]; ok {

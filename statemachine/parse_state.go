@@ -47,8 +47,8 @@ func (p *parser) parseVerbs(s *State, n *yaml.Node) {
 		case v.Name == "redirect":
 			p.errorf(item, "state %q: redirect is not available in flows (hand the call to a webhook app with handoff:)", s.Name)
 			continue
-		case v.Name == "hangup" && i != len(n.Content)-1:
-			p.errorf(item, "state %q: hangup must be the last verb (the verbs after it would never run)", s.Name)
+		case (v.Name == "hangup" || v.Name == "reject") && i != len(n.Content)-1:
+			p.errorf(item, "state %q: %s must be the last verb (the verbs after it would never run)", s.Name, v.Name)
 			continue
 		}
 		if v.Line == 0 {

@@ -2,22 +2,49 @@ package verb
 
 import (
 	"fmt"
+	"github.com/callhook/callhook/internal/yamlx"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
+	"gopkg.in/yaml.v3"
 )
 
 // BridgeSpec is the bridge verb: call To (each target in turn until one
-// answers) and connect the caller to it.
+// answers, or all at once) and connect the caller to it.
 type BridgeSpec struct {
 	To         []string // FreeSWITCH dial strings: user/1000, sofia/gateway/gw/123, ...
+	Mode       string   // sequential ('|' between targets: failover) or parallel (',': ring all, first answer wins)
 	Timeout    time.Duration
-	CallerID   string  // origination_caller_id_number, "" to keep the caller's
-	CallerName string  // origination_caller_id_name, "" to keep the caller's
-	policy     *Policy // the app's allow lists; nil for the defaults
+	CallerID   string // origination_caller_id_number, "" to keep the caller's
+	CallerName string // origination_caller_id_name, "" to keep the caller's
+	// TimeLimit hangs the callee up this long after it answers (0: no
+	// limit): execute_on_answer=sched_hangup +<s> ALLOTTED_TIMEOUT on the
+	// callee's leg (sched_hangup, src/mod/applications/mod_dptools/
+	// mod_dptools.c; execute_on_answer runs on answer, src/switch_channel.c).
+	TimeLimit time.Duration
+	// Ringback is what the caller hears while the callee rings: a file
+	// (the play rules), or a name of namedTones. "" keeps FreeSWITCH's
+	// (the callee's early media).
+	Ringback string
+	// HangupOnStar lets the caller end the bridged call with * and go on
+	// with the app's next verb (bridge_terminate_key, read from the
+	// caller's channel while bridged, mod_dptools.c audio_bridge).
+	HangupOnStar bool
+	// ConfirmPlay and ConfirmKey screen the callee: it hears ConfirmPlay
+	// and must press ConfirmKey, or its leg is dropped (group_confirm_file,
+	// group_confirm_key, src/switch_ivr_originate.c). "" for no screening.
+	ConfirmPlay, ConfirmKey string
+	Files                   *FileRules // the app's folders, for ringback and confirm's prompt
+	policy                  *Policy    // the app's allow lists; nil for the defaults
 }
+
+// Bridge modes.
+const (
+	BridgeSequential = "sequential"
+	BridgeParallel   = "parallel"
+)
 
 // maxBridgeTargets bounds the failover list.
 const maxBridgeTargets = 32
@@ -26,13 +53,34 @@ func parseBridge(a *args) Spec {
 	if !a.has("to") {
 		a.failf(nil, "to", "is required")
 	}
-	return &BridgeSpec{
-		To:         a.list("to"),
-		Timeout:    a.duration("timeout", 30*time.Second),
-		CallerID:   a.str("caller_id", ""),
-		CallerName: a.str("caller_name", ""),
-		policy:     a.o.policy(),
+	s := &BridgeSpec{
+		To:           a.list("to"),
+		Mode:         a.str("mode", BridgeSequential),
+		Timeout:      a.duration("timeout", 30*time.Second),
+		CallerID:     a.str("caller_id", ""),
+		CallerName:   a.str("caller_name", ""),
+		TimeLimit:    a.duration("time_limit", 0),
+		Ringback:     a.str("ringback", ""),
+		HangupOnStar: a.boolean("hangup_on_star", false),
+		Files:        a.o.Files,
+		policy:       a.o.policy(),
 	}
+	if n := yamlx.Deref(a.nodes["confirm"]); n != nil && !yamlx.IsNull(n) {
+		if n.Kind == yaml.MappingNode || n.Kind == yaml.ScalarNode {
+			sub := &args{verb: a.verb + ": confirm", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+			if err := sub.collect(&verbDef{name: "bridge: confirm", main: "play", opts: []string{"play", "key"}}, n); err != nil {
+				a.fail(err)
+			}
+			if sub.err == nil && !sub.has("play") {
+				sub.failf(n, "play", "is required")
+			}
+			s.ConfirmPlay, s.ConfirmKey = sub.str("play", ""), sub.str("key", "1")
+			a.adopt(sub)
+		} else {
+			a.failf(n, "confirm", "want a prompt, or a map with play and key, got %s", kindName(n))
+		}
+	}
+	return s
 }
 
 func (s *BridgeSpec) check() error {
@@ -46,6 +94,32 @@ func (s *BridgeSpec) check() error {
 	}
 	if err := checkDuration("timeout", s.Timeout, time.Second); err != nil {
 		return err
+	}
+	if s.Mode != BridgeSequential && s.Mode != BridgeParallel {
+		return optErrorf("mode", "%s: want sequential (one target after another) or parallel (all at once)", Quote(s.Mode))
+	}
+	if s.TimeLimit != 0 {
+		if err := checkDuration("time_limit", s.TimeLimit, time.Second); err != nil {
+			return err
+		}
+	}
+	if s.Ringback != "" {
+		if err := checkRingback(s.Ringback, s.Files); err != nil {
+			return &optError{Opt: "ringback", Msg: err.Error()}
+		}
+	}
+	if s.ConfirmPlay != "" || s.ConfirmKey != "" {
+		if err := checkPlayFile(s.ConfirmPlay, s.Files); err != nil {
+			return &optError{Opt: "confirm", Msg: "play: " + err.Error()}
+		}
+		if err := checkBlockValue(s.ConfirmPlay); err != nil {
+			return &optError{Opt: "confirm", Msg: "play: " + err.Error()}
+		}
+		// One DTMF digit: group_confirm_key "exec" would run
+		// group_confirm_file as an application.
+		if len(s.ConfirmKey) != 1 || !strings.Contains("0123456789*#", s.ConfirmKey) {
+			return optErrorf("confirm", "key: %s: want one key, 0-9 * or #", Quote(s.ConfirmKey))
+		}
 	}
 	if err := checkCallerID(s.CallerID); err != nil {
 		return &optError{Opt: "caller_id", Msg: err.Error()}
@@ -79,7 +153,18 @@ func checkCallerID(v string) error {
 // Execs sets continue_on_fail and hangup_after_bridge first: without them a
 // failed bridge hangs up the caller (the bridge-fail capture), and a
 // finished one too, and the app would never learn the outcome. Then
-// bridge {originate_timeout=N[,origination_caller_id_number=..][,origination_caller_id_name=..]}t1|t2.
+// bridge [%^[caller's vars]]{originate_timeout=N[,...]}t1|t2 (t1,t2 in
+// parallel mode).
+//
+// What the originate reads from the callee legs' variables goes in {...}:
+// the caller id, time_limit's execute_on_answer, confirm's
+// group_confirm_key and group_confirm_file. What it reads from the
+// caller's channel (ringback, and transfer_ringback, which FreeSWITCH
+// uses instead once the caller is answered; bridge_terminate_key) goes in
+// a leading %^[...]: FreeSWITCH sets those as scope variables for this
+// run of bridge only (src/switch_core_session.c,
+// switch_channel_set_scope_variables), so a later bridge does not inherit
+// them. '^' separates them because a tone has commas.
 func (s *BridgeSpec) Execs(PlanContext) []Exec {
 	vars := []string{"originate_timeout=" + strconv.FormatInt(int64(s.Timeout/time.Second), 10)}
 	if s.CallerID != "" {
@@ -88,12 +173,69 @@ func (s *BridgeSpec) Execs(PlanContext) []Exec {
 	if s.CallerName != "" {
 		vars = append(vars, "origination_caller_id_name="+s.CallerName)
 	}
+	if s.TimeLimit > 0 {
+		vars = append(vars, "execute_on_answer=sched_hangup +"+strconv.FormatInt(int64(s.TimeLimit/time.Second), 10)+" ALLOTTED_TIMEOUT")
+	}
+	if s.ConfirmPlay != "" {
+		vars = append(vars, "group_confirm_key="+s.ConfirmKey, "group_confirm_file="+s.ConfirmPlay)
+	}
+	var scope []string
+	if s.Ringback != "" {
+		rb := ringbackValue(s.Ringback)
+		scope = append(scope, "ringback="+rb, "transfer_ringback="+rb)
+	}
+	if s.HangupOnStar {
+		scope = append(scope, "bridge_terminate_key=*")
+	}
+	sep := "|"
+	if s.Mode == BridgeParallel {
+		sep = ","
+	}
+	arg := "{" + strings.Join(vars, ",") + "}" + strings.Join(s.To, sep)
+	if len(scope) > 0 {
+		arg = "%^[" + strings.Join(scope, "^") + "]" + arg
+	}
 	return []Exec{
 		{App: "set", Arg: "continue_on_fail=true"},
 		{App: "set", Arg: "hangup_after_bridge=false"},
-		{App: "bridge", Arg: "{" + strings.Join(vars, ",") + "}" + strings.Join(s.To, "|")},
+		{App: "bridge", Arg: arg},
 	}
 }
+
+// checkRingback checks a ringback: a named tone, or a file under the play
+// rules that also fits the %^[...] block.
+func checkRingback(v string, r *FileRules) error {
+	if _, ok := namedTones[v]; ok {
+		return nil
+	}
+	if err := checkPlayFile(v, r); err != nil {
+		return fmt.Errorf("%w (or name a tone: %s)", err, strings.Join(toneNames(), ", "))
+	}
+	if strings.ContainsAny(v, "^[]") {
+		return fmt.Errorf("%s has '^', '[' or ']', which would break bridge's variables", Quote(v))
+	}
+	return nil
+}
+
+// ringbackValue is what the ringback variables get. The originate plays
+// a value that is a path or has "://" as a file, and takes anything else
+// for a tone script (src/switch_ivr_originate.c, switch_is_file_path), so
+// a named tone becomes its tone_stream://, and a sound name relative to
+// the sound prefix becomes file_string://name, which mod_dptools opens
+// relative to the sound prefix.
+func ringbackValue(v string) string {
+	if t, ok := namedTones[v]; ok {
+		return "tone_stream://" + t
+	}
+	if strings.HasPrefix(v, "/") || strings.Contains(v, "://") {
+		return v
+	}
+	return "file_string://" + v
+}
+
+// checkBlockValue checks a value placed in bridge's {...} block, as
+// checkCallerID does, for a file.
+func checkBlockValue(v string) error { return checkCallerID(v) }
 
 // Result reports the bridge's outcome: status is DIALSTATUS (SUCCESS, BUSY,
 // NOANSWER, ...), else originate_disposition; cause is bridge_hangup_cause
@@ -113,6 +255,15 @@ func (s *BridgeSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Re
 	}
 	if b.Status == "SUCCESS" {
 		b.Cause = c.Var("bridge_hangup_cause")
+		// The callee's channel, and how long the two talked: from the
+		// caller's profile's bridged time (Caller-Channel-Bridged-Time, µs,
+		// set at each bridge) to the completion (Event-Date-Timestamp).
+		b.AnsweredBy = c.Var("bridge_channel")
+		from, _ := strconv.ParseInt(c.Get("Caller-Channel-Bridged-Time"), 10, 64)
+		to, _ := strconv.ParseInt(c.Get("Event-Date-Timestamp"), 10, 64)
+		if from > 0 && to > from {
+			b.DurationMS = (to - from) / 1000
+		}
 	} else {
 		b.Cause = c.Var("originate_failed_cause")
 		if r.Reason == ReasonOK {
@@ -127,7 +278,7 @@ func (s *BridgeSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Re
 func (s *BridgeSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	c.To = append([]string(nil), s.To...)
-	ps := []*string{&c.CallerID, &c.CallerName}
+	ps := []*string{&c.CallerID, &c.CallerName, &c.Ringback, &c.ConfirmPlay}
 	for i := range c.To {
 		ps = append(ps, &c.To[i])
 	}
@@ -142,6 +293,21 @@ func (s *BridgeSpec) Args() []Arg {
 	}
 	if s.CallerName != "" {
 		a = append(a, Arg{"caller_name", s.CallerName})
+	}
+	if s.Mode != BridgeSequential {
+		a = append(a, Arg{"mode", s.Mode})
+	}
+	if s.TimeLimit > 0 {
+		a = append(a, Arg{"time_limit", s.TimeLimit})
+	}
+	if s.Ringback != "" {
+		a = append(a, Arg{"ringback", s.Ringback})
+	}
+	if s.HangupOnStar {
+		a = append(a, Arg{"hangup_on_star", true})
+	}
+	if s.ConfirmPlay != "" {
+		a = append(a, Arg{"confirm", []string{s.ConfirmPlay, "key " + s.ConfirmKey}})
 	}
 	return a
 }

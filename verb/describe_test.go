@@ -9,6 +9,7 @@ import (
 
 // everyVerb is a reply with each verb of the table once, every option set.
 const everyVerb = `
+- reject: rejected
 - answer
 - pre_answer
 - ring_ready

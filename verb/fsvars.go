@@ -217,7 +217,15 @@ var OwnVars = []string{
 	"origination_caller_id_number", // bridge: caller_id
 	"origination_caller_id_name",   // bridge: caller_name
 	"playback_terminators",         // record: terminators
-	"callhook_digits_",             // gather: the per-verb digits variable, callhook_digits_<seq>
+	// bridge's newer options, in its {...} and %^[...] blocks: values
+	// callhook builds from checked options, never app text as such.
+	"execute_on_answer",    // bridge: time_limit, always "sched_hangup +<seconds> ALLOTTED_TIMEOUT"
+	"group_confirm_key",    // bridge: confirm's key, one DTMF digit (never "exec")
+	"group_confirm_file",   // bridge: confirm's prompt, under the play rules
+	"ringback",             // bridge: ringback, a named tone or a file under the play rules
+	"transfer_ringback",    // bridge: the same, for an answered caller
+	"bridge_terminate_key", // bridge: hangup_on_star, always "*"
+	"callhook_digits_",     // gather: the per-verb digits variable, callhook_digits_<seq>
 }
 
 // DangerousVars returns the names of dangerousVars, in lower case, the

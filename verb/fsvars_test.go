@@ -216,6 +216,7 @@ func TestDangerousSetNames(t *testing.T) {
 func TestOwnVarsListed(t *testing.T) {
 	doc := `
 - bridge: {to: user/1001, caller_id: '1000', caller_name: Support}
+- bridge: {to: [user/1001, user/1002], mode: parallel, time_limit: 1m, ringback: us-ring, hangup_on_star: true, confirm: {play: ivr/accept.wav, key: "1"}}
 - record: {path: x.wav, terminators: '#'}
 - gather: {play: x.wav}
 `
@@ -246,7 +247,16 @@ func TestOwnVarsListed(t *testing.T) {
 			case "set":
 				names = []string{setArgName(e.Arg)}
 			case "bridge":
-				block, _, _ := strings.Cut(strings.TrimPrefix(e.Arg, "{"), "}")
+				arg := e.Arg
+				if rest, ok := strings.CutPrefix(arg, "%^["); ok {
+					scope, after, _ := strings.Cut(rest, "]")
+					for kv := range strings.SplitSeq(scope, "^") {
+						n, _, _ := strings.Cut(kv, "=")
+						names = append(names, n)
+					}
+					arg = after
+				}
+				block, _, _ := strings.Cut(strings.TrimPrefix(arg, "{"), "}")
 				for kv := range strings.SplitSeq(block, ",") {
 					n, _, _ := strings.Cut(kv, "=")
 					names = append(names, n)
@@ -260,7 +270,7 @@ func TestOwnVarsListed(t *testing.T) {
 			}
 		}
 	}
-	if seen < 7 {
-		t.Errorf("checked %d variables, want the bridge's 5, record's and gather's", seen)
+	if seen < 16 {
+		t.Errorf("checked %d variables, want the bridges' 14, record's and gather's", seen)
 	}
 }

@@ -14,9 +14,13 @@ import (
 // GatherSpec is the gather verb: play a prompt and collect DTMF digits with
 // play_and_get_digits.
 type GatherSpec struct {
-	Play         string // the prompt
-	Min, Max     int    // digits wanted, 1..128, Min <= Max
-	Tries        int    // prompts before giving up, 1 or more
+	Play string // the prompt
+	// PlayList is a prompt list (prompts.go), when play was given as a
+	// list; Play is "" then. play_and_get_digits plays it as one
+	// file_string://, so the first key stops it.
+	PlayList     []Prompt
+	Min, Max     int // digits wanted, 1..128, Min <= Max
+	Tries        int // prompts before giving up, 1 or more
 	Timeout      time.Duration
 	DigitTimeout time.Duration // between digits; defaults to Timeout
 	Terminators  string        // digits that end input early, or "none"
@@ -45,7 +49,7 @@ const (
 
 func parseGather(a *args) Spec {
 	s := &GatherSpec{
-		Play:        a.str("play", defaultPrompt),
+		PlayList:    a.promptList("play"),
 		Min:         a.integer("min", 1),
 		Max:         a.integer("max", 1),
 		Tries:       a.integer("tries", 1),
@@ -56,11 +60,22 @@ func parseGather(a *args) Spec {
 		Files:       a.o.Files,
 	}
 	s.DigitTimeout = a.duration("digit_timeout", s.Timeout)
+	if s.PlayList == nil {
+		s.Play = a.str("play", defaultPrompt)
+	}
 	return s
 }
 
 func (s *GatherSpec) check() error {
+	if s.PlayList != nil {
+		if err := checkPrompts("play", s.PlayList, s.Files, true); err != nil {
+			return err
+		}
+	}
 	for _, f := range []struct{ opt, v string }{{"play", s.Play}, {"invalid", s.Invalid}} {
+		if f.opt == "play" && s.PlayList != nil {
+			continue
+		}
 		if err := checkPlayFile(f.v, s.Files); err != nil {
 			return &optError{Opt: f.opt, Msg: err.Error()}
 		}
@@ -116,11 +131,17 @@ func (s *GatherSpec) DigitsVar(pc PlanContext) string {
 
 // Execs runs play_and_get_digits <min> <max> <tries> <timeout_ms>
 // <terminators> <prompt> <invalid> <var> <regex> <digit_timeout_ms>.
+// A prompt list is one file_string:// (gatherPrompt); its say items play
+// once the session has prepared them (Prepare).
 func (s *GatherSpec) Execs(pc PlanContext) []Exec {
+	prompt := s.Play
+	if s.PlayList != nil {
+		prompt = gatherPrompt(s.PlayList)
+	}
 	arg := strings.Join([]string{
 		strconv.Itoa(s.Min), strconv.Itoa(s.Max), strconv.Itoa(s.Tries),
 		strconv.FormatInt(s.Timeout.Milliseconds(), 10), s.Terminators,
-		fsArg(s.Play), fsArg(s.Invalid), s.DigitsVar(pc), fsArg(s.Regex),
+		fsArg(prompt), fsArg(s.Invalid), s.DigitsVar(pc), fsArg(s.Regex),
 		strconv.FormatInt(s.DigitTimeout.Milliseconds(), 10),
 	}, " ")
 	return []Exec{{App: "play_and_get_digits", Arg: arg}}
@@ -162,6 +183,11 @@ func (s *GatherSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *R
 // MapText applies f to the prompts.
 func (s *GatherSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
+	list, err := mapPrompts(s.PlayList, f)
+	if err != nil {
+		return mapped("gather", &c, err)
+	}
+	c.PlayList = list
 	return mapped("gather", &c, mapStrings(f, &c.Play, &c.Invalid))
 }
 
@@ -170,6 +196,9 @@ func (s *GatherSpec) Args() []Arg {
 	// What the reply or state wrote: one try and the silent invalid prompt
 	// a gather plays when it names none are not shown.
 	a := []Arg{{"play", s.Play}, {"min", s.Min}, {"max", s.Max}}
+	if s.PlayList != nil {
+		a[0].Value = promptArgs(s.PlayList)
+	}
 	if s.Tries != 1 {
 		a = append(a, Arg{"tries", s.Tries})
 	}

@@ -1,6 +1,7 @@
 package verb
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/callhook/callhook/esl"
@@ -11,8 +12,11 @@ type PlaySpec struct {
 	// File is a sound name, a path in a media folder, a URL, a
 	// tone_stream:// or silence_stream:// string: what files.go allows of
 	// what FreeSWITCH's playback takes.
-	File  string
-	Loop  int        // times to play it, 1 or more
+	File string
+	// List is a prompt list (prompts.go), when file was given as a list;
+	// File is "" then.
+	List  []Prompt
+	Loop  int        // times to play it (the whole list), 1 or more
 	Files *FileRules // the app's folders (ParseOptions.Files)
 }
 
@@ -23,14 +27,21 @@ func parsePlay(a *args) Spec {
 	if !a.has("file") {
 		a.failf(nil, "file", "is required")
 	}
-	return &PlaySpec{File: a.str("file", ""), Loop: a.integer("loop", 1), Files: a.o.Files}
+	s := &PlaySpec{Loop: a.integer("loop", 1), Files: a.o.Files}
+	if s.List = a.promptList("file"); s.List == nil {
+		s.File = a.str("file", "")
+	}
+	return s
 }
 
 func (s *PlaySpec) check() error {
-	if s.File == "" {
+	if s.List != nil {
+		if err := checkPrompts("file", s.List, s.Files, false); err != nil {
+			return err
+		}
+	} else if s.File == "" {
 		return optErrorf("file", "must not be empty")
-	}
-	if err := checkPlayFile(s.File, s.Files); err != nil {
+	} else if err := checkPlayFile(s.File, s.Files); err != nil {
 		return &optError{Opt: "file", Msg: err.Error()}
 	}
 	if s.Loop < 1 || s.Loop > maxLoops {
@@ -45,7 +56,13 @@ func (s *PlaySpec) check() error {
 // sends fewer completions than loops, which would leave the session
 // waiting for completions that never come (switch_ivr_parse_event in
 // src/switch_ivr.c).
+//
+// A list runs as playExecs (prompts.go) says, Loop times over.
 func (s *PlaySpec) Execs(PlanContext) []Exec {
+	if s.List != nil {
+		once := playExecs(s.List)
+		return slices.Repeat(once, s.Loop)
+	}
 	out := make([]Exec, s.Loop)
 	for i := range out {
 		out[i] = Exec{App: "playback", Arg: s.File}
@@ -55,7 +72,17 @@ func (s *PlaySpec) Execs(PlanContext) []Exec {
 
 // Result reports ok, error when playback could not play the file (FILE NOT
 // FOUND, PLAYBACK ERROR), or hangup.
-func (s *PlaySpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
+//
+// For a list it is the last application's outcome (a say or speak item
+// reports ok, or hangup).
+func (s *PlaySpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result {
+	app := "playback"
+	if execs := s.Execs(pc); len(execs) > 0 {
+		app = execs[len(execs)-1].App
+	}
+	if app != "playback" {
+		return baseResult("play", completionOf(complete, app), hungUp)
+	}
 	return playResult("play", completionOf(complete, "playback"), hungUp)
 }
 
@@ -73,6 +100,11 @@ func playResult(verb string, complete *esl.Event, hungUp bool) *Result {
 // MapText applies f to the file.
 func (s *PlaySpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
+	list, err := mapPrompts(s.List, f)
+	if err != nil {
+		return mapped("play", &c, err)
+	}
+	c.List = list
 	return mapped("play", &c, mapStrings(f, &c.File))
 }
 
@@ -211,6 +243,9 @@ func (s *SpeakSpec) MapText(f func(string) (string, error)) (Spec, error) {
 // Args implements Spec.
 func (s *PlaySpec) Args() []Arg {
 	a := []Arg{{"file", s.File}}
+	if s.List != nil {
+		a = []Arg{{"file", promptArgs(s.List)}}
+	}
 	if s.Loop > 1 {
 		a = append(a, Arg{"loop", s.Loop})
 	}

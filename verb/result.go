@@ -9,10 +9,13 @@ import (
 
 // Result is a verb's outcome, as the app receives it.
 type Result struct {
-	Verb      string     `json:"verb"`
-	Reason    string     `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits    string     `json:"digits,omitempty"`
-	Response  string     `json:"response"`
+	Verb     string `json:"verb"`
+	Reason   string `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits   string `json:"digits,omitempty"`
+	Response string `json:"response"`
+	// Message says why a verb ended with reason error before it ran: the
+	// switch lacks a module it needs, or could not prepare it.
+	Message   string     `json:"message,omitempty"`
 	Recording *Recording `json:"recording,omitempty"`
 	Bridge    *Bridged   `json:"bridge,omitempty"`
 }
@@ -40,6 +43,11 @@ type Recording struct {
 type Bridged struct {
 	Status string `json:"status"` // originate_disposition / DIALSTATUS, e.g. SUCCESS, BUSY
 	Cause  string `json:"cause"`  // bridge_hangup_cause or originate_failed_cause
+	// AnsweredBy is the channel of the callee that answered (bridge_channel,
+	// e.g. sofia/internal/1001@192.0.2.5), and DurationMS how long the two
+	// were bridged; both only when the bridge connected.
+	AnsweredBy string `json:"answered_by,omitempty"`
+	DurationMS int64  `json:"duration_ms,omitempty"`
 }
 
 // response returns a completion's Application-Response, with FreeSWITCH's

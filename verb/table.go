@@ -28,17 +28,23 @@ type verbDef struct {
 // flows, to a state.
 const optAction = "action"
 
+// The say and speak verbs' options, which prompt list items take too.
+var (
+	sayOpts   = []string{"text", "lang", "type", "method", "gender"}
+	speakOpts = []string{"text", "engine", "voice"}
+)
+
 // verbDefs is the verb table, in the order README.md's "Verbs" lists them.
 var verbDefs = []verbDef{
 	{name: "answer", parse: bareVerb("answer")},
 	{name: "pre_answer", parse: bareVerb("pre_answer")},
 	{name: "ring_ready", parse: bareVerb("ring_ready")},
 	{name: "play", main: "file", opts: []string{"file", "loop"}, parse: parsePlay},
-	{name: "say", main: "text", opts: []string{"text", "lang", "type", "method", "gender"}, parse: parseSay},
-	{name: "speak", main: "text", opts: []string{"text", "engine", "voice"}, parse: parseSpeak},
+	{name: "say", main: "text", opts: sayOpts, parse: parseSay},
+	{name: "speak", main: "text", opts: speakOpts, parse: parseSpeak},
 	{name: "gather", main: "play", opts: []string{"play", "min", "max", "tries", "timeout", "digit_timeout", "terminators", "invalid", "regex", optAction}, parse: parseGather},
 	{name: "record", main: "path", opts: []string{"path", "max", "silence_threshold", "silence", "beep", "terminators", optAction}, parse: parseRecord},
-	{name: "bridge", main: "to", opts: []string{"to", "timeout", "caller_id", "caller_name", optAction}, parse: parseBridge},
+	{name: "bridge", main: "to", opts: []string{"to", "mode", "timeout", "caller_id", "caller_name", "time_limit", "ringback", "hangup_on_star", "confirm", optAction}, parse: parseBridge},
 	{name: "transfer", main: "extension", opts: []string{"extension", "dialplan", "context"}, parse: parseTransfer},
 	{name: "conference", main: "name", opts: []string{"name", "profile", "flags"}, parse: parseConference},
 	{name: "park", parse: bareVerb("park")},
@@ -46,6 +52,7 @@ var verbDefs = []verbDef{
 	{name: "send_dtmf", main: "digits", opts: []string{"digits"}, parse: parseSendDTMF},
 	{name: "set", parse: parseSet},
 	{name: "unset", main: "name", opts: []string{"name"}, parse: parseUnset},
+	{name: "reject", main: "reason", opts: []string{"reason", "code"}, parse: parseReject},
 	{name: "hangup", main: "cause", opts: []string{"cause"}, parse: parseHangup},
 	{name: "redirect", main: "url", opts: []string{"url"}, parse: parseRedirect},
 	{name: "log", main: "text", opts: []string{"text", "level"}, parse: parseLog},

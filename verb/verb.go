@@ -221,5 +221,8 @@ func ParseVerbs(n *yaml.Node, o ParseOptions) ([]Verb, error) {
 		}
 		verbs = append(verbs, v)
 	}
+	if err := checkRejectOrder(verbs); err != nil {
+		return nil, err
+	}
 	return verbs, nil
 }

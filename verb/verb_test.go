@@ -114,12 +114,12 @@ func TestVerbExecs(t *testing.T) {
 			&RecordSpec{Path: "x_y.mp3", Max: 30 * time.Second, SilenceThreshold: 0, Silence: 5 * time.Second, Beep: false, Terminators: "#", Files: testFiles},
 			[]Exec{{App: "set", Arg: "playback_terminators=#"}, {App: "mkdir", Arg: "/rec/app"}, {App: "record", Arg: "/rec/app/x_y.mp3 30 0 5"}},
 			"https://other.example/r?x=1"},
-		{"bridge short", "- bridge: user/1000", &BridgeSpec{To: []string{"user/1000"}, Timeout: 30 * time.Second},
+		{"bridge short", "- bridge: user/1000", &BridgeSpec{To: []string{"user/1000"}, Mode: "sequential", Timeout: 30 * time.Second, Files: testFiles},
 			append(bridgeSets, Exec{App: "bridge", Arg: "{originate_timeout=30}user/1000"}), ""},
-		{"bridge list", "- bridge: [user/1000, '[leg_timeout=5]user/1001']", &BridgeSpec{To: []string{"user/1000", "[leg_timeout=5]user/1001"}, Timeout: 30 * time.Second},
+		{"bridge list", "- bridge: [user/1000, '[leg_timeout=5]user/1001']", &BridgeSpec{To: []string{"user/1000", "[leg_timeout=5]user/1001"}, Mode: "sequential", Timeout: 30 * time.Second, Files: testFiles},
 			append(bridgeSets, Exec{App: "bridge", Arg: "{originate_timeout=30}user/1000|[leg_timeout=5]user/1001"}), ""},
 		{"bridge map", "- bridge: {to: [user/1000, 'sofia/gateway/gw/+15551234'], timeout: 20s, caller_id: '+15550000', caller_name: Help Desk, action: done}",
-			&BridgeSpec{To: []string{"user/1000", "sofia/gateway/gw/+15551234"}, Timeout: 20 * time.Second, CallerID: "+15550000", CallerName: "Help Desk"},
+			&BridgeSpec{To: []string{"user/1000", "sofia/gateway/gw/+15551234"}, Mode: "sequential", Timeout: 20 * time.Second, CallerID: "+15550000", CallerName: "Help Desk", Files: testFiles},
 			append(bridgeSets, Exec{App: "bridge", Arg: "{originate_timeout=20,origination_caller_id_number=+15550000,origination_caller_id_name=Help Desk}user/1000|sofia/gateway/gw/+15551234"}),
 			"http://app.example/ivr/done"},
 		{"transfer short", "- transfer: 1000", &TransferSpec{Extension: "1000", Dialplan: "xml", Context: "default"},
@@ -197,7 +197,7 @@ func TestParseErrors(t *testing.T) {
 		{"options to bare verb", "- park: {x: 1}", nil, `line 1: park: unknown option "x" (park takes no options)`},
 		{"required main", "- play: {loop: 2}", nil, `line 1: play: file: is required`},
 		{"required main null", "- record:", nil, `line 1: record: path: is required`},
-		{"string not a list", "- play: [a, b]", nil, `line 1: play: file: want a string, got a list`},
+		{"string not a map", "- play: {file: {a: b}}", nil, `line 1: play: file: want a string, got a map`},
 		{"integer as string", "- gather: {max: '4'}", nil, `line 1: gather: max: want an integer, got "4"`},
 		{"integer as float", "- play: {file: x, loop: 1.5}", nil, `line 1: play: loop: want an integer, got "1.5"`},
 		{"duration as number", "- gather: {timeout: 5}", nil,
@@ -520,7 +520,8 @@ func TestMapText(t *testing.T) {
 // TestMapTextIdentity runs every verb's MapText with the identity: the copy
 // must equal the original and be a different value.
 func TestMapTextIdentity(t *testing.T) {
-	doc := `- answer
+	doc := `- reject: {code: 486}
+- answer
 - play: x.wav
 - say: 1
 - speak: hi
@@ -566,7 +567,7 @@ func TestMapTextIdentity(t *testing.T) {
 
 func TestNamesAndOptions(t *testing.T) {
 	want := []string{"answer", "pre_answer", "ring_ready", "play", "say", "speak", "gather", "record", "bridge",
-		"transfer", "conference", "park", "pause", "send_dtmf", "set", "unset", "hangup", "redirect", "log", "execute"}
+		"transfer", "conference", "park", "pause", "send_dtmf", "set", "unset", "reject", "hangup", "redirect", "log", "execute"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %q, want %q", got, want)
 	}
@@ -692,7 +693,7 @@ func TestResultsFromCaptures(t *testing.T) {
 		{"record stale completion", `- record: r.wav`, "record", "answer", nil, "down", false,
 			&Result{Verb: "record", Reason: ReasonHangup}},
 		{"bridge ok", `- bridge: loopback/7100`, "bridge-ok", "bridge", nil, "", false,
-			&Result{Verb: "bridge", Reason: ReasonOK, Bridge: &Bridged{Status: "SUCCESS", Cause: "NORMAL_CLEARING"}}},
+			&Result{Verb: "bridge", Reason: ReasonOK, Bridge: &Bridged{Status: "SUCCESS", Cause: "NORMAL_CLEARING", AnsweredBy: "loopback/7100-a", DurationMS: 1000}}},
 		{"bridge busy", `- bridge: error/user_busy`, "bridge-fail", "bridge", nil, "up", false,
 			&Result{Verb: "bridge", Reason: ReasonError, Bridge: &Bridged{Status: "BUSY", Cause: "USER_BUSY"}}},
 		{"bridge busy without continue_on_fail", `- bridge: error/user_busy`, "bridge-fail", "bridge", nil, "", true,

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,8 +42,12 @@ type App struct {
 	Retries int
 	// Secret, when set, signs every attempt (X-Callhook-Signature).
 	Secret string
-	// StatusURL receives call.end ("": nobody is told).
+	// StatusURL receives call.end ("": nobody is told), and the status
+	// events StatusEvents names.
 	StatusURL string
+	// StatusEvents are the status events the app wants at StatusURL, of
+	// StatusEventNames (CheckStatusEvents): call.answered.
+	StatusEvents []string
 	// Vars names the channel variables sent in vars (none by default).
 	Vars []string
 	// AllowExecute lists the applications the execute verb may run
@@ -91,6 +97,9 @@ const (
 	EventVerbResult = "verb.result"
 	EventRedirect   = "redirect"
 	EventCallEnd    = "call.end"
+	// EventCallAnswered is a status event: sent to StatusURL once, when
+	// the call is answered, if StatusEvents lists it.
+	EventCallAnswered = "call.answered"
 )
 
 // ErrTooManyRedirects is returned (wrapped) by a dialog's Redirect when a
@@ -195,6 +204,39 @@ type dialog struct {
 	session   json.RawMessage // as the app's last reply set it; nil until then
 	redirects int
 	ended     bool
+	answered  bool // call.answered was sent (or not wanted)
+}
+
+// StatusEventNames are the status events an app may ask for in
+// StatusEvents. (Calls callhook places itself will add the others of the
+// originate API: call.initiated, call.ringing, call.completed.)
+var StatusEventNames = []string{EventCallAnswered}
+
+// CheckStatusEvents checks a StatusEvents list: known names, none twice.
+func CheckStatusEvents(names []string) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !slices.Contains(StatusEventNames, n) {
+			return fmt.Errorf("unknown status event %q (status events: %s)", n, strings.Join(StatusEventNames, ", "))
+		}
+		if seen[n] {
+			return fmt.Errorf("status event %q given twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// Answered implements proxy.AnswerNotifier: call.answered to StatusURL,
+// once, when StatusEvents asks for it. Like call.end it is retried as
+// Retries says, every attempt with the same X-Callhook-Seq, and its
+// failure is only logged: the call goes on whatever the status URL says.
+func (d *dialog) Answered(ctx context.Context) {
+	if d.answered || d.app.StatusURL == "" || !slices.Contains(d.app.StatusEvents, EventCallAnswered) {
+		return
+	}
+	d.answered = true
+	_, _ = d.request(ctx, d.app.StatusURL, d.message(EventCallAnswered), false, false)
 }
 
 // Begin implements VerbDialog: call.start to the app's URL.

@@ -78,6 +78,7 @@ func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, er
 			Retries:        a.Retries,
 			Secret:         a.Secret,
 			StatusURL:      a.StatusURL,
+			StatusEvents:   a.StatusEvents,
 			Vars:           a.Vars,
 			AllowExecute:   a.AllowExecute,
 			AllowVars:      a.AllowVars,

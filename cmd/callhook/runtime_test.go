@@ -160,3 +160,12 @@ func TestLiverpieBackend(t *testing.T) {
 		t.Errorf("liverpieBackend = %+v, want %+v", got, want)
 	}
 }
+
+// TestStatusEventNamesAgree: the config accepts exactly the status events
+// the webhook backend sends (the config knows no backend, so it keeps the
+// list of its own).
+func TestStatusEventNamesAgree(t *testing.T) {
+	if !slices.Equal(config.StatusEventNames, webhook.StatusEventNames) {
+		t.Errorf("config.StatusEventNames = %q, webhook.StatusEventNames = %q: they must agree", config.StatusEventNames, webhook.StatusEventNames)
+	}
+}

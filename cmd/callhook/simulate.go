@@ -66,6 +66,37 @@ type simOptions struct {
 	// bridge says what each bridge target does (-bridge TARGET=OUTCOME,
 	// repeatable); a target not listed answers.
 	bridge map[string]esltest.BridgeOutcome
+	// load are modules the simulated switch loads beyond FreeSWITCH's
+	// stock set (-load, repeatable): mod_flite for speak, say languages.
+	load []string
+}
+
+// switchFor is the simulated FreeSWITCH of a call: the stock modules and
+// -load's.
+func (o *simOptions) switchFor() *esltest.Switch {
+	sw := esltest.NewSwitch()
+	for _, m := range o.load {
+		sw.LoadModule(m)
+	}
+	return sw
+}
+
+// loadFlag is the repeatable -load MODULE.
+type loadFlag struct{ list *[]string }
+
+func (f loadFlag) String() string {
+	if f.list == nil {
+		return ""
+	}
+	return strings.Join(*f.list, " ")
+}
+
+func (f loadFlag) Set(s string) error {
+	if !strings.HasPrefix(s, "mod_") || strings.ContainsAny(s, " \t/") {
+		return fmt.Errorf("%q: want a module name such as mod_flite", s)
+	}
+	*f.list = append(*f.list, s)
+	return nil
 }
 
 // bridgeFlag is the repeatable -bridge TARGET=answer|busy|noanswer|fail:CAUSE.
@@ -98,7 +129,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-json]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-json]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
@@ -109,6 +140,8 @@ play, h hangs up. Otherwise nobody presses anything. Exit status 1 when the
 app failed (its fallback or on_failure ran, or an error ended the call).
 Each -bridge says what a bridge target does: answer (the default), busy,
 noanswer (rings until the bridge's timeout) or fail:CAUSE.
+The simulated switch has FreeSWITCH's stock modules (no mod_flite, no
+mod_ssml, say in English only); each -load adds one (-load mod_flite).
 
 With -addr, the simulated FreeSWITCH dials a callhook serve that is already
 running (its listen address) instead of running the engine here: it prints
@@ -133,6 +166,7 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr, with the call's wire trace (every ESL frame both ways)")
 	o.bridge = map[string]esltest.BridgeOutcome{}
+	fs.Var(loadFlag{&o.load}, "load", "a module the simulated switch loads besides the stock ones: `MODULE` such as mod_flite (repeatable)")
 	fs.Var(bridgeFlag(o.bridge), "bridge", "what a bridge target does: `TARGET=answer|busy|noanswer|fail:CAUSE` (repeatable; default answer)")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
@@ -301,6 +335,7 @@ func (s *simulation) run() int {
 		Speed:             caller.speed,
 		OnApp:             caller.onApp,
 		BridgeTargets:     s.o.bridge,
+		Switch:            s.o.switchFor(),
 	})
 	if err != nil {
 		s.print.Error(err)

@@ -127,6 +127,7 @@ func runRemote(o *simOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		Speed:             caller.speed,
 		OnApp:             r.onApp,
 		BridgeTargets:     o.bridge,
+		Switch:            o.switchFor(),
 	})
 	if err != nil {
 		print.Error(fmt.Errorf("cannot reach callhook serve at %s: %v (is it running? `make run` starts one on 127.0.0.1:8084)", o.addr, err))

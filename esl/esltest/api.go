@@ -2,6 +2,9 @@ package esltest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,6 +21,15 @@ func (sw *Switch) globalAPI(name, args string) (string, bool) {
 		return fmt.Sprintf("%d\n", int(time.Since(sw.boot).Seconds())), true
 	case "hostname":
 		return fsHostname, true
+	case "module_exists":
+		// mod_commands' module_exists_function: "true" or "false", no
+		// newline; nothing for no argument (then "-ERR no reply").
+		if args == "" {
+			return "", true
+		}
+		return strconv.FormatBool(sw.HasModule(args)), true
+	case "say_string":
+		return sw.sayString(args), true
 	case "global_getvar":
 		if args == "hostname" {
 			return fsHostname, true
@@ -56,6 +68,9 @@ func (sw *Switch) statusText() string {
 func (c *Call) api(line string, by HangupBy) string {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	args = strings.TrimSpace(args)
+	if name == "show" && strings.EqualFold(args, "interfaces") {
+		return c.o.Switch.showInterfaces(slices.Sorted(maps.Keys(c.o.ExtraApps)))
+	}
 	if out, ok := c.o.Switch.globalAPI(name, args); ok {
 		if out == "" {
 			return "-ERR no reply\n"

@@ -39,6 +39,7 @@ var builtinApps = map[string]appDef{
 	"info":      {start: func(c *Call, _ string) { c.finishApp() }},
 	"send_dtmf": {start: func(c *Call, _ string) { c.finishApp() }}, // not captured: digits go to the caller, nothing on our socket
 	"hangup":    {start: appHangup},
+	"respond":   {start: appRespond},
 	"transfer":  {start: appTransfer},
 	"sleep":     {start: appSleep},
 	// not captured: park, conference and echo run until hangup or uuid_break.
@@ -47,7 +48,7 @@ var builtinApps = map[string]appDef{
 	"echo":       {media: true, start: appForever},
 	// not captured: say lasts DefaultFileDuration, speak 60 ms per character
 	// of text (at least 500 ms); neither sets variables.
-	"say":   {media: true, start: func(c *Call, _ string) { c.wait(c.o.DefaultFileDuration) }},
+	"say":   {media: true, start: appSay},
 	"speak": {media: true, start: appSpeak},
 }
 
@@ -149,6 +150,46 @@ func appHangup(c *Call, arg string) {
 	c.finishApp()
 }
 
+// appRespond is respond "<code> [reason]" (mod_dptools' respond_function
+// sends SWITCH_MESSAGE_INDICATE_RESPOND). mod_sofia answers it on an
+// unanswered channel with code over 399 by sending that final response
+// and hanging up with sofia_glue_sip_cause_to_freeswitch(code)
+// (src/mod/endpoints/mod_sofia/mod_sofia.c, sofia_glue.c): CHANNEL_HANGUP
+// comes before the app's completion, as with hangup. Other endpoints
+// (loopback) have no handler for the message: nothing happens. Not
+// captured; the simulator keeps the code it sent in sip_term_status-like
+// RespondedCode for tests.
+func appRespond(c *Call, arg string) {
+	code := atoi(strings.Fields(arg + " 0")[0])
+	if strings.HasPrefix(c.ch.name, "sofia/") && c.ch.answerState != "answered" && code > 399 {
+		c.mu.Lock()
+		c.responded = code
+		c.mu.Unlock()
+		c.hangup(causeName(sofiaCause(code)), ByApp)
+	}
+	c.finishApp()
+}
+
+// sofiaCause is sofia_glue_sip_cause_to_freeswitch for the codes the
+// simulator's tests send; others are NORMAL_UNSPECIFIED there too.
+func sofiaCause(code int) string {
+	switch code {
+	case 486, 600:
+		return "USER_BUSY"
+	case 402, 403, 603, 608:
+		return "CALL_REJECTED"
+	case 404:
+		return "UNALLOCATED_NUMBER"
+	case 480:
+		return "NO_USER_RESPONSE"
+	case 400, 481, 500, 503:
+		return "NORMAL_TEMPORARY_FAILURE"
+	case 488, 606:
+		return "INCOMPATIBLE_DESTINATION"
+	}
+	return "NORMAL_UNSPECIFIED"
+}
+
 // appTransfer is transfer `extension [dialplan [context]]`: the channel
 // gets a new caller profile (destination, Transfer-Source, RDNIS, Profile-
 // Index 2) and the transfer variables, the app returns, and once nothing
@@ -194,14 +235,38 @@ func appSleep(c *Call, arg string) {
 // appForever runs until hangup or uuid_break.
 func appForever(c *Call, _ string) { c.wait(forever) }
 
-// appSpeak is speak "engine|voice|text".
+// appSpeak is speak "engine|voice|text". With no module registering the
+// engine it completes at once, having played nothing (modules.go).
 func appSpeak(c *Call, arg string) {
 	// not captured: it lasts 60 ms a character of text, at least 500 ms.
+	engine, _, _ := strings.Cut(arg, "|")
+	if !c.o.Switch.hasInterface("speech", engine) {
+		c.finishApp()
+		return
+	}
+	c.wait(ttsDuration(arg))
+}
+
+// ttsDuration is how long "engine|voice|text" speaks.
+func ttsDuration(arg string) time.Duration {
 	text := arg
 	if i := strings.LastIndexByte(arg, '|'); i >= 0 {
 		text = arg[i+1:]
 	}
-	c.wait(max(time.Duration(len(text))*60*time.Millisecond, 500*time.Millisecond))
+	return max(time.Duration(len(text))*60*time.Millisecond, 500*time.Millisecond)
+}
+
+// appSay is say "module[:lang] type method [gender] text": it lasts
+// DefaultFileDuration, or completes at once when no module registered the
+// say interface (modules.go).
+func appSay(c *Call, arg string) {
+	module, _, _ := strings.Cut(arg, " ")
+	module, _, _ = strings.Cut(module, ":")
+	if !c.o.Switch.hasInterface("say", module) {
+		c.finishApp()
+		return
+	}
+	c.wait(c.o.DefaultFileDuration)
 }
 
 // forever is a duration that never elapses.
@@ -279,19 +344,29 @@ func (c *Call) mediaDuration(file string) (time.Duration, bool) {
 		return time.Duration(n) * time.Millisecond, true
 	case strings.HasPrefix(file, "tone_stream://"):
 		return toneDuration(strings.TrimPrefix(file, "tone_stream://")), true
+	case strings.HasPrefix(file, "tts://"):
+		// mod_ssml's file interface; without it the file does not open.
+		if !c.o.Switch.hasInterface("file", "tts") {
+			return 0, false
+		}
+		return ttsDuration(strings.TrimPrefix(file, "tts://")), true
 	case strings.HasPrefix(file, "file_string://"):
+		// next_file (mod_dptools.c) skips a part that does not open; the
+		// file_string fails to open only when none does.
 		var total time.Duration
+		opened := false
 		for _, f := range strings.Split(strings.TrimPrefix(file, "file_string://"), "!") {
 			d, ok := c.mediaDuration(f)
 			if !ok {
-				return 0, false
+				continue
 			}
 			if d == forever {
 				return forever, true
 			}
+			opened = true
 			total += d
 		}
-		return total, true
+		return total, opened
 	}
 	return c.o.DefaultFileDuration, true
 }

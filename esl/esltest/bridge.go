@@ -93,6 +93,15 @@ type bridgeAct struct {
 	target  string
 	ext     string
 	bridged bool
+	// From the dial string's {...}: time_limit's sched_hangup seconds
+	// (execute_on_answer), confirm's key and prompt (group_confirm_*).
+	limit          time.Duration
+	confirmKey     string
+	confirmFile    string
+	terminateKey   string // bridge_terminate_key, from the %[...] scope or the channel
+	ringback       string // ringback / transfer_ringback in effect
+	parallel       bool   // targets split at ','
+	confirmsPlayed int
 }
 
 // failedLeg is a callee leg that was created and failed.
@@ -109,18 +118,66 @@ const defaultOriginateTimeout = 60 * time.Second
 func appBridge(c *Call, arg string) {
 	t := strings.TrimSpace(arg)
 	b := &bridgeAct{timeout: defaultOriginateTimeout}
+	// A leading %[...] or %X[...] sets variables for this run of the
+	// application only (scope variables, src/switch_core_session.c): the
+	// ones the originate and the bridge read from our channel. Not
+	// captured.
+	scope := map[string]string{}
+	if strings.HasPrefix(t, "%") && len(t) > 2 {
+		sep, rest := ",", t[1:]
+		if rest[0] != '[' {
+			sep, rest = rest[:1], rest[1:]
+		}
+		if body, after, ok := strings.Cut(strings.TrimPrefix(rest, "["), "]"); ok && strings.HasPrefix(rest, "[") {
+			for _, kv := range strings.Split(body, sep) {
+				k, v, _ := strings.Cut(kv, "=")
+				scope[strings.TrimSpace(k)] = v
+			}
+			t = after
+		}
+	}
+	chanVar := func(name string) string {
+		if v, ok := scope[name]; ok {
+			return v
+		}
+		v, _ := c.ch.vars.get(name)
+		return v
+	}
+	b.terminateKey = chanVar("bridge_terminate_key")
+	// The originate plays transfer_ringback to an answered caller, else
+	// ringback (src/switch_ivr_originate.c).
+	if c.ch.answerState == "answered" {
+		b.ringback = chanVar("transfer_ringback")
+	}
+	if b.ringback == "" {
+		b.ringback = chanVar("ringback")
+	}
 	for strings.HasPrefix(t, "{") || strings.HasPrefix(t, "<") {
 		end := strings.IndexAny(t, "}>")
 		if end < 0 {
 			break
 		}
 		for _, kv := range strings.Split(t[1:end], ",") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(kv), "originate_timeout="); ok && atoi(v) > 0 {
-				b.timeout = time.Duration(atoi(v)) * time.Second
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			switch k {
+			case "originate_timeout":
+				if atoi(v) > 0 {
+					b.timeout = time.Duration(atoi(v)) * time.Second
+				}
+			case "execute_on_answer":
+				// sched_hangup +<seconds> [cause] on the callee's leg.
+				if f := strings.Fields(v); len(f) >= 2 && f[0] == "sched_hangup" && atoi(strings.TrimPrefix(f[1], "+")) > 0 {
+					b.limit = time.Duration(atoi(strings.TrimPrefix(f[1], "+"))) * time.Second
+				}
+			case "group_confirm_key":
+				b.confirmKey = v
+			case "group_confirm_file":
+				b.confirmFile = v
 			}
 		}
 		t = t[end+1:]
 	}
+	b.parallel = strings.Contains(t, ",") && !strings.Contains(t, "|")
 	for _, x := range strings.FieldsFunc(t, func(r rune) bool { return r == '|' || r == ',' }) {
 		if x = strings.TrimSpace(x); x != "" {
 			b.targets = append(b.targets, x)
@@ -164,7 +221,15 @@ func (b *bridgeAct) tryNext(c *Call) {
 	}
 	switch outcome {
 	case BridgeAnswer:
-		c.setTimer(bridgeSetupDelay, func() { b.answer(c) })
+		delay := bridgeSetupDelay
+		if b.confirmKey != "" {
+			// The callee hears the confirm prompt and presses the key
+			// before the legs are bridged (not captured).
+			d, _ := c.mediaDuration(b.confirmFile)
+			delay += d
+			b.confirmsPlayed++
+		}
+		c.setTimer(delay, func() { b.answer(c) })
 	case BridgeNoAnswer:
 		c.setTimer(b.timeout, func() { b.legFailed(c, ext, "NO_ANSWER") })
 	default:
@@ -289,6 +354,15 @@ func (b *bridgeAct) answer(c *Call) {
 	c.pushVar("originate_causes", uuid+";NONE")
 	c.setVar("signal_bond", uuid)
 	c.queueEvent(channelEvent(&c.ch, "CHANNEL_BRIDGE", now, b.ids(c), nil))
+	c.mu.Lock()
+	c.bridges = append(c.bridges, BridgeRun{Target: b.target, Ringback: b.ringback, Confirms: b.confirmsPlayed, Parallel: b.parallel})
+	c.mu.Unlock()
+	if b.limit > 0 && b.limit < c.o.BridgeDuration {
+		// The callee's sched_hangup fires first: its leg hangs up
+		// ALLOTTED_TIMEOUT, which ends the bridge (not captured).
+		c.setTimer(b.limit, func() { b.unbridge(c, "ALLOTTED_TIMEOUT") })
+		return
+	}
 	c.setTimer(c.o.BridgeDuration, func() { b.unbridge(c, "NORMAL_CLEARING") })
 }
 
@@ -333,8 +407,16 @@ func (b *bridgeAct) beforeHangup(c *Call) {
 	c.setVar("last_bridge_role", "originator")
 }
 
-func (b *bridgeAct) digit(*Call, byte) {}
-func (b *bridgeAct) talk(*Call)        {}
+// digit: our caller pressing bridge_terminate_key ends the bridge, the
+// callee's leg hung up, and our channel goes on (mod_dptools.c
+// bridge_on_dtmf; not captured).
+func (b *bridgeAct) digit(c *Call, d byte) {
+	if b.bridged && b.terminateKey != "" && strings.IndexByte(b.terminateKey, d) >= 0 {
+		c.stopTimer()
+		b.unbridge(c, "NORMAL_CLEARING")
+	}
+}
+func (b *bridgeAct) talk(*Call) {}
 
 // nestable: once bridged (not captured: FreeSWITCH unbridges, runs the
 // message and re-bridges; the simulator only nests it).
@@ -361,4 +443,19 @@ func (b *bridgeAct) stop(c *Call, why stopReason) {
 		return
 	}
 	b.unbridge(c, "NORMAL_CLEARING")
+}
+
+// BridgeRun is one bridge that connected, as the simulator saw it.
+type BridgeRun struct {
+	Target   string // the target that answered, without its [...] block
+	Ringback string // the ringback the caller heard ("" for none)
+	Confirms int    // confirm prompts played to callees
+	Parallel bool   // the targets rang at once (',')
+}
+
+// Bridges returns the bridges of the call that connected.
+func (c *Call) Bridges() []BridgeRun {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]BridgeRun(nil), c.bridges...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -122,6 +123,39 @@ func (c *Call) Apps() []AppRun {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.apps)
+}
+
+// SIPResponse returns the final SIP response a sofia channel (ChannelName
+// "sofia/...") that hung up unanswered sent its caller: the code of a
+// respond, else the one mod_sofia's hangup_cause_to_sip gives the hangup
+// cause (src/mod/endpoints/mod_sofia/mod_sofia.c, sofia_on_hangup; the
+// causes callhook's verbs use). 0 for other channels, an answered or a
+// live one.
+func (c *Call) SIPResponse() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := &c.ch
+	if !strings.HasPrefix(ch.name, "sofia/") || ch.up || ch.prof.answered != 0 {
+		return 0
+	}
+	if c.responded != 0 {
+		return c.responded
+	}
+	switch ch.cause {
+	case "USER_BUSY":
+		return 486
+	case "CALL_REJECTED", "DECLINE", "REJECT_ALL":
+		return 603
+	case "NO_USER_RESPONSE":
+		return 408
+	case "NO_ANSWER", "SUBSCRIBER_ABSENT", "NORMAL_UNSPECIFIED":
+		return 480
+	case "UNALLOCATED_NUMBER", "NO_ROUTE_TRANSIT_NET", "NO_ROUTE_DESTINATION":
+		return 404
+	case "NORMAL_TEMPORARY_FAILURE", "SWITCH_CONGESTION", "NORMAL_CIRCUIT_CONGESTION":
+		return 503
+	}
+	return 480 // sofia_on_hangup's fallback for the causes the table leaves out
 }
 
 // Wait waits until the call is over and returns how it ended.

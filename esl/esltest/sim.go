@@ -73,6 +73,8 @@ type Call struct {
 	finished    bool
 	abort       bool // fault injection cut the connection
 	hungUpBy    HangupBy
+	responded   int // the SIP code a respond app sent (sofia channels), 0 for none
+	bridges     []BridgeRun
 
 	pending  []*outItem
 	holdNext bool

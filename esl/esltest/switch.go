@@ -2,6 +2,7 @@ package esltest
 
 import (
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,11 +22,18 @@ type Switch struct {
 	sessions atomic.Int64  // the last session_id given
 	live     atomic.Int64  // calls whose connection is open
 	events   atomic.Uint64 // the last Event-Sequence given
+
+	modMu     sync.Mutex
+	modules   map[string]bool // loaded modules (modules.go)
+	showAsked atomic.Int64    // api show interfaces answered
 }
 
 // NewSwitch starts a simulated FreeSWITCH.
 func NewSwitch() *Switch {
-	sw := &Switch{coreUUID: esl.NewUUID(), boot: time.Now()}
+	sw := &Switch{coreUUID: esl.NewUUID(), boot: time.Now(), modules: map[string]bool{}}
+	for _, m := range stockModules {
+		sw.modules[m] = true
+	}
 	sw.events.Store(400) // a switch that has been up a while, as captured
 	return sw
 }

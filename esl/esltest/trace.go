@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,6 +208,14 @@ func ReplayTrace(ctx context.Context, addr string, t *Trace, o ReplayOptions) er
 				o.BeforeCommand(want)
 			}
 			got, err := next()
+			for err == nil && got.Line == "api show interfaces" && want.Line != got.Line {
+				// The captures predate callhook's module check: the
+				// switch is taken to have had what the trace shows it
+				// using (traceInterfaces).
+				if _, err = conn.Write(apiResponse(t.interfaces())); err == nil {
+					got, err = next()
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("command %d: waiting for the daemon's %q: %w", n, want.Line, err)
 			}
@@ -265,4 +274,43 @@ func sameCommand(a, b esl.Command) bool {
 		}
 	}
 	return true
+}
+
+// interfaces is `api show interfaces` for the switch a trace was captured
+// on: the stock modules' interfaces, and every application, TTS engine
+// and say module the trace's commands ran, since the switch ran them.
+func (t *Trace) interfaces() string {
+	sw := NewSwitch()
+	var extra []string
+	for _, e := range t.Entries {
+		if e.Dir != "C>" {
+			continue
+		}
+		cmd, err := esl.ParseCommand(e.Raw)
+		if err != nil {
+			continue
+		}
+		app := cmd.Headers.Get("execute-app-name")
+		arg := cmd.Headers.Get("execute-app-arg")
+		switch app {
+		case "":
+			continue
+		case "speak":
+			engine, _, _ := strings.Cut(arg, "|")
+			sw.LoadModule("mod_" + engine)
+		case "say":
+			module, _, _ := strings.Cut(arg, " ")
+			module, _, _ = strings.Cut(module, ":")
+			sw.LoadModule("mod_say_" + module)
+		}
+		if _, ok := builtinApps[app]; !ok {
+			extra = append(extra, app)
+		}
+	}
+	return sw.showInterfaces(extra)
+}
+
+// apiResponse is an api/response frame with body.
+func apiResponse(body string) []byte {
+	return []byte("Content-Type: api/response\nContent-Length: " + strconv.Itoa(len(body)) + "\n\n" + body)
 }

@@ -45,6 +45,7 @@ var appKeys = []struct {
 	{"retries", webhookOnly},
 	{"secret", webhookOnly},
 	{"status_url", webhookOnly},
+	{"status_events", webhookOnly},
 	{"vars", webhookOnly},
 	{"allow_execute", everyKind},
 	{"allow_vars", everyKind},
@@ -222,7 +223,33 @@ func (d *decoder) webhook(a *App, f fields, path string) {
 	if v := f.get("vars"); v != nil {
 		a.Vars = d.names(v, join(path, "vars"), varNamePattern, "channel variable name")
 	}
+	if v := f.get("status_events"); v != nil {
+		p := join(path, "status_events")
+		a.StatusEvents = d.names(v, p, statusEventPattern, "status event name")
+		seen := map[string]bool{}
+		for _, e := range a.StatusEvents {
+			switch {
+			case !slices.Contains(StatusEventNames, e):
+				d.errorf(v, p, "unknown status event %q (status events: %s)", e, strings.Join(StatusEventNames, ", "))
+			case seen[e]:
+				d.errorf(v, p, "status event %q given twice", e)
+			}
+			seen[e] = true
+		}
+		if len(a.StatusEvents) > 0 && a.StatusURL == "" {
+			d.errorf(v, p, "status events go to status_url, which the app does not have")
+		}
+	}
 }
+
+// StatusEventNames are the status events a webhook app may ask for in
+// status_events. The config knows no backend, so this is the file
+// format's list; cmd/callhook's tests hold it equal to
+// webhook.StatusEventNames, which the webhook backend sends.
+var StatusEventNames = []string{"call.answered"}
+
+// statusEventPattern is the shape of a status event name.
+var statusEventPattern = regexp.MustCompile(`^[a-z]+\.[a-z]+$`)
 
 // liverpieKeys are the keys of a Liverpie app's liverpie mapping.
 var liverpieKeys = []string{

@@ -135,7 +135,10 @@ type App struct {
 	Retries     int           // further attempts, 0..5 (default 1)
 	Secret      string        // HMAC key of X-Callhook-Signature; "" signs nothing
 	StatusURL   string        // where call.end goes; "" for nowhere
-	Vars        []string      // channel variables sent with every request
+	// StatusEvents are the status events sent to StatusURL too
+	// (StatusEventNames: call.answered); none by default.
+	StatusEvents []string
+	Vars         []string // channel variables sent with every request
 
 	// What an app may make FreeSWITCH do beyond the defaults (README,
 	// "Security model"); a flow's own file has the same keys for its

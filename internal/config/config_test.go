@@ -473,6 +473,11 @@ func TestParseConfigErrors(t *testing.T) {
 			`config.yaml:10: apps.a.allow_execute[0]: invalid application name "system;"`,
 			"config.yaml:11: apps.a.max_calls: must be 0..1000000, got -1",
 			"config.yaml:12: apps.a.secret: must be a single value"}},
+		{"status events", "apps:\n  a:\n    url: http://127.0.0.1/\n    status_url: http://127.0.0.1/s\n" +
+			"    status_events: [call.answered, call.ringing]\n" +
+			"  b: {url: 'http://127.0.0.1/', status_events: [call.answered]}\n", nil, []string{
+			`config.yaml:5: apps.a.status_events: unknown status event "call.ringing" (status events: call.answered)`,
+			"config.yaml:6: apps.b.status_events: status events go to status_url, which the app does not have"}},
 		{"webhook empty url", "apps:\n  a: {url: ''}\n", nil, []string{
 			"config.yaml:2: apps.a.url: must not be empty"}},
 		{"webhook zero timeout", "apps:\n  a: {url: 'http://127.0.0.1/', timeout: 0s}\n", nil, []string{
