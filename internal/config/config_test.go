@@ -993,3 +993,24 @@ func TestParseConfigFilesErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusEvents: status_events of a webhook app, each error with its
+// line.
+func TestStatusEvents(t *testing.T) {
+	c := mustParse(t, "apps:\n  a: {url: http://127.0.0.1:8000/ivr, status_url: http://127.0.0.1:8000/s, status_events: [call.answered]}\n", nil)
+	if got := c.Apps[0].StatusEvents; !slices.Equal(got, []string{"call.answered"}) {
+		t.Errorf("StatusEvents = %q, want [call.answered]", got)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{"apps:\n  a: {url: http://127.0.0.1:8000/ivr, status_url: http://127.0.0.1:8000/s, status_events: [call.ringing]}\n",
+			`config.yaml:2: apps.a.status_events: unknown status event "call.ringing" (status events: call.answered)`},
+		{"apps:\n  a: {url: http://127.0.0.1:8000/ivr, status_url: http://127.0.0.1:8000/s, status_events: [call.answered, call.answered]}\n",
+			`config.yaml:2: apps.a.status_events: status event "call.answered" given twice`},
+		{"apps:\n  a: {url: http://127.0.0.1:8000/ivr, status_events: [call.answered]}\n",
+			`config.yaml:2: apps.a.status_events: status events go to status_url, which the app does not have`},
+	} {
+		if got := errorLines(t, tc.data, nil); !slices.Equal(got, []string{tc.want}) {
+			t.Errorf("Parse(%q) errors = %q, want [%q]", tc.data, got, tc.want)
+		}
+	}
+}
