@@ -14,10 +14,12 @@
 // Parameters come as a JSON object (Content-Type: application/json) or as
 // form values (query or urlencoded body). Errors are JSON objects
 // {"error": "..."} with a status that says what went wrong: 400 bad
-// parameters, 413 a body over 64 KiB, 401 no or wrong token, 403 a request
-// callhook made for an app, 404 no such call, 409 a redirect of a call
-// whose app takes none (Liverpie), 502 FreeSWITCH refused the hangup, 504
-// FreeSWITCH did not answer the hangup in time. A redirect does not wait
+// parameters, 413 a body over 64 KiB, 415 a body of another type or of
+// none, 401 no or wrong token, 403 a request callhook made for an app, 404
+// no such call, 409 a redirect of a call whose app takes none (Liverpie)
+// or live control of a call whose Unique-ID is not fit for an api command
+// (proxy.ErrBadCallID), 502 FreeSWITCH refused the hangup, 504 FreeSWITCH
+// did not answer the hangup in time. A redirect does not wait
 // for FreeSWITCH: the call's session sends the uuid_break once the running
 // verb's application has started.
 //
@@ -37,6 +39,6 @@
 // requires "Authorization: Bearer <token>". The config refuses an admin
 // address off loopback without a token.
 //
-// admin knows the proxy only through the CallControl interface and the
-// metrics only as an http.Handler.
+// admin knows the proxy only through the CallControl interface (with the
+// proxy's CallInfo and errors) and the metrics only as an http.Handler.
 package admin

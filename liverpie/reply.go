@@ -326,7 +326,7 @@ func fsCallCommand(v string) string {
 // switch_ivr_parse_event reads it (src/switch_ivr.c): its call-command
 // must be execute, hangup or one of the app's allow_call_commands; an
 // execute's application must be one of LiverpieApps or the app's
-// allow_execute, and gets the same checks as the verbs (fsapps.go); so do
+// allow_execute, and gets the same checks as the verbs (verb/fsapps.go); so do
 // the applications of an xferext. FreeSWITCH reads header names that hold
 // "[" as arrays and the first of duplicate headers, so names are kept
 // plain and unique (xferext's application headers aside).

@@ -17,9 +17,9 @@
 // Series (all prefixed callhook_):
 //
 //	calls_active{app}                        gauge: calls in progress, by the app that took them
-//	calls_total{app,outcome}                 counter: ended calls (hangup, transferred, failed: on_failure ran, the call was aborted, or its connection to FreeSWITCH failed)
+//	calls_total{app,outcome}                 counter: ended calls (hangup, transferred, failed: on_failure ran, the call was aborted, or its connection to FreeSWITCH failed; other)
 //	call_duration_seconds{app}               histogram: from connect to the call's end
-//	calls_refused_total{reason}              counter: acl, max_conns, not_async_full, no_app, limit, draining, duplicate_id
+//	calls_refused_total{reason}              counter: acl, max_conns, not_async_full, no_app, limit, draining, duplicate_id, other
 //	webhook_request_duration_seconds{app,event} histogram: one request, all attempts together
 //	webhook_errors_total{app,class}          counter: connect, timeout, 4xx, 5xx, invalid_reply, other
 //	webhook_retries_total{app}               counter: attempts beyond the first (flows' fetches included)

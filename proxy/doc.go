@@ -12,11 +12,19 @@
 //
 // The session is split by job:
 //
-//	proxy.go          admission, limits, routing, the live-call registry
-//	session.go        one call's lifecycle: setup, events, hangup, the end
-//	session_verbs.go  a VerbDialog's verbs, each awaited by Application-UUID
-//	session_raw.go    a RawDialog's commands and replies
-//	session_live.go   what admin goroutines do to a call (hangup, redirect, list)
+//	proxy.go            admission, limits, routing, the live-call registry
+//	backend.go          the Backend contract: Call, the dialogs, Verbs and Raw
+//	call_channel.go     the connect reply's headers a call keeps
+//	call_id.go          which Unique-IDs may go on an api command line
+//	observer.go         what Observers (metrics, simulate, the end line) are told
+//	session.go          one call's lifecycle: setup, events, hangup, the end
+//	session_events.go   the event types a verb dialog never reads, nixed
+//	session_verbs.go    a VerbDialog's verbs, each awaited by Application-UUID
+//	session_prepare.go  before a verb: the modules it needs, the answers it needs
+//	inventory.go        what each switch has loaded (api show interfaces, once per Core-UUID)
+//	session_raw.go      a RawDialog's commands and replies
+//	session_live.go     what admin goroutines do to a call (hangup, redirect, list)
+//	session_failure.go  why a call's connection to FreeSWITCH failed, for its end
 //
 // One goroutine, the session's, owns a call's state; admin requests reach
 // it through a mutex-guarded mailbox and a wake channel, never by touching

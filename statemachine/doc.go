@@ -67,7 +67,8 @@
 //   - set: flow variables assigned from templates when the state
 //     succeeds, before when: is evaluated.
 //   - handoff: APP ends the flow: after the state's verbs the call goes to
-//     that (webhook) app of the config.
+//     that app of the config, a webhook app or another flow (a Liverpie
+//     app cannot take a call mid-way).
 //   - hangup: true (or a cause) ends the call after the state's verbs;
 //     ending the verbs with a hangup verb does the same.
 //   - fetch: {url, method: GET|POST, timeout, retries, save: {VAR: field.path}}

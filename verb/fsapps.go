@@ -232,7 +232,7 @@ func checkDigitsArg(p *Policy, arg string, varAt, max int) error {
 // without allow_execute: ones that act on the call's own media and state
 // only (and so cannot reach another call, the host or the dialplan),
 // plus the ones that set variables, dial or transfer, whose arguments
-// checkApp checks. phrase is not one: a macro hands its data to its
+// CheckApp checks. phrase is not one: a macro hands its data to its
 // actions, and stock ones play it as a file (screen_confirm's
 // play-file "$1", conf/vanilla/lang/en/ivr/sounds.xml), which no check
 // here can keep to the app's folders.
@@ -242,12 +242,12 @@ var LiverpieApps = []string{
 	"play_and_get_digits", "read", "speak", "say", "record",
 	"record_session", "stop_record_session", "sleep", "send_dtmf", "gentones",
 	"log", "info", "park", "echo", "flush_dtmf", "start_dtmf", "stop_dtmf", "break",
-	// Checked by checkApp.
+	// Checked by CheckApp.
 	"set", "unset", "multiset", "multiunset", "export", "push", "unshift",
 	"bridge", "transfer", "execute_extension",
 }
 
-// liverpieAllowsApp reports whether a Liverpie app may execute app:
+// LiverpieAllowsApp reports whether a Liverpie app may execute app:
 // LiverpieApps, or the app's own allow_execute, case-insensitively.
 func LiverpieAllowsApp(app string, allow []string) bool {
 	l := strings.ToLower(app)

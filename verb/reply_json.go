@@ -264,5 +264,5 @@ func (p *jsonParser) simpleKey(keyStart int) bool {
 	if colon < 0 || p.off+colon-keyStart >= 1000 {
 		return false
 	}
-	return bytes.IndexAny(p.data[keyStart:p.off+colon], "\r\n") < 0
+	return !bytes.ContainsAny(p.data[keyStart:p.off+colon], "\r\n")
 }

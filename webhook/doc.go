@@ -4,7 +4,9 @@
 // An App is a proxy.Backend; each call gets a dialog with its own cookie
 // jar, request sequence and session data, signing every attempt afresh
 // (X-Callhook-Signature) and retrying as apphttp.Retry says, then asking
-// fallback_url when the app failed.
+// fallback_url when the app failed. A dialog is a proxy.AnswerNotifier:
+// the status events an app lists in StatusEvents (call.answered) go to its
+// StatusURL, as call.end does.
 //
 // request.go builds the request bodies (JSON or form), client.go makes the
 // attempts and classes failures as *apphttp.RequestError, whose Code a

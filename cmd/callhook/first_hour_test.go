@@ -95,3 +95,30 @@ func TestReplyContentTypeAndStatusURL(t *testing.T) {
 		t.Errorf("status_url got %d requests, want 1", ends)
 	}
 }
+
+// A flow's handoff is checked against the config at load: to an app it
+// does not define, or to a Liverpie app, which cannot take a call mid-way
+// (the session would fail the call when the handoff came).
+func TestFlowHandoffTargetChecked(t *testing.T) {
+	dir := t.TempDir()
+	flow := filepath.Join(dir, "ho.yaml")
+	if err := os.WriteFile(flow, []byte("name: ho\nstart: a\nstates:\n  a:\n    verbs: [answer]\n    handoff: lp\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, lp, want string }{
+		{"liverpie", "  lp: {liverpie: {ip: 127.0.0.1, port: 3002, state_machine_uri: /sm, reset_uri: /r}}\n",
+			`hands calls to app "lp", a Liverpie app, which cannot take a call mid-way`},
+		{"undefined", "", `hands calls to app "lp", which the config does not define`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, tc.name+".yaml")
+			if err := os.WriteFile(cfg, []byte("default_app: f\napps:\n  f: {flow: ho.yaml}\n"+tc.lp), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := runCmd(t, "check", "-config", cfg)
+			if code != 1 || !strings.Contains(errOut, cfg+":3: apps.f: flow ") || !strings.Contains(errOut, tc.want) {
+				t.Errorf("check = %d, %q, want 1 and %s:3: ... %s", code, errOut, cfg, tc.want)
+			}
+		})
+	}
+}

@@ -10,8 +10,9 @@
 //
 // Flags may come before or after the other arguments (parseArgs).
 //
-// This is the only package that knows the config file format and configures
-// logrus; everything else takes plain structs.
+// This is the only package that configures logrus and wires the packages
+// together (newServer); the config file format is internal/config's, and
+// everything else takes plain structs.
 package main
 
 import (

@@ -107,8 +107,14 @@ func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, er
 			return nil, err
 		}
 		for _, to := range flow.Handoffs() {
-			if cfg.AppByName(to) == nil {
+			switch target := cfg.AppByName(to); {
+			case target == nil:
 				return nil, fmt.Errorf("%s:%d: apps.%s: flow %s hands calls to app %q, which the config does not define",
+					cfg.File, a.Line, a.Name, a.Flow, to)
+			case target.Kind == config.KindLiverpie:
+				// The session refuses it at run time (proxy's handoff: a
+				// raw dialog cannot take a call mid-way); say so at load.
+				return nil, fmt.Errorf("%s:%d: apps.%s: flow %s hands calls to app %q, a Liverpie app, which cannot take a call mid-way (hand it to a webhook app or a flow)",
 					cfg.File, a.Line, a.Name, a.Flow, to)
 			}
 		}

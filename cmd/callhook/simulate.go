@@ -129,7 +129,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-json]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-json] [-v]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
