@@ -118,7 +118,8 @@ func (st *step) matches(e callEvent) bool {
 // names matches (other keys do not matter), a list when it has as many
 // items and each matches, null only null (or a key that is absent), and a
 // scalar when both read the same (1 matches "1": YAML and JSON type
-// numbers differently).
+// numbers differently; a list of scalars reads as its items joined with
+// commas, as simulate shows it).
 func matchValue(want, got any) bool {
 	switch w := want.(type) {
 	case map[string]any:
@@ -150,9 +151,17 @@ func matchValue(want, got any) bool {
 	case nil:
 		return got == nil
 	}
-	switch got.(type) {
-	case map[string]any, []any, nil:
+	switch g := got.(type) {
+	case map[string]any, nil:
 		return false
+	case []any:
+		// A list option (a bridge's to, a play's list of files) as
+		// simulate shows it: its items joined with commas.
+		parts := make([]string, len(g))
+		for i, e := range g {
+			parts[i] = fmt.Sprint(e)
+		}
+		return fmt.Sprint(want) == strings.Join(parts, ",")
 	}
 	return fmt.Sprint(want) == fmt.Sprint(got)
 }

@@ -106,8 +106,9 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 		res.failure = err.Error()
 		return res
 	}
+	grace := shutdownWait
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		if err := srv.esl.Shutdown(ctx); err != nil {
 			srv.esl.Close()
@@ -145,24 +146,34 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	}
 	c.attach(call)
 
-	timedOut := false
 	select {
 	case <-call.Done():
+		sim.waitEngine(srv.proxy)
+		if r, err := call.Wait(context.Background()); err == nil {
+			sim.print.End(r)
+		}
+		res.failure = c.verdict(false)
+		return res
 	case <-ctx.Done():
-		timedOut = true
-		sim.print.Caller("hangup", "     caller hangs up (the scenario's timeout, "+sc.Timeout.String()+", is over)")
-		call.Hangup("NORMAL_CLEARING")
-		<-call.Done()
 	}
-	sim.waitEngine(srv.proxy)
-	if r, err := call.Wait(context.Background()); err == nil {
-		sim.print.End(r)
-	} else {
-		sim.print.End(nil)
+	// The timeout: the verdict is what happened until now. The caller
+	// hangs up, and the engine gets a short grace to end the call (a stuck
+	// app's request may hold it until the app's own timeout: the
+	// listener's Close then ends it), so the run goes on.
+	res.failure = c.verdict(true)
+	sim.print.Caller("hangup", "     caller hangs up (the scenario's timeout, "+sc.Timeout.String()+", is over)")
+	call.Hangup("NORMAL_CLEARING")
+	grace = timeoutGrace
+	select {
+	case <-call.Done():
+	case <-time.After(timeoutGrace):
 	}
-	res.failure = c.verdict(timedOut)
 	return res
 }
+
+// timeoutGrace is how long a scenario that timed out waits for the engine
+// and the simulated call to end before it closes them.
+const timeoutGrace = 2 * time.Second
 
 // attach sets the call the caller acts on.
 func (c *scenarioCall) attach(call *esltest.Call) {
