@@ -235,3 +235,80 @@ func TestScenarioUsage(t *testing.T) {
 		})
 	}
 }
+
+// check tells scenario files from flows (by name or shape) and reports
+// their problems as file:line errors, with did-you-mean.
+func TestCheckScenarioFiles(t *testing.T) {
+	bad := writeScenarios(t, "menu_test.yaml", `- name: a
+  app: demo
+  timout: 5s
+  steps:
+    - pres: "1"
+    - press: "1 2"
+    - expect: {verb: play, end: {}}
+    - expect: {ends: {outcome: hangup}}
+    - expect: play
+    - silense
+- name: a
+  steps: []
+`)
+	var out, errOut strings.Builder
+	if code := runCheck([]string{bad}, &out, &errOut); code != 1 {
+		t.Fatalf("check = %d, want 1; stdout %q", code, out.String())
+	}
+	for _, want := range []string{
+		bad + `:3: unknown key "timout" (did you mean "timeout"?)`,
+		bad + `:5: unknown step "pres" (did you mean "press"?)`,
+		bad + `:6: press: "1 2" is not a DTMF key sequence`,
+		bad + `:8: expect: unknown event "ends" (did you mean "end"?)`,
+		bad + `:9: expect: want a mapping`,
+		bad + `:10: unknown step "silense" (did you mean "silence"?)`,
+		bad + `:11: scenario "a" again (first at line 1)`,
+		bad + `:11: scenario "a" has no steps`,
+	} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	// A list at the top, or scenarios:, makes a file a scenario file
+	// whatever its name; the shipped one is fine; a flow is still a flow.
+	shaped := writeScenarios(t, "calls.yaml", "scenarios:\n  - name: x\n    steps: [hangup]\n")
+	out.Reset()
+	errOut.Reset()
+	if code := runCheck([]string{shaped, "../../examples/flows/demo.scenario.yaml", "../../examples/flows/demo.yaml"}, &out, &errOut); code != 0 {
+		t.Fatalf("check = %d; stderr:\n%s", code, errOut.String())
+	}
+	for _, want := range []string{shaped + ": ok (1 scenario)", "demo.scenario.yaml: ok (3 scenarios)", "demo.yaml: ok\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// Partial matching: only the keys a step names count; numbers match
+// text; a list option matches as simulate shows it.
+func TestMatchValue(t *testing.T) {
+	got := map[string]any{"verb": "gather", "max": float64(1), "to": []any{"user/1", "user/2"},
+		"result": map[string]any{"digits": "1", "reason": "ok"}}
+	for _, tc := range []struct {
+		want map[string]any
+		ok   bool
+	}{
+		{map[string]any{"verb": "gather"}, true},
+		{map[string]any{"max": 1}, true},
+		{map[string]any{"max": "1"}, true},
+		{map[string]any{"max": 2}, false},
+		{map[string]any{"to": "user/1,user/2"}, true},
+		{map[string]any{"to": []any{"user/1", "user/2"}}, true},
+		{map[string]any{"to": "user/1"}, false},
+		{map[string]any{"result": map[string]any{"digits": 1}}, true},
+		{map[string]any{"result": map[string]any{"digits": "2"}}, false},
+		{map[string]any{"result": "ok"}, false},
+		{map[string]any{"missing": "x"}, false},
+		{map[string]any{"missing": nil}, true},
+	} {
+		if got := matchValue(tc.want, got); got != tc.ok {
+			t.Errorf("matchValue(%v) = %v, want %v", tc.want, got, tc.ok)
+		}
+	}
+}
