@@ -267,6 +267,11 @@ func (c *scenarioCall) onApp(call *esltest.Call, run esltest.AppRun) {
 	}
 	st := c.sc.Steps[c.next]
 	switch st.Kind {
+	case stepPress, stepSilence, stepSpeak:
+		// What happened before the caller acted is behind this step.
+		c.lastAt = len(c.events)
+	}
+	switch st.Kind {
 	case stepPress:
 		c.next++
 		c.matched = append(c.matched, -1)

@@ -85,7 +85,7 @@ func TestScenarioFailureOutput(t *testing.T) {
 		"FAIL sales by mistake (" + file + ":1)",
 		"  step 2 (" + file + ":5) did not happen before the call ended\n",
 		"    expected: {verb: play, file: ivr/ivr-wrong.wav}\n",
-		"    after step 1, what happened:\n",
+		"    after step 1, what happened:\n      result gather: ok: digits 1\n",
 		"    ~ verb play ivr/ivr-one_moment_please.wav\n        has {file: ivr/ivr-one_moment_please.wav, verb: play}\n",
 		"  transcript:\n    call ",
 		"         caller presses 1\n",
