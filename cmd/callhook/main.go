@@ -32,7 +32,7 @@ func main() {
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
   callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml|SCENARIO.yaml ...]
-  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-json] [-v]
+  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-save-scenario FILE] [-json] [-v]
   callhook test     [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] SCENARIO.yaml ...
   callhook graph    [-format mermaid|dot] FLOW.yaml
   callhook version

@@ -312,3 +312,36 @@ func TestMatchValue(t *testing.T) {
 		}
 	}
 }
+
+// simulate -save-scenario writes what the call did as a scenario file
+// that callhook test passes: verbs, the caller's keys and silences,
+// results and the end; a recording's path with the call id is left out.
+func TestSimulateSaveScenario(t *testing.T) {
+	cfg := demoConfig(t)
+	saved := filepath.Join(t.TempDir(), "saved.scenario.yaml")
+	if code, out, errOut := simulate(t, "-config", cfg, "-digits", "9 - 3", "-save-scenario", saved); code != simOK {
+		t.Fatalf("simulate = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, want := range []string{
+		"      app: demo\n",
+		"        - expect: {verb: gather, play: ivr/ivr-please_choose_from_the_following.wav}\n        - press: \"9\"\n        - expect: {result: {verb: gather, reason: ok, digits: \"9\"}}\n",
+		"        - silence\n        - expect: {result: {verb: gather, reason: timeout}}\n",
+		"        - expect: {verb: record}\n        - speak: 3s\n",
+		"        - expect: {end: {outcome: hangup, cause: NORMAL_CLEARING}}\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("saved scenario lacks %q:\n%s", want, text)
+		}
+	}
+	if code, out, errOut := callhookTest(t, "-config", cfg, saved); code != testOK {
+		t.Errorf("callhook test on the saved scenario = %d; stdout:\n%s\nstderr:\n%s\nfile:\n%s", code, out, errOut, text)
+	}
+	if code, _, errOut := simulate(t, "-addr", "127.0.0.1:1", "-save-scenario", saved); code != simUsage || !strings.Contains(errOut, "-save-scenario") {
+		t.Errorf("simulate -addr -save-scenario = %d, %q; want %d", code, errOut, simUsage)
+	}
+}
