@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/internal/safefile"
 	"github.com/callhook/callhook/statemachine"
 )
 
@@ -29,7 +30,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	for _, path := range flows {
 		// A scenario file (callhook test's) is told from a flow by its name
 		// or its shape (isScenarioFile).
-		if data, err := os.ReadFile(path); err == nil && isScenarioFile(path, data) {
+		if data, err := safefile.Read(path, maxScenarioFileBytes, "a scenario file"); err == nil && isScenarioFile(path, data) {
 			scs, err := parseScenarios(path, data)
 			if err != nil {
 				printErrors(stderr, err)

@@ -12,13 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/safefile"
 	"github.com/callhook/callhook/internal/suggest"
 	"github.com/callhook/callhook/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -106,17 +106,10 @@ func isScenarioFile(path string, data []byte) bool {
 // loadScenarios reads and checks one scenario file; the error holds every
 // problem, each as file:line: message.
 func loadScenarios(path string) ([]*scenario, error) {
-	f, err := os.Open(path)
+	// A named pipe or a device is refused, not read (it could block).
+	data, err := safefile.Read(path, maxScenarioFileBytes, "a scenario file")
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxScenarioFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > maxScenarioFileBytes {
-		return nil, fmt.Errorf("%s: over %d bytes", path, maxScenarioFileBytes)
 	}
 	return parseScenarios(path, data)
 }
