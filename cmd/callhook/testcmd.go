@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/internal/suggest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -84,6 +85,15 @@ bad flags, config or scenario files.
 			continue
 		}
 		for _, sc := range scs {
+			if sc.App != "" && cfg.AppByName(sc.App) == nil {
+				names := make([]string, len(cfg.Apps))
+				for i, a := range cfg.Apps {
+					names[i] = a.Name
+				}
+				fmt.Fprintf(stderr, "%s:%d: app %q: %s has no such app%s\n", sc.File, sc.Line, sc.App, cfg.File, suggest.Hint(sc.App, names))
+				bad = true
+				continue
+			}
 			if only == nil || only.MatchString(sc.Name) {
 				all = append(all, sc)
 			}

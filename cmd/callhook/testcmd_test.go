@@ -223,6 +223,8 @@ func TestScenarioUsage(t *testing.T) {
 		want string
 	}{
 		{"no files", nil, "no scenario files"},
+		{"unknown app", []string{"-config", "../../config.yaml", writeScenarios(t, "a.scenario.yaml", "- name: x\n  app: dmeo\n  steps: [hangup]\n")},
+			`a.scenario.yaml:1: app "dmeo": ../../config.yaml has no such app (did you mean "demo"?)`},
 		{"bad file", []string{"-config", "../../config.yaml", bad}, bad + `:2: unknown key "step" (did you mean "steps"?)`},
 		{"bad -run", []string{"-config", "../../config.yaml", "-run", "(", bad}, "-run:"},
 		{"no match", []string{"-config", "../../config.yaml", "-run", "nothing", "../../examples/flows/demo.scenario.yaml"}, "no scenario matches"},
