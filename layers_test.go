@@ -49,7 +49,7 @@ var layers = map[string][]string{
 	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
 	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":         {"apphttp", "esl", "proxy", "verb"},
-	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "liverpie",
+	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
 		"metrics", "proxy", "statemachine", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they

@@ -36,6 +36,7 @@ func (d *dialog) do(ctx context.Context, event, method, uri, body string) (*resp
 	d.obs.Request(d.call, &proxy.RequestInfo{
 		URL: resp.url, Event: event, Attempts: 1, Status: resp.status,
 		Took: time.Since(start), Err: err, Reply: apphttp.Shorten(resp.body, replyShown), Body: string(resp.body),
+		Sent: body,
 	})
 	d.log.WithFields(logrus.Fields{
 		"event": event, "url": resp.url, "status": resp.status, "took_ms": time.Since(start).Milliseconds(),

@@ -35,7 +35,11 @@ type RequestInfo struct {
 	// Body is the whole reply body as read (bounded by max_reply_bytes),
 	// for tools that show it uncut (simulate -json). A string, so that
 	// RequestInfo stays comparable and an observer may keep it.
-	Body     string
+	Body string
+	// Sent is the request body as sent to the app (a webhook app's JSON or
+	// form, a Liverpie app's form; "" when the request has none), for
+	// tools that check what the app received (callhook test).
+	Sent     string
 	Fallback bool // this request went to fallback_url
 }
 

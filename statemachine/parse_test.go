@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,8 @@ func TestExampleFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The flows' scenario files (callhook test's) sit beside them.
+	paths = slices.DeleteFunc(paths, func(p string) bool { return strings.HasSuffix(p, ".scenario.yaml") })
 	if len(paths) < 3 {
 		t.Fatalf("found %d example flows, want at least 3", len(paths))
 	}

@@ -98,6 +98,7 @@ func (d *dialog) send(ctx context.Context, target string, m *message, parse bool
 	if err != nil {
 		return nil, &apphttp.RequestError{Op: "webhook", URL: info.URL, Code: apphttp.CodeConnect, Err: err}
 	}
+	info.Sent = string(body)
 	var (
 		rep  *verb.Reply
 		fail error // the request's failure, once an attempt settled it

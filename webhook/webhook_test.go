@@ -642,7 +642,10 @@ func TestWebhookFallback(t *testing.T) {
 		if r.Body != w.Reply {
 			t.Errorf("observed request %d Body = %q, want the whole reply %q", i+1, r.Body, w.Reply)
 		}
-		r.Err, r.Took, r.Body = nil, 0, ""
+		if !strings.Contains(r.Sent, `"event":"call.start"`) {
+			t.Errorf("observed request %d Sent = %q, want the call.start JSON", i+1, r.Sent)
+		}
+		r.Err, r.Took, r.Body, r.Sent = nil, 0, "", ""
 		if r != w {
 			t.Errorf("observed request %d = %+v, want %+v", i+1, r, w)
 		}

@@ -7,11 +7,12 @@ import (
 	"os"
 
 	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/internal/safefile"
 	"github.com/callhook/callhook/statemachine"
 )
 
-// runCheck validates a config and every flow it names, or the flow files
-// given (and the config too when -config is given with them), printing
+// runCheck validates a config and every flow it names, or the flow and
+// scenario files given (and the config too when -config is given with them), printing
 // every problem as file:line: message. Flags may come before or after the
 // files. Exit status 1 when something is wrong.
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -27,6 +28,18 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" || f.Name == "liverpie-config" })
 	status := 0
 	for _, path := range flows {
+		// A scenario file (callhook test's) is told from a flow by its name
+		// or its shape (isScenarioFile).
+		if data, err := safefile.Read(path, maxScenarioFileBytes, "a scenario file"); err == nil && isScenarioFile(path, data) {
+			scs, err := parseScenarios(path, data)
+			if err != nil {
+				printErrors(stderr, err)
+				status = 1
+				continue
+			}
+			fmt.Fprintf(stdout, "%s: ok (%s)\n", path, count(len(scs), "scenario"))
+			continue
+		}
 		if _, err := statemachine.ParseFile(path); err != nil {
 			printErrors(stderr, err)
 			status = 1

@@ -69,6 +69,9 @@ type simOptions struct {
 	// load are modules the simulated switch loads beyond FreeSWITCH's
 	// stock set (-load, repeatable): mod_flite for speak, say languages.
 	load []string
+	// saveScenario is -save-scenario: where to write the call as a
+	// scenario file.
+	saveScenario string
 }
 
 // switchFor is the simulated FreeSWITCH of a call: the stock modules and
@@ -129,7 +132,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-json] [-v]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-save-scenario FILE] [-json] [-v]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
@@ -163,6 +166,7 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	fs.StringVar(&o.to, "to", "7000", "the dialled number (routes match it)")
 	digits := fs.String("digits", "", `scripted keys, one token per gather or record: "1 2 #", "-" for none`)
 	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
+	fs.StringVar(&o.saveScenario, "save-scenario", "", "write what the call did as a scenario file for callhook test to `FILE`")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr, with the call's wire trace (every ESL frame both ways)")
 	o.bridge = map[string]esltest.BridgeOutcome{}
@@ -178,6 +182,9 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	fs.Visit(func(f *flag.Flag) { o.scripted = o.scripted || f.Name == "digits" })
 	if o.digits, err = parseDigits(*digits); err != nil {
 		return nil, err
+	}
+	if o.saveScenario != "" && o.addr != "" {
+		return nil, &usageError{msg: "-save-scenario needs the engine here: not with -addr"}
 	}
 	if o.hangupAfter < 0 {
 		return nil, &usageError{msg: "-hangup-after must not be negative"}
@@ -281,6 +288,12 @@ func (s *simulation) run() int {
 	}
 	// The printer and the caller see the call as the metrics do.
 	s.srv.proxy.Observer = proxy.Observers{s.srv.proxy.Observer, s.print, caller}
+	var rec *scenarioRecorder
+	if s.o.saveScenario != "" {
+		rec = &scenarioRecorder{o: s.o}
+		s.print.onCaller = rec.caller
+		s.srv.proxy.Observer = proxy.Observers{s.srv.proxy.Observer, rec}
+	}
 	// The call's HTTP connections end with the run, not when a test's or a
 	// process's goroutines are counted.
 	defer s.srv.deps.client.CloseIdleConnections()
@@ -380,6 +393,13 @@ func (s *simulation) run() int {
 	s.print.End(res)
 	if left := caller.unused(); len(left) > 0 {
 		s.print.Note(fmt.Sprintf("(-digits %q were not used: the call had fewer gathers and records)", strings.Join(left, " ")))
+	}
+	if rec != nil {
+		if err := rec.write(s.o.saveScenario); err != nil {
+			fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
+			return simFailed
+		}
+		s.print.Note("(the call is saved as a scenario in " + s.o.saveScenario + ": callhook test -config " + s.o.config + " " + s.o.saveScenario + ")")
 	}
 	if err := s.print.WriteErr(); err != nil {
 		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)

@@ -38,6 +38,9 @@ type simPrinter struct {
 	end    *proxy.CallEnd // as the engine reported it
 	stats  proxy.CallStats
 	done   chan struct{}
+	// onCaller, when set, learns each caller action as it is printed
+	// (simulate -save-scenario); it is called with mu held.
+	onCaller func(action string, fields []simField)
 }
 
 var _ proxy.Observer = (*simPrinter)(nil)
@@ -321,6 +324,9 @@ func (p *simPrinter) Caller(action, text string, fields ...simField) {
 	if p.over {
 		// A timer that fired as the call ended: nobody is on the line.
 		return
+	}
+	if p.onCaller != nil {
+		p.onCaller(action, fields)
 	}
 	p.emitLocked("caller", text, append([]simField{{"action", action}}, fields...)...)
 }
