@@ -36,6 +36,11 @@ func TestReplyAliasesBounded(t *testing.T) {
 	if !strings.Contains(err.Error(), "too many aliases") {
 		t.Fatalf("err = %v, want too many aliases", err)
 	}
+	// The same verbs under verbs:, next to a session.
+	inMap := "session: {a: 1}\nverbs:\n  " + strings.ReplaceAll(strings.TrimSuffix(reply, "\n"), "\n", "\n  ")
+	if _, err := ParseReply([]byte(inMap), ParseOptions{MaxVerbs: 100}); err == nil || !strings.Contains(err.Error(), "too many aliases") {
+		t.Fatalf("under verbs: err = %v, want too many aliases", err)
+	}
 
 	rep, err = ParseReply([]byte("- &p {play: ivr/a.wav}\n- *p\n- {set: &s {a: x}}\n- {set: *s}"), ParseOptions{MaxVerbs: 100})
 	if err != nil || len(rep.Verbs) != 4 {

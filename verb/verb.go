@@ -115,11 +115,11 @@ func parseReply(data []byte, o ParseOptions, parse func([]byte) (*yaml.Node, err
 	if doc == nil {
 		return rep, nil
 	}
-	if err := checkAliases(doc, len(data)); err != nil {
-		return nil, err
-	}
 	switch doc.Kind {
 	case yaml.SequenceNode:
+		if err := checkAliases(doc, len(data)); err != nil {
+			return nil, err
+		}
 		rep.Verbs, err = ParseVerbs(doc, o)
 	case yaml.MappingNode:
 		err = parseReplyMap(doc, o, rep, len(data))
@@ -156,6 +156,9 @@ func parseReplyMap(doc *yaml.Node, o ParseOptions, rep *Reply, size int) error {
 	}
 	var err error
 	if verbs != nil {
+		if err := checkAliases(verbs, size); err != nil {
+			return err
+		}
 		rep.Verbs, err = ParseVerbs(verbs, o)
 	}
 	return err
@@ -171,8 +174,8 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 	return parseYAMLDocument(data)
 }
 
-// checkAliases refuses a reply whose aliases would make it read as far
-// more than it holds. yaml.v3 keeps an alias as a pointer to its anchored
+// checkAliases refuses a reply whose verbs' aliases would make it read as
+// far more than it holds (the session keeps its own budget). yaml.v3 keeps an alias as a pointer to its anchored
 // node, and every verb reads the node it points at again: a 900 KB reply
 // of one anchored set of 90,000 variables and 99 verbs "- *a" was 100
 // verbs, 9,000,000 set executes and seconds of parsing, past
