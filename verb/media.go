@@ -1,6 +1,7 @@
 package verb
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -213,11 +214,26 @@ func (s *SpeakSpec) check() error {
 	if err := checkMultiline(s.Text); err != nil {
 		return &optError{Opt: "text", Msg: err.Error()}
 	}
+	if err := checkTTSParams(s.Text); err != nil {
+		return &optError{Opt: "text", Msg: err.Error()}
+	}
 	if err := CheckName(s.Engine, ""); err != nil {
 		return &optError{Opt: "engine", Msg: err.Error()}
 	}
 	if err := CheckName(s.Voice, ""); err != nil {
 		return &optError{Opt: "voice", Msg: err.Error()}
+	}
+	return nil
+}
+
+// checkTTSParams refuses text that starts, after spaces, with "{":
+// switch_core_speech_feed_tts (src/switch_core_speech.c) reads a leading
+// {name=value,...} of the text as parameters for the TTS engine, so
+// "{voice=...}hello" would set the voice the voice option checks, and any
+// parameter of the engine (mod_unimrcp's are MRCP headers).
+func checkTTSParams(text string) error {
+	if strings.HasPrefix(strings.TrimLeft(text, " "), "{") {
+		return fmt.Errorf(`%s starts with "{": FreeSWITCH reads a leading {...} as the TTS engine's parameters (voice and the engine's own)`, Quote(text))
 	}
 	return nil
 }

@@ -267,13 +267,20 @@ func checkSayItem(s *SaySpec) error {
 
 // checkTTSText checks speak text that goes into a gather's
 // file_string:// as tts://engine|voice|text: "!" would split the list,
-// and the text must be one line.
+// and the text must be one line. "{" is refused anywhere in it, not only
+// first (checkTTSParams): file_string:// and mod_ssml split their data with
+// switch_separate_string (src/switch_utils.c), which strips quotes and
+// unescapes \s to a space, so "'{voice=x}' hi" and "\s{voice=x}" reached
+// the engine as "{voice=x} hi", a leading {...} of TTS parameters.
 func checkTTSText(text string) error {
 	if err := checkLine(text); err != nil {
 		return fmt.Errorf("speak: text: %w", err)
 	}
 	if strings.Contains(text, "!") {
 		return fmt.Errorf("speak: text %s has \"!\", which separates the files of a gather's prompt list", Quote(text))
+	}
+	if strings.Contains(text, "{") {
+		return fmt.Errorf("speak: text %s has \"{\": in a gather's prompt list FreeSWITCH may read it as the TTS engine's parameters", Quote(text))
 	}
 	return nil
 }

@@ -117,6 +117,9 @@ func parseReply(data []byte, o ParseOptions, parse func([]byte) (*yaml.Node, err
 	}
 	switch doc.Kind {
 	case yaml.SequenceNode:
+		if err := checkAliases(doc, len(data)); err != nil {
+			return nil, err
+		}
 		rep.Verbs, err = ParseVerbs(doc, o)
 	case yaml.MappingNode:
 		err = parseReplyMap(doc, o, rep, len(data))
@@ -153,6 +156,9 @@ func parseReplyMap(doc *yaml.Node, o ParseOptions, rep *Reply, size int) error {
 	}
 	var err error
 	if verbs != nil {
+		if err := checkAliases(verbs, size); err != nil {
+			return err
+		}
 		rep.Verbs, err = ParseVerbs(verbs, o)
 	}
 	return err
@@ -166,6 +172,35 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 		return root, nil
 	}
 	return parseYAMLDocument(data)
+}
+
+// checkAliases refuses a reply whose verbs' aliases would make it read as
+// far more than it holds (the session keeps its own budget). yaml.v3 keeps an alias as a pointer to its anchored
+// node, and every verb reads the node it points at again: a 900 KB reply
+// of one anchored set of 90,000 variables and 99 verbs "- *a" was 100
+// verbs, 9,000,000 set executes and seconds of parsing, past
+// max_reply_bytes and max_verbs alike. Following aliases, a reply may
+// visit about twice as many nodes as it has bytes, the budget
+// sessionValue keeps; one without aliases has fewer nodes than bytes. The
+// budget also ends the walk on an alias inside its own anchor.
+func checkAliases(doc *yaml.Node, size int) error {
+	budget := 2*size + 64
+	var walk func(n *yaml.Node) error
+	walk = func(n *yaml.Node) error {
+		if budget--; budget < 0 {
+			return &InvalidReplyError{Line: n.Line, Msg: "too many aliases (the reply would be too large)"}
+		}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			return walk(n.Alias)
+		}
+		for _, c := range n.Content {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(doc)
 }
 
 // parseYAMLDocument parses data with yaml.v3. yaml.v3 has panicked on
