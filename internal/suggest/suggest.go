@@ -4,6 +4,8 @@
 // likely typo, so every error message of callhook suggests alike.
 package suggest
 
+import "unicode/utf8"
+
 // Closest returns the candidate nearest to word by edit distance
 // (Levenshtein; a swap of two neighbouring letters counts as one edit), or
 // "" when none is near enough to be a plausible typo: none for names of one
@@ -16,7 +18,8 @@ func Closest(word string, candidates []string) string {
 		return ""
 	}
 	limit := 1
-	switch n := len([]rune(word)); {
+	n := utf8.RuneCountInString(word)
+	switch {
 	case n < 3:
 		limit = 0
 	case n > 8:
@@ -27,6 +30,12 @@ func Closest(word string, candidates []string) string {
 	best, bestD := "", limit+1
 	for _, c := range candidates {
 		if c == word {
+			continue
+		}
+		if diff := n - utf8.RuneCountInString(c); (diff > limit || -diff > limit) && !foldEqual(word, c) {
+			// The distance is at least the difference in length: no need
+			// to compute it (a 1 MiB unknown name from a reply costs a
+			// rune count, not a 1 MiB × name table).
 			continue
 		}
 		d := distance(word, c)

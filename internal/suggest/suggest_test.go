@@ -1,6 +1,9 @@
 package suggest
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestClosest(t *testing.T) {
 	states := []string{"welcome", "menu", "sales", "support", "goodbye", "invalid"}
@@ -50,5 +53,20 @@ func TestDistance(t *testing.T) {
 		if got := distance(tc.a, tc.b); got != tc.want {
 			t.Errorf("distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// TestClosestLongWord: a name far longer than every candidate (a hostile
+// reply's 1 MiB "verb") is dismissed by its length, without computing an
+// edit distance against each candidate (which cost about 300 ms of CPU per
+// reply): no allocation at all.
+func TestClosestLongWord(t *testing.T) {
+	word := strings.Repeat("x", 1<<20)
+	names := []string{"play", "gather", "record", "bridge", "transfer", "conference"}
+	if got := Closest(word, names); got != "" {
+		t.Errorf("Closest(1 MiB word) = %q, want none", got)
+	}
+	if n := testing.AllocsPerRun(3, func() { Closest(word, names) }); n != 0 {
+		t.Errorf("Closest(1 MiB word) allocated %v times, want 0", n)
 	}
 }
