@@ -218,23 +218,42 @@ func (d *Driver) place(ctx context.Context) string {
 	return d.placeESLTest(ctx)
 }
 
-// placeESLTest runs one call on esl/esltest.
-func (d *Driver) placeESLTest(ctx context.Context) string {
-	id := esl.NewUUID()
-	var web *atomic.Int64
+// callTimeout bounds one call: its dial and each wait on its progress.
+func (d *Driver) callTimeout() time.Duration {
+	if d.CallTimeout <= 0 {
+		return 60 * time.Second
+	}
+	return d.CallTimeout
+}
+
+// dialCall starts one call of either simulator: a fresh Unique-ID, the web
+// app's timing of its requests (nil without a web app), and the connection
+// to the daemon, dialled within the call timeout. untrack, never nil, ends
+// the web app's timing; failure is the kind of a failed dial ("" when the
+// connection is up).
+func (d *Driver) dialCall(ctx context.Context) (id string, web *atomic.Int64, nc net.Conn, untrack func(), failure string) {
+	id = esl.NewUUID()
+	untrack = func() {}
 	if d.Web != nil {
 		web = d.Web.track(id)
-		defer d.Web.untrack(id)
+		untrack = func() { d.Web.untrack(id) }
 	}
-	timeout := d.CallTimeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	dialer := net.Dialer{Timeout: timeout}
+	dialer := net.Dialer{Timeout: d.callTimeout()}
 	nc, err := dialer.DialContext(ctx, "tcp", d.Addr)
 	if err != nil {
-		return dialFailure(err)
+		return id, web, nil, untrack, dialFailure(err)
 	}
+	return id, web, nc, untrack, ""
+}
+
+// placeESLTest runs one call on esl/esltest.
+func (d *Driver) placeESLTest(ctx context.Context) string {
+	id, web, nc, untrack, failure := d.dialCall(ctx)
+	defer untrack()
+	if failure != "" {
+		return failure
+	}
+	timeout := d.callTimeout()
 	st := &callState{heldNow: make(chan struct{})}
 	defer func() {
 		// Runs after call.Close (deferred later), when OnApp can no longer fire.

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"net"
-	"sync/atomic"
 	"time"
 
 	"github.com/callhook/callhook/cmd/loadgen/replay"
-	"github.com/callhook/callhook/esl"
 )
 
 // menuTrace is the recorded call every replayed call is made of.
@@ -16,21 +13,12 @@ var menuTrace = replay.Menu()
 // placeReplay runs one call on the replay simulator: FreeSWITCH's real
 // frames for each command, 17 events per menu call.
 func (d *Driver) placeReplay(ctx context.Context) string {
-	id := esl.NewUUID()
-	var stepWeb *atomic.Int64
-	if d.Web != nil {
-		stepWeb = d.Web.track(id)
-		defer d.Web.untrack(id)
+	id, stepWeb, nc, untrack, failure := d.dialCall(ctx)
+	defer untrack()
+	if failure != "" {
+		return failure
 	}
-	timeout := d.CallTimeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	dialer := net.Dialer{Timeout: timeout}
-	nc, err := dialer.DialContext(ctx, "tcp", d.Addr)
-	if err != nil {
-		return dialFailure(err)
-	}
+	timeout := d.callTimeout()
 	st := &callState{heldNow: make(chan struct{})}
 	o := replay.Options{UUID: id, App: d.App, Digit: d.Digit}
 	if d.Expect == CallerHangsUp {
