@@ -582,6 +582,23 @@ var simulateCases = []struct {
 	{trace: "bridge_noanswer_and_error_user_busy", args: []string{"-bridge", "loopback/7999/default=noanswer"}},
 }
 
+// replayedVisible replays tr against the engine on cfg and returns what
+// app saw (webhookVisible, or flowVisible for the demo flow), checking that
+// a recording the trace made reached it; apps is reset for the next run.
+func replayedVisible(t *testing.T, tr *esltest.Trace, apps *traceApps, cfg, app string) appVisible {
+	t.Helper()
+	var replayed testlog.Buffer
+	e := startEngine(t, cfg, newSimPrinter(&replayed, true))
+	replayRealTrace(t, e, apps, tr)
+	real := webhookVisible(apps.requests(app))
+	if app == "demo" {
+		real = flowVisible(t, replayed.String())
+	}
+	requireRecording(t, tr, real)
+	apps.reset()
+	return real
+}
+
 // TestSimulateMatchesRealTraces: for each case, `callhook simulate` (in
 // process, against the same config and web apps) must make the app see
 // what callhook made it see when the real call's trace is replayed.
@@ -596,16 +613,7 @@ func TestSimulateMatchesRealTraces(t *testing.T) {
 			app := first.Var("callhook_app")
 			apps := newTraceApps(t)
 			cfg := apps.config(t)
-
-			var replayed testlog.Buffer
-			e := startEngine(t, cfg, newSimPrinter(&replayed, true))
-			replayRealTrace(t, e, apps, tr)
-			real := webhookVisible(apps.requests(app))
-			if app == "demo" {
-				real = flowVisible(t, replayed.String())
-			}
-			requireRecording(t, tr, real)
-			apps.reset()
+			real := replayedVisible(t, tr, apps, cfg, app)
 
 			args := append([]string{"-config", cfg, "-app", app, "-to", first.Get("Caller-Destination-Number"), "-json"}, c.args...)
 			code, out, errOut := simulate(t, args...)
@@ -652,16 +660,7 @@ func TestSimulatorMatchesRealTracesHangups(t *testing.T) {
 			app := first.Var("callhook_app")
 			apps := newTraceApps(t)
 			cfg := apps.config(t)
-
-			var replayed testlog.Buffer
-			e := startEngine(t, cfg, newSimPrinter(&replayed, true))
-			replayRealTrace(t, e, apps, tr)
-			real := webhookVisible(apps.requests(app))
-			if app == "demo" {
-				real = flowVisible(t, replayed.String())
-			}
-			requireRecording(t, tr, real)
-			apps.reset()
+			real := replayedVisible(t, tr, apps, cfg, app)
 
 			var simulated testlog.Buffer
 			se := startEngine(t, cfg, newSimPrinter(&simulated, true))
