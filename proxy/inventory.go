@@ -31,8 +31,14 @@ import (
 // inventoryRefresh is how old an inventory must be before a miss asks again.
 const inventoryRefresh = time.Minute
 
-// maxInventories bounds the switches remembered.
-const maxInventories = 256
+// maxInventories bounds the switches remembered, and maxInterfaces the
+// rows kept of one answer (a stock 1.10.12 lists a few hundred): a peer
+// that claims a new Core-UUID on every connection, each with a 1 MiB
+// answer, must not grow the daemon without end.
+const (
+	maxInventories = 64
+	maxInterfaces  = 10000
+)
 
 // inventories maps Core-UUIDs to what the switch has.
 type inventories struct {
@@ -152,6 +158,9 @@ func parseInterfaces(body string) (map[string]bool, error) {
 		typ, rest, ok := strings.Cut(l, ",")
 		name, _, ok2 := strings.Cut(rest, ",")
 		if ok && ok2 {
+			if len(have) == maxInterfaces {
+				return nil, fmt.Errorf("%w: over %d interfaces", errNoInventory, maxInterfaces)
+			}
 			have[strings.ToLower(typ+"/"+name)] = true
 		}
 	}
