@@ -2,7 +2,6 @@ package statemachine
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -192,7 +191,7 @@ func (f *Flow) enter(t *State, m *Memory, env Env) (Move, *Outcome) {
 		return Move{End: true}, nil
 	case t.fetch != nil:
 		u := t.fetch.url.expand(look, urlEscape)
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		if !verb.IsHTTPURL(u) {
 			return Move{}, &Outcome{Reason: verb.ReasonError}
 		}
 		return Move{Fetch: &Fetch{URL: u, Method: t.fetch.method, Timeout: t.fetch.timeout, Retries: t.fetch.retries}}, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -193,19 +194,10 @@ func checkRecordName(name string) error {
 		return fmt.Errorf("%s has characters other than letters, digits and _ . + @ = , -", Quote(name))
 	}
 	ext := name[strings.LastIndexByte(name, '.')+1:]
-	if !strings.Contains(name, ".") || !oneOfStrings(ext, recordExts) {
+	if !strings.Contains(name, ".") || !slices.Contains(recordExts, ext) {
 		return fmt.Errorf("%s must end in .%s (the extension picks the format)", Quote(name), strings.Join(recordExts, ", ."))
 	}
 	return nil
-}
-
-func oneOfStrings(s string, list []string) bool {
-	for _, v := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Patterns of the file strings play accepts besides paths.

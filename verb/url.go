@@ -47,8 +47,19 @@ func absoluteURL(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s is not a URL", Quote(s))
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !isHTTP(u) {
 		return "", fmt.Errorf("want an absolute http or https URL, got %s", Quote(s))
 	}
 	return u.String(), nil
+}
+
+// IsHTTPURL reports whether s is an absolute http or https URL with a host:
+// the check absoluteURL makes, for callers that word their own error.
+func IsHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isHTTP(u)
+}
+
+func isHTTP(u *url.URL) bool {
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -351,8 +350,7 @@ func (d *decoder) httpURL(n *yaml.Node, path string, required bool) string {
 	if !ok {
 		return s
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !verb.IsHTTPURL(s) {
 		d.errorf(n, path, "must be an absolute http(s) URL, got %q", s)
 	}
 	return s
