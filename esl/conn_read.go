@@ -129,7 +129,7 @@ func (c *Conn) deliverReply(f *Frame) error {
 		// A clone: the Unique-ID must not keep the whole reply alive
 		// after ReleaseChannel.
 		c.channelID = strings.Clone(ev.UniqueID())
-		c.static = ev.Get("Socket-Mode") != "async"
+		c.static = !ev.AsyncSocket()
 	}
 	c.repliedLocked()
 	if !s.abandoned {

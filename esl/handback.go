@@ -36,7 +36,7 @@ func (e *Event) AsyncSocket() bool {
 // has closed the connection (or ctx ends); a peer that hung up first is no
 // error.
 func (c *Conn) HandBack(ctx context.Context) error {
-	if c.Channel().AsyncSocket() {
+	if c.asyncSocket() {
 		if _, err := c.Send(ctx, Resume()); err != nil && !c.endedByPeer() {
 			return fmt.Errorf("hand back: resume: %w", err)
 		}
@@ -45,4 +45,13 @@ func (c *Conn) HandBack(ctx context.Context) error {
 		return fmt.Errorf("hand back: %w", err)
 	}
 	return nil
+}
+
+// asyncSocket reports whether the connect reply said the socket is async,
+// from the mode the Conn keeps at connect, so it still holds after
+// ReleaseChannel (false before the connect reply).
+func (c *Conn) asyncSocket() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected && !c.static
 }

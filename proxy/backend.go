@@ -87,16 +87,18 @@ func (c *Call) keepVars(ev *esl.Event) {
 		c.varsEvent = ev
 		return
 	}
-	clear(c.vars)
 	for _, name := range c.wanted {
-		if v, ok := ev.LookupVar(name); ok {
-			if c.vars == nil {
-				c.vars = make(map[string]string, len(c.wanted))
-			}
-			if old, seen := c.vars[name]; !seen || old != v {
-				// A clone: the value shares the event's memory.
-				c.vars[name] = strings.Clone(v)
-			}
+		v, ok := ev.LookupVar(name)
+		if !ok {
+			delete(c.vars, name) // not set any more
+			continue
+		}
+		if c.vars == nil {
+			c.vars = make(map[string]string, len(c.wanted))
+		}
+		if old, seen := c.vars[name]; !seen || old != v {
+			// A clone: the value shares the event's memory.
+			c.vars[name] = strings.Clone(v)
 		}
 	}
 }
