@@ -24,7 +24,7 @@ type Event struct {
 	// output), nil when it has none.
 	Body []byte
 
-	// lazy, for a plain event read with ConnOptions.LazyEvents, holds the
+	// lazy, for a plain event read with the default, ConnOptions.EagerEvents off, holds the
 	// headers undecoded (event_lazy.go); Headers is then nil and
 	// AllHeaders gives them.
 	lazy *plainIndex

@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// A lazy event (ConnOptions.LazyEvents) keeps a text/event-plain frame's
+// A lazy event (the default, ConnOptions.EagerEvents off) keeps a text/event-plain frame's
 // header block as it came, an index of where each header line starts, and
 // nothing else: a header is found when it is asked for and only its value
 // is decoded. A session reads a handful of the ~100 headers of an event,
@@ -135,7 +135,7 @@ func decodeRaw(raw string) string {
 
 // AllHeaders returns every header of the event, in order, decoded. For an
 // event parsed eagerly it is Headers; for a lazy one (ConnOptions.
-// LazyEvents) it is built on the first call and shared by later ones: do
+// EagerEvents off) it is built on the first call and shared by later ones: do
 // not modify it.
 func (e *Event) AllHeaders() []EventHeader {
 	if e.Headers == nil && e.lazy != nil {
