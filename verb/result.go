@@ -37,6 +37,9 @@ type Recording struct {
 	Name       string `json:"name"` // the name the record verb gave
 	DurationMS int64  `json:"duration_ms"`
 	Size       int64  `json:"size"`
+	// URL is where the recording can be fetched, once it has been
+	// delivered somewhere that serves it; "" until then.
+	URL string `json:"url,omitempty"`
 }
 
 // Bridged is a bridge verb's result.
