@@ -46,6 +46,7 @@ var layers = map[string][]string{
 	"proxy":           {"esl", "internal/nolog", "verb"},
 	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"liverpie":        {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
+	"twiml":           {"apphttp", "internal/nolog", "proxy", "verb"},
 	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
 	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":         {"apphttp", "esl", "proxy", "verb"},

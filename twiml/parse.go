@@ -100,7 +100,7 @@ func Parse(data []byte, lim Limits) (*Node, error) {
 		stack []*Node
 		root  *Node
 		elems int
-		text  []strings.Builder
+		text  [][]byte
 	)
 	line := func() int { l, _ := dec.InputPos(); return l }
 	for {
@@ -151,10 +151,10 @@ func Parse(data []byte, lim Limits) (*Node, error) {
 				p.Children = append(p.Children, n)
 			}
 			stack = append(stack, n)
-			text = append(text, strings.Builder{})
+			text = append(text, nil)
 		case xml.EndElement:
 			n := stack[len(stack)-1]
-			n.Text = strings.TrimSpace(text[len(text)-1].String())
+			n.Text = strings.TrimSpace(string(text[len(text)-1]))
 			stack, text = stack[:len(stack)-1], text[:len(text)-1]
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -164,10 +164,10 @@ func Parse(data []byte, lim Limits) (*Node, error) {
 				continue
 			}
 			b := &text[len(text)-1]
-			if b.Len()+len(t) > maxTextBytes {
+			if len(*b)+len(t) > maxTextBytes {
 				return nil, &ParseError{Line: start, Msg: fmt.Sprintf("<%s>: text over %d bytes", stack[len(stack)-1].Name, maxTextBytes)}
 			}
-			b.Write(t)
+			*b = append(*b, t...)
 		case xml.Directive:
 			return nil, &ParseError{Line: start, Msg: "a DOCTYPE or other directive: TwiML has none", Malformed: true}
 		case xml.ProcInst:

@@ -123,6 +123,16 @@ func Plan(doc *Node, o PlanOptions) ([]Step, error) {
 		if n.Name == "Reject" && (i > 0 || o.Answered) {
 			return nil, &ParseError{Line: n.Line, Msg: "<Reject> must be the first verb of the call's first document: it refuses a call that is not answered yet"}
 		}
+		if n.Name == "Gather" {
+			// FreeSWITCH never clears read_terminator_used: without this,
+			// an earlier Gather's key would read as this one's
+			// FinishedOnKey.
+			v, err := p.verb(n.Line, "unset", "read_terminator_used")
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, Step{Verb: v})
+		}
 		s, err := p.step(i, n)
 		if err != nil {
 			return nil, err

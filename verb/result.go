@@ -9,10 +9,15 @@ import (
 
 // Result is a verb's outcome, as the app receives it.
 type Result struct {
-	Verb     string `json:"verb"`
-	Reason   string `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits   string `json:"digits,omitempty"`
-	Response string `json:"response"`
+	Verb   string `json:"verb"`
+	Reason string `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits string `json:"digits,omitempty"`
+	// Terminator is the key that ended a gather's input
+	// (read_terminator_used); "" when the input ended otherwise. FreeSWITCH
+	// never clears the variable, so it may be an earlier gather's: an app
+	// that needs it exact unsets read_terminator_used before the gather.
+	Terminator string `json:"terminator,omitempty"`
+	Response   string `json:"response"`
 	// Message says why a verb ended with reason error before it ran: the
 	// switch lacks a module it needs, or could not prepare it.
 	Message   string     `json:"message,omitempty"`
