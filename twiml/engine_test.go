@@ -515,3 +515,29 @@ func TestStatusCallback(t *testing.T) {
 		t.Errorf("status params %v", p)
 	}
 }
+
+// https://www.twilio.com/docs/voice/twiml/play — an MP3 needs mod_shout,
+// which a stock switch does not load: the fallback is told, the call does
+// not go on in silence. With the module loaded, it plays.
+func TestPlayMP3NeedsShout(t *testing.T) {
+	doc := `<Response><Play>https://media.example.com/hello.mp3</Play></Response>`
+	a := newTwApp(t, map[string]string{"/voice": doc, "/fallback": `<Response><Hangup/></Response>`})
+	e := engine(t, a, "/voice", func(app *App) { app.FallbackURL = a.srv.URL + "/fallback" })
+	c, _ := e.Call(esltest.Options{})
+	if got := join(ran(c)); got != "answer" {
+		t.Errorf("apps %q", got)
+	}
+	reqs := a.requests()
+	if len(reqs) != 2 || !strings.Contains(reqs[1].Params.Get("ErrorMessage"), "mod_shout") {
+		t.Errorf("requests %q, want the fallback told of mod_shout", a.paths())
+	}
+
+	sw := esltest.NewSwitch()
+	sw.LoadModule("mod_shout")
+	a = newTwApp(t, map[string]string{"/voice": doc})
+	e = engine(t, a, "/voice", nil)
+	c, _ = e.Call(esltest.Options{Switch: sw})
+	if got := join(ran(c)); got != "answer\nplayback https://media.example.com/hello.mp3" {
+		t.Errorf("apps %q", got)
+	}
+}
