@@ -17,7 +17,7 @@ const module = "github.com/callhook/callhook"
 // layers says which of the module's packages each package may import
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
-//	cmd → webhook, liverpie, statemachine → proxy → verb → esl
+//	cmd → webhook, liverpie, statemachine, twiml → proxy → verb → esl
 //	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
@@ -51,7 +51,7 @@ var layers = map[string][]string{
 	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":         {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
-		"metrics", "proxy", "statemachine", "verb", "webhook"},
+		"metrics", "proxy", "statemachine", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they
 	// are what callhook is measured against.
