@@ -18,8 +18,9 @@ import (
 // form-encoded, or a GET with them added to the URL's query; signed with
 // X-Twilio-Signature over the URL as sent and, for a POST, the
 // parameters. It returns the 2xx reply's body (at most MaxReplyBytes)
-// and the URL it came from, after HTTP redirects (relative URLs in the
-// document resolve against it). Its error is an *apphttp.RequestError,
+// and the URL it came from (without a GET's parameters; after HTTP
+// redirects, where they led): relative URLs in the document resolve
+// against it. Its error is an *apphttp.RequestError,
 // or the call's context's error when the call went away. Twilio does not
 // retry a webhook, and neither does this.
 func (d *dialog) request(ctx context.Context, target, method string, p map[string]string, event string, fallback bool) ([]byte, *url.URL, error) {
@@ -58,6 +59,7 @@ func (d *dialog) send(ctx context.Context, target, method string, p map[string]s
 	if err != nil {
 		return nil, nil, fail(apphttp.CodeConnect, 0, err)
 	}
+	doc := *u // the document's URL, without the parameters a GET adds
 	form := url.Values{}
 	for k, v := range p {
 		form.Set(k, v)
@@ -118,5 +120,9 @@ func (d *dialog) send(ctx context.Context, target, method string, p map[string]s
 	case int64(len(body)) > limit:
 		return nil, nil, fail(apphttp.CodeInvalidReply, resp.StatusCode, fmt.Errorf("reply over %d bytes", limit))
 	}
-	return body, resp.Request.URL, nil
+	if resp.Request.URL.String() != info.URL {
+		// An HTTP redirect: the document is where it led.
+		return body, resp.Request.URL, nil
+	}
+	return body, &doc, nil
 }

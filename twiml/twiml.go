@@ -332,14 +332,19 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 	if err != nil {
 		return nil, ErrSchema, err
 	}
-	// Every verb whose result may do more than go on is shown to Result.
+	// Every verb whose result may do more than go on is shown to Result:
+	// one with an action (Gather and Record always have one), and one
+	// that needs a module the switch may lack (its result then says so,
+	// and goes to the fallback). Their Action is where the result would
+	// go: the document's URL when the verb has no action of its own.
 	for i := range steps {
-		switch steps[i].TwiML {
-		case "Say", "Play", "Gather", "Record", "Dial":
-			steps[i].Verb.Action = steps[i].Action
-			if steps[i].Verb.Action == "" {
-				steps[i].Verb.Action = docURL.String()
-			}
+		s := &steps[i]
+		n, needs := s.Verb.Spec.(verb.Needer)
+		switch {
+		case s.Action != "":
+			s.Verb.Action = s.Action
+		case s.TwiML != "" && needs && len(n.Needs()) > 0:
+			s.Verb.Action = docURL.String()
 		}
 	}
 	d.steps = steps

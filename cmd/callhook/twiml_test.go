@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -59,4 +60,70 @@ apps:
 		t.Errorf("requests %q", got)
 	}
 	checkTranscript(t, out, []string{"app tw", "-> document " + srv.URL + "/voice", "gather " + srv.URL + "/menu.wav", "caller presses 2", "-> document " + srv.URL + "/menu", "play " + srv.URL + "/bye.wav", "end: hangup"})
+}
+
+// TestScenarioTwiMLApp: callhook test runs scenarios against a TwiML app;
+// its requests are matched by Twilio's parameters.
+func TestScenarioTwiMLApp(t *testing.T) {
+	srv, _ := twimlServer(t, "tok", map[string]string{
+		"/voice":  `<Response><Gather numDigits="1" action="/menu"><Play>/menu.wav</Play></Gather><Hangup/></Response>`,
+		"/menu":   `<Response><Dial action="/dialed"><Client>sales</Client></Dial></Response>`,
+		"/dialed": `<Response><Hangup/></Response>`,
+	})
+	cfg := writeConfig(t, fmt.Sprintf(`apps:
+  tw:
+    twiml: %s/voice
+    account_sid: AC0123456789abcdef0123456789abcdef
+    auth_token: tok
+`, srv.URL))
+	file := writeScenarios(t, "twiml.scenario.yaml", `scenarios:
+  - name: sales line busy
+    app: tw
+    from: "+15005550001"
+    bridge: {user/sales: busy}
+    steps:
+      - expect: {request: {event: document, From: "+15005550001", CallStatus: ringing, ApiVersion: "2010-04-01"}}
+      - expect: {verb: gather, max: 1}
+      - press: "1"
+      - expect: {request: {Digits: "1", CallStatus: in-progress}}
+      - expect: {verb: bridge, to: [user/sales]}
+      - expect: {request: {DialCallStatus: busy}}
+      - expect: {end: {outcome: hangup}}
+  - name: no input hangs up
+    app: tw
+    steps:
+      - silence:
+      - expect: {verb: hangup}
+`)
+	code, out, errOut := callhookTest(t, "-config", cfg, "-v", file)
+	if code != testOK {
+		t.Fatalf("callhook test = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "ok   sales line busy") || !strings.Contains(out, "ok   no input hangs up") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestTwiMLExample: the example TwiML app (examples/twiml, served as
+// static files, as its README says) passes its shipped scenarios, with
+// its config pointed at wherever the files are served.
+func TestTwiMLExample(t *testing.T) {
+	srv := httptest.NewServer(http.FileServer(http.Dir("../../examples/twiml")))
+	t.Cleanup(srv.Close)
+	data, err := os.ReadFile("../../examples/twiml/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "http://127.0.0.1:8000", srv.URL, 1)
+	if text == string(data) {
+		t.Fatal("the example config no longer names http://127.0.0.1:8000")
+	}
+	cfg := writeConfig(t, text)
+	code, out, errOut := callhookTest(t, "-config", cfg, "../../examples/twiml/voicemail.scenario.yaml")
+	if code != testOK {
+		t.Fatalf("callhook test = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "ok: 2 scenarios passed") {
+		t.Errorf("output:\n%s", out)
+	}
 }
