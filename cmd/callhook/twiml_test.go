@@ -127,3 +127,23 @@ func TestTwiMLExample(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// The README's five-line TwiML app is the example's voice.xml, word for
+// word.
+func TestTwiMLREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../examples/twiml/voice.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Running Twilio apps\n")
+	if !ok || !strings.Contains(section, "```xml\n"+string(doc)+"```") {
+		t.Errorf("README's Running Twilio apps does not show examples/twiml/voice.xml:\n%s", doc)
+	}
+	if n := strings.Count(strings.TrimSpace(string(doc)), "\n") + 1; n != 5 {
+		t.Errorf("voice.xml has %d lines, the README says five", n)
+	}
+}
