@@ -180,8 +180,8 @@ func (p *planner) client(n *Node) (string, error) {
 	if len(n.Children) > 0 {
 		return "", &Unsupported{Line: n.Children[0].Line, What: "<Client><" + n.Children[0].Name + ">"}
 	}
-	if n.Text == "" {
-		return "", &ParseError{Line: n.Line, Msg: "<Client> is empty"}
+	if err := verb.CheckName(n.Text, ""); err != nil {
+		return "", &ParseError{Line: n.Line, Msg: "<Client> " + err.Error()}
 	}
 	tmpl := p.o.Dial.Client
 	if tmpl == "" {

@@ -451,7 +451,10 @@ func TestSayMissingEngineGoesToFallback(t *testing.T) {
 func TestSay(t *testing.T) {
 	sw := esltest.NewSwitch()
 	sw.LoadModule("mod_flite")
-	a := newTwApp(t, map[string]string{"/voice": `<Response><Say voice="woman">Hello there</Say><Say loop="2">Bye</Say></Response>`})
+	a := newTwApp(t, map[string]string{"/voice": `<Response><Say voice="woman">
+    Hello
+    there
+  </Say><Say loop="2">Bye</Say></Response>`})
 	e := engine(t, a, "/voice", nil)
 	c, _ := e.Call(esltest.Options{Switch: sw})
 	want := "answer\nspeak flite|slt|Hello there\nspeak flite|kal|Bye\nspeak flite|kal|Bye"

@@ -369,7 +369,10 @@ func (p *planner) speakOpts(n *Node) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"text": n.Text, "engine": v.Engine, "voice": v.Voice}, nil
+	// Runs of white space (a document's indentation, line breaks) are
+	// one space to a voice, and a Gather's prompt takes one line only.
+	text := strings.Join(strings.Fields(n.Text), " ")
+	return map[string]any{"text": text, "engine": v.Engine, "voice": v.Voice}, nil
 }
 
 // voice maps Say's voice and language onto the switch's TTS: the map's
