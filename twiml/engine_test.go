@@ -544,3 +544,61 @@ func TestPlayMP3NeedsShout(t *testing.T) {
 		t.Errorf("apps %q", got)
 	}
 }
+
+// https://www.twilio.com/docs/voice/twiml/gather#finishonkey —
+// FinishedOnKey is this Gather's key: FreeSWITCH keeps
+// read_terminator_used from an earlier gather, so the plan unsets it first.
+func TestFinishedOnKeyIsThisGathers(t *testing.T) {
+	a := newTwApp(t, map[string]string{
+		"/voice": `<Response><Gather action="/one"/></Response>`,
+		"/one":   `<Response><Gather numDigits="2" action="/two"/></Response>`,
+		"/two":   `<Response><Hangup/></Response>`,
+	})
+	e := engine(t, a, "/voice", nil)
+	n := 0
+	var mu sync.Mutex
+	e.Call(esltest.Options{OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		if run.App != "play_and_get_digits" {
+			return
+		}
+		mu.Lock()
+		n++
+		keys := map[int]string{1: "7#", 2: "42"}[n]
+		mu.Unlock()
+		c.Digits(keys)
+	}})
+	reqs := a.requests()
+	if got := a.paths(); !slices.Equal(got, []string{"POST /voice", "POST /one", "POST /two"}) {
+		t.Fatalf("requests %q", got)
+	}
+	if p := reqs[1].Params; p.Get("Digits") != "7" || p.Get("FinishedOnKey") != "#" {
+		t.Errorf("first Gather: %v", p)
+	}
+	if p := reqs[2].Params; p.Get("Digits") != "42" || p.Get("FinishedOnKey") != "" {
+		t.Errorf("second Gather: Digits %q FinishedOnKey %q, want 42 and none", p.Get("Digits"), p.Get("FinishedOnKey"))
+	}
+}
+
+// https://www.twilio.com/docs/voice/twiml/record#recordingstatuscallback
+// — the callback hears of the recording, then the action is asked.
+func TestRecordingStatusCallback(t *testing.T) {
+	a := newTwApp(t, map[string]string{
+		"/voice": `<Response><Record recordingStatusCallback="/rec" action="/done"/></Response>`,
+		"/rec":   ``,
+		"/done":  `<Response><Hangup/></Response>`,
+	})
+	e := engine(t, a, "/voice", nil)
+	e.Call(esltest.Options{OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		if run.App == "record" {
+			c.Talk(2 * time.Second)
+		}
+	}})
+	reqs := a.requests()
+	if got := a.paths(); !slices.Equal(got, []string{"POST /voice", "POST /rec", "POST /done"}) {
+		t.Fatalf("requests %q", got)
+	}
+	if p := reqs[1].Params; p.Get("RecordingStatus") != "completed" || p.Get("RecordingSid") != reqs[2].Params.Get("RecordingSid") ||
+		p.Get("RecordingDuration") != "2" {
+		t.Errorf("recording status params %v", p)
+	}
+}
