@@ -602,3 +602,14 @@ func TestRecordingStatusCallback(t *testing.T) {
 		t.Errorf("recording status params %v", p)
 	}
 }
+
+// https://www.twilio.com/docs/voice/twiml/play#attributes-digits — Play
+// digits sends DTMF tones; w waits half a second, as send_dtmf's does.
+func TestPlayDigits(t *testing.T) {
+	a := newTwApp(t, map[string]string{"/voice": `<Response><Play digits="ww1234#"/></Response>`})
+	e := engine(t, a, "/voice", nil)
+	c, _ := e.Call(esltest.Options{})
+	if got := join(ran(c)); got != "answer\nsend_dtmf ww1234#" {
+		t.Errorf("apps %q", got)
+	}
+}

@@ -436,8 +436,11 @@ func (p *planner) play(n *Node) (verb.Verb, error) {
 		if n.Text != "" {
 			return verb.Verb{}, &ParseError{Line: n.Line, Msg: "<Play> has both digits and a URL"}
 		}
+		if _, looped := n.Attr("loop"); looped {
+			return verb.Verb{}, &Unsupported{Line: n.Line, What: "<Play digits loop>"}
+		}
 		// send_dtmf's w is a half-second pause, as Twilio's is.
-		return p.verb(n.Line, "send_dtmf", strings.Repeat(digits, min(l, 10)))
+		return p.verb(n.Line, "send_dtmf", digits)
 	}
 	if n.Text == "" {
 		return verb.Verb{}, &ParseError{Line: n.Line, Msg: "<Play> has no URL"}
