@@ -33,9 +33,6 @@ type PlanOptions struct {
 	// URL is the document's own URL: relative URLs resolve against it,
 	// and Gather and Record without action post there.
 	URL *url.URL
-	// Method is the method the document was fetched with, the default of
-	// Gather's and Record's posts to URL ("" means POST).
-	Method string
 	// Answered says the call is answered already: no answer verb is put
 	// first, and Reject is refused.
 	Answered bool
@@ -306,14 +303,6 @@ func method(n *Node, attr, def string) (string, error) {
 	return "", &ParseError{Line: n.Line, Msg: fmt.Sprintf("<%s %s=%q>: want GET or POST", n.Name, attr, v)}
 }
 
-// docMethod is the method of requests to the document's own URL.
-func (p *planner) docMethod() string {
-	if p.o.Method == "GET" {
-		return "GET"
-	}
-	return "POST"
-}
-
 // integer reads a whole-number attribute in [lo, hi] (def when absent).
 func integer(n *Node, attr string, def, lo, hi int) (int, error) {
 	v, ok := n.Attr(attr)
@@ -569,10 +558,10 @@ func (p *planner) prompt(c *Node) ([]any, error) {
 	return out, nil
 }
 
-// action reads action and method; with no action, Gather and Record post
-// to the document's own URL with the document's method (Twilio's rule).
+// action reads action and method (POST by default, as Twilio's); with no
+// action, Gather and Record post to the document's own URL (Twilio's
+// rule).
 func (p *planner) action(n *Node, s *Step) error {
-	def := "POST"
 	a, ok := n.Attr("action")
 	switch {
 	case ok:
@@ -584,9 +573,9 @@ func (p *planner) action(n *Node, s *Step) error {
 	case n.Name == "Dial":
 		return nil // the document goes on
 	default:
-		s.Action, def = p.o.URL.String(), p.docMethod()
+		s.Action = p.o.URL.String()
 	}
-	m, err := method(n, "method", def)
+	m, err := method(n, "method", "POST")
 	s.Method = m
 	return err
 }

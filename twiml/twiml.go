@@ -322,7 +322,7 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 	d.docs++
 	docNo := d.docs
 	steps, err := Plan(doc, PlanOptions{
-		URL: docURL, Method: method, Answered: d.call.Answered,
+		URL: docURL, Answered: d.call.Answered,
 		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile,
 		RecordingName: func(i int) string { return fmt.Sprintf("%s-%d-%d.wav", d.callSID, docNo, i+1) },
 		Verb: verb.ParseOptions{Files: d.app.Files, AllowVars: d.app.AllowVars,
