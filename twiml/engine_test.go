@@ -613,3 +613,66 @@ func TestPlayDigits(t *testing.T) {
 		t.Errorf("apps %q", got)
 	}
 }
+
+// https://www.twilio.com/docs/voice/twiml/record#action — without action,
+// Record posts to the current document's URL (here its answer hangs up).
+func TestRecordWithoutAction(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	a := newTwApp(t, nil)
+	a.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		n++
+		first := n == 1
+		a.reqs = append(a.reqs, twReq{Method: r.Method, Path: r.URL.Path, Params: r.PostForm, SigOK: true})
+		mu.Unlock()
+		if first {
+			w.Write([]byte(`<Response><Record playBeep="false"/><Play>/never.wav</Play></Response>`))
+			return
+		}
+		w.Write([]byte(`<Response><Hangup/></Response>`))
+	})
+	e := engine(t, a, "/rec", nil)
+	c, _ := e.Call(esltest.Options{OnApp: func(c *esltest.Call, run esltest.AppRun) {
+		if run.App == "record" {
+			c.Talk(time.Second)
+		}
+	}})
+	reqs := a.requests()
+	if got := a.paths(); !slices.Equal(got, []string{"POST /rec", "POST /rec"}) {
+		t.Fatalf("requests %q", got)
+	}
+	if reqs[1].Params.Get("RecordingSid") == "" {
+		t.Errorf("params %v", reqs[1].Params)
+	}
+	if apps := ran(c); slices.ContainsFunc(apps, func(s string) bool { return strings.Contains(s, "never.wav") }) {
+		t.Errorf("apps %q: the document's answer replaces the rest", apps)
+	}
+}
+
+// https://www.twilio.com/docs/voice/twiml/hangup — Hangup ends the call;
+// nothing after it runs.
+func TestHangup(t *testing.T) {
+	a := newTwApp(t, map[string]string{"/voice": `<Response><Play>/a.wav</Play><Hangup/><Play>/never.wav</Play></Response>`})
+	e := engine(t, a, "/voice", nil)
+	c, res := e.Call(esltest.Options{})
+	if got := join(ran(c)); got != "answer\nplayback "+a.srv.URL+"/a.wav" {
+		t.Errorf("apps %q", got)
+	}
+	if res.Outcome != esltest.HungUp || res.Cause != "NORMAL_CLEARING" {
+		t.Errorf("call ended %v", res)
+	}
+}
+
+// https://www.twilio.com/docs/voice/twiml/dial — hangupOnStar, timeLimit
+// and ringTone become the bridge's own options.
+func TestDialOptions(t *testing.T) {
+	a := newTwApp(t, map[string]string{"/voice": `<Response><Dial hangupOnStar="true" timeLimit="60" ringTone="uk" timeout="5">+15005550001</Dial></Response>`})
+	e := engine(t, a, "/voice", nil)
+	c, _ := e.Call(esltest.Options{})
+	want := "bridge %^[ringback=tone_stream://%(400,200,400,450);%(400,2000,400,450)^transfer_ringback=tone_stream://%(400,200,400,450);%(400,2000,400,450)^bridge_terminate_key=*]{originate_timeout=5,execute_on_answer=sched_hangup +60 ALLOTTED_TIMEOUT}sofia/gateway/out/+15005550001"
+	if apps := ran(c); !slices.Contains(apps, want) {
+		t.Errorf("apps:\n%s\nwant %s", join(apps), want)
+	}
+}
