@@ -5,7 +5,7 @@
 // TwiML document.
 //
 // parse.go reads a document (encoding/xml, bounded: size, depth,
-// elements; no DTD), plan.go and dial.go map its verbs onto callhook's
+// elements; no DTD), plan.go, verbs.go and dial.go map its verbs onto callhook's
 // own (package verb: speak, play and its prompt lists, gather, record,
 // bridge, conference, reject, hangup, redirect), each checked by verb's
 // parser exactly as a webhook app's reply is, so every file, dial string
@@ -15,5 +15,6 @@
 // keeps Twilio's execution rules (a verb's action answer replaces the
 // rest; Gather with no digits and an empty Record go on with the
 // document; the end of the document hangs up); request.go builds the
-// requests and signature.go signs them.
+// requests' parameters, client.go makes them and signature.go signs
+// them.
 package twiml
