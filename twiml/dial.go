@@ -136,7 +136,9 @@ func (p *planner) number(n *Node, num string) (string, error) {
 }
 
 // sip: a SIP URI through the app's dial.sip template; the URI's headers
-// (?X-Name=value&...) become the leg's sip_h_ variables, which the bridge
+// (?X-Name=value&...) become the leg's sip_h_ variables, which mod_sofia
+// sends as headers of its INVITE (SOFIA_SIP_HEADER_PREFIX,
+// src/mod/endpoints/mod_sofia/mod_sofia.h), and which the bridge
 // verb checks like any other leg variable (sip_h_X-* by default, others
 // only through allow_vars).
 func (p *planner) sip(n *Node) (string, error) {
@@ -191,7 +193,8 @@ func (p *planner) client(n *Node) (string, error) {
 }
 
 // conference: the conference verb in the app's profile; muted and
-// endConferenceOnExit are member flags (mute, endconf). Twilio's beep and
+// endConferenceOnExit are member flags (mute, endconf; conference_utils.c
+// in src/mod/applications/mod_conference/). Twilio's beep and
 // startConferenceOnEnter defaults (true) are the profile's own behaviour;
 // their false needs conference flags a member cannot set, so it is
 // unsupported.

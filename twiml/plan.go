@@ -121,9 +121,10 @@ func Plan(doc *Node, o PlanOptions) ([]Step, error) {
 			return nil, &ParseError{Line: n.Line, Msg: "<Reject> must be the first verb of the call's first document: it refuses a call that is not answered yet"}
 		}
 		if n.Name == "Gather" {
-			// FreeSWITCH never clears read_terminator_used: without this,
-			// an earlier Gather's key would read as this one's
-			// FinishedOnKey.
+			// FreeSWITCH never clears read_terminator_used (switch_ivr_read
+			// sets it only when a key ends the input,
+			// src/switch_ivr_play_say.c): without this, an earlier
+			// Gather's key would read as this one's FinishedOnKey.
 			v, err := p.verb(n.Line, "unset", "read_terminator_used")
 			if err != nil {
 				return nil, err

@@ -94,7 +94,8 @@ func (p *planner) play(n *Node) (verb.Verb, error) {
 		if _, looped := n.Attr("loop"); looped {
 			return verb.Verb{}, &Unsupported{Line: n.Line, What: "<Play digits loop>"}
 		}
-		// send_dtmf's w is a half-second pause, as Twilio's is.
+		// send_dtmf's w waits half a second, as Twilio's does
+		// (switch_core_session_send_dtmf, src/switch_core_io.c).
 		return p.verb(n.Line, "send_dtmf", digits)
 	}
 	if n.Text == "" {
