@@ -17,7 +17,7 @@ const module = "github.com/callhook/callhook"
 // layers says which of the module's packages each package may import
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
-//	cmd → webhook, liverpie, statemachine → proxy → verb → esl
+//	cmd → webhook, liverpie, statemachine, twiml → proxy → verb → esl
 //	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
@@ -46,11 +46,12 @@ var layers = map[string][]string{
 	"proxy":           {"esl", "internal/nolog", "verb"},
 	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"liverpie":        {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
+	"twiml":           {"apphttp", "internal/nolog", "proxy", "verb"},
 	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
 	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":         {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
-		"metrics", "proxy", "statemachine", "verb", "webhook"},
+		"metrics", "proxy", "statemachine", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they
 	// are what callhook is measured against.

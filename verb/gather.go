@@ -168,6 +168,9 @@ func (s *GatherSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *R
 	switch result := c.Var("read_result"); {
 	case result == "success" && digits != "":
 		r.Digits = digits
+		// switch_ivr_read sets it when a terminator ended the input
+		// (src/switch_ivr_play_say.c).
+		r.Terminator = c.Var("read_terminator_used")
 	case hungUp:
 		r.Digits = digits
 	case digits != "":

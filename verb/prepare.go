@@ -2,6 +2,7 @@ package verb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -100,6 +101,10 @@ func promptNeeds(verb string, list []Prompt, inGather bool) []Need {
 	}
 	for _, p := range list {
 		switch p.Kind {
+		case PromptFile:
+			for _, n := range fileNeeds(verb, p.File) {
+				add(n)
+			}
 		case PromptSay:
 			add(sayNeed(p.Say.Lang, verb+": say lang "+p.Say.Lang))
 		case PromptSpeak:
@@ -112,11 +117,47 @@ func promptNeeds(verb string, list []Prompt, inGather bool) []Need {
 	return out
 }
 
-// Needs implements Needer: a play list's say and speak items.
-func (s *PlaySpec) Needs() []Need { return promptNeeds("play", s.List, false) }
+// Needs implements Needer: a play list's say and speak items, and what
+// its files need (fileNeeds).
+func (s *PlaySpec) Needs() []Need {
+	if s.List == nil {
+		return fileNeeds("play", s.File)
+	}
+	return promptNeeds("play", s.List, false)
+}
 
-// Needs implements Needer: a gather list's say and speak items.
-func (s *GatherSpec) Needs() []Need { return promptNeeds("gather", s.PlayList, true) }
+// Needs implements Needer: a gather list's say and speak items, and what
+// its files need (fileNeeds).
+func (s *GatherSpec) Needs() []Need {
+	if s.PlayList == nil {
+		return fileNeeds("gather", s.Play)
+	}
+	return promptNeeds("gather", s.PlayList, true)
+}
+
+// fileNeeds is what playing a file string needs that a stock switch may
+// lack: the file interface of an http(s) URL's scheme (mod_httapi
+// registers http and https, src/mod/applications/mod_httapi/mod_httapi.c;
+// mod_http_cache can instead), and mod_shout for an MP3, whose file
+// interface registers mp3 (src/mod/formats/mod_shout/mod_shout.c), and
+// which the stock modules.conf.xml leaves out. Each part of a
+// file_string:// counts.
+func fileNeeds(verb, file string) []Need {
+	var out []Need
+	for part := range strings.SplitSeq(strings.TrimPrefix(file, "file_string://"), "!") {
+		lower := strings.ToLower(part)
+		for _, scheme := range []string{"http", "https"} {
+			if strings.HasPrefix(lower, scheme+"://") && !slices.ContainsFunc(out, func(n Need) bool { return n.Name == scheme }) {
+				out = append(out, Need{Type: "file", Name: scheme, Module: "mod_httapi", For: verb + ": " + scheme + " URL"})
+			}
+		}
+		path, _, _ := strings.Cut(lower, "?")
+		if strings.HasSuffix(path, ".mp3") && !slices.ContainsFunc(out, func(n Need) bool { return n.Name == "mp3" }) {
+			out = append(out, Need{Type: "file", Name: "mp3", Module: "mod_shout", For: verb + ": MP3 file"})
+		}
+	}
+	return out
+}
 
 // Needs implements Needer: the application an execute runs.
 func (s *ExecuteSpec) Needs() []Need {

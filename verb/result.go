@@ -9,10 +9,15 @@ import (
 
 // Result is a verb's outcome, as the app receives it.
 type Result struct {
-	Verb     string `json:"verb"`
-	Reason   string `json:"reason"` // ok, timeout, invalid, hangup, error
-	Digits   string `json:"digits,omitempty"`
-	Response string `json:"response"`
+	Verb   string `json:"verb"`
+	Reason string `json:"reason"` // ok, timeout, invalid, hangup, error
+	Digits string `json:"digits,omitempty"`
+	// Terminator is the key that ended a gather's input
+	// (read_terminator_used); "" when the input ended otherwise. FreeSWITCH
+	// never clears the variable, so it may be an earlier gather's: an app
+	// that needs it exact unsets read_terminator_used before the gather.
+	Terminator string `json:"terminator,omitempty"`
+	Response   string `json:"response"`
 	// Message says why a verb ended with reason error before it ran: the
 	// switch lacks a module it needs, or could not prepare it.
 	Message   string     `json:"message,omitempty"`
@@ -37,6 +42,9 @@ type Recording struct {
 	Name       string `json:"name"` // the name the record verb gave
 	DurationMS int64  `json:"duration_ms"`
 	Size       int64  `json:"size"`
+	// URL is where the recording can be fetched, once it has been
+	// delivered somewhere that serves it; "" until then.
+	URL string `json:"url,omitempty"`
 }
 
 // Bridged is a bridge verb's result.

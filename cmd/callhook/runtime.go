@@ -11,6 +11,7 @@ import (
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/twiml"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
 )
@@ -121,6 +122,8 @@ func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, er
 		return &statemachine.Backend{Flow: flow, HTTPClient: d.client}, nil
 	case config.KindLiverpie:
 		return liverpieBackend(cfg, a, d.client), nil
+	case config.KindTwiML:
+		return twimlBackend(cfg, a, d.client), nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
 }
@@ -175,4 +178,27 @@ func liverpieBackend(cfg *config.Config, a *config.App, client *http.Client) *li
 		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
 		Client:        client,
 	}
+}
+
+// twimlBackend maps a TwiML app of the config onto its backend.
+func twimlBackend(cfg *config.Config, a *config.App, client *http.Client) *twiml.App {
+	t := a.TwiML
+	app := &twiml.App{
+		Name: a.Name, URL: t.URL, Method: t.Method, AccountSID: t.AccountSID, AuthToken: t.AuthToken,
+		FallbackURL: a.FallbackURL, StatusCallback: t.StatusCallback, Timeout: a.Timeout,
+		Dial:              twiml.DialRules{Number: t.DialNumber, Sip: t.DialSip, Client: t.DialClient},
+		ConferenceProfile: t.ConferenceProfile,
+		Files:             a.Files(), AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
+		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
+		MaxVerbs:      cfg.Limits.MaxVerbs,
+		MaxRedirects:  redirectLimit(cfg),
+		Client:        client,
+	}
+	if t.Voices != nil {
+		app.Voices = make(map[string]twiml.Voice, len(t.Voices))
+		for k, v := range t.Voices {
+			app.Voices[k] = twiml.Voice{Engine: v.Engine, Voice: v.Voice}
+		}
+	}
+	return app
 }

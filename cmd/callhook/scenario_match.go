@@ -44,9 +44,15 @@ func appEvent(run esltest.AppRun) callEvent {
 }
 
 // requestEvent is a request to the app: the body it sent (JSON, or a
-// form's fields), with event and url added when the body has none.
+// form's fields; for a request without a body, such as a TwiML app's GET,
+// its URL's query), with event and url added when the body has none.
 func requestEvent(r *proxy.RequestInfo) callEvent {
 	f := map[string]any{}
+	if u, err := url.Parse(r.URL); r.Sent == "" && err == nil {
+		for k, vs := range u.Query() {
+			f[k] = vs[0]
+		}
+	}
 	if r.Sent != "" {
 		var body map[string]any
 		if json.Unmarshal([]byte(r.Sent), &body) == nil {

@@ -145,6 +145,8 @@ func (p *pagdAct) digit(c *Call, d byte) {
 		p.phase = pagdCollect
 	}
 	if strings.IndexByte(p.terms, d) >= 0 {
+		// switch_ivr_read names the key (src/switch_ivr_play_say.c).
+		c.setVar("read_terminator_used", string(d))
 		p.inputDone(c)
 		return
 	}

@@ -9,8 +9,8 @@ import (
 
 // Modules: a simulated switch loads the modules of FreeSWITCH 1.10.12's
 // stock configuration (conf/vanilla/autoload_configs/modules.conf.xml),
-// which leaves mod_flite, mod_ssml and every say language but English
-// out. `api show interfaces` lists what they register, `api
+// which leaves mod_flite, mod_ssml, mod_shout and every say language but
+// English out. `api show interfaces` lists what they register, `api
 // module_exists` answers for them, and the applications that need a
 // module behave as FreeSWITCH does without it: speak with an engine
 // nobody registered and say in a language without its module complete at
@@ -41,6 +41,7 @@ var moduleInterfaces = map[string][]iface{
 	"mod_flite":           {{"speech", "flite"}},
 	"mod_tts_commandline": {{"speech", "tts_commandline"}},
 	"mod_ssml":            {{"file", "ssml"}, {"file", "tts"}},
+	"mod_shout":           {{"file", "shout"}, {"file", "shouts"}, {"file", "mp3"}, {"file", "mpga"}},
 	"mod_say_fr":          {{"say", "fr"}},
 	"mod_say_de":          {{"say", "de"}},
 	"mod_say_es":          {{"say", "es"}},

@@ -21,7 +21,10 @@ import (
 // Kinds of apps that take a key, for appKeys.
 var (
 	webhookOnly = []string{KindWebhook}
-	everyKind   = []string{KindWebhook, KindLiverpie, KindFlow}
+	twimlOnly   = []string{KindTwiML}
+	fetching    = []string{KindWebhook, KindTwiML}
+	everyKind   = []string{KindWebhook, KindLiverpie, KindFlow, KindTwiML}
+	notTwiML    = []string{KindWebhook, KindLiverpie, KindFlow}
 )
 
 // Names an app's keys hold. App names appear in logs, metrics and the
@@ -40,14 +43,14 @@ var appKeys = []struct {
 }{
 	{"url", webhookOnly},
 	{"format", webhookOnly},
-	{"fallback_url", webhookOnly},
-	{"timeout", webhookOnly},
+	{"fallback_url", fetching},
+	{"timeout", fetching},
 	{"retries", webhookOnly},
 	{"secret", webhookOnly},
 	{"status_url", webhookOnly},
 	{"status_events", webhookOnly},
 	{"vars", webhookOnly},
-	{"allow_execute", everyKind},
+	{"allow_execute", notTwiML},
 	{"allow_vars", everyKind},
 	{"allow_endpoints", everyKind},
 	{"allow_dialplans", everyKind},
@@ -57,6 +60,14 @@ var appKeys = []struct {
 	{"on_failure", everyKind},
 	{"liverpie", []string{KindLiverpie}},
 	{"flow", []string{KindFlow}},
+	{"twiml", twimlOnly},
+	{"account_sid", twimlOnly},
+	{"auth_token", twimlOnly},
+	{"method", twimlOnly},
+	{"status_callback", twimlOnly},
+	{"voices", twimlOnly},
+	{"dial", twimlOnly},
+	{"conference_profile", twimlOnly},
 }
 
 // appKeyNames lists appKeys' keys.
@@ -137,6 +148,8 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []verb.Verb
 	case KindFlow:
 		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
 		a.FlowLine = f.get("flow").Line
+	case KindTwiML:
+		d.twiml(a, f, path)
 	}
 	d.allows(a, f, path)
 	if v := f.get("max_calls"); v != nil {
@@ -160,11 +173,11 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []verb.Verb
 }
 
 // appKind returns the kind of the app whose keys are f: the one of url,
-// liverpie and flow that it has; "" (and an error) when it has not exactly
-// one.
+// liverpie, flow and twiml that it has; "" (and an error) when it has not
+// exactly one.
 func (d *decoder) appKind(f fields, name *yaml.Node, path string) string {
 	var kinds, keys []string
-	for _, k := range []struct{ key, kind string }{{"url", KindWebhook}, {"liverpie", KindLiverpie}, {"flow", KindFlow}} {
+	for _, k := range []struct{ key, kind string }{{"url", KindWebhook}, {"liverpie", KindLiverpie}, {"flow", KindFlow}, {"twiml", KindTwiML}} {
 		if f.get(k.key) != nil {
 			kinds = append(kinds, k.kind)
 			keys = append(keys, k.key)
@@ -174,9 +187,9 @@ func (d *decoder) appKind(f fields, name *yaml.Node, path string) string {
 	case 1:
 		return kinds[0]
 	case 0:
-		d.errorf(name, path, "needs one of url, liverpie or flow")
+		d.errorf(name, path, "needs one of url, liverpie, flow or twiml")
 	default:
-		d.errorf(name, path, "has %s, but an app has exactly one of url, liverpie or flow", orList(keys, "and"))
+		d.errorf(name, path, "has %s, but an app has exactly one of url, liverpie, flow or twiml", orList(keys, "and"))
 	}
 	return ""
 }

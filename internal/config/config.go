@@ -125,7 +125,7 @@ const (
 type App struct {
 	Name string
 	Line int    // the line of the app's name in the file
-	Kind string // KindWebhook, KindLiverpie or KindFlow
+	Kind string // KindWebhook, KindLiverpie, KindFlow or KindTwiML
 
 	// Webhook apps.
 	URL         string        // absolute http(s) URL of the app
@@ -160,6 +160,9 @@ type App struct {
 
 	// Liverpie apps.
 	Liverpie *LiverpieApp
+
+	// TwiML apps (FallbackURL and Timeout above are theirs too).
+	TwiML *TwiMLApp
 
 	// Flow apps: the flow file, resolved against the config file's
 	// directory, and the line of the flow key's value.

@@ -415,9 +415,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"apps a list", "apps: [a]\n", nil, []string{
 			"config.yaml:1: apps: must be a mapping"}},
 		{"app without kind", "apps:\n  a: {format: json}\n", nil, []string{
-			"config.yaml:2: apps.a: needs one of url, liverpie or flow"}},
+			"config.yaml:2: apps.a: needs one of url, liverpie, flow or twiml"}},
 		{"app of two kinds", "apps:\n  a: {url: 'http://127.0.0.1/', flow: f.yaml}\n", nil, []string{
-			"config.yaml:2: apps.a: has url and flow, but an app has exactly one of url, liverpie or flow"}},
+			"config.yaml:2: apps.a: has url and flow, but an app has exactly one of url, liverpie, flow or twiml"}},
 		{"app name", "apps:\n  'bad name': {url: 'http://127.0.0.1/'}\n", nil, []string{
 			"config.yaml:2: apps.bad name: invalid app name (letters, digits, _ . - and a letter or digit first)"}},
 		{"app duplicate", minimalApps + "  a: {flow: f.yaml}\n", nil, []string{
@@ -428,16 +428,16 @@ func TestParseConfigErrors(t *testing.T) {
 			"config.yaml:4: apps.a: merges a mapping into itself"}},
 		{"merges of merges", mergeBomb(12), nil, []string{
 			"config.yaml:3: apps.l8: more than 1000 merges in one file",
-			"config.yaml:11: apps.l9: needs one of url, liverpie or flow",
-			"config.yaml:12: apps.l10: needs one of url, liverpie or flow",
-			"config.yaml:13: apps.l11: needs one of url, liverpie or flow",
-			"config.yaml:14: apps.a: needs one of url, liverpie or flow"}},
+			"config.yaml:11: apps.l9: needs one of url, liverpie, flow or twiml",
+			"config.yaml:12: apps.l10: needs one of url, liverpie, flow or twiml",
+			"config.yaml:13: apps.l11: needs one of url, liverpie, flow or twiml",
+			"config.yaml:14: apps.a: needs one of url, liverpie, flow or twiml"}},
 		{"merge of a list item", "apps:\n  a:\n    url: http://127.0.0.1/\n    <<: [x]\n", nil, []string{
 			"config.yaml:4: apps.a: must be a mapping"}},
 		{"app not a mapping", "apps:\n  a: http://127.0.0.1/\n", nil, []string{
 			"config.yaml:2: apps.a: must be a mapping"}},
 		{"webhook keys on a flow", "apps:\n  a:\n    flow: f.yaml\n    timeout: 3s\n    vars: [x]\n", nil, []string{
-			"config.yaml:4: apps.a.timeout: only for webhook apps",
+			"config.yaml:4: apps.a.timeout: only for webhook and twiml apps",
 			"config.yaml:5: apps.a.vars: only for webhook apps"}},
 		{"allow keys", "apps:\n  a:\n    url: http://127.0.0.1/\n" +
 			"    allow_execute: [info, System, 'a b']\n" +

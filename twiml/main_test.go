@@ -1,0 +1,10 @@
+package twiml
+
+import (
+	"testing"
+
+	"github.com/callhook/callhook/internal/leakcheck"
+)
+
+// TestMain fails the run if a goroutine of this module (a dialog's request) outlives the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m) }

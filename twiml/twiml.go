@@ -1,0 +1,361 @@
+package twiml
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/nolog"
+	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/verb"
+	"github.com/sirupsen/logrus"
+)
+
+// App is a TwiML app: a web app written for Twilio's voice webhooks.
+// Zero values of the optional fields mean the documented defaults. Set
+// the fields before the first call and do not change them afterwards.
+type App struct {
+	Name string // the app's name in the config
+	URL  string // the voice URL: the call's first document
+	// Method fetches URL and FallbackURL: GET or POST ("" is POST).
+	Method     string
+	AccountSID string // AC and 32 hex digits, sent as AccountSid
+	AuthToken  string // signs every request (X-Twilio-Signature)
+	// FallbackURL is asked, with ErrorCode and ErrorUrl, when a document
+	// cannot be fetched or carried out ("": the session runs on_failure).
+	FallbackURL string
+	// StatusCallback is told when the call ends ("": nobody is).
+	StatusCallback string
+	// Timeout bounds each request, reading the reply included (0: 15s,
+	// Twilio's).
+	Timeout time.Duration
+	// Voices maps Say's voices (nil: DefaultVoices); Dial, how Dial's
+	// nouns are dialed; ConferenceProfile, Conference's profile.
+	Voices            map[string]Voice
+	Dial              DialRules
+	ConferenceProfile string
+	// Files, AllowVars, AllowEndpoints and AllowDialplans are the app's
+	// folders and allow lists, as a webhook app's.
+	Files          *verb.FileRules
+	AllowVars      []string
+	AllowEndpoints []string
+	AllowDialplans []string
+	// MaxReplyBytes caps a document (0: 64 KiB); MaxVerbs its verbs (0:
+	// 100); MaxRedirects the redirects of a call (0: 50; negative: none).
+	MaxReplyBytes int
+	MaxVerbs      int
+	MaxRedirects  int
+	// Client is the process-wide HTTP client (nil: one made once by
+	// apphttp.NewClient).
+	Client *http.Client
+}
+
+// DefaultTimeout is Twilio's own timeout for a webhook.
+const DefaultTimeout = 15 * time.Second
+
+// Error codes a fallback receives as ErrorCode, Twilio's
+// (https://www.twilio.com/docs/api/errors).
+const (
+	ErrHTTP        = "11200" // the app's answer: an HTTP error status
+	ErrConnect     = "11205" // no answer: connection failure or timeout
+	ErrParse       = "12100" // the document is not well formed
+	ErrSchema      = "12200" // a verb or attribute callhook does not know or support
+	ErrMissingTool = "12200" // the switch lacks a module the verb needs
+)
+
+// ErrTooManyRedirects is returned (wrapped) when a call went over the
+// app's MaxRedirects.
+var ErrTooManyRedirects = errors.New("twiml: too many redirects")
+
+var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
+
+// Start implements proxy.Backend; it does no I/O.
+func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, fmt.Errorf("twiml app %s: cookie jar: %w", a.Name, err)
+	}
+	client := a.Client
+	if client == nil {
+		client = defaultClient()
+	}
+	// A per-call client over the shared pool: Twilio keeps an app's
+	// cookies for the call, as a browser would.
+	hc := &http.Client{Jar: jar, Transport: client.Transport, CheckRedirect: client.CheckRedirect}
+	log := call.Log
+	if log == nil {
+		log = nolog.Logger()
+	}
+	obs := call.Observer
+	if obs == nil {
+		obs = proxy.NopObserver{}
+	}
+	return proxy.Verbs(&dialog{app: a, call: call, httpc: hc, log: log, obs: obs, callSID: CallSID(call.ID)}), nil
+}
+
+// ChannelVars implements proxy.VarReader: a TwiML app reads none.
+func (a *App) ChannelVars() []string { return []string{} }
+
+func (a *App) method() string {
+	if a.Method == "GET" {
+		return "GET"
+	}
+	return "POST"
+}
+
+func (a *App) timeout() time.Duration {
+	if a.Timeout > 0 {
+		return a.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (a *App) maxRedirects() int {
+	switch {
+	case a.MaxRedirects < 0:
+		return 0
+	case a.MaxRedirects > 0:
+		return a.MaxRedirects
+	}
+	return 50
+}
+
+// dialog is one call's conversation with a TwiML app, used by the call's
+// session goroutine only.
+type dialog struct {
+	app     *App
+	call    *proxy.Call
+	httpc   *http.Client
+	log     logrus.FieldLogger
+	obs     proxy.Observer
+	callSID string
+
+	// steps are the instructions the session runs now, each with what
+	// comes after it; docs counts the documents of the call.
+	steps     []Step
+	docs      int
+	dials     int
+	redirects int
+	ended     bool
+}
+
+// Begin implements proxy.VerbDialog: the voice URL's document.
+func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
+	return d.fetch(ctx, d.app.URL, d.app.method(), nil)
+}
+
+// Result implements proxy.VerbDialog. Every TwiML verb that may have to
+// do more than go on gets an Action (plan's), so the session asks here;
+// this keeps Twilio's rules: a Gather with no digits and an empty Record
+// go on with the document, a Dial without action too; otherwise the
+// action's document replaces the rest. A verb the switch lacks a module
+// for goes to the fallback.
+func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*proxy.Instructions, error) {
+	i := d.find(v)
+	if i < 0 {
+		return nil, fmt.Errorf("twiml: result of a verb the dialog did not plan (%s)", v.Name)
+	}
+	s, rest := d.steps[i], d.steps[i+1:]
+	if r.Reason == verb.ReasonError && r.Message != "" {
+		err := fmt.Errorf("twiml: line %d: <%s>: %s", s.Verb.Line, s.TwiML, r.Message)
+		return d.failed(ctx, err, ErrMissingTool, s.Action, nil)
+	}
+	p := d.params(liveStatus(d.call))
+	switch s.TwiML {
+	case "Gather":
+		if r.Digits == "" && !s.OnEmpty {
+			return d.goOn(rest), nil
+		}
+		p["Digits"] = r.Digits
+		p["FinishedOnKey"] = r.Terminator
+	case "Record":
+		rec := r.Recording
+		if rec == nil || rec.DurationMS == 0 {
+			return d.goOn(rest), nil
+		}
+		recordingParams(p, rec)
+		if s.RecordingStatusCallback != "" {
+			d.recordingStatus(ctx, s, rec)
+		}
+	case "Dial":
+		if s.Action == "" {
+			return d.goOn(rest), nil
+		}
+		d.dialParams(p, r)
+	default:
+		return d.goOn(rest), nil
+	}
+	return d.fetch(ctx, s.Action, s.Method, p)
+}
+
+// find returns the index in d.steps of the step v came from.
+func (d *dialog) find(v verb.Verb) int {
+	for i := range d.steps {
+		if d.steps[i].Verb.Spec == v.Spec {
+			return i
+		}
+	}
+	return -1
+}
+
+// goOn is the rest of the document.
+func (d *dialog) goOn(rest []Step) *proxy.Instructions {
+	d.steps = rest
+	return &proxy.Instructions{Verbs: verbsOf(rest)}
+}
+
+func verbsOf(steps []Step) []verb.Verb {
+	out := make([]verb.Verb, len(steps))
+	for i, s := range steps {
+		out[i] = s.Verb
+	}
+	return out
+}
+
+// Redirect implements proxy.VerbDialog: a Redirect verb's URL with its
+// method, or a live redirect (POST).
+func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
+	d.redirects++
+	if d.redirects > d.app.maxRedirects() {
+		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
+	}
+	m := "POST"
+	for _, s := range d.steps {
+		if rs, ok := s.Verb.Spec.(*verb.RedirectSpec); ok && s.TwiML == "Redirect" && rs.URL == target {
+			m = s.Method
+			break
+		}
+	}
+	return d.fetch(ctx, target, m, d.params(liveStatus(d.call)))
+}
+
+// End implements proxy.Dialog: the status callback, once, with the call's
+// final CallStatus and CallDuration.
+func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
+	if d.ended {
+		return
+	}
+	d.ended = true
+	if d.app.StatusCallback == "" {
+		return
+	}
+	p := d.params(endStatus(end, d.call.Answered))
+	p["CallDuration"] = strconv.FormatInt(end.Duration, 10)
+	p["Timestamp"] = time.Now().UTC().Format(time.RFC1123Z)
+	_, _, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
+}
+
+// recordingStatus tells a Record's recordingStatusCallback of the
+// recording. Its failure is logged: the call goes on.
+func (d *dialog) recordingStatus(ctx context.Context, s Step, rec *verb.Recording) {
+	p := map[string]string{"AccountSid": d.app.AccountSID, "CallSid": d.callSID, "RecordingStatus": "completed",
+		"RecordingSource": "RecordVerb", "RecordingChannels": "1"}
+	recordingParams(p, rec)
+	_, _, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
+}
+
+// fetch requests a document and plans it: the call's next instructions,
+// or the fallback's when the request or the document failed.
+func (d *dialog) fetch(ctx context.Context, target, method string, p map[string]string) (*proxy.Instructions, error) {
+	if p == nil {
+		p = d.params(liveStatus(d.call))
+	}
+	ins, code, err := d.document(ctx, target, method, p, false)
+	if err == nil {
+		return ins, nil
+	}
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	return d.failed(ctx, err, code, target, p)
+}
+
+// failed asks the fallback after err (of code, at target), with the
+// request's parameters p (nil: the call's).
+func (d *dialog) failed(ctx context.Context, err error, code, target string, p map[string]string) (*proxy.Instructions, error) {
+	if d.app.FallbackURL == "" {
+		return nil, err
+	}
+	if p == nil {
+		p = d.params(liveStatus(d.call))
+	}
+	p["ErrorCode"] = code
+	p["ErrorUrl"] = target
+	p["ErrorMessage"] = err.Error()
+	ins, _, ferr := d.document(ctx, d.app.FallbackURL, d.app.method(), p, true)
+	if ferr == nil {
+		ins.Failure = &proxy.Failure{Err: err, Fallback: true}
+		return ins, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ferr
+	}
+	return nil, fmt.Errorf("%w; fallback: %w", err, ferr)
+}
+
+// document fetches one document and plans it. code is the ErrorCode of
+// its failure.
+func (d *dialog) document(ctx context.Context, target, method string, p map[string]string, fallback bool) (*proxy.Instructions, string, error) {
+	body, docURL, err := d.request(ctx, target, method, p, "document", fallback)
+	if err != nil {
+		var re *apphttp.RequestError
+		if errors.As(err, &re) && re.Status != 0 {
+			return nil, ErrHTTP, err
+		}
+		return nil, ErrConnect, err
+	}
+	doc, err := Parse(body, Limits{MaxBytes: d.app.MaxReplyBytes})
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Malformed {
+			return nil, ErrParse, err
+		}
+		return nil, ErrSchema, err
+	}
+	d.docs++
+	docNo := d.docs
+	steps, err := Plan(doc, PlanOptions{
+		URL: docURL, Answered: d.call.Answered,
+		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile,
+		RecordingName: func(i int) string { return fmt.Sprintf("%s-%d-%d.wav", d.callSID, docNo, i+1) },
+		Verb: verb.ParseOptions{Files: d.app.Files, AllowVars: d.app.AllowVars,
+			AllowEndpoints: d.app.AllowEndpoints, AllowDialplans: d.app.AllowDialplans},
+		MaxVerbs: d.app.MaxVerbs,
+	})
+	if err != nil {
+		return nil, ErrSchema, err
+	}
+	// Every verb whose result may do more than go on is shown to Result:
+	// one with an action (Gather and Record always have one), and one
+	// that needs a module the switch may lack (its result then says so,
+	// and goes to the fallback). Their Action is where the result would
+	// go: the document's URL when the verb has no action of its own.
+	for i := range steps {
+		s := &steps[i]
+		n, needs := s.Verb.Spec.(verb.Needer)
+		switch {
+		case s.Action != "":
+			s.Verb.Action = s.Action
+		case s.TwiML != "" && needs && len(n.Needs()) > 0:
+			s.Verb.Action = docURL.String()
+		}
+	}
+	d.steps = steps
+	return &proxy.Instructions{Verbs: verbsOf(steps)}, "", nil
+}
+
+// checkURL parses an absolute http(s) URL.
+func checkURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || !verb.IsHTTPURL(s) {
+		return nil, fmt.Errorf("%s is not an absolute http(s) URL", verb.Quote(s))
+	}
+	return u, nil
+}

@@ -1,0 +1,336 @@
+package twiml
+
+// The TwiML verbs other than Dial (dial.go), each as the callhook verb
+// that carries it out.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/callhook/callhook/verb"
+)
+
+// speakOpts is Say's text as a speak verb's (or a prompt list item's)
+// options, with the engine and voice its voice maps to.
+func (p *planner) speakOpts(n *Node) (map[string]any, error) {
+	if len(n.Children) > 0 {
+		return nil, &Unsupported{Line: n.Children[0].Line, What: "SSML in <Say> (<" + n.Children[0].Name + ">)"}
+	}
+	if n.Text == "" {
+		return nil, &ParseError{Line: n.Line, Msg: "<Say> has no text"}
+	}
+	v, err := p.voice(n)
+	if err != nil {
+		return nil, err
+	}
+	// Runs of white space (a document's indentation, line breaks) are
+	// one space to a voice, and a Gather's prompt takes one line only.
+	text := strings.Join(strings.Fields(n.Text), " ")
+	return map[string]any{"text": text, "engine": v.Engine, "voice": v.Voice}, nil
+}
+
+// voice maps Say's voice and language onto the switch's TTS: the map's
+// "voice/language" entry, else (for no language, or en-US, Twilio's
+// default) its "voice" entry. A voice or language the map lacks is
+// unsupported: spoken in the wrong one, the words would be no better
+// than silence.
+func (p *planner) voice(n *Node) (Voice, error) {
+	voices := p.o.Voices
+	if voices == nil {
+		voices = DefaultVoices
+	}
+	name, ok := n.Attr("voice")
+	if !ok {
+		name = "man"
+	}
+	lang, hasLang := n.Attr("language")
+	if hasLang {
+		if v, ok := voices[name+"/"+lang]; ok {
+			return v, nil
+		}
+	}
+	if !hasLang || strings.EqualFold(lang, "en-US") {
+		if v, ok := voices[name]; ok {
+			return v, nil
+		}
+	}
+	what := fmt.Sprintf("<Say voice=%q>", name)
+	if hasLang {
+		what = fmt.Sprintf("<Say voice=%q language=%q>", name, lang)
+	}
+	return Voice{}, &Unsupported{Line: n.Line, What: what + " (no entry in the app's voices)"}
+}
+
+// say: a speak verb; with loop, a play of a one-item speak list, looped.
+func (p *planner) say(n *Node) (verb.Verb, error) {
+	opts, err := p.speakOpts(n)
+	if err != nil {
+		return verb.Verb{}, err
+	}
+	l, err := loop(n)
+	if err != nil {
+		return verb.Verb{}, err
+	}
+	if l == 1 {
+		return p.verb(n.Line, "speak", opts)
+	}
+	return p.verb(n.Line, "play", map[string]any{"file": []any{map[string]any{"speak": opts}}, "loop": l})
+}
+
+// play: a play of the URL, or send_dtmf of its digits.
+func (p *planner) play(n *Node) (verb.Verb, error) {
+	if len(n.Children) > 0 {
+		return verb.Verb{}, &ParseError{Line: n.Children[0].Line, Msg: "<Play> holds <" + n.Children[0].Name + ">: it holds a URL"}
+	}
+	l, err := loop(n)
+	if err != nil {
+		return verb.Verb{}, err
+	}
+	if digits, ok := n.Attr("digits"); ok {
+		if n.Text != "" {
+			return verb.Verb{}, &ParseError{Line: n.Line, Msg: "<Play> has both digits and a URL"}
+		}
+		if _, looped := n.Attr("loop"); looped {
+			return verb.Verb{}, &Unsupported{Line: n.Line, What: "<Play digits loop>"}
+		}
+		// send_dtmf's w waits half a second, as Twilio's does
+		// (switch_core_session_send_dtmf, src/switch_core_io.c).
+		return p.verb(n.Line, "send_dtmf", digits)
+	}
+	if n.Text == "" {
+		return verb.Verb{}, &ParseError{Line: n.Line, Msg: "<Play> has no URL"}
+	}
+	u, err := p.resolve(n, "URL", n.Text)
+	if err != nil {
+		return verb.Verb{}, err
+	}
+	return p.verb(n.Line, "play", map[string]any{"file": u, "loop": l})
+}
+
+// pause: silence of length seconds (1 by default).
+func (p *planner) pause(n *Node) (verb.Verb, error) {
+	if err := noContent(n); err != nil {
+		return verb.Verb{}, err
+	}
+	l, err := integer(n, "length", 1, 1, 3600)
+	if err != nil {
+		return verb.Verb{}, err
+	}
+	return p.verb(n.Line, "pause", strconv.Itoa(l)+"s")
+}
+
+// gatherDigits is the regex a Gather's digits must match: any keys
+// (Twilio reports what was pressed; callhook's gather wants digits only).
+const gatherDigits = `[0-9*#]+`
+
+// gather: a gather verb whose prompt list is the nested Say, Play and
+// Pause; the first key stops the whole list, as Twilio's does.
+func (p *planner) gather(n *Node, s *Step) error {
+	if in, ok := n.Attr("input"); ok && in != "dtmf" {
+		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Gather input=%q> (speech needs a recognizer a stock switch lacks)", in)}
+	}
+	if n.Text != "" {
+		return &ParseError{Line: n.Line, Msg: "<Gather> holds text outside its nouns"}
+	}
+	num, err := integer(n, "numDigits", 128, 1, 128)
+	if err != nil {
+		return err
+	}
+	timeout, err := integer(n, "timeout", 5, 1, 600)
+	if err != nil {
+		return err
+	}
+	finish := "#"
+	if v, ok := n.Attr("finishOnKey"); ok {
+		finish = v
+		if finish == "" {
+			finish = "none"
+		} else if len(finish) != 1 || !strings.Contains("0123456789*#", finish) {
+			return &ParseError{Line: n.Line, Msg: fmt.Sprintf("<Gather finishOnKey=%q>: want one key, 0-9 * or #, or empty", v)}
+		}
+	}
+	if s.OnEmpty, err = boolean(n, "actionOnEmptyResult", false); err != nil {
+		return err
+	}
+	var list []any
+	for _, c := range n.Children {
+		items, err := p.prompt(c)
+		if err != nil {
+			return err
+		}
+		list = append(list, items...)
+	}
+	opts := map[string]any{"min": 1, "max": num, "timeout": strconv.Itoa(timeout) + "s", "terminators": finish, "regex": gatherDigits}
+	if len(list) > 0 {
+		opts["play"] = list
+	}
+	if s.Verb, err = p.verb(n.Line, "gather", opts); err != nil {
+		return err
+	}
+	return p.action(n, s)
+}
+
+// prompt is one noun of a Gather as prompt list items (a loop repeats
+// the item).
+func (p *planner) prompt(c *Node) ([]any, error) {
+	attrs, ok := map[string][]string{"Say": supported["Say"], "Play": {"loop"}, "Pause": supported["Pause"]}[c.Name]
+	if !ok {
+		return nil, &ParseError{Line: c.Line, Msg: "<Gather> holds <" + c.Name + ">: it holds Say, Play and Pause"}
+	}
+	if _, digits := c.Attr("digits"); digits && c.Name == "Play" {
+		return nil, &Unsupported{Line: c.Line, What: "<Play digits> inside <Gather>"}
+	}
+	if err := checkAttrs(c, attrs); err != nil {
+		return nil, err
+	}
+	var item any
+	switch c.Name {
+	case "Say":
+		opts, err := p.speakOpts(c)
+		if err != nil {
+			return nil, err
+		}
+		item = map[string]any{"speak": opts}
+	case "Play":
+		if len(c.Children) > 0 || c.Text == "" {
+			return nil, &ParseError{Line: c.Line, Msg: "<Play> in <Gather> wants a URL"}
+		}
+		u, err := p.resolve(c, "URL", c.Text)
+		if err != nil {
+			return nil, err
+		}
+		item = map[string]any{"file": u}
+	case "Pause":
+		if err := noContent(c); err != nil {
+			return nil, err
+		}
+		l, err := integer(c, "length", 1, 1, 3600)
+		if err != nil {
+			return nil, err
+		}
+		return []any{map[string]any{"pause": strconv.Itoa(l) + "s"}}, nil
+	}
+	l, err := loop(c)
+	if err != nil {
+		return nil, err
+	}
+	if l == maxLoop {
+		l = 64 // a prompt list's most; the Gather's timeout ends it anyway
+	}
+	out := make([]any, l)
+	for i := range out {
+		out[i] = item
+	}
+	return out, nil
+}
+
+// action reads action and method (POST by default, as Twilio's); with no
+// action, Gather and Record post to the document's own URL (Twilio's
+// rule).
+func (p *planner) action(n *Node, s *Step) error {
+	a, ok := n.Attr("action")
+	switch {
+	case ok:
+		u, err := p.resolve(n, "action", a)
+		if err != nil {
+			return err
+		}
+		s.Action = u
+	case n.Name == "Dial":
+		return nil // the document goes on
+	default:
+		s.Action = p.o.URL.String()
+	}
+	m, err := method(n, "method", "POST")
+	s.Method = m
+	return err
+}
+
+// record: a record verb into the app's recordings folder. timeout="0"
+// turns silence detection off; finishOnKey defaults to every key.
+func (p *planner) record(i int, n *Node, s *Step) error {
+	if err := noContent(n); err != nil {
+		return err
+	}
+	maxLen, err := integer(n, "maxLength", 3600, 1, 86400)
+	if err != nil {
+		return err
+	}
+	silence, err := integer(n, "timeout", 5, 0, 3600)
+	if err != nil {
+		return err
+	}
+	beep, err := boolean(n, "playBeep", true)
+	if err != nil {
+		return err
+	}
+	finish := "1234567890*#"
+	if v, ok := n.Attr("finishOnKey"); ok {
+		finish = v
+		if finish == "" {
+			finish = "none"
+		}
+	}
+	if t, ok := n.Attr("trim"); ok && t != "do-not-trim" {
+		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Record trim=%q>", t)}
+	}
+	if e, ok := n.Attr("recordingStatusCallbackEvent"); ok && strings.TrimSpace(e) != "completed" {
+		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Record recordingStatusCallbackEvent=%q> (only completed)", e)}
+	}
+	name := fmt.Sprintf("twiml-%d.wav", i)
+	if p.o.RecordingName != nil {
+		name = p.o.RecordingName(i)
+	}
+	opts := map[string]any{"path": name, "max": strconv.Itoa(maxLen) + "s", "beep": beep, "terminators": finish}
+	if silence == 0 {
+		opts["silence_threshold"] = 0
+	} else {
+		opts["silence"] = strconv.Itoa(silence) + "s"
+	}
+	if s.Verb, err = p.verb(n.Line, "record", opts); err != nil {
+		return err
+	}
+	if cb, ok := n.Attr("recordingStatusCallback"); ok {
+		if s.RecordingStatusCallback, err = p.resolve(n, "recordingStatusCallback", cb); err != nil {
+			return err
+		}
+		if s.RecordingStatusMethod, err = method(n, "recordingStatusCallbackMethod", "POST"); err != nil {
+			return err
+		}
+	}
+	return p.action(n, s)
+}
+
+// redirect: the redirect verb to its URL, fetched with method (the
+// dialog's Redirect reads it from the step).
+func (p *planner) redirect(n *Node, s *Step) error {
+	if len(n.Children) > 0 || n.Text == "" {
+		return &ParseError{Line: n.Line, Msg: "<Redirect> wants a URL"}
+	}
+	u, err := p.resolve(n, "URL", n.Text)
+	if err != nil {
+		return err
+	}
+	if s.Method, err = method(n, "method", "POST"); err != nil {
+		return err
+	}
+	s.Verb, err = p.verb(n.Line, "redirect", u)
+	return err
+}
+
+// reject: the reject verb, rejected (SIP 603) by default or busy (486).
+func (p *planner) reject(n *Node) (verb.Verb, error) {
+	if err := noContent(n); err != nil {
+		return verb.Verb{}, err
+	}
+	reason, _ := n.Attr("reason")
+	switch reason {
+	case "":
+		reason = "rejected"
+	case "rejected", "busy":
+	default:
+		return verb.Verb{}, &ParseError{Line: n.Line, Msg: fmt.Sprintf("<Reject reason=%q>: want rejected or busy", reason)}
+	}
+	return p.verb(n.Line, "reject", reason)
+}
