@@ -507,6 +507,13 @@ func (m *Manager) CallStarted(pc *proxy.Call) {
 	if c.grace != nil {
 		c.grace.Stop()
 	}
+	if !c.ringing {
+		// The box's CHANNEL_PROGRESS travels apart from the call's own
+		// socket and may come later, or never (a leg that answers at
+		// once): an answered call has rung, and says so first.
+		c.ringing = true
+		m.queueLocked(c, EventRinging, "", "", "")
+	}
 	m.queueLocked(c, EventAnswered, "", "", "")
 	m.mu.Unlock()
 }
