@@ -51,7 +51,7 @@ var layers = map[string][]string{
 	// outbound places calls through FreeSWITCH's inbound socket and
 	// follows them as a proxy.Observer once they connect back.
 	"outbound": {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"metrics":         {"apphttp", "esl", "proxy", "verb"},
+	"metrics":  {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
 		"metrics", "outbound", "proxy", "statemachine", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},

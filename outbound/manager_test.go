@@ -370,12 +370,12 @@ func TestRefusedRequests(t *testing.T) {
 		code int
 	}{
 		{outbound.Request{App: "nope", To: "user/1000"}, 404},
-		{outbound.Request{App: "reminder", To: "user/2000"}, 403},                    // not in allow_to
-		{outbound.Request{App: "reminder", To: "user/1000", From: "+4400"}, 403},     // not in allow_from
-		{outbound.Request{App: "reminder", To: "user/1000 '&system(x)'"}, 400},       // space and quote
-		{outbound.Request{App: "reminder", To: "{x=y}user/1000"}, 400},               // braces
-		{outbound.Request{App: "reminder", To: "user/1000,user/1001"}, 400},          // a second leg
-		{outbound.Request{App: "reminder", To: "user/1000", FromName: "a'b"}, 400},   // quote in the name
+		{outbound.Request{App: "reminder", To: "user/2000"}, 403},                  // not in allow_to
+		{outbound.Request{App: "reminder", To: "user/1000", From: "+4400"}, 403},   // not in allow_from
+		{outbound.Request{App: "reminder", To: "user/1000 '&system(x)'"}, 400},     // space and quote
+		{outbound.Request{App: "reminder", To: "{x=y}user/1000"}, 400},             // braces
+		{outbound.Request{App: "reminder", To: "user/1000,user/1001"}, 400},        // a second leg
+		{outbound.Request{App: "reminder", To: "user/1000", FromName: "a'b"}, 400}, // quote in the name
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"x": "a b"}}, 400},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"execute_on_answer": "x"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"callhook_app": "other"}}, 400},
