@@ -212,6 +212,8 @@ func (m *Manager) setState(b *box, state string, err error, c *esl.Conn) {
 	b.state, b.conn = state, c
 	if changed {
 		b.since = time.Now()
+		close(m.changed)
+		m.changed = make(chan struct{})
 	}
 	if state != StateConnecting {
 		b.lastErr = msg

@@ -91,6 +91,7 @@ type Manager struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // box loops and status senders
 	started bool
+	changed chan struct{} // closed and replaced when a box changes state
 }
 
 var _ proxy.Observer = (*Manager)(nil)
@@ -147,6 +148,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.started = true
 	m.ctx, m.cancel = context.WithCancel(ctx)
 	m.calls, m.jobs = map[string]*call{}, map[string]*call{}
+	m.changed = make(chan struct{})
 	for _, cfg := range m.Boxes {
 		if cfg.MaxCPS <= 0 {
 			cfg.MaxCPS = DefaultMaxCPS
@@ -159,6 +161,44 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.wg.Go(func() { m.runBox(m.ctx, b) })
 	}
 	return nil
+}
+
+// WaitUp waits until a box is up (a tool that places one call at start,
+// such as simulate -originate, or a test), or ctx ends.
+func (m *Manager) WaitUp(ctx context.Context) error {
+	for {
+		m.mu.Lock()
+		if !m.started {
+			m.mu.Unlock()
+			return errors.New("outbound: not started")
+		}
+		ch := m.changed
+		for _, b := range m.boxes {
+			if b.state == StateUp {
+				m.mu.Unlock()
+				return nil
+			}
+		}
+		m.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("no box came up: %w (%s)", ctx.Err(), m.describeBoxes())
+		}
+	}
+}
+
+// describeBoxes says each box's state, for errors.
+func (m *Manager) describeBoxes() string {
+	var parts []string
+	for _, b := range m.BoxInfos() {
+		p := b.Name + " " + b.State
+		if b.LastError != "" {
+			p += ": " + b.LastError
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Close ends the box connections and the status senders still running,
