@@ -80,6 +80,11 @@ type Manager struct {
 	DialTimeout time.Duration
 	// SocketGrace: see DefaultSocketGrace (0: the default).
 	SocketGrace time.Duration
+	// OnStatus, when set, is told every status event of every call as it
+	// happens, whether or not its request has a status_url (simulate
+	// prints them). It runs under the Manager's lock: it must be quick
+	// and must not call the Manager.
+	OnStatus func(StatusEvent)
 
 	proxy.NopObserver
 

@@ -94,12 +94,19 @@ func (m *Manager) queueLocked(c *call, event, status, cause, reason string) {
 	if s.closed {
 		return
 	}
-	if c.req.StatusURL != "" && slices.Contains(c.req.StatusEvents, event) {
-		s.seq++
-		s.q <- StatusEvent{
-			Event: event, CallID: c.id, Seq: s.seq, App: c.app.Name, Box: c.b.cfg.Name,
+	want := c.req.StatusURL != "" && slices.Contains(c.req.StatusEvents, event)
+	if want || m.OnStatus != nil {
+		ev := StatusEvent{
+			Event: event, CallID: c.id, Seq: s.seq + 1, App: c.app.Name, Box: c.b.cfg.Name,
 			Call:   StatusCall{To: c.req.To, From: c.req.From, FromName: c.req.FromName, Direction: "outbound", Vars: c.req.Vars},
 			Status: status, Cause: cause, Reason: reason, Timestamp: time.Now().UTC(),
+		}
+		if m.OnStatus != nil {
+			m.OnStatus(ev)
+		}
+		if want {
+			s.seq++
+			s.q <- ev
 		}
 	}
 	if event == EventCompleted {

@@ -34,7 +34,7 @@ func main() {
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
   callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml|SCENARIO.yaml ...]
-  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-load MODULE] [-save-scenario FILE] [-json] [-v]
+  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-load MODULE] [-save-scenario FILE] [-originate [-outcome O]] [-json] [-v]
   callhook originate -to TARGET -app NAME [-from N] [-from-name NAME] [-var NAME=VALUE] [-timeout S] [-status-url URL] [-admin URL] [-token T] [-config FILE]
   callhook test     [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] SCENARIO.yaml ...
   callhook graph    [-format mermaid|dot] FLOW.yaml

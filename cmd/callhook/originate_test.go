@@ -134,3 +134,30 @@ func TestOriginateCommand(t *testing.T) {
 		t.Errorf("GET /boxes = %s", body)
 	}
 }
+
+// TestSimulateOriginate places calls with simulate -originate against the
+// root config.yaml's demo app: answered (the flow runs and the call ends
+// completed), busy, refused by allow_to.
+func TestSimulateOriginate(t *testing.T) {
+	code, out, errOut := simulate(t, "-config", "../../config.yaml", "-originate", "-to", "1000", "-app", "demo", "-digits", "-")
+	for _, want := range []string{"placed call: call.initiated", "placed call: call.ringing", "placed call: call.answered",
+		"play ivr/ivr-welcome.wav", "placed call: call.completed, completed (NORMAL_CLEARING)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("answered: output lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+	if code != 0 {
+		t.Errorf("answered: exit %d", code)
+	}
+	code, out, _ = simulate(t, "-config", "../../config.yaml", "-originate", "-to", "1000", "-app", "demo", "-outcome", "busy")
+	if code != 0 || !strings.Contains(out, "placed call: call.completed, busy (USER_BUSY)") || strings.Contains(out, "call.answered") {
+		t.Errorf("busy: exit %d:\n%s", code, out)
+	}
+	code, out, _ = simulate(t, "-config", "../../config.yaml", "-originate", "-to", "2000", "-app", "demo")
+	if code != 1 || !strings.Contains(out, "allow_to") {
+		t.Errorf("not allowed: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := simulate(t, "-originate", "-to", "1000"); code != 2 || !strings.Contains(errOut, "-app") {
+		t.Errorf("without -app: exit %d, %s", code, errOut)
+	}
+}
