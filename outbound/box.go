@@ -241,25 +241,32 @@ func (m *Manager) setState(b *box, state string, err error, c *esl.Conn) {
 	}
 }
 
-// bucket is a token bucket of max_cps: up to rate calls in any second,
-// refilled continuously.
+// bucket limits the calls placed on a box to max_cps in any one second: a
+// sliding window over the times of the last max_cps placements.
+// FreeSWITCH counts sessions per second in fixed windows, its budget
+// refilled once a second by the timer thread (runtime.sps =
+// runtime.sps_total, src/switch_time.c; checked in
+// switch_core_session_request, src/switch_core_session.c); a sliding
+// window never goes over it whatever the windows' alignment, where a
+// token bucket's burst plus refill could send up to twice the rate in
+// one of them.
 type bucket struct {
-	tokens float64
-	last   time.Time
+	times []time.Time // the last placements, oldest at next once full
+	next  int
 }
 
-// take takes a token at now if one is left; wait is how long until the
-// next one when none is.
+// take counts a placement at now if the last second has room for it;
+// wait is how long until it has when it has not.
 func (k *bucket) take(rate int, now time.Time) (ok bool, wait time.Duration) {
-	r := float64(rate)
-	if k.last.IsZero() {
-		k.tokens, k.last = r, now
-	}
-	k.tokens = min(r, k.tokens+now.Sub(k.last).Seconds()*r)
-	k.last = now
-	if k.tokens >= 1-1e-9 { // a wait computed by take itself must be enough, whatever the rounding
-		k.tokens = max(0, k.tokens-1)
+	if len(k.times) < rate {
+		k.times = append(k.times, now)
 		return true, 0
 	}
-	return false, time.Duration((1 - k.tokens) / r * float64(time.Second))
+	oldest := k.times[k.next]
+	if d := now.Sub(oldest); d < time.Second {
+		return false, time.Second - d
+	}
+	k.times[k.next] = now
+	k.next = (k.next + 1) % len(k.times)
+	return true, 0
 }

@@ -32,7 +32,7 @@ const (
 // simulated FreeSWITCH box (inbound socket and originate), a Manager
 // between them and a status_url recording what it gets.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	fs     *esltest.InboundServer
 	m      *outbound.Manager
 	eng    *calltest.Engine
@@ -74,7 +74,7 @@ type rigOptions struct {
 	handler  http.HandlerFunc // the status_url's handler (nil: 204)
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{t: t, status: make(chan statusReq, 64), states: make(chan boxState, 64), app: make(chan map[string]any, 16)}
 	fs, err := esltest.NewInboundServer(password)
