@@ -129,4 +129,9 @@ func TestRingingListedAndCanceled(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"state": "auth_failed"`) {
 		t.Errorf("GET /boxes = %d %s", w.Code, w.Body)
 	}
+	// A box that is down does not take the instance out of a load
+	// balancer: /readyz means "accepts calls".
+	if w = do(t, s, req{method: "GET", path: "/readyz"}); w.Code != 200 {
+		t.Errorf("GET /readyz with the only box down = %d, want 200", w.Code)
+	}
 }

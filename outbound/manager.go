@@ -433,15 +433,7 @@ func (m *Manager) channelGone(id, cause string) {
 		return
 	}
 	if c.answered {
-		if c.grace == nil {
-			g := m.SocketGrace
-			if g <= 0 {
-				g = DefaultSocketGrace
-			}
-			c.grace = time.AfterFunc(g, func() {
-				m.finish(c, StatusFailed, cause, "answered, but its socket never reached callhook: check the box's connect_back and callhook's acl")
-			})
-		}
+		m.graceLocked(c, cause, "answered, but its socket never reached callhook: check the box's connect_back and callhook's acl")
 		m.mu.Unlock()
 		return
 	}
@@ -464,7 +456,9 @@ func statusOf(c *call, cause string) string {
 }
 
 // boxLost fails every call of b that has not reached callhook: nobody is
-// left to tell what becomes of them.
+// left to tell what becomes of them. One that answered (its job said
+// +OK, or the box reported CHANNEL_ANSWER) may still be connecting its
+// socket: it gets SocketGrace, as after its hangup.
 func (m *Manager) boxLost(b *box, err error) {
 	reason := "the box's connection was lost before the call answered"
 	if err != nil {
@@ -473,14 +467,32 @@ func (m *Manager) boxLost(b *box, err error) {
 	m.mu.Lock()
 	var lost []*call
 	for _, c := range m.calls {
-		if c.b == b && !c.socket && !c.done {
-			lost = append(lost, c)
+		if c.b != b || c.socket || c.done {
+			continue
 		}
+		if c.answered {
+			m.graceLocked(c, "", "answered, but its socket never reached callhook and the box's connection was lost")
+			continue
+		}
+		lost = append(lost, c)
 	}
 	m.mu.Unlock()
 	for _, c := range lost {
 		m.finish(c, StatusFailed, "", reason)
 	}
+}
+
+// graceLocked gives an answered call SocketGrace to connect its socket
+// before it is reported failed with cause and reason; Manager.mu is held.
+func (m *Manager) graceLocked(c *call, cause, reason string) {
+	if c.grace != nil {
+		return
+	}
+	g := m.SocketGrace
+	if g <= 0 {
+		g = DefaultSocketGrace
+	}
+	c.grace = time.AfterFunc(g, func() { m.finish(c, StatusFailed, cause, reason) })
 }
 
 // finish ends c's story once: call.completed, the box's count, metrics.

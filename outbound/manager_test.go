@@ -72,6 +72,9 @@ type rigOptions struct {
 	maxCPS   int
 	retries  int
 	handler  http.HandlerFunc // the status_url's handler (nil: 204)
+	// connectBack, when set, replaces the engine's address as the box's
+	// connect_back.
+	connectBack string
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -131,7 +134,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		Retries:    o.retries,
 		Observer:   obs,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-		SocketGrace: 2 * time.Second,
+		SocketGrace: 200 * time.Millisecond,
 	}
 	app := &proxy.App{Name: "reminder", Backend: &webhook.App{Name: "reminder", URL: web.URL, Vars: []string{"order"}}}
 	r.eng = calltest.Start(t, calltest.Apps(app), calltest.Options{Observer: r.m})
@@ -143,7 +146,11 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.addr != "" {
 		addr = o.addr
 	}
-	r.m.Boxes = []outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: r.eng.Addr, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}
+	cb := r.eng.Addr
+	if o.connectBack != "" {
+		cb = o.connectBack
+	}
+	r.m.Boxes = []outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: cb, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}
 	if err := r.m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -413,5 +420,24 @@ func TestStatusRetriedWithSameSeq(t *testing.T) {
 	a, b := r.next(), r.next()
 	if a.seq != "1" || b.seq != "1" || a.ev.Event != outbound.EventCompleted || b.ev.CallID != p.ID {
 		t.Errorf("attempts = %+v then %+v, want call.completed twice with seq 1", a, b)
+	}
+}
+
+// TestAnsweredButSocketNeverCame: the box cannot reach connect_back, so
+// the answered channel's socket application fails and the channel hangs
+// up; after SocketGrace the call is reported failed, with the reason.
+func TestAnsweredButSocketNeverCame(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	r := newRig(t, rigOptions{connectBack: closed})
+	r.waitState(outbound.StateUp)
+	p := r.place(outbound.Request{})
+	last := r.expect(p.ID, outbound.EventInitiated, outbound.EventRinging, outbound.EventCompleted)
+	if last.Status != outbound.StatusFailed || !strings.Contains(last.Reason, "connect_back") {
+		t.Errorf("call.completed = %+v, want failed naming connect_back", last)
 	}
 }
