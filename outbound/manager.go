@@ -225,7 +225,7 @@ func (m *Manager) logger() logrus.FieldLogger {
 	return m.Log
 }
 
-// Boxes returns the boxes' states, in config order.
+// BoxInfos returns the boxes' states, in config order.
 func (m *Manager) BoxInfos() []BoxInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -301,10 +301,12 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 	}
 	if err != nil {
 		m.mu.Lock()
-		delete(m.calls, c.id)
-		delete(m.jobs, c.job)
-		b.calls--
-		c.done = true
+		if !c.done { // a lost box may have failed it meanwhile
+			delete(m.calls, c.id)
+			delete(m.jobs, c.job)
+			b.calls--
+			c.done = true
+		}
 		m.mu.Unlock()
 		c.send.abort = true
 		close(c.send.gate)
