@@ -96,6 +96,7 @@ type Manager struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // box loops and status senders
 	started bool
+	closed  bool          // Close was called: no new call (nor sender goroutine)
 	changed chan struct{} // closed and replaced when a box changes state
 }
 
@@ -211,6 +212,7 @@ func (m *Manager) describeBoxes() string {
 func (m *Manager) Close() {
 	m.mu.Lock()
 	cancel := m.cancel
+	m.closed = true
 	m.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -325,6 +327,9 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return nil, nil, &Error{Status: http.StatusServiceUnavailable, Msg: "callhook is shutting down"}
+	}
 	var up, room []*box
 	var down []string
 	for _, b := range m.boxes {
