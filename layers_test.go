@@ -48,10 +48,13 @@ var layers = map[string][]string{
 	"liverpie":        {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
 	"twiml":           {"apphttp", "internal/nolog", "proxy", "verb"},
 	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
-	"admin":           {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"metrics":         {"apphttp", "esl", "proxy", "verb"},
+	"admin":           {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
+	// outbound places calls through FreeSWITCH's inbound socket and
+	// follows them as a proxy.Observer once they connect back.
+	"outbound": {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
+	"metrics":  {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
-		"metrics", "proxy", "statemachine", "twiml", "verb", "webhook"},
+		"metrics", "outbound", "proxy", "statemachine", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they
 	// are what callhook is measured against.

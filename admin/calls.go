@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callhook/callhook/esl"
+	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -22,6 +23,10 @@ type callList struct {
 	// includes a call being set up or finishing that is not listed.
 	Active   int  `json:"active"`
 	Draining bool `json:"draining"`
+	// Ringing are the calls placed with POST /calls that have not reached
+	// callhook yet (ringing, or answered and connecting); once they do,
+	// they are in Calls. Absent when placing calls is not enabled.
+	Ringing []outbound.CallInfo `json:"ringing,omitempty"`
 }
 
 func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
@@ -29,7 +34,7 @@ func (s *Server) listCalls(w http.ResponseWriter, _ *http.Request) {
 	if calls == nil {
 		calls = []proxy.CallInfo{} // [] rather than null for clients
 	}
-	writeJSON(w, http.StatusOK, callList{Calls: calls, Active: s.Proxy.Active(), Draining: s.Proxy.Draining()})
+	writeJSON(w, http.StatusOK, callList{Calls: calls, Active: s.Proxy.Active(), Draining: s.Proxy.Draining(), Ringing: s.ringing()})
 }
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +55,9 @@ func (s *Server) hangup(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, id, err)
+		return
+	}
+	if s.cancelPlaced(w, r, id) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.actionTimeout())

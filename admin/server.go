@@ -43,6 +43,9 @@ const DefaultActionTimeout = 5 * time.Second
 type Server struct {
 	// Proxy is the call engine listed and acted on (required).
 	Proxy CallControl
+	// Outbound places calls (POST /calls) and shows the boxes (GET
+	// /boxes); nil: placing calls is not enabled.
+	Outbound Placer
 	// Metrics is served at GET /metrics (nil: 404).
 	Metrics http.Handler
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
@@ -103,6 +106,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /metrics", s.metrics)
 	s.mux.HandleFunc("GET /calls", s.listCalls)
+	s.mux.HandleFunc("POST /calls", s.placeCall)
+	s.mux.HandleFunc("GET /boxes", s.listBoxes)
 	s.mux.HandleFunc("GET /calls/{id}", s.getCall)
 	s.mux.HandleFunc("POST /calls/{id}/hangup", s.hangup)
 	s.mux.HandleFunc("POST /calls/{id}/redirect", s.redirect)

@@ -174,7 +174,7 @@ func TestRouting(t *testing.T) {
 	}{
 		{"unknown path", req{method: "GET", path: "/calls/x/y/z"}, 404, ""},
 		{"get on an action", req{method: "GET", path: "/calls/x/hangup"}, 405, "POST"},
-		{"delete on calls", req{method: "DELETE", path: "/calls"}, 405, "GET, HEAD"},
+		{"delete on calls", req{method: "DELETE", path: "/calls"}, 405, "GET, HEAD, POST"},
 		{"get drain", req{method: "GET", path: "/drain"}, 405, "POST"},
 	}
 	for _, tc := range tests {

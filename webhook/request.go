@@ -2,9 +2,6 @@ package webhook
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,15 +202,9 @@ func (d *dialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
 	}
 }
 
-// signature is the X-Callhook-Signature value:
-// t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
+// signature is the X-Callhook-Signature value (apphttp.Signature).
 func signature(secret string, t int64, body []byte) string {
-	ts := strconv.FormatInt(t, 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	return apphttp.Signature(secret, t, body)
 }
 
 // sessionJSON encodes a reply's session once, when it arrives, so

@@ -5,6 +5,7 @@
 //	callhook check    [-config FILE] [FLOW.yaml ...]            validate a config and its flows
 //	callhook simulate [-config FILE] [-app NAME] [-digits ...]  place a call without FreeSWITCH
 //	callhook simulate -addr HOST:PORT [-digits ...]            place a call into a running serve
+//	callhook originate -to TARGET -app NAME [-from N] ...        place a call through a running serve
 //	callhook test     [-config FILE] [-run RE] [-junit FILE] FILES  run scenario files
 //	callhook graph    [-format mermaid|dot] FLOW.yaml           draw a flow
 //	callhook version
@@ -33,7 +34,8 @@ func main() {
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
   callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml|SCENARIO.yaml ...]
-  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-load MODULE] [-save-scenario FILE] [-json] [-v]
+  callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-load MODULE] [-save-scenario FILE] [-originate [-outcome O]] [-json] [-v]
+  callhook originate -to TARGET -app NAME [-from N] [-from-name NAME] [-var NAME=VALUE] [-timeout S] [-status-url URL] [-admin URL] [-token T] [-config FILE]
   callhook test     [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] SCENARIO.yaml ...
   callhook graph    [-format mermaid|dot] FLOW.yaml
   callhook version
@@ -52,6 +54,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdout, stderr)
 	case "simulate":
 		return runSimulate(args[1:], stdin, stdout, stderr)
+	case "originate":
+		return runOriginate(args[1:], stdout, stderr)
 	case "test":
 		return runTest(args[1:], stdout, stderr)
 	case "graph":

@@ -26,6 +26,8 @@ type operations struct {
 	metrics *metrics.Metrics
 	admin   *admin.Server
 	bound   net.Addr
+	// placer places calls (POST /calls); nil without boxes.
+	placer admin.Placer
 
 	drainOnce sync.Once
 	drainCh   chan struct{}
@@ -68,6 +70,9 @@ func (o *operations) start(p *proxy.Proxy, drain func(), guard *apphttp.DialGuar
 		Token:   o.cfg.AdminToken,
 		Drain:   drain,
 		Log:     o.log.WithField("component", "admin"),
+	}
+	if o.placer != nil {
+		o.admin.Outbound = o.placer
 	}
 	addr, err := o.admin.Start(o.cfg.Admin)
 	if err != nil {

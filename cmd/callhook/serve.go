@@ -96,6 +96,8 @@ type server struct {
 	proxy *proxy.Proxy
 	esl   *esl.Server
 	ops   *operations
+	// placing places calls on the config's boxes (nil: no boxes).
+	placing *placing
 }
 
 // newServer builds the daemon cfg describes, wired as serve runs it: the
@@ -111,9 +113,15 @@ func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log)}
+	var obs proxy.Observer = s.ops.observer()
+	if s.placing = newPlacing(cfg, d, log, newOutboundMetrics(s.ops.metrics)); s.placing != nil {
+		// The placed calls' sockets start and end in the engine.
+		obs = proxy.Observers{obs, s.placing.m}
+		s.ops.placer = s.placing.m
+	}
 	s.proxy = &proxy.Proxy{
 		Log:      log,
-		Observer: s.ops.observer(),
+		Observer: obs,
 		Linger:   cfg.Linger,
 		Version:  version,
 	}
@@ -142,6 +150,7 @@ func (s *server) run(ln net.Listener) int {
 		return 1
 	}
 	defer s.ops.stop()
+	defer s.placing.stop()
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
 		Info("callhook serving")
 
@@ -189,6 +198,11 @@ func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 	}
 	ch := make(chan error, 1)
 	go func() { ch <- s.esl.Serve(ln) }()
+	// The boxes bring answered calls to ln: connect once it serves.
+	if err := s.placing.start(s.log); err != nil {
+		s.esl.Close()
+		return nil, err
+	}
 	return ch, nil
 }
 
@@ -292,6 +306,9 @@ func (s *server) reload(ctx context.Context) {
 					Warn("reload: these settings need a restart to take effect; the rest is applied")
 			}
 			s.proxy.SetRuntime(rt)
+			if s.placing != nil {
+				s.placing.setApps(cfg)
+			}
 			if lvl, err := logrus.ParseLevel(cfg.Log.Level); err == nil {
 				s.log.SetLevel(lvl)
 			}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 	"github.com/sirupsen/logrus"
@@ -72,6 +73,12 @@ type simOptions struct {
 	// saveScenario is -save-scenario: where to write the call as a
 	// scenario file.
 	saveScenario string
+	// originate is -originate: the call is placed (POST /calls) on a
+	// simulated box instead of coming in; outcome is what its target
+	// does (-outcome), fromSet says -from was given.
+	originate bool
+	outcome   esltest.OriginateOutcome
+	fromSet   bool
 }
 
 // switchFor is the simulated FreeSWITCH of a call: the stock modules and
@@ -132,7 +139,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-save-scenario FILE] [-json] [-v]
+		fmt.Fprint(stderr, `usage: callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME ...] [-load MODULE ...] [-save-scenario FILE] [-originate [-outcome O]] [-json] [-v]
 
 Places one call through the real engine, from a simulated FreeSWITCH, and
 prints each request to the app, each verb, the caller's keys and the end.
@@ -167,6 +174,8 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	digits := fs.String("digits", "", `scripted keys, one token per gather or record: "1 2 #", "-" for none`)
 	fs.DurationVar(&o.hangupAfter, "hangup-after", 0, "the caller hangs up after this much call time (0: never)")
 	fs.StringVar(&o.saveScenario, "save-scenario", "", "write what the call did as a scenario file for callhook test to `FILE`")
+	fs.BoolVar(&o.originate, "originate", false, "place the call as POST /calls does, on a simulated FreeSWITCH box, instead of taking it in (-to is the target: 1000 means user/1000; -app is required)")
+	outcome := fs.String("outcome", "answer", "with -originate, what the called target does: `answer|busy|noanswer|fail:CAUSE`")
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object per line instead of text")
 	fs.BoolVar(&o.verbose, "v", false, "also log the engine's debug lines to stderr, with the call's wire trace (every ESL frame both ways)")
 	o.bridge = map[string]esltest.BridgeOutcome{}
@@ -179,7 +188,23 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	if len(rest) > 0 {
 		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
-	fs.Visit(func(f *flag.Flag) { o.scripted = o.scripted || f.Name == "digits" })
+	fs.Visit(func(f *flag.Flag) {
+		o.scripted = o.scripted || f.Name == "digits"
+		o.fromSet = o.fromSet || f.Name == "from"
+	})
+	switch *outcome {
+	case "answer", "busy", "noanswer":
+		o.outcome = esltest.OriginateOutcome(*outcome)
+	default:
+		cause, ok := strings.CutPrefix(*outcome, "fail:")
+		if !ok || cause == "" {
+			return nil, &usageError{msg: fmt.Sprintf("-outcome %q: want answer, busy, noanswer or fail:CAUSE", *outcome)}
+		}
+		o.outcome = esltest.OriginateFail(cause)
+	}
+	if o.originate && (o.addr != "" || o.app == "") {
+		return nil, &usageError{msg: "-originate needs -app and the engine here (not -addr)"}
+	}
 	if o.digits, err = parseDigits(*digits); err != nil {
 		return nil, err
 	}
@@ -279,6 +304,11 @@ type simulation struct {
 	term   *simTerminal // nil unless the caller is at the keyboard
 	stderr io.Writer
 	print  *simPrinter
+	// cleanup runs when the run ends (simulate -originate's box and
+	// Manager); completed, for a placed call that answered, gets its
+	// call.completed.
+	cleanup   []func()
+	completed chan outbound.StatusEvent
 }
 
 func (s *simulation) run() int {
@@ -341,7 +371,12 @@ func (s *simulation) run() int {
 		// ways) at debug, as a daemon does for a call with this variable.
 		vars["callhook_trace"] = "true"
 	}
-	call, err := esltest.Dial(ctx, ln.Addr().String(), esltest.Options{
+	defer func() {
+		for i := len(s.cleanup) - 1; i >= 0; i-- {
+			s.cleanup[i]()
+		}
+	}()
+	opts := esltest.Options{
 		CallerIDNumber:    s.o.from,
 		DestinationNumber: s.o.to,
 		Vars:              vars,
@@ -349,7 +384,16 @@ func (s *simulation) run() int {
 		OnApp:             caller.onApp,
 		BridgeTargets:     s.o.bridge,
 		Switch:            s.o.switchFor(),
-	})
+	}
+	var call *esltest.Call
+	if s.o.originate {
+		opts.CallerIDNumber, opts.DestinationNumber, opts.Vars = "", "", nil
+		if call, err = s.originate(ctx, ln.Addr().String(), caller, opts); err == nil && call == nil {
+			return simOK // it did not answer: its call.completed said how it ended
+		}
+	} else {
+		call, err = esltest.Dial(ctx, ln.Addr().String(), opts)
+	}
 	if err != nil {
 		s.print.Error(err)
 		return simFailed
@@ -386,6 +430,13 @@ func (s *simulation) run() int {
 	}
 	<-keys
 	s.waitEngine(s.srv.proxy)
+	if s.completed != nil {
+		select {
+		case <-s.completed: // printed as it came
+		case <-time.After(shutdownWait):
+			s.print.Error(errors.New("the placed call's call.completed did not come"))
+		}
+	}
 	res, err := call.Wait(context.Background()) // done already: it returns at once
 	if err != nil {
 		res = nil

@@ -49,6 +49,15 @@
 // Bridge targets answer, are busy, ring out or fail as Options.
 // BridgeTargets says, with the real traces' variables and events.
 //
+// Placing calls. The inbound server also answers `bgapi originate …
+// '&socket(…)'` (originate.go, SetOriginate): the new channel rings, then
+// answers, is busy, rings out or fails as OriginateOptions.Targets says;
+// the job's BACKGROUND_JOB says "+OK <uuid>" or "-ERR <CAUSE>", the
+// channel's PROGRESS, ANSWER and HANGUP_COMPLETE carry its variables for
+// a listener's filter, and an answered channel's socket application dials
+// the daemon, before or after the job's result (SocketFirst). Not
+// captured on a real switch: it follows the 1.10.12 source.
+//
 // Real traces. The simulator is checked against real captures, and so is
 // the daemon: ReplayTrace plays FreeSWITCH's side of a real call's wire
 // trace (LoadTrace) against a daemon, feeding the recorded frames as the

@@ -26,6 +26,13 @@ type InboundServer struct {
 	calls  map[string]*Call // by channel UUID and caller-leg UUID
 	conns  map[*inboundConn]struct{}
 	closed bool
+
+	// bgapi originate (originate.go)
+	orig       OriginateOptions
+	ringing    map[string]*ringLeg // originated channels not answered yet, by UUID
+	originated int
+	spsSecond  time.Time // the second spsUsed counts
+	spsUsed    int
 }
 
 // NewInboundServer listens on 127.0.0.1:0 and accepts in the background.
@@ -293,6 +300,10 @@ func (ic *inboundConn) handle(cmd esl.Command) bool {
 			{Name: "Reply-Text", Value: "+OK Job-UUID: " + job},
 			{Name: "Job-UUID", Value: job},
 		}})
+		if name, args, _ := strings.Cut(arg(6), " "); name == "originate" {
+			ic.s.startOriginate(job, strings.TrimSpace(args))
+			return ok
+		}
 		out := ic.s.api(arg(6))
 		ic.s.broadcast(ic.s.sw.backgroundJob(job, "", arg(6), out, time.Now()))
 		return ok
@@ -333,7 +344,10 @@ func (s *InboundServer) api(line string) string {
 	if !strings.HasPrefix(name, "uuid_") {
 		return "-ERR " + name + " Command not found!\n"
 	}
-	uuid, _, _ := strings.Cut(args, " ")
+	uuid, rest, _ := strings.Cut(args, " ")
+	if name == "uuid_kill" && s.killRinging(uuid, strings.TrimSpace(rest)) {
+		return "+OK\n"
+	}
 	c := s.call(uuid)
 	if c == nil {
 		if name == "uuid_exists" {

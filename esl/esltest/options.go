@@ -94,6 +94,13 @@ type Options struct {
 	// every capture). A name not starting with "loopback/" drops the
 	// loopback channel variables and the caller leg's own events.
 	ChannelName string
+	// Originated makes the channel the A leg of a `bgapi originate … '&socket(…)'`
+	// that answered: Call-Direction outbound, answered before the socket
+	// connects, named sofia/internal/<DestinationNumber> unless ChannelName
+	// says otherwise, and no loopback caller leg (originate_function in
+	// mod_commands.c runs the socket app only once switch_ivr_originate
+	// returned an answered channel). InboundServer's originate sets it.
+	Originated bool
 	// Vars are extra channel variables set by the dialplan before the
 	// socket application (for example callhook_app, liverpie_webapp_id).
 	// They appear in sorted order after the channel's initial variables.
@@ -212,6 +219,9 @@ func (o Options) normalized() Options {
 	}
 	if o.CallerUUID == "" {
 		o.CallerUUID = esl.NewUUID()
+	}
+	if o.ChannelName == "" && o.Originated {
+		o.ChannelName = "sofia/internal/" + o.DestinationNumber
 	}
 	if o.ChannelName == "" {
 		o.ChannelName = "loopback/" + o.DestinationNumber + "-b"

@@ -206,9 +206,15 @@ func newCall(nc net.Conn, addr string, o Options) *Call {
 	if !loopback {
 		c.ch.prof.source = "mod_sofia"
 	}
+	if o.Originated {
+		c.ch.prof.direction, c.ch.prof.logicalDirection, c.ch.direction = "outbound", "outbound", "outbound"
+		c.ch.callState, c.ch.answerState = "ACTIVE", "answered"
+		c.ch.prof.answered = now
+		c.ch.hitDialplan = false
+	}
 	sid := o.Switch.sessions.Add(2)
 	v := &c.ch.vars
-	v.set("direction", "inbound")
+	v.set("direction", c.ch.direction)
 	v.set("uuid", o.UUID)
 	v.set("session_id", strconv.FormatInt(sid, 10))
 	v.set("channel_name", o.ChannelName)

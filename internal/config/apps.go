@@ -54,6 +54,8 @@ var appKeys = []struct {
 	{"allow_vars", everyKind},
 	{"allow_endpoints", everyKind},
 	{"allow_dialplans", everyKind},
+	{"allow_to", everyKind},
+	{"allow_from", everyKind},
 	{"max_calls", everyKind},
 	{"recordings_dir", everyKind},
 	{"media_dirs", everyKind},
@@ -152,6 +154,12 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []verb.Verb
 		d.twiml(a, f, path)
 	}
 	d.allows(a, f, path)
+	if v := f.get("allow_to"); v != nil {
+		a.AllowTo = d.allowPatterns(v, join(path, "allow_to"))
+	}
+	if v := f.get("allow_from"); v != nil {
+		a.AllowFrom = d.allowPatterns(v, join(path, "allow_from"))
+	}
 	if v := f.get("max_calls"); v != nil {
 		a.MaxCalls = d.intRange(v, join(path, "max_calls"), 0, maxMaxCalls)
 	}

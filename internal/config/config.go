@@ -68,6 +68,9 @@ type Config struct {
 	MediaDirs []string
 	// Apps are the apps in file order; AppByName finds one.
 	Apps []*App
+	// Boxes are the FreeSWITCH boxes calls are placed on (POST /calls);
+	// none disables placing calls.
+	Boxes []Box
 }
 
 // LogConfig is the log key.
@@ -147,6 +150,11 @@ type App struct {
 	AllowVars      []string // variables set and a bridge's [...] blocks may name; a trailing * is a prefix
 	AllowEndpoints []string // bridge endpoint types beyond user, sofia, error and loopback
 	AllowDialplans []string // transfer dialplans beyond xml
+	// AllowTo and AllowFrom say where the app's placed calls (POST
+	// /calls) may go and which caller ids they may send: regular
+	// expressions; none places no calls, or sends no caller id.
+	AllowTo   []*regexp.Regexp
+	AllowFrom []*regexp.Regexp
 
 	// Every kind.
 	// RecordingsDir is the folder the app records into: its own

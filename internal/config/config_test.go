@@ -1014,3 +1014,47 @@ func TestStatusEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestBoxes checks the boxes key and the apps' allow_to and allow_from.
+func TestBoxes(t *testing.T) {
+	env := func(name string) (string, bool) {
+		if name == "FS1_PASSWORD" {
+			return "ClueCon", true
+		}
+		return "", false
+	}
+	good := "acl: [127.0.0.0/8, 10.0.0.0/8]\n" +
+		"apps:\n" +
+		"  a:\n" +
+		"    url: http://127.0.0.1:8000/ivr\n" +
+		"    allow_to: ['^user/1\\d{3}$']\n" +
+		"    allow_from: ['^\\+1555']\n" +
+		"boxes:\n" +
+		"  - {name: fs1, addr: 10.0.0.5:8021, password: '${FS1_PASSWORD}', max_calls: 100, connect_back: 10.0.0.2:8084}\n"
+	c, err := Parse("config.yaml", []byte(good), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Box{Name: "fs1", Line: 8, Addr: "10.0.0.5:8021", Password: "ClueCon", MaxCalls: 100, MaxCPS: 30, ConnectBack: "10.0.0.2:8084"}
+	if len(c.Boxes) != 1 || c.Boxes[0] != want {
+		t.Errorf("Boxes = %+v, want %+v", c.Boxes, want)
+	}
+	a := c.AppByName("a")
+	if len(a.AllowTo) != 1 || !a.AllowTo[0].MatchString("user/1000") || len(a.AllowFrom) != 1 {
+		t.Errorf("allow_to %v, allow_from %v", a.AllowTo, a.AllowFrom)
+	}
+	for _, tc := range []struct{ box, want string }{
+		{"{name: fs1, addr: 10.0.0.5:8021, password: x, connect_back: 192.0.2.1:8084}", "192.0.2.1 is not in acl"},
+		{"{name: fs1, addr: 10.0.0.5:8021, password: x, connect_back: callhook:8084}", "must be an IP address"},
+		{"{name: fs1, addr: 10.0.0.5:8021, connect_back: 10.0.0.2:8084}", "boxes[0].password: required"},
+		{"{name: fs1, password: x, connect_back: 10.0.0.2:8084}", "boxes[0].addr: required"},
+		{"{name: fs1, addr: 10.0.0.5:8021, password: x, connect_back: 10.0.0.2:8084, max_cps: 0}", "boxes[0].max_cps"},
+		{"{name: 'f s', addr: 10.0.0.5:8021, password: x, connect_back: 10.0.0.2:8084}", "invalid box name"},
+	} {
+		doc := "acl: [127.0.0.0/8, 10.0.0.0/8]\napps:\n  a: {url: 'http://127.0.0.1:8000/'}\nboxes:\n  - " + tc.box + "\n"
+		_, err := Parse("config.yaml", []byte(doc), env)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("boxes %s: error %v, want %q", tc.box, err, tc.want)
+		}
+	}
+}

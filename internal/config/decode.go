@@ -24,7 +24,7 @@ import (
 // topKeys are the keys of the file's root mapping.
 var topKeys = []string{
 	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
-	"limits", "event_socket", "recordings_dir", "media_dirs", "default_app", "routes", "apps",
+	"limits", "event_socket", "recordings_dir", "media_dirs", "default_app", "routes", "apps", "boxes",
 }
 
 // config decodes the root mapping. Limits come before apps, whose on_failure
@@ -99,6 +99,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if d.liverpieSrc != nil {
 		c.Apps = d.addLiverpieApps(c)
+	}
+	if n := f.get("boxes"); n != nil {
+		c.Boxes = d.boxes(n, "boxes", c)
 	}
 	if n := f.get("routes"); n != nil {
 		c.Routes = d.routes(n, "routes", c)

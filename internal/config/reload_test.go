@@ -24,6 +24,7 @@ func TestRestartOnly(t *testing.T) {
 		{"the daemon's own settings", base + "admin_token: t\nlinger: 5s\ndrain_timeout: 1m\nlog: {format: json}\n" + minimalApps,
 			[]string{"admin_token", "linger", "drain_timeout", "log.format"}},
 		{"event_socket", base + "event_socket: {reply_timeout: 2s}\n" + minimalApps, []string{"event_socket"}},
+		{"boxes", base + "boxes: [{name: fs1, addr: 127.0.0.1:8021, password: p, connect_back: 127.0.0.1:8084}]\n" + minimalApps, []string{"boxes"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
