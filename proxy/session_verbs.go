@@ -226,6 +226,15 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 		s.obs.VerbFinished(s.call, v, res, time.Since(start))
 		return res, true
 	}
+	rp, res, err := s.beginRecording(ctx, v, spec, &pc)
+	if err != nil || res != nil {
+		if res == nil { // the call went while the recording was planned
+			res = v.Spec.Result(pc, nil, true)
+		}
+		s.stats.Verbs++
+		s.obs.VerbFinished(s.call, v, res, time.Since(start))
+		return res, true
+	}
 	var complete *esl.Event
 	for i, ex := range spec.Execs(pc) {
 		if s.gone() || (i > 0 && s.redirectPending()) {
@@ -246,6 +255,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	// cut short by the hangup says Answer-State: hangup), not from later
 	// news, so a prompt that played to its end is not reported as cut off.
 	res = spec.Result(pc, complete, s.hungUp)
+	s.endRecording(ctx, rp, res, complete)
 	s.stats.Verbs++
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
 	return res, true

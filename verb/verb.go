@@ -36,6 +36,10 @@ type Exec struct {
 // PlanContext is what a verb may use to plan its execs and read its result.
 type PlanContext struct {
 	Seq int // the verb's sequence number in the call, 1, 2, ... (names per-verb variables)
+	// RecordTo is where the verb's recording goes (a Recorder's): the
+	// target the session planned (an http(s) URL FreeSWITCH uploads to, or
+	// a path on the switch's host); "" for the app's recordings folder.
+	RecordTo string
 }
 
 // Spec is a verb's options; there is one Spec type per verb. The hangup and
