@@ -126,7 +126,9 @@ func SilentWAV(ms int64) []byte {
 	b.WriteString("RIFF")
 	_ = binary.Write(&b, binary.LittleEndian, 36+data)
 	b.WriteString("WAVEfmt ")
-	_ = binary.Write(&b, binary.LittleEndian, []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)})
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
+		_ = binary.Write(&b, binary.LittleEndian, v) // PCM, mono, 8 kHz, 16 bits
+	}
 	b.WriteString("data")
 	_ = binary.Write(&b, binary.LittleEndian, data)
 	b.Write(make([]byte, data))
