@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/recordings"
 	"github.com/sirupsen/logrus"
 )
 
@@ -96,6 +98,12 @@ type server struct {
 	proxy *proxy.Proxy
 	esl   *esl.Server
 	ops   *operations
+	// The recordings delivery (recordings.go): nil without the config's
+	// recordings key.
+	store   *recordings.Store
+	recLn   net.Listener // bound by the caller before serve (simulate), else serve binds it
+	recHTTP *http.Server
+	recDone chan struct{}
 }
 
 // newServer builds the daemon cfg describes, wired as serve runs it: the
@@ -110,12 +118,19 @@ func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log)}
+	store, err := newRecordings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log), store: store}
 	s.proxy = &proxy.Proxy{
 		Log:      log,
 		Observer: s.ops.observer(),
 		Linger:   cfg.Linger,
 		Version:  version,
+	}
+	if store != nil {
+		s.proxy.Recordings = store
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
@@ -142,6 +157,7 @@ func (s *server) run(ln net.Listener) int {
 		return 1
 	}
 	defer s.ops.stop()
+	defer s.stopRecordings()
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
 		Info("callhook serving")
 
@@ -184,6 +200,11 @@ func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 		s.deps.guard.Refuse(ap, "callhook's event socket")
 	}
 	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if err := s.startRecordings(s.recLn); err != nil {
+		s.ops.stop()
 		ln.Close()
 		return nil, err
 	}
