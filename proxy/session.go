@@ -46,6 +46,7 @@ type session struct {
 	coreUUID       string         // the switch's, from the connect reply (inventory.go)
 	answerNotified bool           // AnswerNotifier.Answered was called
 	callRec        *callRecording // the running whole-call recording (session_record.go)
+	bridgeRec      *callRecording // the running recording bridge's recording
 	recordStopSub  bool           // RECORD_STOP is subscribed
 	stats          CallStats
 

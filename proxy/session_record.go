@@ -44,7 +44,7 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 	if !ok {
 		return nil, nil, nil
 	}
-	rp := &recPlan{verb: v.Name, name: rec.RecordingName(), delivery: rec.RecordingDelivery()}
+	rp := &recPlan{verb: v.Name, name: rec.RecordingName(*pc), delivery: rec.RecordingDelivery()}
 	if rc, ok := spec.(*verb.RecordCallSpec); ok {
 		rp.mode = rc.Mode
 		switch {
@@ -63,7 +63,13 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 	if rp.name == "" {
 		return nil, nil, nil // a bridge without record
 	}
-	rp.target = rec.RecordingPath()
+	if _, ok := spec.(*verb.BridgeSpec); ok {
+		rp.mode = modeBridge
+		if err := s.subscribeRecordStop(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	rp.target = rec.RecordingPath(*pc)
 	if s.p.Recordings != nil {
 		p, err := s.p.Recordings.Plan(s.call, rp.name, rp.target)
 		if err != nil {
@@ -73,8 +79,15 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 		rp.planned, rp.target = p, p.Target()
 	}
 	pc.RecordTo = rp.target
+	if rp.mode == modeBridge {
+		// Its RECORD_STOP comes while the bridge's apps run.
+		s.bridgeRec = &callRecording{recPlan: *rp}
+	}
 	return rp, nil, nil
 }
+
+// modeBridge marks a recording bridge's recPlan.
+const modeBridge = "bridge"
 
 // subscribeRecordStop asks for RECORD_STOP, once a call: myevents does not
 // include it, and `event` adds to what myevents subscribed while the
@@ -103,6 +116,24 @@ func (s *session) endRecording(ctx context.Context, rp *recPlan, res *verb.Resul
 		return
 	}
 	switch rp.mode {
+	case modeBridge:
+		cr := s.bridgeRec
+		stop := s.awaitRecordStop(ctx, cr)
+		s.bridgeRec = nil
+		if res.Bridge == nil || res.Bridge.Status != "SUCCESS" {
+			// Never bridged: the bug wrote nothing (FreeSWITCH discards
+			// the empty file, RECORD_DISCARDED); there is no recording.
+			if rp.planned != nil {
+				rp.planned.Discard()
+			}
+			return
+		}
+		if stop == nil {
+			stop = complete
+		}
+		res.Recording = verb.RecordingFrom(stop, cr.name, cr.target)
+		s.deliver(ctx, &cr.recPlan, res.Recording, res)
+		return
 	case verb.RecordCallStart:
 		if complete == nil {
 			// record_session never ran: no bug records anything.
@@ -152,10 +183,13 @@ func (s *session) awaitRecordStop(ctx context.Context, cr *callRecording) *esl.E
 	return cr.stop
 }
 
-// seeRecordStop notes a RECORD_STOP of the call's whole-call recording.
+// seeRecordStop notes a RECORD_STOP of the call's whole-call recording,
+// or of the running bridge's.
 func (s *session) seeRecordStop(ev *esl.Event) {
-	if cr := s.callRec; cr != nil && cr.stop == nil && ev.Get("Record-File-Path") == cr.target {
-		cr.stop = ev
+	for _, cr := range []*callRecording{s.callRec, s.bridgeRec} {
+		if cr != nil && cr.stop == nil && ev.Get("Record-File-Path") == cr.target {
+			cr.stop = ev
+		}
 	}
 }
 

@@ -469,3 +469,60 @@ func TestUploadRetry(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestBridgeRecord: bridge with record: true records the bridged
+// conversation on the caller's channel, only while bridged
+// (RECORD_BRIDGE_REQ), stopped after the bridge; its URL is in the bridge's
+// result.
+func TestBridgeRecord(t *testing.T) {
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {bridge: {to: user/1001, record: true, action: /done}}]",
+		"/done":  "[hangup]",
+	})
+	s := start(t, a, recordings.Config{}, nil, "")
+	c, _ := s.e.Call(esltest.Options{BridgeDuration: 4 * time.Second})
+	a.waitEnd(t)
+	b := a.requests("/done")[0].Body
+	u := str(b, "result.recording.url")
+	if str(b, "result.bridge.status") != "SUCCESS" || u == "" || !strings.HasPrefix(str(b, "result.recording.name"), "bridge-") {
+		t.Fatalf("result = %v", b["result"])
+	}
+	if d := num(b, "result.recording.duration_ms"); d != 4000 {
+		t.Errorf("duration_ms = %d, want 4000 (the bridged time only)", d)
+	}
+	if code, wav, _ := fetch(t, u); code != 200 || int64(len(wav)) != 44+4000*16 {
+		t.Errorf("GET url = %d, %d bytes", code, len(wav))
+	}
+	var apps []string
+	for _, r := range c.Apps() {
+		switch r.App {
+		case "record_session", "stop_record_session":
+			apps = append(apps, r.App+" "+strings.SplitN(r.Arg, "/uploads/", 2)[0])
+		case "bridge":
+			apps = append(apps, r.App)
+		}
+	}
+	want := "record_session %[RECORD_BRIDGE_REQ=true]" + s.srv.URL + ",bridge,stop_record_session " + s.srv.URL
+	if got := strings.Join(apps, ","); got != want {
+		t.Errorf("apps = %s, want %s", got, want)
+	}
+}
+
+// TestBridgeRecordNotConnected: a bridge that never connected has no
+// recording (FreeSWITCH discards the empty file), and callhook keeps none.
+func TestBridgeRecordNotConnected(t *testing.T) {
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {bridge: {to: user/1001, record: true, action: /done}}]",
+		"/done":  "[hangup]",
+	})
+	s := start(t, a, recordings.Config{}, nil, "")
+	s.e.Call(esltest.Options{BridgeTargets: map[string]esltest.BridgeOutcome{"user/1001": esltest.BridgeBusy}})
+	a.waitEnd(t)
+	b := a.requests("/done")[0].Body
+	if str(b, "result.bridge.status") != "BUSY" || field(b, "result.recording") != nil {
+		t.Errorf("result = %v, want BUSY and no recording", b["result"])
+	}
+	if n := s.store.Len(); n != 0 {
+		t.Errorf("the store holds %d recordings, want none", n)
+	}
+}

@@ -36,8 +36,12 @@ type BridgeSpec struct {
 	// and must press ConfirmKey, or its leg is dropped (group_confirm_file,
 	// group_confirm_key, src/switch_ivr_originate.c). "" for no screening.
 	ConfirmPlay, ConfirmKey string
-	Files                   *FileRules // the app's folders, for ringback and confirm's prompt
-	policy                  *Policy    // the app's allow lists; nil for the defaults
+	// Record records the bridged conversation, both sides, while the two
+	// are bridged: "" no, recordAuto (record: true) a name callhook makes,
+	// else the recording's file name (record's rules).
+	Record string
+	Files  *FileRules // the app's folders, for ringback and confirm's prompt
+	policy *Policy    // the app's allow lists; nil for the defaults
 }
 
 // Bridge modes.
@@ -62,6 +66,7 @@ func parseBridge(a *args) Spec {
 		TimeLimit:    a.duration("time_limit", 0),
 		Ringback:     a.str("ringback", ""),
 		HangupOnStar: a.boolean("hangup_on_star", false),
+		Record:       a.recordOption(),
 		Files:        a.o.Files,
 		policy:       a.o.policy(),
 	}
@@ -82,6 +87,45 @@ func parseBridge(a *args) Spec {
 	}
 	return s
 }
+
+// recordAuto is bridge's record: true: callhook names the file.
+const recordAuto = "true"
+
+// recordOption reads bridge's record: true, false, or a file name.
+func (a *args) recordOption() string {
+	n := a.scalar("record", "true, false or a file name")
+	if n == nil {
+		return ""
+	}
+	if n.ShortTag() == "!!bool" {
+		if a.boolean("record", false) {
+			return recordAuto
+		}
+		return ""
+	}
+	return n.Value
+}
+
+// RecordingName implements Recorder: the bridge's recording, when it
+// records: bridge-<call id>-<verb seq>.wav for record: true.
+func (s *BridgeSpec) RecordingName(pc PlanContext) string {
+	switch s.Record {
+	case "":
+		return ""
+	case recordAuto:
+		return "bridge-" + pc.CallID + "-" + strconv.Itoa(pc.Seq) + ".wav"
+	}
+	return s.Record
+}
+
+// RecordingPath implements Recorder.
+func (s *BridgeSpec) RecordingPath(pc PlanContext) string {
+	return s.Files.RecordPath(s.RecordingName(pc))
+}
+
+// RecordingDelivery implements Recorder: a bridge's recording gets its
+// URL; upload and recording_status_url are record's and record_call's.
+func (s *BridgeSpec) RecordingDelivery() Delivery { return Delivery{} }
 
 func (s *BridgeSpec) check() error {
 	if len(s.To) == 0 || len(s.To) > maxBridgeTargets {
@@ -119,6 +163,11 @@ func (s *BridgeSpec) check() error {
 		// group_confirm_file as an application.
 		if len(s.ConfirmKey) != 1 || !strings.Contains("0123456789*#", s.ConfirmKey) {
 			return optErrorf("confirm", "key: %s: want one key, 0-9 * or #", Quote(s.ConfirmKey))
+		}
+	}
+	if s.Record != "" && s.Record != recordAuto {
+		if err := checkRecordName(s.Record); err != nil {
+			return &optError{Opt: "record", Msg: err.Error()}
 		}
 	}
 	if err := checkCallerID(s.CallerID); err != nil {
@@ -165,7 +214,7 @@ func checkCallerID(v string) error {
 // run of bridge only (src/switch_core_session.c,
 // switch_channel_set_scope_variables), so a later bridge does not inherit
 // them. '^' separates them because a tone has commas.
-func (s *BridgeSpec) Execs(PlanContext) []Exec {
+func (s *BridgeSpec) Execs(pc PlanContext) []Exec {
 	vars := []string{"originate_timeout=" + strconv.FormatInt(int64(s.Timeout/time.Second), 10)}
 	if s.CallerID != "" {
 		vars = append(vars, "origination_caller_id_number="+s.CallerID)
@@ -195,11 +244,24 @@ func (s *BridgeSpec) Execs(PlanContext) []Exec {
 	if len(scope) > 0 {
 		arg = "%^[" + strings.Join(scope, "^") + "]" + arg
 	}
-	return []Exec{
+	execs := []Exec{
 		{App: "set", Arg: "continue_on_fail=true"},
 		{App: "set", Arg: "hangup_after_bridge=false"},
-		{App: "bridge", Arg: arg},
 	}
+	if name := s.RecordingName(pc); name != "" {
+		// record: the caller's channel records both sides while bridged
+		// (recordSession), from before the bridge to stop_record_session
+		// after it, or the hangup; built from callhook's own values only.
+		target := recordTarget(pc, s.Files, name)
+		if !isURLTarget(target) {
+			execs = append(execs, Exec{App: "mkdir", Arg: dirOf(target)})
+		}
+		return append(execs,
+			Exec{App: "record_session", Arg: recordSession(target, true)},
+			Exec{App: "bridge", Arg: arg},
+			Exec{App: "stop_record_session", Arg: target, After: true})
+	}
+	return append(execs, Exec{App: "bridge", Arg: arg})
 }
 
 // checkRingback checks a ringback: a named tone, or a file under the play
@@ -279,6 +341,9 @@ func (s *BridgeSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	c.To = append([]string(nil), s.To...)
 	ps := []*string{&c.CallerID, &c.CallerName, &c.Ringback, &c.ConfirmPlay}
+	if c.Record != recordAuto {
+		ps = append(ps, &c.Record)
+	}
 	for i := range c.To {
 		ps = append(ps, &c.To[i])
 	}
@@ -308,6 +373,11 @@ func (s *BridgeSpec) Args() []Arg {
 	}
 	if s.ConfirmPlay != "" {
 		a = append(a, Arg{"confirm", []string{s.ConfirmPlay, "key " + s.ConfirmKey}})
+	}
+	if s.Record == recordAuto {
+		a = append(a, Arg{"record", true})
+	} else if s.Record != "" {
+		a = append(a, Arg{"record", s.Record})
 	}
 	return a
 }

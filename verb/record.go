@@ -51,10 +51,10 @@ func parseRecord(a *args) Spec {
 }
 
 // RecordingName implements Recorder.
-func (s *RecordSpec) RecordingName() string { return s.Path }
+func (s *RecordSpec) RecordingName(PlanContext) string { return s.Path }
 
 // RecordingPath implements Recorder.
-func (s *RecordSpec) RecordingPath() string { return s.Files.RecordPath(s.Path) }
+func (s *RecordSpec) RecordingPath(PlanContext) string { return s.Files.RecordPath(s.Path) }
 
 // RecordingDelivery implements Recorder.
 func (s *RecordSpec) RecordingDelivery() Delivery { return s.Delivery }

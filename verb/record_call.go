@@ -61,7 +61,7 @@ func (s *RecordCallSpec) check() error {
 
 // RecordingName implements Recorder: start writes one; stop ends the one
 // the call started (the session knows which).
-func (s *RecordCallSpec) RecordingName() string {
+func (s *RecordCallSpec) RecordingName(PlanContext) string {
 	if s.Mode == RecordCallStart {
 		return s.Path
 	}
@@ -69,7 +69,7 @@ func (s *RecordCallSpec) RecordingName() string {
 }
 
 // RecordingPath implements Recorder.
-func (s *RecordCallSpec) RecordingPath() string { return s.Files.RecordPath(s.Path) }
+func (s *RecordCallSpec) RecordingPath(PlanContext) string { return s.Files.RecordPath(s.Path) }
 
 // RecordingDelivery implements Recorder.
 func (s *RecordCallSpec) RecordingDelivery() Delivery { return s.Delivery }

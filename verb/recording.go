@@ -47,10 +47,10 @@ const (
 type Recorder interface {
 	// RecordingName is the file name the recording gets (its extension
 	// picks the format), "" when this verb writes none.
-	RecordingName() string
+	RecordingName(pc PlanContext) string
 	// RecordingPath is where FreeSWITCH writes it in the app's recordings
 	// folder (when nothing else is planned).
-	RecordingPath() string
+	RecordingPath(pc PlanContext) string
 	// RecordingDelivery is what the app asked of the recording.
 	RecordingDelivery() Delivery
 }
@@ -145,6 +145,21 @@ func deliveryArgs(d Delivery) []Arg {
 // http/https file interfaces) rather than a path on the switch's host.
 func isURLTarget(t string) bool {
 	return strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://")
+}
+
+// recordSession is record_session's argument for target. bridgeOnly
+// adds the scope variable RECORD_BRIDGE_REQ, which makes the media bug
+// write only while the channel is bridged (src/switch_ivr_async.c,
+// switch_ivr_record_session_event reads it; src/switch_core_io.c skips the
+// bug's frames while the channel is not CF_BRIDGED). A leading %[...] sets
+// variables for that one run of the application (src/switch_core_session.c,
+// switch_core_session_execute_application_get_flags), so nothing of it
+// stays on the channel.
+func recordSession(target string, bridgeOnly bool) string {
+	if bridgeOnly {
+		return "%[RECORD_BRIDGE_REQ=true]" + target
+	}
+	return target
 }
 
 // recordTarget is where a recording named name goes: the session's plan,

@@ -45,7 +45,7 @@ var verbDefs = []verbDef{
 	{name: "gather", main: "play", opts: []string{"play", "min", "max", "tries", "timeout", "digit_timeout", "terminators", "invalid", "regex", optAction}, parse: parseGather},
 	{name: "record", main: "path", opts: []string{"path", "max", "silence_threshold", "silence", "beep", "terminators", "upload", "recording_status_url", optAction}, parse: parseRecord},
 	{name: "record_call", main: "mode", opts: []string{"mode", "path", "upload", "recording_status_url", optAction}, parse: parseRecordCall},
-	{name: "bridge", main: "to", opts: []string{"to", "mode", "timeout", "caller_id", "caller_name", "time_limit", "ringback", "hangup_on_star", "confirm", optAction}, parse: parseBridge},
+	{name: "bridge", main: "to", opts: []string{"to", "mode", "timeout", "caller_id", "caller_name", "time_limit", "ringback", "hangup_on_star", "confirm", "record", optAction}, parse: parseBridge},
 	{name: "transfer", main: "extension", opts: []string{"extension", "dialplan", "context"}, parse: parseTransfer},
 	{name: "conference", main: "name", opts: []string{"name", "profile", "flags"}, parse: parseConference},
 	{name: "park", parse: bareVerb("park")},

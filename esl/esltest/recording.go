@@ -47,6 +47,44 @@ import (
 type sessionRec struct {
 	path  string
 	start time.Time
+	// bridgeOnly: RECORD_BRIDGE_REQ was set (src/switch_ivr_async.c); the
+	// bug writes only while the channel is bridged (src/switch_core_io.c),
+	// bridged being the time written so far.
+	bridgeOnly bool
+	bridged    time.Duration
+}
+
+// endBridged ends a bridged stretch: the RECORD_BRIDGE_REQ bugs count it.
+func (c *Call) endBridged() {
+	if c.bridgedSince.IsZero() {
+		return
+	}
+	for _, r := range c.sessionRecs {
+		if r.bridgeOnly {
+			r.bridged += c.now().Sub(maxTime(c.bridgedSince, r.start))
+		}
+	}
+	c.bridgedSince = time.Time{}
+}
+
+// scopeVars splits a leading %[name=value,...] off an application's
+// argument: variables for that run of the application only
+// (src/switch_core_session.c). Not captured.
+func scopeVars(arg string) (map[string]string, string) {
+	rest, ok := strings.CutPrefix(arg, "%[")
+	if !ok {
+		return nil, arg
+	}
+	body, after, ok := strings.Cut(rest, "]")
+	if !ok {
+		return nil, arg
+	}
+	vars := map[string]string{}
+	for _, kv := range strings.Split(body, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[strings.TrimSpace(k)] = v
+	}
+	return vars, after
 }
 
 // recordEvent queues RECORD_START or RECORD_STOP for path.
@@ -61,9 +99,14 @@ func (c *Call) recordEvent(name, path, cause string) {
 // appRecordSession is record_session <path>: RECORD_START, and the app
 // returns while the bug records.
 func appRecordSession(c *Call, arg string) {
-	path, _, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	scope, arg := scopeVars(strings.TrimSpace(arg))
+	path, _, _ := strings.Cut(arg, " ")
 	if path != "" {
-		c.sessionRecs = append(c.sessionRecs, &sessionRec{path: path, start: c.now()})
+		bridgeOnly := strings.EqualFold(scope["RECORD_BRIDGE_REQ"], "true")
+		if v, ok := c.ch.vars.get("RECORD_BRIDGE_REQ"); ok && strings.EqualFold(v, "true") {
+			bridgeOnly = true
+		}
+		c.sessionRecs = append(c.sessionRecs, &sessionRec{path: path, start: c.now(), bridgeOnly: bridgeOnly})
 		c.recordEvent("RECORD_START", path, "")
 	}
 	c.finishApp()
@@ -105,8 +148,26 @@ func (c *Call) closeSessionRecs() {
 // along, so its length is the time since it started.
 func (c *Call) closeSessionRec(r *sessionRec, cause string) {
 	ms := max(c.now().Sub(r.start).Milliseconds(), 0)
+	if r.bridgeOnly {
+		d := r.bridged
+		if !c.bridgedSince.IsZero() {
+			d += c.now().Sub(maxTime(c.bridgedSince, r.start))
+		}
+		ms = d.Milliseconds()
+	}
 	c.setVar("record_file_size", strconv.FormatInt(wavSize(ms), 10))
-	c.deliverRecording(r.path, ms)
+	// The file closes (mod_httapi uploads it even when it is empty),
+	// then a bug that wrote nothing discards it: RECORD_DISCARDED,
+	// empty-file (src/switch_ivr_async.c record_callback).
+	if ms == 0 && r.bridgeOnly {
+		if strings.Contains(r.path, "://") {
+			c.deliverRecording(r.path, 0)
+		}
+		c.setVar("RECORD_DISCARDED", "true")
+		cause = "empty-file"
+	} else {
+		c.deliverRecording(r.path, ms)
+	}
 	c.setVar("record_samples", strconv.FormatInt(ms*8, 10))
 	c.setVar("record_seconds", strconv.FormatInt(ms/1000, 10))
 	c.setVar("record_ms", strconv.FormatInt(ms, 10))

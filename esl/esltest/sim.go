@@ -111,6 +111,7 @@ type Call struct {
 	outp          *[]byte   // out's pooled buffer
 	talkFrom      time.Time
 	sessionRecs   []*sessionRec  // running record_session bugs (recording.go)
+	bridgedSince  time.Time      // when the running bridge connected; zero when not bridged
 	recordings    []RecordingOut // delivered recordings, under mu
 }
 
