@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestSimulateRecordingURL: with a recordings key, simulate shows the
+// recording's URL, and the simulated switch's upload left a real (silent)
+// WAV where callhook keeps it.
+func TestSimulateRecordingURL(t *testing.T) {
+	demo, err := filepath.Abs("../../examples/flows/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // simulate keeps the upload in a temporary folder
+	cfg := writeConfig(t, "recordings: {listen: '127.0.0.1:8086'}\ndefault_app: demo\napps:\n  demo: {flow: "+demo+"}\n")
+	code, out, errOut := simulate(t, "-config", cfg, "-digits", "3 #")
+	if code != simOK {
+		t.Fatalf("simulate = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	m := regexp.MustCompile(`= ok: recording (http://127\.0\.0\.1:\d+/recordings/[0-9a-f]{32}/[0-9a-f]{64}/callhook-[0-9a-f-]+\.wav) \(3s, 48044 bytes\)\n.*callhook keeps it in (\S+) `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("transcript shows no recording URL:\n%s", out)
+	}
+	if !strings.HasPrefix(m[2], tmp) {
+		t.Errorf("kept in %s, want a folder under %s", m[2], tmp)
+	}
+	files, _ := filepath.Glob(filepath.Join(m[2], "*.wav"))
+	if len(files) != 1 {
+		t.Fatalf("files kept = %v, want one WAV", files)
+	}
+	wav, err := os.ReadFile(files[0])
+	if err != nil || len(wav) != 48044 || string(wav[:4]) != "RIFF" || string(wav[8:12]) != "WAVE" {
+		t.Errorf("kept file: %d bytes, %v; want a 48044-byte WAV", len(wav), err)
+	}
+}
