@@ -265,6 +265,15 @@ func (s *session) report(ctx context.Context, r *RecordingReport) {
 	if vd, ok := s.dialog.(verbDialog); ok {
 		if rr, ok := vd.VerbDialog.(RecordingReporter); ok {
 			rr.RecordingDone(context.WithoutCancel(ctx), r)
+			return
 		}
+	}
+	// A dialog that delivers nothing further (a flow): what the verb
+	// asked for is not done, and says so.
+	if u := r.Delivery.Upload; u != nil {
+		r.Recording.Upload = &verb.Uploaded{URL: u.URL, Method: u.Method, Error: "not uploaded: only webhook apps upload recordings"}
+	}
+	if r.Delivery.Upload != nil || r.Delivery.StatusURL != "" {
+		s.log.WithField("verb", r.Verb).Warn("upload and recording_status_url are carried out for webhook apps only")
 	}
 }
