@@ -39,3 +39,27 @@ func TestSimulateRecordingURL(t *testing.T) {
 		t.Errorf("kept file: %d bytes, %v; want a 48044-byte WAV", len(wav), err)
 	}
 }
+
+// TestSimulateWebappsFetchRecording: each example web app fetches the
+// message it recorded by the URL callhook gives it, and says what it got.
+func TestSimulateWebappsFetchRecording(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	for _, app := range exampleApps {
+		t.Run(app.name, func(t *testing.T) {
+			base := app.start(t, "")
+			for _, format := range []string{"json", "form"} {
+				t.Run(format, func(t *testing.T) {
+					cfg := writeConfig(t, "recordings: {listen: '127.0.0.1:8086'}\n"+
+						"default_app: ivr\napps:\n  ivr:\n    url: "+base+"/ivr\n    status_url: "+base+"/status\n    format: "+format+"\n")
+					code, out, errOut := simulate(t, "-config", cfg, "-digits", "2 #")
+					if code != simOK {
+						t.Fatalf("simulate = %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
+					}
+					checkTranscript(t, out, []string{"caller presses 2", "= ok: recording http://127.0.0.1:",
+						"-> verb.result " + base + "/recorded", `   log "message fetched: 48044 bytes of audio/wav"`,
+						"   play ivr/ivr-thank_you_for_calling.wav", "end: hangup, NORMAL_CLEARING"})
+				})
+			}
+		})
+	}
+}
