@@ -7,6 +7,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -74,9 +75,18 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 		p, err := s.p.Recordings.Plan(s.call, rp.name, rp.target)
 		if err != nil {
 			s.log.WithError(err).WithField("verb", v.Name).Warn("cannot plan the recording")
-			return nil, verb.PrepareError(v, v.Name+": recording: "+err.Error()), nil
+			res := verb.PrepareError(v, v.Name+": recording: "+err.Error())
+			s.reportUnmade(ctx, rp, res.Message)
+			return nil, res, nil
 		}
 		rp.planned, rp.target = p, p.Target()
+		if res, err := s.checkUploadModule(ctx, v, rp); res != nil || err != nil {
+			p.Discard()
+			if res != nil {
+				s.reportUnmade(ctx, rp, res.Message)
+			}
+			return nil, res, err
+		}
 	}
 	pc.RecordTo = rp.target
 	if rp.mode == modeBridge {
@@ -88,6 +98,32 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 
 // modeBridge marks a recording bridge's recPlan.
 const modeBridge = "bridge"
+
+// checkUploadModule checks that the switch can record to an http(s)
+// target: mod_httapi registers the http and https file interfaces
+// (src/mod/applications/mod_httapi/mod_httapi.c); without it record and
+// record_session fail to open the file and nothing is uploaded. A switch
+// that lacks it makes the verb's result an error naming the module, at
+// once, rather than after the upload wait.
+func (s *session) checkUploadModule(ctx context.Context, v verb.Verb, rp *recPlan) (*verb.Result, error) {
+	scheme, _, ok := strings.Cut(rp.target, "://")
+	if !ok {
+		return nil, nil
+	}
+	need := verb.Need{Type: "file", Name: scheme, Module: "mod_httapi", For: v.Name + ": recording to callhook (recordings: upload)"}
+	miss, isMissing, err := s.p.inv.get(s.coreUUID).missing(ctx, s.conn, []verb.Need{need})
+	switch {
+	case err != nil && s.gone():
+		return nil, errCallGone
+	case err != nil:
+		s.log.WithError(err).Warn("cannot check the switch's modules")
+	case isMissing:
+		msg := verb.MissingError(miss)
+		s.log.WithField("verb", v.Name).Warn(msg)
+		return verb.PrepareError(v, msg), nil
+	}
+	return nil, nil
+}
 
 // subscribeRecordStop asks for RECORD_STOP, once a call: myevents does not
 // include it, and `event` adds to what myevents subscribed while the
@@ -257,6 +293,13 @@ func (s *session) endCallRecording(ctx context.Context) *verb.Recording {
 	rec := verb.RecordingFrom(stop, cr.name, cr.target)
 	s.deliver(ctx, &cr.recPlan, rec, nil)
 	return rec
+}
+
+// reportUnmade tells the app of a recording that could not even start
+// (its recording_status_url says failed).
+func (s *session) reportUnmade(ctx context.Context, rp *recPlan, why string) {
+	rec := &verb.Recording{Name: rp.name, Format: verb.RecordingFormat(rp.name)}
+	s.report(ctx, &RecordingReport{Verb: rp.verb, Recording: rec, Delivery: rp.delivery, Failure: why})
 }
 
 // report hands a finished recording to the dialog, when it delivers

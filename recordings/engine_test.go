@@ -526,3 +526,34 @@ func TestBridgeRecordNotConnected(t *testing.T) {
 		t.Errorf("the store holds %d recordings, want none", n)
 	}
 }
+
+// TestRecordWithoutHttapi: a switch without mod_httapi cannot record to
+// callhook's upload URL: the record is an error naming the module, at
+// once, and nothing is kept.
+func TestRecordWithoutHttapi(t *testing.T) {
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {record: {path: msg.wav, beep: false, max: 1s, recording_status_url: /rs, action: /done}}]",
+		"/done":  "[hangup]",
+	})
+	s := start(t, a, recordings.Config{}, nil, "")
+	sw := esltest.NewSwitch()
+	sw.UnloadModule("mod_httapi")
+	c, _ := s.e.Call(esltest.Options{Switch: sw})
+	a.waitEnd(t)
+	b := a.requests("/done")[0].Body
+	if str(b, "result.reason") != "error" || !strings.Contains(str(b, "result.message"), "mod_httapi") {
+		t.Errorf("result = %v, want an error naming mod_httapi", b["result"])
+	}
+	for _, r := range c.Apps() {
+		if r.App == "record" {
+			t.Errorf("ran record %s", r.Arg)
+		}
+	}
+	if n := s.store.Len(); n != 0 {
+		t.Errorf("the store holds %d recordings", n)
+	}
+	rs := a.requests("/rs")
+	if len(rs) != 1 || str(rs[0].Body, "recording.status") != "failed" || !strings.Contains(str(rs[0].Body, "recording.error"), "mod_httapi") {
+		t.Errorf("recording.status = %v, want one, failed, naming mod_httapi", rs)
+	}
+}
