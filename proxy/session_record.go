@@ -278,6 +278,18 @@ func (s *session) endCallRecording(ctx context.Context) *verb.Recording {
 	if cr == nil {
 		return nil
 	}
+	if s.outcome == OutcomeTransferred {
+		// The channel went on to another extension with the recording
+		// running: it ends there, out of callhook's sight.
+		s.callRec = nil
+		if cr.planned != nil {
+			cr.planned.Discard()
+		}
+		rec := &verb.Recording{Name: cr.name, Format: verb.RecordingFormat(cr.name)}
+		s.report(ctx, &RecordingReport{Verb: cr.verb, Recording: rec, Delivery: cr.delivery,
+			Failure: "the call was transferred while the whole-call recording ran (record_call: stop before transfer)"})
+		return rec
+	}
 	stop := s.awaitRecordStop(ctx, cr)
 	s.callRec = nil
 	if stop == nil {

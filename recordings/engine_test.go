@@ -557,3 +557,23 @@ func TestRecordWithoutHttapi(t *testing.T) {
 		t.Errorf("recording.status = %v, want one, failed, naming mod_httapi", rs)
 	}
 }
+
+// TestRecordCallTransferred: a transfer with a whole-call recording running
+// ends callhook's part at once (no wait for a RECORD_STOP that comes
+// elsewhere); the status callback says failed, and why.
+func TestRecordCallTransferred(t *testing.T) {
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {record_call: {mode: start, path: call.wav, recording_status_url: /rs}}, {transfer: 1000}]",
+	})
+	s := start(t, a, recordings.Config{}, nil, "")
+	c := s.e.Dial(esltest.Options{})
+	a.waitEnd(t)
+	c.Hangup("NORMAL_CLEARING")
+	rs := a.requests("/rs")
+	if len(rs) != 1 || str(rs[0].Body, "recording.status") != "failed" || !strings.Contains(str(rs[0].Body, "recording.error"), "transferred") {
+		t.Errorf("recording.status = %v", rs)
+	}
+	if end := a.requests("/end")[0].Body; str(end, "outcome") != "transferred" {
+		t.Errorf("call.end outcome = %q", str(end, "outcome"))
+	}
+}
