@@ -476,7 +476,7 @@ func TestUploadRetry(t *testing.T) {
 // result.
 func TestBridgeRecord(t *testing.T) {
 	a := newApp(t, map[string]string{
-		"/start": "[answer, {bridge: {to: user/1001, record: true, action: /done}}]",
+		"/start": "[answer, {bridge: {to: user/1001, record: {recording_status_url: /rs}, action: /done}}]",
 		"/done":  "[hangup]",
 	})
 	s := start(t, a, recordings.Config{}, nil, "")
@@ -492,6 +492,10 @@ func TestBridgeRecord(t *testing.T) {
 	}
 	if code, wav, _ := fetch(t, u); code != 200 || int64(len(wav)) != 44+4000*16 {
 		t.Errorf("GET url = %d, %d bytes", code, len(wav))
+	}
+	if rs := a.requests("/rs"); len(rs) != 1 || str(rs[0].Body, "recording.status") != "ready" || str(rs[0].Body, "recording.url") != u ||
+		str(rs[0].Body, "recording.verb") != "bridge" {
+		t.Errorf("recording.status = %v", rs)
 	}
 	var apps []string
 	for _, r := range c.Apps() {

@@ -40,7 +40,10 @@ type BridgeSpec struct {
 	// are bridged: "" no, recordAuto (record: true) a name callhook makes,
 	// else the recording's file name (record's rules).
 	Record string
-	Files  *FileRules // the app's folders, for ringback and confirm's prompt
+	// RecordDelivery is record's upload and recording_status_url (the
+	// map form: record: {path, upload, recording_status_url}).
+	RecordDelivery Delivery
+	Files          *FileRules // the app's folders, for ringback and confirm's prompt
 	policy *Policy    // the app's allow lists; nil for the defaults
 }
 
@@ -66,10 +69,10 @@ func parseBridge(a *args) Spec {
 		TimeLimit:    a.duration("time_limit", 0),
 		Ringback:     a.str("ringback", ""),
 		HangupOnStar: a.boolean("hangup_on_star", false),
-		Record:       a.recordOption(),
 		Files:        a.o.Files,
 		policy:       a.o.policy(),
 	}
+	s.Record, s.RecordDelivery = a.recordOption()
 	if n := yamlx.Deref(a.nodes["confirm"]); n != nil && !yamlx.IsNull(n) {
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.ScalarNode {
 			sub := &args{verb: a.verb + ": confirm", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
@@ -91,19 +94,35 @@ func parseBridge(a *args) Spec {
 // recordAuto is bridge's record: true: callhook names the file.
 const recordAuto = "true"
 
-// recordOption reads bridge's record: true, false, or a file name.
-func (a *args) recordOption() string {
-	n := a.scalar("record", "true, false or a file name")
-	if n == nil {
-		return ""
+// recordOption reads bridge's record: true, false, a file name, or a map
+// with path (default: a name callhook makes), upload and
+// recording_status_url, as record takes them.
+func (a *args) recordOption() (string, Delivery) {
+	n := yamlx.Deref(a.nodes["record"])
+	if n == nil || yamlx.IsNull(n) {
+		return "", Delivery{}
 	}
-	if n.ShortTag() == "!!bool" {
-		if a.boolean("record", false) {
-			return recordAuto
+	if n.Kind == yaml.MappingNode {
+		sub := &args{verb: a.verb + ": record", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+		if err := sub.collect(&verbDef{name: a.verb + ": record", main: "path", opts: []string{"path", "upload", "recording_status_url"}}, n); err != nil {
+			a.fail(err)
+			return "", Delivery{}
 		}
-		return ""
+		name, d := sub.str("path", recordAuto), sub.delivery()
+		a.adopt(sub)
+		return name, d
 	}
-	return n.Value
+	v := a.scalar("record", "true, false, a file name or a map with path, upload and recording_status_url")
+	if v == nil {
+		return "", Delivery{}
+	}
+	if v.ShortTag() == "!!bool" {
+		if a.boolean("record", false) {
+			return recordAuto, Delivery{}
+		}
+		return "", Delivery{}
+	}
+	return v.Value, Delivery{}
 }
 
 // RecordingName implements Recorder: the bridge's recording, when it
@@ -123,9 +142,8 @@ func (s *BridgeSpec) RecordingPath(pc PlanContext) string {
 	return s.Files.RecordPath(s.RecordingName(pc))
 }
 
-// RecordingDelivery implements Recorder: a bridge's recording gets its
-// URL; upload and recording_status_url are record's and record_call's.
-func (s *BridgeSpec) RecordingDelivery() Delivery { return Delivery{} }
+// RecordingDelivery implements Recorder.
+func (s *BridgeSpec) RecordingDelivery() Delivery { return s.RecordDelivery }
 
 func (s *BridgeSpec) check() error {
 	if len(s.To) == 0 || len(s.To) > maxBridgeTargets {
@@ -374,9 +392,20 @@ func (s *BridgeSpec) Args() []Arg {
 	if s.ConfirmPlay != "" {
 		a = append(a, Arg{"confirm", []string{s.ConfirmPlay, "key " + s.ConfirmKey}})
 	}
-	if s.Record == recordAuto {
+	switch d := s.RecordDelivery; {
+	case s.Record == "":
+	case d.Upload != nil || d.StatusURL != "":
+		v := []string{"path " + s.Record}
+		if d.Upload != nil {
+			v = append(v, "upload "+d.Upload.Method+" "+d.Upload.URL)
+		}
+		if d.StatusURL != "" {
+			v = append(v, "recording_status_url "+d.StatusURL)
+		}
+		a = append(a, Arg{"record", v})
+	case s.Record == recordAuto:
 		a = append(a, Arg{"record", true})
-	} else if s.Record != "" {
+	default:
 		a = append(a, Arg{"record", s.Record})
 	}
 	return a
