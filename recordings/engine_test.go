@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -119,6 +120,12 @@ type setup struct {
 
 func start(t *testing.T, a *app, cfg recordings.Config, files *verb.FileRules, secret string) *setup {
 	t.Helper()
+	return startGuarded(t, a, cfg, files, secret, nil)
+}
+
+// startGuarded is start with the apps' requests through guard.
+func startGuarded(t *testing.T, a *app, cfg recordings.Config, files *verb.FileRules, secret string, guard *apphttp.DialGuard) *setup {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	if cfg.URL == "" {
 		cfg.URL = "http://" + srv.Listener.Addr().String()
@@ -133,7 +140,7 @@ func start(t *testing.T, a *app, cfg recordings.Config, files *verb.FileRules, s
 	srv.Config.Handler = store
 	srv.Start()
 	t.Cleanup(srv.Close)
-	client := apphttp.NewClient(nil)
+	client := apphttp.NewClient(guard)
 	t.Cleanup(client.CloseIdleConnections)
 	wa := &webhook.App{Name: "support", URL: a.URL + "/start", StatusURL: a.URL + "/end", Files: files,
 		Client: client, Retries: 2, Secret: secret, Timeout: 5 * time.Second,
@@ -579,5 +586,28 @@ func TestRecordCallTransferred(t *testing.T) {
 	}
 	if end := a.requests("/end")[0].Body; str(end, "outcome") != "transferred" {
 		t.Errorf("call.end outcome = %q", str(end, "outcome"))
+	}
+}
+
+// TestUploadGuarded: an upload URL goes through the guard every app
+// request goes through: one aimed at a refused listener (callhook's admin
+// API, its recordings listener) fails, and the result says why.
+func TestUploadGuarded(t *testing.T) {
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the guarded listener got %s %s", r.Method, r.URL)
+	}))
+	t.Cleanup(storage.Close)
+	guard := &apphttp.DialGuard{}
+	guard.Refuse(netip.MustParseAddrPort(storage.Listener.Addr().String()), "callhook's admin API")
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {record: {path: msg.wav, beep: false, max: 1s, upload: '" + storage.URL + "/x', action: /done}}]",
+		"/done":  "[hangup]",
+	})
+	s := startGuarded(t, a, recordings.Config{}, nil, "", guard)
+	s.e.Call(esltest.Options{})
+	a.waitEnd(t)
+	b := a.requests("/done")[0].Body
+	if e := str(b, "result.recording.upload.error"); !strings.Contains(e, "refused by callhook") || str(b, "result.recording.url") == "" {
+		t.Errorf("upload = %v, want refused by the guard (the recording itself ready)", field(b, "result.recording"))
 	}
 }
