@@ -611,3 +611,37 @@ func TestUploadGuarded(t *testing.T) {
 		t.Errorf("upload = %v, want refused by the guard (the recording itself ready)", field(b, "result.recording"))
 	}
 }
+
+// TestUploadPOSTForm: method POST sends a multipart form whose field
+// "file" holds the recording, named as the verb named it.
+func TestUploadPOSTForm(t *testing.T) {
+	type part struct {
+		field, name string
+		size        int
+	}
+	got := make(chan part, 1)
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, h, err := r.FormFile("file")
+		if err != nil {
+			t.Errorf("storage: %v", err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		b, _ := io.ReadAll(f)
+		got <- part{"file", h.Filename, len(b)}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(storage.Close)
+	a := newApp(t, map[string]string{
+		"/start": "[answer, {record: {path: msg.wav, beep: false, max: 1s, upload: {url: '" + storage.URL + "/forms', method: POST}, action: /done}}]",
+		"/done":  "[hangup]",
+	})
+	s := start(t, a, recordings.Config{}, nil, "")
+	s.e.Call(esltest.Options{})
+	a.waitEnd(t)
+	b := a.requests("/done")[0].Body
+	p := <-got
+	if p.name != "msg.wav" || int64(p.size) != num(b, "result.recording.size") || num(b, "result.recording.upload.status") != 204 {
+		t.Errorf("form part %+v, upload %v", p, field(b, "result.recording.upload"))
+	}
+}
