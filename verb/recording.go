@@ -142,7 +142,9 @@ func deliveryArgs(d Delivery) []Arg {
 }
 
 // isURLTarget reports whether a recording target is a URL (mod_httapi's
-// http/https file interfaces) rather than a path on the switch's host.
+// http/https file interfaces: src/switch_core_file.c picks the file
+// interface by what comes before "://") rather than a path on the switch's
+// host.
 func isURLTarget(t string) bool {
 	return strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://")
 }
