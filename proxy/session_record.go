@@ -57,8 +57,8 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 		case s.callRec != nil:
 			return nil, verb.PrepareError(v, "record_call: a whole-call recording is running already (stop it first)"), nil
 		}
-		if err := s.subscribeRecordStop(ctx); err != nil {
-			return nil, nil, err
+		if res, err := s.subscribeRecordStop(ctx, v); res != nil || err != nil {
+			return nil, res, err
 		}
 	}
 	if rp.name == "" {
@@ -66,8 +66,8 @@ func (s *session) beginRecording(ctx context.Context, v verb.Verb, spec verb.Spe
 	}
 	if _, ok := spec.(*verb.BridgeSpec); ok {
 		rp.mode = modeBridge
-		if err := s.subscribeRecordStop(ctx); err != nil {
-			return nil, nil, err
+		if res, err := s.subscribeRecordStop(ctx, v); res != nil || err != nil {
+			return nil, res, err
 		}
 	}
 	rp.target = rec.RecordingPath(*pc)
@@ -130,18 +130,21 @@ func (s *session) checkUploadModule(ctx context.Context, v verb.Verb, rp *recPla
 // myevents filter keeps only this channel's events
 // (src/mod/event_handlers/mod_event_socket/mod_event_socket.c,
 // parse_command "event" and "myevents").
-func (s *session) subscribeRecordStop(ctx context.Context) error {
+func (s *session) subscribeRecordStop(ctx context.Context, v verb.Verb) (*verb.Result, error) {
 	if s.recordStopSub {
-		return nil
+		return nil, nil
 	}
 	if _, err := s.conn.Send(ctx, esl.Events(esl.FormatPlain, eventRecordStop)); err != nil {
 		if s.gone() {
-			return errCallGone
+			return nil, errCallGone
 		}
-		return err
+		// Without RECORD_STOP callhook could not tell when the file is
+		// whole: the verb does not run.
+		s.log.WithError(err).WithField("verb", v.Name).Warn("cannot subscribe to RECORD_STOP")
+		return verb.PrepareError(v, v.Name+": cannot subscribe to RECORD_STOP: "+err.Error()), nil
 	}
 	s.recordStopSub = true
-	return nil
+	return nil, nil
 }
 
 // endRecording follows a recording verb's run: a whole-call recording
@@ -205,7 +208,8 @@ func (s *session) endRecording(ctx context.Context, rp *recPlan, res *verb.Resul
 // the linger) when it has not come yet. FreeSWITCH fires it before
 // stop_record_session returns, and at a hangup before
 // CHANNEL_HANGUP_COMPLETE; nil when it never came (the connection ended,
-// or CHANNEL_HANGUP_COMPLETE came first). cr must be s.callRec.
+// or CHANNEL_HANGUP_COMPLETE came first). cr must be s.callRec or
+// s.bridgeRec, whose RECORD_STOP handle notes (seeRecordStop).
 func (s *session) awaitRecordStop(ctx context.Context, cr *callRecording) *esl.Event {
 	deadline := time.Now().Add(s.p.linger() + time.Second)
 	for cr.stop == nil && !s.ended && s.hangupComplete == nil && time.Now().Before(deadline) {
