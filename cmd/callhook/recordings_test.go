@@ -1,11 +1,17 @@
 package main
 
 import (
+	"errors"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/internal/testlog"
 )
 
 // TestSimulateRecordingURL: with a recordings key, simulate shows the
@@ -61,5 +67,49 @@ func TestSimulateWebappsFetchRecording(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestServeRecordings: serve runs the recordings listener of the config's
+// recordings key, and the apps' requests may not reach it (the guard).
+func TestServeRecordings(t *testing.T) {
+	cfg := mustParseConfig(t, "admin: ''\nrecordings: {listen: '127.0.0.1:8086', dir: "+t.TempDir()+"}\n"+
+		"apps:\n  a: {url: 'http://127.0.0.1:1/ivr'}\n")
+	s, err := newServer(cfg, newLogger(cfg.Log, &testlog.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.proxy.Recordings == nil {
+		t.Fatal("the proxy has no recordings delivery")
+	}
+	recLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.recLn = recLn
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, err := s.serve(ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		s.stopRecordings()
+		s.ops.stop()
+		s.esl.Close()
+		<-served
+	}()
+	resp, err := http.Get("http://" + recLn.Addr().String() + "/recordings/" + strings.Repeat("a", 32) + "/" + strings.Repeat("b", 64) + "/x.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET an unknown recording = %d, want 404", resp.StatusCode)
+	}
+	if err := s.deps.guard.Check("tcp", recLn.Addr().String()); !errors.Is(err, apphttp.ErrGuardedAddress) {
+		t.Errorf("guard.Check(recordings listener) = %v, want refused", err)
 	}
 }
