@@ -44,7 +44,7 @@ type BridgeSpec struct {
 	// map form: record: {path, upload, recording_status_url}).
 	RecordDelivery Delivery
 	Files          *FileRules // the app's folders, for ringback and confirm's prompt
-	policy *Policy    // the app's allow lists; nil for the defaults
+	policy         *Policy    // the app's allow lists; nil for the defaults
 }
 
 // Bridge modes.
