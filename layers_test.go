@@ -45,16 +45,19 @@ var layers = map[string][]string{
 	"apphttp":         {},
 	"proxy":           {"esl", "internal/nolog", "verb"},
 	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
-	"liverpie":        {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
-	"twiml":           {"apphttp", "internal/nolog", "proxy", "verb"},
-	"statemachine":    {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
-	"admin":           {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
+	// The recordings delivery: a proxy.Recordings and the HTTP handler of
+	// its uploads and downloads.
+	"recordings":   {"esl", "proxy", "verb"},
+	"liverpie":     {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
+	"twiml":        {"apphttp", "internal/nolog", "proxy", "verb"},
+	"statemachine": {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
+	"admin":        {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
 	// outbound places calls through FreeSWITCH's inbound socket and
 	// follows them as a proxy.Observer once they connect back.
 	"outbound": {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":  {"apphttp", "esl", "proxy", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
-		"metrics", "outbound", "proxy", "statemachine", "twiml", "verb", "webhook"},
+		"metrics", "outbound", "proxy", "recordings", "statemachine", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they
 	// are what callhook is measured against.

@@ -267,6 +267,9 @@ type CallEnd struct {
 	// exit (0 for other outcomes).
 	Held       time.Duration `json:"-"`
 	LastResult *verb.Result  `json:"last_result,omitempty"`
+	// Recording is the whole-call recording (record_call) the hangup
+	// stopped, delivered (or failed) as the call ended.
+	Recording *verb.Recording `json:"recording,omitempty"`
 	// Err is why the call failed, when Outcome is failed.
 	Err error `json:"-"`
 }

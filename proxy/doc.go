@@ -22,6 +22,8 @@
 //	session_verbs.go    a VerbDialog's verbs, each awaited by Application-UUID
 //	session_prepare.go  before a verb: the modules it needs, the answers it needs
 //	inventory.go        what each switch has loaded (api show interfaces, once per Core-UUID)
+//	recordings.go       Recordings: how recordings reach apps (package recordings), RecordingReporter
+//	session_record.go   a recording verb's target planned, its RECORD_STOP awaited, its delivery
 //	session_raw.go      a RawDialog's commands and replies
 //	session_live.go     what admin goroutines do to a call (hangup, redirect, list)
 //	session_failure.go  why a call's connection to FreeSWITCH failed, for its end

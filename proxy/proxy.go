@@ -84,6 +84,9 @@ type Proxy struct {
 	// EndTimeout bounds the work done after a call ends (call.end request,
 	// exit) so a dead web app cannot hold a finished call (default 10s).
 	EndTimeout time.Duration
+	// Recordings delivers recordings to apps (nil: none; a recording is
+	// reported by its path on the switch's host).
+	Recordings Recordings
 	// Version is callhook's version, which the apps' requests carry in
 	// their User-Agent (Call.UserAgent); empty says "dev".
 	Version string

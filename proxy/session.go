@@ -43,8 +43,11 @@ type session struct {
 	outcome        string // set when the call leaves our hands other than by hangup
 	failErr        error  // why the call failed (on_failure ran, or it was aborted)
 	verbSeq        int
-	coreUUID       string // the switch's, from the connect reply (inventory.go)
-	answerNotified bool   // AnswerNotifier.Answered was called
+	coreUUID       string         // the switch's, from the connect reply (inventory.go)
+	answerNotified bool           // AnswerNotifier.Answered was called
+	callRec        *callRecording // the running whole-call recording (session_record.go)
+	bridgeRec      *callRecording // the running recording bridge's recording
+	recordStopSub  bool           // RECORD_STOP is subscribed
 	stats          CallStats
 
 	mu              sync.Mutex
@@ -266,6 +269,7 @@ func (s *session) finish(ctx context.Context) {
 			}
 		}
 	}
+	callRec := s.endCallRecording(ctx)
 	if s.failErr == nil && s.outcome == "" {
 		if err := s.connFailure(); err != nil {
 			s.failErr = fmt.Errorf("connection to FreeSWITCH failed: %w", err)
@@ -282,6 +286,7 @@ func (s *session) finish(ctx context.Context) {
 	}
 	end := s.callEnd()
 	end.Held = held
+	end.Recording = callRec
 	if s.dialog != nil {
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.endTimeout())
 		s.dialog.End(ectx, end)
@@ -401,6 +406,8 @@ func (s *session) handle(ev *esl.Event) {
 		s.hungUp = true
 	}
 	switch ev.Name() {
+	case eventRecordStop:
+		s.seeRecordStop(ev)
 	case esl.EventChannelHangup:
 		s.hungUp = true
 	case esl.EventChannelHangupComplete:

@@ -213,7 +213,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 		return nil, false
 	}
 	s.verbSeq++
-	pc := verb.PlanContext{Seq: s.verbSeq}
+	pc := verb.PlanContext{Seq: s.verbSeq, CallID: s.call.ID}
 	s.setState("verb", v.Name)
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
@@ -226,10 +226,23 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 		s.obs.VerbFinished(s.call, v, res, time.Since(start))
 		return res, true
 	}
+	rp, res, err := s.beginRecording(ctx, v, spec, &pc)
+	if err != nil || res != nil {
+		if res == nil { // the call went while the recording was planned
+			res = v.Spec.Result(pc, nil, true)
+		}
+		s.stats.Verbs++
+		s.obs.VerbFinished(s.call, v, res, time.Since(start))
+		return res, true
+	}
 	var complete *esl.Event
 	for i, ex := range spec.Execs(pc) {
-		if s.gone() || (i > 0 && s.redirectPending()) {
-			complete = nil // cut off before its last app: no completion to read
+		// An After app (stop_record_session) runs even with a redirect
+		// pending; its completion is not the verb's.
+		if s.gone() || (i > 0 && s.redirectPending() && !ex.After) {
+			if !ex.After {
+				complete = nil // cut off before its last app: no completion to read
+			}
 			break
 		}
 		ev, err := s.execute(ctx, ex)
@@ -237,15 +250,20 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 			if !errors.Is(err, errCallGone) {
 				s.log.WithError(err).WithField("verb", v.Name).Warn("verb failed")
 			}
-			complete = nil
+			if !ex.After {
+				complete = nil
+			}
 			break
 		}
-		complete = ev
+		if !ex.After {
+			complete = ev
+		}
 	}
 	// hungUp comes from the events read up to the completion (a completion
 	// cut short by the hangup says Answer-State: hangup), not from later
 	// news, so a prompt that played to its end is not reported as cut off.
 	res = spec.Result(pc, complete, s.hungUp)
+	s.endRecording(ctx, rp, res, complete)
 	s.stats.Verbs++
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
 	return res, true

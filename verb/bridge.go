@@ -36,8 +36,15 @@ type BridgeSpec struct {
 	// and must press ConfirmKey, or its leg is dropped (group_confirm_file,
 	// group_confirm_key, src/switch_ivr_originate.c). "" for no screening.
 	ConfirmPlay, ConfirmKey string
-	Files                   *FileRules // the app's folders, for ringback and confirm's prompt
-	policy                  *Policy    // the app's allow lists; nil for the defaults
+	// Record records the bridged conversation, both sides, while the two
+	// are bridged: "" no, recordAuto (record: true) a name callhook makes,
+	// else the recording's file name (record's rules).
+	Record string
+	// RecordDelivery is record's upload and recording_status_url (the
+	// map form: record: {path, upload, recording_status_url}).
+	RecordDelivery Delivery
+	Files          *FileRules // the app's folders, for ringback and confirm's prompt
+	policy         *Policy    // the app's allow lists; nil for the defaults
 }
 
 // Bridge modes.
@@ -65,6 +72,7 @@ func parseBridge(a *args) Spec {
 		Files:        a.o.Files,
 		policy:       a.o.policy(),
 	}
+	s.Record, s.RecordDelivery = a.recordOption()
 	if n := yamlx.Deref(a.nodes["confirm"]); n != nil && !yamlx.IsNull(n) {
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.ScalarNode {
 			sub := &args{verb: a.verb + ": confirm", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
@@ -82,6 +90,60 @@ func parseBridge(a *args) Spec {
 	}
 	return s
 }
+
+// recordAuto is bridge's record: true: callhook names the file.
+const recordAuto = "true"
+
+// recordOption reads bridge's record: true, false, a file name, or a map
+// with path (default: a name callhook makes), upload and
+// recording_status_url, as record takes them.
+func (a *args) recordOption() (string, Delivery) {
+	n := yamlx.Deref(a.nodes["record"])
+	if n == nil || yamlx.IsNull(n) {
+		return "", Delivery{}
+	}
+	if n.Kind == yaml.MappingNode {
+		sub := &args{verb: a.verb + ": record", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+		if err := sub.collect(&verbDef{name: a.verb + ": record", main: "path", opts: []string{"path", "upload", "recording_status_url"}}, n); err != nil {
+			a.fail(err)
+			return "", Delivery{}
+		}
+		name, d := sub.str("path", recordAuto), sub.delivery()
+		a.adopt(sub)
+		return name, d
+	}
+	v := a.scalar("record", "true, false, a file name or a map with path, upload and recording_status_url")
+	if v == nil {
+		return "", Delivery{}
+	}
+	if v.ShortTag() == "!!bool" {
+		if a.boolean("record", false) {
+			return recordAuto, Delivery{}
+		}
+		return "", Delivery{}
+	}
+	return v.Value, Delivery{}
+}
+
+// RecordingName implements Recorder: the bridge's recording, when it
+// records: bridge-<call id>-<verb seq>.wav for record: true.
+func (s *BridgeSpec) RecordingName(pc PlanContext) string {
+	switch s.Record {
+	case "":
+		return ""
+	case recordAuto:
+		return "bridge-" + pc.CallID + "-" + strconv.Itoa(pc.Seq) + ".wav"
+	}
+	return s.Record
+}
+
+// RecordingPath implements Recorder.
+func (s *BridgeSpec) RecordingPath(pc PlanContext) string {
+	return s.Files.RecordPath(s.RecordingName(pc))
+}
+
+// RecordingDelivery implements Recorder.
+func (s *BridgeSpec) RecordingDelivery() Delivery { return s.RecordDelivery }
 
 func (s *BridgeSpec) check() error {
 	if len(s.To) == 0 || len(s.To) > maxBridgeTargets {
@@ -119,6 +181,11 @@ func (s *BridgeSpec) check() error {
 		// group_confirm_file as an application.
 		if len(s.ConfirmKey) != 1 || !strings.Contains("0123456789*#", s.ConfirmKey) {
 			return optErrorf("confirm", "key: %s: want one key, 0-9 * or #", Quote(s.ConfirmKey))
+		}
+	}
+	if s.Record != "" && s.Record != recordAuto {
+		if err := checkRecordName(s.Record); err != nil {
+			return &optError{Opt: "record", Msg: err.Error()}
 		}
 	}
 	if err := checkCallerID(s.CallerID); err != nil {
@@ -165,7 +232,7 @@ func checkCallerID(v string) error {
 // run of bridge only (src/switch_core_session.c,
 // switch_channel_set_scope_variables), so a later bridge does not inherit
 // them. '^' separates them because a tone has commas.
-func (s *BridgeSpec) Execs(PlanContext) []Exec {
+func (s *BridgeSpec) Execs(pc PlanContext) []Exec {
 	vars := []string{"originate_timeout=" + strconv.FormatInt(int64(s.Timeout/time.Second), 10)}
 	if s.CallerID != "" {
 		vars = append(vars, "origination_caller_id_number="+s.CallerID)
@@ -195,11 +262,24 @@ func (s *BridgeSpec) Execs(PlanContext) []Exec {
 	if len(scope) > 0 {
 		arg = "%^[" + strings.Join(scope, "^") + "]" + arg
 	}
-	return []Exec{
+	execs := []Exec{
 		{App: "set", Arg: "continue_on_fail=true"},
 		{App: "set", Arg: "hangup_after_bridge=false"},
-		{App: "bridge", Arg: arg},
 	}
+	if name := s.RecordingName(pc); name != "" {
+		// record: the caller's channel records both sides while bridged
+		// (recordSession), from before the bridge to stop_record_session
+		// after it, or the hangup; built from callhook's own values only.
+		target := recordTarget(pc, s.Files, name)
+		if !isURLTarget(target) {
+			execs = append(execs, Exec{App: "mkdir", Arg: dirOf(target)})
+		}
+		return append(execs,
+			Exec{App: "record_session", Arg: recordSession(target, true)},
+			Exec{App: "bridge", Arg: arg},
+			Exec{App: "stop_record_session", Arg: target, After: true})
+	}
+	return append(execs, Exec{App: "bridge", Arg: arg})
 }
 
 // checkRingback checks a ringback: a named tone, or a file under the play
@@ -279,6 +359,9 @@ func (s *BridgeSpec) MapText(f func(string) (string, error)) (Spec, error) {
 	c := *s
 	c.To = append([]string(nil), s.To...)
 	ps := []*string{&c.CallerID, &c.CallerName, &c.Ringback, &c.ConfirmPlay}
+	if c.Record != recordAuto {
+		ps = append(ps, &c.Record)
+	}
 	for i := range c.To {
 		ps = append(ps, &c.To[i])
 	}
@@ -308,6 +391,22 @@ func (s *BridgeSpec) Args() []Arg {
 	}
 	if s.ConfirmPlay != "" {
 		a = append(a, Arg{"confirm", []string{s.ConfirmPlay, "key " + s.ConfirmKey}})
+	}
+	switch d := s.RecordDelivery; {
+	case s.Record == "":
+	case d.Upload != nil || d.StatusURL != "":
+		v := []string{"path " + s.Record}
+		if d.Upload != nil {
+			v = append(v, "upload "+d.Upload.Method+" "+d.Upload.URL)
+		}
+		if d.StatusURL != "" {
+			v = append(v, "recording_status_url "+d.StatusURL)
+		}
+		a = append(a, Arg{"record", v})
+	case s.Record == recordAuto:
+		a = append(a, Arg{"record", true})
+	default:
+		a = append(a, Arg{"record", s.Record})
 	}
 	return a
 }

@@ -17,8 +17,9 @@ const everyVerb = `
 - say: {text: "42", lang: en, type: number, method: pronounced, gender: feminine}
 - speak: {text: hi, engine: flite, voice: kal}
 - gather: {play: menu.wav, min: 1, max: 2, tries: 3, timeout: 5s, digit_timeout: 2s, terminators: "#", invalid: bad.wav, regex: "^[12]+$", action: /menu}
-- record: {path: msg.wav, max: 30s, silence_threshold: 200, silence: 3s, beep: true, terminators: "*", action: /rec}
-- bridge: {to: user/1001, timeout: 20s, caller_id: "1000", caller_name: Desk, action: /br}
+- record: {path: msg.wav, max: 30s, silence_threshold: 200, silence: 3s, beep: true, terminators: "*", upload: {url: /up, method: PUT}, recording_status_url: /rs, action: /rec}
+- record_call: {mode: start, path: call.wav, upload: https://store.example/up, recording_status_url: /rs, action: /rc}
+- bridge: {to: user/1001, timeout: 20s, caller_id: "1000", caller_name: Desk, record: {path: b.wav, upload: /up, recording_status_url: /rs}, action: /br}
 - transfer: {extension: "1000", dialplan: XML, context: default}
 - conference: {name: room, profile: default, flags: [mute]}
 - park

@@ -225,6 +225,7 @@ var OwnVars = []string{
 	"ringback",             // bridge: ringback, a named tone or a file under the play rules
 	"transfer_ringback",    // bridge: the same, for an answered caller
 	"bridge_terminate_key", // bridge: hangup_on_star, always "*"
+	"RECORD_BRIDGE_REQ",    // bridge: record, a scope variable of record_session, always "true"
 	"callhook_digits_",     // gather: the per-verb digits variable, callhook_digits_<seq>
 }
 

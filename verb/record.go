@@ -2,6 +2,7 @@ package verb
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -23,6 +24,7 @@ type RecordSpec struct {
 	Silence     time.Duration
 	Beep        bool   // play a beep first
 	Terminators string // digits that stop the recording, or "none"
+	Delivery           // upload and recording_status_url
 }
 
 // Record's defaults and bounds.
@@ -44,8 +46,18 @@ func parseRecord(a *args) Spec {
 		Beep:             a.boolean("beep", true),
 		Terminators:      a.str("terminators", defaultRecordTerminators),
 		Files:            a.o.Files,
+		Delivery:         a.delivery(),
 	}
 }
+
+// RecordingName implements Recorder.
+func (s *RecordSpec) RecordingName(PlanContext) string { return s.Path }
+
+// RecordingPath implements Recorder.
+func (s *RecordSpec) RecordingPath(PlanContext) string { return s.Files.RecordPath(s.Path) }
+
+// RecordingDelivery implements Recorder.
+func (s *RecordSpec) RecordingDelivery() Delivery { return s.Delivery }
 
 func (s *RecordSpec) check() error {
 	if err := checkRecordName(s.Path); err != nil {
@@ -67,36 +79,50 @@ func (s *RecordSpec) check() error {
 }
 
 // Execs runs [playback <beep>], set playback_terminators=<terminators>,
-// mkdir <folder>, record <folder>/<name> <max_secs> <threshold>
-// <silence_secs>. The terminators are set on every record, the default too:
-// the variable stays on the channel, and an earlier record's "#" must not
-// carry over. mkdir (mod_dptools.c, switch_dir_make_recursive) creates the
-// app's recordings folder: record opens its file without creating folders
+// mkdir <folder>, record <target> <max_secs> <threshold> <silence_secs>.
+// The terminators are set on every record, the default too: the variable
+// stays on the channel, and an earlier record's "#" must not carry over.
+// mkdir (mod_dptools.c, switch_dir_make_recursive) creates the app's
+// recordings folder: record opens its file without creating folders
 // (src/switch_ivr_play_say.c, switch_ivr_record_file_event), and the folder
-// is on the switch's host, which callhook may not share.
-func (s *RecordSpec) Execs(PlanContext) []Exec {
+// is on the switch's host, which callhook may not share. A target the
+// session planned as a URL (pc.RecordTo) needs no folder: mod_httapi
+// records into its own temporary file and uploads it when record closes
+// it (src/mod/applications/mod_httapi/mod_httapi.c, http_file_file_close).
+func (s *RecordSpec) Execs(pc PlanContext) []Exec {
 	var out []Exec
 	if s.Beep {
 		out = append(out, Exec{App: "playback", Arg: beepTone})
 	}
+	out = append(out, Exec{App: "set", Arg: "playback_terminators=" + s.Terminators})
+	target := recordTarget(pc, s.Files, s.Path)
+	if !isURLTarget(target) {
+		out = append(out, Exec{App: "mkdir", Arg: dirOf(target)})
+	}
 	return append(out,
-		Exec{App: "set", Arg: "playback_terminators=" + s.Terminators},
-		Exec{App: "mkdir", Arg: s.Files.recordingsDir()},
-		Exec{App: "record", Arg: s.Files.RecordPath(s.Path) + " " +
+		Exec{App: "record", Arg: target + " " +
 			strconv.FormatInt(int64(s.Max/time.Second), 10) + " " +
 			strconv.Itoa(s.SilenceThreshold) + " " +
 			strconv.FormatInt(int64(s.Silence/time.Second), 10)},
 	)
 }
 
+// dirOf is the folder of an absolute path.
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return p
+}
+
 // Result reports the recording: its name, its full path, record_ms and record_file_size
 // (a silent recording is 0 ms and a 44-byte WAV header: FreeSWITCH writes no
 // comfort noise). A recording cut off by a hangup is still reported.
-func (s *RecordSpec) Result(_ PlanContext, complete *esl.Event, hungUp bool) *Result {
+func (s *RecordSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result {
 	c := completionOf(complete, "record")
 	r := baseResult("record", c, hungUp)
 	if c != nil {
-		r.Recording = &Recording{Name: s.Path, Path: s.Files.RecordPath(s.Path), DurationMS: intVar(c, "record_ms"), Size: intVar(c, "record_file_size")}
+		r.Recording = RecordingFrom(c, s.Path, recordTarget(pc, s.Files, s.Path))
 	}
 	return r
 }
@@ -109,6 +135,7 @@ func (s *RecordSpec) MapText(f func(string) (string, error)) (Spec, error) {
 
 // Args implements Spec.
 func (s *RecordSpec) Args() []Arg {
-	return []Arg{{"path", s.Path}, {"max", s.Max}, {"silence", s.Silence},
-		{"silence_threshold", s.SilenceThreshold}, {"beep", s.Beep}, {"terminators", s.Terminators}}
+	return append([]Arg{{"path", s.Path}, {"max", s.Max}, {"silence", s.Silence},
+		{"silence_threshold", s.SilenceThreshold}, {"beep", s.Beep}, {"terminators", s.Terminators}},
+		deliveryArgs(s.Delivery)...)
 }

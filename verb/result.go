@@ -34,17 +34,32 @@ const (
 	ReasonError   = "error"
 )
 
-// Recording is a record verb's result.
+// Recording is a record verb's result (and record_call's, and a
+// recording bridge's).
 type Recording struct {
 	// Path is where FreeSWITCH wrote the recording: the app's recordings
-	// folder and Name.
+	// folder and Name; "" when FreeSWITCH uploaded it to callhook instead
+	// (README "Recordings").
 	Path       string `json:"path"`
 	Name       string `json:"name"` // the name the record verb gave
 	DurationMS int64  `json:"duration_ms"`
 	Size       int64  `json:"size"`
-	// URL is where the recording can be fetched, once it has been
-	// delivered somewhere that serves it; "" until then.
-	URL string `json:"url,omitempty"`
+	// URL is where the app can GET the recording: callhook's, behind an
+	// unguessable token that expires (README "Recordings"); "" when no
+	// delivery is configured or the recording failed.
+	URL    string `json:"url,omitempty"`
+	Format string `json:"format,omitempty"` // wav, mp3, ogg or flac
+	// Upload says where callhook uploaded the recording for the app
+	// (upload:), or why it could not.
+	Upload *Uploaded `json:"upload,omitempty"`
+}
+
+// Uploaded is the outcome of an upload to the app's storage.
+type Uploaded struct {
+	URL    string `json:"url"`
+	Method string `json:"method"`
+	Status int    `json:"status,omitempty"` // the storage's HTTP status, when it answered
+	Error  string `json:"error,omitempty"`  // why it failed; "" when it worked
 }
 
 // Bridged is a bridge verb's result.

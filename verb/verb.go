@@ -31,11 +31,22 @@ type Verb struct {
 type Exec struct {
 	App string
 	Arg string
+	// After marks an application that runs after the verb's main one
+	// (stop_record_session after a recording bridge): the verb's result is
+	// read from the completion before it, and it runs even when a live
+	// redirect is pending, so that nothing is left running.
+	After bool
 }
 
 // PlanContext is what a verb may use to plan its execs and read its result.
 type PlanContext struct {
 	Seq int // the verb's sequence number in the call, 1, 2, ... (names per-verb variables)
+	// RecordTo is where the verb's recording goes (a Recorder's): the
+	// target the session planned (an http(s) URL FreeSWITCH uploads to, or
+	// a path on the switch's host); "" for the app's recordings folder.
+	RecordTo string
+	// CallID is the call's Unique-ID (names a bridge's recording).
+	CallID string
 }
 
 // Spec is a verb's options; there is one Spec type per verb. The hangup and

@@ -527,6 +527,7 @@ func TestMapTextIdentity(t *testing.T) {
 - speak: hi
 - gather: m.wav
 - record: r.wav
+- record_call: {mode: start, path: c.wav, upload: {url: /up, method: POST}, recording_status_url: /rs}
 - bridge: [user/1, user/2]
 - transfer: 1000
 - conference: {name: r, flags: [mute]}
@@ -566,7 +567,7 @@ func TestMapTextIdentity(t *testing.T) {
 }
 
 func TestNamesAndOptions(t *testing.T) {
-	want := []string{"answer", "pre_answer", "ring_ready", "play", "say", "speak", "gather", "record", "bridge",
+	want := []string{"answer", "pre_answer", "ring_ready", "play", "say", "speak", "gather", "record", "record_call", "bridge",
 		"transfer", "conference", "park", "pause", "send_dtmf", "set", "unset", "reject", "hangup", "redirect", "log", "execute"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %q, want %q", got, want)
@@ -687,9 +688,9 @@ func TestResultsFromCaptures(t *testing.T) {
 			func(ev *esl.Event) *esl.Event { return renameVar(ev, "callhook_digits", digitsVar) }, "down", false,
 			&Result{Verb: "gather", Reason: ReasonHangup, Digits: "1"}},
 		{"record", `- record: callhook-rec.wav`, "record", "record", nil, "", false,
-			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444}}},
+			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444, Format: "wav"}}},
 		{"record silence", `- record: callhook-rec.wav`, "record-silence", "record", nil, "", false,
-			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44}}},
+			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44, Format: "wav"}}},
 		{"record stale completion", `- record: r.wav`, "record", "answer", nil, "down", false,
 			&Result{Verb: "record", Reason: ReasonHangup}},
 		{"bridge ok", `- bridge: loopback/7100`, "bridge-ok", "bridge", nil, "", false,
@@ -767,21 +768,22 @@ func TestGatherVariablePerVerb(t *testing.T) {
 // injectionBase holds valid options for each verb that has any; the
 // injection test replaces one option at a time with a hostile value.
 var injectionBase = map[string]map[string]any{
-	"play":       {"file": "x.wav"},
-	"say":        {"text": "1"},
-	"speak":      {"text": "hi"},
-	"gather":     {},
-	"record":     {"path": "r.wav"},
-	"bridge":     {"to": "user/1"},
-	"transfer":   {"extension": "1000"},
-	"conference": {"name": "r"},
-	"pause":      {"duration": "1s"},
-	"send_dtmf":  {"digits": "1"},
-	"unset":      {"name": "a"},
-	"hangup":     {},
-	"redirect":   {"url": "/x"},
-	"log":        {"text": "x"},
-	"execute":    {"app": "info"},
+	"play":        {"file": "x.wav"},
+	"say":         {"text": "1"},
+	"speak":       {"text": "hi"},
+	"gather":      {},
+	"record":      {"path": "r.wav"},
+	"record_call": {"mode": "start", "path": "c.wav"},
+	"bridge":      {"to": "user/1"},
+	"transfer":    {"extension": "1000"},
+	"conference":  {"name": "r"},
+	"pause":       {"duration": "1s"},
+	"send_dtmf":   {"digits": "1"},
+	"unset":       {"name": "a"},
+	"hangup":      {},
+	"redirect":    {"url": "/x"},
+	"log":         {"text": "x"},
+	"execute":     {"app": "info"},
 }
 
 // TestInjection puts CR, LF, NUL and "${" into every option of every verb

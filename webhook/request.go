@@ -36,6 +36,9 @@ type message struct {
 	HeldMS     *int64       `json:"held_ms,omitempty"`
 	Outcome    string       `json:"outcome,omitempty"`
 	LastResult *verb.Result `json:"last_result,omitempty"`
+	// recording.status, and call.end when a whole-call recording ended
+	// with the call.
+	Recording *recordingInfo `json:"recording,omitempty"`
 }
 
 // callInfo is the body's call field.

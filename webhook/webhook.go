@@ -292,6 +292,9 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	}
 	m.Outcome = end.Outcome
 	m.LastResult = end.LastResult
+	if end.Recording != nil {
+		m.Recording = &recordingInfo{Recording: end.Recording, Verb: "record_call"}
+	}
 	// request logs the failure.
 	_, _ = d.request(ctx, d.app.StatusURL, m, false, false)
 }

@@ -435,7 +435,7 @@ func requireRecording(t *testing.T, tr *esltest.Trace, real appVisible) {
 	if !slices.ContainsFunc(cmds, isRecord) {
 		return
 	}
-	want := `"recording":{"name":"callhook-<call_id>.wav","path":"` + demoRecordings + `/callhook-<call_id>.wav"}`
+	want := `"recording":{"format":"wav","name":"callhook-<call_id>.wav","path":"` + demoRecordings + `/callhook-<call_id>.wav"}`
 	if !slices.ContainsFunc(real, func(l string) bool { return strings.Contains(l, want) }) {
 		t.Errorf("the replay of %s reported no recording %s:\n%s", tr.Name, want, strings.Join(real, "\n"))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/recordings"
 	"github.com/sirupsen/logrus"
 )
 
@@ -98,6 +100,12 @@ type server struct {
 	ops   *operations
 	// placing places calls on the config's boxes (nil: no boxes).
 	placing *placing
+	// The recordings delivery (recordings.go): nil without the config's
+	// recordings key.
+	store   *recordings.Store
+	recLn   net.Listener // bound by the caller before serve (simulate), else serve binds it
+	recHTTP *http.Server
+	recDone chan struct{}
 }
 
 // newServer builds the daemon cfg describes, wired as serve runs it: the
@@ -112,7 +120,11 @@ func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log)}
+	store, err := newRecordings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log), store: store}
 	var obs proxy.Observer = s.ops.observer()
 	if s.placing = newPlacing(cfg, d, log, newOutboundMetrics(s.ops.metrics)); s.placing != nil {
 		// The placed calls' sockets start and end in the engine.
@@ -124,6 +136,9 @@ func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
 		Observer: obs,
 		Linger:   cfg.Linger,
 		Version:  version,
+	}
+	if store != nil {
+		s.proxy.Recordings = store
 	}
 	s.proxy.SetRuntime(rt)
 	s.esl = &esl.Server{
@@ -151,6 +166,7 @@ func (s *server) run(ln net.Listener) int {
 	}
 	defer s.ops.stop()
 	defer s.placing.stop()
+	defer s.stopRecordings()
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
 		Info("callhook serving")
 
@@ -193,6 +209,11 @@ func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 		s.deps.guard.Refuse(ap, "callhook's event socket")
 	}
 	if err := s.ops.start(s.proxy, s.drainNow, s.deps.guard); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if err := s.startRecordings(s.recLn); err != nil {
+		s.ops.stop()
 		ln.Close()
 		return nil, err
 	}

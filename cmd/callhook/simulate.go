@@ -260,12 +260,21 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// it, and the admin API is not served (a daemon may hold its port).
 	local := *cfg
 	local.ACL, local.Admin = nil, ""
+	recLn, recNote, err := simRecordings(&local)
+	if err != nil {
+		fmt.Fprintf(stderr, "callhook simulate: %v\n", err)
+		return simFailed
+	}
 	srv, err := newServer(&local, log)
 	if err != nil {
+		if recLn != nil {
+			recLn.Close()
+		}
 		fmt.Fprintln(stderr, "callhook simulate: the config has errors:")
 		printErrors(stderr, err)
 		return simUsage
 	}
+	srv.recLn = recLn
 	// The apps of the config may not reach the admin API of a daemon
 	// running it either.
 	guardConfiguredAdmin(srv.deps.guard, cfg.Admin)
@@ -286,6 +295,7 @@ func runSimulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	s := &simulation{o: o, cfg: cfg, srv: srv, term: term, stderr: stderr}
 	s.print = newSimPrinter(stdout, o.jsonOut)
+	s.print.recordings = recNote
 	for _, a := range rt.Apps {
 		// A flow says which transition each result took, and why.
 		if b, ok := a.Backend.(*statemachine.Backend); ok {
@@ -337,6 +347,11 @@ func (s *simulation) run() int {
 		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
 		return simFailed
 	}
+	defer s.srv.stopRecordings()
+	if r := s.srv.cfg.Recordings; r != nil && !r.Local {
+		// The folder stays only when a recording was kept in it.
+		defer os.Remove(r.Dir)
+	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 		defer cancel()
@@ -383,7 +398,10 @@ func (s *simulation) run() int {
 		Speed:             caller.speed,
 		OnApp:             caller.onApp,
 		BridgeTargets:     s.o.bridge,
-		Switch:            s.o.switchFor(),
+		// With a local delivery callhook reads the file where the switch
+		// wrote it: the simulated switch writes it there.
+		WriteRecordings: s.cfg.Recordings != nil && s.cfg.Recordings.Local,
+		Switch:          s.o.switchFor(),
 	}
 	var call *esltest.Call
 	if s.o.originate {

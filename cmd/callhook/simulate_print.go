@@ -41,6 +41,9 @@ type simPrinter struct {
 	// onCaller, when set, learns each caller action as it is printed
 	// (simulate -save-scenario); it is called with mu held.
 	onCaller func(action string, fields []simField)
+	// recordings says where the simulated recordings went, when the
+	// config delivers them ("": FreeSWITCH's path is all there is).
+	recordings string
 }
 
 var _ proxy.Observer = (*simPrinter)(nil)
@@ -207,7 +210,10 @@ func (p *simPrinter) VerbFinished(_ *proxy.Call, v verb.Verb, r *verb.Result, to
 	if line := resultLine(r, true); line != "" {
 		text = "     = " + line
 	}
-	if r != nil && r.Recording != nil {
+	switch {
+	case r != nil && r.Recording != nil && p.recordings != "":
+		text += "\n       (simulated: " + p.recordings + ")"
+	case r != nil && r.Recording != nil:
 		// The simulated switch records nothing: the path is where
 		// FreeSWITCH would have written the file.
 		text += "\n       (simulated: no file is written; FreeSWITCH would write it there)"

@@ -95,7 +95,18 @@ func resultLine(r *verb.Result, hasAction bool) string {
 		parts = append(parts, "digits "+r.Digits)
 	}
 	if rec := r.Recording; rec != nil {
-		parts = append(parts, "recording "+rec.Path+" ("+dur(time.Duration(rec.DurationMS)*time.Millisecond)+", "+strconv.FormatInt(rec.Size, 10)+" bytes)")
+		where := rec.Path
+		if rec.URL != "" {
+			where = rec.URL // what the app fetches
+		}
+		parts = append(parts, "recording "+where+" ("+dur(time.Duration(rec.DurationMS)*time.Millisecond)+", "+strconv.FormatInt(rec.Size, 10)+" bytes)")
+		if u := rec.Upload; u != nil {
+			if u.Error != "" {
+				parts = append(parts, "upload to "+u.URL+" failed: "+u.Error)
+			} else {
+				parts = append(parts, "uploaded to "+u.URL)
+			}
+		}
 	}
 	if br := r.Bridge; br != nil {
 		s := "bridge " + br.Status

@@ -26,6 +26,8 @@ var builtinApps = map[string]appDef{
 	"playback":            {media: true, start: appPlayback},
 	"play_and_get_digits": {media: true, start: appPAGD},
 	"record":              {media: true, start: appRecord},
+	"record_session":      {media: true, start: appRecordSession},
+	"stop_record_session": {start: appStopRecordSession},
 	"bridge":              {start: appBridge},
 	"set":                 {start: appSet},
 	"export":              {start: appSet}, // not captured: as set (export_vars not modelled)

@@ -337,6 +337,7 @@ func (b *bridgeAct) answer(c *Call) {
 		created: now.UnixMicro(), answered: now.UnixMicro(),
 	}
 	b.bridged = true
+	c.bridgedSince = now // record_session's RECORD_BRIDGE_REQ bugs write from now (recording.go)
 	c.mu.Lock()
 	c.ch.other = b.other
 	c.ch.prof.calleeNumber = b.ext
@@ -383,6 +384,7 @@ func (b *bridgeAct) unbridge(c *Call, cause string) {
 	c.setVar("last_bridge_hangup_cause", cause)
 	c.setVar("bridge_hangup_cause", cause)
 	c.queueEvent(channelEvent(&c.ch, "CHANNEL_UNBRIDGE", c.now(), b.ids(c), nil))
+	c.endBridged()
 	c.finishApp()
 	if v, _ := c.ch.vars.get("hangup_after_bridge"); v == "true" {
 		c.hangup("NORMAL_CLEARING", ByApp)
@@ -396,6 +398,7 @@ func (b *bridgeAct) beforeHangup(c *Call) {
 	if !b.bridged {
 		return
 	}
+	c.endBridged()
 	u := b.other.uuid
 	c.setVar("bridge_to", u)
 	c.setVar("last_bridge_to", u)

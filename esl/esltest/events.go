@@ -80,6 +80,8 @@ var callSites = map[string]callSite{
 	// not captured: the lines below are from the 1.10.12 source, not a wire.
 	"CHANNEL_PROGRESS":       {"switch_channel.c", "switch_channel_perform_mark_ring_ready_value", "3578"},
 	"CHANNEL_PROGRESS_MEDIA": {"switch_channel.c", "switch_channel_perform_mark_pre_answered", "3697"},
+	"RECORD_START":           {"switch_ivr_async.c", "record_callback", "1481"},
+	"RECORD_STOP":            {"switch_ivr_async.c", "send_record_stop_event", "1240"},
 }
 
 // withVars lists the events switch_channel_event_set_data gives extended
@@ -90,6 +92,7 @@ var withVars = map[string]bool{
 	"CHANNEL_ANSWER": true, "CHANNEL_HANGUP": true, "CHANNEL_HANGUP_COMPLETE": true,
 	"CHANNEL_BRIDGE": true, "CHANNEL_UNBRIDGE": true,
 	"CHANNEL_PROGRESS": true, "CHANNEL_PROGRESS_MEDIA": true,
+	"RECORD_START": true, "RECORD_STOP": true,
 }
 
 // channelEvent builds a channel event: prep headers, pre (event-specific

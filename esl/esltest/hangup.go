@@ -62,6 +62,9 @@ func (c *Call) tail() {
 		c.endPark()
 		ch.state = csHangup
 		c.queueEvent(channelEvent(ch, "CHANNEL_STATE", c.now(), nil, nil))
+		// CS_HANGUP removes the media bugs: running record_sessions
+		// close (recording.go).
+		c.closeSessionRecs()
 		now := c.now()
 		c.mu.Lock()
 		ch.state, ch.stateNum, ch.callState = csReporting, stateNumbers[csReporting], "HANGUP"

@@ -226,6 +226,7 @@ type recordAct struct {
 	thresh               int
 	terms                string
 	maxAt, silentAt      time.Time
+	path                 string // the file (or URL) it writes
 }
 
 func appRecord(c *Call, arg string) {
@@ -233,6 +234,10 @@ func appRecord(c *Call, arg string) {
 	// stopping on hangup or uuid_break, which leave the same variables.
 	a := strings.Fields(arg)
 	r := &recordAct{start: c.now(), terms: c.terminators("*")}
+	if len(a) > 0 {
+		r.path = a[0]
+		c.recordEvent("RECORD_START", r.path, "")
+	}
 	if len(a) > 1 {
 		r.maxSecs = atoi(a[1])
 	}
@@ -305,9 +310,15 @@ func (r *recordAct) end(c *Call, silent bool, term byte) {
 	}
 	c.setVar("record_record_file_size", size)
 	c.setVar("record_file_size", size)
+	if r.path != "" {
+		c.deliverRecording(r.path, ms) // the file closes (recording.go)
+	}
 	c.setVar("record_seconds", strconv.FormatInt(ms/1000, 10))
 	c.setVar("record_ms", strconv.FormatInt(ms, 10))
 	c.setVar("record_samples", strconv.FormatInt(samples, 10))
+	if r.path != "" {
+		c.recordEvent("RECORD_STOP", r.path, "")
+	}
 	c.setVar("read_codec", "L16")
 	c.setVar("read_rate", "8000")
 	c.finishApp()

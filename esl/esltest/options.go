@@ -170,6 +170,11 @@ type Options struct {
 	// WaitFrames then see nothing), the bulk of a call's memory: for load
 	// generation with thousands of calls. Commands and app runs are kept.
 	DiscardHistory bool
+	// WriteRecordings makes record and record_session write their
+	// (silent) WAV files at the absolute paths they name, as the switch
+	// would on its host; recordings to http(s):// URLs are always
+	// uploaded (recording.go).
+	WriteRecordings bool
 
 	// Fault injection.
 

@@ -110,6 +110,9 @@ type Call struct {
 	out           []byte    // bytes for the socket, written once per loop step
 	outp          *[]byte   // out's pooled buffer
 	talkFrom      time.Time
+	sessionRecs   []*sessionRec  // running record_session bugs (recording.go)
+	bridgedSince  time.Time      // when the running bridge connected; zero when not bridged
+	recordings    []RecordingOut // delivered recordings, under mu
 }
 
 // cmdIn is one command read from the socket, with its bytes when tracing.

@@ -7,13 +7,15 @@
 // It is examples/webapp-go, path for path: /ivr (call.start) answers,
 // welcomes and asks for a menu choice; /menu handles it (1 bridges to
 // user/1000, 2 records a message, 3 says the caller's number and asks
-// again); /bridged and /recorded handle those results; /sorry is the
+// again); /bridged and /recorded handle those results (/recorded fetches
+// the recording by its URL when callhook gives one); /sorry is the
 // fallback_url; /status logs call.end. The number of menu visits travels in
 // the session field.
 'use strict';
 
 const crypto = require('crypto');
 const http = require('http');
+const https = require('https');
 
 const WELCOME = 'ivr/ivr-welcome_to_freeswitch.wav';
 const MENU = 'ivr/ivr-please_choose_from_the_following.wav';
@@ -26,6 +28,7 @@ const GOODBYE = 'voicemail/vm-goodbye.wav';
 const BRIDGE_TARGET = 'user/1000';
 
 const MAX_BODY = 64 << 10;
+const MAX_RECORDING = 64 << 20; // bytes of a recording fetched
 const SIGNATURE_TOLERANCE = 300; // seconds: clock skew and retries, not replays
 
 function log(msg) {
@@ -90,12 +93,25 @@ const steps = {
     }
     return { session: s, verbs: [play(FAILED), ...menu(s)] };
   },
-  '/recorded': (req) => {
+  '/recorded': async (req) => {
     const rec = (req.result || {}).recording;
+    const verbs = [];
     if (rec) {
-      log(`call ${req.call_id}: message recorded in ${rec.path} (${rec.duration_ms} ms)`);
+      const where = rec.path || rec.url; // no path when the switch uploaded it to callhook
+      log(`call ${req.call_id}: message recorded in ${where} (${rec.duration_ms} ms)`);
+      if (rec.url) {
+        // callhook delivers recordings (its recordings key): fetch it. A real
+        // app would store it; this one says in the call what it got.
+        try {
+          const { size, type } = await fetchRecording(rec.url);
+          verbs.push({ log: `message fetched: ${size} bytes of ${type}` });
+        } catch (e) {
+          log(`call ${req.call_id}: message not fetched: ${e.message}`);
+          verbs.push({ log: 'message not fetched' });
+        }
+      }
     }
-    return { session: sessionOf(req), verbs: [play(THANKS), 'hangup'] };
+    return { session: sessionOf(req), verbs: [...verbs, play(THANKS), 'hangup'] };
   },
   '/sorry': (req) => {
     if (req.error) {
@@ -115,6 +131,26 @@ const steps = {
     return null;
   },
 };
+
+// fetchRecording GETs a recording at the URL callhook gave; it resolves to
+// its size and type.
+function fetchRecording(url) {
+  const get = url.startsWith('https:') ? https.get : http.get;
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 10000 }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return reject(new Error(`GET ${url}: ${res.statusCode}`));
+      }
+      let size = 0;
+      res.on('data', (c) => { size += c.length; if (size > MAX_RECORDING) req.destroy(new Error('recording too large')); });
+      res.on('end', () => resolve({ size, type: res.headers['content-type'] || '' }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
 
 // validSignature checks X-Callhook-Signature:
 // t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
@@ -183,13 +219,14 @@ function handler(secret) {
         return answer(res, 400, `bad body: ${e.message}`);
       }
       log(`call ${r.call_id} seq ${r.seq}: ${r.event} ${path}`);
-      const reply = step(r);
-      if (reply === null) {
-        res.writeHead(204);
-        return res.end();
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(reply));
+      Promise.resolve(step(r)).then((reply) => {
+        if (reply === null) {
+          res.writeHead(204);
+          return res.end();
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(reply));
+      }, (e) => answer(res, 500, `step failed: ${e.message}`));
     });
   };
 }

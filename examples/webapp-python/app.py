@@ -6,7 +6,8 @@
 It is examples/webapp-go, path for path: /ivr (call.start) answers, welcomes
 and asks for a menu choice; /menu handles it (1 bridges to user/1000, 2
 records a message, 3 says the caller's number and asks again); /bridged and
-/recorded handle those results; /sorry is the fallback_url; /status logs
+/recorded handle those results (/recorded fetches the recording by its URL
+when callhook gives one); /sorry is the fallback_url; /status logs
 call.end. The number of menu visits travels in the session field.
 """
 
@@ -18,6 +19,7 @@ import os
 import socket
 import sys
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -28,6 +30,7 @@ HOLD = "ivr/ivr-one_moment_please.wav"
 RECORD = "voicemail/vm-record_message.wav"
 THANKS = "ivr/ivr-thank_you_for_calling.wav"
 FAILED = "ivr/ivr-call_cannot_be_completed_as_dialed.wav"
+MAX_RECORDING = 64 << 20  # bytes of a recording fetched
 GOODBYE = "voicemail/vm-goodbye.wav"
 BRIDGE_TARGET = "user/1000"
 
@@ -97,11 +100,28 @@ def step_bridged(req):
     return {"session": s, "verbs": [play(FAILED)] + menu(s)}
 
 
+def fetch_recording(url):
+    """GETs a recording at the URL callhook gave; returns its size and type."""
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return len(resp.read(MAX_RECORDING)), resp.headers.get("Content-Type", "")
+
+
 def step_recorded(req):
     rec = (req.get("result") or {}).get("recording")
+    verbs = []
     if rec:
-        log("call %s: message recorded in %s (%s ms)" % (req.get("call_id"), rec.get("path"), rec.get("duration_ms")))
-    return {"session": session_of(req), "verbs": [play(THANKS), "hangup"]}
+        where = rec.get("path") or rec.get("url")  # no path when the switch uploaded it to callhook
+        log("call %s: message recorded in %s (%s ms)" % (req.get("call_id"), where, rec.get("duration_ms")))
+        if rec.get("url"):
+            # callhook delivers recordings (its recordings key): fetch it. A
+            # real app would store it; this one says in the call what it got.
+            try:
+                size, ctype = fetch_recording(rec["url"])
+                verbs.append({"log": "message fetched: %d bytes of %s" % (size, ctype)})
+            except (OSError, ValueError) as e:
+                log("call %s: message not fetched: %s" % (req.get("call_id"), e))
+                verbs.append({"log": "message not fetched"})
+    return {"session": session_of(req), "verbs": verbs + [play(THANKS), "hangup"]}
 
 
 def step_sorry(req):

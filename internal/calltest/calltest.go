@@ -55,6 +55,8 @@ type Options struct {
 	Linger, EndTimeout time.Duration
 	// Speed is the default media speed of Dial (0: 1000 times real time).
 	Speed float64
+	// Recordings is the proxy's recordings delivery (nil: none).
+	Recordings proxy.Recordings
 }
 
 // Engine is a running engine. Fields are read-only.
@@ -106,7 +108,7 @@ func Start(t testing.TB, rt *proxy.Runtime, o Options) *Engine {
 	}
 	log := testlog.New()
 	p := &proxy.Proxy{Log: log, Observer: o.Observer, Linger: o.Linger, EndTimeout: o.EndTimeout,
-		RedirectBackend: o.RedirectBackend, Version: o.Version}
+		RedirectBackend: o.RedirectBackend, Version: o.Version, Recordings: o.Recordings}
 	p.SetRuntime(rt)
 	var handler esl.Handler = p
 	if o.Wrap != nil {

@@ -66,6 +66,9 @@ type Config struct {
 	// MediaDirs are the folders whose files every app may play by absolute
 	// path, unless the app sets its own media_dirs (default none).
 	MediaDirs []string
+	// Recordings is how recordings reach apps (recordings.go); nil
+	// without the key.
+	Recordings *Recordings
 	// Apps are the apps in file order; AppByName finds one.
 	Apps []*App
 	// Boxes are the FreeSWITCH boxes calls are placed on (POST /calls);

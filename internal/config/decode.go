@@ -24,7 +24,7 @@ import (
 // topKeys are the keys of the file's root mapping.
 var topKeys = []string{
 	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
-	"limits", "event_socket", "recordings_dir", "media_dirs", "default_app", "routes", "apps", "boxes",
+	"limits", "event_socket", "recordings_dir", "media_dirs", "recordings", "default_app", "routes", "apps", "boxes",
 }
 
 // config decodes the root mapping. Limits come before apps, whose on_failure
@@ -91,6 +91,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := f.get("event_socket"); n != nil {
 		c.EventSocket = d.eventSocket(n, "event_socket", c.EventSocket)
+	}
+	if n := f.get("recordings"); n != nil {
+		c.Recordings = d.recordings(n, "recordings")
 	}
 	if n := f.get("apps"); n != nil {
 		c.Apps = d.apps(n, "apps", c)

@@ -8,7 +8,7 @@ import (
 // RestartOnly compares next, freshly loaded on SIGHUP, with the running
 // config old, and returns the keys that changed but take effect only on a
 // restart, in the file's order: listen, acl, admin, admin_token, linger,
-// drain_timeout, event_socket, log.format and boxes. Everything else reloads:
+// drain_timeout, event_socket, log.format, recordings and boxes. Everything else reloads:
 // apps, routes, limits, flows, log.level.
 //
 // They are the settings of what the daemon built once at start: the event
@@ -28,6 +28,7 @@ func RestartOnly(old, next *Config) []string {
 		{"drain_timeout", next.DrainTimeout == old.DrainTimeout},
 		{"event_socket", next.EventSocket == old.EventSocket},
 		{"log.format", next.Log.Format == old.Log.Format},
+		{"recordings", sameRecordings(next.Recordings, old.Recordings)},
 		{"boxes", slices.Equal(next.Boxes, old.Boxes)},
 	} {
 		if !k.same {
@@ -35,6 +36,14 @@ func RestartOnly(old, next *Config) []string {
 		}
 	}
 	return keys
+}
+
+// sameRecordings reports whether two recordings keys are the same.
+func sameRecordings(a, b *Recordings) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // samePrefixes reports whether a and b hold the same prefixes, in any order.

@@ -6,7 +6,7 @@
 // The call: call.start (/ivr) answers, plays a welcome and asks for a menu
 // choice (gather: 3 tries, an invalid-entry prompt, result to /menu).
 // 1 bridges to user/1000 (result to /bridged), 2 records a message (result
-// to /recorded), 3 says the caller's number and asks again. /sorry is the
+// to /recorded, which fetches it by its URL when callhook gives one), 3 says the caller's number and asks again. /sorry is the
 // fallback_url callhook asks when the app fails; /status receives call.end.
 // The number of menu visits travels in the session field, so the app keeps
 // no per-call state of its own.
@@ -15,6 +15,8 @@ package ivr
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"time"
@@ -30,6 +32,8 @@ type App struct {
 	Log *log.Logger
 	// Now is the clock signatures are checked against (nil: time.Now).
 	Now func() time.Time
+	// Client fetches recordings (nil: one with a 10s timeout).
+	Client *http.Client
 }
 
 // Verb is one verb of a reply: a bare name ("answer") or a one-key map
@@ -146,12 +150,51 @@ func (a *App) bridged(req *Request) *Reply {
 	return &Reply{Session: s, Verbs: append([]Verb{play(failedPrompt)}, menu(s)...)}
 }
 
-// recorded handles the recording's result.
+// recorded handles the recording's result. When callhook delivers
+// recordings (its recordings key), the result has the recording's URL:
+// the app fetches it there (a real app would store it; this one says in
+// the call's log what it got).
 func (a *App) recorded(req *Request) *Reply {
+	var verbs []Verb
 	if r := req.Result; r != nil && r.Recording != nil {
-		a.logf("call %s: message recorded in %s (%d ms)", req.CallID, r.Recording.Path, r.Recording.DurationMS)
+		where := r.Recording.Path // "" when the switch uploaded it to callhook
+		if where == "" {
+			where = r.Recording.URL
+		}
+		a.logf("call %s: message recorded in %s (%d ms)", req.CallID, where, r.Recording.DurationMS)
+		if u := r.Recording.URL; u != "" {
+			n, ctype, err := a.fetch(u)
+			if err != nil {
+				a.logf("call %s: message not fetched: %v", req.CallID, err)
+				verbs = append(verbs, map[string]any{"log": "message not fetched"})
+			} else {
+				verbs = append(verbs, map[string]any{"log": fmt.Sprintf("message fetched: %d bytes of %s", n, ctype)})
+			}
+		}
 	}
-	return &Reply{Session: session(req), Verbs: []Verb{play(thanksPrompt), "hangup"}}
+	return &Reply{Session: session(req), Verbs: append(verbs, play(thanksPrompt), "hangup")}
+}
+
+// maxRecording bounds what fetch reads.
+const maxRecording = 64 << 20
+
+// fetch GETs a recording at the URL callhook gave, and returns its size
+// and type.
+func (a *App) fetch(u string) (int64, string, error) {
+	c := a.Client
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := c.Get(u)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, "", fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxRecording))
+	return n, resp.Header.Get("Content-Type"), err
 }
 
 // sorry is the fallback: callhook asks it when the app's own URL failed.

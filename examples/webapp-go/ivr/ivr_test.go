@@ -218,3 +218,39 @@ func TestRouting(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordedFetchesURL: a result with the recording's URL makes the app
+// GET it there (JSON and form bodies alike), and say what it got; a URL
+// that fails says so.
+func TestRecordedFetchesURL(t *testing.T) {
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/recordings/abc/msg.wav" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Write(make([]byte, 1044))
+	}))
+	t.Cleanup(rec.Close)
+	srv, _ := newServer(t, "")
+	for _, tc := range []struct{ name, ctype, body, want string }{
+		{"json", "application/json", `{"call_id":"c1","seq":3,"event":"verb.result","result":{"verb":"record","reason":"ok","recording":{"path":"","url":"` + rec.URL + `/recordings/abc/msg.wav","duration_ms":1000}}}`,
+			"message fetched: 1044 bytes of audio/wav"},
+		{"form", "application/x-www-form-urlencoded", "call_id=c1&seq=3&event=verb.result&result.verb=record&result.reason=ok&result.recording.path=&result.recording.url=" +
+			url.QueryEscape(rec.URL+"/recordings/abc/msg.wav"), "message fetched: 1044 bytes of audio/wav"},
+		{"gone", "application/json", `{"call_id":"c1","seq":3,"event":"verb.result","result":{"verb":"record","reason":"ok","recording":{"path":"","url":"` + rec.URL + `/recordings/expired/msg.wav"}}}`,
+			"message not fetched"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, reply := post(t, srv, "/recorded", tc.ctype, tc.body, nil)
+			if code != http.StatusOK {
+				t.Fatalf("POST /recorded = %d", code)
+			}
+			verbs, _ := reply["verbs"].([]any)
+			first, _ := verbs[0].(map[string]any)
+			if len(verbs) != 3 || first["log"] != tc.want {
+				t.Errorf("verbs = %v, want a log %q, then thanks and hangup", verbs, tc.want)
+			}
+		})
+	}
+}

@@ -58,6 +58,8 @@ type Result struct {
 type Recording struct {
 	Path       string `json:"path"`
 	DurationMS int64  `json:"duration_ms"`
+	// URL is where the app GETs it, when callhook delivers recordings.
+	URL string `json:"url"`
 }
 
 // Bridge is a bridge verb's result.
@@ -192,7 +194,7 @@ func formResult(f url.Values, p string) *Result {
 	}
 	r := &Result{Verb: f.Get(p + "verb"), Reason: f.Get(p + "reason"), Digits: f.Get(p + "digits")}
 	if f.Has(p + "recording.path") {
-		r.Recording = &Recording{Path: f.Get(p + "recording.path")}
+		r.Recording = &Recording{Path: f.Get(p + "recording.path"), URL: f.Get(p + "recording.url")}
 		r.Recording.DurationMS, _ = strconv.ParseInt(f.Get(p+"recording.duration_ms"), 10, 64)
 	}
 	if f.Has(p + "bridge.status") {
