@@ -36,12 +36,15 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook test [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] FILES...
+		fmt.Fprint(stderr, `usage: callhook test [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v]
+       [-start COMMAND [-ready URL] [-start-timeout D]] FILES...
 
 Runs the scenarios of each file through the real engine against the
 simulated FreeSWITCH, in parallel, each its own call: media at simulated
-speed, the app's time real. Exit status 1 when a scenario failed, 2 for
-bad flags, config or scenario files.
+speed, the app's time real. -start runs the web app first (through sh),
+waits until it answers at its URL, and stops it at the end. Exit status 1
+when a scenario failed or the app did not start, 2 for bad flags, config
+or scenario files.
 
 `)
 		fs.PrintDefaults()
@@ -51,6 +54,10 @@ bad flags, config or scenario files.
 	runPat := fs.String("run", "", "run only the scenarios whose name matches `REGEXP`")
 	junit := fs.String("junit", "", "write the results as JUnit XML to `FILE`")
 	verbose := fs.Bool("v", false, "print every scenario's transcript, not only failed ones'")
+	var starts, readies stringList
+	fs.Var(&starts, "start", "start the web app with `COMMAND` (run by sh) before the scenarios, stop it after; repeatable")
+	fs.Var(&readies, "ready", "wait until `URL` answers HTTP before the scenarios (default: the URLs of the web apps they call); repeatable")
+	startTimeout := fs.Duration("start-timeout", defaultStartTimeout, "how long -start waits for the app to answer")
 	files, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return testOK
@@ -106,9 +113,31 @@ bad flags, config or scenario files.
 		fmt.Fprintln(stderr, "callhook test: no scenario matches -run")
 		return testUsage
 	}
+	var urls []string
+	switch {
+	case len(starts) > 0:
+		if urls, err = readyURLs(cfg, all, readies); err != nil {
+			fmt.Fprintf(stderr, "callhook test: %v\n", err)
+			return testUsage
+		}
+	case len(readies) > 0:
+		fmt.Fprintln(stderr, "callhook test: -ready without -start")
+		return testUsage
+	}
 
 	start := time.Now()
+	var apps []*appProcess
+	if len(starts) > 0 {
+		if apps, err = startApps(starts, urls, *startTimeout); err != nil {
+			fmt.Fprintf(stdout, "FAIL: the app did not start: %v\n", err)
+			return testFailed
+		}
+	}
 	results := runScenarios(cfg, all, newLogger(config.LogConfig{Level: "error", Format: cfg.Log.Format}, stderr))
+	// Stopped before the report, so that its output is all there.
+	for _, a := range apps {
+		a.stop()
+	}
 	failed := 0
 	for _, r := range results {
 		if r.failure == "" {
@@ -121,6 +150,11 @@ bad flags, config or scenario files.
 		failed++
 		fmt.Fprintf(stdout, "FAIL %s (%s:%d) %.2fs\n%s", r.sc.Name, r.sc.File, r.sc.Line, r.took.Seconds(), indent(r.failure, "  "))
 		fmt.Fprintf(stdout, "  transcript:\n%s", indent(r.transcript, "    "))
+	}
+	if failed > 0 || *verbose {
+		for _, a := range apps {
+			fmt.Fprint(stdout, appOutputText(a))
+		}
 	}
 	took := time.Since(start)
 	if failed > 0 {
