@@ -160,7 +160,7 @@ or scenario files.
 	if failed > 0 {
 		fmt.Fprintf(stdout, "FAIL: %d of %d scenarios failed (%.2fs)\n", failed, len(results), took.Seconds())
 	} else {
-		fmt.Fprintf(stdout, "ok: %d scenarios passed (%.2fs)\n", len(results), took.Seconds())
+		fmt.Fprintf(stdout, "ok: %s passed (%.2fs)\n", count(len(results), "scenario"), took.Seconds())
 	}
 	if *junit != "" {
 		if err := writeJUnit(*junit, results, took); err != nil {
