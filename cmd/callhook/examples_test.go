@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,45 @@ func TestTestStartUsage(t *testing.T) {
 				t.Errorf("callhook test = %d, stderr %q; want %d and %q (stdout %q)", code, errOut, testUsage, tc.want, out)
 			}
 		})
+	}
+}
+
+// The Liverpie example app's shipped scenarios, against the app started by
+// -start through `go run` (it is a main package: no handler to mount
+// in-process), on a free port.
+func TestExampleScenariosLiverpie(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH: the Liverpie example app cannot be built by -start")
+	}
+	addr := freeAddr(t)
+	host, port, _ := net.SplitHostPort(addr)
+	yml, err := os.ReadFile("../../examples/liverpie-app/liverpie.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(yml), "ip: 127.0.0.1\n    port: 3002\n", "ip: "+host+"\n    port: "+port+"\n", 1)
+	if text == string(yml) {
+		t.Fatal("liverpie.yml no longer has the app at 127.0.0.1:3002: update this test")
+	}
+	lp := filepath.Join(t.TempDir(), "liverpie.yml")
+	if err := os.WriteFile(lp, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The test's directory has no config.yaml: the liverpie.yml's apps are
+	// all there is, as in serve -liverpie-config.
+	code, out, errOut := callhookTest(t, "-liverpie-config", lp,
+		"-start", goBin+" run ../../examples/liverpie-app -listen "+addr, "../../examples/liverpie-app/liverpie.scenario.yaml")
+	if code != testOK {
+		t.Fatalf("callhook test = %d; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"ok   presses 2 (", "ok   presses 9, then 1 (", "ok   presses nothing (", "ok: 3 scenarios passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Errorf("the app still listens on %s after callhook test returned", addr)
 	}
 }
