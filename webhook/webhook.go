@@ -271,13 +271,21 @@ func (d *dialog) startStatus(ctx context.Context, m *message) *statusRequest {
 	return sr
 }
 
-// waitStatus waits for a status event in flight to finish; when ctx ends
-// first it cancels the request and waits for its goroutine to return,
-// which the cancelled request's attempt does at once.
+// waitStatus waits for a status event in flight to finish, for half of
+// what is left of ctx at most, so that call.end, sent next under the same
+// ctx, keeps the other half: a status URL that hangs on call.answered
+// must not cost the app its call.end too. Past that it cancels the
+// request and waits for its goroutine to return, which the cancelled
+// request's attempt does at once.
 func (d *dialog) waitStatus(ctx context.Context) {
 	sr := d.status
 	if sr == nil {
 		return
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
 	}
 	select {
 	case <-sr.done:
@@ -318,8 +326,9 @@ func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructio
 }
 
 // End implements Dialog: call.end to the app's StatusURL, once, after a
-// call.answered in flight has finished (or been cancelled when ctx ends
-// first). Its failure is logged, since nobody could act on it.
+// call.answered in flight has finished (or been cancelled, half of ctx's
+// time gone: waitStatus). Its failure is logged, since nobody could act
+// on it.
 func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.ended {
 		return
