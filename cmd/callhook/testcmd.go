@@ -126,18 +126,18 @@ or scenario files.
 	}
 
 	start := time.Now()
-	var apps []*appProcess
+	apps := &appGroup{}
 	if len(starts) > 0 {
-		if apps, err = startApps(starts, urls, *startTimeout); err != nil {
+		release := apps.stopOnSignal(stderr)
+		defer release()
+		if err := apps.start(starts, urls, *startTimeout); err != nil {
 			fmt.Fprintf(stdout, "FAIL: the app did not start: %v\n", err)
 			return testFailed
 		}
 	}
 	results := runScenarios(cfg, all, newLogger(config.LogConfig{Level: "error", Format: cfg.Log.Format}, stderr))
 	// Stopped before the report, so that its output is all there.
-	for _, a := range apps {
-		a.stop()
-	}
+	apps.stop()
 	failed := 0
 	for _, r := range results {
 		if r.failure == "" {
@@ -152,7 +152,7 @@ or scenario files.
 		fmt.Fprintf(stdout, "  transcript:\n%s", indent(r.transcript, "    "))
 	}
 	if failed > 0 || *verbose {
-		for _, a := range apps {
+		for _, a := range apps.list() {
 			fmt.Fprint(stdout, appOutputText(a))
 		}
 	}

@@ -15,13 +15,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/callhook/callhook/internal/config"
@@ -204,36 +207,80 @@ func readyURLs(cfg *config.Config, scs []*scenario, given []string) ([]string, e
 	return out, nil
 }
 
-// startApps starts every command, then waits until the URLs answer. On
-// failure it stops what it started and returns the error with the
-// output of the app that failed.
-func startApps(cmdlines, urls []string, timeout time.Duration) ([]*appProcess, error) {
-	var procs []*appProcess
-	stopAll := func() {
-		for _, p := range procs {
-			p.stop()
-		}
+// appGroup is the apps -start started, stopped together.
+type appGroup struct {
+	mu    sync.Mutex
+	procs []*appProcess
+}
+
+func (g *appGroup) add(p *appProcess) {
+	g.mu.Lock()
+	g.procs = append(g.procs, p)
+	g.mu.Unlock()
+}
+
+func (g *appGroup) list() []*appProcess {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.procs)
+}
+
+// stop stops every app (and waits for each).
+func (g *appGroup) stop() {
+	for _, p := range g.list() {
+		p.stop()
 	}
+}
+
+// start starts every command into g, then waits until the URLs answer.
+// On failure it stops what it started and returns the error with the
+// apps' output.
+func (g *appGroup) start(cmdlines, urls []string, timeout time.Duration) error {
 	for _, c := range cmdlines {
 		p, err := startApp(c)
 		if err != nil {
-			stopAll()
-			return nil, err
+			g.stop()
+			return err
 		}
-		procs = append(procs, p)
+		g.add(p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := waitReady(ctx, urls, procs); err != nil {
-		stopAll()
+	if err := waitReady(ctx, urls, g.list()); err != nil {
+		g.stop()
 		var b strings.Builder
 		b.WriteString(err.Error() + "\n")
-		for _, p := range procs {
+		for _, p := range g.list() {
 			b.WriteString(appOutputText(p))
 		}
-		return nil, errors.New(strings.TrimRight(b.String(), "\n"))
+		return errors.New(strings.TrimRight(b.String(), "\n"))
 	}
-	return procs, nil
+	return nil
+}
+
+// stopOnSignal stops the group's apps when callhook test is interrupted
+// (Ctrl-C, SIGTERM) and exits with status 1: in process groups of their
+// own, the apps would not get the terminal's Ctrl-C, and would be left
+// running. release undoes it.
+func (g *appGroup) stopOnSignal(stderr io.Writer) (release func()) {
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case sig := <-sigc:
+			fmt.Fprintf(stderr, "callhook test: %v: stopping the app\n", sig)
+			g.stop()
+			os.Exit(testFailed)
+		case <-done:
+		}
+	})
+	return func() {
+		signal.Stop(sigc)
+		close(done)
+		wg.Wait()
+	}
 }
 
 // appOutputText is the app's output for a report, indented, or a line
