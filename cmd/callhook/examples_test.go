@@ -209,3 +209,17 @@ func TestExampleScenariosLiverpie(t *testing.T) {
 		t.Errorf("the app still listens on %s after callhook test returned", addr)
 	}
 }
+
+// callhook check accepts the shipped scenario files.
+func TestCheckExampleScenarios(t *testing.T) {
+	lp := "../../examples/liverpie-app/liverpie.scenario.yaml"
+	var out, errOut strings.Builder
+	if code := runCheck([]string{supportScenarios, lp}, &out, &errOut); code != 0 {
+		t.Fatalf("check = %d\n%s%s", code, &out, &errOut)
+	}
+	for _, want := range []string{supportScenarios + ": ok (5 scenarios)", lp + ": ok (3 scenarios)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, &out)
+		}
+	}
+}
