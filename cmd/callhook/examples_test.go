@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net"
 	"os"
@@ -131,8 +132,9 @@ func TestTestStartOutputOnFailure(t *testing.T) {
   steps:
     - expect: {verb: play, file: ivr/no-such-prompt.wav}
 `)
+	junit := filepath.Join(t.TempDir(), "junit.xml")
 	code, out, errOut := callhookTest(t, "-config", supportConfig(t, "http://"+addr),
-		"-start", "python3 ../../examples/webapp-python/app.py -listen "+addr, failing)
+		"-start", "python3 ../../examples/webapp-python/app.py -listen "+addr, "-junit", junit, failing)
 	if code != testFailed {
 		t.Fatalf("callhook test = %d, want %d; stdout:\n%s\nstderr:\n%s", code, testFailed, out, errOut)
 	}
@@ -141,6 +143,18 @@ func TestTestStartOutputOnFailure(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	// CI systems show it beside the failure: the suite's system-err.
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 1 || !strings.Contains(doc.Suites[0].SystemErr, "webapp-python listening on http://"+addr) {
+		t.Errorf("JUnit suites = %+v, want the app's output as system-err", doc.Suites)
 	}
 }
 

@@ -163,7 +163,11 @@ or scenario files.
 		fmt.Fprintf(stdout, "ok: %s passed (%.2fs)\n", count(len(results), "scenario"), took.Seconds())
 	}
 	if *junit != "" {
-		if err := writeJUnit(*junit, results, took); err != nil {
+		var appOutput strings.Builder
+		for _, a := range apps.list() {
+			appOutput.WriteString(appOutputText(a))
+		}
+		if err := writeJUnit(*junit, results, took, appOutput.String()); err != nil {
 			fmt.Fprintf(stderr, "callhook test: -junit: %v\n", err)
 			return testUsage
 		}
@@ -230,6 +234,9 @@ type junitSuite struct {
 	Failures int         `xml:"failures,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
+	// SystemErr is the output of the apps -start started, which served
+	// every suite's scenarios.
+	SystemErr string `xml:"system-err,omitempty"`
 }
 
 type junitCase struct {
@@ -247,8 +254,9 @@ type junitFailure struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// writeJUnit writes the results to path.
-func writeJUnit(path string, results []*scenarioResult, took time.Duration) error {
+// writeJUnit writes the results to path, with appOutput (the output of
+// the apps -start started, "" for none) as each suite's system-err.
+func writeJUnit(path string, results []*scenarioResult, took time.Duration, appOutput string) error {
 	doc := junitSuites{Tests: len(results), Time: seconds(took)}
 	at := map[string]int{}
 	for _, r := range results {
@@ -256,7 +264,7 @@ func writeJUnit(path string, results []*scenarioResult, took time.Duration) erro
 		if !ok {
 			i = len(doc.Suites)
 			at[r.sc.File] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: r.sc.File})
+			doc.Suites = append(doc.Suites, junitSuite{Name: r.sc.File, SystemErr: appOutput})
 		}
 		s := &doc.Suites[i]
 		c := junitCase{Name: r.sc.Name, Classname: r.sc.File, Time: seconds(r.took), SystemOut: r.transcript}
