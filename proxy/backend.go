@@ -215,6 +215,13 @@ type VerbDialog interface {
 // session calls Answered once a call, from the call's goroutine, with the
 // call's context: before the first verb when the call came answered, else
 // after the verb during which it was answered.
+//
+// Answered must not hold the call up: a notifier that makes a request
+// sends it from a goroutine of its own and returns at once, and End waits
+// for that request (bounded by End's context) before it reports the end,
+// so the app never hears of the end before the answer, and no goroutine
+// outlives the call. The request may report to the Call's Observer from
+// that goroutine: the session's counting of it is safe for that.
 type AnswerNotifier interface {
 	Answered(ctx context.Context)
 }

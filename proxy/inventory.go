@@ -27,6 +27,8 @@ import (
 // src/switch_loadable_module.c). A switch that cannot answer (no core
 // database) is not checked, and a miss is asked again once the answer is
 // a minute old, so a module loaded since (fs_cli load mod_flite) counts.
+// callhook check asks the same question on an inbound connection
+// (AskInterfaces) to warn about flows' verbs before any call.
 
 // inventoryRefresh is how old an inventory must be before a miss asks again.
 const inventoryRefresh = time.Minute
@@ -52,7 +54,7 @@ type inventories struct {
 // is held across the round trip.
 type inventory struct {
 	mu     sync.Mutex
-	have   map[string]bool // nil until a successful answer
+	have   *Interfaces // nil until a successful answer
 	asked  time.Time
 	asking chan struct{} // non-nil while a call asks
 }
@@ -108,7 +110,7 @@ func (e *inventory) missing(ctx context.Context, conn *esl.Conn, needs []verb.Ne
 		done := make(chan struct{})
 		e.asking = done
 		e.mu.Unlock()
-		have, err := ask(ctx, conn)
+		have, err := AskInterfaces(ctx, conn)
 		e.mu.Lock()
 		if err == nil {
 			e.have, e.asked = have, time.Now()
@@ -127,20 +129,47 @@ func (e *inventory) missing(ctx context.Context, conn *esl.Conn, needs []verb.Ne
 
 func (e *inventory) firstMissing(needs []verb.Need) (verb.Need, bool) {
 	for _, n := range needs {
-		if !e.have[strings.ToLower(n.Type+"/"+n.Name)] {
+		if !e.have.Has(n) {
 			return n, true
 		}
 	}
 	return verb.Need{}, false
 }
 
-// ask sends `api show interfaces` and reads its answer.
-func ask(ctx context.Context, conn *esl.Conn) (map[string]bool, error) {
+// Interfaces is what one switch has loaded, as `show interfaces` lists it.
+type Interfaces struct {
+	have map[string]bool // "type/name" in lower case
+}
+
+// AskInterfaces sends `api show interfaces` on conn, a call's outbound
+// connection or an inbound one (esl.Dial), and reads the answer. A switch
+// that cannot list its interfaces (no core database) is an error.
+func AskInterfaces(ctx context.Context, conn *esl.Conn) (*Interfaces, error) {
 	f, err := conn.Send(ctx, esl.API("show interfaces"))
 	if err != nil {
 		return nil, fmt.Errorf("show interfaces: %w", err)
 	}
-	return parseInterfaces(string(f.Body))
+	have, err := parseInterfaces(string(f.Body))
+	if err != nil {
+		return nil, err
+	}
+	return &Interfaces{have: have}, nil
+}
+
+// Has reports whether the switch has what n names.
+func (in *Interfaces) Has(n verb.Need) bool {
+	return in.have[strings.ToLower(n.Type+"/"+n.Name)]
+}
+
+// Missing returns the needs the switch lacks, in order.
+func (in *Interfaces) Missing(needs []verb.Need) []verb.Need {
+	var out []verb.Need
+	for _, n := range needs {
+		if !in.Has(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // parseInterfaces reads show interfaces' plain answer: the header

@@ -48,7 +48,7 @@ type session struct {
 	callRec        *callRecording // the running whole-call recording (session_record.go)
 	bridgeRec      *callRecording // the running recording bridge's recording
 	recordStopSub  bool           // RECORD_STOP is subscribed
-	stats          CallStats
+	stats          callStats
 
 	mu              sync.Mutex
 	app             *App // changes on a handoff
@@ -120,17 +120,47 @@ func isTrue(v string) bool {
 	return false
 }
 
-// requestCounter counts a call's app requests into its CallStats. Requests
-// are reported from the session goroutine (dialogs run on it), so the
-// counts need no lock.
+// callStats are a call's CallStats. Verbs are counted by the session
+// goroutine, requests by whichever goroutine made them: a dialog may send
+// a status event (a webhook app's call.answered) from a goroutine of its
+// own while the session goes on, so the counts take a lock.
+type callStats struct {
+	mu sync.Mutex
+	s  CallStats
+}
+
+func (c *callStats) addVerb() {
+	c.mu.Lock()
+	c.s.Verbs++
+	c.mu.Unlock()
+}
+
+func (c *callStats) addRequest(took time.Duration) {
+	c.mu.Lock()
+	c.s.Requests++
+	c.s.WebhookTime += took
+	c.mu.Unlock()
+}
+
+// snapshot returns the counts so far.
+func (c *callStats) snapshot() CallStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.s
+}
+
+// requestCounter counts a call's app requests into its callStats and
+// passes them on. Requests are reported from the session goroutine, and
+// from a dialog's background status request (AnswerNotifier), so the
+// counting locks; the observers it passes them to are shared by all calls
+// and safe for concurrent use already (Observer).
 type requestCounter struct {
 	Observer
-	stats *CallStats
+	stats *callStats
 }
 
 func (rc requestCounter) Request(c *Call, r *RequestInfo) {
-	rc.stats.Requests++
-	rc.stats.WebhookTime += r.Took
+	rc.stats.addRequest(r.Took)
 	rc.Observer.Request(c, r)
 }
 
@@ -295,11 +325,12 @@ func (s *session) finish(ctx context.Context) {
 	if s.outcome != OutcomeTransferred {
 		s.exit(ctx)
 	}
-	s.obs.CallEnded(s.call, end, &s.stats)
+	stats := s.stats.snapshot()
+	s.obs.CallEnded(s.call, end, &stats)
 	fields := logrus.Fields{
 		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
-		"duration_s": time.Since(s.call.StartedAt).Seconds(), "verbs": s.stats.Verbs,
-		"requests": s.stats.Requests, "webhook_ms": s.stats.WebhookTime.Milliseconds(),
+		"duration_s": time.Since(s.call.StartedAt).Seconds(), "verbs": stats.Verbs,
+		"requests": stats.Requests, "webhook_ms": stats.WebhookTime.Milliseconds(),
 	}
 	if s.failErr != nil {
 		s.log.WithFields(fields).WithError(s.failErr).Warn("call ended")

@@ -123,7 +123,7 @@ func (s *session) sessionVerb(v verb.Verb, run func()) {
 	s.obs.VerbStarted(s.call, v)
 	start := time.Now()
 	run()
-	s.stats.Verbs++
+	s.stats.addVerb()
 	s.obs.VerbFinished(s.call, v, &verb.Result{Verb: v.Name, Reason: verb.ReasonOK}, time.Since(start))
 }
 
@@ -222,7 +222,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 		if res == nil { // the call went while the verb was prepared
 			res = v.Spec.Result(pc, nil, true)
 		}
-		s.stats.Verbs++
+		s.stats.addVerb()
 		s.obs.VerbFinished(s.call, v, res, time.Since(start))
 		return res, true
 	}
@@ -231,7 +231,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 		if res == nil { // the call went while the recording was planned
 			res = v.Spec.Result(pc, nil, true)
 		}
-		s.stats.Verbs++
+		s.stats.addVerb()
 		s.obs.VerbFinished(s.call, v, res, time.Since(start))
 		return res, true
 	}
@@ -264,7 +264,7 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 	// news, so a prompt that played to its end is not reported as cut off.
 	res = spec.Result(pc, complete, s.hungUp)
 	s.endRecording(ctx, rp, res, complete)
-	s.stats.Verbs++
+	s.stats.addVerb()
 	s.obs.VerbFinished(s.call, v, res, time.Since(start))
 	return res, true
 }

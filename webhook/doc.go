@@ -6,7 +6,8 @@
 // (X-Callhook-Signature) and retrying as apphttp.Retry says, then asking
 // fallback_url when the app failed. A dialog is a proxy.AnswerNotifier:
 // the status events an app lists in StatusEvents (call.answered) go to its
-// StatusURL, as call.end does.
+// StatusURL, as call.end does, from a goroutine of their own so that the
+// call does not wait for them; End waits for them before call.end.
 //
 // request.go builds the request bodies (JSON or form), client.go makes the
 // attempts and classes failures as *apphttp.RequestError, whose Code a

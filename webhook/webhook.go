@@ -205,6 +205,9 @@ type dialog struct {
 	redirects int
 	ended     bool
 	answered  bool // call.answered was sent (or not wanted)
+	// status is call.answered in flight on its own goroutine (nil
+	// when none was sent): End waits for it.
+	status *statusRequest
 }
 
 // StatusEventNames are the status events an app may ask for in
@@ -230,13 +233,66 @@ func CheckStatusEvents(names []string) error {
 // Answered implements proxy.AnswerNotifier: call.answered to StatusURL,
 // once, when StatusEvents asks for it. Like call.end it is retried as
 // Retries says, every attempt with the same X-Callhook-Seq, and its
-// failure is only logged: the call goes on whatever the status URL says.
+// failure is only logged. It is sent from a goroutine of its own, so the
+// call goes on at once whatever the status URL does; End waits for it.
 func (d *dialog) Answered(ctx context.Context) {
 	if d.answered || d.app.StatusURL == "" || !slices.Contains(d.app.StatusEvents, EventCallAnswered) {
 		return
 	}
 	d.answered = true
-	_, _ = d.request(ctx, d.app.StatusURL, d.message(EventCallAnswered), false, false)
+	// The message is made here, on the session goroutine: it takes the
+	// next seq and reads the session data, which the call's later
+	// requests change.
+	m := d.message(EventCallAnswered)
+	// Not cancelled by the hangup: the app asked to hear of the answer,
+	// and a short call is still an answered one. End bounds it.
+	d.status = d.startStatus(context.WithoutCancel(ctx), m)
+}
+
+// statusRequest is a status event sent in the background.
+type statusRequest struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the request has finished
+}
+
+// startStatus sends m to StatusURL from a goroutine of its own. The
+// request touches only what is safe to share with the session goroutine:
+// the app's settings, the call's fixed fields, the HTTP client, the
+// logger and the observer (proxy.AnswerNotifier), and m, which is its own.
+func (d *dialog) startStatus(ctx context.Context, m *message) *statusRequest {
+	ctx, cancel := context.WithCancel(ctx)
+	sr := &statusRequest{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(sr.done)
+		defer cancel()
+		// request logs the failure.
+		_, _ = d.request(ctx, d.app.StatusURL, m, false, false)
+	}()
+	return sr
+}
+
+// waitStatus waits for a status event in flight to finish, for half of
+// what is left of ctx at most, so that call.end, sent next under the same
+// ctx, keeps the other half: a status URL that hangs on call.answered
+// must not cost the app its call.end too. Past that it cancels the
+// request and waits for its goroutine to return, which the cancelled
+// request's attempt does at once.
+func (d *dialog) waitStatus(ctx context.Context) {
+	sr := d.status
+	if sr == nil {
+		return
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
+	}
+	select {
+	case <-sr.done:
+	case <-ctx.Done():
+		sr.cancel()
+		<-sr.done
+	}
 }
 
 // Begin implements VerbDialog: call.start to the app's URL.
@@ -269,13 +325,18 @@ func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructio
 	return d.ask(ctx, d.message(EventRedirect), target)
 }
 
-// End implements Dialog: call.end to the app's StatusURL, once. Its failure
-// is logged, since nobody could act on it.
+// End implements Dialog: call.end to the app's StatusURL, once, after a
+// call.answered in flight has finished (or been cancelled, half of ctx's
+// time gone: waitStatus). Its failure is logged, since nobody could act
+// on it.
 func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.ended {
 		return
 	}
 	d.ended = true
+	// call.answered first: the app hears of the end after the answer, and
+	// its goroutine ends with the call.
+	d.waitStatus(ctx)
 	if d.app.StatusURL == "" {
 		return
 	}

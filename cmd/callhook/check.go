@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -8,18 +10,23 @@ import (
 
 	"github.com/callhook/callhook/internal/config"
 	"github.com/callhook/callhook/internal/safefile"
+	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
 )
 
 // runCheck validates a config and every flow it names, or the flow and
 // scenario files given (and the config too when -config is given with them), printing
 // every problem as file:line: message. Flags may come before or after the
-// files. Exit status 1 when something is wrong.
+// files. Exit status 1 when something is wrong. With -switch it also
+// warns about the verbs whose FreeSWITCH module that switch lacks
+// (check_modules.go); warnings leave the exit status alone.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "config.yaml", "config file")
 	liverpiePath := fs.String("liverpie-config", "", "a Liverpie liverpie.yml to check with it")
+	switchAddr := fs.String("switch", "", "also warn about verbs whose module the FreeSWITCH at this inbound event socket (host:port) lacks")
+	password := fs.String("password", "", "the event socket password of -switch (default: $"+switchPasswordEnv+", else "+defaultSwitchPassword+")")
 	flows, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -27,6 +34,19 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	configGiven := false
 	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" || f.Name == "liverpie-config" })
 	status := 0
+	var sites []verbSite // the verbs -switch checks
+	// checkSwitch ends the check: the switch is asked only about files
+	// that are valid.
+	checkSwitch := func() int {
+		if *switchAddr != "" {
+			pw := *password
+			if pw == "" {
+				pw = cmp.Or(os.Getenv(switchPasswordEnv), defaultSwitchPassword)
+			}
+			checkSwitchModules(context.Background(), *switchAddr, pw, sites, stderr)
+		}
+		return status
+	}
 	for _, path := range flows {
 		// A scenario file (callhook test's) is told from a flow by its name
 		// or its shape (isScenarioFile).
@@ -40,19 +60,22 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s: ok (%s)\n", path, count(len(scs), "scenario"))
 			continue
 		}
-		if _, err := statemachine.ParseFile(path); err != nil {
+		flow, err := statemachine.ParseFile(path)
+		if err != nil {
 			printErrors(stderr, err)
 			status = 1
 			continue
 		}
+		sites = append(sites, flowSites(flow)...)
 		fmt.Fprintf(stdout, "%s: ok\n", path)
 	}
 	if len(flows) > 0 && !configGiven {
-		return status
+		return checkSwitch()
 	}
 	cfg, err := config.LoadWithLiverpie(*configPath, *liverpiePath, os.LookupEnv)
+	var rt *proxy.Runtime
 	if err == nil {
-		_, err = buildRuntime(cfg, newDeps())
+		rt, err = buildRuntime(cfg, newDeps())
 	}
 	if err != nil {
 		printErrors(stderr, err)
@@ -72,5 +95,6 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d apps, %d flows, %d routes)\n", name, len(cfg.Apps), nflows, len(cfg.Routes))
-	return status
+	sites = append(sites, configSites(cfg, rt)...)
+	return checkSwitch()
 }

@@ -468,7 +468,12 @@ func (s *simulation) run() int {
 			fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)
 			return simFailed
 		}
-		s.print.Note("(the call is saved as a scenario in " + s.o.saveScenario + ": callhook test -config " + s.o.config + " " + s.o.saveScenario + ")")
+		run := "callhook test -config " + s.o.config
+		if s.o.liverpie != "" {
+			// The scenario's app may be the liverpie.yml's: the test needs it too.
+			run += " -liverpie-config " + s.o.liverpie
+		}
+		s.print.Note("(the call is saved as a scenario in " + s.o.saveScenario + ": " + run + " " + s.o.saveScenario + ")")
 	}
 	if err := s.print.WriteErr(); err != nil {
 		fmt.Fprintf(s.stderr, "callhook simulate: %v\n", err)

@@ -36,12 +36,15 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: callhook test [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] FILES...
+		fmt.Fprint(stderr, `usage: callhook test [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v]
+       [-start COMMAND [-ready URL] [-start-timeout D]] FILES...
 
 Runs the scenarios of each file through the real engine against the
 simulated FreeSWITCH, in parallel, each its own call: media at simulated
-speed, the app's time real. Exit status 1 when a scenario failed, 2 for
-bad flags, config or scenario files.
+speed, the app's time real. -start runs the web app first (through sh),
+waits until it answers at its URL, and stops it at the end. Exit status 1
+when a scenario failed or the app did not start, 2 for bad flags, config
+or scenario files.
 
 `)
 		fs.PrintDefaults()
@@ -51,6 +54,10 @@ bad flags, config or scenario files.
 	runPat := fs.String("run", "", "run only the scenarios whose name matches `REGEXP`")
 	junit := fs.String("junit", "", "write the results as JUnit XML to `FILE`")
 	verbose := fs.Bool("v", false, "print every scenario's transcript, not only failed ones'")
+	var starts, readies stringList
+	fs.Var(&starts, "start", "start the web app with `COMMAND` (run by sh) before the scenarios, stop it after; repeatable")
+	fs.Var(&readies, "ready", "wait until `URL` answers HTTP before the scenarios (default: the URLs of the web apps they call); repeatable")
+	startTimeout := fs.Duration("start-timeout", defaultStartTimeout, "how long -start waits for the app to answer")
 	files, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return testOK
@@ -106,9 +113,31 @@ bad flags, config or scenario files.
 		fmt.Fprintln(stderr, "callhook test: no scenario matches -run")
 		return testUsage
 	}
+	var urls []string
+	switch {
+	case len(starts) > 0:
+		if urls, err = readyURLs(cfg, all, readies); err != nil {
+			fmt.Fprintf(stderr, "callhook test: %v\n", err)
+			return testUsage
+		}
+	case len(readies) > 0:
+		fmt.Fprintln(stderr, "callhook test: -ready without -start")
+		return testUsage
+	}
 
 	start := time.Now()
+	apps := &appGroup{}
+	if len(starts) > 0 {
+		release := apps.stopOnSignal(stderr)
+		defer release()
+		if err := apps.start(starts, urls, *startTimeout); err != nil {
+			fmt.Fprintf(stdout, "FAIL: the app did not start: %v\n", err)
+			return testFailed
+		}
+	}
 	results := runScenarios(cfg, all, newLogger(config.LogConfig{Level: "error", Format: cfg.Log.Format}, stderr))
+	// Stopped before the report, so that its output is all there.
+	apps.stop()
 	failed := 0
 	for _, r := range results {
 		if r.failure == "" {
@@ -122,14 +151,23 @@ bad flags, config or scenario files.
 		fmt.Fprintf(stdout, "FAIL %s (%s:%d) %.2fs\n%s", r.sc.Name, r.sc.File, r.sc.Line, r.took.Seconds(), indent(r.failure, "  "))
 		fmt.Fprintf(stdout, "  transcript:\n%s", indent(r.transcript, "    "))
 	}
+	if failed > 0 || *verbose {
+		for _, a := range apps.list() {
+			fmt.Fprint(stdout, appOutputText(a))
+		}
+	}
 	took := time.Since(start)
 	if failed > 0 {
 		fmt.Fprintf(stdout, "FAIL: %d of %d scenarios failed (%.2fs)\n", failed, len(results), took.Seconds())
 	} else {
-		fmt.Fprintf(stdout, "ok: %d scenarios passed (%.2fs)\n", len(results), took.Seconds())
+		fmt.Fprintf(stdout, "ok: %s passed (%.2fs)\n", count(len(results), "scenario"), took.Seconds())
 	}
 	if *junit != "" {
-		if err := writeJUnit(*junit, results, took); err != nil {
+		var appOutput strings.Builder
+		for _, a := range apps.list() {
+			appOutput.WriteString(appOutputText(a))
+		}
+		if err := writeJUnit(*junit, results, took, appOutput.String()); err != nil {
 			fmt.Fprintf(stderr, "callhook test: -junit: %v\n", err)
 			return testUsage
 		}
@@ -196,6 +234,9 @@ type junitSuite struct {
 	Failures int         `xml:"failures,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
+	// SystemErr is the output of the apps -start started, which served
+	// every suite's scenarios.
+	SystemErr string `xml:"system-err,omitempty"`
 }
 
 type junitCase struct {
@@ -213,8 +254,9 @@ type junitFailure struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// writeJUnit writes the results to path.
-func writeJUnit(path string, results []*scenarioResult, took time.Duration) error {
+// writeJUnit writes the results to path, with appOutput (the output of
+// the apps -start started, "" for none) as each suite's system-err.
+func writeJUnit(path string, results []*scenarioResult, took time.Duration, appOutput string) error {
 	doc := junitSuites{Tests: len(results), Time: seconds(took)}
 	at := map[string]int{}
 	for _, r := range results {
@@ -222,7 +264,7 @@ func writeJUnit(path string, results []*scenarioResult, took time.Duration) erro
 		if !ok {
 			i = len(doc.Suites)
 			at[r.sc.File] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: r.sc.File})
+			doc.Suites = append(doc.Suites, junitSuite{Name: r.sc.File, SystemErr: appOutput})
 		}
 		s := &doc.Suites[i]
 		c := junitCase{Name: r.sc.Name, Classname: r.sc.File, Time: seconds(r.took), SystemOut: r.transcript}

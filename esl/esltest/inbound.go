@@ -57,6 +57,10 @@ func NewInboundServer(password string) (*InboundServer, error) {
 // Addr returns the listening address (host:port).
 func (s *InboundServer) Addr() string { return s.ln.Addr().String() }
 
+// Switch returns the switch answering the server's api commands (its
+// modules: LoadModule, UnloadModule).
+func (s *InboundServer) Switch() *Switch { return s.sw }
+
 // Close stops listening, drops every connection and waits for their
 // goroutines.
 func (s *InboundServer) Close() error {
@@ -335,6 +339,10 @@ const noSuchChannel = "-ERR No such channel!\n"
 func (s *InboundServer) api(line string) string {
 	name, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	args = strings.TrimSpace(args)
+	if name == "show" && strings.EqualFold(args, "interfaces") {
+		// The switch's, as on an outbound socket (callhook check asks).
+		return s.sw.showInterfaces(nil)
+	}
 	if out, ok := s.sw.globalAPI(name, args); ok {
 		if out == "" {
 			return "-ERR no reply\n"
