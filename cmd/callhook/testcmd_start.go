@@ -196,6 +196,8 @@ func readyURLs(cfg *config.Config, scs []*scenario, given []string) ([]string, e
 			u = a.URL
 		case config.KindLiverpie:
 			u = a.Liverpie.BaseURL() + "/"
+		case config.KindTwiML:
+			u = a.TwiML.URL
 		}
 		if u != "" && !slices.Contains(out, u) {
 			out = append(out, u)
