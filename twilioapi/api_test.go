@@ -192,7 +192,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 
 type boxObserver chan string
 
-func (o boxObserver) BoxState(box, state string)  {}
+func (o boxObserver) BoxState(box, state string)     {}
 func (o boxObserver) Originated(box, outcome string) {}
 
 // post sends form to path on the API with basic auth user:pass.
