@@ -152,3 +152,29 @@ func writeCert(t *testing.T, dir string) *x509.CertPool {
 	pool.AppendCertsFromPEM(certPEM)
 	return pool
 }
+
+// The README's twilio_api example is a config that loads.
+func TestTwilioAPIREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(readme), "### Placing calls the Twilio way")
+	_, block, ok2 := strings.Cut(sec, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no yaml block under Placing calls the Twilio way")
+	}
+	env := func(name string) (string, bool) { return "x", true }
+	c, err := config.Parse("config.yaml", []byte(block), env)
+	if err != nil {
+		t.Fatalf("README's example:\n%s\n%v", block, err)
+	}
+	if c.TwilioAPI == nil || c.TwilioAPI.Listen != "0.0.0.0:8443" || c.TwilioAPI.CertFile != "/etc/callhook/api.crt" {
+		t.Errorf("TwilioAPI = %+v", c.TwilioAPI)
+	}
+	a := c.AppByName("voicemail")
+	if a == nil || len(a.AllowTo) != 1 || !a.AllowTo[0].MatchString("sofia/gateway/out/+15551230001") {
+		t.Errorf("the example's allow_to does not allow the curl example's To: %+v", a)
+	}
+}
