@@ -55,7 +55,7 @@ var layers = map[string][]string{
 	"metrics":  {"apphttp", "esl", "proxy", "verb"},
 	// twilioapi places calls the Twilio way: through outbound, for twiml
 	// apps.
-	"twilioapi": {"apphttp", "esl", "internal/nolog", "outbound", "twiml", "verb"},
+	"twilioapi": {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "twiml", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
 		"metrics", "outbound", "proxy", "statemachine", "twilioapi", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},

@@ -129,6 +129,7 @@ type rigOptions struct {
 	targets  map[string]esltest.OriginateOutcome
 	maxCalls int
 	doc      string
+	speed    float64 // media speed (0: 1000 times real time)
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -139,7 +140,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fs.Close() })
-	fs.SetOriginate(esltest.OriginateOptions{Targets: o.targets, Call: esltest.Options{Speed: 1000}})
+	if o.speed == 0 {
+		o.speed = 1000
+	}
+	fs.SetOriginate(esltest.OriginateOptions{Targets: o.targets, Call: esltest.Options{Speed: o.speed}})
 	r.fs = fs
 	if o.doc == "" {
 		o.doc = `<Response><Pause length="1"/><Hangup/></Response>`
@@ -418,6 +422,38 @@ func TestCancelRinging(t *testing.T) {
 	}
 	if h := r.web.next(t, "/status"); h.Params.Get("CallStatus") != "canceled" || h.Params.Get("SequenceNumber") != "1" {
 		t.Errorf("completed callback %v, want canceled, SequenceNumber 1", h.Params)
+	}
+}
+
+// Status=canceled leaves an answered call alone; Status=completed hangs
+// it up. The document pauses for an hour of call time (six minutes at
+// this speed), so only the hangup can end the call within the test's
+// deadline.
+func TestHangUpInProgress(t *testing.T) {
+	r := newRig(t, rigOptions{doc: `<Response><Pause length="3600"/></Response>`, speed: 10})
+	status, res, _ := r.post(t, callsPath, sid, token, r.form("+15550001", "answered", "completed"))
+	if status != http.StatusCreated {
+		t.Fatalf("create = %d %v", status, res)
+	}
+	if h := r.web.next(t, "/status"); h.Params.Get("CallStatus") != "in-progress" {
+		t.Fatalf("first callback %v, want in-progress", h.Params)
+	}
+	r.web.next(t, "/voice")
+	path := "/2010-04-01/Accounts/" + sid + "/Calls/" + res["sid"].(string) + ".json"
+	status, res, _ = r.post(t, path, sid, token, url.Values{"Status": {"canceled"}})
+	if status != http.StatusOK || res["status"] != "in-progress" || res["start_time"] == nil {
+		t.Errorf("cancel of an answered call = %d %v, want it in-progress still", status, res)
+	}
+	status, res, _ = r.post(t, path, sid, token, url.Values{"Status": {"completed"}})
+	if status != http.StatusOK {
+		t.Fatalf("hangup = %d %v", status, res)
+	}
+	if h := r.web.next(t, "/status"); h.Params.Get("CallStatus") != "completed" || h.Params.Get("SequenceNumber") != "1" {
+		t.Errorf("completed callback %v", h.Params)
+	}
+	status, res, _ = r.post(t, path, sid, token, url.Values{"Status": {"paused"}})
+	if status != 400 || res["code"] != float64(20001) {
+		t.Errorf("Status=paused = %d %v, want 400", status, res)
 	}
 }
 

@@ -2,6 +2,7 @@ package twilioapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/outbound"
+	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/twiml"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
@@ -189,6 +191,10 @@ func (s *Server) update(ctx context.Context, acct *Account, sid string, form map
 		_, err = s.Placer.Hangup(actx, id)
 	case status == "completed" && state == statusInProgress && s.Live != nil:
 		err = s.Live.Hangup(actx, id, "NORMAL_CLEARING")
+	}
+	if err != nil && errors.Is(err, proxy.ErrNoSuchCall) {
+		// It ended meanwhile: its resource says how.
+		err = nil
 	}
 	if err != nil {
 		s.logger().WithError(err).WithField("call_sid", sid).Warn("twilio api: update failed")
