@@ -309,15 +309,16 @@ func TestUnansweredCompleted(t *testing.T) {
 		"sofia/gateway/gw/+15550002": esltest.OriginateBusy,
 		"sofia/gateway/gw/+15550003": esltest.OriginateNoAnswer,
 	}})
-	for _, tc := range []struct{ to, want string }{{"+15550002", "busy"}, {"+15550003", "no-answer"}} {
+	for _, tc := range []struct{ to, want, method string }{{"+15550002", "busy", "POST"}, {"+15550003", "no-answer", "GET"}} {
 		f := r.form(tc.to)
 		f.Set("Timeout", "1")
+		f.Set("StatusCallbackMethod", tc.method)
 		status, res, _ := r.post(t, callsPath, sid, token, f)
 		if status != http.StatusCreated {
 			t.Fatalf("create %s = %d %v", tc.to, status, res)
 		}
 		h := r.web.next(t, "/status")
-		if h.Params.Get("CallStatus") != tc.want || h.Params.Get("CallSid") != res["sid"] || h.Params.Get("SequenceNumber") != "0" {
+		if h.Method != tc.method || h.Params.Get("CallStatus") != tc.want || h.Params.Get("CallSid") != res["sid"] || h.Params.Get("SequenceNumber") != "0" {
 			t.Errorf("%s: callback %v, want CallStatus %s", tc.to, h.Params, tc.want)
 		}
 	}
@@ -367,6 +368,8 @@ func TestBadRequests(t *testing.T) {
 		{"no Url", func(f url.Values) { f.Del("Url") }, 21205},
 		{"bad Url", func(f url.Values) { f.Set("Url", "ftp://x/y") }, 21205},
 		{"To not a number", func(f url.Values) { f.Set("To", "+1555 0001") }, 21211},
+		{"To without digits", func(f url.Values) { f.Set("To", "+") }, 21211},
+		{"To a client with a space", func(f url.Values) { f.Set("To", "client:a b") }, 21211},
 		{"To not allowed", func(f url.Values) { f.Set("To", "+44200000") }, 21215},
 		{"From not allowed", func(f url.Values) { f.Set("From", "+4420") }, 21210},
 		{"From with a quote", func(f url.Values) { f.Set("From", "+1555'") }, 21212},
@@ -515,5 +518,41 @@ func TestHelperLibraryRequest(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "initiated ringing in-progress completed" {
 		t.Errorf("callbacks %v", got)
+	}
+}
+
+// placer is a Placer that refuses every call with err.
+type placer struct{ err error }
+
+func (p placer) Place(context.Context, *outbound.Request) (*outbound.Placed, error) {
+	return nil, p.err
+}
+func (p placer) Hangup(context.Context, string) (bool, error) { return false, nil }
+
+// outbound's refusals in Twilio's shape: 503 when no box is up, 429 with
+// Retry-After over a limit.
+func TestOutboundRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		err          *outbound.Error
+		status, code int
+		retryAfter   string
+	}{
+		{&outbound.Error{Status: 503, Msg: "no FreeSWITCH box is up: fs1 (down)"}, 503, 20503, ""},
+		{&outbound.Error{Status: 429, Msg: "every box with room is at its max_cps", RetryAfter: 1500 * time.Millisecond}, 429, 20429, "2"},
+	} {
+		api := &twilioapi.Server{Placer: placer{tc.err}, Accounts: func(s string) (*twilioapi.Account, bool) {
+			return &twilioapi.Account{SID: sid, AuthToken: token, App: "tw", Dial: twiml.DialRules{Number: "sofia/gateway/gw/{number}"}}, s == sid
+		}}
+		srv := httptest.NewServer(api)
+		form := url.Values{"To": {"+15550001"}, "From": {"+15559999"}, "Url": {"https://app.example.com/voice"}}
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+callsPath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(sid, token)
+		status, body, h := do(t, req)
+		srv.Close()
+		if status != tc.status || body["code"] != float64(tc.code) || !strings.Contains(body["message"].(string), tc.err.Msg) ||
+			h.Get("Retry-After") != tc.retryAfter {
+			t.Errorf("%s: = %d %v Retry-After %q, want %d code %d Retry-After %q", tc.err.Msg, status, body, h.Get("Retry-After"), tc.status, tc.code, tc.retryAfter)
+		}
 	}
 }

@@ -108,7 +108,7 @@ func (s *Server) create(ctx context.Context, acct *Account, form map[string][]st
 		s.mu.Lock()
 		delete(s.calls, sid)
 		s.mu.Unlock()
-		return nil, fromOutbound(err, p.to, p.from)
+		return nil, fromOutbound(err)
 	}
 	s.logger().WithFields(logrus.Fields{"call_id": id, "call_sid": sid, "box": placed.Box, "app": acct.App, "to": p.to}).Info("twilio api: call placed")
 	s.mu.Lock()

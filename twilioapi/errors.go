@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/outbound"
@@ -51,9 +52,8 @@ func badParam(code int, format string, a ...any) *Error {
 	return apiError(http.StatusBadRequest, code, format, a...)
 }
 
-// fromOutbound maps outbound's refusal onto Twilio's shape; what
-// refused is one of outbound's 400/403 for to or from.
-func fromOutbound(err error, to, from string) *Error {
+// fromOutbound maps outbound's refusal onto Twilio's shape.
+func fromOutbound(err error) *Error {
 	var oe *outbound.Error
 	if !errors.As(err, &oe) {
 		return apiError(http.StatusInternalServerError, 20500, "%v", err)
@@ -65,21 +65,22 @@ func fromOutbound(err error, to, from string) *Error {
 		return e
 	case http.StatusServiceUnavailable:
 		return apiError(http.StatusServiceUnavailable, CodeUnavailable, "Service Unavailable: %s", oe.Msg)
-	case http.StatusForbidden:
-		// allow_to or allow_from: Twilio answers 400 with a code.
-		code := CodeToNotAllowed
-		if len(oe.Msg) >= 4 && oe.Msg[:4] == "from" {
-			code = CodeFromNotAllowed
-		}
-		return badParam(code, "%s", oe.Msg)
 	case http.StatusNotFound:
 		return apiError(http.StatusNotFound, CodeNotFound, "%s", oe.Msg)
 	}
+	// outbound's messages start with the field they are about.
+	to := strings.HasPrefix(oe.Msg, "to ") || strings.HasPrefix(oe.Msg, "to:")
+	from := strings.HasPrefix(oe.Msg, "from ") || strings.HasPrefix(oe.Msg, "from:")
 	code := CodeInvalidParameter
 	switch {
-	case len(oe.Msg) >= 2 && oe.Msg[:2] == "to":
+	case oe.Status == http.StatusForbidden && from:
+		// allow_from; Twilio answers 400 with a code.
+		code = CodeFromNotAllowed
+	case oe.Status == http.StatusForbidden && to:
+		code = CodeToNotAllowed
+	case to:
 		code = CodeInvalidTo
-	case len(oe.Msg) >= 4 && oe.Msg[:4] == "from":
+	case from:
 		code = CodeInvalidFrom
 	}
 	return badParam(code, "%s", oe.Msg)

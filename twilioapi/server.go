@@ -134,12 +134,12 @@ func (s *Server) createCall(w http.ResponseWriter, r *http.Request, acct *Accoun
 		return
 	}
 	form, e := readForm(w, r)
-	if e != nil {
-		writeError(w, e)
-		return
+	var rec *Resource
+	if e == nil {
+		rec, e = s.create(r.Context(), acct, form)
 	}
-	rec, e := s.create(r.Context(), acct, form)
 	if e != nil {
+		s.refused(r, acct, e)
 		writeError(w, e)
 		return
 	}
@@ -166,6 +166,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, acct *Account) {
 			res, e = s.update(r.Context(), acct, sid, form)
 		}
 		if e != nil {
+			s.refused(r, acct, e)
 			writeError(w, e)
 			return
 		}
@@ -174,6 +175,12 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, acct *Account) {
 		w.Header().Set("Allow", "GET, POST")
 		writeError(w, apiError(http.StatusMethodNotAllowed, 20004, "Method not allowed"))
 	}
+}
+
+// refused logs a request the API refused: one line, with what to fix.
+func (s *Server) refused(r *http.Request, acct *Account, e *Error) {
+	s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "app": acct.App, "path": r.URL.Path,
+		"status": e.Status, "code": e.Code}).Info("twilio api: request refused: " + e.Message)
 }
 
 // readForm reads a form-encoded body, bounded.

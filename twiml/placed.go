@@ -103,10 +103,18 @@ func (r DialRules) Target(to string) (string, error) {
 		}
 		return fill(tmpl, "uri", to), nil
 	}
+	digits := 0
 	for i, c := range to {
-		if !(c >= '0' && c <= '9' || c == '*' || c == '#' || c == '+' && i == 0) {
-			return "", fmt.Errorf("%s: want a phone number (digits, * and #, with a leading +), sip:URI or client:name", verb.Quote(to))
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '*' || c == '#' || c == '+' && i == 0:
+		default:
+			digits = -len(to)
 		}
+	}
+	if digits <= 0 {
+		return "", fmt.Errorf("%s: want a phone number (digits, * and #, with a leading +), sip:URI or client:name", verb.Quote(to))
 	}
 	if r.Number == "" {
 		return "", fmt.Errorf("%s: the app's dial.number names no gateway for phone numbers", verb.Quote(to))
