@@ -433,8 +433,8 @@ func TestCancelRinging(t *testing.T) {
 	}
 }
 
-// Status=canceled leaves an answered call alone; Status=completed hangs
-// it up. The document pauses for an hour of call time (six minutes at
+// Status=canceled leaves an answered call alone, Url redirects it,
+// Status=completed hangs it up. The document pauses for an hour of call time (six minutes at
 // this speed), so only the hangup can end the call within the test's
 // deadline.
 func TestHangUpInProgress(t *testing.T) {
@@ -451,6 +451,15 @@ func TestHangUpInProgress(t *testing.T) {
 	status, res, _ = r.post(t, path, sid, token, url.Values{"Status": {"canceled"}})
 	if status != http.StatusOK || res["status"] != "in-progress" || res["start_time"] == nil {
 		t.Errorf("cancel of an answered call = %d %v, want it in-progress still", status, res)
+	}
+	// Url redirects it: the app is asked for the new document (the same
+	// long pause).
+	status, res, _ = r.post(t, path, sid, token, url.Values{"Url": {r.web.srv.URL + "/next"}})
+	if status != http.StatusOK {
+		t.Fatalf("redirect = %d %v", status, res)
+	}
+	if h := r.web.next(t, "/next"); h.Method != "POST" || h.Params.Get("Direction") != "outbound-api" || h.Params.Get("CallStatus") != "in-progress" {
+		t.Errorf("redirect request %s %v", h.Method, h.Params)
 	}
 	status, res, _ = r.post(t, path, sid, token, url.Values{"Status": {"completed"}})
 	if status != http.StatusOK {

@@ -59,15 +59,14 @@ var callbackEvents = map[string]string{
 // record is one call placed through the API. Its fields after placed are
 // guarded by Server.mu, but for seq, the sender goroutine's own.
 type record struct {
-	id      string // the channel's Unique-ID, outbound's call id
-	res     Resource
-	placed  *twiml.Placed
-	token   string // signs the status callbacks
-	cbURL   string
-	cbGET   bool
-	events  []string // outbound's events that go to cbURL
-	created time.Time
-	seq     int // SequenceNumber of the next callback (sender goroutine only)
+	id     string // the channel's Unique-ID, outbound's call id
+	res    Resource
+	placed *twiml.Placed
+	token  string // signs the status callbacks
+	cbURL  string
+	cbGET  bool
+	events []string // outbound's events that go to cbURL
+	seq    int      // SequenceNumber of the next callback (sender goroutine only)
 }
 
 // rfc2822 writes t as Twilio does: "Tue, 31 Aug 2010 20:36:28 +0000".
@@ -87,7 +86,7 @@ func (s *Server) create(ctx context.Context, acct *Account, form map[string][]st
 	now := time.Now()
 	sid := twiml.CallSID(id)
 	rec := &record{id: id, token: acct.AuthToken, cbURL: p.statusCallback, cbGET: p.statusCallbackMethod == "GET",
-		events: p.events, created: now,
+		events: p.events,
 		placed: &twiml.Placed{URL: p.url, Method: p.method, TwiML: p.twiml, To: p.to, From: p.from},
 		res: Resource{SID: sid, AccountSID: acct.SID, To: p.to, From: p.from, Status: statusQueued,
 			Direction: twiml.DirectionOutboundAPI, APIVersion: twiml.APIVersion,
@@ -102,6 +101,9 @@ func (s *Server) create(ctx context.Context, acct *Account, form map[string][]st
 		s.calls = map[string]*record{}
 	}
 	s.calls[sid] = rec
+	// The answer is the call as it was queued (Twilio's), whatever its
+	// status events say by the time Place returns.
+	res := rec.res
 	s.mu.Unlock()
 	placed, err := s.Placer.Place(ctx, req)
 	if err != nil {
@@ -111,9 +113,6 @@ func (s *Server) create(ctx context.Context, acct *Account, form map[string][]st
 		return nil, fromOutbound(err)
 	}
 	s.logger().WithFields(logrus.Fields{"call_id": id, "call_sid": sid, "box": placed.Box, "app": acct.App, "to": p.to}).Info("twilio api: call placed")
-	s.mu.Lock()
-	res := rec.res
-	s.mu.Unlock()
 	return &res, nil
 }
 
