@@ -56,8 +56,11 @@ var layers = map[string][]string{
 	// follows them as a proxy.Observer once they connect back.
 	"outbound": {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
 	"metrics":  {"apphttp", "esl", "proxy", "verb"},
+	// twilioapi places calls the Twilio way: through outbound, for twiml
+	// apps.
+	"twilioapi": {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "twiml", "verb"},
 	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
-		"metrics", "outbound", "proxy", "recordings", "statemachine", "twiml", "verb", "webhook"},
+		"metrics", "outbound", "proxy", "recordings", "statemachine", "twilioapi", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they
 	// are what callhook is measured against.

@@ -113,11 +113,12 @@ type call struct {
 	created time.Time
 	send    *sender
 
-	ringing  bool // call.ringing sent
-	answered bool // the box reported CHANNEL_ANSWER or the job's +OK
-	socket   bool // its socket reached callhook: the call runs an app
-	canceled bool // POST /calls/{id}/hangup while it rang
-	done     bool // call.completed sent
+	ringing  bool  // call.ringing sent
+	answered bool  // the box reported CHANNEL_ANSWER or the job's +OK
+	socket   bool  // its socket reached callhook: the call runs an app
+	canceled bool  // POST /calls/{id}/hangup while it rang
+	done     bool  // call.completed sent
+	billsec  int64 // an answered call's seconds from answer to hangup
 	grace    *time.Timer
 }
 
@@ -289,7 +290,13 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 	if err := Check(req, app); err != nil {
 		return nil, err
 	}
-	c := &call{id: esl.NewUUID(), job: esl.NewUUID(), app: app, req: req, created: time.Now()}
+	id := req.ID
+	if id == "" {
+		id = esl.NewUUID()
+	} else if !plainID.MatchString(id) {
+		return nil, badRequest("id %q: want a UUID", id)
+	}
+	c := &call{id: id, job: esl.NewUUID(), app: app, req: req, created: time.Now()}
 	b, conn, err := m.pick(c)
 	if err != nil {
 		return nil, err
@@ -329,6 +336,9 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, nil, &Error{Status: http.StatusServiceUnavailable, Msg: "callhook is shutting down"}
+	}
+	if _, dup := m.calls[c.id]; dup {
+		return nil, nil, badRequest("id %s: a call with this id is placed already", c.id)
 	}
 	var up, room []*box
 	var down []string
@@ -594,6 +604,9 @@ func (m *Manager) CallEnded(pc *proxy.Call, end *proxy.CallEnd, _ *proxy.CallSta
 	if end.Outcome != proxy.OutcomeHangup {
 		reason = end.Outcome
 	}
+	m.mu.Lock()
+	c.billsec = end.Billsec
+	m.mu.Unlock()
 	m.finish(c, StatusCompleted, end.Cause, reason)
 }
 

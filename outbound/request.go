@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,17 @@ type Request struct {
 	// StatusEvents are the status events wanted (empty: all of
 	// StatusEventNames).
 	StatusEvents []string `json:"status_events"`
+
+	// ID, when set by a program (never by JSON), is the call's id: a
+	// UUID it made (esl.NewUUID) so that it knows the call before its
+	// socket can connect. "": Place makes one.
+	ID string `json:"-"`
+	// Deliver, when set by a program (never by JSON), takes the call's
+	// status events in place of the JSON POSTs to StatusURL: each of
+	// StatusEvents once, in order, on the call's sender goroutine (the
+	// Twilio API sends them in Twilio's form). ctx ends when the Manager
+	// closes.
+	Deliver func(ctx context.Context, ev StatusEvent) `json:"-"`
 }
 
 // Status events, sent to a placed call's status_url.
@@ -191,7 +203,7 @@ func Check(req *Request, app *App) error {
 			return badRequest("status_events: unknown event %s (%s)", verb.Quote(e), strings.Join(StatusEventNames, ", "))
 		}
 	}
-	if len(req.StatusEvents) > 0 && req.StatusURL == "" {
+	if len(req.StatusEvents) > 0 && req.StatusURL == "" && req.Deliver == nil {
 		return badRequest("status_events go to status_url, which the request does not have")
 	}
 	if len(req.StatusEvents) == 0 {

@@ -27,9 +27,12 @@ type StatusEvent struct {
 	// Status, Cause and Reason are call.completed's: the final status, the
 	// FreeSWITCH hangup cause (none when the call never got a channel),
 	// and what callhook knows beyond it (a lost box, a refused socket).
-	Status    string    `json:"status,omitempty"`
-	Cause     string    `json:"cause,omitempty"`
-	Reason    string    `json:"reason,omitempty"`
+	Status string `json:"status,omitempty"`
+	Cause  string `json:"cause,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Duration is call.completed's for an answered call: the seconds from
+	// its answer to its hangup (FreeSWITCH's billsec).
+	Duration  int64     `json:"duration,omitempty"`
 	Timestamp time.Time `json:"timestamp"`
 }
 
@@ -58,7 +61,7 @@ type sender struct {
 // newSender starts c's sender; Manager.mu is held.
 func (m *Manager) newSender(c *call) *sender {
 	s := &sender{q: make(chan StatusEvent, len(StatusEventNames)), gate: make(chan struct{})}
-	if c.req.StatusURL == "" {
+	if c.req.StatusURL == "" && c.req.Deliver == nil {
 		return s
 	}
 	m.wg.Go(func() {
@@ -76,7 +79,11 @@ func (m *Manager) newSender(c *call) *sender {
 				if !ok {
 					return
 				}
-				m.sendStatus(m.ctx, c, ev)
+				if c.req.Deliver != nil {
+					c.req.Deliver(m.ctx, ev)
+				} else {
+					m.sendStatus(m.ctx, c, ev)
+				}
 			case <-m.ctx.Done():
 				return
 			}
@@ -94,12 +101,15 @@ func (m *Manager) queueLocked(c *call, event, status, cause, reason string) {
 	if s.closed {
 		return
 	}
-	want := c.req.StatusURL != "" && slices.Contains(c.req.StatusEvents, event)
+	want := (c.req.StatusURL != "" || c.req.Deliver != nil) && slices.Contains(c.req.StatusEvents, event)
 	if want || m.OnStatus != nil {
 		ev := StatusEvent{
 			Event: event, CallID: c.id, Seq: s.seq + 1, App: c.app.Name, Box: c.b.cfg.Name,
 			Call:   StatusCall{To: c.req.To, From: c.req.From, FromName: c.req.FromName, Direction: "outbound", Vars: c.req.Vars},
 			Status: status, Cause: cause, Reason: reason, Timestamp: time.Now().UTC(),
+		}
+		if event == EventCompleted {
+			ev.Duration = c.billsec
 		}
 		if m.OnStatus != nil {
 			m.OnStatus(ev)

@@ -62,6 +62,9 @@ func direction(d string) string {
 // sends them (https://www.twilio.com/docs/voice/twiml#request-parameters).
 func (d *dialog) params(status string) map[string]string {
 	c := d.call
+	if d.placed != nil {
+		return d.placedParams(status)
+	}
 	return map[string]string{
 		"AccountSid": d.app.AccountSID,
 		"ApiVersion": APIVersion,

@@ -55,6 +55,10 @@ type App struct {
 	// Client is the process-wide HTTP client (nil: one made once by
 	// apphttp.NewClient).
 	Client *http.Client
+	// Placed, when set, tells how a call placed through the Twilio API
+	// (package twilioapi) starts, by its Unique-ID; a call it does not
+	// know starts at URL (placed.go).
+	Placed func(callID string) (*Placed, bool)
 }
 
 // DefaultTimeout is Twilio's own timeout for a webhook.
@@ -97,7 +101,11 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&dialog{app: a, call: call, httpc: hc, log: log, obs: obs, callSID: CallSID(call.ID)}), nil
+	d := &dialog{app: a, call: call, httpc: hc, log: log, obs: obs, callSID: CallSID(call.ID)}
+	if a.Placed != nil {
+		d.placed, _ = a.Placed(call.ID)
+	}
+	return proxy.Verbs(d), nil
 }
 
 // ChannelVars implements proxy.VarReader: a TwiML app reads none.
@@ -136,6 +144,7 @@ type dialog struct {
 	log     logrus.FieldLogger
 	obs     proxy.Observer
 	callSID string
+	placed  *Placed // a call placed through the Twilio API, or nil
 
 	// steps are the instructions the session runs now, each with what
 	// comes after it; docs counts the documents of the call.
@@ -148,6 +157,9 @@ type dialog struct {
 
 // Begin implements proxy.VerbDialog: the voice URL's document.
 func (d *dialog) Begin(ctx context.Context) (*proxy.Instructions, error) {
+	if d.placed != nil {
+		return d.beginPlaced(ctx)
+	}
 	return d.fetch(ctx, d.app.URL, d.app.method(), nil)
 }
 
@@ -243,7 +255,8 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
-	if d.app.StatusCallback == "" {
+	if d.app.StatusCallback == "" || d.placed != nil {
+		// A placed call's status callbacks are its request's (placed.go).
 		return
 	}
 	p := d.params(endStatus(end, d.call.Answered))
@@ -311,6 +324,12 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 		}
 		return nil, ErrConnect, err
 	}
+	return d.plan(body, docURL)
+}
+
+// plan parses and plans a document that came from docURL. code is the
+// ErrorCode of its failure.
+func (d *dialog) plan(body []byte, docURL *url.URL) (*proxy.Instructions, string, error) {
 	doc, err := Parse(body, Limits{MaxBytes: d.app.MaxReplyBytes})
 	if err != nil {
 		var pe *ParseError

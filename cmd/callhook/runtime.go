@@ -11,6 +11,7 @@ import (
 	"github.com/callhook/callhook/liverpie"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/statemachine"
+	"github.com/callhook/callhook/twilioapi"
 	"github.com/callhook/callhook/twiml"
 	"github.com/callhook/callhook/verb"
 	"github.com/callhook/callhook/webhook"
@@ -28,11 +29,14 @@ type deps struct {
 	// state machine moves on with every request, so a retried POST would
 	// skip a state).
 	client *http.Client
+	// twilio is Twilio's Calls API, which the twiml apps ask how the
+	// calls it placed begin (idle without twilio_api).
+	twilio *twilioAPI
 }
 
 func newDeps() *deps {
 	guard := &apphttp.DialGuard{}
-	return &deps{guard: guard, client: apphttp.NewClient(guard)}
+	return &deps{guard: guard, client: apphttp.NewClient(guard), twilio: &twilioAPI{api: &twilioapi.Server{}}}
 }
 
 // buildRuntime turns a loaded config into the apps, routes and limits of
@@ -123,7 +127,9 @@ func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, er
 	case config.KindLiverpie:
 		return liverpieBackend(cfg, a, d.client), nil
 	case config.KindTwiML:
-		return twimlBackend(cfg, a, d.client), nil
+		b := twimlBackend(cfg, a, d.client)
+		b.Placed = d.twilio.api.Placed
+		return b, nil
 	}
 	return nil, fmt.Errorf("%s:%d: apps.%s: unknown kind %q", cfg.File, a.Line, a.Name, a.Kind)
 }

@@ -167,6 +167,7 @@ func (s *server) run(ln net.Listener) int {
 	defer s.ops.stop()
 	defer s.placing.stop()
 	defer s.stopRecordings()
+	defer s.stopTwilioAPI()
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "admin": s.ops.addr(), "apps": len(s.proxy.Runtime().Apps)}).
 		Info("callhook serving")
 
@@ -221,6 +222,11 @@ func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 	go func() { ch <- s.esl.Serve(ln) }()
 	// The boxes bring answered calls to ln: connect once it serves.
 	if err := s.placing.start(s.log); err != nil {
+		s.esl.Close()
+		return nil, err
+	}
+	if err := s.startTwilioAPI(); err != nil {
+		s.placing.stop()
 		s.esl.Close()
 		return nil, err
 	}
@@ -330,6 +336,7 @@ func (s *server) reload(ctx context.Context) {
 			if s.placing != nil {
 				s.placing.setApps(cfg)
 			}
+			s.deps.twilio.setAccounts(cfg)
 			if lvl, err := logrus.ParseLevel(cfg.Log.Level); err == nil {
 				s.log.SetLevel(lvl)
 			}

@@ -74,6 +74,8 @@ type Config struct {
 	// Boxes are the FreeSWITCH boxes calls are placed on (POST /calls);
 	// none disables placing calls.
 	Boxes []Box
+	// TwilioAPI serves Twilio's Calls API for the twiml apps; nil: off.
+	TwilioAPI *TwilioAPI
 }
 
 // LogConfig is the log key.

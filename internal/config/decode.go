@@ -25,6 +25,7 @@ import (
 var topKeys = []string{
 	"listen", "acl", "admin", "admin_token", "log", "linger", "drain_timeout",
 	"limits", "event_socket", "recordings_dir", "media_dirs", "recordings", "default_app", "routes", "apps", "boxes",
+	"twilio_api",
 }
 
 // config decodes the root mapping. Limits come before apps, whose on_failure
@@ -105,6 +106,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := f.get("boxes"); n != nil {
 		c.Boxes = d.boxes(n, "boxes", c)
+	}
+	if n := f.get("twilio_api"); n != nil {
+		c.TwilioAPI = d.twilioAPI(n, "twilio_api", c)
 	}
 	if n := f.get("routes"); n != nil {
 		c.Routes = d.routes(n, "routes", c)

@@ -30,6 +30,7 @@ func RestartOnly(old, next *Config) []string {
 		{"log.format", next.Log.Format == old.Log.Format},
 		{"recordings", sameRecordings(next.Recordings, old.Recordings)},
 		{"boxes", slices.Equal(next.Boxes, old.Boxes)},
+		{"twilio_api", sameTwilioAPI(next.TwilioAPI, old.TwilioAPI)},
 	} {
 		if !k.same {
 			keys = append(keys, k.key)
@@ -58,4 +59,15 @@ func samePrefixes(a, b []netip.Prefix) bool {
 	slices.SortFunc(a, byAddr)
 	slices.SortFunc(b, byAddr)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// sameTwilioAPI reports whether a and b are the same twilio_api key (its
+// line aside).
+func sameTwilioAPI(a, b *TwilioAPI) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.Line, y.Line = 0, 0
+	return x == y
 }
