@@ -59,7 +59,12 @@ func (d *dialog) sendStatus(ctx context.Context, s *delivery.Sender, url string,
 		info := &proxy.RequestInfo{URL: url, Event: delivery.EventRecordingStatus, Attempts: attempts, Status: status,
 			Took: time.Since(start), Sent: string(body)}
 		if err != nil {
-			info.Err = &apphttp.RequestError{Op: delivery.EventRecordingStatus, URL: url, Code: apphttp.Classify(ctx, status, err), Status: status, Err: err}
+			info.Err = err
+			// Classified as a fetch's failure is; "" is a call that went
+			// away, no failure of the app's.
+			if code := apphttp.Classify(ctx, status, err); code != "" {
+				info.Err = &apphttp.RequestError{Op: delivery.EventRecordingStatus, URL: url, Code: code, Status: status, Err: err}
+			}
 		}
 		obs.Request(d.call, info)
 	}
