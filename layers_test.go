@@ -18,6 +18,7 @@ const module = "github.com/callhook/callhook"
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
 //	cmd → webhook, liverpie, statemachine, twiml → proxy → verb → esl
+//	webhook, statemachine → recordings/delivery → apphttp, proxy, verb
 //	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
@@ -44,14 +45,17 @@ var layers = map[string][]string{
 	"verb":            {"esl", "internal/suggest", "internal/yamlx"},
 	"apphttp":         {},
 	"proxy":           {"esl", "internal/nolog", "verb"},
-	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "verb"},
+	"webhook":         {"apphttp", "esl", "internal/nolog", "proxy", "recordings/delivery", "verb"},
 	// The recordings delivery: a proxy.Recordings and the HTTP handler of
 	// its uploads and downloads.
-	"recordings":   {"esl", "proxy", "verb"},
-	"liverpie":     {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
-	"twiml":        {"apphttp", "internal/nolog", "proxy", "verb"},
-	"statemachine": {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "verb"},
-	"admin":        {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
+	"recordings": {"esl", "proxy", "verb"},
+	// The delivery of a recording to the app that made it (its upload and
+	// recording.status), which webhook and flow apps share.
+	"recordings/delivery": {"apphttp", "internal/nolog", "proxy", "verb"},
+	"liverpie":            {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
+	"twiml":               {"apphttp", "internal/nolog", "proxy", "verb"},
+	"statemachine":        {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "recordings/delivery", "verb"},
+	"admin":               {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
 	// outbound places calls through FreeSWITCH's inbound socket and
 	// follows them as a proxy.Observer once they connect back.
 	"outbound": {"apphttp", "esl", "internal/nolog", "proxy", "verb"},

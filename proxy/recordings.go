@@ -41,7 +41,7 @@ type DeliveredRecording struct {
 }
 
 // RecordingReporter is a VerbDialog that delivers a recording further
-// (webhook apps): the upload the app asked for, then its
+// (webhook and flow apps, with package recordings/delivery): the upload the app asked for, then its
 // recording_status_url. RecordingDone is called once per recording, from
 // the call's goroutine, ready or failed, before the verb's result goes to
 // its action (so the result says where the upload went), or at the call's

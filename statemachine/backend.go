@@ -14,6 +14,7 @@ import (
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/recordings/delivery"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
@@ -41,9 +42,15 @@ type Backend struct {
 	// apphttp.DialGuard checks (apphttp.NewClient), so that no fetch or
 	// redirect of one reaches callhook's admin API.
 	HTTPClient *http.Client
-	// Retry is the policy of fetch states' retries: what is tried again
-	// and how long to wait first (zero: apphttp's defaults).
+	// Retry is the policy of fetch states' retries, and of recordings'
+	// uploads and recording.status requests: what is tried again and how
+	// long to wait first (zero: apphttp's defaults).
 	Retry apphttp.Retry
+	// Secret, when set, signs every request made for the flow (fetches,
+	// recordings' uploads and recording.status) with
+	// X-Callhook-Signature, as a webhook app's secret signs its requests
+	// (apphttp.Signature).
+	Secret string
 	// Now is the flow's clock for when: conditions; nil means time.Now.
 	Now func() time.Time
 	// OnMove, if set, is told each move's transitions (Move.Steps), on the
@@ -98,7 +105,7 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 	if r == nil {
 		r = &verb.Result{Verb: v.Name, Reason: verb.ReasonError}
 	}
-	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits}
+	o := Outcome{Reason: r.Reason, Verb: v.Name, Digits: r.Digits, Recording: r.Recording}
 	switch r.Reason {
 	case verb.ReasonOK, verb.ReasonTimeout, verb.ReasonInvalid, verb.ReasonError:
 	case verb.ReasonHangup:
@@ -162,6 +169,11 @@ func (d *dialog) hangup(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	d.ended = true
+	if end != nil && end.Recording != nil {
+		// The whole-call recording the hangup stopped: on.hangup's
+		// fetches may report it.
+		d.mem.Recording = end.Recording
+	}
 	mv, err := d.flow.Step(d.state, Outcome{Reason: verb.ReasonHangup}, d.mem, d.env())
 	for n := 0; err == nil && mv.Fetch != nil && n < maxFetches; n++ {
 		d.state, d.mem = mv.State, mv.Mem
@@ -189,6 +201,9 @@ type fetchBody struct {
 	Vars   map[string]string `json:"vars"` // flow variables
 	Digits string            `json:"digits,omitempty"`
 	Hangup *proxy.CallEnd    `json:"hangup,omitempty"`
+	// Recording is the last recording ({{recording.FIELD}}); in a
+	// recording.status request, the one it is about, with its status.
+	Recording *delivery.Status `json:"recording,omitempty"`
 }
 
 type fetchCall struct {
@@ -220,6 +235,15 @@ func (d *dialog) fetch(ctx context.Context, state string, f *Fetch, end *proxy.C
 // fetchReplyShown is how much of an answer RequestInfo.Reply shows.
 const fetchReplyShown = 200
 
+// body is the fields of a POST the flow sends for event, in state.
+func (d *dialog) body(state, event string) *fetchBody {
+	c := d.call
+	return &fetchBody{CallID: c.ID, App: c.App, Flow: d.flow.Name, State: state, Event: event,
+		Call: fetchCall{From: c.From, FromName: c.FromName, To: c.To, Direction: c.Direction,
+			Answered: c.Answered, Channel: c.ChannelName, StartedAt: c.StartedAt},
+		Vars: d.mem.Flow, Digits: d.mem.Digits}
+}
+
 // do makes a fetch: its attempts, each with the same body and the same
 // X-Callhook-Seq, under the fetch's timeout as a whole, retried as the
 // state's retries and the backend's Retry say (apphttp.Retryable: a
@@ -232,13 +256,13 @@ func (d *dialog) do(ctx context.Context, state string, f *Fetch, end *proxy.Call
 	defer cancel()
 	var body []byte
 	if f.Method == http.MethodPost {
-		c := d.call
-		fb := fetchBody{CallID: c.ID, App: c.App, Flow: d.flow.Name, State: state, Event: "fetch",
-			Call: fetchCall{From: c.From, FromName: c.FromName, To: c.To, Direction: c.Direction,
-				Answered: c.Answered, Channel: c.ChannelName, StartedAt: c.StartedAt},
-			Vars: d.mem.Flow, Digits: d.mem.Digits, Hangup: end}
+		fb := d.body(state, "fetch")
+		fb.Hangup = end
 		if d.mem.HungUp {
 			fb.Event = "hangup"
+		}
+		if d.mem.Recording != nil {
+			fb.Recording = &delivery.Status{Recording: d.mem.Recording}
 		}
 		if body, err = json.Marshal(fb); err != nil {
 			return 0, nil, nil, 0, fmt.Errorf("encode fetch body: %w", err)
@@ -286,6 +310,11 @@ func (d *dialog) attempt(ctx context.Context, f *Fetch, body []byte, seq int) (s
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if d.b.Secret != "" {
+		// Made afresh for each attempt, so a retry is not taken for a
+		// replay; a GET signs its empty body.
+		req.Header.Set("X-Callhook-Signature", apphttp.Signature(d.b.Secret, d.now().Unix(), body))
+	}
 	client := d.b.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
@@ -327,15 +356,19 @@ func (d *dialog) env() Env {
 			vars[name] = v
 		}
 	}
-	now := time.Now
-	if d.b.Now != nil {
-		now = d.b.Now
-	}
 	return Env{
-		Now:  now(),
+		Now:  d.now(),
 		Vars: vars,
 		Call: CallInfo{ID: c.ID, App: c.App, From: c.From, FromName: c.FromName, To: c.To, Direction: c.Direction, Channel: c.ChannelName},
 	}
+}
+
+// now is the flow's clock.
+func (d *dialog) now() time.Time {
+	if d.b.Now != nil {
+		return d.b.Now()
+	}
+	return time.Now()
 }
 
 // log returns the call's logger, or one that discards when the session

@@ -43,9 +43,11 @@
 //   - verbs: a list of verbs. Their text arguments may hold templates:
 //     {{call.from}}, {{call.to}}, {{call.id}} (and call.from_name,
 //     call.direction, call.channel, call.app), {{digits}} (the last
-//     gather's digits), {{vars.NAME}} (a channel variable) and
+//     gather's digits), {{vars.NAME}} (a channel variable),
 //     {{flow.NAME}} (a flow variable, declared in vars: or assigned by a
-//     set: or a fetch's save:). A value that would put a line break into
+//     set: or a fetch's save:) and {{recording.FIELD}} (the last
+//     recording: url, path, name, format, size, duration_ms, upload_url,
+//     upload_method, upload_status, upload_error). A value that would put a line break into
 //     anything but speak text makes the state's outcome error. Verbs may
 //     not have action: (transitions say where the call goes) and redirect
 //     is not available (use handoff:).
@@ -79,6 +81,13 @@
 //     (give on: {error: STATE}); an answer is saved into flow variables
 //     and may be branched on with switch: {field: account.status, cases:
 //     {active: a, blocked: b}, default: c}. A fetch state has no verbs.
+//
+// A recording (record, record_call, a bridge's record) is delivered as a
+// webhook app's is, by package delivery: its upload: and
+// recording_status_url: (absolute URLs) are carried out by the dialog
+// (RecordingDone), and the recording becomes the one {{recording.FIELD}}
+// reads and a POST fetch's body carries. Backend.Secret, when set, signs
+// every request the flow makes (fetches, uploads, recording.status).
 //
 // A state without verbs, fetch or handoff is a routing state: it succeeds
 // at once (set:, when:, next:). A state must have a way out (transitions,

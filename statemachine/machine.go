@@ -2,6 +2,7 @@ package statemachine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,13 +10,17 @@ import (
 )
 
 // Memory is what a call remembers between steps: flow variables, retry
-// counters and the last gather's digits. Step never modifies the Memory it
+// counters, the last gather's digits and the last recording. Step never modifies the Memory it
 // is given; it returns the new one in Move.Mem.
 type Memory struct {
 	Flow   map[string]string // flow variables ({{flow.NAME}})
 	Tries  map[string]int    // failures counted per state since it last succeeded
 	Digits string            // the last gather's digits ({{digits}})
-	HungUp bool              // the call is over: only fetch and routing states run
+	// Recording is the last recording a verb of the call made
+	// ({{recording.FIELD}}), nil before the first. It is never modified
+	// once set, so clones share it.
+	Recording *verb.Recording
+	HungUp    bool // the call is over: only fetch and routing states run
 }
 
 func (m Memory) clone() Memory {
@@ -58,6 +63,9 @@ type Outcome struct {
 	Reason string // verb.ReasonOK, ReasonTimeout, ReasonInvalid, ReasonError or ReasonHangup
 	Verb   string // the verb whose result this is; a gather's result sets {{digits}}
 	Digits string
+	// Recording is the recording the verb made (its result's), which
+	// {{recording.FIELD}} reads from then on; nil leaves the last one.
+	Recording *verb.Recording
 	// Data is a fetch's decoded JSON answer (with json.Number numbers), for
 	// save: and switch:, when Reason is ok.
 	Data any
@@ -251,6 +259,8 @@ func (m *Memory) lookup(env Env) func(ref) string {
 		switch r.ns {
 		case nsDigits:
 			return m.Digits
+		case nsRecording:
+			return recordingField(m.Recording, r.name)
 		case nsFlow:
 			return m.Flow[r.name]
 		case nsVars:
@@ -278,6 +288,46 @@ func (m *Memory) lookup(env Env) func(ref) string {
 	}
 }
 
+// recordingField is {{recording.name}} of rec: "" before any recording,
+// and for an upload field when no upload was asked for.
+func recordingField(rec *verb.Recording, name string) string {
+	if rec == nil {
+		return ""
+	}
+	switch name {
+	case "url":
+		return rec.URL
+	case "path":
+		return rec.Path
+	case "name":
+		return rec.Name
+	case "format":
+		return rec.Format
+	case "size":
+		return strconv.FormatInt(rec.Size, 10)
+	case "duration_ms":
+		return strconv.FormatInt(rec.DurationMS, 10)
+	}
+	u := rec.Upload
+	if u == nil {
+		return ""
+	}
+	switch name {
+	case "upload_url":
+		return u.URL
+	case "upload_method":
+		return u.Method
+	case "upload_status":
+		if u.Status == 0 {
+			return ""
+		}
+		return strconv.Itoa(u.Status)
+	case "upload_error":
+		return u.Error
+	}
+	return ""
+}
+
 // route picks the state s leads to after outcome o; "" means the flow ends
 // (a hangup with no on.hangup).
 func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (to, why string, err error) {
@@ -286,6 +336,9 @@ func (f *Flow) route(s *State, o Outcome, m *Memory, env Env) (to, why string, e
 	}
 	if o.Verb == "gather" {
 		m.Digits = o.Digits
+	}
+	if o.Recording != nil {
+		m.Recording = o.Recording
 	}
 	reason := o.Reason
 	var via string

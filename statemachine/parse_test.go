@@ -218,7 +218,7 @@ func TestParseErrors(t *testing.T) {
 			"  a:",
 			"    verbs: [play: \"{{foo.bar}}\"]",
 			"    hangup: true",
-		), []string{`t.yaml:4: state "a": unknown namespace "foo" in "foo.bar": want call, vars, flow or digits`}},
+		), []string{`t.yaml:4: state "a": unknown namespace "foo" in "foo.bar": want call, vars, flow, recording or digits`}},
 		{"unknown call field", src(
 			"start: a",
 			"states:",
@@ -333,7 +333,7 @@ func TestParseErrors(t *testing.T) {
 			"t.yaml:6: state \"a\": when: bad pattern \"(\": error parsing regexp: missing closing ): `(`",
 			`t.yaml:8: state "a": when: equals without var`,
 			`t.yaml:8: state "a": when: a condition needs weekdays, time or var`,
-			`t.yaml:10: state "a": when: unknown namespace "sip" in "sip.x": want call, vars, flow or digits`,
+			`t.yaml:10: state "a": when: unknown namespace "sip" in "sip.x": want call, vars, flow, recording or digits`,
 			`t.yaml:10: state "a": when: a condition needs goto: (the state it leads to)`,
 			`t.yaml:12: state "a": when: var needs equals or matches`,
 		}},

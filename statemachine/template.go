@@ -4,20 +4,29 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // Template namespaces: {{call.from}}, {{vars.NAME}} (channel variables),
-// {{flow.NAME}} (flow variables) and {{digits}} alone.
+// {{flow.NAME}} (flow variables), {{recording.FIELD}} (the last
+// recording) and {{digits}} alone.
 const (
-	nsCall   = "call"
-	nsVars   = "vars"
-	nsFlow   = "flow"
-	nsDigits = "digits"
+	nsCall      = "call"
+	nsVars      = "vars"
+	nsFlow      = "flow"
+	nsRecording = "recording"
+	nsDigits    = "digits"
 )
 
 // callFields are the names {{call.X}} accepts.
 var callFields = []string{"id", "app", "from", "from_name", "to", "direction", "channel"}
+
+// recordingFields are the names {{recording.X}} accepts: the last
+// recording's result (verb.Recording) and its upload's outcome
+// (verb.Uploaded).
+var recordingFields = []string{"url", "path", "name", "format", "size", "duration_ms",
+	"upload_url", "upload_method", "upload_status", "upload_error"}
 
 var (
 	flowVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -45,7 +54,7 @@ func parseRef(s string) (ref, error) {
 	}
 	ns, name, ok := strings.Cut(s, ".")
 	if !ok {
-		return ref{}, fmt.Errorf("unknown reference %q: want digits, call.FIELD, vars.NAME or flow.NAME", s)
+		return ref{}, fmt.Errorf("unknown reference %q: want digits, call.FIELD, vars.NAME, flow.NAME or recording.FIELD", s)
 	}
 	switch ns {
 	case nsCall:
@@ -55,6 +64,10 @@ func parseRef(s string) (ref, error) {
 			}
 		}
 		return ref{}, fmt.Errorf("unknown call field %q (want one of %s)", name, strings.Join(callFields, ", "))
+	case nsRecording:
+		if !slices.Contains(recordingFields, name) {
+			return ref{}, fmt.Errorf("unknown recording field %q (want one of %s)", name, strings.Join(recordingFields, ", "))
+		}
 	case nsVars:
 		if !chanVarName.MatchString(name) {
 			return ref{}, fmt.Errorf("bad channel variable name %q", name)
@@ -64,7 +77,7 @@ func parseRef(s string) (ref, error) {
 			return ref{}, fmt.Errorf("bad flow variable name %q", name)
 		}
 	default:
-		return ref{}, fmt.Errorf("unknown namespace %q in %q: want call, vars, flow or digits", ns, s)
+		return ref{}, fmt.Errorf("unknown namespace %q in %q: want call, vars, flow, recording or digits", ns, s)
 	}
 	return ref{ns: ns, name: name}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/recordings/delivery"
 	"github.com/callhook/callhook/verb"
 )
 
@@ -38,7 +39,7 @@ type message struct {
 	LastResult *verb.Result `json:"last_result,omitempty"`
 	// recording.status, and call.end when a whole-call recording ended
 	// with the call.
-	Recording *recordingInfo `json:"recording,omitempty"`
+	Recording *delivery.Status `json:"recording,omitempty"`
 }
 
 // callInfo is the body's call field.

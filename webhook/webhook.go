@@ -17,6 +17,7 @@ import (
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/proxy"
+	"github.com/callhook/callhook/recordings/delivery"
 	"github.com/callhook/callhook/verb"
 	"github.com/sirupsen/logrus"
 )
@@ -354,7 +355,7 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	m.Outcome = end.Outcome
 	m.LastResult = end.LastResult
 	if end.Recording != nil {
-		m.Recording = &recordingInfo{Recording: end.Recording, Verb: "record_call"}
+		m.Recording = &delivery.Status{Recording: end.Recording, Verb: "record_call"}
 	}
 	// request logs the failure.
 	_, _ = d.request(ctx, d.app.StatusURL, m, false, false)

@@ -123,7 +123,7 @@ func buildBackend(cfg *config.Config, a *config.App, d *deps) (proxy.Backend, er
 					cfg.File, a.Line, a.Name, a.Flow, to)
 			}
 		}
-		return &statemachine.Backend{Flow: flow, HTTPClient: d.client}, nil
+		return &statemachine.Backend{Flow: flow, HTTPClient: d.client, Secret: a.Secret}, nil
 	case config.KindLiverpie:
 		return liverpieBackend(cfg, a, d.client), nil
 	case config.KindTwiML:

@@ -46,7 +46,7 @@ var appKeys = []struct {
 	{"fallback_url", fetching},
 	{"timeout", fetching},
 	{"retries", webhookOnly},
-	{"secret", webhookOnly},
+	{"secret", []string{KindWebhook, KindFlow}},
 	{"status_url", webhookOnly},
 	{"status_events", webhookOnly},
 	{"vars", webhookOnly},
@@ -150,6 +150,11 @@ func (d *decoder) app(fl field, path string, c *Config, defOnFailure []verb.Verb
 	case KindFlow:
 		a.Flow = d.flowPath(f.get("flow"), join(path, "flow"))
 		a.FlowLine = f.get("flow").Line
+		// A flow's requests (fetches, recordings' uploads and status
+		// callbacks) are signed as a webhook app's are.
+		if v := f.get("secret"); v != nil {
+			a.Secret = d.str(v, join(path, "secret"))
+		}
 	case KindTwiML:
 		d.twiml(a, f, path)
 	}
