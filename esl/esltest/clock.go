@@ -57,17 +57,38 @@ func (c *Call) tick() {
 }
 
 // fireTimer moves the clock to the timer's deadline and runs its function.
+// A HangupAfter due no later than that deadline goes first: the two wait
+// on separate real timers, which at a high Speed fire within the same
+// instant, and the loop's select would pick between them at random (a
+// record's silence timer ending the recording before a hangup simulated
+// to come earlier). After the hangup the timer is re-armed for what is
+// left of it, if the hangup left it set.
 func (c *Call) fireTimer() {
-	if c.deadline.After(c.vnow) {
-		// The real instant the deadline stands for (not later than now).
-		at := c.lastReal.Add(time.Duration(float64(c.deadline.Sub(c.vnow)) / c.rate()))
-		c.lastReal = minTime(at, time.Now())
-		c.vnow = c.deadline
+	if !c.hangupAt.IsZero() && !c.hangupAt.After(c.deadline) {
+		c.advanceTo(c.hangupAt)
+		c.hangupAtDue()
+		if !c.finished && c.timerFn != nil {
+			c.timer.Stop()
+			c.timer.Reset(c.real(max(c.deadline.Sub(c.vnow), 0)))
+		}
+		return
 	}
+	c.advanceTo(c.deadline)
 	fn := c.timerFn
 	c.timerFn = nil
 	if fn != nil {
 		fn()
+	}
+}
+
+// advanceTo moves the clock to the simulated moment t, if it is ahead, and
+// the real instant it is measured from to the one t stands for (not later
+// than now).
+func (c *Call) advanceTo(t time.Time) {
+	if t.After(c.vnow) {
+		at := c.lastReal.Add(time.Duration(float64(t.Sub(c.vnow)) / c.rate()))
+		c.lastReal = minTime(at, time.Now())
+		c.vnow = t
 	}
 }
 
