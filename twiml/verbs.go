@@ -153,13 +153,9 @@ func (p *planner) gather(n *Node, s *Step) error {
 	if s.OnEmpty, err = boolean(n, "actionOnEmptyResult", false); err != nil {
 		return err
 	}
-	var list []any
-	for _, c := range n.Children {
-		items, err := p.prompt(c)
-		if err != nil {
-			return err
-		}
-		list = append(list, items...)
+	list, err := p.prompts(n)
+	if err != nil {
+		return err
 	}
 	opts := map[string]any{"min": 1, "max": num, "timeout": strconv.Itoa(timeout) + "s", "terminators": finish, "regex": gatherDigits}
 	if len(list) > 0 {
@@ -171,58 +167,79 @@ func (p *planner) gather(n *Node, s *Step) error {
 	return p.action(n, s)
 }
 
-// prompt is one noun of a Gather as prompt list items (a loop repeats
-// the item).
-func (p *planner) prompt(c *Node) ([]any, error) {
+// prompts are a Gather's nouns as one prompt list, each repeated as its
+// loop says. The list's limit (verb.MaxPrompts) is checked as it grows,
+// before any repetition is made: a document may loop each of hundreds of
+// nouns a thousand times. A noun with loop="0" repeats, on Twilio, until a
+// key ends the Gather, so nothing after it is ever heard: it fills the
+// rest of the list, and the nouns after it are checked but not played.
+func (p *planner) prompts(n *Node) ([]any, error) {
+	var list []any
+	endless := false
+	for _, c := range n.Children {
+		item, l, err := p.prompt(c)
+		if err != nil {
+			return nil, err
+		}
+		if endless {
+			continue
+		}
+		room := verb.MaxPrompts - len(list)
+		if l == 0 {
+			l, endless = max(room, 1), true
+		}
+		if l > room {
+			return nil, &Unsupported{Line: c.Line, What: fmt.Sprintf("<Gather> whose nouns, looped, are more than %d prompts", verb.MaxPrompts)}
+		}
+		for range l {
+			list = append(list, item)
+		}
+	}
+	return list, nil
+}
+
+// prompt is one noun of a Gather as a prompt list item, and its loop (0:
+// until a key is pressed).
+func (p *planner) prompt(c *Node) (any, int, error) {
 	attrs, ok := map[string][]string{"Say": supported["Say"], "Play": {"loop"}, "Pause": supported["Pause"]}[c.Name]
 	if !ok {
-		return nil, &ParseError{Line: c.Line, Msg: "<Gather> holds <" + c.Name + ">: it holds Say, Play and Pause"}
+		return nil, 0, &ParseError{Line: c.Line, Msg: "<Gather> holds <" + c.Name + ">: it holds Say, Play and Pause"}
 	}
 	if _, digits := c.Attr("digits"); digits && c.Name == "Play" {
-		return nil, &Unsupported{Line: c.Line, What: "<Play digits> inside <Gather>"}
+		return nil, 0, &Unsupported{Line: c.Line, What: "<Play digits> inside <Gather>"}
 	}
 	if err := checkAttrs(c, attrs); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var item any
 	switch c.Name {
 	case "Say":
 		opts, err := p.speakOpts(c)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		item = map[string]any{"speak": opts}
 	case "Play":
 		if len(c.Children) > 0 || c.Text == "" {
-			return nil, &ParseError{Line: c.Line, Msg: "<Play> in <Gather> wants a URL"}
+			return nil, 0, &ParseError{Line: c.Line, Msg: "<Play> in <Gather> wants a URL"}
 		}
 		u, err := p.resolve(c, "URL", c.Text)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		item = map[string]any{"file": u}
 	case "Pause":
 		if err := noContent(c); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		l, err := integer(c, "length", 1, 1, 3600)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return []any{map[string]any{"pause": strconv.Itoa(l) + "s"}}, nil
+		return map[string]any{"pause": strconv.Itoa(l) + "s"}, 1, nil
 	}
-	l, err := loop(c)
-	if err != nil {
-		return nil, err
-	}
-	if l == maxLoop {
-		l = 64 // a prompt list's most; the Gather's timeout ends it anyway
-	}
-	out := make([]any, l)
-	for i := range out {
-		out[i] = item
-	}
-	return out, nil
+	l, err := integer(c, "loop", 1, 0, maxLoop)
+	return item, l, err
 }
 
 // action reads action and method (POST by default, as Twilio's); with no
