@@ -3,10 +3,18 @@ package twiml
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/proxy"
 )
 
 // TestGatherLoopedPromptsBounded: a Gather's nouns, each looped up to
@@ -57,5 +65,42 @@ func TestGatherLoopZeroFillsTheList(t *testing.T) {
 	got := fmt.Sprint(steps[len(steps)-1].Verb.Spec.Args())
 	if n := strings.Count(got, "/b.wav"); n != 63 || strings.Count(got, "/a.wav") != 1 || strings.Contains(got, "/c.wav") {
 		t.Errorf("gather list %s: want a.wav once and b.wav 63 times", got)
+	}
+}
+
+// TestFallbackDocumentFailingEndsTheCall: a verb of the fallback's own
+// document that fails (here a Say on a switch without its TTS engine)
+// ends the call by the app's failure path; it once went to the fallback
+// again, whose document failed the same way: 100,000 requests in 20 s,
+// with no verb ever run and the call never ending. Twilio too asks the
+// fallback once for a failure. (The fallback here gives up on its sixth
+// request, so that the code before the fix ended the call at all.)
+func TestFallbackDocumentFailingEndsTheCall(t *testing.T) {
+	var mu sync.Mutex
+	fallbacks := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		doc := `<Response><Say>Hello</Say></Response>`
+		if r.URL.Path == "/fallback" {
+			mu.Lock()
+			fallbacks++
+			if fallbacks > 5 {
+				doc = `<Response><Hangup/></Response>`
+			}
+			mu.Unlock()
+		}
+		w.Write([]byte(doc))
+	}))
+	t.Cleanup(srv.Close)
+	app := &App{Name: "tw", URL: srv.URL + "/voice", FallbackURL: srv.URL + "/fallback", AccountSID: testSID,
+		AuthToken: testToken, Client: srv.Client(), Timeout: 5 * time.Second}
+	e := calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{})
+	c, res := e.Call(esltest.Options{})
+	mu.Lock()
+	defer mu.Unlock()
+	if fallbacks != 1 {
+		t.Errorf("the fallback was asked %d times, want once", fallbacks)
+	}
+	if got := join(ran(c)); got != "answer" || res.Cause != "NORMAL_TEMPORARY_FAILURE" {
+		t.Errorf("apps %q, call ended %v: want the app's failure path (NORMAL_TEMPORARY_FAILURE)", got, res)
 	}
 }

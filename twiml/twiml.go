@@ -139,11 +139,16 @@ type dialog struct {
 
 	// steps are the instructions the session runs now, each with what
 	// comes after it; docs counts the documents of the call.
-	steps     []Step
-	docs      int
-	dials     int
-	redirects int
-	ended     bool
+	steps []Step
+	docs  int
+	// fallbackDoc says steps are the fallback's document: a verb of it
+	// that fails ends the call instead of asking the fallback again,
+	// whose answer would fail the same way, with no verb run between
+	// requests, for as long as the call lasts.
+	fallbackDoc bool
+	dials       int
+	redirects   int
+	ended       bool
 }
 
 // Begin implements proxy.VerbDialog: the voice URL's document.
@@ -165,6 +170,9 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 	s, rest := d.steps[i], d.steps[i+1:]
 	if r.Reason == verb.ReasonError && r.Message != "" {
 		err := fmt.Errorf("twiml: line %d: <%s>: %s", s.Verb.Line, s.TwiML, r.Message)
+		if d.fallbackDoc {
+			return nil, fmt.Errorf("the fallback's document: %w", err)
+		}
 		return d.failed(ctx, err, ErrMissingTool, s.Action, nil)
 	}
 	p := d.params(liveStatus(d.call))
@@ -347,7 +355,7 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 			s.Verb.Action = docURL.String()
 		}
 	}
-	d.steps = steps
+	d.steps, d.fallbackDoc = steps, fallback
 	return &proxy.Instructions{Verbs: verbsOf(steps)}, "", nil
 }
 
