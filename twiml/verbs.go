@@ -26,9 +26,24 @@ func (p *planner) speakOpts(n *Node) (map[string]any, error) {
 	}
 	// Runs of white space (a document's indentation, line breaks) are
 	// one space to a voice, and a Gather's prompt takes one line only.
-	text := strings.Join(strings.Fields(n.Text), " ")
+	text := spoken.Replace(strings.Join(strings.Fields(n.Text), " "))
 	return map[string]any{"text": text, "engine": v.Engine, "voice": v.Voice}, nil
 }
+
+// spoken rewrites what the switch would read as more than words into
+// what a voice says the same way (no TTS engine reads a brace):
+// FreeSWITCH expands "${" and "$${" in an application's data
+// (switch_core_session_exec, src/switch_core_session.c) and reads a
+// leading "{...}" as the TTS engine's parameters
+// (src/switch_core_speech.c). The speak verb refuses such text, and
+// Twilio speaks it: rewritten, a Say with "${5}" or "{1}" is heard, not
+// sent to the fallback.
+var spoken = strings.NewReplacer("{", "(", "}", ")")
+
+// inGather rewrites a Say's text for a Gather's prompt list, where "!"
+// separates the list's files (file_string://, src/mod/applications/
+// mod_dptools/mod_dptools.c): "Welcome!" is said "Welcome.".
+var inGather = strings.NewReplacer("!", ".")
 
 // voice maps Say's voice and language onto the switch's TTS: the map's
 // "voice/language" entry, else (for no language, or en-US, Twilio's
@@ -218,6 +233,7 @@ func (p *planner) prompt(c *Node) (any, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		opts["text"] = inGather.Replace(opts["text"].(string))
 		item = map[string]any{"speak": opts}
 	case "Play":
 		if len(c.Children) > 0 || c.Text == "" {
