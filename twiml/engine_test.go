@@ -410,7 +410,7 @@ func TestDialConference(t *testing.T) {
 		}
 	}})
 	calltest.Wait(t, c)
-	if apps := ran(c); !slices.Contains(apps, "conference room1@default+flags{mute|endconf}") {
+	if apps := ran(c); !slices.Contains(apps, "conference "+testSID+"-room1@default+flags{mute|endconf}") {
 		t.Errorf("apps %q", apps)
 	}
 }

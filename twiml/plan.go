@@ -44,6 +44,9 @@ type PlanOptions struct {
 	// ConferenceProfile is the conference profile of Dial's Conference
 	// ("": default).
 	ConferenceProfile string
+	// Account is the app's AccountSid: Conference rooms are namespaced
+	// to it, as Twilio's are to an account.
+	Account string
 	// RecordingName names a Record's file: it is given the verb's index
 	// in the document.
 	RecordingName func(i int) string

@@ -331,7 +331,7 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 	docNo := d.docs
 	steps, err := Plan(doc, PlanOptions{
 		URL: docURL, Answered: d.call.Answered,
-		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile,
+		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile, Account: d.app.AccountSID,
 		RecordingName: func(i int) string { return fmt.Sprintf("%s-%d-%d.wav", d.callSID, docNo, i+1) },
 		Verb: verb.ParseOptions{Files: d.app.Files, AllowVars: d.app.AllowVars,
 			AllowEndpoints: d.app.AllowEndpoints, AllowDialplans: d.app.AllowDialplans},
