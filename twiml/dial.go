@@ -119,11 +119,17 @@ func fill(template, key, value string) string {
 	return strings.ReplaceAll(template, "{"+key+"}", value)
 }
 
-// number: a phone number through the app's dial.number template.
+// numberSeparators are what people write in a phone number between its
+// digits: Twilio dials <Dial>415-123-4567</Dial>, its own example.
+var numberSeparators = strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "")
+
+// number: a phone number, without its separators, through the app's
+// dial.number template.
 func (p *planner) number(n *Node, num string) (string, error) {
 	if p.o.Dial.Number == "" {
 		return "", &Unsupported{Line: n.Line, What: "<Number> (the app's dial.number names no gateway)"}
 	}
+	num = numberSeparators.Replace(num)
 	if num == "" {
 		return "", &ParseError{Line: n.Line, Msg: "<Number> is empty"}
 	}
