@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
@@ -74,21 +72,13 @@ const (
 // app's MaxRedirects.
 var ErrTooManyRedirects = errors.New("twiml: too many redirects")
 
-var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
-
 // Start implements proxy.Backend; it does no I/O.
 func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
-	jar, err := cookiejar.New(nil)
+	// Twilio keeps an app's cookies for the call, as a browser would.
+	hc, err := apphttp.CallClient(a.Client)
 	if err != nil {
-		return nil, fmt.Errorf("twiml app %s: cookie jar: %w", a.Name, err)
+		return nil, fmt.Errorf("twiml app %s: %w", a.Name, err)
 	}
-	client := a.Client
-	if client == nil {
-		client = defaultClient()
-	}
-	// A per-call client over the shared pool: Twilio keeps an app's
-	// cookies for the call, as a browser would.
-	hc := &http.Client{Jar: jar, Transport: client.Transport, CheckRedirect: client.CheckRedirect}
 	log := call.Log
 	if log == nil {
 		log = nolog.Logger()
