@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/internal/calltest"
+	"github.com/callhook/callhook/proxy"
 )
 
 // https://www.twilio.com/docs/voice/twiml/reject — "The call ends with a
@@ -26,6 +28,35 @@ func TestRejectFinalStatus(t *testing.T) {
 		}
 		if got := reqs[1].Params.Get("CallStatus"); got != tc.status {
 			t.Errorf("%s: CallStatus %q, want %q", tc.doc, got, tc.status)
+		}
+	}
+}
+
+// https://www.twilio.com/docs/voice/api/call-resource — a call's duration
+// is "empty for busy, failed, unanswered" calls and counts from the
+// answer: the status callback's CallDuration is the call's billsec. It
+// was its duration, which counts the ringing (and made a rejected call
+// last seconds).
+func TestStatusCallbackDurationFromAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		end      proxy.CallEnd
+		answered bool
+		want     string
+	}{
+		{proxy.CallEnd{Cause: "CALL_REJECTED", Duration: 7}, false, "0"},
+		{proxy.CallEnd{Cause: "NORMAL_CLEARING", Duration: 9, Billsec: 5}, true, "5"},
+	} {
+		a := newTwApp(t, map[string]string{"/status": ``})
+		app := &App{Name: "tw", URL: a.srv.URL + "/voice", StatusCallback: a.srv.URL + "/status",
+			AccountSID: testSID, AuthToken: testToken, Client: a.srv.Client()}
+		d := calltest.StartDialog(t, app, &proxy.Call{ID: "9a7c1b2e-4d3f-45a6-b7c8-d9e0f1a2b3c4", Answered: tc.answered})
+		d.End(t.Context(), &tc.end)
+		reqs := a.requests()
+		if len(reqs) != 1 || reqs[0].Path != "/status" {
+			t.Fatalf("requests %q", a.paths())
+		}
+		if got := reqs[0].Params.Get("CallDuration"); got != tc.want {
+			t.Errorf("%+v: CallDuration %q, want %q", tc.end, got, tc.want)
 		}
 	}
 }

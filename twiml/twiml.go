@@ -235,7 +235,7 @@ func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructio
 }
 
 // End implements proxy.Dialog: the status callback, once, with the call's
-// final CallStatus and CallDuration.
+// final CallStatus and CallDuration (seconds from the answer).
 func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.ended {
 		return
@@ -245,7 +245,10 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	p := d.params(endStatus(end, d.call.Answered))
-	p["CallDuration"] = strconv.FormatInt(end.Duration, 10)
+	// Twilio's duration counts from the answer, and is nothing for a call
+	// never answered: FreeSWITCH's billsec, not its duration (which
+	// counts the ringing too).
+	p["CallDuration"] = strconv.FormatInt(end.Billsec, 10)
 	p["Timestamp"] = time.Now().UTC().Format(time.RFC1123Z)
 	_, _, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
 }
