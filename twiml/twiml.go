@@ -179,6 +179,9 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 			return d.goOn(rest), nil
 		}
 		recordingParams(p, rec)
+		if r.Terminator != "" {
+			p["Digits"] = r.Terminator // the key that ended it
+		}
 		if s.RecordingStatusCallback != "" {
 			d.recordingStatus(ctx, s, rec)
 		}
