@@ -123,3 +123,27 @@ func FuzzParsePlan(f *testing.F) {
 		_, _ = Plan(doc, PlanOptions{URL: base})
 	})
 }
+
+// TestParseByteOrderMark: XML allows a UTF-8 document to start with a
+// byte order mark (https://www.w3.org/TR/xml/#charencoding), and .NET's
+// XmlWriter writes one by default; such a document was refused as "text
+// outside the Response element". A document declared US-ASCII is UTF-8
+// too.
+func TestParseByteOrderMark(t *testing.T) {
+	for _, doc := range []string{
+		"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response><Hangup/></Response>",
+		"\xEF\xBB\xBF<Response><Hangup/></Response>",
+		`<?xml version="1.0" encoding="US-ASCII"?><Response><Hangup/></Response>`,
+	} {
+		n, err := Parse([]byte(doc), Limits{})
+		if err != nil || len(n.Children) != 1 || n.Children[0].Name != "Hangup" {
+			t.Errorf("Parse(%q) = %v, %v; want <Response><Hangup/>", doc, n, err)
+		}
+	}
+	// A mark anywhere but first is text, and Latin-1 is still refused.
+	for _, doc := range []string{"<Response>\xEF\xBB\xBF<Hangup/></Response>", "\n\xEF\xBB\xBF<Response/>"} {
+		if _, err := Parse([]byte(doc), Limits{}); err == nil {
+			t.Errorf("Parse(%q) = nil, want an error", doc)
+		}
+	}
+}
