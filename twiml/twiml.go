@@ -46,7 +46,8 @@ type App struct {
 	AllowEndpoints []string
 	AllowDialplans []string
 	// MaxReplyBytes caps a document (0: 64 KiB); MaxVerbs its verbs (0:
-	// 100); MaxRedirects the redirects of a call (0: 50; negative: none).
+	// 100); MaxRedirects a call's redirects in a row (0: 50; negative:
+	// none), counted again after a Redirect that waited (Step.Waited).
 	MaxReplyBytes int
 	MaxVerbs      int
 	MaxRedirects  int
@@ -221,18 +222,25 @@ func verbsOf(steps []Step) []verb.Verb {
 }
 
 // Redirect implements proxy.VerbDialog: a Redirect verb's URL with its
-// method, or a live redirect (POST).
+// method, or a live redirect (POST). Past the app's MaxRedirects on this
+// call it fails with ErrTooManyRedirects (the session runs on_failure):
+// a document that only redirects would otherwise request forever with no
+// verb run. A Redirect that waited (Step.Waited) starts the count again:
+// a hold loop lasts as long as the caller holds, as on Twilio.
 func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
-	d.redirects++
-	if d.redirects > d.app.maxRedirects() {
-		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
-	}
 	m := "POST"
 	for _, s := range d.steps {
 		if rs, ok := s.Verb.Spec.(*verb.RedirectSpec); ok && s.TwiML == "Redirect" && rs.URL == target {
 			m = s.Method
+			if s.Waited {
+				d.redirects = 0
+			}
 			break
 		}
+	}
+	d.redirects++
+	if d.redirects > d.app.maxRedirects() {
+		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
 	}
 	return d.fetch(ctx, target, m, d.params(liveStatus(d.call)))
 }
