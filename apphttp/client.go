@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"sync"
 	"time"
 )
@@ -41,15 +40,15 @@ func NewClient(guard *DialGuard) *http.Client {
 }
 
 // CallClient is one call's client over shared's connection pool (nil: a
-// client made once by NewClient(nil)): the call's own cookie jar sends an
-// app's cookies back on the call's later requests only, and keeps them
-// across HTTP redirects, as a browser would; the pool's guard still
-// checks every connection.
+// client made once by NewClient(nil)): the call's own cookie jar (bounded,
+// callJar) sends an app's cookies back on the call's later requests only,
+// and keeps them across HTTP redirects, as a browser would; the pool's
+// guard still checks every connection.
 func CallClient(shared *http.Client) (*http.Client, error) {
 	if shared == nil {
 		shared = unguardedClient()
 	}
-	jar, err := cookiejar.New(nil)
+	jar, err := newCallJar()
 	if err != nil {
 		return nil, fmt.Errorf("cookie jar: %w", err)
 	}
