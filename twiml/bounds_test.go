@@ -10,11 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/internal/calltest"
-	"github.com/callhook/callhook/proxy"
 )
 
 // TestGatherLoopedPromptsBounded: a Gather's nouns, each looped up to
@@ -91,9 +88,7 @@ func TestFallbackDocumentFailingEndsTheCall(t *testing.T) {
 		w.Write([]byte(doc))
 	}))
 	t.Cleanup(srv.Close)
-	app := &App{Name: "tw", URL: srv.URL + "/voice", FallbackURL: srv.URL + "/fallback", AccountSID: testSID,
-		AuthToken: testToken, Client: srv.Client(), Timeout: 5 * time.Second}
-	e := calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{})
+	e := engineAt(t, srv, "/voice", func(app *App) { app.FallbackURL = srv.URL + "/fallback" })
 	c, res := e.Call(esltest.Options{})
 	mu.Lock()
 	defer mu.Unlock()

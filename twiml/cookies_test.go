@@ -7,11 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/internal/calltest"
-	"github.com/callhook/callhook/proxy"
 )
 
 // TestCookiesBounded: a call keeps the app's cookies (Twilio does), but
@@ -37,9 +34,7 @@ func TestCookiesBounded(t *testing.T) {
 		fmt.Fprint(w, `<Response><Redirect>/next</Redirect></Response>`)
 	}))
 	t.Cleanup(srv.Close)
-	app := &App{Name: "tw", URL: srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken,
-		Client: srv.Client(), Timeout: 5 * time.Second}
-	e := calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{})
+	e := engineAt(t, srv, "/voice", nil)
 	e.Call(esltest.Options{})
 	mu.Lock()
 	defer mu.Unlock()

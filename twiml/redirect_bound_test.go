@@ -6,11 +6,9 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
-	"github.com/callhook/callhook/proxy"
 )
 
 // loopApp serves doc at every path until its rounds are spent, then
@@ -41,9 +39,7 @@ func newLoopApp(t *testing.T, doc string, rounds int) *loopApp {
 func (a *loopApp) requests() int { a.mu.Lock(); defer a.mu.Unlock(); return a.served }
 
 func loopEngine(t *testing.T, a *loopApp, maxRedirects int) *calltest.Engine {
-	app := &App{Name: "tw", URL: a.srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken,
-		Client: a.srv.Client(), Timeout: 5 * time.Second, MaxRedirects: maxRedirects}
-	return calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{})
+	return engineAt(t, a.srv, "/voice", func(app *App) { app.MaxRedirects = maxRedirects })
 }
 
 // A document that only redirects, with no verb run between requests, is
