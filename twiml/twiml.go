@@ -261,7 +261,7 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	// counts the ringing too).
 	p["CallDuration"] = strconv.FormatInt(end.Billsec, 10)
 	p["Timestamp"] = time.Now().UTC().Format(time.RFC1123Z)
-	_, _, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
+	_, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
 }
 
 // recordingStatus tells a Record's recordingStatusCallback of the
@@ -270,7 +270,7 @@ func (d *dialog) recordingStatus(ctx context.Context, s Step, rec *verb.Recordin
 	p := map[string]string{"AccountSid": d.app.AccountSID, "CallSid": d.callSID, "RecordingStatus": "completed",
 		"RecordingSource": "RecordVerb", "RecordingChannels": "1"}
 	recordingParams(p, rec)
-	_, _, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
+	_, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
 }
 
 // fetch requests a document and plans it: the call's next instructions,
@@ -315,7 +315,7 @@ func (d *dialog) failed(ctx context.Context, err error, code, target string, p m
 // document fetches one document and plans it. code is the ErrorCode of
 // its failure.
 func (d *dialog) document(ctx context.Context, target, method string, p map[string]string, fallback bool) (*proxy.Instructions, string, error) {
-	body, docURL, err := d.request(ctx, target, method, p, "document", fallback)
+	rep, err := d.request(ctx, target, method, p, "document", fallback)
 	if err != nil {
 		var re *apphttp.RequestError
 		if errors.As(err, &re) && re.Status != 0 {
@@ -323,7 +323,8 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 		}
 		return nil, ErrConnect, err
 	}
-	doc, err := Parse(body, Limits{MaxBytes: d.app.MaxReplyBytes})
+	docURL := rep.url
+	doc, err := parseReply(rep, Limits{MaxBytes: d.app.MaxReplyBytes})
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) && pe.Malformed {
