@@ -60,3 +60,32 @@ func TestStatusCallbackDurationFromAnswer(t *testing.T) {
 		}
 	}
 }
+
+// https://www.twilio.com/docs/voice/api/call-resource#call-status-values
+// — a call's final CallStatus from how it ended, and Direction
+// (https://www.twilio.com/docs/voice/twiml#request-parameters): inbound,
+// or outbound-api for a call the switch placed.
+func TestFinalStatusAndDirection(t *testing.T) {
+	for _, tc := range []struct {
+		cause    string
+		answered bool
+		want     string
+	}{
+		{"NORMAL_CLEARING", true, "completed"},
+		{"USER_BUSY", true, "completed"}, // answered first: it completed
+		{"USER_BUSY", false, "busy"},
+		{"NO_ANSWER", false, "no-answer"},
+		{"ORIGINATOR_CANCEL", false, "canceled"},
+		{"CALL_REJECTED", false, "no-answer"},
+		{"DESTINATION_OUT_OF_ORDER", false, "failed"},
+	} {
+		if got := endStatus(&proxy.CallEnd{Cause: tc.cause}, tc.answered); got != tc.want {
+			t.Errorf("endStatus(%s, answered %v) = %s, want %s", tc.cause, tc.answered, got, tc.want)
+		}
+	}
+	for in, want := range map[string]string{"inbound": "inbound", "outbound": "outbound-api", "": "inbound"} {
+		if got := direction(in); got != want {
+			t.Errorf("direction(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
