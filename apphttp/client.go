@@ -1,8 +1,10 @@
 package apphttp
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -36,3 +38,22 @@ func NewClient(guard *DialGuard) *http.Client {
 	}
 	return &http.Client{Transport: transport}
 }
+
+// CallClient is one call's client over shared's connection pool (nil: a
+// client made once by NewClient(nil)): the call's own cookie jar (bounded,
+// callJar) sends an app's cookies back on the call's later requests only,
+// and keeps them across HTTP redirects, as a browser would; the pool's
+// guard still checks every connection.
+func CallClient(shared *http.Client) (*http.Client, error) {
+	if shared == nil {
+		shared = unguardedClient()
+	}
+	jar, err := newCallJar()
+	if err != nil {
+		return nil, fmt.Errorf("cookie jar: %w", err)
+	}
+	return &http.Client{Jar: jar, Transport: shared.Transport, CheckRedirect: shared.CheckRedirect}, nil
+}
+
+// unguardedClient is the pool of apps given no client (tests), made once.
+var unguardedClient = sync.OnceValue(func() *http.Client { return NewClient(nil) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,19 +15,26 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// reply is a 2xx reply to a request.
+type reply struct {
+	body []byte // at most MaxReplyBytes
+	// url is where it came from (without a GET's parameters; after HTTP
+	// redirects, where they led): relative URLs in it resolve against it.
+	url *url.URL
+	// mime is its Content-Type's media type, lower case ("" if none).
+	mime string
+}
+
 // request makes one request as Twilio does: a POST with the parameters
 // form-encoded, or a GET with them added to the URL's query; signed with
 // X-Twilio-Signature over the URL as sent and, for a POST, the
-// parameters. It returns the 2xx reply's body (at most MaxReplyBytes)
-// and the URL it came from (without a GET's parameters; after HTTP
-// redirects, where they led): relative URLs in the document resolve
-// against it. Its error is an *apphttp.RequestError,
-// or the call's context's error when the call went away. Twilio does not
-// retry a webhook, and neither does this.
-func (d *dialog) request(ctx context.Context, target, method string, p map[string]string, event string, fallback bool) ([]byte, *url.URL, error) {
+// parameters. It returns the 2xx reply. Its error is an
+// *apphttp.RequestError, or the call's context's error when the call
+// went away. Twilio does not retry a webhook, and neither does this.
+func (d *dialog) request(ctx context.Context, target, method string, p map[string]string, event string, fallback bool) (*reply, error) {
 	start := time.Now()
 	info := &proxy.RequestInfo{URL: target, Event: event, Fallback: fallback, Attempts: 1}
-	body, u, err := d.send(ctx, target, method, p, info)
+	rep, err := d.send(ctx, target, method, p, info)
 	info.Took, info.Err = time.Since(start), err
 	d.obs.Request(d.call, info)
 	level := logrus.DebugLevel
@@ -48,16 +56,16 @@ func (d *dialog) request(ctx context.Context, target, method string, p map[strin
 			log.WithError(err).Warn("twiml request failed")
 		}
 	}
-	return body, u, err
+	return rep, err
 }
 
-func (d *dialog) send(ctx context.Context, target, method string, p map[string]string, info *proxy.RequestInfo) ([]byte, *url.URL, error) {
+func (d *dialog) send(ctx context.Context, target, method string, p map[string]string, info *proxy.RequestInfo) (*reply, error) {
 	fail := func(code string, status int, err error) error {
 		return &apphttp.RequestError{Op: "twiml", URL: info.URL, Code: code, Status: status, Err: err}
 	}
 	u, err := checkURL(target)
 	if err != nil {
-		return nil, nil, fail(apphttp.CodeConnect, 0, err)
+		return nil, fail(apphttp.CodeConnect, 0, err)
 	}
 	doc := *u // the document's URL, without the parameters a GET adds
 	form := url.Values{}
@@ -84,7 +92,7 @@ func (d *dialog) send(ctx context.Context, target, method string, p map[string]s
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, method, info.URL, reqBody)
 	if err != nil {
-		return nil, nil, fail(apphttp.CodeConnect, 0, err)
+		return nil, fail(apphttp.CodeConnect, 0, err)
 	}
 	if reqBody != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -98,9 +106,9 @@ func (d *dialog) send(ctx context.Context, target, method string, p map[string]s
 	resp, err := d.httpc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("twiml %s: %w", info.Event, ctx.Err())
+			return nil, fmt.Errorf("twiml %s: %w", info.Event, ctx.Err())
 		}
-		return nil, nil, fail(apphttp.Classify(actx, 0, err), 0, err)
+		return nil, fail(apphttp.Classify(actx, 0, err), 0, err)
 	}
 	defer resp.Body.Close()
 	info.Status = resp.StatusCode
@@ -112,17 +120,21 @@ func (d *dialog) send(ctx context.Context, target, method string, p map[string]s
 	info.Reply, info.Body = apphttp.Shorten(body, 200), string(body)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return nil, nil, fmt.Errorf("twiml %s: %w", info.Event, ctx.Err())
+		return nil, fmt.Errorf("twiml %s: %w", info.Event, ctx.Err())
 	case err != nil:
-		return nil, nil, fail(apphttp.Classify(actx, 0, err), resp.StatusCode, fmt.Errorf("read reply: %w", err))
+		return nil, fail(apphttp.Classify(actx, 0, err), resp.StatusCode, fmt.Errorf("read reply: %w", err))
 	case resp.StatusCode/100 != 2:
-		return nil, nil, fail(fmt.Sprintf("http_%d", resp.StatusCode), resp.StatusCode, fmt.Errorf("status %s", resp.Status))
+		return nil, fail(fmt.Sprintf("http_%d", resp.StatusCode), resp.StatusCode, fmt.Errorf("status %s", resp.Status))
 	case int64(len(body)) > limit:
-		return nil, nil, fail(apphttp.CodeInvalidReply, resp.StatusCode, fmt.Errorf("reply over %d bytes", limit))
+		return nil, fail(apphttp.CodeInvalidReply, resp.StatusCode, fmt.Errorf("reply over %d bytes", limit))
 	}
+	rep := &reply{body: body, url: &doc}
 	if resp.Request.URL.String() != info.URL {
 		// An HTTP redirect: the document is where it led.
-		return body, resp.Request.URL, nil
+		rep.url = resp.Request.URL
 	}
-	return body, &doc, nil
+	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil {
+		rep.mime = mt
+	}
+	return rep, nil
 }

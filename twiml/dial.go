@@ -119,11 +119,17 @@ func fill(template, key, value string) string {
 	return strings.ReplaceAll(template, "{"+key+"}", value)
 }
 
-// number: a phone number through the app's dial.number template.
+// numberSeparators are what people write in a phone number between its
+// digits: Twilio dials <Dial>415-123-4567</Dial>, its own example.
+var numberSeparators = strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "")
+
+// number: a phone number, without its separators, through the app's
+// dial.number template.
 func (p *planner) number(n *Node, num string) (string, error) {
 	if p.o.Dial.Number == "" {
 		return "", &Unsupported{Line: n.Line, What: "<Number> (the app's dial.number names no gateway)"}
 	}
+	num = numberSeparators.Replace(num)
 	if num == "" {
 		return "", &ParseError{Line: n.Line, Msg: "<Number> is empty"}
 	}
@@ -192,6 +198,28 @@ func (p *planner) client(n *Node) (string, error) {
 	return fill(tmpl, "name", n.Text), nil
 }
 
+// conferenceRoom is the switch's conference for a Conference's name:
+// Twilio's rooms are "namespaced to your account", and the switch's are
+// one namespace for every app, so the room is the AccountSid, "-", and
+// the name with each byte other than a letter, digit, "_" or "-" written
+// ".XX" (hex): any name is a room (Twilio's own example is "Room 1234"),
+// no two names are one room, and none holds what the conference
+// application reads in its data ("@" profile, "+" flags, "{").
+func conferenceRoom(account, name string) string {
+	var b strings.Builder
+	b.WriteString(account)
+	b.WriteByte('-')
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, ".%02X", c)
+		}
+	}
+	return b.String()
+}
+
 // conference: the conference verb in the app's profile; muted and
 // endConferenceOnExit are member flags (mute, endconf; conference_utils.c
 // in src/mod/applications/mod_conference/). Twilio's beep and
@@ -229,7 +257,7 @@ func (p *planner) conference(n *Node) (verb.Verb, error) {
 	if profile == "" {
 		profile = "default"
 	}
-	opts := map[string]any{"name": n.Text, "profile": profile}
+	opts := map[string]any{"name": conferenceRoom(p.o.Account, n.Text), "profile": profile}
 	if len(flags) > 0 {
 		opts["flags"] = flags
 	}

@@ -5,8 +5,8 @@
 // TwiML document.
 //
 // parse.go reads a document (encoding/xml, bounded: size, depth,
-// elements; no DTD), plan.go, verbs.go and dial.go map its verbs onto callhook's
-// own (package verb: speak, play and its prompt lists, gather, record,
+// elements; no DTD), plan.go, verbs.go, gather.go and dial.go map its
+// verbs onto callhook's own (package verb: speak, play and its prompt lists, gather, record,
 // bridge, conference, reject, hangup, redirect), each checked by verb's
 // parser exactly as a webhook app's reply is, so every file, dial string
 // and variable rule holds. A verb or attribute callhook cannot carry out

@@ -95,8 +95,19 @@ func (a *twApp) paths() []string {
 // engine serves a TwiML app whose voice URL is path on app's server.
 func engine(t *testing.T, a *twApp, path string, tune func(*App)) *calltest.Engine {
 	t.Helper()
-	app := &App{Name: "tw", URL: a.srv.URL + path, AccountSID: testSID, AuthToken: testToken,
-		Client: a.srv.Client(), Timeout: 5 * time.Second, Dial: DialRules{Number: "sofia/gateway/out/{number}"}}
+	return engineAt(t, a.srv, path, func(app *App) {
+		app.Dial = DialRules{Number: "sofia/gateway/out/{number}"}
+		if tune != nil {
+			tune(app)
+		}
+	})
+}
+
+// engineAt serves the TwiML app of srv, whose voice URL is path.
+func engineAt(t *testing.T, srv *httptest.Server, path string, tune func(*App)) *calltest.Engine {
+	t.Helper()
+	app := &App{Name: "tw", URL: srv.URL + path, AccountSID: testSID, AuthToken: testToken,
+		Client: srv.Client(), Timeout: 5 * time.Second}
 	if tune != nil {
 		tune(app)
 	}
@@ -410,7 +421,7 @@ func TestDialConference(t *testing.T) {
 		}
 	}})
 	calltest.Wait(t, c)
-	if apps := ran(c); !slices.Contains(apps, "conference room1@default+flags{mute|endconf}") {
+	if apps := ran(c); !slices.Contains(apps, "conference "+testSID+"-room1@default+flags{mute|endconf}") {
 		t.Errorf("apps %q", apps)
 	}
 }

@@ -91,9 +91,17 @@ func Parse(data []byte, lim Limits) (*Node, error) {
 	if !utf8.Valid(data) {
 		return nil, &ParseError{Msg: "document is not UTF-8", Malformed: true}
 	}
+	// A UTF-8 document may start with a byte order mark (XML 1.0, 4.3.3;
+	// .NET's XmlWriter writes one), which encoding/xml would read as text.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
-	dec.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
+	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		// The data is valid UTF-8 (checked above), which US-ASCII is a
+		// part of; any other encoding would be misread.
+		if strings.EqualFold(label, "us-ascii") || strings.EqualFold(label, "ascii") {
+			return in, nil
+		}
 		return nil, fmt.Errorf("encoding %q: only UTF-8 is read", label)
 	}
 	var (

@@ -50,7 +50,7 @@ func (d *dialog) beginPlaced(ctx context.Context) (*proxy.Instructions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("twiml app %s: voice URL: %w", d.app.Name, err)
 	}
-	ins, code, err := d.plan([]byte(p.TwiML), base)
+	ins, code, err := d.plan(&reply{body: []byte(p.TwiML), url: base, mime: "text/xml"}, false)
 	if err == nil {
 		return ins, nil
 	}

@@ -26,6 +26,12 @@ type Step struct {
 	// RecordingStatusCallback (and its method) is told of a Record's
 	// recording.
 	RecordingStatusCallback, RecordingStatusMethod string
+	// Waited is set on a Redirect that a Pause, Gather or Record comes
+	// before in its document: reaching it took at least a second of the
+	// call (Pause's length, a Gather's timeout with no input, a Record's
+	// silence or its caller's key), so its loop is a hold loop, not a
+	// tight one.
+	Waited bool
 }
 
 // PlanOptions are what a plan needs besides the document.
@@ -44,6 +50,9 @@ type PlanOptions struct {
 	// ConferenceProfile is the conference profile of Dial's Conference
 	// ("": default).
 	ConferenceProfile string
+	// Account is the app's AccountSid: Conference rooms are namespaced
+	// to it, as Twilio's are to an account.
+	Account string
 	// RecordingName names a Record's file: it is given the verb's index
 	// in the document.
 	RecordingName func(i int) string
@@ -108,6 +117,7 @@ func Plan(doc *Node, o PlanOptions) ([]Step, error) {
 	}
 	p := &planner{o: o}
 	var steps []Step
+	waited := false
 	first := len(doc.Children) == 0 || doc.Children[0].Name != "Reject"
 	if first && !o.Answered {
 		v, err := p.verb(0, "answer", nil)
@@ -135,6 +145,8 @@ func Plan(doc *Node, o PlanOptions) ([]Step, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.Waited = waited && n.Name == "Redirect"
+		waited = waited || n.Name == "Pause" || n.Name == "Gather" || n.Name == "Record"
 		steps = append(steps, s)
 	}
 	return steps, nil

@@ -96,7 +96,11 @@ func endStatus(end *proxy.CallEnd, answered bool) string {
 	switch end.Cause {
 	case "USER_BUSY":
 		return StatusBusy
-	case "NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT":
+	case "NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
+		// Reject's rejected, whose call "ends with a status of busy or
+		// no-answer, depending on the verb's reason attribute"
+		// (https://www.twilio.com/docs/voice/twiml/reject).
+		"CALL_REJECTED":
 		return StatusNoAnswer
 	case "ORIGINATOR_CANCEL":
 		return StatusCanceled

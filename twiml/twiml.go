@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
@@ -48,7 +46,8 @@ type App struct {
 	AllowEndpoints []string
 	AllowDialplans []string
 	// MaxReplyBytes caps a document (0: 64 KiB); MaxVerbs its verbs (0:
-	// 100); MaxRedirects the redirects of a call (0: 50; negative: none).
+	// 100); MaxRedirects a call's redirects in a row (0: 50; negative:
+	// none), counted again after a Redirect that waited (Step.Waited).
 	MaxReplyBytes int
 	MaxVerbs      int
 	MaxRedirects  int
@@ -78,21 +77,13 @@ const (
 // app's MaxRedirects.
 var ErrTooManyRedirects = errors.New("twiml: too many redirects")
 
-var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
-
 // Start implements proxy.Backend; it does no I/O.
 func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
-	jar, err := cookiejar.New(nil)
+	// Twilio keeps an app's cookies for the call, as a browser would.
+	hc, err := apphttp.CallClient(a.Client)
 	if err != nil {
-		return nil, fmt.Errorf("twiml app %s: cookie jar: %w", a.Name, err)
+		return nil, fmt.Errorf("twiml app %s: %w", a.Name, err)
 	}
-	client := a.Client
-	if client == nil {
-		client = defaultClient()
-	}
-	// A per-call client over the shared pool: Twilio keeps an app's
-	// cookies for the call, as a browser would.
-	hc := &http.Client{Jar: jar, Transport: client.Transport, CheckRedirect: client.CheckRedirect}
 	log := call.Log
 	if log == nil {
 		log = nolog.Logger()
@@ -148,11 +139,16 @@ type dialog struct {
 
 	// steps are the instructions the session runs now, each with what
 	// comes after it; docs counts the documents of the call.
-	steps     []Step
-	docs      int
-	dials     int
-	redirects int
-	ended     bool
+	steps []Step
+	docs  int
+	// fallbackDoc says steps are the fallback's document: a verb of it
+	// that fails ends the call instead of asking the fallback again,
+	// whose answer would fail the same way, with no verb run between
+	// requests, for as long as the call lasts.
+	fallbackDoc bool
+	dials       int
+	redirects   int
+	ended       bool
 }
 
 // Begin implements proxy.VerbDialog: the voice URL's document.
@@ -177,6 +173,9 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 	s, rest := d.steps[i], d.steps[i+1:]
 	if r.Reason == verb.ReasonError && r.Message != "" {
 		err := fmt.Errorf("twiml: line %d: <%s>: %s", s.Verb.Line, s.TwiML, r.Message)
+		if d.fallbackDoc {
+			return nil, fmt.Errorf("the fallback's document: %w", err)
+		}
 		return d.failed(ctx, err, ErrMissingTool, s.Action, nil)
 	}
 	p := d.params(liveStatus(d.call))
@@ -193,6 +192,9 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 			return d.goOn(rest), nil
 		}
 		recordingParams(p, rec)
+		if r.Terminator != "" {
+			p["Digits"] = r.Terminator // the key that ended it
+		}
 		if s.RecordingStatusCallback != "" {
 			d.recordingStatus(ctx, s, rec)
 		}
@@ -232,24 +234,31 @@ func verbsOf(steps []Step) []verb.Verb {
 }
 
 // Redirect implements proxy.VerbDialog: a Redirect verb's URL with its
-// method, or a live redirect (POST).
+// method, or a live redirect (POST). Past the app's MaxRedirects on this
+// call it fails with ErrTooManyRedirects (the session runs on_failure):
+// a document that only redirects would otherwise request forever with no
+// verb run. A Redirect that waited (Step.Waited) starts the count again:
+// a hold loop lasts as long as the caller holds, as on Twilio.
 func (d *dialog) Redirect(ctx context.Context, target string) (*proxy.Instructions, error) {
-	d.redirects++
-	if d.redirects > d.app.maxRedirects() {
-		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
-	}
 	m := "POST"
 	for _, s := range d.steps {
 		if rs, ok := s.Verb.Spec.(*verb.RedirectSpec); ok && s.TwiML == "Redirect" && rs.URL == target {
 			m = s.Method
+			if s.Waited {
+				d.redirects = 0
+			}
 			break
 		}
+	}
+	d.redirects++
+	if d.redirects > d.app.maxRedirects() {
+		return nil, fmt.Errorf("redirect to %s: more than %d on this call: %w", target, d.app.maxRedirects(), ErrTooManyRedirects)
 	}
 	return d.fetch(ctx, target, m, d.params(liveStatus(d.call)))
 }
 
 // End implements proxy.Dialog: the status callback, once, with the call's
-// final CallStatus and CallDuration.
+// final CallStatus and CallDuration (seconds from the answer).
 func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	if d.ended {
 		return
@@ -260,9 +269,12 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 		return
 	}
 	p := d.params(endStatus(end, d.call.Answered))
-	p["CallDuration"] = strconv.FormatInt(end.Duration, 10)
+	// Twilio's duration counts from the answer, and is nothing for a call
+	// never answered: FreeSWITCH's billsec, not its duration (which
+	// counts the ringing too).
+	p["CallDuration"] = strconv.FormatInt(end.Billsec, 10)
 	p["Timestamp"] = time.Now().UTC().Format(time.RFC1123Z)
-	_, _, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
+	_, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
 }
 
 // recordingStatus tells a Record's recordingStatusCallback of the
@@ -271,7 +283,7 @@ func (d *dialog) recordingStatus(ctx context.Context, s Step, rec *verb.Recordin
 	p := map[string]string{"AccountSid": d.app.AccountSID, "CallSid": d.callSID, "RecordingStatus": "completed",
 		"RecordingSource": "RecordVerb", "RecordingChannels": "1"}
 	recordingParams(p, rec)
-	_, _, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
+	_, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
 }
 
 // fetch requests a document and plans it: the call's next instructions,
@@ -316,7 +328,7 @@ func (d *dialog) failed(ctx context.Context, err error, code, target string, p m
 // document fetches one document and plans it. code is the ErrorCode of
 // its failure.
 func (d *dialog) document(ctx context.Context, target, method string, p map[string]string, fallback bool) (*proxy.Instructions, string, error) {
-	body, docURL, err := d.request(ctx, target, method, p, "document", fallback)
+	rep, err := d.request(ctx, target, method, p, "document", fallback)
 	if err != nil {
 		var re *apphttp.RequestError
 		if errors.As(err, &re) && re.Status != 0 {
@@ -324,13 +336,15 @@ func (d *dialog) document(ctx context.Context, target, method string, p map[stri
 		}
 		return nil, ErrConnect, err
 	}
-	return d.plan(body, docURL)
+	return d.plan(rep, fallback)
 }
 
-// plan parses and plans a document that came from docURL. code is the
-// ErrorCode of its failure.
-func (d *dialog) plan(body []byte, docURL *url.URL) (*proxy.Instructions, string, error) {
-	doc, err := Parse(body, Limits{MaxBytes: d.app.MaxReplyBytes})
+// plan parses and plans a reply (a fetched document, or a placed call's
+// inline TwiML); fallback says it is the fallback's. code is the ErrorCode
+// of its failure.
+func (d *dialog) plan(rep *reply, fallback bool) (*proxy.Instructions, string, error) {
+	docURL := rep.url
+	doc, err := parseReply(rep, Limits{MaxBytes: d.app.MaxReplyBytes})
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) && pe.Malformed {
@@ -342,7 +356,7 @@ func (d *dialog) plan(body []byte, docURL *url.URL) (*proxy.Instructions, string
 	docNo := d.docs
 	steps, err := Plan(doc, PlanOptions{
 		URL: docURL, Answered: d.call.Answered,
-		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile,
+		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile, Account: d.app.AccountSID,
 		RecordingName: func(i int) string { return fmt.Sprintf("%s-%d-%d.wav", d.callSID, docNo, i+1) },
 		Verb: verb.ParseOptions{Files: d.app.Files, AllowVars: d.app.AllowVars,
 			AllowEndpoints: d.app.AllowEndpoints, AllowDialplans: d.app.AllowDialplans},
@@ -366,7 +380,7 @@ func (d *dialog) plan(body []byte, docURL *url.URL) (*proxy.Instructions, string
 			s.Verb.Action = docURL.String()
 		}
 	}
-	d.steps = steps
+	d.steps, d.fallbackDoc = steps, fallback
 	return &proxy.Instructions{Verbs: verbsOf(steps)}, "", nil
 }
 

@@ -1,7 +1,7 @@
 package twiml
 
-// The TwiML verbs other than Dial (dial.go), each as the callhook verb
-// that carries it out.
+// The TwiML verbs other than Gather (gather.go) and Dial (dial.go), each
+// as the callhook verb that carries it out.
 
 import (
 	"fmt"
@@ -26,9 +26,19 @@ func (p *planner) speakOpts(n *Node) (map[string]any, error) {
 	}
 	// Runs of white space (a document's indentation, line breaks) are
 	// one space to a voice, and a Gather's prompt takes one line only.
-	text := strings.Join(strings.Fields(n.Text), " ")
+	text := spoken.Replace(strings.Join(strings.Fields(n.Text), " "))
 	return map[string]any{"text": text, "engine": v.Engine, "voice": v.Voice}, nil
 }
+
+// spoken rewrites what the switch would read as more than words into
+// what a voice says the same way (no TTS engine reads a brace):
+// FreeSWITCH expands "${" and "$${" in an application's data
+// (switch_core_session_exec, src/switch_core_session.c) and reads a
+// leading "{...}" as the TTS engine's parameters
+// (src/switch_core_speech.c). The speak verb refuses such text, and
+// Twilio speaks it: rewritten, a Say with "${5}" or "{1}" is heard, not
+// sent to the fallback.
+var spoken = strings.NewReplacer("{", "(", "}", ")")
 
 // voice maps Say's voice and language onto the switch's TTS: the map's
 // "voice/language" entry, else (for no language, or en-US, Twilio's
@@ -118,111 +128,6 @@ func (p *planner) pause(n *Node) (verb.Verb, error) {
 		return verb.Verb{}, err
 	}
 	return p.verb(n.Line, "pause", strconv.Itoa(l)+"s")
-}
-
-// gatherDigits is the regex a Gather's digits must match: any keys
-// (Twilio reports what was pressed; callhook's gather wants digits only).
-const gatherDigits = `[0-9*#]+`
-
-// gather: a gather verb whose prompt list is the nested Say, Play and
-// Pause; the first key stops the whole list, as Twilio's does.
-func (p *planner) gather(n *Node, s *Step) error {
-	if in, ok := n.Attr("input"); ok && in != "dtmf" {
-		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Gather input=%q> (speech needs a recognizer a stock switch lacks)", in)}
-	}
-	if n.Text != "" {
-		return &ParseError{Line: n.Line, Msg: "<Gather> holds text outside its nouns"}
-	}
-	num, err := integer(n, "numDigits", 128, 1, 128)
-	if err != nil {
-		return err
-	}
-	timeout, err := integer(n, "timeout", 5, 1, 600)
-	if err != nil {
-		return err
-	}
-	finish := "#"
-	if v, ok := n.Attr("finishOnKey"); ok {
-		finish = v
-		if finish == "" {
-			finish = "none"
-		} else if len(finish) != 1 || !strings.Contains("0123456789*#", finish) {
-			return &ParseError{Line: n.Line, Msg: fmt.Sprintf("<Gather finishOnKey=%q>: want one key, 0-9 * or #, or empty", v)}
-		}
-	}
-	if s.OnEmpty, err = boolean(n, "actionOnEmptyResult", false); err != nil {
-		return err
-	}
-	var list []any
-	for _, c := range n.Children {
-		items, err := p.prompt(c)
-		if err != nil {
-			return err
-		}
-		list = append(list, items...)
-	}
-	opts := map[string]any{"min": 1, "max": num, "timeout": strconv.Itoa(timeout) + "s", "terminators": finish, "regex": gatherDigits}
-	if len(list) > 0 {
-		opts["play"] = list
-	}
-	if s.Verb, err = p.verb(n.Line, "gather", opts); err != nil {
-		return err
-	}
-	return p.action(n, s)
-}
-
-// prompt is one noun of a Gather as prompt list items (a loop repeats
-// the item).
-func (p *planner) prompt(c *Node) ([]any, error) {
-	attrs, ok := map[string][]string{"Say": supported["Say"], "Play": {"loop"}, "Pause": supported["Pause"]}[c.Name]
-	if !ok {
-		return nil, &ParseError{Line: c.Line, Msg: "<Gather> holds <" + c.Name + ">: it holds Say, Play and Pause"}
-	}
-	if _, digits := c.Attr("digits"); digits && c.Name == "Play" {
-		return nil, &Unsupported{Line: c.Line, What: "<Play digits> inside <Gather>"}
-	}
-	if err := checkAttrs(c, attrs); err != nil {
-		return nil, err
-	}
-	var item any
-	switch c.Name {
-	case "Say":
-		opts, err := p.speakOpts(c)
-		if err != nil {
-			return nil, err
-		}
-		item = map[string]any{"speak": opts}
-	case "Play":
-		if len(c.Children) > 0 || c.Text == "" {
-			return nil, &ParseError{Line: c.Line, Msg: "<Play> in <Gather> wants a URL"}
-		}
-		u, err := p.resolve(c, "URL", c.Text)
-		if err != nil {
-			return nil, err
-		}
-		item = map[string]any{"file": u}
-	case "Pause":
-		if err := noContent(c); err != nil {
-			return nil, err
-		}
-		l, err := integer(c, "length", 1, 1, 3600)
-		if err != nil {
-			return nil, err
-		}
-		return []any{map[string]any{"pause": strconv.Itoa(l) + "s"}}, nil
-	}
-	l, err := loop(c)
-	if err != nil {
-		return nil, err
-	}
-	if l == maxLoop {
-		l = 64 // a prompt list's most; the Gather's timeout ends it anyway
-	}
-	out := make([]any, l)
-	for i := range out {
-		out[i] = item
-	}
-	return out, nil
 }
 
 // action reads action and method (POST by default, as Twilio's); with no

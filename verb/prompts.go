@@ -63,8 +63,8 @@ const (
 // promptKinds are the one-key maps a list item may be.
 var promptKinds = []string{PromptFile, PromptPause, PromptTone, PromptSay, PromptSpeak}
 
-// maxPrompts bounds a prompt list.
-const maxPrompts = 64
+// MaxPrompts bounds a prompt list.
+const MaxPrompts = 64
 
 // namedTones are the tones a prompt list's tone: and bridge's ringback:
 // name, as tone_stream:// specs: the ring tones of FreeSWITCH's stock
@@ -106,8 +106,8 @@ func (a *args) promptList(opt string) []Prompt {
 		a.failf(n, opt, "an empty list plays nothing")
 		return nil
 	}
-	if len(n.Content) > maxPrompts {
-		a.failf(n.Content[maxPrompts], opt, "want at most %d items, got %d", maxPrompts, len(n.Content))
+	if len(n.Content) > MaxPrompts {
+		a.failf(n.Content[MaxPrompts], opt, "want at most %d items, got %d", MaxPrompts, len(n.Content))
 		return nil
 	}
 	out := make([]Prompt, 0, len(n.Content))

@@ -117,12 +117,16 @@ func dirOf(p string) string {
 
 // Result reports the recording: its name, its full path, record_ms and record_file_size
 // (a silent recording is 0 ms and a 44-byte WAV header: FreeSWITCH writes no
-// comfort noise). A recording cut off by a hangup is still reported.
+// comfort noise). A recording cut off by a hangup is still reported. Its
+// Terminator is the key that stopped it (playback_terminator_used, which
+// record_function clears before recording, src/mod/applications/
+// mod_dptools/mod_dptools.c).
 func (s *RecordSpec) Result(pc PlanContext, complete *esl.Event, hungUp bool) *Result {
 	c := completionOf(complete, "record")
 	r := baseResult("record", c, hungUp)
 	if c != nil {
 		r.Recording = RecordingFrom(c, s.Path, recordTarget(pc, s.Files, s.Path))
+		r.Terminator = c.Var("playback_terminator_used")
 	}
 	return r
 }

@@ -13,9 +13,11 @@ type Result struct {
 	Reason string `json:"reason"` // ok, timeout, invalid, hangup, error
 	Digits string `json:"digits,omitempty"`
 	// Terminator is the key that ended a gather's input
-	// (read_terminator_used); "" when the input ended otherwise. FreeSWITCH
-	// never clears the variable, so it may be an earlier gather's: an app
-	// that needs it exact unsets read_terminator_used before the gather.
+	// (read_terminator_used) or a record (playback_terminator_used); ""
+	// when it ended otherwise. FreeSWITCH never clears
+	// read_terminator_used, so a gather's may be an earlier gather's: an
+	// app that needs it exact unsets read_terminator_used before the
+	// gather.
 	Terminator string `json:"terminator,omitempty"`
 	Response   string `json:"response"`
 	// Message says why a verb ended with reason error before it ran: the

@@ -688,7 +688,8 @@ func TestResultsFromCaptures(t *testing.T) {
 			func(ev *esl.Event) *esl.Event { return renameVar(ev, "callhook_digits", digitsVar) }, "down", false,
 			&Result{Verb: "gather", Reason: ReasonHangup, Digits: "1"}},
 		{"record", `- record: callhook-rec.wav`, "record", "record", nil, "", false,
-			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444, Format: "wav"}}},
+			// The capture's record was stopped by "*" (playback_terminator_used).
+			&Result{Verb: "record", Reason: ReasonOK, Terminator: "*", Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 1400, Size: 22444, Format: "wav"}}},
 		{"record silence", `- record: callhook-rec.wav`, "record-silence", "record", nil, "", false,
 			&Result{Verb: "record", Reason: ReasonOK, Recording: &Recording{Path: "/rec/app/callhook-rec.wav", Name: "callhook-rec.wav", DurationMS: 0, Size: 44, Format: "wav"}}},
 		{"record stale completion", `- record: r.wav`, "record", "answer", nil, "down", false,

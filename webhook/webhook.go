@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
@@ -116,20 +114,12 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if err != nil {
 		return nil, fmt.Errorf("webhook app %s: url: %w", a.Name, err)
 	}
-	jar, err := cookiejar.New(nil)
+	// A per-call client over the shared pool: the app's cookies last the
+	// call.
+	hc, err := apphttp.CallClient(a.Client)
 	if err != nil {
-		return nil, fmt.Errorf("webhook app %s: cookie jar: %w", a.Name, err)
+		return nil, fmt.Errorf("webhook app %s: %w", a.Name, err)
 	}
-	client := a.Client
-	if client == nil {
-		client = defaultClient()
-	}
-	// A per-call http.Client over the shared pool: the call's own jar sends
-	// the app's cookies back on later requests of this call only, and keeps
-	// them across HTTP redirects, as a browser would.
-	hc := http.Client{Jar: jar}
-	hc.Transport = client.Transport
-	hc.CheckRedirect = client.CheckRedirect
 	log := call.Log
 	if log == nil {
 		log = nolog.Logger()
@@ -138,11 +128,8 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&dialog{app: a, call: call, base: base, httpc: &hc, log: log, obs: obs}), nil
+	return proxy.Verbs(&dialog{app: a, call: call, base: base, httpc: hc, log: log, obs: obs}), nil
 }
-
-// defaultClient is the client of apps that have none, made once.
-var defaultClient = sync.OnceValue(func() *http.Client { return apphttp.NewClient(nil) })
 
 // ChannelVars implements VarReader for the app: its calls read its Vars.
 func (a *App) ChannelVars() []string { return a.Vars }

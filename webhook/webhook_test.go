@@ -988,7 +988,7 @@ func TestWebhookDefaultClient(t *testing.T) {
 	srv := newTestApp(t, replyWith("[answer]"))
 	// No Client, no logger, no observer: the defaults take over.
 	app := &App{Name: "support", URL: srv.URL}
-	t.Cleanup(defaultClient().CloseIdleConnections)
+	t.Cleanup(srv.CloseClientConnections) // the shared default pool keeps idle connections
 	d := calltest.StartDialog(t, app, &proxy.Call{ID: "call-1"})
 	ins, err := d.Begin(t.Context())
 	if err != nil || ins.Failure != nil || len(ins.Verbs) != 1 {

@@ -233,6 +233,10 @@ func appRecord(c *Call, arg string) {
 	// not captured: max_secs (the captures stop on * and on silence) and
 	// stopping on hangup or uuid_break, which leave the same variables.
 	a := strings.Fields(arg)
+	// record_function clears the last key before it records
+	// (src/mod/applications/mod_dptools/mod_dptools.c): an earlier
+	// playback's is not this record's.
+	c.delVar("playback_terminator_used")
 	r := &recordAct{start: c.now(), terms: c.terminators("*")}
 	if len(a) > 0 {
 		r.path = a[0]
