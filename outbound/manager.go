@@ -2,6 +2,9 @@ package outbound
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -107,17 +110,19 @@ var _ proxy.Observer = (*Manager)(nil)
 type call struct {
 	id      string
 	job     string
+	token   string // callhook_placed: proves a socket connection is this call's
 	app     *App
 	req     *Request
 	b       *box
 	created time.Time
 	send    *sender
 
-	ringing  bool // call.ringing sent
-	answered bool // the box reported CHANNEL_ANSWER or the job's +OK
-	socket   bool // its socket reached callhook: the call runs an app
-	canceled bool // POST /calls/{id}/hangup while it rang
-	done     bool // call.completed sent
+	ringing  bool        // call.ringing sent
+	answered bool        // the box reported CHANNEL_ANSWER or the job's +OK
+	socket   bool        // its socket reached callhook: the call runs an app
+	pc       *proxy.Call // the session that runs it, once socket
+	canceled bool        // POST /calls/{id}/hangup while it rang
+	done     bool        // call.completed sent
 	grace    *time.Timer
 }
 
@@ -289,12 +294,12 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 	if err := Check(req, app); err != nil {
 		return nil, err
 	}
-	c := &call{id: esl.NewUUID(), job: esl.NewUUID(), app: app, req: req, created: time.Now()}
+	c := &call{id: esl.NewUUID(), job: esl.NewUUID(), token: randomToken(), app: app, req: req, created: time.Now()}
 	b, conn, err := m.pick(c)
 	if err != nil {
 		return nil, err
 	}
-	o := Originate{UUID: c.id, Instance: m.Instance, App: app.Name, ConnectBack: b.cfg.ConnectBack, Req: req}
+	o := Originate{UUID: c.id, Instance: m.Instance, App: app.Name, Token: c.token, ConnectBack: b.cfg.ConnectBack, Req: req}
 	cmd, err := o.Command()
 	if err == nil {
 		// The job is known before the command leaves, so its
@@ -380,10 +385,10 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 	switch ev.Name() {
 	case "BACKGROUND_JOB":
-		m.jobResult(ev)
+		m.jobResult(b, ev)
 	case "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA":
 		m.mu.Lock()
-		c := m.calls[ev.UniqueID()]
+		c := m.boxCallLocked(b, ev.UniqueID())
 		if c != nil && !c.ringing && !c.done && !c.socket {
 			c.ringing = true
 			m.queueLocked(c, EventRinging, "", "", "")
@@ -391,24 +396,34 @@ func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 		m.mu.Unlock()
 	case "CHANNEL_ANSWER":
 		m.mu.Lock()
-		if c := m.calls[ev.UniqueID()]; c != nil {
+		if c := m.boxCallLocked(b, ev.UniqueID()); c != nil {
 			c.answered = true
 		}
 		m.mu.Unlock()
 	case "CHANNEL_HANGUP_COMPLETE":
-		m.channelGone(ev.UniqueID(), ev.Get("Hangup-Cause"))
+		m.channelGone(b, ev.UniqueID(), ev.Get("Hangup-Cause"))
 	}
+}
+
+// boxCallLocked is the call id placed on b, or nil: an event of another
+// box about it (a box that shares a network with others, a forged one)
+// says nothing of it. Manager.mu is held.
+func (m *Manager) boxCallLocked(b *box, id string) *call {
+	if c := m.calls[id]; c != nil && c.b == b {
+		return c
+	}
+	return nil
 }
 
 // jobResult is an originate's BACKGROUND_JOB: "+OK <uuid>" when the call
 // answered (its socket reports from then on), "-ERR <CAUSE>" when it did
 // not (originate_function, mod_commands.c), anything else a failure.
-func (m *Manager) jobResult(ev *esl.Event) {
+func (m *Manager) jobResult(b *box, ev *esl.Event) {
 	m.mu.Lock()
 	c := m.jobs[ev.Get("Job-UUID")]
-	if c == nil {
+	if c == nil || c.b != b {
 		m.mu.Unlock()
-		return // another program's job, or one of a call already over
+		return // another program's or box's job, or one of a call already over
 	}
 	delete(m.jobs, c.job)
 	body := strings.TrimSpace(string(ev.Body))
@@ -432,9 +447,9 @@ func (m *Manager) jobResult(ev *esl.Event) {
 // one that answered may still be connecting (the box's events and the
 // call's socket travel apart), so it gets SocketGrace before it is
 // reported failed.
-func (m *Manager) channelGone(id, cause string) {
+func (m *Manager) channelGone(b *box, id, cause string) {
 	m.mu.Lock()
-	c := m.calls[id]
+	c := m.boxCallLocked(b, id)
 	if c == nil || c.socket || c.done {
 		m.mu.Unlock()
 		return
@@ -563,11 +578,11 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 func (m *Manager) CallStarted(pc *proxy.Call) {
 	m.mu.Lock()
 	c := m.calls[pc.ID]
-	if c == nil || c.socket || c.done {
+	if c == nil || c.socket || c.done || !c.owns(pc.Channel) {
 		m.mu.Unlock()
 		return
 	}
-	c.socket, c.answered = true, true
+	c.socket, c.answered, c.pc = true, true, pc
 	if c.grace != nil {
 		c.grace.Stop()
 	}
@@ -587,8 +602,8 @@ func (m *Manager) CallEnded(pc *proxy.Call, end *proxy.CallEnd, _ *proxy.CallSta
 	m.mu.Lock()
 	c := m.calls[pc.ID]
 	m.mu.Unlock()
-	if c == nil {
-		return
+	if c == nil || c.pc != pc {
+		return // not a placed call, or a connection that only claimed its id
 	}
 	reason := ""
 	if end.Outcome != proxy.OutcomeHangup {
@@ -606,7 +621,7 @@ func (m *Manager) CallRefused(ch *esl.Event, _, reason string) {
 	m.mu.Lock()
 	c := m.calls[ch.UniqueID()]
 	m.mu.Unlock()
-	if c != nil {
+	if c != nil && c.owns(ch) {
 		m.finish(c, StatusFailed, "", "callhook refused the answered call: "+reason)
 	}
 }
@@ -622,4 +637,22 @@ func (m *Manager) observeLocked(box, outcome string) { m.observe(box, outcome) }
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+// owns reports whether a socket connection's channel data is c's
+// channel: it carries c's callhook_placed token. Anything that reaches
+// callhook's listener can claim a placed call's UUID; only the channel the
+// box originated holds the token.
+func (c *call) owns(ch *esl.Event) bool {
+	if ch == nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(ch.Var(VarPlaced)), []byte(c.token)) == 1
+}
+
+// randomToken is a fresh callhook_placed token: 128 random bits in hex.
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
+	return hex.EncodeToString(b)
 }

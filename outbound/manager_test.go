@@ -75,6 +75,8 @@ type rigOptions struct {
 	// connectBack, when set, replaces the engine's address as the box's
 	// connect_back.
 	connectBack string
+	// more are boxes besides fs1.
+	more []outbound.BoxConfig
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -150,7 +152,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.connectBack != "" {
 		cb = o.connectBack
 	}
-	r.m.Boxes = []outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: cb, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}
+	r.m.Boxes = append([]outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: cb, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}, o.more...)
 	if err := r.m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +163,17 @@ func newRig(t testing.TB, o rigOptions) *rig {
 // waitState waits for the box to reach state.
 func (r *rig) waitState(state string) {
 	r.t.Helper()
+	r.waitBoxState("fs1", state)
+}
+
+// waitBoxState waits for the box named box to reach state.
+func (r *rig) waitBoxState(box, state string) {
+	r.t.Helper()
 	deadline := time.After(wait)
 	for {
 		select {
 		case s := <-r.states:
-			if s.state == state {
+			if s.state == state && s.box == box {
 				return
 			}
 		case <-deadline:

@@ -1,0 +1,134 @@
+package outbound_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/outbound"
+)
+
+// expectCanceled cancels the ringing call id and checks that the next
+// status event is its call.completed canceled: nothing came in between.
+func (r *rig) expectCanceled(id string) {
+	r.t.Helper()
+	calls := r.m.Calls()
+	if len(calls) != 1 || calls[0].ID != id || calls[0].State != "ringing" {
+		r.t.Fatalf("Calls() = %+v, want %s ringing (then %+v)", calls, id, r.next())
+	}
+	if ok, err := r.m.Hangup(r.t.Context(), id); !ok || err != nil {
+		r.t.Fatalf("Hangup(%s) = %v, %v; want the ringing call canceled", id, ok, err)
+	}
+	s := r.next()
+	if s.ev.Event != outbound.EventCompleted || s.ev.Status != outbound.StatusCanceled || s.ev.CallID != id {
+		r.t.Fatalf("after the cancel: %+v, want call.completed canceled", s.ev)
+	}
+}
+
+// ringsOn is a box on which user/1002 rings in real time (60 s, its
+// default ring time): the test acts while it rings.
+func ringsOn() esltest.OriginateOptions {
+	return esltest.OriginateOptions{Call: esltest.Options{Speed: 1},
+		Targets: map[string]esltest.OriginateOutcome{"user/1002": esltest.OriginateRing}}
+}
+
+// TestSocketClaimingAPlacedCallsID: a socket connection that reaches the
+// listener with the Unique-ID of a placed call still ringing (another
+// box, a dialplan that sets origination_uuid) is not that call: it does
+// not make the call answered, end it, or take it out of GET /calls,
+// whether it runs an app or is refused.
+func TestSocketClaimingAPlacedCallsID(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+	}{
+		{"runs an app", map[string]string{"callhook_app": "reminder", "callhook_instance": "test1"}},
+		{"refused", map[string]string{"callhook_app": "nosuch", "callhook_instance": "test1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, rigOptions{orig: ringsOn()})
+			r.waitState(outbound.StateUp)
+			p := r.place(outbound.Request{To: "user/1002"})
+			r.expect(p.ID, outbound.EventInitiated, outbound.EventRinging)
+
+			c, err := esltest.Dial(t.Context(), r.eng.Addr, esltest.Options{UUID: p.ID, Vars: tc.vars, Speed: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Wait(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r.expectCanceled(p.ID)
+		})
+	}
+}
+
+// TestEventsOfAnotherBox: a box's events about a call placed on another
+// box (a forged CHANNEL_HANGUP_COMPLETE, CHANNEL_ANSWER) change nothing
+// of it.
+func TestEventsOfAnotherBox(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	proceed, ids := make(chan struct{}), make(chan string, 1)
+	go fakeBox(ln, proceed, ids)
+	r := newRig(t, rigOptions{
+		orig: ringsOn(),
+		more: []outbound.BoxConfig{{Name: "fake", Addr: ln.Addr().String(), Password: password, ConnectBack: "127.0.0.1:8084"}},
+	})
+	r.waitState(outbound.StateUp) // fs1; the fake box waits for proceed
+	p := r.place(outbound.Request{To: "user/1002"})
+	if p.Box != "fs1" {
+		t.Fatalf("placed on %s, want fs1", p.Box)
+	}
+	r.expect(p.ID, outbound.EventInitiated, outbound.EventRinging)
+	ids <- p.ID
+	close(proceed)
+	// The fake box sends its forged events and hangs up; its events are
+	// handled in order before its connection's end.
+	r.waitBoxState("fake", outbound.StateDown)
+	r.expectCanceled(p.ID)
+}
+
+// fakeBox is a hostile inbound event socket: it authenticates callhook
+// once proceed closes, takes its subscriptions, then sends a forged answer
+// and hangup for the id it is given and closes.
+func fakeBox(ln net.Listener, proceed <-chan struct{}, ids <-chan string) {
+	nc, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	<-proceed
+	id := <-ids
+	br := bufio.NewReader(nc)
+	readCmd := func() bool {
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return false
+			}
+			if strings.TrimSpace(line) == "" {
+				return true
+			}
+		}
+	}
+	fmt.Fprint(nc, "Content-Type: auth/request\n\n")
+	for range 4 { // auth, two filters, event
+		if !readCmd() {
+			return
+		}
+		fmt.Fprint(nc, "Content-Type: command/reply\nReply-Text: +OK\n\n")
+	}
+	for _, body := range []string{
+		"Event-Name: CHANNEL_ANSWER\nUnique-ID: " + id + "\nvariable_callhook_instance: test1\n\n",
+		"Event-Name: CHANNEL_HANGUP_COMPLETE\nUnique-ID: " + id + "\nHangup-Cause: USER_BUSY\nvariable_callhook_instance: test1\n\n",
+	} {
+		fmt.Fprintf(nc, "Content-Length: %d\nContent-Type: text/event-plain\n\n%s", len(body), body)
+	}
+}
