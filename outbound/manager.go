@@ -44,6 +44,15 @@ const (
 // failed: the box's events and the call's own connection travel apart.
 const DefaultSocketGrace = 5 * time.Second
 
+// DefaultReportSlack is how long past its ring time a placed call may go
+// without a word from its box (the job's result, its hangup) or its
+// socket before it is reported failed. originate gives up ringing at
+// originate_timeout (switch_ivr_originate, src/switch_ivr_originate.c) and
+// the job's result follows at once; a box that never sends it (events
+// lost, a box that swallows them) must not keep the call, and its place
+// under max_calls, for ever.
+const DefaultReportSlack = 30 * time.Second
+
 // Manager places calls on FreeSWITCH boxes and reports what becomes of
 // them. It keeps one authenticated inbound connection per box (Start),
 // picks a box for each call (Place), sends `bgapi originate` and follows
@@ -83,6 +92,8 @@ type Manager struct {
 	DialTimeout time.Duration
 	// SocketGrace: see DefaultSocketGrace (0: the default).
 	SocketGrace time.Duration
+	// ReportSlack: see DefaultReportSlack (0: the default).
+	ReportSlack time.Duration
 	// OnStatus, when set, is told every status event of every call as it
 	// happens, whether or not its request has a status_url (simulate
 	// prints them). It runs under the Manager's lock: it must be quick
@@ -124,6 +135,7 @@ type call struct {
 	canceled bool        // POST /calls/{id}/hangup while it rang
 	done     bool        // call.completed sent
 	grace    *time.Timer
+	watch    *time.Timer // fails the call when nothing says what became of it
 }
 
 // CallInfo is a placed call not answered yet, as GET /calls lists it.
@@ -218,6 +230,12 @@ func (m *Manager) Close() {
 	m.mu.Lock()
 	cancel := m.cancel
 	m.closed = true
+	for _, c := range m.calls {
+		c.watch.Stop() // nobody is left to report what it would
+		if c.grace != nil {
+			c.grace.Stop()
+		}
+	}
 	m.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -313,6 +331,7 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 			delete(m.jobs, c.job)
 			b.calls--
 			c.done = true
+			c.watch.Stop()
 		}
 		m.mu.Unlock()
 		c.send.abort = true
@@ -375,6 +394,7 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 		m.queueLocked(c, EventInitiated, "", "", "")
 		m.calls[c.id] = c
 		m.jobs[c.job] = c
+		c.watch = time.AfterFunc(time.Duration(c.req.Timeout)*time.Second+m.reportSlack(), func() { m.unheard(c) })
 		return b, b.conn, nil
 	}
 	m.observeLocked("", OutcomeRefusedCPS)
@@ -463,6 +483,24 @@ func (m *Manager) channelGone(b *box, id, cause string) {
 	m.finish(c, statusOf(c, cause), cause, "")
 }
 
+// unheard fails c when, its ring time and ReportSlack past, neither its
+// box nor its socket has said what became of it.
+func (m *Manager) unheard(c *call) {
+	m.mu.Lock()
+	skip := c.done || c.socket
+	m.mu.Unlock()
+	if !skip {
+		m.finish(c, StatusFailed, "", "the box never said what became of the call (no job result, no hangup) within its ring time")
+	}
+}
+
+func (m *Manager) reportSlack() time.Duration {
+	if m.ReportSlack > 0 {
+		return m.ReportSlack
+	}
+	return DefaultReportSlack
+}
+
 // statusOf maps a hangup cause of an unanswered call to its status.
 func statusOf(c *call, cause string) string {
 	switch cause {
@@ -528,6 +566,7 @@ func (m *Manager) finish(c *call, status, cause, reason string) {
 	if c.grace != nil {
 		c.grace.Stop()
 	}
+	c.watch.Stop()
 	delete(m.calls, c.id)
 	delete(m.jobs, c.job)
 	c.b.calls--

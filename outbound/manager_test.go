@@ -77,6 +77,8 @@ type rigOptions struct {
 	connectBack string
 	// more are boxes besides fs1.
 	more []outbound.BoxConfig
+	// reportSlack is the Manager's (0: 0).
+	reportSlack time.Duration
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -137,6 +139,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		Observer:   obs,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
 		SocketGrace: 200 * time.Millisecond,
+		ReportSlack: o.reportSlack,
 	}
 	app := &proxy.App{Name: "reminder", Backend: &webhook.App{Name: "reminder", URL: web.URL, Vars: []string{"order"}}}
 	r.eng = calltest.Start(t, calltest.Apps(app), calltest.Options{Observer: r.m})

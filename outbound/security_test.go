@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/outbound"
@@ -99,36 +100,91 @@ func TestEventsOfAnotherBox(t *testing.T) {
 // once proceed closes, takes its subscriptions, then sends a forged answer
 // and hangup for the id it is given and closes.
 func fakeBox(ln net.Listener, proceed <-chan struct{}, ids <-chan string) {
+	serveFakeBox(ln, proceed, func(nc net.Conn, _ *bufio.Reader) {
+		id := <-ids
+		for _, body := range []string{
+			"Event-Name: CHANNEL_ANSWER\nUnique-ID: " + id + "\nvariable_callhook_instance: test1\n\n",
+			"Event-Name: CHANNEL_HANGUP_COMPLETE\nUnique-ID: " + id + "\nHangup-Cause: USER_BUSY\nvariable_callhook_instance: test1\n\n",
+		} {
+			fmt.Fprintf(nc, "Content-Length: %d\nContent-Type: text/event-plain\n\n%s", len(body), body)
+		}
+	})
+}
+
+// serveFakeBox serves one connection as a box's inbound event socket
+// does up to the subscriptions (once proceed closes), then hands it to
+// script; the connection closes when script returns.
+func serveFakeBox(ln net.Listener, proceed <-chan struct{}, script func(net.Conn, *bufio.Reader)) {
 	nc, err := ln.Accept()
 	if err != nil {
 		return
 	}
 	defer nc.Close()
 	<-proceed
-	id := <-ids
 	br := bufio.NewReader(nc)
-	readCmd := func() bool {
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return false
-			}
-			if strings.TrimSpace(line) == "" {
-				return true
-			}
-		}
-	}
 	fmt.Fprint(nc, "Content-Type: auth/request\n\n")
 	for range 4 { // auth, two filters, event
-		if !readCmd() {
+		if _, err := readFakeCommand(br); err != nil {
 			return
 		}
 		fmt.Fprint(nc, "Content-Type: command/reply\nReply-Text: +OK\n\n")
 	}
-	for _, body := range []string{
-		"Event-Name: CHANNEL_ANSWER\nUnique-ID: " + id + "\nvariable_callhook_instance: test1\n\n",
-		"Event-Name: CHANNEL_HANGUP_COMPLETE\nUnique-ID: " + id + "\nHangup-Cause: USER_BUSY\nvariable_callhook_instance: test1\n\n",
-	} {
-		fmt.Fprintf(nc, "Content-Length: %d\nContent-Type: text/event-plain\n\n%s", len(body), body)
+	script(nc, br)
+}
+
+// readFakeCommand reads one command: its lines up to the blank one.
+func readFakeCommand(br *bufio.Reader) ([]string, error) {
+	var lines []string
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		if line = strings.TrimSpace(line); line == "" {
+			return lines, nil
+		}
+		lines = append(lines, line)
+	}
+}
+
+// TestBoxThatNeverReports: a box takes the originate and then says
+// nothing of the call (no job result, no events). The call is reported
+// failed once its ring time and ReportSlack have passed, and it leaves
+// GET /calls and its box's count, rather than holding them for ever.
+func TestBoxThatNeverReports(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	proceed := make(chan struct{})
+	close(proceed)
+	go serveFakeBox(ln, proceed, func(nc net.Conn, br *bufio.Reader) {
+		for {
+			cmd, err := readFakeCommand(br)
+			if err != nil {
+				return
+			}
+			job := ""
+			for _, l := range cmd {
+				if v, ok := strings.CutPrefix(l, "Job-UUID: "); ok {
+					job = v
+				}
+			}
+			fmt.Fprintf(nc, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", job, job)
+		}
+	})
+	r := newRig(t, rigOptions{addr: ln.Addr().String(), maxCalls: 1, reportSlack: time.Millisecond})
+	r.waitState(outbound.StateUp)
+	p := r.place(outbound.Request{Timeout: 1})
+	last := r.expect(p.ID, outbound.EventInitiated, outbound.EventCompleted)
+	if last.Status != outbound.StatusFailed || !strings.Contains(last.Reason, "never said") {
+		t.Errorf("call.completed = %+v, want failed: the box never said", last)
+	}
+	if calls := r.m.Calls(); len(calls) != 0 {
+		t.Errorf("Calls() = %+v, want none", calls)
+	}
+	if b := r.m.BoxInfos()[0]; b.Calls != 0 {
+		t.Errorf("box calls = %d, want 0", b.Calls)
 	}
 }
