@@ -112,6 +112,9 @@ type Manager struct {
 	started bool
 	closed  bool          // Close was called: no new call (nor sender goroutine)
 	changed chan struct{} // closed and replaced when a box changes state
+	// onBackoff, when set (tests), is told each wait before a box's
+	// reconnection.
+	onBackoff func(time.Duration)
 }
 
 var _ proxy.Observer = (*Manager)(nil)

@@ -100,7 +100,11 @@ func TestEventsOfAnotherBox(t *testing.T) {
 // once proceed closes, takes its subscriptions, then sends a forged answer
 // and hangup for the id it is given and closes.
 func fakeBox(ln net.Listener, proceed <-chan struct{}, ids <-chan string) {
-	serveFakeBox(ln, proceed, func(nc net.Conn, _ *bufio.Reader) {
+	nc, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	outbound.ServeFakeBox(nc, proceed, func(nc net.Conn, _ *bufio.Reader) {
 		id := <-ids
 		for _, body := range []string{
 			"Event-Name: CHANNEL_ANSWER\nUnique-ID: " + id + "\nvariable_callhook_instance: test1\n\n",
@@ -109,42 +113,6 @@ func fakeBox(ln net.Listener, proceed <-chan struct{}, ids <-chan string) {
 			fmt.Fprintf(nc, "Content-Length: %d\nContent-Type: text/event-plain\n\n%s", len(body), body)
 		}
 	})
-}
-
-// serveFakeBox serves one connection as a box's inbound event socket
-// does up to the subscriptions (once proceed closes), then hands it to
-// script; the connection closes when script returns.
-func serveFakeBox(ln net.Listener, proceed <-chan struct{}, script func(net.Conn, *bufio.Reader)) {
-	nc, err := ln.Accept()
-	if err != nil {
-		return
-	}
-	defer nc.Close()
-	<-proceed
-	br := bufio.NewReader(nc)
-	fmt.Fprint(nc, "Content-Type: auth/request\n\n")
-	for range 4 { // auth, two filters, event
-		if _, err := readFakeCommand(br); err != nil {
-			return
-		}
-		fmt.Fprint(nc, "Content-Type: command/reply\nReply-Text: +OK\n\n")
-	}
-	script(nc, br)
-}
-
-// readFakeCommand reads one command: its lines up to the blank one.
-func readFakeCommand(br *bufio.Reader) ([]string, error) {
-	var lines []string
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		if line = strings.TrimSpace(line); line == "" {
-			return lines, nil
-		}
-		lines = append(lines, line)
-	}
 }
 
 // TestBoxThatNeverReports: a box takes the originate and then says
@@ -159,21 +127,13 @@ func TestBoxThatNeverReports(t *testing.T) {
 	t.Cleanup(func() { ln.Close() })
 	proceed := make(chan struct{})
 	close(proceed)
-	go serveFakeBox(ln, proceed, func(nc net.Conn, br *bufio.Reader) {
-		for {
-			cmd, err := readFakeCommand(br)
-			if err != nil {
-				return
-			}
-			job := ""
-			for _, l := range cmd {
-				if v, ok := strings.CutPrefix(l, "Job-UUID: "); ok {
-					job = v
-				}
-			}
-			fmt.Fprintf(nc, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", job, job)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
 		}
-	})
+		outbound.ServeFakeBox(nc, proceed, swallow)
+	}()
 	r := newRig(t, rigOptions{addr: ln.Addr().String(), maxCalls: 1, reportSlack: time.Millisecond})
 	r.waitState(outbound.StateUp)
 	p := r.place(outbound.Request{Timeout: 1})
@@ -186,5 +146,23 @@ func TestBoxThatNeverReports(t *testing.T) {
 	}
 	if b := r.m.BoxInfos()[0]; b.Calls != 0 {
 		t.Errorf("box calls = %d, want 0", b.Calls)
+	}
+}
+
+// swallow answers each command +OK (a bgapi with its Job-UUID) and sends
+// no event, ever.
+func swallow(nc net.Conn, br *bufio.Reader) {
+	for {
+		cmd, err := outbound.ReadFakeCommand(br)
+		if err != nil {
+			return
+		}
+		job := ""
+		for _, l := range cmd {
+			if v, ok := strings.CutPrefix(l, "Job-UUID: "); ok {
+				job = v
+			}
+		}
+		fmt.Fprintf(nc, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", job, job)
 	}
 }
