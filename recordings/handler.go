@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"time"
 )
 
 // constantEqual compares two secrets' digests in constant time.
@@ -111,7 +112,7 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	e.uploading = true
 	s.mu.Unlock()
-	n, err := s.write(r, e)
+	n, err := s.write(w, r, e)
 	s.mu.Lock()
 	e.uploading = false
 	if err == nil {
@@ -138,10 +139,12 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 }
 
-// write copies the upload into e's file.
-func (s *Store) write(r *http.Request, e *entry) (int64, error) {
-	body := http.MaxBytesReader(nil, r.Body, s.cfg.maxSize()+1<<20)
-	var src io.Reader = http.MaxBytesReader(nil, body, s.cfg.maxSize())
+// write copies the upload into e's file. The whole body (a POST's form
+// too) is bounded, and each read of it has Config.Stall to bring bytes.
+func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry) (int64, error) {
+	r.Body = &stallReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.maxSize()+1<<20),
+		rc: http.NewResponseController(w), stall: s.cfg.stall()}
+	var src io.Reader = http.MaxBytesReader(nil, r.Body, s.cfg.maxSize())
 	if r.Method == http.MethodPost {
 		mr, err := r.MultipartReader()
 		if err != nil {
@@ -176,4 +179,17 @@ func (s *Store) write(r *http.Request, e *entry) (int64, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// stallReader is a request body each Read of which must bring bytes
+// within stall: it moves the connection's read deadline before each.
+type stallReader struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	_ = r.rc.SetReadDeadline(time.Now().Add(r.stall))
+	return r.ReadCloser.Read(p)
 }

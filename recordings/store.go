@@ -42,6 +42,10 @@ type Config struct {
 	// the record application returns, so it is there at once unless the
 	// upload failed.
 	Wait time.Duration
+	// Stall bounds how long an upload may bring no byte before it is cut
+	// (0: DefaultStall): a sender that stalls must not hold its
+	// connection, and the recording's one upload, for ever.
+	Stall time.Duration
 	// Local: FreeSWITCH writes into the app's recordings folder as
 	// without a delivery, and callhook reads the file there (the same
 	// host, or a shared folder mounted at the same path). Nothing is
@@ -55,6 +59,7 @@ const (
 	DefaultKeep    = 24 * time.Hour
 	DefaultMaxSize = 512 << 20
 	DefaultWait    = 10 * time.Second
+	DefaultStall   = 30 * time.Second
 )
 
 // Check checks a Config's values.
@@ -75,8 +80,8 @@ func (c Config) Check() error {
 			return fmt.Errorf("switch_url: %w", err)
 		}
 	}
-	if c.Keep < 0 || c.MaxSize < 0 || c.Wait < 0 {
-		return errors.New("keep, max_size and wait must not be negative")
+	if c.Keep < 0 || c.MaxSize < 0 || c.Wait < 0 || c.Stall < 0 {
+		return errors.New("keep, max_size, wait and stall must not be negative")
 	}
 	return nil
 }
@@ -97,11 +102,12 @@ func checkBase(s string) error {
 	return nil
 }
 
-func (c Config) keep() time.Duration { return orDefault(c.Keep, DefaultKeep) }
-func (c Config) wait() time.Duration { return orDefault(c.Wait, DefaultWait) }
-func (c Config) maxSize() int64      { return orDefault(c.MaxSize, DefaultMaxSize) }
-func (c Config) switchURL() string   { return strings.TrimRight(orDefault(c.SwitchURL, c.URL), "/") }
-func (c Config) publicURL() string   { return strings.TrimRight(c.URL, "/") }
+func (c Config) keep() time.Duration  { return orDefault(c.Keep, DefaultKeep) }
+func (c Config) wait() time.Duration  { return orDefault(c.Wait, DefaultWait) }
+func (c Config) maxSize() int64       { return orDefault(c.MaxSize, DefaultMaxSize) }
+func (c Config) stall() time.Duration { return orDefault(c.Stall, DefaultStall) }
+func (c Config) switchURL() string    { return strings.TrimRight(orDefault(c.SwitchURL, c.URL), "/") }
+func (c Config) publicURL() string    { return strings.TrimRight(c.URL, "/") }
 func orDefault[T comparable](v, d T) T {
 	var zero T
 	if v == zero {

@@ -1,12 +1,16 @@
 package recordings
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -210,5 +214,39 @@ func TestConfigCheck(t *testing.T) {
 	}
 	if err := (Config{Local: true, URL: "https://rec.example/cb"}).Check(); err != nil {
 		t.Errorf("Check(local) = %v", err)
+	}
+}
+
+// TestStalledUpload: an upload that stops sending is cut after Stall
+// rather than holding its connection, and the recording's one upload, for
+// ever; the switch's retry then goes through.
+func TestStalledUpload(t *testing.T) {
+	s, srv, _ := testStore(t, Config{Stall: 50 * time.Millisecond})
+	p, err := s.Plan(&proxy.Call{ID: "c1"}, "msg.wav", "/x/msg.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.Target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// Ten bytes of a thousand, then nothing.
+	fmt.Fprintf(nc, "PUT %s HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nRIFF012345", u.Path)
+	_ = nc.SetReadDeadline(time.Now().Add(20 * time.Second)) // the test's own bound, not the server's
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatalf("the stalled upload got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusCreated {
+		t.Fatalf("stalled upload = %d, want an error", resp.StatusCode)
+	}
+	if code, _ := do(t, http.MethodPut, p.Target(), strings.NewReader("RIFFdata"), ""); code != http.StatusCreated {
+		t.Errorf("upload after the stalled one = %d, want 201", code)
 	}
 }

@@ -50,9 +50,15 @@ func (s *server) startRecordings(ln net.Listener) error {
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
 		s.deps.guard.Refuse(ap, "callhook's recordings listener")
 	}
+	// No ReadTimeout or WriteTimeout: a recording may take minutes to
+	// upload or fetch. The store cuts an upload that stalls
+	// (recordings.Config.Stall); idle keep-alive connections and header
+	// sizes are bounded here, so nobody holds connections for ever.
 	s.recHTTP = &http.Server{
 		Handler:           s.store,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
 	s.recDone = make(chan struct{})
