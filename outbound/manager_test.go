@@ -398,6 +398,7 @@ func TestRefusedRequests(t *testing.T) {
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"execute_on_answer": "x"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"callhook_app": "other"}}, 400},
 		{outbound.Request{App: "reminder", To: "user/1000", Timeout: 9999}, 400},
+		{outbound.Request{App: "reminder", To: "user/1" + strings.Repeat("0", 60<<10)}, 400}, // a 60 KiB bgapi line
 		{outbound.Request{App: "reminder", To: "user/1000", StatusURL: "ftp://x"}, 400},
 	} {
 		_, err := r.m.Place(t.Context(), &tc.req)

@@ -73,8 +73,8 @@ func (o *Originate) Command() (string, error) {
 	if err := checkConnectBack(o.ConnectBack); err != nil {
 		return "", fmt.Errorf("originate: %w", err)
 	}
-	if !toChars.MatchString(r.To) {
-		return "", fmt.Errorf("originate: to %q has characters originate would split on", r.To)
+	if !toChars.MatchString(r.To) || len(r.To) > maxToLen {
+		return "", fmt.Errorf("originate: to %q has characters originate would split on, or is too long", r.To)
 	}
 	if r.From != "" && !fromChars.MatchString(r.From) {
 		return "", fmt.Errorf("originate: from %q has characters originate would split on", r.From)

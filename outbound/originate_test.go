@@ -50,6 +50,7 @@ func TestOriginateCommandRefuses(t *testing.T) {
 		{"newline in to", func(o *Originate) { o.Req.To = "user/1000\nbgapi x" }},
 		{"paren in to", func(o *Originate) { o.Req.To = "user/1000)" }},
 		{"backslash in to", func(o *Originate) { o.Req.To = `user/1000\ x` }},
+		{"long to", func(o *Originate) { o.Req.To = "user/" + strings.Repeat("1", 300) }},
 		{"quote in from_name", func(o *Originate) { o.Req.FromName = "a' b" }},
 		{"comma in from_name", func(o *Originate) { o.Req.FromName = "a,b" }},
 		{"brace in from", func(o *Originate) { o.Req.From = "1}" }},

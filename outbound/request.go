@@ -60,6 +60,10 @@ const (
 	maxRequestBody = 64 << 10
 	maxVars        = 50
 	maxValueLen    = 256
+	// maxToLen bounds a dial target: the longest a sofia URI with
+	// parameters needs, far below what would make the bgapi line a burden
+	// on the box's connection.
+	maxToLen = 256
 )
 
 // App is what an app of the config lets the API do: where its calls may
@@ -145,6 +149,9 @@ var reservedVars = []string{
 func Check(req *Request, app *App) error {
 	if req.To == "" {
 		return badRequest("to: required (a dial target such as user/1000)")
+	}
+	if len(req.To) > maxToLen {
+		return badRequest("to: longer than %d bytes", maxToLen)
 	}
 	if !toChars.MatchString(req.To) {
 		return badRequest("to %s: only letters, digits and _ . @ : / + = ; # * - are allowed (no spaces, quotes, braces, commas or the like)", verb.Quote(req.To))
