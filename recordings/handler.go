@@ -10,6 +10,8 @@ import (
 	"os"
 	"regexp"
 	"time"
+
+	"github.com/callhook/callhook/verb"
 )
 
 // constantEqual compares two secrets' digests in constant time.
@@ -77,27 +79,12 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentType(e.format))
+	h.Set("Content-Type", verb.RecordingMediaType(e.format))
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.name}))
 	// The URL is a credential: no shared cache may keep it.
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "", fi.ModTime(), f)
-}
-
-// contentType is a format's media type.
-func contentType(format string) string {
-	switch format {
-	case "wav":
-		return "audio/wav"
-	case "mp3":
-		return "audio/mpeg"
-	case "ogg":
-		return "audio/ogg"
-	case "flac":
-		return "audio/flac"
-	}
-	return "application/octet-stream"
 }
 
 // receive stores the switch's upload of a recording: the body (PUT) or the

@@ -138,7 +138,7 @@ func (d *dialog) uploadAttempt(ctx context.Context, u *verb.Upload, rec *verb.Re
 	actx, cancel := context.WithTimeout(ctx, UploadTimeout)
 	defer cancel()
 	var body io.Reader = f
-	ctype := contentTypeOf(rec.Format)
+	ctype := verb.RecordingMediaType(rec.Format)
 	length := size
 	if u.Method == verb.UploadPOST {
 		pr, pw := io.Pipe()
@@ -202,19 +202,4 @@ func (d *dialog) fileSignature(open func() (io.ReadCloser, int64, error)) (func(
 		}
 		return "t=" + t + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 	}, nil
-}
-
-// contentTypeOf is a recording format's media type.
-func contentTypeOf(format string) string {
-	switch format {
-	case "wav":
-		return "audio/wav"
-	case "mp3":
-		return "audio/mpeg"
-	case "ogg":
-		return "audio/ogg"
-	case "flac":
-		return "audio/flac"
-	}
-	return "application/octet-stream"
 }
