@@ -397,6 +397,14 @@ func TestRefusedRequests(t *testing.T) {
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"x": "a b"}}, 400},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"execute_on_answer": "x"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"callhook_app": "other"}}, 400},
+		// Variables mod_sofia builds the INVITE from: past allow_to, past allow_from.
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_invite_req_uri": "sip:+19005550100@carrier.example"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_route_uri": "sip:carrier.example"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_from_uri": "sip:+15550199@example.com"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_h_P-Asserted-Identity": "sip:+15550199@example.com"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"effective_caller_id_number": "+15550199"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"origination_callee_id_number": "+15550199"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_auto_answer": "true"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Timeout: 9999}, 400},
 		{outbound.Request{App: "reminder", To: "user/1" + strings.Repeat("0", 60<<10)}, 400}, // a 60 KiB bgapi line
 		{outbound.Request{App: "reminder", To: "user/1000", StatusURL: "ftp://x"}, 400},

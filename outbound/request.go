@@ -208,7 +208,8 @@ func Check(req *Request, app *App) error {
 }
 
 // checkVar checks one of a request's variables: a plain name, not one of
-// callhook's, one the app's policy lets be set, and a plain value.
+// callhook's, one the app's policy lets be set on a placed call (none
+// that would route it past allow_to or allow_from), and a plain value.
 func checkVar(app *App, name, value string) error {
 	if err := verb.CheckName(name, ""); err != nil {
 		return badRequest("vars: %v", err)
@@ -217,7 +218,7 @@ func checkVar(app *App, name, value string) error {
 	if strings.HasPrefix(l, "callhook_") || slices.Contains(reservedVars, l) {
 		return badRequest("vars: %s is set by callhook itself", verb.Quote(name))
 	}
-	if err := app.Policy.CheckSetVar(name); err != nil {
+	if err := app.Policy.CheckPlacedVar(name); err != nil {
 		return &Error{Status: http.StatusForbidden, Msg: "vars: " + err.Error()}
 	}
 	if len(value) > maxValueLen || !valueChars.MatchString(value) {
