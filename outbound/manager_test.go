@@ -405,6 +405,7 @@ func TestRefusedRequests(t *testing.T) {
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"effective_caller_id_number": "+15550199"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"origination_callee_id_number": "+15550199"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_auto_answer": "true"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"originate_retries": "100"}}, 403}, // 100 calls for one request
 		{outbound.Request{App: "reminder", To: "user/1000", Timeout: 9999}, 400},
 		{outbound.Request{App: "reminder", To: "user/1" + strings.Repeat("0", 60<<10)}, 400}, // a 60 KiB bgapi line
 		{outbound.Request{App: "reminder", To: "user/1000", StatusURL: "ftp://x"}, 400},

@@ -26,6 +26,8 @@ func TestCheckPlacedVar(t *testing.T) {
 		{"effective_caller_id_name", nil, true},
 		{"origination_callee_id_name", nil, true},
 		{"execute_on_answer", nil, true},
+		{"originate_retries", nil, true},
+		{"originate_retry_sleep_ms", nil, true},
 		{"sip_invite_req_uri", open, false},
 		{"sip_h_P-Asserted-Identity", open, false},
 		{"sip_from_uri", open, true},
