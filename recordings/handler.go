@@ -32,6 +32,9 @@ const uploadField = "recorded_file"
 // ServeHTTP serves both ends: the switch's upload and the app's GET. Every
 // failure to find a recording is the same 404, so a guess learns nothing.
 func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A write deadline a download left on this keep-alive connection
+	// (stallWriter) is not this request's: the server sets none itself.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	m := reqPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		http.NotFound(w, r)
@@ -84,7 +87,23 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 	// The URL is a credential: no shared cache may keep it.
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	// The last write's deadline stays for the server's final flush;
+	// ServeHTTP clears it for the connection's next request.
+	http.ServeContent(&stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), stall: s.cfg.stall()}, r, "", fi.ModTime(), f)
+}
+
+// stallWriter is a response each Write of which must go out within stall
+// (a client that stops reading must not hold the connection for ever): it
+// moves the connection's write deadline before each.
+type stallWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.stall))
+	return w.ResponseWriter.Write(p)
 }
 
 // receive stores the switch's upload of a recording: the body (PUT) or the
@@ -129,6 +148,9 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 // write copies the upload into e's file. The whole body (a POST's form
 // too) is bounded, and each read of it has Config.Stall to bring bytes.
 func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry) (int64, error) {
+	// The read deadline stays after the handler, unlike serve's write
+	// deadline: the server sets its own before reading the next request,
+	// and it bounds the draining of what a stalled upload left unread.
 	r.Body = &stallReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.maxSize()+1<<20),
 		rc: http.NewResponseController(w), stall: s.cfg.stall()}
 	var src io.Reader = http.MaxBytesReader(nil, r.Body, s.cfg.maxSize())

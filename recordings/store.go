@@ -42,9 +42,10 @@ type Config struct {
 	// the record application returns, so it is there at once unless the
 	// upload failed.
 	Wait time.Duration
-	// Stall bounds how long an upload may bring no byte before it is cut
-	// (0: DefaultStall): a sender that stalls must not hold its
-	// connection, and the recording's one upload, for ever.
+	// Stall bounds how long an upload may bring no byte, or a download's
+	// client take none, before the connection is cut (0: DefaultStall): a
+	// peer that stalls must not hold its connection (and an upload the
+	// recording's one upload) for ever.
 	Stall time.Duration
 	// Local: FreeSWITCH writes into the app's recordings folder as
 	// without a delivery, and callhook reads the file there (the same

@@ -250,3 +250,47 @@ func TestStalledUpload(t *testing.T) {
 		t.Errorf("upload after the stalled one = %d, want 201", code)
 	}
 }
+
+// TestStalledDownload: a client that stops reading a recording has its
+// connection cut after Stall rather than holding it for ever.
+func TestStalledDownload(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	closed := make(chan string, 16)
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed <- c.RemoteAddr().String()
+		}
+	}
+	s, err := New(Config{URL: "http://" + srv.Listener.Addr().String(), Dir: t.TempDir(), Stall: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = s
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// Larger than every socket buffer between the two ends.
+	const size = 32 << 20
+	_, u := plan(t, s, strings.Repeat("x", size))
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(nc, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", pu.Path)
+	// Read nothing: the download cannot finish (it is larger than the
+	// buffers), so only the server giving up closes the connection.
+	deadline := time.After(20 * time.Second)
+	for done := false; !done; {
+		select {
+		case a := <-closed:
+			done = a == nc.LocalAddr().String()
+		case <-deadline:
+			t.Fatal("the server still holds the connection of a client that stopped reading")
+		}
+	}
+}
