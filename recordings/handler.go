@@ -118,7 +118,8 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	e.uploading = true
 	s.mu.Unlock()
-	n, err := s.write(w, r, e)
+	q := &quota{s: s}
+	n, err := s.write(w, r, e, q)
 	s.mu.Lock()
 	e.uploading = false
 	if err == nil {
@@ -131,11 +132,19 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 			err = errNotFound
 		}
 	}
+	if err != nil {
+		s.used -= q.n // the file is gone
+	}
+	if errors.Is(err, errFull) {
+		e.full = true
+	}
 	s.mu.Unlock()
 	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusCreated)
+	case errors.Is(err, errFull):
+		http.Error(w, fmt.Sprintf("callhook's recordings storage is full (max_total %d bytes)", s.cfg.maxTotal()), http.StatusInsufficientStorage)
 	case errors.As(err, &tooBig):
 		http.Error(w, fmt.Sprintf("a recording may be at most %d bytes", s.cfg.maxSize()), http.StatusRequestEntityTooLarge)
 	case errors.Is(err, errNotFound):
@@ -147,7 +156,7 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 
 // write copies the upload into e's file. The whole body (a POST's form
 // too) is bounded, and each read of it has Config.Stall to bring bytes.
-func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry) (int64, error) {
+func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry, q *quota) (int64, error) {
 	// The read deadline stays after the handler, unlike serve's write
 	// deadline: the server sets its own before reading the next request,
 	// and it bounds the draining of what a stalled upload left unread.
@@ -176,7 +185,8 @@ func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(f, src)
+	q.w = f
+	n, err := io.Copy(q, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -201,4 +211,29 @@ type stallReader struct {
 func (r *stallReader) Read(p []byte) (int, error) {
 	_ = r.rc.SetReadDeadline(time.Now().Add(r.stall))
 	return r.ReadCloser.Read(p)
+}
+
+// errFull is an upload refused because the Store holds MaxTotal bytes.
+var errFull = errors.New("recordings storage full")
+
+// quota is an upload's file, counted against the Store's MaxTotal as it
+// is written: a write that would pass it fails (errFull), so the cap holds
+// while the upload streams, whatever its Content-Length said. n is what
+// it counted, for the receiver to give back when the upload fails.
+type quota struct {
+	s *Store
+	w io.Writer
+	n int64
+}
+
+func (q *quota) Write(p []byte) (int, error) {
+	q.s.mu.Lock()
+	if q.s.used+int64(len(p)) > q.s.cfg.maxTotal() {
+		q.s.mu.Unlock()
+		return 0, errFull
+	}
+	q.s.used += int64(len(p))
+	q.s.mu.Unlock()
+	q.n += int64(len(p))
+	return q.w.Write(p)
 }

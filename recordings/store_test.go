@@ -294,3 +294,27 @@ func TestStalledDownload(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreFull: the recordings kept at once, uploads in progress
+// included, stay under MaxTotal: an upload past it is refused (507) while
+// it streams, leaves no file, and its recording fails saying why; once a
+// recording is let go its bytes count no more.
+func TestStoreFull(t *testing.T) {
+	s, _, _ := testStore(t, Config{MaxSize: 10, MaxTotal: 16, Wait: time.Millisecond})
+	a, _ := plan(t, s, strings.Repeat("a", 10))
+	b, err := s.Plan(&proxy.Call{ID: "c1"}, "b.wav", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := do(t, http.MethodPut, b.Target(), strings.NewReader(strings.Repeat("b", 10)), ""); code != http.StatusInsufficientStorage {
+		t.Errorf("PUT past max_total = %d, want 507", code)
+	}
+	if _, err := b.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "max_total") {
+		t.Errorf("Collect of the refused upload = %v, want an error naming max_total", err)
+	}
+	if files, _ := os.ReadDir(s.cfg.Dir); len(files) != 1 {
+		t.Errorf("%d files in the store, want 1 (the first recording's)", len(files))
+	}
+	a.Discard()
+	plan(t, s, strings.Repeat("c", 10)) // fits again
+}

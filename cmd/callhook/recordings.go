@@ -17,7 +17,7 @@ import (
 // recordingsConfig maps the config's recordings key onto the store's.
 func recordingsConfig(r *config.Recordings) recordings.Config {
 	return recordings.Config{Dir: r.Dir, URL: r.URL, SwitchURL: r.SwitchURL, Keep: r.Keep,
-		MaxSize: r.MaxSize, Wait: r.Wait, Local: r.Local}
+		MaxSize: r.MaxSize, MaxTotal: r.MaxTotal, Wait: r.Wait, Local: r.Local}
 }
 
 // newRecordings makes the store of the config's recordings key (nil
