@@ -84,7 +84,11 @@ type BoxInfo struct {
 }
 
 // runBox keeps one authenticated connection to b until ctx ends,
-// reconnecting with backoff and jitter.
+// reconnecting with backoff and jitter. A connection counts as a success
+// (the backoff starts again from BackoffMin) only once it has stayed up
+// for BackoffMax: a box that takes the password and drops the connection
+// at once (a proxy in front of a dead switch, a box at its connection
+// limit) is retried ever more slowly, not a few times a second for ever.
 func (m *Manager) runBox(ctx context.Context, b *box) {
 	failures := 0
 	for ctx.Err() == nil {
@@ -99,33 +103,39 @@ func (m *Manager) runBox(ctx context.Context, b *box) {
 				state = StateAuthFailed
 			}
 			m.setState(b, state, err, nil)
-			failures++
-			t := time.NewTimer(m.backoff(failures))
-			select {
-			case <-ctx.Done():
-				t.Stop()
+		} else {
+			m.setState(b, StateUp, nil, c)
+			up := time.Now()
+			err = m.readBox(ctx, b, c)
+			c.Close()
+			if ctx.Err() != nil {
 				return
-			case <-t.C:
 			}
-			continue
+			m.setState(b, StateDown, err, nil)
+			m.boxLost(b, err)
+			if time.Since(up) >= m.backoffMax() {
+				failures = 0
+			}
 		}
-		failures = 0
-		m.setState(b, StateUp, nil, c)
-		err = m.readBox(ctx, b, c)
-		c.Close()
-		if ctx.Err() != nil {
-			return
-		}
-		m.setState(b, StateDown, err, nil)
-		m.boxLost(b, err)
 		failures++
-		t := time.NewTimer(m.backoff(failures))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !m.sleep(ctx, m.backoff(failures)) {
 			return
-		case <-t.C:
 		}
+	}
+}
+
+// sleep waits d, or until ctx ends (false).
+func (m *Manager) sleep(ctx context.Context, d time.Duration) bool {
+	if m.onBackoff != nil {
+		m.onBackoff(d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -134,12 +144,9 @@ func (m *Manager) runBox(ctx context.Context, b *box) {
 // it, so that many instances restarting at once do not all knock on a
 // box in step.
 func (m *Manager) backoff(n int) time.Duration {
-	lo, hi := m.BackoffMin, m.BackoffMax
+	lo, hi := m.BackoffMin, m.backoffMax()
 	if lo <= 0 {
 		lo = DefaultBackoffMin
-	}
-	if hi <= 0 {
-		hi = DefaultBackoffMax
 	}
 	d := lo
 	for i := 1; i < n && d < hi; i++ {
@@ -147,6 +154,13 @@ func (m *Manager) backoff(n int) time.Duration {
 	}
 	d = min(d, hi)
 	return d/2 + rand.N(d/2+1)
+}
+
+func (m *Manager) backoffMax() time.Duration {
+	if m.BackoffMax > 0 {
+		return m.BackoffMax
+	}
+	return DefaultBackoffMax
 }
 
 // dialBox connects, authenticates and subscribes. One static filter pair

@@ -2,6 +2,9 @@ package outbound
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,6 +43,15 @@ const (
 // its socket once the box reported its hangup, before it is reported
 // failed: the box's events and the call's own connection travel apart.
 const DefaultSocketGrace = 5 * time.Second
+
+// DefaultReportSlack is how long past its ring time a placed call may go
+// without a word from its box (the job's result, its hangup) or its
+// socket before it is reported failed. originate gives up ringing at
+// originate_timeout (switch_ivr_originate, src/switch_ivr_originate.c) and
+// the job's result follows at once; a box that never sends it (events
+// lost, a box that swallows them) must not keep the call, and its place
+// under max_calls, for ever.
+const DefaultReportSlack = 30 * time.Second
 
 // Manager places calls on FreeSWITCH boxes and reports what becomes of
 // them. It keeps one authenticated inbound connection per box (Start),
@@ -80,6 +92,8 @@ type Manager struct {
 	DialTimeout time.Duration
 	// SocketGrace: see DefaultSocketGrace (0: the default).
 	SocketGrace time.Duration
+	// ReportSlack: see DefaultReportSlack (0: the default).
+	ReportSlack time.Duration
 	// OnStatus, when set, is told every status event of every call as it
 	// happens, whether or not its request has a status_url (simulate
 	// prints them). It runs under the Manager's lock: it must be quick
@@ -98,6 +112,9 @@ type Manager struct {
 	started bool
 	closed  bool          // Close was called: no new call (nor sender goroutine)
 	changed chan struct{} // closed and replaced when a box changes state
+	// onBackoff, when set (tests), is told each wait before a box's
+	// reconnection.
+	onBackoff func(time.Duration)
 }
 
 var _ proxy.Observer = (*Manager)(nil)
@@ -107,19 +124,22 @@ var _ proxy.Observer = (*Manager)(nil)
 type call struct {
 	id      string
 	job     string
+	token   string // callhook_placed: proves a socket connection is this call's
 	app     *App
 	req     *Request
 	b       *box
 	created time.Time
 	send    *sender
 
-	ringing  bool  // call.ringing sent
-	answered bool  // the box reported CHANNEL_ANSWER or the job's +OK
-	socket   bool  // its socket reached callhook: the call runs an app
-	canceled bool  // POST /calls/{id}/hangup while it rang
-	done     bool  // call.completed sent
-	billsec  int64 // an answered call's seconds from answer to hangup
+	ringing  bool        // call.ringing sent
+	answered bool        // the box reported CHANNEL_ANSWER or the job's +OK
+	socket   bool        // its socket reached callhook: the call runs an app
+	pc       *proxy.Call // the session that runs it, once socket
+	canceled bool        // POST /calls/{id}/hangup while it rang
+	done     bool        // call.completed sent
+	billsec  int64       // an answered call's seconds from answer to hangup
 	grace    *time.Timer
+	watch    *time.Timer // fails the call when nothing says what became of it
 }
 
 // CallInfo is a placed call not answered yet, as GET /calls lists it.
@@ -214,6 +234,12 @@ func (m *Manager) Close() {
 	m.mu.Lock()
 	cancel := m.cancel
 	m.closed = true
+	for _, c := range m.calls {
+		c.watch.Stop() // nobody is left to report what it would
+		if c.grace != nil {
+			c.grace.Stop()
+		}
+	}
 	m.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -296,12 +322,12 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 	} else if !plainID.MatchString(id) {
 		return nil, badRequest("id %q: want a UUID", id)
 	}
-	c := &call{id: id, job: esl.NewUUID(), app: app, req: req, created: time.Now()}
+	c := &call{id: id, job: esl.NewUUID(), token: randomToken(), app: app, req: req, created: time.Now()}
 	b, conn, err := m.pick(c)
 	if err != nil {
 		return nil, err
 	}
-	o := Originate{UUID: c.id, Instance: m.Instance, App: app.Name, ConnectBack: b.cfg.ConnectBack, Req: req}
+	o := Originate{UUID: c.id, Instance: m.Instance, App: app.Name, Token: c.token, ConnectBack: b.cfg.ConnectBack, Req: req}
 	cmd, err := o.Command()
 	if err == nil {
 		// The job is known before the command leaves, so its
@@ -315,6 +341,7 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 			delete(m.jobs, c.job)
 			b.calls--
 			c.done = true
+			c.watch.Stop()
 		}
 		m.mu.Unlock()
 		c.send.abort = true
@@ -380,6 +407,7 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 		m.queueLocked(c, EventInitiated, "", "", "")
 		m.calls[c.id] = c
 		m.jobs[c.job] = c
+		c.watch = time.AfterFunc(time.Duration(c.req.Timeout)*time.Second+m.reportSlack(), func() { m.unheard(c) })
 		return b, b.conn, nil
 	}
 	m.observeLocked("", OutcomeRefusedCPS)
@@ -390,10 +418,10 @@ func (m *Manager) pick(c *call) (*box, *esl.Conn, error) {
 func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 	switch ev.Name() {
 	case "BACKGROUND_JOB":
-		m.jobResult(ev)
+		m.jobResult(b, ev)
 	case "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA":
 		m.mu.Lock()
-		c := m.calls[ev.UniqueID()]
+		c := m.boxCallLocked(b, ev.UniqueID())
 		if c != nil && !c.ringing && !c.done && !c.socket {
 			c.ringing = true
 			m.queueLocked(c, EventRinging, "", "", "")
@@ -401,24 +429,34 @@ func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 		m.mu.Unlock()
 	case "CHANNEL_ANSWER":
 		m.mu.Lock()
-		if c := m.calls[ev.UniqueID()]; c != nil {
+		if c := m.boxCallLocked(b, ev.UniqueID()); c != nil {
 			c.answered = true
 		}
 		m.mu.Unlock()
 	case "CHANNEL_HANGUP_COMPLETE":
-		m.channelGone(ev.UniqueID(), ev.Get("Hangup-Cause"))
+		m.channelGone(b, ev.UniqueID(), ev.Get("Hangup-Cause"))
 	}
+}
+
+// boxCallLocked is the call id placed on b, or nil: an event of another
+// box about it (a box that shares a network with others, a forged one)
+// says nothing of it. Manager.mu is held.
+func (m *Manager) boxCallLocked(b *box, id string) *call {
+	if c := m.calls[id]; c != nil && c.b == b {
+		return c
+	}
+	return nil
 }
 
 // jobResult is an originate's BACKGROUND_JOB: "+OK <uuid>" when the call
 // answered (its socket reports from then on), "-ERR <CAUSE>" when it did
 // not (originate_function, mod_commands.c), anything else a failure.
-func (m *Manager) jobResult(ev *esl.Event) {
+func (m *Manager) jobResult(b *box, ev *esl.Event) {
 	m.mu.Lock()
 	c := m.jobs[ev.Get("Job-UUID")]
-	if c == nil {
+	if c == nil || c.b != b {
 		m.mu.Unlock()
-		return // another program's job, or one of a call already over
+		return // another program's or box's job, or one of a call already over
 	}
 	delete(m.jobs, c.job)
 	body := strings.TrimSpace(string(ev.Body))
@@ -442,9 +480,9 @@ func (m *Manager) jobResult(ev *esl.Event) {
 // one that answered may still be connecting (the box's events and the
 // call's socket travel apart), so it gets SocketGrace before it is
 // reported failed.
-func (m *Manager) channelGone(id, cause string) {
+func (m *Manager) channelGone(b *box, id, cause string) {
 	m.mu.Lock()
-	c := m.calls[id]
+	c := m.boxCallLocked(b, id)
 	if c == nil || c.socket || c.done {
 		m.mu.Unlock()
 		return
@@ -456,6 +494,24 @@ func (m *Manager) channelGone(id, cause string) {
 	}
 	m.mu.Unlock()
 	m.finish(c, statusOf(c, cause), cause, "")
+}
+
+// unheard fails c when, its ring time and ReportSlack past, neither its
+// box nor its socket has said what became of it.
+func (m *Manager) unheard(c *call) {
+	m.mu.Lock()
+	skip := c.done || c.socket
+	m.mu.Unlock()
+	if !skip {
+		m.finish(c, StatusFailed, "", "the box never said what became of the call (no job result, no hangup) within its ring time")
+	}
+}
+
+func (m *Manager) reportSlack() time.Duration {
+	if m.ReportSlack > 0 {
+		return m.ReportSlack
+	}
+	return DefaultReportSlack
 }
 
 // statusOf maps a hangup cause of an unanswered call to its status.
@@ -523,6 +579,7 @@ func (m *Manager) finish(c *call, status, cause, reason string) {
 	if c.grace != nil {
 		c.grace.Stop()
 	}
+	c.watch.Stop()
 	delete(m.calls, c.id)
 	delete(m.jobs, c.job)
 	c.b.calls--
@@ -573,11 +630,11 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 func (m *Manager) CallStarted(pc *proxy.Call) {
 	m.mu.Lock()
 	c := m.calls[pc.ID]
-	if c == nil || c.socket || c.done {
+	if c == nil || c.socket || c.done || !c.owns(pc.Channel) {
 		m.mu.Unlock()
 		return
 	}
-	c.socket, c.answered = true, true
+	c.socket, c.answered, c.pc = true, true, pc
 	if c.grace != nil {
 		c.grace.Stop()
 	}
@@ -597,8 +654,8 @@ func (m *Manager) CallEnded(pc *proxy.Call, end *proxy.CallEnd, _ *proxy.CallSta
 	m.mu.Lock()
 	c := m.calls[pc.ID]
 	m.mu.Unlock()
-	if c == nil {
-		return
+	if c == nil || c.pc != pc {
+		return // not a placed call, or a connection that only claimed its id
 	}
 	reason := ""
 	if end.Outcome != proxy.OutcomeHangup {
@@ -619,7 +676,7 @@ func (m *Manager) CallRefused(ch *esl.Event, _, reason string) {
 	m.mu.Lock()
 	c := m.calls[ch.UniqueID()]
 	m.mu.Unlock()
-	if c != nil {
+	if c != nil && c.owns(ch) {
 		m.finish(c, StatusFailed, "", "callhook refused the answered call: "+reason)
 	}
 }
@@ -635,4 +692,22 @@ func (m *Manager) observeLocked(box, outcome string) { m.observe(box, outcome) }
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+// owns reports whether a socket connection's channel data is c's
+// channel: it carries c's callhook_placed token. Anything that reaches
+// callhook's listener can claim a placed call's UUID; only the channel the
+// box originated holds the token.
+func (c *call) owns(ch *esl.Event) bool {
+	if ch == nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(ch.Var(VarPlaced)), []byte(c.token)) == 1
+}
+
+// randomToken is a fresh callhook_placed token: 128 random bits in hex.
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
+	return hex.EncodeToString(b)
 }

@@ -75,6 +75,10 @@ type rigOptions struct {
 	// connectBack, when set, replaces the engine's address as the box's
 	// connect_back.
 	connectBack string
+	// more are boxes besides fs1.
+	more []outbound.BoxConfig
+	// reportSlack is the Manager's (0: 0).
+	reportSlack time.Duration
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -135,6 +139,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		Observer:   obs,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
 		SocketGrace: 200 * time.Millisecond,
+		ReportSlack: o.reportSlack,
 	}
 	app := &proxy.App{Name: "reminder", Backend: &webhook.App{Name: "reminder", URL: web.URL, Vars: []string{"order"}}}
 	r.eng = calltest.Start(t, calltest.Apps(app), calltest.Options{Observer: r.m})
@@ -150,7 +155,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.connectBack != "" {
 		cb = o.connectBack
 	}
-	r.m.Boxes = []outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: cb, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}
+	r.m.Boxes = append([]outbound.BoxConfig{{Name: "fs1", Addr: addr, Password: pw, ConnectBack: cb, MaxCalls: o.maxCalls, MaxCPS: o.maxCPS}}, o.more...)
 	if err := r.m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +166,17 @@ func newRig(t testing.TB, o rigOptions) *rig {
 // waitState waits for the box to reach state.
 func (r *rig) waitState(state string) {
 	r.t.Helper()
+	r.waitBoxState("fs1", state)
+}
+
+// waitBoxState waits for the box named box to reach state.
+func (r *rig) waitBoxState(box, state string) {
+	r.t.Helper()
 	deadline := time.After(wait)
 	for {
 		select {
 		case s := <-r.states:
-			if s.state == state {
+			if s.state == state && s.box == box {
 				return
 			}
 		case <-deadline:
@@ -386,7 +397,17 @@ func TestRefusedRequests(t *testing.T) {
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"x": "a b"}}, 400},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"execute_on_answer": "x"}}, 403},
 		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"callhook_app": "other"}}, 400},
+		// Variables mod_sofia builds the INVITE from: past allow_to, past allow_from.
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_invite_req_uri": "sip:+19005550100@carrier.example"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_route_uri": "sip:carrier.example"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_from_uri": "sip:+15550199@example.com"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_h_P-Asserted-Identity": "sip:+15550199@example.com"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"effective_caller_id_number": "+15550199"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"origination_callee_id_number": "+15550199"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"sip_auto_answer": "true"}}, 403},
+		{outbound.Request{App: "reminder", To: "user/1000", Vars: map[string]string{"originate_retries": "100"}}, 403}, // 100 calls for one request
 		{outbound.Request{App: "reminder", To: "user/1000", Timeout: 9999}, 400},
+		{outbound.Request{App: "reminder", To: "user/1" + strings.Repeat("0", 60<<10)}, 400}, // a 60 KiB bgapi line
 		{outbound.Request{App: "reminder", To: "user/1000", StatusURL: "ftp://x"}, 400},
 	} {
 		_, err := r.m.Place(t.Context(), &tc.req)

@@ -11,9 +11,13 @@ import (
 // Originate is one originate command, built from a checked Request: no
 // I/O, no defaults taken from anywhere else.
 type Originate struct {
-	UUID        string // origination_uuid: the new channel's Unique-ID, the call's id
-	Instance    string // callhook_instance: what the box connection's filter matches
-	App         string // callhook_app: the app the call's socket connection runs
+	UUID     string // origination_uuid: the new channel's Unique-ID, the call's id
+	Instance string // callhook_instance: what the box connection's filter matches
+	App      string // callhook_app: the app the call's socket connection runs
+	// Token is callhook_placed: a secret only the box's channel carries,
+	// by which the call's socket proves it is this call (the UUID alone is
+	// known to the API's client, the status_url and the logs).
+	Token       string
 	ConnectBack string // host:port where the box reaches callhook's listener
 	Req         *Request
 }
@@ -26,6 +30,10 @@ const (
 	// VarApp is the channel variable that picks a call's app when its
 	// socket connects (the proxy reads it first).
 	VarApp = "callhook_app"
+	// VarPlaced carries a placed call's secret token (Originate.Token):
+	// a socket connection that claims a placed call's UUID without it is
+	// not that call, and changes nothing of it.
+	VarPlaced = "callhook_placed"
 )
 
 // plainID matches the ids callhook puts into a command itself: UUIDs,
@@ -39,7 +47,7 @@ var varName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 // FreeSWITCH 1.10.12 reads it (originate_function in
 // src/mod/applications/mod_commands/mod_commands.c):
 //
-//	originate {origination_uuid=U,callhook_instance=I,callhook_app=A,originate_timeout=T[,origination_caller_id_number=F][,origination_caller_id_name='N'][,var=value...]}TO '&socket(HOST:PORT async full)'
+//	originate {origination_uuid=U,callhook_instance=I,callhook_app=A,callhook_placed=K,originate_timeout=T[,origination_caller_id_number=F][,origination_caller_id_name='N'][,var=value...]}TO '&socket(HOST:PORT async full)'
 //
 // originate splits its arguments on spaces, honouring single quotes
 // (switch_separate_string, src/switch_utils.c), so the socket
@@ -57,7 +65,7 @@ func (o *Originate) Command() (string, error) {
 	if r == nil {
 		return "", fmt.Errorf("originate: no request")
 	}
-	for _, id := range []struct{ name, v string }{{"uuid", o.UUID}, {"instance", o.Instance}, {"app", o.App}} {
+	for _, id := range []struct{ name, v string }{{"uuid", o.UUID}, {"instance", o.Instance}, {"app", o.App}, {"token", o.Token}} {
 		if !plainID.MatchString(id.v) {
 			return "", fmt.Errorf("originate: %s %q: want letters, digits, _ . -", id.name, id.v)
 		}
@@ -65,8 +73,8 @@ func (o *Originate) Command() (string, error) {
 	if err := checkConnectBack(o.ConnectBack); err != nil {
 		return "", fmt.Errorf("originate: %w", err)
 	}
-	if !toChars.MatchString(r.To) {
-		return "", fmt.Errorf("originate: to %q has characters originate would split on", r.To)
+	if !toChars.MatchString(r.To) || len(r.To) > maxToLen {
+		return "", fmt.Errorf("originate: to %q has characters originate would split on, or is too long", r.To)
 	}
 	if r.From != "" && !fromChars.MatchString(r.From) {
 		return "", fmt.Errorf("originate: from %q has characters originate would split on", r.From)
@@ -81,6 +89,7 @@ func (o *Originate) Command() (string, error) {
 		"origination_uuid=" + o.UUID,
 		VarInstance + "=" + o.Instance,
 		VarApp + "=" + o.App,
+		VarPlaced + "=" + o.Token,
 		"originate_timeout=" + strconv.Itoa(r.Timeout),
 	}
 	if r.From != "" {

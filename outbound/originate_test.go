@@ -7,14 +7,14 @@ import (
 )
 
 func TestOriginateCommand(t *testing.T) {
-	o := Originate{UUID: "0b6d7f8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Instance: "host1", App: "reminder", ConnectBack: "192.0.2.10:8084",
+	o := Originate{UUID: "0b6d7f8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Instance: "host1", App: "reminder", Token: "k1", ConnectBack: "192.0.2.10:8084",
 		Req: &Request{To: "sofia/gateway/gw1/+15551234567", From: "+15550100", FromName: "Dr Smith", Timeout: 30,
 			Vars: map[string]string{"order": "A-17", "lang": "en"}}}
 	got, err := o.Command()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "originate {origination_uuid=0b6d7f8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b,callhook_instance=host1,callhook_app=reminder,originate_timeout=30," +
+	want := "originate {origination_uuid=0b6d7f8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b,callhook_instance=host1,callhook_app=reminder,callhook_placed=k1,originate_timeout=30," +
 		"origination_caller_id_number=+15550100,origination_caller_id_name='Dr Smith',lang=en,order=A-17}sofia/gateway/gw1/+15551234567" +
 		" '&socket(192.0.2.10:8084 async full)'"
 	if got != want {
@@ -34,7 +34,7 @@ func TestOriginateCommand(t *testing.T) {
 // one that Check was not asked about.
 func TestOriginateCommandRefuses(t *testing.T) {
 	base := func() Originate {
-		return Originate{UUID: "u1", Instance: "i1", App: "a1", ConnectBack: "127.0.0.1:8084", Req: &Request{To: "user/1000", Timeout: 60}}
+		return Originate{UUID: "u1", Instance: "i1", App: "a1", Token: "k1", ConnectBack: "127.0.0.1:8084", Req: &Request{To: "user/1000", Timeout: 60}}
 	}
 	for _, tc := range []struct {
 		name string
@@ -50,6 +50,7 @@ func TestOriginateCommandRefuses(t *testing.T) {
 		{"newline in to", func(o *Originate) { o.Req.To = "user/1000\nbgapi x" }},
 		{"paren in to", func(o *Originate) { o.Req.To = "user/1000)" }},
 		{"backslash in to", func(o *Originate) { o.Req.To = `user/1000\ x` }},
+		{"long to", func(o *Originate) { o.Req.To = "user/" + strings.Repeat("1", 300) }},
 		{"quote in from_name", func(o *Originate) { o.Req.FromName = "a' b" }},
 		{"comma in from_name", func(o *Originate) { o.Req.FromName = "a,b" }},
 		{"brace in from", func(o *Originate) { o.Req.From = "1}" }},
@@ -61,6 +62,8 @@ func TestOriginateCommandRefuses(t *testing.T) {
 		{"connect_back with a space", func(o *Originate) { o.ConnectBack = "127.0.0.1:8084 async" }},
 		{"bad uuid", func(o *Originate) { o.UUID = "u,1" }},
 		{"bad app", func(o *Originate) { o.App = "a}" }},
+		{"no token", func(o *Originate) { o.Token = "" }},
+		{"bad token", func(o *Originate) { o.Token = "k,x=y" }},
 		{"timeout", func(o *Originate) { o.Req.Timeout = 0 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,6 +72,10 @@ const (
 	maxRequestBody = 64 << 10
 	maxVars        = 50
 	maxValueLen    = 256
+	// maxToLen bounds a dial target: the longest a sofia URI with
+	// parameters needs, far below what would make the bgapi line a burden
+	// on the box's connection.
+	maxToLen = 256
 )
 
 // App is what an app of the config lets the API do: where its calls may
@@ -158,6 +162,9 @@ func Check(req *Request, app *App) error {
 	if req.To == "" {
 		return badRequest("to: required (a dial target such as user/1000)")
 	}
+	if len(req.To) > maxToLen {
+		return badRequest("to: longer than %d bytes", maxToLen)
+	}
 	if !toChars.MatchString(req.To) {
 		return badRequest("to %s: only letters, digits and _ . @ : / + = ; # * - are allowed (no spaces, quotes, braces, commas or the like)", verb.Quote(req.To))
 	}
@@ -213,7 +220,8 @@ func Check(req *Request, app *App) error {
 }
 
 // checkVar checks one of a request's variables: a plain name, not one of
-// callhook's, one the app's policy lets be set, and a plain value.
+// callhook's, one the app's policy lets be set on a placed call (none
+// that would route it past allow_to or allow_from), and a plain value.
 func checkVar(app *App, name, value string) error {
 	if err := verb.CheckName(name, ""); err != nil {
 		return badRequest("vars: %v", err)
@@ -222,7 +230,7 @@ func checkVar(app *App, name, value string) error {
 	if strings.HasPrefix(l, "callhook_") || slices.Contains(reservedVars, l) {
 		return badRequest("vars: %s is set by callhook itself", verb.Quote(name))
 	}
-	if err := app.Policy.CheckSetVar(name); err != nil {
+	if err := app.Policy.CheckPlacedVar(name); err != nil {
 		return &Error{Status: http.StatusForbidden, Msg: "vars: " + err.Error()}
 	}
 	if len(value) > maxValueLen || !valueChars.MatchString(value) {

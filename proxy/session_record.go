@@ -285,29 +285,29 @@ func (s *session) endCallRecording(ctx context.Context) *verb.Recording {
 	if s.outcome == OutcomeTransferred {
 		// The channel went on to another extension with the recording
 		// running: it ends there, out of callhook's sight.
-		s.callRec = nil
-		if cr.planned != nil {
-			cr.planned.Discard()
-		}
-		rec := &verb.Recording{Name: cr.name, Format: verb.RecordingFormat(cr.name)}
-		s.report(ctx, &RecordingReport{Verb: cr.verb, Recording: rec, Delivery: cr.delivery,
-			Failure: "the call was transferred while the whole-call recording ran (record_call: stop before transfer)"})
-		return rec
+		return s.lostCallRecording(ctx, cr, "the call was transferred while the whole-call recording ran (record_call: stop before transfer)")
 	}
 	stop := s.awaitRecordStop(ctx, cr)
-	s.callRec = nil
 	if stop == nil {
 		s.log.WithField("verb", cr.verb).Warn("the whole-call recording's RECORD_STOP never came")
-		if cr.planned != nil {
-			cr.planned.Discard()
-		}
-		rec := &verb.Recording{Name: cr.name, Format: verb.RecordingFormat(cr.name)}
-		s.report(ctx, &RecordingReport{Verb: cr.verb, Recording: rec, Delivery: cr.delivery,
-			Failure: "FreeSWITCH did not say the recording ended (no RECORD_STOP before the call's end)"})
-		return rec
+		return s.lostCallRecording(ctx, cr, "FreeSWITCH did not say the recording ended (no RECORD_STOP before the call's end)")
 	}
+	s.callRec = nil
 	rec := verb.RecordingFrom(stop, cr.name, cr.target)
 	s.deliver(ctx, &cr.recPlan, rec, nil)
+	return rec
+}
+
+// lostCallRecording ends the whole-call recording cr, which callhook will
+// never have: its planned delivery is discarded and the app told why. It
+// returns the recording, for call.end.
+func (s *session) lostCallRecording(ctx context.Context, cr *callRecording, why string) *verb.Recording {
+	s.callRec = nil
+	if cr.planned != nil {
+		cr.planned.Discard()
+	}
+	rec := &verb.Recording{Name: cr.name, Format: verb.RecordingFormat(cr.name)}
+	s.report(ctx, &RecordingReport{Verb: cr.verb, Recording: rec, Delivery: cr.delivery, Failure: why})
 	return rec
 }
 

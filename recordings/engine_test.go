@@ -645,3 +645,39 @@ func TestUploadPOSTForm(t *testing.T) {
 		t.Errorf("form part %+v, upload %v", p, field(b, "result.recording.upload"))
 	}
 }
+
+// TestUploadURLNotLogged: an upload URL's query (a presigned URL's
+// signature is a credential) stays out of callhook's log, whether the
+// upload succeeds or fails; the result the app gets keeps the whole URL.
+func TestUploadURLNotLogged(t *testing.T) {
+	for _, status := range []int{http.StatusCreated, http.StatusForbidden, 0} { // 0: nobody listens
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(status)
+			}))
+			t.Cleanup(storage.Close)
+			if status == 0 {
+				storage.Close()
+			}
+			u := storage.URL + "/bucket/msg.wav?X-Amz-Credential=AKIDEXAMPLE&X-Amz-Signature=f00dfacecafe"
+			a := newApp(t, map[string]string{
+				"/start": "[answer, {record: {path: msg.wav, beep: false, max: 1s, upload: {url: '" + u + "', method: PUT}, action: /done}}]",
+				"/done":  "[hangup]",
+			})
+			s := start(t, a, recordings.Config{}, nil, "")
+			s.e.Call(esltest.Options{})
+			a.waitEnd(t)
+			b := a.requests("/done")[0].Body
+			if got := str(b, "result.recording.upload.url"); got != u || num(b, "result.recording.upload.status") != int64(status) {
+				t.Errorf("upload = %v, want %s answered %d", field(b, "result.recording.upload"), u, status)
+			}
+			log := s.e.Log.String()
+			if strings.Contains(log, "f00dfacecafe") || strings.Contains(log, "AKIDEXAMPLE") {
+				t.Errorf("the log holds the upload URL's query:\n%s", log)
+			}
+			if !strings.Contains(log, storage.URL+"/bucket/msg.wav") {
+				t.Errorf("the log does not name the upload's URL without its query:\n%s", log)
+			}
+		})
+	}
+}

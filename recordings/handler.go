@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"time"
+
+	"github.com/callhook/callhook/verb"
 )
 
 // constantEqual compares two secrets' digests in constant time.
@@ -29,6 +32,9 @@ const uploadField = "recorded_file"
 // ServeHTTP serves both ends: the switch's upload and the app's GET. Every
 // failure to find a recording is the same 404, so a guess learns nothing.
 func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A write deadline a download left on this keep-alive connection
+	// (stallWriter) is not this request's: the server sets none itself.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	m := reqPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		http.NotFound(w, r)
@@ -76,27 +82,28 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, e *entry) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentType(e.format))
+	h.Set("Content-Type", verb.RecordingMediaType(e.format))
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.name}))
 	// The URL is a credential: no shared cache may keep it.
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	// The last write's deadline stays for the server's final flush;
+	// ServeHTTP clears it for the connection's next request.
+	http.ServeContent(&stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), stall: s.cfg.stall()}, r, "", fi.ModTime(), f)
 }
 
-// contentType is a format's media type.
-func contentType(format string) string {
-	switch format {
-	case "wav":
-		return "audio/wav"
-	case "mp3":
-		return "audio/mpeg"
-	case "ogg":
-		return "audio/ogg"
-	case "flac":
-		return "audio/flac"
-	}
-	return "application/octet-stream"
+// stallWriter is a response each Write of which must go out within stall
+// (a client that stops reading must not hold the connection for ever): it
+// moves the connection's write deadline before each.
+type stallWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.stall))
+	return w.ResponseWriter.Write(p)
 }
 
 // receive stores the switch's upload of a recording: the body (PUT) or the
@@ -111,7 +118,8 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 	e.uploading = true
 	s.mu.Unlock()
-	n, err := s.write(r, e)
+	q := &quota{s: s}
+	n, err := s.write(w, r, e, q)
 	s.mu.Lock()
 	e.uploading = false
 	if err == nil {
@@ -124,11 +132,19 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 			err = errNotFound
 		}
 	}
+	if err != nil {
+		s.used -= q.n // the file is gone
+	}
+	if errors.Is(err, errFull) {
+		e.full = true
+	}
 	s.mu.Unlock()
 	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusCreated)
+	case errors.Is(err, errFull):
+		http.Error(w, fmt.Sprintf("callhook's recordings storage is full (max_total %d bytes)", s.cfg.maxTotal()), http.StatusInsufficientStorage)
 	case errors.As(err, &tooBig):
 		http.Error(w, fmt.Sprintf("a recording may be at most %d bytes", s.cfg.maxSize()), http.StatusRequestEntityTooLarge)
 	case errors.Is(err, errNotFound):
@@ -138,10 +154,15 @@ func (s *Store) receive(w http.ResponseWriter, r *http.Request, e *entry) {
 	}
 }
 
-// write copies the upload into e's file.
-func (s *Store) write(r *http.Request, e *entry) (int64, error) {
-	body := http.MaxBytesReader(nil, r.Body, s.cfg.maxSize()+1<<20)
-	var src io.Reader = http.MaxBytesReader(nil, body, s.cfg.maxSize())
+// write copies the upload into e's file. The whole body (a POST's form
+// too) is bounded, and each read of it has Config.Stall to bring bytes.
+func (s *Store) write(w http.ResponseWriter, r *http.Request, e *entry, q *quota) (int64, error) {
+	// The read deadline stays after the handler, unlike serve's write
+	// deadline: the server sets its own before reading the next request,
+	// and it bounds the draining of what a stalled upload left unread.
+	r.Body = &stallReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.maxSize()+1<<20),
+		rc: http.NewResponseController(w), stall: s.cfg.stall()}
+	var src io.Reader = http.MaxBytesReader(nil, r.Body, s.cfg.maxSize())
 	if r.Method == http.MethodPost {
 		mr, err := r.MultipartReader()
 		if err != nil {
@@ -164,7 +185,8 @@ func (s *Store) write(r *http.Request, e *entry) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(f, src)
+	q.w = f
+	n, err := io.Copy(q, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -176,4 +198,42 @@ func (s *Store) write(r *http.Request, e *entry) (int64, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// stallReader is a request body each Read of which must bring bytes
+// within stall: it moves the connection's read deadline before each.
+type stallReader struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	_ = r.rc.SetReadDeadline(time.Now().Add(r.stall))
+	return r.ReadCloser.Read(p)
+}
+
+// errFull is an upload refused because the Store holds MaxTotal bytes.
+var errFull = errors.New("recordings storage full")
+
+// quota is an upload's file, counted against the Store's MaxTotal as it
+// is written: a write that would pass it fails (errFull), so the cap holds
+// while the upload streams, whatever its Content-Length said. n is what
+// it counted, for the receiver to give back when the upload fails.
+type quota struct {
+	s *Store
+	w io.Writer
+	n int64
+}
+
+func (q *quota) Write(p []byte) (int, error) {
+	q.s.mu.Lock()
+	if q.s.used+int64(len(p)) > q.s.cfg.maxTotal() {
+		q.s.mu.Unlock()
+		return 0, errFull
+	}
+	q.s.used += int64(len(p))
+	q.s.mu.Unlock()
+	q.n += int64(len(p))
+	return q.w.Write(p)
 }

@@ -37,11 +37,22 @@ type Config struct {
 	Keep time.Duration
 	// MaxSize bounds one upload (0: DefaultMaxSize).
 	MaxSize int64
+	// MaxTotal bounds the bytes of all the recordings the Store keeps at
+	// once, uploads in progress included (0: DefaultMaxTotal, or MaxSize
+	// when that is larger): recordings are kept for Keep, and an app that
+	// records many long calls must not fill the disk. An upload past it is
+	// refused (507) and its recording fails.
+	MaxTotal int64
 	// Wait bounds how long callhook waits for the switch's upload once
 	// the recording ended (0: DefaultWait). mod_httapi uploads before
 	// the record application returns, so it is there at once unless the
 	// upload failed.
 	Wait time.Duration
+	// Stall bounds how long an upload may bring no byte, or a download's
+	// client take none, before the connection is cut (0: DefaultStall): a
+	// peer that stalls must not hold its connection (and an upload the
+	// recording's one upload) for ever.
+	Stall time.Duration
 	// Local: FreeSWITCH writes into the app's recordings folder as
 	// without a delivery, and callhook reads the file there (the same
 	// host, or a shared folder mounted at the same path). Nothing is
@@ -52,9 +63,11 @@ type Config struct {
 
 // Defaults of Config's zero values.
 const (
-	DefaultKeep    = 24 * time.Hour
-	DefaultMaxSize = 512 << 20
-	DefaultWait    = 10 * time.Second
+	DefaultKeep     = 24 * time.Hour
+	DefaultMaxSize  = 512 << 20
+	DefaultWait     = 10 * time.Second
+	DefaultStall    = 30 * time.Second
+	DefaultMaxTotal = 16 << 30
 )
 
 // Check checks a Config's values.
@@ -75,8 +88,11 @@ func (c Config) Check() error {
 			return fmt.Errorf("switch_url: %w", err)
 		}
 	}
-	if c.Keep < 0 || c.MaxSize < 0 || c.Wait < 0 {
-		return errors.New("keep, max_size and wait must not be negative")
+	if c.Keep < 0 || c.MaxSize < 0 || c.MaxTotal < 0 || c.Wait < 0 || c.Stall < 0 {
+		return errors.New("keep, max_size, max_total, wait and stall must not be negative")
+	}
+	if c.MaxTotal != 0 && c.MaxTotal < c.maxSize() {
+		return fmt.Errorf("max_total (%d bytes) must be at least max_size (%d bytes)", c.MaxTotal, c.maxSize())
 	}
 	return nil
 }
@@ -97,11 +113,18 @@ func checkBase(s string) error {
 	return nil
 }
 
-func (c Config) keep() time.Duration { return orDefault(c.Keep, DefaultKeep) }
-func (c Config) wait() time.Duration { return orDefault(c.Wait, DefaultWait) }
-func (c Config) maxSize() int64      { return orDefault(c.MaxSize, DefaultMaxSize) }
-func (c Config) switchURL() string   { return strings.TrimRight(orDefault(c.SwitchURL, c.URL), "/") }
-func (c Config) publicURL() string   { return strings.TrimRight(c.URL, "/") }
+func (c Config) keep() time.Duration  { return orDefault(c.Keep, DefaultKeep) }
+func (c Config) wait() time.Duration  { return orDefault(c.Wait, DefaultWait) }
+func (c Config) maxSize() int64       { return orDefault(c.MaxSize, DefaultMaxSize) }
+func (c Config) stall() time.Duration { return orDefault(c.Stall, DefaultStall) }
+func (c Config) maxTotal() int64 {
+	if c.MaxTotal > 0 {
+		return c.MaxTotal
+	}
+	return max(DefaultMaxTotal, c.maxSize())
+}
+func (c Config) switchURL() string { return strings.TrimRight(orDefault(c.SwitchURL, c.URL), "/") }
+func (c Config) publicURL() string { return strings.TrimRight(c.URL, "/") }
 func orDefault[T comparable](v, d T) T {
 	var zero T
 	if v == zero {
@@ -120,6 +143,7 @@ type Store struct {
 	mu        sync.Mutex
 	byID      map[string]*entry
 	lastSweep time.Time
+	used      int64 // bytes of the Store's own files, uploads in progress included
 }
 
 // entry is one recording.
@@ -133,6 +157,7 @@ type entry struct {
 	done                chan struct{} // closed when the upload arrived
 	ready               bool          // the file is whole: served from now on
 	uploading           bool
+	full                bool // an upload was refused: MaxTotal reached
 	size                int64
 }
 
@@ -228,6 +253,9 @@ func (s *Store) dropLocked(id string, e *entry) {
 	delete(s.byID, id)
 	if e.owned && !e.uploading {
 		_ = os.Remove(e.file)
+		if e.ready {
+			s.used -= e.size
+		}
 	}
 }
 
@@ -282,10 +310,13 @@ func (p *planned) Collect(ctx context.Context) (*proxy.DeliveredRecording, error
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
-	ready, size := e.ready, e.size
+	ready, size, full := e.ready, e.size, e.full
 	s.mu.Unlock()
 	if !ready {
 		p.Discard()
+		if full {
+			return nil, fmt.Errorf("callhook's recordings storage is full (max_total %d bytes): the upload was refused", s.cfg.maxTotal())
+		}
 		return nil, fmt.Errorf("the switch did not upload the recording within %s (is mod_httapi loaded, and can the switch reach %s?)",
 			s.cfg.wait(), s.cfg.switchURL())
 	}

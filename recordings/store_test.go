@@ -1,12 +1,16 @@
 package recordings
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -211,4 +215,106 @@ func TestConfigCheck(t *testing.T) {
 	if err := (Config{Local: true, URL: "https://rec.example/cb"}).Check(); err != nil {
 		t.Errorf("Check(local) = %v", err)
 	}
+}
+
+// TestStalledUpload: an upload that stops sending is cut after Stall
+// rather than holding its connection, and the recording's one upload, for
+// ever; the switch's retry then goes through.
+func TestStalledUpload(t *testing.T) {
+	s, srv, _ := testStore(t, Config{Stall: 50 * time.Millisecond})
+	p, err := s.Plan(&proxy.Call{ID: "c1"}, "msg.wav", "/x/msg.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.Target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// Ten bytes of a thousand, then nothing.
+	fmt.Fprintf(nc, "PUT %s HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nRIFF012345", u.Path)
+	_ = nc.SetReadDeadline(time.Now().Add(20 * time.Second)) // the test's own bound, not the server's
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatalf("the stalled upload got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusCreated {
+		t.Fatalf("stalled upload = %d, want an error", resp.StatusCode)
+	}
+	if code, _ := do(t, http.MethodPut, p.Target(), strings.NewReader("RIFFdata"), ""); code != http.StatusCreated {
+		t.Errorf("upload after the stalled one = %d, want 201", code)
+	}
+}
+
+// TestStalledDownload: a client that stops reading a recording has its
+// connection cut after Stall rather than holding it for ever.
+func TestStalledDownload(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	closed := make(chan string, 16)
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed <- c.RemoteAddr().String()
+		}
+	}
+	s, err := New(Config{URL: "http://" + srv.Listener.Addr().String(), Dir: t.TempDir(), Stall: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = s
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// Larger than every socket buffer between the two ends.
+	const size = 32 << 20
+	_, u := plan(t, s, strings.Repeat("x", size))
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(nc, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", pu.Path)
+	// Read nothing: the download cannot finish (it is larger than the
+	// buffers), so only the server giving up closes the connection.
+	deadline := time.After(20 * time.Second)
+	for done := false; !done; {
+		select {
+		case a := <-closed:
+			done = a == nc.LocalAddr().String()
+		case <-deadline:
+			t.Fatal("the server still holds the connection of a client that stopped reading")
+		}
+	}
+}
+
+// TestStoreFull: the recordings kept at once, uploads in progress
+// included, stay under MaxTotal: an upload past it is refused (507) while
+// it streams, leaves no file, and its recording fails saying why; once a
+// recording is let go its bytes count no more.
+func TestStoreFull(t *testing.T) {
+	s, _, _ := testStore(t, Config{MaxSize: 10, MaxTotal: 16, Wait: time.Millisecond})
+	a, _ := plan(t, s, strings.Repeat("a", 10))
+	b, err := s.Plan(&proxy.Call{ID: "c1"}, "b.wav", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := do(t, http.MethodPut, b.Target(), strings.NewReader(strings.Repeat("b", 10)), ""); code != http.StatusInsufficientStorage {
+		t.Errorf("PUT past max_total = %d, want 507", code)
+	}
+	if _, err := b.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "max_total") {
+		t.Errorf("Collect of the refused upload = %v, want an error naming max_total", err)
+	}
+	if files, _ := os.ReadDir(s.cfg.Dir); len(files) != 1 {
+		t.Errorf("%d files in the store, want 1 (the first recording's)", len(files))
+	}
+	a.Discard()
+	plan(t, s, strings.Repeat("c", 10)) // fits again
 }

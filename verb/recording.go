@@ -64,6 +64,23 @@ func RecordingFormat(name string) string {
 	return ""
 }
 
+// RecordingMediaType is a recording format's media type, as the file is
+// served and uploaded; application/octet-stream for a format it does not
+// know.
+func RecordingMediaType(format string) string {
+	switch format {
+	case "wav":
+		return "audio/wav"
+	case "mp3":
+		return "audio/mpeg"
+	case "ogg":
+		return "audio/ogg"
+	case "flac":
+		return "audio/flac"
+	}
+	return "application/octet-stream"
+}
+
 // delivery reads the recording_status_url and upload options.
 func (a *args) delivery() Delivery {
 	var d Delivery

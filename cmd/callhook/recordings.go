@@ -17,7 +17,7 @@ import (
 // recordingsConfig maps the config's recordings key onto the store's.
 func recordingsConfig(r *config.Recordings) recordings.Config {
 	return recordings.Config{Dir: r.Dir, URL: r.URL, SwitchURL: r.SwitchURL, Keep: r.Keep,
-		MaxSize: r.MaxSize, Wait: r.Wait, Local: r.Local}
+		MaxSize: r.MaxSize, MaxTotal: r.MaxTotal, Wait: r.Wait, Local: r.Local}
 }
 
 // newRecordings makes the store of the config's recordings key (nil
@@ -50,9 +50,15 @@ func (s *server) startRecordings(ln net.Listener) error {
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
 		s.deps.guard.Refuse(ap, "callhook's recordings listener")
 	}
+	// No ReadTimeout or WriteTimeout: a recording may take minutes to
+	// upload or fetch. The store cuts an upload that stalls
+	// (recordings.Config.Stall); idle keep-alive connections and header
+	// sizes are bounded here, so nobody holds connections for ever.
 	s.recHTTP = &http.Server{
 		Handler:           s.store,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
 	s.recDone = make(chan struct{})

@@ -31,6 +31,9 @@ type Recordings struct {
 	Keep time.Duration
 	// MaxSize bounds one recording (default 512MiB, at most 16GiB).
 	MaxSize int64
+	// MaxTotal bounds the bytes of all the recordings kept at once (0:
+	// the store's default, 16GiB; at least max_size).
+	MaxTotal int64
 	// Wait bounds how long callhook waits for the switch's upload after
 	// a recording ended (default 10s, 100ms to 5m).
 	Wait time.Duration
@@ -48,7 +51,7 @@ const (
 	defaultRecordingsWait  = 10 * time.Second
 )
 
-var recordingsKeys = []string{"listen", "url", "switch_url", "dir", "keep", "max_size", "wait", "local"}
+var recordingsKeys = []string{"listen", "url", "switch_url", "dir", "keep", "max_size", "max_total", "wait", "local"}
 
 // recordings decodes the recordings mapping.
 func (d *decoder) recordings(n *yaml.Node, path string) *Recordings {
@@ -87,6 +90,12 @@ func (d *decoder) recordings(n *yaml.Node, path string) *Recordings {
 	}
 	if v := f.get("max_size"); v != nil {
 		r.MaxSize = d.sizeAtMost(v, join(path, "max_size"), 16<<30)
+	}
+	if v := f.get("max_total"); v != nil {
+		r.MaxTotal = d.sizeAtMost(v, join(path, "max_total"), 1<<50)
+		if r.MaxTotal < r.MaxSize {
+			d.errorf(v, join(path, "max_total"), "must be at least max_size (%d bytes)", r.MaxSize)
+		}
 	}
 	if v := f.get("wait"); v != nil {
 		r.Wait = d.durationRange(v, join(path, "wait"), 100*time.Millisecond, 5*time.Minute)

@@ -19,7 +19,7 @@ import (
 // reading early.
 func uploadBody(method string, f io.Reader, size int64, rec *verb.Recording) (body io.Reader, ctype string, length int64, done func()) {
 	if method != verb.UploadPOST {
-		return f, contentTypeOf(rec.Format), size, func() {}
+		return f, verb.RecordingMediaType(rec.Format), size, func() {}
 	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -60,19 +60,4 @@ func (s *Sender) fileSignature(open func() (io.ReadCloser, int64, error)) (func(
 		}
 		return "t=" + t + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 	}, nil
-}
-
-// contentTypeOf is a recording format's media type.
-func contentTypeOf(format string) string {
-	switch format {
-	case "wav":
-		return "audio/wav"
-	case "mp3":
-		return "audio/mpeg"
-	case "ogg":
-		return "audio/ogg"
-	case "flac":
-		return "audio/flac"
-	}
-	return "application/octet-stream"
 }

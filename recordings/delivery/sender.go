@@ -3,9 +3,11 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -123,14 +125,30 @@ func (s *Sender) Upload(ctx context.Context, u *verb.Upload, rec *verb.Recording
 		return apphttp.Attempt{Err: err}
 	})
 	rec.Upload.Status = status
-	log := s.log().WithFields(logrus.Fields{"url": u.URL, "method": u.Method, "attempts": n, "status": status,
+	log := s.log().WithFields(logrus.Fields{"url": logURL(u.URL), "method": u.Method, "attempts": n, "status": status,
 		"took_ms": time.Since(start).Milliseconds()})
 	if last != nil {
 		rec.Upload.Error = fmt.Sprintf("%v (%d attempt(s))", last, n)
+		var ue *url.Error
+		if errors.As(last, &ue) {
+			last = &url.Error{Op: ue.Op, URL: logURL(ue.URL), Err: ue.Err}
+		}
 		log.WithError(last).Warn("recording upload failed")
 		return
 	}
 	log.Debug("recording uploaded")
+}
+
+// logURL is an upload URL as the log shows it: without its user info,
+// query or fragment, where storage puts credentials (a presigned URL's
+// signature). The app's result keeps the whole URL: it is the app's own.
+func logURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	return u.String()
 }
 
 // Post sends body (JSON) to url as one request of the call's, seq: its
