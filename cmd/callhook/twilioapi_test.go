@@ -56,7 +56,7 @@ func TestTwilioAPIServe(t *testing.T) {
 	ports := opsFreePorts(t, 3)
 	text := fmt.Sprintf("listen: %s\nadmin: ''\nlog: {level: debug}\n"+
 		"apps:\n  tw:\n    twiml: %s/voice\n    account_sid: %s\n    auth_token: %s\n"+
-		"    dial: {number: 'sofia/gateway/gw/{number}'}\n    allow_to: ['^sofia/gateway/gw/\\+1555\\d+$']\n    allow_from: ['^\\+1555']\n"+
+		"    dial: {number: 'sofia/gateway/gw/{number}'}\n    allow_to: ['^sofia/gateway/gw/\\+1555\\d+$']\n    allow_from: ['^\\+1555\\d+$']\n"+
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n"+
 		"twilio_api: {listen: '%s', tls: {cert: api.crt, key: api.key}}\n",
 		ports[0], app.URL, sid, token, fs.Addr(), ports[0], ports[2])

@@ -115,12 +115,17 @@ func (d *decoder) connectBack(n *yaml.Node, path string, acl []netip.Prefix) str
 }
 
 // allowPatterns decodes allow_to or allow_from: a list of regular
-// expressions, unanchored unless they say ^ and $ (as routes').
+// expressions, each matched against the whole value, as if written
+// between ^ and $ (an explicit ^ or $ is harmless). Unlike routes', these
+// are an allowlist: an unanchored user/1\d{3} would let through
+// "user/1000;fs_path=sip:elsewhere" or a longer number, which route the
+// call past what the pattern meant.
 func (d *decoder) allowPatterns(n *yaml.Node, path string) []*regexp.Regexp {
 	var out []*regexp.Regexp
 	for i, it := range d.seq(n, path) {
 		if re := d.pattern(it, index(path, i)); re != nil {
-			out = append(out, re)
+			// re compiled: wrapped in a group it still does.
+			out = append(out, regexp.MustCompile(`^(?:`+re.String()+`)$`))
 		}
 	}
 	return out

@@ -1043,6 +1043,38 @@ func TestBoxes(t *testing.T) {
 	if len(a.AllowTo) != 1 || !a.AllowTo[0].MatchString("user/1000") || len(a.AllowFrom) != 1 {
 		t.Errorf("allow_to %v, allow_from %v", a.AllowTo, a.AllowFrom)
 	}
+	// allow_to and allow_from match the whole value, written with ^ and $
+	// or not: a pattern is an allowlist, and what an unanchored one lets
+	// through after the number (;fs_path=, @host) routes the call elsewhere.
+	anchored := "acl: [127.0.0.0/8]\napps:\n  a:\n    url: http://127.0.0.1:8000/ivr\n" +
+		"    allow_to: ['user/1\\d{3}', '^sofia/gateway/out/\\+1555\\d{7}$']\n    allow_from: ['\\+1555']\n"
+	c, err = Parse("config.yaml", []byte(anchored), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = c.AppByName("a")
+	for _, tc := range []struct {
+		to   string
+		want bool
+	}{
+		{"user/1000", true},
+		{"sofia/gateway/out/+15550001111", true},
+		{"user/1000;fs_path=sip:evil.example.com", false},
+		{"user/10000", false},
+		{"xuser/1000", false},
+		{"sofia/gateway/out/+155500011112", false},
+	} {
+		got := false
+		for _, re := range a.AllowTo {
+			got = got || re.MatchString(tc.to)
+		}
+		if got != tc.want {
+			t.Errorf("allow_to matches %q = %v, want %v", tc.to, got, tc.want)
+		}
+	}
+	if a.AllowFrom[0].MatchString("+15550100") || !a.AllowFrom[0].MatchString("+1555") {
+		t.Errorf("allow_from \\+1555 must match +1555 alone, not a longer number")
+	}
 	for _, tc := range []struct{ box, want string }{
 		{"{name: fs1, addr: 10.0.0.5:8021, password: x, connect_back: 192.0.2.1:8084}", "192.0.2.1 is not in acl"},
 		{"{name: fs1, addr: 10.0.0.5:8021, password: x, connect_back: callhook:8084}", "must be an IP address"},
