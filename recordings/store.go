@@ -247,6 +247,17 @@ func (s *Store) sweepLocked(now time.Time) {
 	}
 }
 
+// Sweep drops the recordings whose keep has passed and deletes their
+// files. Requests sweep as they come; the daemon also calls Sweep every
+// minute, so that on an idle instance no file outlives its keep by more
+// than that.
+func (s *Store) Sweep() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastSweep = time.Time{}
+	s.sweepLocked(s.now())
+}
+
 // dropLocked forgets a recording and deletes its file when the Store
 // wrote it.
 func (s *Store) dropLocked(id string, e *entry) {

@@ -141,6 +141,25 @@ func TestExpiry(t *testing.T) {
 	}
 }
 
+// TestSweep: Sweep deletes an expired recording's file with no request
+// coming (the daemon calls it every minute), and keeps one still in time.
+func TestSweep(t *testing.T) {
+	s, _, now := testStore(t, Config{Keep: time.Hour})
+	plan(t, s, "RIFFold")
+	*now = now.Add(30 * time.Minute)
+	plan(t, s, "RIFFnew")
+	*now = now.Add(30 * time.Minute)
+	s.Sweep()
+	if files, _ := os.ReadDir(s.cfg.Dir); len(files) != 1 || s.Len() != 1 {
+		t.Errorf("after the first's keep: %d files, %d recordings, want 1 and 1", len(files), s.Len())
+	}
+	*now = now.Add(30 * time.Minute)
+	s.Sweep()
+	if files, _ := os.ReadDir(s.cfg.Dir); len(files) != 0 || s.Len() != 0 {
+		t.Errorf("after both keeps: %d files, %d recordings, want none", len(files), s.Len())
+	}
+}
+
 // TestUploadPOST: mod_httapi's POST form (field recorded_file) is taken.
 func TestUploadPOST(t *testing.T) {
 	s, _, _ := testStore(t, Config{})

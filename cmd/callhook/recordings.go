@@ -68,6 +68,20 @@ func (s *server) startRecordings(ln net.Listener) error {
 			s.log.WithError(err).Error("recordings listener failed")
 		}
 	}()
+	// Expired recordings go once a minute even when no request comes.
+	s.recSweep = make(chan struct{})
+	go func(stop <-chan struct{}) {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				s.store.Sweep()
+			case <-stop:
+				return
+			}
+		}
+	}(s.recSweep)
 	s.log.WithField("recordings", ln.Addr().String()).Info("serving recordings")
 	return nil
 }
@@ -78,6 +92,7 @@ func (s *server) stopRecordings() {
 	if s.recHTTP == nil {
 		return
 	}
+	close(s.recSweep)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.recHTTP.Shutdown(ctx); err != nil {

@@ -102,10 +102,11 @@ type server struct {
 	placing *placing
 	// The recordings delivery (recordings.go): nil without the config's
 	// recordings key.
-	store   *recordings.Store
-	recLn   net.Listener // bound by the caller before serve (simulate), else serve binds it
-	recHTTP *http.Server
-	recDone chan struct{}
+	store    *recordings.Store
+	recLn    net.Listener // bound by the caller before serve (simulate), else serve binds it
+	recHTTP  *http.Server
+	recDone  chan struct{}
+	recSweep chan struct{} // closed to stop the minutely sweep of expired recordings
 }
 
 // newServer builds the daemon cfg describes, wired as serve runs it: the
