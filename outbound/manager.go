@@ -44,6 +44,11 @@ const (
 // failed: the box's events and the call's own connection travel apart.
 const DefaultSocketGrace = 5 * time.Second
 
+// sendTimeout bounds sending one bgapi originate and reading its "+OK
+// Job-UUID" reply, which FreeSWITCH writes at once (the originate runs in
+// the background).
+const sendTimeout = 10 * time.Second
+
 // DefaultReportSlack is how long past its ring time a placed call may go
 // without a word from its box (the job's result, its hangup) or its
 // socket before it is reported failed. originate gives up ringing at
@@ -331,8 +336,15 @@ func (m *Manager) Place(ctx context.Context, req *Request) (*Placed, error) {
 	cmd, err := o.Command()
 	if err == nil {
 		// The job is known before the command leaves, so its
-		// BACKGROUND_JOB finds it whenever it comes.
-		_, err = conn.Send(ctx, esl.BgAPI(cmd, c.job))
+		// BACKGROUND_JOB finds it whenever it comes. The send does not
+		// end with the API request's context: a client that hangs up
+		// once the command is on the wire would otherwise get no answer
+		// while the box places the call anyway (and a retry places a
+		// second one). It is bounded by the box's own reply deadline
+		// (the connection's) and sendTimeout.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+		_, err = conn.Send(sctx, esl.BgAPI(cmd, c.job))
+		cancel()
 	}
 	if err != nil {
 		m.mu.Lock()

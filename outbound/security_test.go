@@ -2,6 +2,7 @@ package outbound_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -164,5 +165,75 @@ func swallow(nc net.Conn, br *bufio.Reader) {
 			}
 		}
 		fmt.Fprintf(nc, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", job, job)
+	}
+}
+
+// TestClientGoneAfterTheCommandLeft: the API client hangs up (its request's
+// context ends) once the bgapi originate is on the wire and before the box
+// replied. The box places the call all the same, so Place must not answer
+// an error (a client that retries on it places the call twice): it waits
+// for the reply and the call is followed as any other.
+func TestClientGoneAfterTheCommandLeft(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	proceed := make(chan struct{})
+	close(proceed)
+	got, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		outbound.ServeFakeBox(nc, proceed, func(nc net.Conn, br *bufio.Reader) {
+			cmd, err := outbound.ReadFakeCommand(br)
+			if err != nil {
+				return
+			}
+			close(got)
+			<-release
+			job := ""
+			for _, l := range cmd {
+				if v, ok := strings.CutPrefix(l, "Job-UUID: "); ok {
+					job = v
+				}
+			}
+			fmt.Fprintf(nc, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", job, job)
+			swallow(nc, br)
+		})
+	}()
+	r := newRig(t, rigOptions{addr: ln.Addr().String()})
+	r.waitState(outbound.StateUp)
+	ctx, cancel := context.WithCancel(t.Context())
+	type placed struct {
+		p   *outbound.Placed
+		err error
+	}
+	done := make(chan placed, 1)
+	go func() {
+		p, err := r.m.Place(ctx, &outbound.Request{App: "reminder", To: "user/1000", StatusURL: r.url})
+		done <- placed{p, err}
+	}()
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the box got no command")
+	}
+	cancel()
+	close(release)
+	var res placed
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Place did not return")
+	}
+	if res.err != nil {
+		t.Fatalf("Place = %v: the box has the call, the API must say so", res.err)
+	}
+	r.expect(res.p.ID, outbound.EventInitiated)
+	if calls := r.m.Calls(); len(calls) != 1 || calls[0].ID != res.p.ID {
+		t.Errorf("Calls() = %+v, want the placed call", calls)
 	}
 }
