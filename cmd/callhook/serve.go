@@ -42,6 +42,7 @@ func runServe(args []string, stderr io.Writer) int {
 	configPath := fs.String("config", "config.yaml", "config file")
 	liverpiePath := fs.String("liverpie-config", "", "also serve the apps of a Liverpie liverpie.yml")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (for benchmarks)")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations since start) to this file at exit (for benchmarks)")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -70,6 +71,9 @@ func runServe(args []string, stderr io.Writer) int {
 			return 1
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if *memProfile != "" {
+		defer writeMemProfile(log, *memProfile)
 	}
 	s, err := newServer(cfg, log)
 	if err != nil {
@@ -357,5 +361,20 @@ func splitErrorLines(err error) []string {
 func printErrors(w io.Writer, err error) {
 	for _, l := range splitErrorLines(err) {
 		fmt.Fprintln(w, l)
+	}
+}
+
+// writeMemProfile writes the heap profile, whose alloc_space and
+// alloc_objects samples count everything allocated since the start: with
+// a load run, the allocations per call (BENCHMARKS.md).
+func writeMemProfile(log logrus.FieldLogger, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.WithError(err).Error("heap profile")
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.WithError(err).Error("heap profile")
 	}
 }
