@@ -146,6 +146,10 @@ type Conn struct {
 	start    time.Time // for Trace stamps
 
 	wmu sync.Mutex // serialises writes, and with them the order of reply slots
+	// writeWatch is the context whose end cuts a write short
+	// (conn_send.go, watchWrites); guarded by its own lock, so that the
+	// reader can disarm it at the end without waiting for a writer.
+	writeWatch writeWatch
 
 	traceMu sync.Mutex                // one trace record at a time, from both directions
 	tracer  atomic.Pointer[io.Writer] // Trace, or what SetTrace set

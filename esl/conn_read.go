@@ -243,6 +243,7 @@ func (c *Conn) finish() {
 	c.replyQueue.clear()
 	c.stopWatchLocked()
 	c.mu.Unlock()
+	c.writeWatch.close()
 	c.cancel()
 	close(c.done)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -92,29 +93,83 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		// be read (and traced) before Write even returns here.
 		c.trace("C>", wire)
 	}
+	c.writeWatch.watch(c, ctx)
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-	woken := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(woken)
-		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
-	})
-	n, err := c.nc.Write(wire)
-	if !stop() {
-		// The AfterFunc has started: wait for it, so its past deadline
-		// cannot land on the next writer's write.
-		<-woken
+	var n int
+	err := ctx.Err()
+	if err == nil {
+		// From here on ctx's end sets a past deadline after the one just
+		// set (writeWatch), so it cuts this write short.
+		n, err = c.nc.Write(wire)
 	}
 	if c.opts.Counter != nil {
 		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
 	}
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && ctxErr != err {
 			err = fmt.Errorf("%w (write: %w)", ctxErr, err)
 		}
 		c.fail(fmt.Errorf("write: %w", err))
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// writeWatch arms one context.AfterFunc per context rather than one per
+// write: a session sends all its commands with its call's context, and an
+// AfterFunc armed and disarmed for every command (with the channel to wait
+// for it) was 4 allocations and a lock of the parent context per command.
+// While armed, ctx's end sets a past write deadline: during a write it cuts
+// the write short, between writes it is overridden by the next write's
+// deadline, which is set before that write checks its context. A write
+// with another context (a different Done channel) first disarms the old
+// one and waits for its func to finish, so that a past deadline of one
+// context never lands on a write with another.
+type writeWatch struct {
+	mu     sync.Mutex
+	done   <-chan struct{} // Done of the context armed (nil: none)
+	stop   func() bool
+	fired  chan struct{} // closed when the armed func has run
+	closed bool          // the connection has ended: arm nothing more
+}
+
+// watch makes ctx the context whose end cuts the writes short. The caller
+// holds Conn.wmu.
+func (w *writeWatch) watch(c *Conn, ctx context.Context) {
+	done := ctx.Done()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if done == w.done && done != nil {
+		return
+	}
+	w.disarmLocked(true)
+	if done == nil || w.closed {
+		return // never ends (context.Background), or nothing to write to
+	}
+	fired := make(chan struct{})
+	w.done, w.fired = done, fired
+	w.stop = context.AfterFunc(ctx, func() {
+		defer close(fired)
+		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
+	})
+}
+
+// disarmLocked stops the armed func, waiting for it if it has started and
+// wait is set.
+func (w *writeWatch) disarmLocked(wait bool) {
+	if w.stop != nil && !w.stop() && wait {
+		<-w.fired
+	}
+	w.done, w.stop, w.fired = nil, nil, nil
+}
+
+// close disarms for good, when the connection has ended: the context no
+// longer holds the Conn.
+func (w *writeWatch) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.disarmLocked(false)
 }
 
 // awaitReply waits for the reply in s, ctx, or the end of the connection.
