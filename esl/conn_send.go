@@ -58,17 +58,26 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 	defer c.wmu.Unlock()
 
 	c.mu.Lock()
-	if c.err != nil {
-		err := c.err
-		c.mu.Unlock()
+	s, err := c.slotLocked(line)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+
+	if err := c.writeLocked(ctx, wire); err != nil {
 		return nil, fmt.Errorf("send %q: %w", line, err)
 	}
-	isConnect := c.outbound && strings.EqualFold(commandWord(line), "connect")
-	if c.outbound && !c.connectSent {
-		if !isConnect {
-			c.mu.Unlock()
-			return nil, fmt.Errorf("send %q: %w", line, errNotConnected)
-		}
+	return s, nil
+}
+
+// slotLocked checks that the command of line may go out now and queues its
+// reply slot. The caller holds wmu (the slots are in write order) and mu.
+func (c *Conn) slotLocked(line string) (*replySlot, error) {
+	isConnect, err := c.mayGoLocked(line, c.connectSent)
+	if err != nil {
+		return nil, err
+	}
+	if isConnect {
 		c.connectSent = true
 	}
 	if f, ok := formatOf(line); ok {
@@ -76,12 +85,21 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 	}
 	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
 	c.pushSlotLocked(s)
-	c.mu.Unlock()
-
-	if err := c.writeLocked(ctx, wire); err != nil {
-		return nil, fmt.Errorf("send %q: %w", line, err)
-	}
 	return s, nil
+}
+
+// mayGoLocked reports whether the command of line may be written after
+// the commands before it (connectSent: connect is among them or was sent),
+// and whether it is an outbound connect.
+func (c *Conn) mayGoLocked(line string, connectSent bool) (isConnect bool, err error) {
+	if c.err != nil {
+		return false, fmt.Errorf("send %q: %w", line, c.err)
+	}
+	isConnect = c.outbound && strings.EqualFold(commandWord(line), "connect")
+	if c.outbound && !connectSent && !isConnect {
+		return false, fmt.Errorf("send %q: %w", line, errNotConnected)
+	}
+	return isConnect, nil
 }
 
 // writeLocked writes one command with the write deadline; ctx can cut a
@@ -93,6 +111,16 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		// be read (and traced) before Write even returns here.
 		c.trace("C>", wire)
 	}
+	n, err := c.writeWire(ctx, wire)
+	if c.opts.Counter != nil {
+		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
+	}
+	return err
+}
+
+// writeWire writes wire, one or more commands, and returns the bytes
+// written; a failed write ends the connection (writeLocked).
+func (c *Conn) writeWire(ctx context.Context, wire []byte) (int, error) {
 	c.writeWatch.watch(c, ctx)
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
 	var n int
@@ -102,17 +130,14 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		// set (writeWatch), so it cuts this write short.
 		n, err = c.nc.Write(wire)
 	}
-	if c.opts.Counter != nil {
-		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
-	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && ctxErr != err {
 			err = fmt.Errorf("%w (write: %w)", ctxErr, err)
 		}
 		c.fail(fmt.Errorf("write: %w", err))
-		return fmt.Errorf("write: %w", err)
+		return n, fmt.Errorf("write: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // writeWatch arms one context.AfterFunc per context rather than one per

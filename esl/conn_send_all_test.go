@@ -1,0 +1,89 @@
+package esl
+
+import (
+	"errors"
+	"net"
+	"testing"
+)
+
+// writeCountConn counts the Writes made on a connection.
+type writeCountConn struct {
+	net.Conn
+	writes chan int
+}
+
+func (w *writeCountConn) Write(b []byte) (int, error) {
+	w.writes <- len(b)
+	return w.Conn.Write(b)
+}
+
+// TestSendAllOneWriteRepliesInOrder: the commands go out in one write, in
+// order, before any reply; each gets its own reply, a "-ERR" one its own
+// *ReplyError, and a later command still gets its reply.
+func TestSendAllOneWriteRepliesInOrder(t *testing.T) {
+	a, b := net.Pipe()
+	wc := &writeCountConn{Conn: a, writes: make(chan int, 8)}
+	c := NewConn(wc, ConnOptions{})
+	t.Cleanup(func() { c.Close(); <-c.Done() })
+	p := newFSPeer(t, b)
+	type out struct {
+		replies []*Frame
+		errs    []error
+	}
+	res := goCall(func() (out, error) {
+		r, e := c.SendAll(t.Context(), LingerForever(), MyEvents(FormatPlain, ""), Command{Line: "api status"})
+		return out{r, e}, nil
+	})
+	// All three are read before any reply is written: Send would wait.
+	p.expect("linger")
+	p.expect("myevents")
+	p.expect("api status")
+	if n := len(wc.writes); n != 1 {
+		t.Fatalf("%d writes for three commands, want 1", n)
+	}
+	p.write(replyFrame("-ERR bad linger"), replyFrame("+OK Events Enabled"), apiFrame("UP 0 years"))
+	got, _ := res.wait(t)
+	var re *ReplyError
+	if !errors.As(got.errs[0], &re) || re.Text != "-ERR bad linger" {
+		t.Errorf("linger: error %v, want the -ERR reply", got.errs[0])
+	}
+	if got.errs[1] != nil || got.replies[1].ReplyText() != "+OK Events Enabled" {
+		t.Errorf("myevents: %v, %v", got.replies[1], got.errs[1])
+	}
+	if got.errs[2] != nil || string(got.replies[2].Body) != "UP 0 years" {
+		t.Errorf("api: %v, %v", got.replies[2], got.errs[2])
+	}
+	// The FIFO is empty again: the next Send gets the next reply.
+	r := send(c, t.Context(), "api next")
+	p.expect("api next")
+	p.write(replyFrame("+OK next"))
+	wantReply(t, r, "api next", "+OK next")
+}
+
+// TestSendAllRefusedWritesNothing: on an outbound Conn a batch that does
+// not start with connect is refused whole, before anything is written; a
+// batch of connect and the commands after it is allowed.
+func TestSendAllRefusedWritesNothing(t *testing.T) {
+	c, p := pipeConn(t, ConnOptions{Outbound: true})
+	_, errs := c.SendAll(t.Context(), LingerForever(), Connect())
+	for i, err := range errs {
+		if !errors.Is(err, errNotConnected) {
+			t.Errorf("errs[%d] = %v, want errNotConnected", i, err)
+		}
+	}
+	res := goCall(func() ([]error, error) {
+		_, errs := c.SendAll(t.Context(), Connect(), LingerForever())
+		return errs, nil
+	})
+	// The refused batch wrote nothing: connect is the first command read.
+	p.expect("connect")
+	p.expect("linger")
+	p.write(connectFrame(testChannelUUID), replyFrame("+OK will linger"))
+	errs, _ = res.wait(t)
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("connect, linger: %v", errs)
+	}
+	if got := c.Channel().UniqueID(); got != testChannelUUID {
+		t.Errorf("channel %q, want %q", got, testChannelUUID)
+	}
+}
