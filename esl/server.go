@@ -111,8 +111,7 @@ func (s *Server) ListenAndServe(addr string) error {
 	return s.Serve(l)
 }
 
-// Serve accepts connections on l, each served in a goroutine of its own
-// while it lasts (a worker, reused for a later connection), until
+// Serve accepts connections on l, each served in its own goroutine, until
 // Shutdown or Close (then it returns ErrServerClosed) or a permanent accept
 // error. Serve closes l before it returns.
 func (s *Server) Serve(l net.Listener) error {
