@@ -74,8 +74,7 @@ type Server struct {
 	closing   bool
 	base      context.Context // parent of handler contexts; cancelled by Close
 	cancel    context.CancelFunc
-	stop      chan struct{} // closed on Shutdown/Close: wakes accept backoff and idle workers
-	work      chan net.Conn // an idle worker takes a new connection here (worker)
+	stop      chan struct{} // closed on Shutdown/Close: wakes accept backoff
 	wg        sync.WaitGroup
 	aclLog    refusalLog
 }
@@ -89,7 +88,6 @@ func (s *Server) initLocked() {
 	s.conns = make(map[*Conn]struct{})
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.stop = make(chan struct{})
-	s.work = make(chan net.Conn)
 }
 
 // ListenAndServe listens on the TCP address addr (IPv4 or IPv6, such as
@@ -168,12 +166,7 @@ func (s *Server) Serve(l net.Listener) error {
 			nc.Close()
 			return ErrServerClosed
 		}
-		s.wg.Add(1)
-		select {
-		case s.work <- nc: // an idle worker serves it
-		default:
-			go s.worker(nc)
-		}
+		s.wg.Go(func() { s.serveConn(nc) })
 		s.mu.Unlock()
 	}
 }
@@ -239,34 +232,6 @@ func (s *Server) isClosing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closing
-}
-
-// workerIdle is how long a worker waits for another connection before it
-// exits.
-const workerIdle = 5 * time.Second
-
-// worker serves nc, then the connections handed to it while it waits
-// idle, up to workerIdle. A goroutine per call would start with a small
-// stack and grow it, by copying, the first time a call goes deep (the app's
-// request, its reply's parse, the log lines): a few percent of the
-// daemon's CPU under load. A worker keeps the stack it grew for the next
-// call. Each connection counts in wg from its hand-over to the end of
-// serveConn, so Shutdown waits for connections, not for idle workers.
-func (s *Server) worker(nc net.Conn) {
-	idle := time.NewTimer(workerIdle)
-	defer idle.Stop()
-	for {
-		s.serveConn(nc)
-		s.wg.Done()
-		idle.Reset(workerIdle)
-		select {
-		case nc = <-s.work:
-		case <-idle.C:
-			return
-		case <-s.stop:
-			return
-		}
-	}
 }
 
 // serveConn runs one connection from the ACL check to the handler's end.
