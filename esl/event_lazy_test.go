@@ -77,6 +77,21 @@ func TestLazyEventMatchesEager(t *testing.T) {
 	for _, b := range lazyEdgeBodies {
 		checkLazyMatchesEager(t, []byte(b))
 	}
+	// Past 64 KiB the index takes 32-bit offsets: a header after a huge
+	// value, a body after a huge header block, and the edge of the switch.
+	huge := strings.Repeat("x", 70_000)
+	for _, b := range []string{
+		"Event-Name: CUSTOM\nvariable_big: " + huge + "\nUnique-ID: after-the-big-one\n\n",
+		"Event-Name: BACKGROUND_JOB\nvariable_big: " + huge + "\nContent-Length: 5\n\n+OK\nx",
+		"Event-Name: CUSTOM\nA: " + huge[:65535-len("Event-Name: CUSTOM\nA: \nB: b\n")] + "\nB: b\n",
+		"Event-Name: CUSTOM\nA: " + huge[:65536-len("Event-Name: CUSTOM\nA: \nB: b\n")] + "\nB: b\n",
+	} {
+		checkLazyMatchesEager(t, []byte(b))
+		e, err := parsePlainLazy([]byte(b))
+		if err != nil || (len(b) > 65535) != (e.lazy.long != nil) {
+			t.Errorf("%d-byte body: 32-bit index %v, error %v", len(b), e != nil && e.lazy.long != nil, err)
+		}
+	}
 }
 
 func FuzzLazyEvent(f *testing.F) {
