@@ -42,12 +42,14 @@ func (c *Conn) SendAll(ctx context.Context, cmds ...Command) (replies []*Frame, 
 // and their wire bytes written at once, under the write lock.
 func (c *Conn) writeAll(ctx context.Context, cmds []Command) ([]*replySlot, error) {
 	var wire []byte
-	for _, cmd := range cmds {
+	ends := make([]int, len(cmds)) // where each command's bytes end in wire
+	for i, cmd := range cmds {
 		w, err := cmd.Encode()
 		if err != nil {
 			return nil, fmt.Errorf("encode %q: %w", firstLine(cmd.Line), err)
 		}
 		wire = append(wire, w...)
+		ends[i] = len(wire)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("send %q: %w", firstLine(cmds[0].Line), err)
@@ -76,17 +78,19 @@ func (c *Conn) writeAll(ctx context.Context, cmds []Command) ([]*replySlot, erro
 
 	if tr := c.tracing(); tr != nil {
 		// One trace record per command, as if each had its own write.
-		for _, cmd := range cmds {
-			w, _ := cmd.Encode()
-			c.trace("C>", w)
+		start := 0
+		for _, end := range ends {
+			c.trace("C>", wire[start:end])
+			start = end
 		}
 	}
 	n, err := c.writeWire(ctx, wire)
 	if c.opts.Counter != nil {
 		if err == nil {
-			for _, cmd := range cmds {
-				w, _ := cmd.Encode()
-				c.opts.Counter.CountFrame(Sent, CounterCommand, len(w))
+			start := 0
+			for _, end := range ends {
+				c.opts.Counter.CountFrame(Sent, CounterCommand, end-start)
+				start = end
 			}
 		} else {
 			c.opts.Counter.CountFrame(Sent, CounterCommand, n)
