@@ -1,8 +1,10 @@
 package esl
 
 import (
+	"bytes"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 )
 
@@ -86,4 +88,58 @@ func TestSendAllRefusedWritesNothing(t *testing.T) {
 	if got := c.Channel().UniqueID(); got != testChannelUUID {
 		t.Errorf("channel %q, want %q", got, testChannelUUID)
 	}
+}
+
+// TestSendAllTracesEachCommand: a traced batch writes one C> record per
+// command, with the command's exact bytes, as separate Sends would.
+func TestSendAllTracesEachCommand(t *testing.T) {
+	var trace syncBuffer
+	c, p := pipeConn(t, ConnOptions{Trace: &trace})
+	cmds := []Command{LingerForever(), MyEvents(FormatPlain, "")}
+	res := goCall(func() ([]error, error) {
+		_, errs := c.SendAll(t.Context(), cmds...)
+		return errs, nil
+	})
+	p.expect("linger")
+	p.expect("myevents")
+	p.write(replyFrame("+OK"), replyFrame("+OK"))
+	if errs, _ := res.wait(t); errs[0] != nil || errs[1] != nil {
+		t.Fatalf("SendAll: %v", errs)
+	}
+	frames, err := ReadWire([]byte(trace.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, f := range frames {
+		if f.Dir == "C>" {
+			sent = append(sent, string(f.Raw))
+		}
+	}
+	var want []string
+	for _, cmd := range cmds {
+		w, _ := cmd.Encode()
+		want = append(want, string(w))
+	}
+	if len(sent) != 2 || sent[0] != want[0] || sent[1] != want[1] {
+		t.Errorf("traced commands %q, want %q", sent, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the reader and writer goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
