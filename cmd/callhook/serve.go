@@ -368,12 +368,13 @@ func printErrors(w io.Writer, err error) {
 
 // serveGCPercent is the garbage collector's pacing serve runs with when
 // GOGC is not set: the heap may grow to 3 times what is live between
-// collections instead of 2 times. A call allocates about 100 KiB, most of it
+// collections instead of 2 times. A call allocates about 110 KiB, most of it
 // garbage within milliseconds (event frames, requests, replies), while what
 // a call keeps is small, so at the default pacing the collector runs many
-// times a second under load. In make bench (BENCHMARKS.md) 200 took about
-// 12% off the CPU per call at saturation and added about 2.4 KiB to the
-// memory per held call. GOGC, when set, decides as usual.
+// times a second under load. In paired runs (BENCHMARKS.md, issue 16's
+// third round) 200 took about 12% off the CPU per call at saturation and
+// added about 2.4 KiB to the memory per held call. GOGC, when set, decides
+// as usual.
 const serveGCPercent = 200
 
 // setGCPercent applies serveGCPercent unless GOGC is set.
