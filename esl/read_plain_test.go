@@ -71,8 +71,8 @@ func FuzzReadPlainOrFrame(f *testing.F) {
 }
 
 // TestReadPlainOrFrameAllocations: a real completion read by the Conn's
-// reader costs two allocations (its body, its index), a command reply two
-// (the frame with its headers, the header text), and a stream's big header
+// reader costs two allocations (its body, its index), a command reply one
+// (the frame with its headers and their text), and a stream's big header
 // block (the connect reply) no growing buffer in the Reader.
 func TestReadPlainOrFrameAllocations(t *testing.T) {
 	var event, connect []byte
@@ -93,7 +93,7 @@ func TestReadPlainOrFrameAllocations(t *testing.T) {
 		want float64
 	}{
 		{"completion", event, 2},
-		{"command reply", []byte("Content-Type: command/reply\nReply-Text: +OK\n\n"), 2},
+		{"command reply", []byte("Content-Type: command/reply\nReply-Text: +OK\n\n"), 1},
 	} {
 		r := NewReader(&repeatReader{data: c.wire}, Limits{})
 		n := testing.AllocsPerRun(100, func() {
@@ -123,5 +123,24 @@ func TestReadPlainOrFrameAllocations(t *testing.T) {
 	}
 	if _, _, _, err := r.readPlainOrFrame(); err != io.EOF {
 		t.Errorf("end of stream: %v, want io.EOF", err)
+	}
+}
+
+// TestReadFrameHeaderTextSizes: a header block whose text fits the frame's
+// own room, fills it, or just passes it reads the same headers.
+func TestReadFrameHeaderTextSizes(t *testing.T) {
+	for _, n := range []int{1, 110, 111, 112, 113, 200} {
+		// "Content-Type: command/reply" (27 bytes) and "Reply-Text: +OK..."
+		// (16 + pad) make n bytes without their line ends.
+		pad := max(n-27-16, 0)
+		text := "+OK" + string(bytes.Repeat([]byte{'x'}, pad))
+		wire := "Content-Type: command/reply\nReply-Text: " + text + "\n\n"
+		f, _, err := NewReader(bytes.NewReader([]byte(wire)), Limits{}).ReadFrame()
+		if err != nil {
+			t.Fatalf("%d: %v", n, err)
+		}
+		if f.ContentType() != TypeCommandReply || f.ReplyText() != text || len(f.Headers) != 2 {
+			t.Errorf("%d: headers %q", n, f.Headers)
+		}
 	}
 }
