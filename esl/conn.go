@@ -164,6 +164,7 @@ type Conn struct {
 	// the reader moves them with the connection's state in one step.
 	replyQueue
 	waiters
+	spareSlot *replySlot // a reply slot to reuse (recycleSlot)
 
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands

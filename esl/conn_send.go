@@ -83,9 +83,29 @@ func (c *Conn) slotLocked(line string) (*replySlot, error) {
 	if f, ok := formatOf(line); ok {
 		c.format = f
 	}
-	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
+	s := c.spareSlot
+	if s != nil {
+		c.spareSlot = nil
+		s.connect, s.line = isConnect, line
+	} else {
+		s = &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
+	}
 	c.pushSlotLocked(s)
 	return s, nil
+}
+
+// recycleSlot keeps s, whose reply its sender has taken, for the next
+// command: a session sends one command at a time, so one spare slot (and
+// its channel) saves two allocations per command. The reader no longer
+// holds s: it popped s from the FIFO before writing the reply, and wrote
+// it under mu, which this takes.
+func (c *Conn) recycleSlot(s *replySlot) {
+	c.mu.Lock()
+	if c.spareSlot == nil {
+		*s = replySlot{ch: s.ch}
+		c.spareSlot = s
+	}
+	c.mu.Unlock()
 }
 
 // mayGoLocked reports whether the command of line may be written after
@@ -202,6 +222,7 @@ func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Fram
 	line := firstLine(cmd.Line)
 	select {
 	case f := <-s.ch:
+		c.recycleSlot(s)
 		return replyResult(line, f)
 	case <-ctx.Done():
 		if c.endedOnlyByConn() {

@@ -2,7 +2,9 @@ package esl
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -142,4 +144,51 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSendConcurrentRepliesMatchCommands: many goroutines sending at once,
+// some with a context already ended (refused before anything is written),
+// each get the reply to their own command, while the reply slots are
+// recycled between commands.
+func TestSendConcurrentRepliesMatchCommands(t *testing.T) {
+	c, p := pipeConn(t, ConnOptions{})
+	const senders, rounds = 8, 20
+	// The peer echoes each command line back as the reply text.
+	go func() {
+		for range senders * (rounds - rounds/5) {
+			cmd := p.readCommand()
+			p.write(replyFrame("+OK " + cmd.Line))
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, senders*rounds)
+	for g := range senders {
+		wg.Go(func() {
+			for i := range rounds {
+				line := fmt.Sprintf("api g%d-%d", g, i)
+				ctx := t.Context()
+				if i%5 == 4 {
+					cctx, cancel := context.WithCancel(ctx)
+					cancel()
+					ctx = cctx
+				}
+				f, err := c.Send(ctx, Command{Line: line})
+				switch {
+				case ctx.Err() != nil:
+					if !errors.Is(err, context.Canceled) {
+						errs <- fmt.Errorf("%s with an ended context: %v, %v", line, f, err)
+					}
+				case err != nil:
+					errs <- fmt.Errorf("%s: %v", line, err)
+				case f.ReplyText() != "+OK "+line:
+					errs <- fmt.Errorf("%s got %q", line, f.ReplyText())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
