@@ -367,15 +367,15 @@ func printErrors(w io.Writer, err error) {
 }
 
 // serveGCPercent is the garbage collector's pacing serve runs with when
-// GOGC is not set: the heap may grow to 3 times what is live between
-// collections instead of 2 times. A call allocates about 110 KiB, most of it
+// GOGC is not set: the heap may grow by 150% of what is live between
+// collections instead of 100%. A call allocates about 110 KiB, most of it
 // garbage within milliseconds (event frames, requests, replies), while what
 // a call keeps is small, so at the default pacing the collector runs many
 // times a second under load. In paired runs (BENCHMARKS.md, issue 16's
-// third round) 200 took about 12% off the CPU per call at saturation and
-// added about 2.4 KiB to the memory per held call. GOGC, when set, decides
-// as usual.
-const serveGCPercent = 200
+// third round) 150 took about 10% off the CPU per call at saturation, as
+// much as 200 did, and left the memory per held call where 100 has it (200
+// added 3-4 KiB). GOGC, when set, decides as usual.
+const serveGCPercent = 150
 
 // setGCPercent applies serveGCPercent unless GOGC is set.
 func setGCPercent(lookupEnv func(string) (string, bool)) {
