@@ -373,8 +373,9 @@ func printErrors(w io.Writer, err error) {
 // a call keeps is small, so at the default pacing the collector runs many
 // times a second under load. In paired runs (BENCHMARKS.md, issue 16's
 // third round) 150 took about 10% off the CPU per call at saturation, as
-// much as 200 did, and left the memory per held call where 100 has it (200
-// added 3-4 KiB). GOGC, when set, decides as usual.
+// much as 200 did, for between nothing and about 4 KiB more per held call
+// (the held figure moves that much from run to run). GOGC, when set,
+// decides as usual.
 const serveGCPercent = 150
 
 // setGCPercent applies serveGCPercent unless GOGC is set.
