@@ -26,7 +26,12 @@ type plainIndex struct {
 	// 64 KiB (every real event: 2-5 KB), long otherwise.
 	short []uint16
 	long  []uint32
-	once  sync.Once
+	// hot[k] is 1 + the line of the first header named hotNames[k], 0
+	// when the event has none: the names every event is asked for (the
+	// reader asks each one for its Application-UUID, most have none),
+	// found while the lines are indexed instead of by a scan per lookup.
+	hot  [len(hotNames)]uint32
+	once sync.Once
 	all   []EventHeader
 }
 
@@ -37,6 +42,43 @@ type lazyEvent struct {
 	ev    Event
 	x     plainIndex
 	lines [128]uint16
+}
+
+// hotNames are the headers a lazy event finds without a scan: what the
+// reader and a session read of (nearly) every event.
+var hotNames = [...]string{
+	"Event-Name", "Unique-ID", "Application-UUID", "Application",
+	"Application-Response", "Event-Date-Timestamp", "Answer-State", "Job-UUID",
+}
+
+// hotSlot returns name's index in hotNames, or -1.
+func hotSlot(name string) int {
+	var k int
+	switch len(name) {
+	case len("Event-Name"):
+		k = 0
+	case len("Unique-ID"):
+		k = 1
+	case len("Application-UUID"):
+		k = 2
+	case len("Application"):
+		k = 3
+	case len("Application-Response"): // and Event-Date-Timestamp
+		if sameName(name, hotNames[4]) {
+			return 4
+		}
+		k = 5
+	case len("Answer-State"):
+		k = 6
+	case len("Job-UUID"):
+		k = 7
+	default:
+		return -1
+	}
+	if sameName(name, hotNames[k]) {
+		return k
+	}
+	return -1
 }
 
 // count returns the number of header lines.
@@ -99,8 +141,12 @@ func parsePlainLazy(body []byte) (*Event, error) {
 			blank, rest = true, s[next:]
 			break
 		}
-		if strings.IndexByte(line, ':') < 0 {
+		colon := strings.IndexByte(line, ':')
+		if colon < 0 {
 			return nil, fmt.Errorf("header line without ':': %q", clip(line))
+		}
+		if k := hotSlot(line[:colon]); k >= 0 && x.hot[k] == 0 {
+			x.hot[k] = uint32(x.count() + 1)
 		}
 		x.add(off)
 		off = next
@@ -142,6 +188,13 @@ func (x *plainIndex) line(i int) (name, raw string) {
 
 // lookup finds the first header named name and returns its raw value.
 func (x *plainIndex) lookup(name string) (string, bool) {
+	if k := hotSlot(name); k >= 0 {
+		if i := int(x.hot[k]); i > 0 && i <= x.count() {
+			_, raw := x.line(i - 1)
+			return raw, true
+		}
+		return "", false
+	}
 	if strings.IndexByte(name, ':') >= 0 {
 		return "", false // no header's name holds one
 	}
