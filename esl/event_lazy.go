@@ -32,7 +32,7 @@ type plainIndex struct {
 	// found while the lines are indexed instead of by a scan per lookup.
 	hot  [len(hotNames)]uint32
 	once sync.Once
-	all   []EventHeader
+	all  []EventHeader
 }
 
 // lazyEvent is a lazy event's one allocation. The index of a real event
