@@ -57,6 +57,11 @@ var lazyEdgeBodies = []string{
 	"Event-Name: X\nContent-Length: 3\n\nab", "Event-Name: X\nContent-Length: 0\n\n",
 	"Content-Length: 2\n\nab", "A: %41%zz%\nA: second\na: third\n\n", "variable_x: 1\n\n",
 	"Event-Name: DTMF\nX: y\n\nvariable_in_body: 1\n", ":\n\n", "A::b\n\n",
+	// The names a lazy event notes while indexing: the first of each, in
+	// any case, wherever it is, and a name that only starts like one.
+	"event-name: a\nEvent-Name: b\nAPPLICATION-UUID: %41\nJob-UUID:\nAnswer-State:x\n\n",
+	"X: 1\nApplication-Response: r\nEvent-Date-Timestamp: 1\napplication: app\nUnique-ID: u\nUnique-ID: v\n\n",
+	"Event-Names: no\nApplication-UUIDs: no\nEvent-Name:: colon\n\n",
 }
 
 // TestLazyEventMatchesEager: over every plain event of the captures and the
