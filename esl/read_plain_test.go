@@ -3,8 +3,10 @@ package esl
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -142,5 +144,24 @@ func TestReadFrameHeaderTextSizes(t *testing.T) {
 		if f.ContentType() != TypeCommandReply || f.ReplyText() != text || len(f.Headers) != 2 {
 			t.Errorf("%d: headers %q", n, f.Headers)
 		}
+	}
+}
+
+// TestConnEndsOnUnreadablePlainEvent: a well-framed plain event that does
+// not parse ends the connection with the same error whether the Conn reads
+// it lazily (readPlainOrFrame) or eagerly.
+func TestConnEndsOnUnreadablePlainEvent(t *testing.T) {
+	body := "Event-Name: CUSTOM\nno colon here\n\n"
+	frame := "Content-Length: " + strconv.Itoa(len(body)) + "\nContent-Type: text/event-plain\n\n" + body
+	var errs []string
+	for _, eager := range []bool{false, true} {
+		c, p := pipeConn(t, ConnOptions{EagerEvents: eager})
+		p.write(frame)
+		waitDone(t, c)
+		errs = append(errs, fmt.Sprint(c.Err()))
+	}
+	want := `parse text/event-plain frame: esl: parse text/event-plain: header line without ':': "no colon here"`
+	if errs[0] != want || errs[1] != want {
+		t.Errorf("lazy: %s\neager: %s\nwant:  %s", errs[0], errs[1], want)
 	}
 }
