@@ -289,7 +289,7 @@ func (r *Reader) resetBlock() {
 
 // bigBlockBytes is the size of the pooled header buffers. Every outbound
 // call's connect reply has a header block of 5-15 KiB (the channel data);
-// growing a buffer for it by appending made ~30 KiB of garbage per call,
+// growing a buffer for it by appending made ~13 KiB of garbage per call,
 // and a buffer kept per connection would pin it for the whole call.
 const bigBlockBytes = 32 << 10
 
@@ -300,8 +300,8 @@ type bigBlock struct {
 }
 
 // bigBlocks holds the header buffers shared by every Reader, for the few
-// header blocks past keptBlockBytes; a Reader holds one only while it
-// reads such a block and the frame after it.
+// header blocks past smallBlockBytes; a Reader holds one only from such a
+// block until it starts reading the next frame.
 var bigBlocks = sync.Pool{New: func() any {
 	return &bigBlock{block: make([]byte, 0, bigBlockBytes), ends: make([]int, 0, 256)}
 }}
