@@ -174,3 +174,29 @@ func BenchmarkReadEvent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLazyEventLookup: the lookups the reader and a session make on
+// the lazy events a Conn reads: a completion's name and Application-UUID
+// (found), and an Application-UUID that a CHANNEL_ANSWER does not have
+// (the reader asks every event; a miss scanned every line).
+func BenchmarkLazyEventLookup(b *testing.B) {
+	for _, c := range []struct{ name, event, header string }{
+		{"found", EventChannelExecuteComplete, "Application-UUID"},
+		{"missing", "CHANNEL_ANSWER", "Application-UUID"},
+		{"variable", EventChannelExecuteComplete, "variable_read_result"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			e, err := parsePlainLazy(benchFrame(b, "menu-call", isEvent(TypeEventPlain, c.event)).Body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, want := e.Lookup(c.header)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := e.Lookup(c.header); ok != want || e.Name() != c.event {
+					b.Fatal("lookup changed")
+				}
+			}
+		})
+	}
+}

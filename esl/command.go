@@ -419,7 +419,10 @@ const ArrayPrefix = "ARRAY::"
 // sync mode. An unknown app still gets "+OK", then FreeSWITCH hangs up the
 // channel with DESTINATION_OUT_OF_ORDER.
 func Execute(app, arg string, o ExecuteOptions) Command {
-	h := Headers{{"call-command", "execute"}, {"execute-app-name", app}}
+	// Room for the usual headers (a looped or async execute, or an
+	// argument in the body, grows it once): one allocation, not one per
+	// append.
+	h := append(make(Headers, 0, 6), Header{"call-command", "execute"}, Header{"execute-app-name", app})
 	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ") || strings.HasPrefix(arg, ArrayPrefix)
 	if arg != "" && !inBody {
 		h = append(h, Header{"execute-app-arg", arg})

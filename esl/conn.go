@@ -146,6 +146,10 @@ type Conn struct {
 	start    time.Time // for Trace stamps
 
 	wmu sync.Mutex // serialises writes, and with them the order of reply slots
+	// writeWatch is the context whose end cuts a write short
+	// (conn_send.go, watchWrites); guarded by its own lock, so that the
+	// reader can disarm it at the end without waiting for a writer.
+	writeWatch writeWatch
 
 	traceMu sync.Mutex                // one trace record at a time, from both directions
 	tracer  atomic.Pointer[io.Writer] // Trace, or what SetTrace set
@@ -160,6 +164,7 @@ type Conn struct {
 	// the reader moves them with the connection's state in one step.
 	replyQueue
 	waiters
+	spareSlot *replySlot // a reply slot to reuse (recycleSlot)
 
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands

@@ -77,11 +77,18 @@ func BenchmarkConnEvents(b *testing.B) {
 // has a deadline, and outbound after connect, where each reply also moves
 // the silence probe on.
 func BenchmarkConnSend(b *testing.B) {
-	b.Run("inbound", func(b *testing.B) { benchmarkSend(b, false) })
-	b.Run("outbound", func(b *testing.B) { benchmarkSend(b, true) })
+	b.Run("inbound", func(b *testing.B) { benchmarkSend(b, false, context.Background()) })
+	b.Run("outbound", func(b *testing.B) { benchmarkSend(b, true, context.Background()) })
+	// As a session sends: every command with its call's context, which
+	// can end (and then cuts a stuck write short).
+	b.Run("outbound_call_context", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		benchmarkSend(b, true, ctx)
+	})
 }
 
-func benchmarkSend(b *testing.B, outbound bool) {
+func benchmarkSend(b *testing.B, outbound bool, ctx context.Context) {
 	a, peer := net.Pipe()
 	c := NewConn(a, ConnOptions{Outbound: outbound})
 	defer func() {
@@ -112,14 +119,14 @@ func benchmarkSend(b *testing.B, outbound bool) {
 		}
 	}()
 	if outbound {
-		if _, err := c.Connect(context.Background()); err != nil {
+		if _, err := c.Connect(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
 	cmd := Command{Line: "getvar x"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Send(context.Background(), cmd); err != nil {
+		if _, err := c.Send(ctx, cmd); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -15,13 +15,17 @@ import (
 // queued as one step, as before the queue had a lock of its own.
 type eventQueue struct {
 	mu     sync.Mutex
-	events []queuedEvent
+	events []queuedEvent // events[head:] are waiting
+	head   int
 	bytes  int // wire bytes of the events waiting
 
 	maxEvents, maxBytes int
 
 	ready chan struct{} // 1-buffered: a token while the queue may be non-empty
 }
+
+// keptQueueEvents is the largest event array a drained queue keeps.
+const keptQueueEvents = 32
 
 // queuedEvent is an event waiting for NextEvent, with its size on the wire.
 type queuedEvent struct {
@@ -39,12 +43,20 @@ func newEventQueue(maxEvents, maxBytes int) eventQueue {
 func (q *eventQueue) push(ev *Event, n int) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.events) >= q.maxEvents {
-		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, len(q.events))
+	waiting := len(q.events) - q.head
+	if waiting >= q.maxEvents {
+		return fmt.Errorf("%w: %d events waiting", ErrQueueOverflow, waiting)
 	}
 	if q.bytes+n > q.maxBytes {
 		return fmt.Errorf("%w: %d bytes in %d events waiting, a %d-byte %s would pass the limit of %d bytes",
-			ErrQueueOverflow, q.bytes, len(q.events), n, ev.Name(), q.maxBytes)
+			ErrQueueOverflow, q.bytes, waiting, n, ev.Name(), q.maxBytes)
+	}
+	if q.head > 0 && len(q.events) == cap(q.events) {
+		// Full, with room taken at the front: move the waiting events
+		// down instead of growing the array.
+		k := copy(q.events, q.events[q.head:])
+		clear(q.events[k:])
+		q.events, q.head = q.events[:k], 0
 	}
 	q.events = append(q.events, queuedEvent{ev, n})
 	q.bytes += n
@@ -56,14 +68,22 @@ func (q *eventQueue) push(ev *Event, n int) error {
 func (q *eventQueue) pop() (ev *Event, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.events) == 0 {
+	if q.head == len(q.events) {
 		return nil, false
 	}
-	e := q.events[0]
-	q.events[0] = queuedEvent{}
-	q.events = q.events[1:]
+	e := q.events[q.head]
+	q.events[q.head] = queuedEvent{}
+	q.head++
 	q.bytes -= e.n
-	if len(q.events) > 0 {
+	if q.head == len(q.events) {
+		// Drained (the usual case: the consumer keeps up): the array is
+		// reused from its start, so a call's events cost no allocation
+		// in the queue. One that a burst grew is let go.
+		q.events, q.head = q.events[:0], 0
+		if cap(q.events) > keptQueueEvents {
+			q.events = nil
+		}
+	} else {
 		// Keep the level: another consumer waiting on Ready must not
 		// miss the events left behind.
 		q.signal()
@@ -75,7 +95,7 @@ func (q *eventQueue) pop() (ev *Event, ok bool) {
 func (q *eventQueue) size() (events, bytes int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.events), q.bytes
+	return len(q.events) - q.head, q.bytes
 }
 
 // signal leaves a Ready token unless one is there.

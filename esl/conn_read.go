@@ -13,14 +13,34 @@ import (
 func (c *Conn) readLoop() {
 	defer c.finish()
 	for {
-		f, n, err := c.r.ReadFrame()
+		var f *Frame
+		var ev *Event
+		var n int
+		var err error
+		if c.opts.EagerEvents || c.tracing() != nil {
+			// The trace writes each frame as it came: read it whole.
+			f, n, err = c.r.ReadFrame()
+		} else {
+			// A plain event comes back parsed, without a Frame.
+			f, ev, n, err = c.r.readPlainOrFrame()
+		}
 		if err != nil {
-			c.fail(c.readError(err))
+			c.fail(c.readLoopError(err, n))
 			return
 		}
 		if c.outbound && c.opts.ProbeAfter > 0 {
 			// For the silence probe: one atomic store, no timer reset.
 			c.lastRead.Store(int64(time.Since(c.start)))
+		}
+		if ev != nil {
+			if c.opts.Counter != nil {
+				c.opts.Counter.CountFrame(Received, TypeEventPlain, n)
+			}
+			if err := c.deliverEvent(ev, n); err != nil {
+				c.fail(err)
+				return
+			}
+			continue
 		}
 		ct := f.ContentType()
 		if c.opts.Counter != nil {
@@ -34,6 +54,23 @@ func (c *Conn) readLoop() {
 			return
 		}
 	}
+}
+
+// readLoopError is the connection's terminal error for what ended the
+// reader: a well-framed event that does not parse (counted as received)
+// or a broken stream.
+func (c *Conn) readLoopError(err error, n int) error {
+	var bad *eventParseError
+	if errors.As(err, &bad) {
+		// Well framed, but an event we cannot read might be the
+		// completion someone waits for: dropping it would hang them, so
+		// the connection ends loudly instead (as route does).
+		if c.opts.Counter != nil {
+			c.opts.Counter.CountFrame(Received, TypeEventPlain, n)
+		}
+		return parseFrameError(TypeEventPlain, bad.err)
+	}
+	return c.readError(err)
 }
 
 // readError turns the error that ended the reader into the connection's
@@ -83,7 +120,7 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 			if ct == TypeEventPlain && !c.opts.EagerEvents {
 				err = fmt.Errorf("esl: parse %s: %w", ct, err) // as ParseEvent says it
 			}
-			return fmt.Errorf("parse %s frame: %w", ct, err)
+			return parseFrameError(ct, err)
 		}
 		return c.deliverEvent(ev, n)
 	case TypeDisconnectNotice:
@@ -107,6 +144,12 @@ func (c *Conn) route(f *Frame, ct string, n int) error {
 		// took the whole daemon down).
 		return nil
 	}
+}
+
+// parseFrameError is the error that ends the connection on an event it
+// cannot parse.
+func parseFrameError(ct string, err error) error {
+	return fmt.Errorf("parse %s frame: %w", ct, err)
 }
 
 // deliverReply gives a reply to the oldest pending command.
@@ -200,6 +243,7 @@ func (c *Conn) finish() {
 	c.replyQueue.clear()
 	c.stopWatchLocked()
 	c.mu.Unlock()
+	c.writeWatch.close()
 	c.cancel()
 	close(c.done)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -57,30 +58,68 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 	defer c.wmu.Unlock()
 
 	c.mu.Lock()
-	if c.err != nil {
-		err := c.err
-		c.mu.Unlock()
-		return nil, fmt.Errorf("send %q: %w", line, err)
-	}
-	isConnect := c.outbound && strings.EqualFold(commandWord(line), "connect")
-	if c.outbound && !c.connectSent {
-		if !isConnect {
-			c.mu.Unlock()
-			return nil, fmt.Errorf("send %q: %w", line, errNotConnected)
-		}
-		c.connectSent = true
-	}
-	if f, ok := formatOf(line); ok {
-		c.format = f
-	}
-	s := &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
-	c.pushSlotLocked(s)
+	s, err := c.slotLocked(line)
 	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 
 	if err := c.writeLocked(ctx, wire); err != nil {
 		return nil, fmt.Errorf("send %q: %w", line, err)
 	}
 	return s, nil
+}
+
+// slotLocked checks that the command of line may go out now and queues its
+// reply slot. The caller holds wmu (the slots are in write order) and mu.
+func (c *Conn) slotLocked(line string) (*replySlot, error) {
+	isConnect, err := c.mayGoLocked(line, c.connectSent)
+	if err != nil {
+		return nil, err
+	}
+	if isConnect {
+		c.connectSent = true
+	}
+	if f, ok := formatOf(line); ok {
+		c.format = f
+	}
+	s := c.spareSlot
+	if s != nil {
+		c.spareSlot = nil
+		s.connect, s.line = isConnect, line
+	} else {
+		s = &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
+	}
+	c.pushSlotLocked(s)
+	return s, nil
+}
+
+// recycleSlot keeps s, whose reply its sender has taken, for the next
+// command: a session sends one command at a time, so one spare slot (and
+// its channel) saves two allocations per command. The reader no longer
+// holds s: it popped s from the FIFO before writing the reply, and wrote
+// it under mu, which this takes.
+func (c *Conn) recycleSlot(s *replySlot) {
+	c.mu.Lock()
+	if c.spareSlot == nil {
+		*s = replySlot{ch: s.ch}
+		c.spareSlot = s
+	}
+	c.mu.Unlock()
+}
+
+// mayGoLocked reports whether the command of line may be written after
+// the commands before it (connectSent: connect is among them or was sent),
+// and whether it is an outbound connect.
+func (c *Conn) mayGoLocked(line string, connectSent bool) (isConnect bool, err error) {
+	if c.err != nil {
+		return false, fmt.Errorf("send %q: %w", line, c.err)
+	}
+	isConnect = c.outbound && strings.EqualFold(commandWord(line), "connect")
+	if c.outbound && !connectSent && !isConnect {
+		return false, fmt.Errorf("send %q: %w", line, errNotConnected)
+	}
+	return isConnect, nil
 }
 
 // writeLocked writes one command with the write deadline; ctx can cut a
@@ -92,29 +131,90 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		// be read (and traced) before Write even returns here.
 		c.trace("C>", wire)
 	}
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-	woken := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(woken)
-		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
-	})
-	n, err := c.nc.Write(wire)
-	if !stop() {
-		// The AfterFunc has started: wait for it, so its past deadline
-		// cannot land on the next writer's write.
-		<-woken
-	}
+	n, err := c.writeWire(ctx, wire)
 	if c.opts.Counter != nil {
 		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
 	}
+	return err
+}
+
+// writeWire writes wire, one or more commands, and returns the bytes
+// written; a failed write ends the connection (writeLocked).
+func (c *Conn) writeWire(ctx context.Context, wire []byte) (int, error) {
+	c.writeWatch.watch(c, ctx)
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	var n int
+	err := ctx.Err()
+	if err == nil {
+		// From here on ctx's end sets a past deadline after the one just
+		// set (writeWatch), so it cuts this write short.
+		n, err = c.nc.Write(wire)
+	}
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && ctxErr != err {
 			err = fmt.Errorf("%w (write: %w)", ctxErr, err)
 		}
 		c.fail(fmt.Errorf("write: %w", err))
-		return fmt.Errorf("write: %w", err)
+		return n, fmt.Errorf("write: %w", err)
 	}
-	return nil
+	return n, nil
+}
+
+// writeWatch arms one context.AfterFunc per context rather than one per
+// write: a session sends all its commands with its call's context, and an
+// AfterFunc armed and disarmed for every command (with the channel to wait
+// for it) was 4 allocations and a lock of the parent context per command.
+// While armed, ctx's end sets a past write deadline: during a write it cuts
+// the write short, between writes it is overridden by the next write's
+// deadline, which is set before that write checks its context. A write
+// with another context (a different Done channel) first disarms the old
+// one and waits for its func to finish, so that a past deadline of one
+// context never lands on a write with another.
+type writeWatch struct {
+	mu     sync.Mutex
+	done   <-chan struct{} // Done of the context armed (nil: none)
+	stop   func() bool
+	fired  chan struct{} // closed when the armed func has run
+	closed bool          // the connection has ended: arm nothing more
+}
+
+// watch makes ctx the context whose end cuts the writes short. The caller
+// holds Conn.wmu.
+func (w *writeWatch) watch(c *Conn, ctx context.Context) {
+	done := ctx.Done()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if done == w.done && done != nil {
+		return
+	}
+	w.disarmLocked(true)
+	if done == nil || w.closed {
+		return // never ends (context.Background), or nothing to write to
+	}
+	fired := make(chan struct{})
+	w.done, w.fired = done, fired
+	w.stop = context.AfterFunc(ctx, func() {
+		defer close(fired)
+		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
+	})
+}
+
+// disarmLocked stops the armed func, waiting for it if it has started and
+// wait is set.
+func (w *writeWatch) disarmLocked(wait bool) {
+	if w.stop != nil && !w.stop() && wait {
+		<-w.fired
+	}
+	w.done, w.stop, w.fired = nil, nil, nil
+}
+
+// close disarms for good, when the connection has ended: the context no
+// longer holds the Conn.
+func (w *writeWatch) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.disarmLocked(false)
 }
 
 // awaitReply waits for the reply in s, ctx, or the end of the connection.
@@ -122,6 +222,7 @@ func (c *Conn) awaitReply(ctx context.Context, cmd Command, s *replySlot) (*Fram
 	line := firstLine(cmd.Line)
 	select {
 	case f := <-s.ch:
+		c.recycleSlot(s)
 		return replyResult(line, f)
 	case <-ctx.Done():
 		if c.endedOnlyByConn() {

@@ -1,6 +1,7 @@
 package esl
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -754,5 +755,70 @@ func TestBgAPISecondCallerHonoursContext(t *testing.T) {
 		eventFrame("Event-Name", "BACKGROUND_JOB", "Job-UUID", job, "_body", "UP\n"))
 	if ev, err := first.wait(t); err != nil || ev.JobUUID() != job {
 		t.Fatalf("first BgAPI = %+v, %v; want job %s", ev, err, job)
+	}
+}
+
+// TestSendWriteCancelledByContextAfterEarlierWrites: the context's watch is
+// armed once per context, not per write; a later stuck write with the same
+// context is still cut short when it ends.
+func TestSendWriteCancelledByContextAfterEarlierWrites(t *testing.T) {
+	a, b := net.Pipe()
+	t.Cleanup(func() { b.Close() })
+	wc := &writeSignalConn{Conn: a, writing: make(chan struct{}, 1)}
+	c := NewConn(wc, ConnOptions{})
+	t.Cleanup(func() { c.Close(); <-c.Done() })
+	peer := bufio.NewReader(b)
+	ctx, cancel := context.WithCancel(t.Context())
+	for _, line := range []string{"api one", "api two"} {
+		r := send(c, ctx, line)
+		<-wc.writing
+		if got, err := peer.ReadString('\n'); err != nil || got != line+"\n" {
+			t.Fatalf("peer read %q, %v; want %q", got, err, line)
+		}
+		if _, err := peer.ReadString('\n'); err != nil { // the blank line
+			t.Fatal(err)
+		}
+		if _, err := b.Write([]byte(replyFrame("+OK"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.wait(t); err != nil {
+			t.Fatalf("Send(%q) error %v", line, err)
+		}
+	}
+	// The peer stops reading: the third write blocks until ctx ends.
+	r := send(c, ctx, "api three")
+	<-wc.writing
+	cancel()
+	if _, err := r.wait(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send() with a stuck write error = %v, want context.Canceled", err)
+	}
+	waitDone(t, c)
+}
+
+// TestSendEndedContextSparesOtherContexts: a context that ends after its
+// command went out must not cut short a later write made with another
+// context (its watch is disarmed first), and a Send with the ended context
+// is refused without writing and without ending the connection.
+func TestSendEndedContextSparesOtherContexts(t *testing.T) {
+	c, p := pipeConn(t, ConnOptions{})
+	ctx, cancel := context.WithCancel(t.Context())
+	r := send(c, ctx, "api first")
+	p.expect("api first")
+	p.write(replyFrame("+OK"))
+	if _, err := r.wait(t); err != nil {
+		t.Fatalf("first Send() error %v", err)
+	}
+	cancel()
+	if _, err := c.Send(ctx, Command{Line: "api refused"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send() with an ended context error = %v, want context.Canceled", err)
+	}
+	r = send(c, t.Context(), "api second")
+	p.expect("api second")
+	p.write(replyFrame("+OK"))
+	if _, err := r.wait(t); err != nil {
+		t.Fatalf("Send() with another context after the first ended: %v", err)
+	}
+	if err := c.Err(); err != nil {
+		t.Fatalf("connection ended: %v", err)
 	}
 }

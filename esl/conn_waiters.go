@@ -18,7 +18,13 @@ func (q *replyQueue) pop() (s *replySlot, ok bool) {
 	}
 	s = q.pending[0]
 	q.pending[0] = nil
-	q.pending = q.pending[1:]
+	if len(q.pending) == 1 {
+		// Drained, the usual case (one command at a time): the array is
+		// reused from its start instead of a new one per command.
+		q.pending = q.pending[:0]
+	} else {
+		q.pending = q.pending[1:]
+	}
 	return s, true
 }
 

@@ -2,6 +2,7 @@ package esl
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 )
@@ -20,17 +21,98 @@ import (
 // are safe. AllHeaders builds the eager form once, for the few readers
 // that want every header (Liverpie, encoders).
 type plainIndex struct {
-	block  string   // the header lines, each ending in '\n'; aliases the frame body
-	starts []uint32 // where each header line starts in block
-	once   sync.Once
-	all    []EventHeader
+	block string // the header lines, each ending in '\n'; aliases the frame body
+	// Where each header line starts in block: short when block is under
+	// 64 KiB (every real event: 2-5 KB), long otherwise.
+	short []uint16
+	long  []uint32
+	// hot[k] is 1 + the line of the first header named hotNames[k], 0
+	// when the event has none: the names every event is asked for (the
+	// reader asks each one for its Application-UUID, most have none),
+	// found while the lines are indexed instead of by a scan per lookup.
+	hot  [len(hotNames)]uint32
+	once sync.Once
+	all  []EventHeader
 }
 
-// lazyEvent is a lazy event's one allocation.
+// lazyEvent is a lazy event's one allocation. The index of a real event
+// (~100 headers) fits in lines: 16-bit offsets keep the allocation at 448
+// bytes instead of 704 with 32-bit ones, for every event a call reads.
 type lazyEvent struct {
 	ev    Event
 	x     plainIndex
-	lines [128]uint32
+	lines [128]uint16
+}
+
+// hotNames are the headers a lazy event finds without a scan: what the
+// reader and a session read of (nearly) every event.
+var hotNames = [...]string{
+	"Event-Name", "Unique-ID", "Application-UUID", "Application",
+	"Application-Response", "Event-Date-Timestamp", "Answer-State", "Job-UUID",
+}
+
+// hotSlot returns name's index in hotNames, or -1.
+func hotSlot(name string) int {
+	var k int
+	switch len(name) {
+	case len("Event-Name"):
+		k = 0
+	case len("Unique-ID"):
+		k = 1
+	case len("Application-UUID"):
+		k = 2
+	case len("Application"):
+		k = 3
+	case len("Application-Response"): // and Event-Date-Timestamp
+		if sameName(name, hotNames[4]) {
+			return 4
+		}
+		k = 5
+	case len("Answer-State"):
+		k = 6
+	case len("Job-UUID"):
+		k = 7
+	default:
+		return -1
+	}
+	if sameName(name, hotNames[k]) {
+		return k
+	}
+	return -1
+}
+
+// count returns the number of header lines.
+func (x *plainIndex) count() int {
+	if x.long != nil {
+		return len(x.long)
+	}
+	return len(x.short)
+}
+
+// start returns where header line i starts in block.
+func (x *plainIndex) start(i int) int {
+	if x.long != nil {
+		return int(x.long[i])
+	}
+	return int(x.short[i])
+}
+
+// add notes a header line starting at off.
+func (x *plainIndex) add(off int) {
+	if x.long != nil {
+		x.long = append(x.long, uint32(off))
+	} else {
+		x.short = append(x.short, uint16(off))
+	}
+}
+
+// dropLast forgets the last header line.
+func (x *plainIndex) dropLast() {
+	if x.long != nil {
+		x.long = x.long[:len(x.long)-1]
+	} else {
+		x.short = x.short[:len(x.short)-1]
+	}
 }
 
 // parsePlainLazy is parsePlainEvent without the eager split and decode:
@@ -42,7 +124,11 @@ func parsePlainLazy(body []byte) (*Event, error) {
 	// real event has ~100) the line table.
 	le := &lazyEvent{}
 	x := &le.x
-	x.starts = le.lines[:0]
+	if len(s) <= math.MaxUint16 {
+		x.short = le.lines[:0]
+	} else {
+		x.long = make([]uint32, 0, len(le.lines))
+	}
 	rest, blank, off := "", false, 0
 	for off < len(s) {
 		line := s[off:]
@@ -55,10 +141,14 @@ func parsePlainLazy(body []byte) (*Event, error) {
 			blank, rest = true, s[next:]
 			break
 		}
-		if strings.IndexByte(line, ':') < 0 {
+		colon := strings.IndexByte(line, ':')
+		if colon < 0 {
 			return nil, fmt.Errorf("header line without ':': %q", clip(line))
 		}
-		x.starts = append(x.starts, uint32(off))
+		if k := hotSlot(line[:colon]); k >= 0 && x.hot[k] == 0 {
+			x.hot[k] = uint32(x.count() + 1)
+		}
+		x.add(off)
 		off = next
 	}
 	x.block = s[:off]
@@ -67,13 +157,13 @@ func parsePlainLazy(body []byte) (*Event, error) {
 	// The serializer writes an inner body's Content-Length as the very
 	// last header (see splitPlainEvent): it frames the body and is not a
 	// header of the event.
-	if n := len(x.starts); n > 0 && blank {
+	if n := x.count(); n > 0 && blank {
 		if name, raw := x.line(n - 1); name == "Content-Length" {
 			if c, ok := parseDecimal(raw); ok && c > 0 && c <= len(rest) {
 				start := len(s) - len(rest)
 				e.Body = body[start : start+c : start+c]
-				x.block = x.block[:x.starts[n-1]]
-				x.starts = x.starts[:n-1]
+				x.block = x.block[:x.start(n-1)]
+				x.dropLast()
 			}
 		}
 	}
@@ -83,10 +173,10 @@ func parsePlainLazy(body []byte) (*Event, error) {
 // line returns header i's name and raw value, as splitPlainEvent cuts them.
 func (x *plainIndex) line(i int) (name, raw string) {
 	end := len(x.block)
-	if i+1 < len(x.starts) {
-		end = int(x.starts[i+1])
+	if i+1 < x.count() {
+		end = x.start(i + 1)
 	}
-	l := strings.TrimSuffix(x.block[x.starts[i]:end], "\n")
+	l := strings.TrimSuffix(x.block[x.start(i):end], "\n")
 	l = strings.TrimSuffix(l, "\r")
 	colon := strings.IndexByte(l, ':')
 	raw = l[colon+1:]
@@ -98,11 +188,18 @@ func (x *plainIndex) line(i int) (name, raw string) {
 
 // lookup finds the first header named name and returns its raw value.
 func (x *plainIndex) lookup(name string) (string, bool) {
+	if k := hotSlot(name); k >= 0 {
+		if i := int(x.hot[k]); i > 0 && i <= x.count() {
+			_, raw := x.line(i - 1)
+			return raw, true
+		}
+		return "", false
+	}
 	if strings.IndexByte(name, ':') >= 0 {
 		return "", false // no header's name holds one
 	}
-	for i, st := range x.starts {
-		l := x.block[st:]
+	for i, n := 0, x.count(); i < n; i++ {
+		l := x.block[x.start(i):]
 		// A cheap test first: the name's length puts the colon.
 		if len(l) <= len(name) || l[len(name)] != ':' || !sameName(l[:len(name)], name) {
 			continue
@@ -116,8 +213,8 @@ func (x *plainIndex) lookup(name string) (string, bool) {
 // headers builds the eager form once.
 func (x *plainIndex) headers() []EventHeader {
 	x.once.Do(func() {
-		x.all = make([]EventHeader, len(x.starts))
-		for i := range x.starts {
+		x.all = make([]EventHeader, x.count())
+		for i := range x.all {
 			x.all[i].Name, x.all[i].Raw = x.line(i)
 		}
 		decodeValues(x.all)

@@ -57,6 +57,11 @@ var lazyEdgeBodies = []string{
 	"Event-Name: X\nContent-Length: 3\n\nab", "Event-Name: X\nContent-Length: 0\n\n",
 	"Content-Length: 2\n\nab", "A: %41%zz%\nA: second\na: third\n\n", "variable_x: 1\n\n",
 	"Event-Name: DTMF\nX: y\n\nvariable_in_body: 1\n", ":\n\n", "A::b\n\n",
+	// The names a lazy event notes while indexing: the first of each, in
+	// any case, wherever it is, and a name that only starts like one.
+	"event-name: a\nEvent-Name: b\nAPPLICATION-UUID: %41\nJob-UUID:\nAnswer-State:x\n\n",
+	"X: 1\nApplication-Response: r\nEvent-Date-Timestamp: 1\napplication: app\nUnique-ID: u\nUnique-ID: v\n\n",
+	"Event-Names: no\nApplication-UUIDs: no\nEvent-Name:: colon\n\n",
 }
 
 // TestLazyEventMatchesEager: over every plain event of the captures and the
@@ -76,6 +81,21 @@ func TestLazyEventMatchesEager(t *testing.T) {
 	}
 	for _, b := range lazyEdgeBodies {
 		checkLazyMatchesEager(t, []byte(b))
+	}
+	// Past 64 KiB the index takes 32-bit offsets: a header after a huge
+	// value, a body after a huge header block, and the edge of the switch.
+	huge := strings.Repeat("x", 70_000)
+	for _, b := range []string{
+		"Event-Name: CUSTOM\nvariable_big: " + huge + "\nUnique-ID: after-the-big-one\n\n",
+		"Event-Name: BACKGROUND_JOB\nvariable_big: " + huge + "\nContent-Length: 5\n\n+OK\nx",
+		"Event-Name: CUSTOM\nA: " + huge[:65535-len("Event-Name: CUSTOM\nA: \nB: b\n")] + "\nB: b\n",
+		"Event-Name: CUSTOM\nA: " + huge[:65536-len("Event-Name: CUSTOM\nA: \nB: b\n")] + "\nB: b\n",
+	} {
+		checkLazyMatchesEager(t, []byte(b))
+		e, err := parsePlainLazy([]byte(b))
+		if err != nil || (len(b) > 65535) != (e.lazy.long != nil) {
+			t.Errorf("%d-byte body: 32-bit index %v, error %v", len(b), e != nil && e.lazy.long != nil, err)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Default limits of a Reader.
@@ -78,6 +79,7 @@ type Reader struct {
 	// stops in block. Only the final string conversion allocates.
 	block []byte
 	ends  []int
+	big   *bigBlock // the pooled buffers block and ends live in, if any
 }
 
 // NewReader returns a Reader over r with the given limits.
@@ -100,42 +102,150 @@ func (r *Reader) ReadFrame() (*Frame, int, error) {
 	if err != nil {
 		return nil, size, err
 	}
-	block := string(r.block)
-	headers := make(Headers, len(r.ends))
-	start, clen, hasLen := 0, 0, false
-	for i, end := range r.ends {
+	clen, _, err := r.scanHeaderBlock()
+	if err != nil {
+		return nil, size, err
+	}
+	return r.finishFrame(size, clen)
+}
+
+// readPlainOrFrame is ReadFrame for a Conn's reader: a text/event-plain
+// frame comes back as its lazy event (parsePlainLazy) and no Frame, any
+// other frame as ReadFrame returns it. The event costs two allocations,
+// its body and its index: the outer header block (Content-Length and
+// Content-Type) is read in the Reader's own buffer and never copied, as
+// nobody reads it again.
+func (r *Reader) readPlainOrFrame() (*Frame, *Event, int, error) {
+	size, err := r.readHeaderBlock()
+	if err != nil {
+		return nil, nil, size, err
+	}
+	clen, plain, err := r.scanHeaderBlock()
+	if err != nil {
+		return nil, nil, size, err
+	}
+	if !plain {
+		f, size, err := r.finishFrame(size, clen)
+		return f, nil, size, err
+	}
+	body, n, err := r.readBody(clen)
+	size += n
+	if err != nil {
+		return nil, nil, size, err
+	}
+	ev, err := parsePlainLazy(body)
+	if err != nil {
+		// As ParseEvent says it, for the same frame.
+		return nil, nil, size, &eventParseError{fmt.Errorf("esl: parse %s: %w", TypeEventPlain, err)}
+	}
+	ev.ContentType = TypeEventPlain
+	return nil, ev, size, nil
+}
+
+// eventParseError is a well-framed plain event that does not parse: the
+// stream is intact, but the Conn ends on it as on any event it cannot read.
+type eventParseError struct{ err error }
+
+func (e *eventParseError) Error() string { return e.err.Error() }
+func (e *eventParseError) Unwrap() error { return e.err }
+
+// scanHeaderBlock checks the header block in r.block (every line has a
+// ':', the Content-Length headers agree and are within the limit) without
+// copying it, and returns the body length and whether the frame's
+// Content-Type (its first one, as Frame.ContentType reads it) is
+// text/event-plain.
+func (r *Reader) scanHeaderBlock() (clen int, plain bool, err error) {
+	start, hasLen, hasType := 0, false, false
+	for _, end := range r.ends {
+		line := r.block[start:end]
+		start = end
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
+			return 0, false, protocolErrorf("header line without ':': %q", clip(string(line)))
+		}
+		name, value := line[:colon], line[colon+1:]
+		for len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+		switch {
+		case len(name) == len("Content-Length") && sameNameBytes(name, "Content-Length"):
+			n, err := r.parseContentLength(value)
+			if err != nil {
+				return 0, false, err
+			}
+			if hasLen && n != clen {
+				return 0, false, protocolErrorf("conflicting Content-Length headers %d and %d", clen, n)
+			}
+			clen, hasLen = n, true
+		case !hasType && len(name) == len("Content-Type") && sameNameBytes(name, "Content-Type"):
+			hasType, plain = true, string(value) == TypeEventPlain
+		}
+	}
+	return clen, plain, nil
+}
+
+// frameBox is a frame and room for its headers and their text in one
+// allocation: a command reply has 2-3 outer headers of some 40-70 bytes
+// in all, an event 2. (288 bytes, a size class of its own.)
+type frameBox struct {
+	f    Frame
+	hs   [4]Header
+	text [112]byte
+}
+
+// finishFrame builds the frame of the header block in r.block (checked by
+// scanHeaderBlock) and reads its body of clen bytes. size is what the
+// header block took on the wire.
+func (r *Reader) finishFrame(size, clen int) (*Frame, int, error) {
+	box := &frameBox{}
+	var block string
+	if n := len(r.block); n <= len(box.text) {
+		// The headers alias the box's text, which nothing writes after
+		// this (no []byte of it is handed out).
+		copy(box.text[:], r.block)
+		block = bodyString(box.text[:n])
+	} else {
+		block = string(r.block)
+	}
+	headers := box.hs[:0]
+	if len(r.ends) > len(box.hs) {
+		headers = make(Headers, 0, len(r.ends))
+	}
+	start := 0
+	for _, end := range r.ends {
 		line := block[start:end]
 		start = end
 		colon := strings.IndexByte(line, ':')
-		if colon < 0 {
-			return nil, size, protocolErrorf("header line without ':': %q", clip(line))
-		}
 		value := line[colon+1:]
 		for len(value) > 0 && value[0] == ' ' {
 			value = value[1:]
 		}
-		headers[i] = Header{Name: line[:colon], Value: value}
-		if isContentLength(headers[i].Name) {
-			n, err := r.parseContentLength(value)
-			if err != nil {
-				return nil, size, err
-			}
-			if hasLen && n != clen {
-				return nil, size, protocolErrorf("conflicting Content-Length headers %d and %d", clen, n)
-			}
-			clen, hasLen = n, true
-		}
+		headers = append(headers, Header{Name: line[:colon], Value: value})
 	}
-	f := &Frame{Headers: headers}
+	f := &box.f
+	f.Headers = headers
 	if clen > 0 {
-		f.Body = make([]byte, clen)
-		n, err := io.ReadFull(r.br, f.Body)
+		body, n, err := r.readBody(clen)
 		size += n
 		if err != nil {
-			return nil, size, unexpected(err)
+			return nil, size, err
 		}
+		f.Body = body
 	}
 	return f, size, nil
+}
+
+// readBody reads a body of clen bytes into a slice of its own.
+func (r *Reader) readBody(clen int) ([]byte, int, error) {
+	if clen == 0 {
+		return nil, 0, nil
+	}
+	body := make([]byte, clen)
+	n, err := io.ReadFull(r.br, body)
+	if err != nil {
+		return nil, n, unexpected(err)
+	}
+	return body, n, nil
 }
 
 // readHeaderBlock reads one header block into r.block/r.ends, skipping blank
@@ -163,12 +273,55 @@ func (r *Reader) readHeaderBlock() (int, error) {
 }
 
 // resetBlock empties the header scratch buffers, dropping them when one
-// huge block grew them, so that it does not stay pinned.
+// big block grew them, so that it does not stay pinned: a pooled one goes
+// back to the pool.
 func (r *Reader) resetBlock() {
-	if cap(r.block) > keptBlockBytes {
+	if cap(r.block) > keptBlockBytes || r.big != nil {
+		if r.big != nil && cap(r.block) == bigBlockBytes && cap(r.ends) <= 4*cap(r.big.ends) {
+			r.big.block, r.big.ends = r.block[:0], r.ends[:0]
+			bigBlocks.Put(r.big)
+		}
+		r.big = nil
 		r.block, r.ends = nil, nil
 	}
 	r.block, r.ends = r.block[:0], r.ends[:0]
+}
+
+// bigBlockBytes is the size of the pooled header buffers. Every outbound
+// call's connect reply has a header block of 5-15 KiB (the channel data);
+// growing a buffer for it by appending made ~13 KiB of garbage per call,
+// and a buffer kept per connection would pin it for the whole call.
+const bigBlockBytes = 32 << 10
+
+// bigBlock is a pooled header buffer and its line index.
+type bigBlock struct {
+	block []byte
+	ends  []int
+}
+
+// bigBlocks holds the header buffers shared by every Reader, for the few
+// header blocks past smallBlockBytes; a Reader holds one only from such a
+// block until it starts reading the next frame.
+var bigBlocks = sync.Pool{New: func() any {
+	return &bigBlock{block: make([]byte, 0, bigBlockBytes), ends: make([]int, 0, 256)}
+}}
+
+// smallBlockBytes is where a header block that must grow moves to a
+// pooled buffer: every outer header block but the connect reply's is under
+// it, so a Reader's own buffer stays this small.
+const smallBlockBytes = 512
+
+// growBlock makes room for n more bytes in r.block: past smallBlockBytes it
+// moves the block to a pooled buffer (once; past that buffer, append grows
+// it as before).
+func (r *Reader) growBlock(n int) {
+	need := len(r.block) + n
+	if need <= cap(r.block) || need <= smallBlockBytes || need > bigBlockBytes || r.big != nil {
+		return
+	}
+	r.big = bigBlocks.Get().(*bigBlock)
+	r.block = append(r.big.block[:0], r.block...)
+	r.ends = append(r.big.ends[:0], r.ends...)
 }
 
 // readLine appends one line, without its LF or CRLF, to r.block. used is the
@@ -183,6 +336,7 @@ func (r *Reader) readLine(used int) (int, bool, error) {
 		if used+n > r.lim.MaxHeaderBytes {
 			return n, false, protocolErrorf("header block exceeds %d bytes", r.lim.MaxHeaderBytes)
 		}
+		r.growBlock(len(chunk))
 		r.block = append(r.block, chunk...)
 		switch err {
 		case nil:
@@ -205,23 +359,28 @@ func (r *Reader) readLine(used int) (int, bool, error) {
 
 // parseContentLength parses a frame's Content-Length: decimal digits only
 // (trailing spaces tolerated), at most MaxBodyBytes.
-func (r *Reader) parseContentLength(v string) (int, error) {
-	v = strings.TrimRight(v, " \t")
-	if v == "" {
+func (r *Reader) parseContentLength(v []byte) (int, error) {
+	v = bytes.TrimRight(v, " \t")
+	if len(v) == 0 {
 		return 0, protocolErrorf("empty Content-Length")
 	}
 	n := 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
-			return 0, protocolErrorf("invalid Content-Length %q", clip(v))
+			return 0, protocolErrorf("invalid Content-Length %q", clip(string(v)))
 		}
 		n = n*10 + int(c-'0')
 		if n > r.lim.MaxBodyBytes {
-			return 0, protocolErrorf("Content-Length %s exceeds the limit of %d bytes", clip(v), r.lim.MaxBodyBytes)
+			return 0, protocolErrorf("Content-Length %s exceeds the limit of %d bytes", clip(string(v)), r.lim.MaxBodyBytes)
 		}
 	}
 	return n, nil
+}
+
+// sameNameBytes is sameName for a name still in the read buffer.
+func sameNameBytes(a []byte, b string) bool {
+	return len(a) == len(b) && strings.EqualFold(string(a), b)
 }
 
 // isContentLength reports whether name is Content-Length in any case.

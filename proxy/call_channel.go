@@ -46,27 +46,66 @@ func (s *session) trimChannel() {
 
 // compactChannel returns a copy of ch with only channelHeaders and the
 // variables named in vars, every string cloned, so that the copy keeps
-// none of ch's memory.
+// none of ch's memory. The strings are cloned into one buffer and the
+// headers into one slice: two allocations, not three per header.
 func compactChannel(ch *esl.Event, vars []string) *esl.Event {
-	out := &esl.Event{ContentType: ch.ContentType}
-	keep := func(name string) {
-		for _, h := range ch.AllHeaders() {
-			if strings.EqualFold(h.Name, name) {
-				out.Headers = append(out.Headers, esl.EventHeader{
-					Name: strings.Clone(h.Name), Value: strings.Clone(h.Value), Raw: strings.Clone(h.Raw),
-				})
+	all := ch.AllHeaders()
+	var kept []int // indexes into all, in the order kept
+	find := func(name string) {
+		for i, h := range all {
+			if len(h.Name) == len(name) && strings.EqualFold(h.Name, name) {
+				kept = append(kept, i)
 				return // the first one, as Lookup finds
 			}
 		}
 	}
 	for _, name := range channelHeaders {
-		keep(name)
+		find(name)
 	}
 	seen := make(map[string]bool, len(vars))
 	for _, v := range vars {
 		if !seen[v] {
 			seen[v] = true
-			keep("variable_" + v)
+			find("variable_" + v)
+		}
+	}
+	out := &esl.Event{ContentType: ch.ContentType}
+	if len(kept) == 0 {
+		return out
+	}
+	size := 0
+	for _, i := range kept {
+		h := all[i]
+		size += len(h.Name) + len(h.Value)
+		if h.Raw != h.Value {
+			size += len(h.Raw)
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, i := range kept {
+		h := all[i]
+		b.WriteString(h.Name)
+		b.WriteString(h.Value)
+		if h.Raw != h.Value {
+			b.WriteString(h.Raw)
+		}
+	}
+	buf := b.String()
+	out.Headers = make([]esl.EventHeader, len(kept))
+	off := 0
+	take := func(n int) string {
+		s := buf[off : off+n]
+		off += n
+		return s
+	}
+	for j, i := range kept {
+		h := all[i]
+		o := &out.Headers[j]
+		o.Name, o.Value = take(len(h.Name)), take(len(h.Value))
+		o.Raw = o.Value
+		if h.Raw != h.Value {
+			o.Raw = take(len(h.Raw))
 		}
 	}
 	return out

@@ -47,7 +47,7 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	if !json.Valid(data) {
 		return nil, false
 	}
-	p := jsonParser{data: data, off: start}
+	p := jsonParser{data: data, text: string(data), off: start}
 	root, ok = p.value(0)
 	if !ok {
 		return nil, false
@@ -101,13 +101,25 @@ func jsonCharsOK(data []byte) bool {
 // jsonParser walks a document json.Valid accepted and builds the node
 // tree. line and col follow the walk as yaml.v3 counts them (CR LF and a
 // lone CR are one line break; columns in characters).
+//
+// It allocates per reply rather than per token: the strings without
+// escapes are slices of one copy of the reply (text), the nodes come from
+// slabs, and a collection's children are gathered on a shared stack and
+// copied once into a slice of the exact size when it closes.
 type jsonParser struct {
 	data []byte
-	off  int // next byte to read
-	pos  int // data[:pos] is counted into line and col
-	line int // 0-based, of pos
-	col  int // 0-based, of pos
+	text string // data, copied once: the scalars' values are its substrings
+	off  int    // next byte to read
+	pos  int    // data[:pos] is counted into line and col
+	line int    // 0-based, of pos
+	col  int    // 0-based, of pos
+
+	slab  []yaml.Node  // nodes not handed out yet
+	stack []*yaml.Node // children of the open collections
 }
+
+// jsonSlabNodes bounds a slab of nodes; a menu reply has about 30.
+const jsonSlabNodes = 64
 
 // advance moves the line and column count to offset off.
 func (p *jsonParser) advance(off int) {
@@ -145,7 +157,63 @@ func (p *jsonParser) skip(seps string) {
 // node returns a node of kind at offset off, as yaml.v3's parser makes it.
 func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value string, off int) *yaml.Node {
 	p.advance(off)
-	return &yaml.Node{Kind: kind, Tag: tag, Style: style, Value: value, Line: p.line + 1, Column: p.col + 1}
+	if len(p.slab) == 0 {
+		// Sized by a count of the reply's values; a slab never outgrows
+		// jsonSlabNodes, so one kept node pins at most that many.
+		p.slab = make([]yaml.Node, min(max(jsonValues(p.data[p.off:]), 1), jsonSlabNodes))
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	*n = yaml.Node{Kind: kind, Tag: tag, Style: style, Value: value, Line: p.line + 1, Column: p.col + 1}
+	return n
+}
+
+// jsonValues counts the values (strings, object keys included, numbers,
+// true, false, null, objects, arrays) of valid JSON, or a few more: the
+// nodes the walk will make.
+func jsonValues(data []byte) int {
+	n, inString, escaped, inScalar := 0, false, false, false
+	for _, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString, inScalar = true, false
+			n++
+		case '{', '[':
+			inScalar = false
+			n++
+		case ',', ':', ']', '}', ' ', '\t', '\n', '\r':
+			inScalar = false
+		default:
+			if !inScalar {
+				inScalar = true
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// children returns the nodes pushed on the stack since mark, in a slice of
+// their own, and pops them.
+func (p *jsonParser) children(mark int) []*yaml.Node {
+	var c []*yaml.Node
+	if len(p.stack) > mark {
+		c = append(make([]*yaml.Node, 0, len(p.stack)-mark), p.stack[mark:]...)
+	}
+	clear(p.stack[mark:])
+	p.stack = p.stack[:mark]
+	return c
 }
 
 // value reads one JSON value, at p.off after blanks, into a node.
@@ -182,7 +250,7 @@ func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
 		}
 		break
 	}
-	value := string(p.data[start:p.off])
+	value := p.text[start:p.off]
 	// yaml.v3 tags a plain scalar by its own resolution, which is what a
 	// node without a tag reports.
 	tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
@@ -202,7 +270,7 @@ func (p *jsonParser) str() (string, bool) {
 		case '"':
 			p.off = i + 1
 			if !escaped {
-				return string(p.data[start+1 : i]), true
+				return p.text[start+1 : i], true
 			}
 			var s string
 			if json.Unmarshal(p.data[start:p.off], &s) != nil {
@@ -216,22 +284,25 @@ func (p *jsonParser) str() (string, bool) {
 
 func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.SequenceNode, "!!seq", yaml.FlowStyle, "", start)
+	mark := len(p.stack)
 	for {
 		p.skip(",")
 		if p.off < len(p.data) && p.data[p.off] == ']' {
 			p.off++
+			n.Content = p.children(mark)
 			return n, true
 		}
 		c, ok := p.value(depth)
 		if !ok {
 			return nil, false
 		}
-		n.Content = append(n.Content, c)
+		p.stack = append(p.stack, c)
 	}
 }
 
 func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.MappingNode, "!!map", yaml.FlowStyle, "", start)
+	mark := len(p.stack)
 	for {
 		p.skip(",")
 		if p.off >= len(p.data) {
@@ -239,6 +310,7 @@ func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 		}
 		if p.data[p.off] == '}' {
 			p.off++
+			n.Content = p.children(mark)
 			return n, true
 		}
 		keyStart := p.off
@@ -252,7 +324,7 @@ func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		n.Content = append(n.Content, k, v)
+		p.stack = append(p.stack, k, v)
 	}
 }
 
