@@ -41,7 +41,7 @@ type BridgeSpec struct {
 	// else the recording's file name (record's rules).
 	Record string
 	// RecordDelivery is record's upload and recording_status_url (the
-	// map form: record: {path, upload, recording_status_url}).
+	// map form: record: {path, upload, recording_status_url, stereo}).
 	RecordDelivery Delivery
 	// RecordStereo records each side in a channel of its own (the map
 	// form's stereo: true): RECORD_STEREO, src/switch_ivr_async.c.
