@@ -184,17 +184,9 @@ func TestRecordingStatusCallbackFailed(t *testing.T) {
 		"/done":     `<Response><Hangup/></Response>`,
 		"/fallback": `<Response><Hangup/></Response>`,
 	})
-	// A store nobody serves: the switch's upload fails to connect.
-	ln := httptest.NewUnstartedServer(nil)
-	addr := ln.Listener.Addr().String()
-	ln.Listener.Close()
-	st, err := recordings.New(recordings.Config{Dir: t.TempDir(), URL: "http://" + addr, Wait: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	app := &App{Name: "tw", URL: a.srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken, Client: a.srv.Client(),
 		Timeout: 5 * time.Second, Recordings: true, FallbackURL: a.srv.URL + "/fallback"}
-	e := startWith(t, app, st)
+	e := startWith(t, app, unservedStore(t))
 	c, _ := e.Call(esltest.Options{OnApp: talkIn("record", time.Second)})
 	if out := c.Recordings(); len(out) != 1 || out[0].Written {
 		t.Fatalf("switch recordings %+v, want one whose upload failed", out)
@@ -302,5 +294,49 @@ func TestDialRecordRefused(t *testing.T) {
 			!strings.Contains(p.Get("ErrorMessage"), tc.record) {
 			t.Errorf("%s: fallback params %v", tc.record, p)
 		}
+	}
+}
+
+// unservedStore is a recordings delivery nobody serves: the switch's
+// upload fails to connect, and the recording cannot be had.
+func unservedStore(t *testing.T) *recordings.Store {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	addr := srv.Listener.Addr().String()
+	srv.Listener.Close()
+	st, err := recordings.New(recordings.Config{Dir: t.TempDir(), URL: "http://" + addr, Wait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// A recorded Dial without action whose recording cannot be had is not
+// passed over: the fallback hears why (the document would go on
+// otherwise), and the Dial's recordingStatusCallback says failed.
+func TestDialRecordFailedGoesToFallback(t *testing.T) {
+	a := newTwApp(t, map[string]string{
+		"/voice":    `<Response><Dial record="record-from-answer" recordingStatusCallback="/rec"><Number>+15005550006</Number></Dial><Play>/after.wav</Play></Response>`,
+		"/rec":      ``,
+		"/fallback": `<Response><Play>/sorry.wav</Play></Response>`,
+	})
+	app := &App{Name: "tw", URL: a.srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken, Client: a.srv.Client(),
+		Timeout: 5 * time.Second, Recordings: true, FallbackURL: a.srv.URL + "/fallback",
+		Dial: DialRules{Number: "sofia/gateway/out/{number}"}}
+	e := startWith(t, app, unservedStore(t))
+	c, _ := e.Call(esltest.Options{BridgeDuration: 2 * time.Second})
+	reqs := a.requests()
+	if got := a.paths(); !slices.Equal(got, []string{"POST /voice", "POST /rec", "POST /fallback"}) {
+		t.Fatalf("requests %q", got)
+	}
+	if p := reqs[1].Params; p.Get("RecordingStatus") != "failed" || p.Get("RecordingSource") != "DialVerb" || p.Get("ErrorCode") != ErrRecordingFailed {
+		t.Errorf("callback params %v", p)
+	}
+	if f := reqs[2].Params; !strings.Contains(f.Get("ErrorMessage"), "<Dial>") || !strings.Contains(f.Get("ErrorMessage"), "recording") {
+		t.Errorf("fallback params %v", f)
+	}
+	apps := ran(c)
+	if slices.Contains(apps, "playback "+a.srv.URL+"/after.wav") || !slices.Contains(apps, "playback "+a.srv.URL+"/sorry.wav") {
+		t.Errorf("apps %q: want the fallback's document, not the rest", apps)
 	}
 }

@@ -373,17 +373,18 @@ func (d *dialog) plan(rep *reply, fallback bool) (*proxy.Instructions, string, e
 		return nil, ErrSchema, err
 	}
 	// Every verb whose result may do more than go on is shown to Result:
-	// one with an action (Gather and Record always have one), and one
-	// that needs a module the switch may lack (its result then says so,
-	// and goes to the fallback). Their Action is where the result would
-	// go: the document's URL when the verb has no action of its own.
+	// one with an action (Gather and Record always have one), one that
+	// needs a module the switch may lack (its result then says so, and
+	// goes to the fallback), and a recorded Dial (its recording may
+	// fail). Their Action is where the result would go: the document's
+	// URL when the verb has no action of its own.
 	for i := range steps {
 		s := &steps[i]
 		n, needs := s.Verb.Spec.(verb.Needer)
 		switch {
 		case s.Action != "":
 			s.Verb.Action = s.Action
-		case s.TwiML != "" && needs && len(n.Needs()) > 0:
+		case s.TwiML != "" && (needs && len(n.Needs()) > 0 || s.Recording != ""):
 			s.Verb.Action = docURL.String()
 		}
 	}
