@@ -21,8 +21,9 @@ import (
 )
 
 // ErrRecordingFailed is the ErrorCode a recordingStatusCallback gets with
-// RecordingStatus failed: Twilio's internal failure (the recording could
-// not be had: the switch did not upload it, the file cannot be read);
+// RecordingStatus failed: Twilio's "Internal Failure"
+// (https://www.twilio.com/docs/api/errors/12400); the recording could not
+// be had (the switch did not upload it, the file cannot be read), and
 // ErrorMessage says why.
 const ErrRecordingFailed = "12400"
 
