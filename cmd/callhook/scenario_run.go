@@ -75,7 +75,7 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	// of its own and keeps the recordings in a fresh folder, removed after
 	// the scenario: a daemon may hold the configured port, and each
 	// scenario has an engine of its own.
-	recLn, _, err := simRecordings(&local)
+	recLn, recNote, err := simRecordings(&local)
 	if err != nil {
 		res.failure = err.Error()
 		return res
@@ -101,6 +101,7 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	}
 	sim := &simulation{o: &simOptions{}, cfg: cfg, srv: srv}
 	sim.print = newSimPrinter(&transcript, false)
+	sim.print.recordings = recNote
 	c := &scenarioCall{sc: sc, print: sim.print, liverpieApps: map[string]bool{}}
 	for _, a := range cfg.Apps {
 		c.liverpieApps[a.Name] = a.Kind == config.KindLiverpie
