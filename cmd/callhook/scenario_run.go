@@ -101,6 +101,9 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	}
 	sim := &simulation{o: &simOptions{}, cfg: cfg, srv: srv}
 	sim.print = newSimPrinter(&transcript, false)
+	if recNote != "" && local.Recordings != nil && !local.Recordings.Local {
+		recNote = "the simulated switch uploaded a silent WAV; callhook keeps it while the scenario runs"
+	}
 	sim.print.recordings = recNote
 	c := &scenarioCall{sc: sc, print: sim.print, liverpieApps: map[string]bool{}}
 	for _, a := range cfg.Apps {
@@ -158,6 +161,9 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 		OnApp:             c.onApp,
 		BridgeTargets:     sc.Bridge,
 		Switch:            sw,
+		// As simulate's: with a local delivery callhook reads the file
+		// where the switch writes it.
+		WriteRecordings: local.Recordings != nil && local.Recordings.Local,
 	})
 	if err != nil {
 		res.failure = "place the call: " + err.Error()
