@@ -18,7 +18,7 @@ const module = "github.com/callhook/callhook"
 // (tests aside). Imports point one way, from the commands down to the wire:
 //
 //	cmd → webhook, liverpie, statemachine, twiml → proxy → verb → esl
-//	webhook, statemachine → recordings/delivery → apphttp, proxy, verb
+//	webhook, statemachine, twiml → recordings/delivery → apphttp, proxy, verb
 //	cmd → internal/config → verb
 //	admin, metrics → proxy
 //
@@ -50,10 +50,10 @@ var layers = map[string][]string{
 	// its uploads and downloads.
 	"recordings": {"esl", "proxy", "verb"},
 	// The delivery of a recording to the app that made it (its upload and
-	// recording.status), which webhook and flow apps share.
+	// recording.status), which webhook, flow and TwiML apps share.
 	"recordings/delivery": {"apphttp", "internal/nolog", "proxy", "verb"},
 	"liverpie":            {"apphttp", "esl", "internal/nolog", "internal/yamlx", "proxy", "verb"},
-	"twiml":               {"apphttp", "internal/nolog", "proxy", "verb"},
+	"twiml":               {"apphttp", "internal/nolog", "proxy", "recordings/delivery", "verb"},
 	"statemachine":        {"apphttp", "esl", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "proxy", "recordings/delivery", "verb"},
 	"admin":               {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "verb"},
 	// outbound places calls through FreeSWITCH's inbound socket and

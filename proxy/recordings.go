@@ -41,8 +41,9 @@ type DeliveredRecording struct {
 }
 
 // RecordingReporter is a VerbDialog that delivers a recording further
-// (webhook and flow apps, with package recordings/delivery): the upload the app asked for, then its
-// recording_status_url. RecordingDone is called once per recording, from
+// (webhook, flow and TwiML apps, with package recordings/delivery): the
+// upload the app asked for, then its recording_status_url (a TwiML app's
+// recordingStatusCallback). RecordingDone is called once per recording, from
 // the call's goroutine, ready or failed, before the verb's result goes to
 // its action (so the result says where the upload went), or at the call's
 // end for a whole-call recording stopped by the hangup. ctx is not ended

@@ -327,12 +327,12 @@ func (s *session) report(ctx context.Context, r *RecordingReport) {
 			return
 		}
 	}
-	// A dialog that delivers nothing further (webhook and flow apps'
-	// do): what the verb asked for is not done, and says so.
+	// A dialog that delivers nothing further (webhook, flow and TwiML
+	// apps' do): what the verb asked for is not done, and says so.
 	if u := r.Delivery.Upload; u != nil {
-		r.Recording.Upload = &verb.Uploaded{URL: u.URL, Method: u.Method, Error: "not uploaded: only webhook and flow apps upload recordings"}
+		r.Recording.Upload = &verb.Uploaded{URL: u.URL, Method: u.Method, Error: "not uploaded: only webhook, flow and TwiML apps deliver recordings"}
 	}
 	if r.Delivery.Upload != nil || r.Delivery.StatusURL != "" {
-		s.log.WithField("verb", r.Verb).Warn("upload and recording_status_url are carried out for webhook and flow apps only")
+		s.log.WithField("verb", r.Verb).Warn("upload and recording_status_url are carried out for webhook, flow and TwiML apps only")
 	}
 }

@@ -49,7 +49,14 @@ func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	e := s.lookup(m[2], m[3], m[4], upload)
+	e, other := s.lookup(m[2], m[3], m[4], upload)
+	if other {
+		// The secret was right: the app learns nothing it did not know,
+		// and a Twilio app that appends .mp3 is told why it got nothing.
+		http.Error(w, "callhook serves this recording in the format it was recorded in and converts nothing: "+
+			"fetch the URL as given (or with its own extension)", http.StatusNotFound)
+		return
+	}
 	if e == nil || (upload && s.cfg.Local) {
 		http.NotFound(w, r)
 		return

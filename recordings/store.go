@@ -361,13 +361,15 @@ func (p *planned) Discard() {
 
 // lookup finds the recording a request names, checking its secret in
 // constant time against the upload's or the fetch's; nil when there is
-// none, it expired, or the secret or name is wrong.
-func (s *Store) lookup(id, secret, name string, upload bool) *entry {
+// none, it expired, or the secret or name is wrong. A download may name
+// the recording without its extension too (nameFits); other says a
+// download named it with another format's extension (otherFormat).
+func (s *Store) lookup(id, secret, name string, upload bool) (e *entry, other bool) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked(now)
-	e := s.byID[id]
+	e = s.byID[id]
 	want := sum(randomHex(16)) // compare against something either way
 	if e != nil {
 		want = e.fetchSum
@@ -376,14 +378,46 @@ func (s *Store) lookup(id, secret, name string, upload bool) *entry {
 		}
 	}
 	got := sum(secret)
-	if !constantEqual(got[:], want[:]) || e == nil || e.name != name {
-		return nil
+	if !constantEqual(got[:], want[:]) || e == nil {
+		return nil, false
+	}
+	if !e.nameFits(name, upload) {
+		return nil, !upload && e.otherFormat(name) && now.Before(e.expires)
 	}
 	if !now.Before(e.expires) {
 		s.dropLocked(id, e)
-		return nil
+		return nil, false
 	}
-	return e
+	return e, false
 }
 
 var errNotFound = fs.ErrNotExist
+
+// nameFits says whether a request's name names e: its own name, or, for a
+// download, its name without the extension. That is the form of a
+// Twilio RecordingUrl, to which Twilio apps append the format they want
+// (package twiml hands its apps that form); its own extension then names
+// the recording again. Another extension names nothing: callhook serves
+// the file as the switch wrote it and converts nothing (otherFormat).
+func (e *entry) nameFits(name string, upload bool) bool {
+	if name == e.name {
+		return true
+	}
+	return !upload && name+"."+e.format == e.name
+}
+
+// otherFormat says whether name is e's name without its extension and
+// with another one (a Twilio app appending .mp3 to a WAV's URL).
+func (e *entry) otherFormat(name string) bool {
+	base, ext, ok := cutExt(name)
+	return ok && ext != e.format && base+"."+e.format == e.name
+}
+
+// cutExt splits a name at its last dot.
+func cutExt(name string) (base, ext string, ok bool) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return name, "", false
+	}
+	return name[:i], strings.ToLower(name[i+1:]), true
+}

@@ -337,3 +337,32 @@ func TestStoreFull(t *testing.T) {
 	a.Discard()
 	plan(t, s, strings.Repeat("c", 10)) // fits again
 }
+
+// TestNameWithoutExtension: a download may leave the name's extension off
+// (a Twilio RecordingUrl's form, to which apps append the format); its
+// own extension names it too, another one is a 404 that says nothing is
+// converted, and an upload must name it whole. A wrong secret with the
+// other extension learns nothing more than any guess.
+func TestNameWithoutExtension(t *testing.T) {
+	s, _, _ := testStore(t, Config{})
+	p, u := plan(t, s, "RIFFdata")
+	base := strings.TrimSuffix(u, ".wav")
+	for _, v := range []string{base, base + ".wav"} {
+		if code, b := do(t, http.MethodGet, v, nil, ""); code != 200 || string(b) != "RIFFdata" {
+			t.Errorf("GET %s = %d %q, want 200 and the recording", v, code, b)
+		}
+	}
+	if code, b := do(t, http.MethodGet, base+".mp3", nil, ""); code != 404 || !strings.Contains(string(b), "converts nothing") {
+		t.Errorf("GET .mp3 = %d %q, want a 404 that says callhook converts nothing", code, b)
+	}
+	i := strings.LastIndex(base, "/")
+	j := strings.LastIndex(base[:i], "/")
+	wrong := base[:j+1] + strings.Repeat("0", 64) + base[i:] + ".mp3"
+	if code, b := do(t, http.MethodGet, wrong, nil, ""); code != 404 || strings.Contains(string(b), "converts") {
+		t.Errorf("GET with a wrong secret = %d %q, want the plain 404", code, b)
+	}
+	up := strings.TrimSuffix(p.Target(), ".wav")
+	if code, _ := do(t, http.MethodPut, up, strings.NewReader("x"), ""); code != 404 {
+		t.Errorf("PUT without the extension = %d, want 404", code)
+	}
+}

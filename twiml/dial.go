@@ -20,7 +20,7 @@ var ringTones = map[string]string{
 // dial: a bridge to its Number, Sip and Client nouns (all at once, as
 // Twilio rings them), or a conference for its Conference noun. Without
 // action the document goes on after it.
-func (p *planner) dial(n *Node, s *Step) error {
+func (p *planner) dial(i int, n *Node, s *Step) error {
 	timeout, err := integer(n, "timeout", 30, 1, 600)
 	if err != nil {
 		return err
@@ -33,15 +33,18 @@ func (p *planner) dial(n *Node, s *Step) error {
 	if err != nil {
 		return err
 	}
-	if r, ok := n.Attr("record"); ok && r != "do-not-record" {
-		// The bridge verb has no recording of its own yet.
-		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Dial record=%q>", r)}
+	record, err := p.dialRecord(i, n, s)
+	if err != nil {
+		return err
 	}
 	if err := p.action(n, s); err != nil {
 		return err
 	}
 	var conf *Node
 	var to []string
+	if record != nil && slices.ContainsFunc(n.Children, func(c *Node) bool { return c.Name == "Conference" }) {
+		return &Unsupported{Line: n.Line, What: "<Dial record> of a <Conference> (Conference's own record is not supported either)"}
+	}
 	if n.Text != "" {
 		if len(n.Children) > 0 {
 			return &ParseError{Line: n.Line, Msg: "<Dial> holds both a number and nouns"}
@@ -110,8 +113,59 @@ func (p *planner) dial(n *Node, s *Step) error {
 		}
 		opts["ringback"] = tone
 	}
+	if record != nil {
+		opts["record"] = record
+	}
 	s.Verb, err = p.verb(n.Line, "bridge", opts)
 	return err
+}
+
+// dialRecord reads Dial's record (and its recordingStatusCallback): the
+// bridge verb's record map, nil for do-not-record. The bridge records the
+// caller's channel with record_session while the two are bridged: its
+// media bug has RECORD_BRIDGE_REQ, SMBF_BRIDGE_REQ, and skips every frame
+// while the channel is not CF_BRIDGED (src/switch_ivr_async.c,
+// src/switch_core_io.c), so the recording starts when the callee answers
+// (Twilio's record-from-answer); RECORD_STEREO puts each side in a channel
+// of its own (record-from-answer-dual). record-from-ringing would need the
+// bug to write before the bridge, the ringing included, which the bridge
+// verb's recording (only while bridged) does not do: it is unsupported,
+// not recorded from the answer instead.
+func (p *planner) dialRecord(i int, n *Node, s *Step) (map[string]any, error) {
+	r, ok := n.Attr("record")
+	if !ok || r == "do-not-record" {
+		if err := p.statusCallback(n, s, map[string]any{}); err != nil {
+			return nil, err
+		}
+		// A callback with no recording hears nothing: there is nothing
+		// to tell it of.
+		s.RecordingStatusCallback = ""
+		return nil, nil
+	}
+	channels := 1
+	switch r {
+	case "record-from-answer":
+	case "record-from-answer-dual":
+		channels = 2
+	case "record-from-ringing", "record-from-ringing-dual":
+		return nil, &Unsupported{Line: n.Line, What: fmt.Sprintf("<Dial record=%q> (callhook records a Dial from the answer only: "+
+			"record-from-answer or record-from-answer-dual)", r)}
+	default:
+		return nil, &ParseError{Line: n.Line, Msg: fmt.Sprintf("<Dial record=%q>: want do-not-record, record-from-answer, "+
+			"record-from-answer-dual, record-from-ringing or record-from-ringing-dual", r)}
+	}
+	if err := p.recordable(n, fmt.Sprintf("<Dial record=%q>", r)); err != nil {
+		return nil, err
+	}
+	s.Recording, s.RecordingSource, s.RecordingChannels = p.recordingName(i), "DialVerb", channels
+	opts := map[string]any{"path": s.Recording}
+	if channels == 2 {
+		opts["stereo"] = true
+	}
+	if err := p.statusCallback(n, s, opts); err != nil {
+		return nil, err
+	}
+	return opts, nil
 }
 
 // fill puts value into a DialRules template at {key}.

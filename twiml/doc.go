@@ -16,5 +16,8 @@
 // rest; Gather with no digits and an empty Record go on with the
 // document; the end of the document hangs up); request.go builds the
 // requests' parameters, client.go makes them and signature.go signs
-// them.
+// them. recording.go is a Record's and a recorded Dial's side of
+// callhook's recordings delivery: the RecordingUrl (Twilio's form, without
+// an extension) and the recordingStatusCallback, sent through the
+// delivery webhook and flow apps share (package recordings/delivery).
 package twiml

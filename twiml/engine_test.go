@@ -103,15 +103,20 @@ func engine(t *testing.T, a *twApp, path string, tune func(*App)) *calltest.Engi
 	})
 }
 
-// engineAt serves the TwiML app of srv, whose voice URL is path.
+// engineAt serves the TwiML app of srv, whose voice URL is path, with a
+// recordings delivery (recStore) unless tune sets Recordings false.
 func engineAt(t *testing.T, srv *httptest.Server, path string, tune func(*App)) *calltest.Engine {
 	t.Helper()
 	app := &App{Name: "tw", URL: srv.URL + path, AccountSID: testSID, AuthToken: testToken,
-		Client: srv.Client(), Timeout: 5 * time.Second}
+		Client: srv.Client(), Timeout: 5 * time.Second, Recordings: true}
 	if tune != nil {
 		tune(app)
 	}
-	return calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{})
+	var o calltest.Options
+	if app.Recordings {
+		o.Recordings = recStore(t)
+	}
+	return calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), o)
 }
 
 // ran lists the applications the simulator ran, "app arg", without socket.
@@ -318,39 +323,6 @@ func TestGatherWithoutAction(t *testing.T) {
 	}
 }
 
-// https://www.twilio.com/docs/voice/twiml/record — a recording goes to
-// action with RecordingDuration and RecordingSid (RecordingUrl only once
-// a recording is served somewhere); finishOnKey defaults to every key.
-func TestRecordAction(t *testing.T) {
-	a := newTwApp(t, map[string]string{"/voice": `<Response><Record action="/done" maxLength="30" timeout="2"/><Play>/never.wav</Play></Response>`,
-		"/done": `<Response><Hangup/></Response>`})
-	e := engine(t, a, "/voice", nil)
-	c, _ := e.Call(esltest.Options{UUID: "9a7c1b2e-4d3f-45a6-b7c8-d9e0f1a2b3c4", OnApp: func(c *esltest.Call, run esltest.AppRun) {
-		if run.App == "record" {
-			c.Talk(3 * time.Second)
-		}
-	}})
-	apps := ran(c)
-	if !slices.Contains(apps, "set playback_terminators=1234567890*#") {
-		t.Errorf("apps %q: want the default finishOnKey", apps)
-	}
-	re := regexp.MustCompile(`^record /var/lib/freeswitch/recordings/CA9a7c1b2e4d3f45a6b7c8d9e0f1a2b3c4-1-1\.wav 30 200 2$`)
-	if !slices.ContainsFunc(apps, re.MatchString) {
-		t.Errorf("apps %q: want the record", apps)
-	}
-	reqs := a.requests()
-	if got := a.paths(); !slices.Equal(got, []string{"POST /voice", "POST /done"}) {
-		t.Fatalf("requests %q", got)
-	}
-	p := reqs[1].Params
-	if p.Get("RecordingDuration") != "3" || !regexp.MustCompile(`^RE[0-9a-f]{32}$`).MatchString(p.Get("RecordingSid")) {
-		t.Errorf("params %v", p)
-	}
-	if _, ok := p["RecordingUrl"]; ok {
-		t.Errorf("RecordingUrl sent without a URL: %v", p)
-	}
-}
-
 // https://www.twilio.com/docs/voice/twiml/record#timeout — a recording of
 // silence makes no action request; the document goes on.
 func TestRecordEmptyGoesOn(t *testing.T) {
@@ -482,7 +454,7 @@ func TestUnsupportedGoesToFallback(t *testing.T) {
 		{`<Response><Play>/a.wav</Play><Stream url="wss://x"/></Response>`, ErrSchema, "<Stream> is not supported"},
 		{`<Response><Gather input="speech"/></Response>`, ErrSchema, "speech"},
 		{`<Response><Play lop="2">/a.wav</Play></Response>`, ErrSchema, "unknown attribute lop"},
-		{`<Response><Dial record="record-from-answer">+15005550001</Dial></Response>`, ErrSchema, "record"},
+		{`<Response><Dial record="record-from-ringing">+15005550001</Dial></Response>`, ErrSchema, "record"},
 		{`<Response><Play>/a.wav</Response>`, ErrParse, ""},
 	} {
 		a := newTwApp(t, map[string]string{"/voice": tc.doc, "/fallback": `<Response><Hangup/></Response>`})
@@ -587,30 +559,6 @@ func TestFinishedOnKeyIsThisGathers(t *testing.T) {
 	}
 	if p := reqs[2].Params; p.Get("Digits") != "42" || p.Get("FinishedOnKey") != "" {
 		t.Errorf("second Gather: Digits %q FinishedOnKey %q, want 42 and none", p.Get("Digits"), p.Get("FinishedOnKey"))
-	}
-}
-
-// https://www.twilio.com/docs/voice/twiml/record#recordingstatuscallback
-// — the callback hears of the recording, then the action is asked.
-func TestRecordingStatusCallback(t *testing.T) {
-	a := newTwApp(t, map[string]string{
-		"/voice": `<Response><Record recordingStatusCallback="/rec" action="/done"/></Response>`,
-		"/rec":   ``,
-		"/done":  `<Response><Hangup/></Response>`,
-	})
-	e := engine(t, a, "/voice", nil)
-	e.Call(esltest.Options{OnApp: func(c *esltest.Call, run esltest.AppRun) {
-		if run.App == "record" {
-			c.Talk(2 * time.Second)
-		}
-	}})
-	reqs := a.requests()
-	if got := a.paths(); !slices.Equal(got, []string{"POST /voice", "POST /rec", "POST /done"}) {
-		t.Fatalf("requests %q", got)
-	}
-	if p := reqs[1].Params; p.Get("RecordingStatus") != "completed" || p.Get("RecordingSid") != reqs[2].Params.Get("RecordingSid") ||
-		p.Get("RecordingDuration") != "2" {
-		t.Errorf("recording status params %v", p)
 	}
 }
 

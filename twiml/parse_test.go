@@ -96,7 +96,8 @@ func TestPlanErrors(t *testing.T) {
 			t.Errorf("Parse(%q) = %v", tc.doc, err)
 			continue
 		}
-		_, err = Plan(doc, PlanOptions{URL: base, Dial: DialRules{Number: "sofia/gateway/gw/{number}", Client: "loopback/{name}/default"}})
+		_, err = Plan(doc, PlanOptions{URL: base, Dial: DialRules{Number: "sofia/gateway/gw/{number}", Client: "loopback/{name}/default"},
+			Recordings: true})
 		var un *Unsupported
 		var pe *ParseError
 		switch {

@@ -23,7 +23,14 @@ type Step struct {
 	// OnEmpty is Gather's actionOnEmptyResult: no digits still requests
 	// Action.
 	OnEmpty bool
-	// RecordingStatusCallback (and its method) is told of a Record's
+	// Recording is the file name of the recording the verb makes (a
+	// Record, a recorded Dial; "" for none): RE and 32 hex digits, its
+	// RecordingSid, and .wav. RecordingSource and RecordingChannels are
+	// what its recordingStatusCallback says of it.
+	Recording         string
+	RecordingSource   string
+	RecordingChannels int
+	// RecordingStatusCallback (and its method) is told of the verb's
 	// recording.
 	RecordingStatusCallback, RecordingStatusMethod string
 	// Waited is set on a Redirect that a Pause, Gather or Record comes
@@ -53,8 +60,12 @@ type PlanOptions struct {
 	// Account is the app's AccountSid: Conference rooms are namespaced
 	// to it, as Twilio's are to an account.
 	Account string
-	// RecordingName names a Record's file: it is given the verb's index
-	// in the document.
+	// Recordings says callhook delivers recordings (the config's
+	// recordings: section): without it a Record or a recorded Dial has no
+	// RecordingUrl to give, and is unsupported.
+	Recordings bool
+	// RecordingName names a recording's file: it is given the verb's
+	// index in the document, and returns RE, 32 hex digits and .wav.
 	RecordingName func(i int) string
 	// Verb are the app's ParseOptions: its files and allow lists. Base
 	// and MaxVerbs are the plan's.
@@ -159,12 +170,13 @@ type planner struct{ o PlanOptions }
 // notSupported are TwiML's other verbs and attributes, refused by name.
 var (
 	supported = map[string][]string{
-		"Say":      {"voice", "language", "loop"},
-		"Play":     {"loop", "digits"},
-		"Pause":    {"length"},
-		"Gather":   {"input", "numDigits", "timeout", "finishOnKey", "action", "method", "actionOnEmptyResult"},
-		"Record":   {"maxLength", "timeout", "finishOnKey", "playBeep", "action", "method", "recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent", "trim"},
-		"Dial":     {"action", "method", "timeout", "timeLimit", "callerId", "hangupOnStar", "record", "ringTone"},
+		"Say":    {"voice", "language", "loop"},
+		"Play":   {"loop", "digits"},
+		"Pause":  {"length"},
+		"Gather": {"input", "numDigits", "timeout", "finishOnKey", "action", "method", "actionOnEmptyResult"},
+		"Record": {"maxLength", "timeout", "finishOnKey", "playBeep", "action", "method", "recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent", "trim"},
+		"Dial": {"action", "method", "timeout", "timeLimit", "callerId", "hangupOnStar", "record", "ringTone",
+			"recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent"},
 		"Redirect": {"method"},
 		"Reject":   {"reason"},
 		"Hangup":   {},
@@ -198,7 +210,7 @@ func (p *planner) step(i int, n *Node) (Step, error) {
 	case "Record":
 		err = p.record(i, n, &s)
 	case "Dial":
-		err = p.dial(n, &s)
+		err = p.dial(i, n, &s)
 	case "Redirect":
 		err = p.redirect(n, &s)
 	case "Reject":
@@ -231,8 +243,7 @@ var unsupportedAttrs = map[string][]string{
 	"Gather": {"speechTimeout", "maxSpeechTime", "profanityFilter", "speechModel", "enhanced", "hints", "language",
 		"partialResultCallback", "partialResultCallbackMethod", "bargeIn", "debug"},
 	"Record": {"transcribe", "transcribeCallback", "recordingChannels", "storageUrl", "storageUrlMethod", "recordingTrack"},
-	"Dial": {"answerOnBridge", "recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent",
-		"recordingTrack", "referUrl", "referMethod", "trim", "events", "sequential"},
+	"Dial":   {"answerOnBridge", "recordingTrack", "referUrl", "referMethod", "trim", "events", "sequential"},
 	"Number": {"sendDigits", "url", "method", "statusCallback", "statusCallbackEvent", "statusCallbackMethod", "byoc", "machineDetection",
 		"amdStatusCallback", "amdStatusCallbackMethod", "machineDetectionTimeout"},
 	"Sip": {"username", "password", "url", "method", "statusCallback", "statusCallbackEvent", "statusCallbackMethod",

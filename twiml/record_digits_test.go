@@ -16,7 +16,7 @@ func TestRecordActionDigits(t *testing.T) {
 	for _, term := range []string{"#", ""} {
 		a := newTwApp(t, map[string]string{"/voice": `<Response><Record action="/done"/></Response>`,
 			"/done": `<Response><Hangup/></Response>`})
-		app := &App{Name: "tw", URL: a.srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken, Client: a.srv.Client()}
+		app := &App{Name: "tw", URL: a.srv.URL + "/voice", AccountSID: testSID, AuthToken: testToken, Client: a.srv.Client(), Recordings: true}
 		d := calltest.StartDialog(t, app, &proxy.Call{ID: "9a7c1b2e-4d3f-45a6-b7c8-d9e0f1a2b3c4", Answered: true})
 		ins, err := d.Begin(t.Context())
 		if err != nil {
@@ -29,7 +29,7 @@ func TestRecordActionDigits(t *testing.T) {
 			}
 		}
 		res := &verb.Result{Verb: "record", Reason: verb.ReasonOK, Terminator: term,
-			Recording: &verb.Recording{Name: "m.wav", Path: "/rec/m.wav", DurationMS: 2500}}
+			Recording: &verb.Recording{Name: "m.wav", URL: "http://rec.example/recordings/m.wav", Format: "wav", DurationMS: 2500}}
 		if _, err := d.Result(t.Context(), rec, res); err != nil {
 			t.Fatal(err)
 		}

@@ -144,14 +144,32 @@ func (d *dialog) dialParams(p map[string]string, r *verb.Result) {
 	}
 }
 
-// recordingParams are a Record action's RecordingSid (made of the
-// recording's path), RecordingDuration (whole seconds, rounded up as
-// Twilio's are) and RecordingUrl, when the recording is somewhere that
-// serves it (verb.Recording.URL).
+// recordingParams are the RecordingSid, RecordingUrl and
+// RecordingDuration of a Record's or a recorded Dial's action request.
 func recordingParams(p map[string]string, rec *verb.Recording) {
-	p["RecordingSid"] = sid("RE", rec.Path)
-	p["RecordingDuration"] = strconv.FormatInt((rec.DurationMS+999)/1000, 10)
-	if rec.URL != "" {
-		p["RecordingUrl"] = rec.URL
-	}
+	p["RecordingSid"] = recordingSID(rec)
+	p["RecordingUrl"] = recordingURL(rec)
+	p["RecordingDuration"] = recordingDuration(rec)
+}
+
+// recordingSID is a recording's RecordingSid: its name (RE and 32 hex
+// digits, PlanOptions.RecordingName) without the extension.
+func recordingSID(rec *verb.Recording) string {
+	return strings.TrimSuffix(rec.Name, "."+rec.Format)
+}
+
+// recordingURL is a recording's RecordingUrl in Twilio's form: its URL
+// without the extension, so that it ends in the RecordingSid. Twilio's
+// apps append the format they want; callhook's recordings listener
+// serves the file at this URL and at this URL with its own extension
+// (.wav) appended, and says another extension names no format it has
+// (recordings.Store: it converts nothing).
+func recordingURL(rec *verb.Recording) string {
+	return strings.TrimSuffix(rec.URL, "."+rec.Format)
+}
+
+// recordingDuration is RecordingDuration: whole seconds, rounded up as
+// Twilio's are.
+func recordingDuration(rec *verb.Recording) string {
+	return strconv.FormatInt((rec.DurationMS+999)/1000, 10)
 }

@@ -54,6 +54,11 @@ type App struct {
 	// Client is the process-wide HTTP client (nil: one made once by
 	// apphttp.NewClient).
 	Client *http.Client
+	// Recordings says the proxy delivers recordings (the config's
+	// recordings: section, proxy.Proxy.Recordings): a Record and a
+	// recorded Dial give the RecordingUrl Twilio's apps fetch. Without it
+	// they are unsupported (the fallback hears why).
+	Recordings bool
 	// Placed, when set, tells how a call placed through the Twilio API
 	// (package twilioapi) starts, by its Unique-ID; a call it does not
 	// know starts at URL (placed.go).
@@ -191,18 +196,24 @@ func (d *dialog) Result(ctx context.Context, v verb.Verb, r *verb.Result) (*prox
 		if rec == nil || rec.DurationMS == 0 {
 			return d.goOn(rest), nil
 		}
+		if rec.URL == "" {
+			return d.noRecordingURL(ctx, s)
+		}
 		recordingParams(p, rec)
 		if r.Terminator != "" {
 			p["Digits"] = r.Terminator // the key that ended it
-		}
-		if s.RecordingStatusCallback != "" {
-			d.recordingStatus(ctx, s, rec)
 		}
 	case "Dial":
 		if s.Action == "" {
 			return d.goOn(rest), nil
 		}
 		d.dialParams(p, r)
+		if rec := r.Recording; rec != nil && s.Recording != "" {
+			if rec.URL == "" {
+				return d.noRecordingURL(ctx, s)
+			}
+			recordingParams(p, rec)
+		}
 	default:
 		return d.goOn(rest), nil
 	}
@@ -277,15 +288,6 @@ func (d *dialog) End(ctx context.Context, end *proxy.CallEnd) {
 	_, _ = d.request(ctx, d.app.StatusCallback, "POST", p, "status", false)
 }
 
-// recordingStatus tells a Record's recordingStatusCallback of the
-// recording. Its failure is logged: the call goes on.
-func (d *dialog) recordingStatus(ctx context.Context, s Step, rec *verb.Recording) {
-	p := map[string]string{"AccountSid": d.app.AccountSID, "CallSid": d.callSID, "RecordingStatus": "completed",
-		"RecordingSource": "RecordVerb", "RecordingChannels": "1"}
-	recordingParams(p, rec)
-	_, _ = d.request(ctx, s.RecordingStatusCallback, s.RecordingStatusMethod, p, "recording", false)
-}
-
 // fetch requests a document and plans it: the call's next instructions,
 // or the fallback's when the request or the document failed.
 func (d *dialog) fetch(ctx context.Context, target, method string, p map[string]string) (*proxy.Instructions, error) {
@@ -357,7 +359,12 @@ func (d *dialog) plan(rep *reply, fallback bool) (*proxy.Instructions, string, e
 	steps, err := Plan(doc, PlanOptions{
 		URL: docURL, Answered: d.call.Answered,
 		Voices: d.app.Voices, Dial: d.app.Dial, ConferenceProfile: d.app.ConferenceProfile, Account: d.app.AccountSID,
-		RecordingName: func(i int) string { return fmt.Sprintf("%s-%d-%d.wav", d.callSID, docNo, i+1) },
+		Recordings: d.app.Recordings,
+		// A recording's name is its RecordingSid (and .wav): unique to the
+		// call, the document and the verb, and the last part of its URL.
+		RecordingName: func(i int) string {
+			return sid("RE", fmt.Sprintf("%s/recording/%d/%d", d.call.ID, docNo, i+1)) + ".wav"
+		},
 		Verb: verb.ParseOptions{Files: d.app.Files, AllowVars: d.app.AllowVars,
 			AllowEndpoints: d.app.AllowEndpoints, AllowDialplans: d.app.AllowDialplans},
 		MaxVerbs: d.app.MaxVerbs,
@@ -366,17 +373,18 @@ func (d *dialog) plan(rep *reply, fallback bool) (*proxy.Instructions, string, e
 		return nil, ErrSchema, err
 	}
 	// Every verb whose result may do more than go on is shown to Result:
-	// one with an action (Gather and Record always have one), and one
-	// that needs a module the switch may lack (its result then says so,
-	// and goes to the fallback). Their Action is where the result would
-	// go: the document's URL when the verb has no action of its own.
+	// one with an action (Gather and Record always have one), one that
+	// needs a module the switch may lack (its result then says so, and
+	// goes to the fallback), and a recorded Dial (its recording may
+	// fail). Their Action is where the result would go: the document's
+	// URL when the verb has no action of its own.
 	for i := range steps {
 		s := &steps[i]
 		n, needs := s.Verb.Spec.(verb.Needer)
 		switch {
 		case s.Action != "":
 			s.Verb.Action = s.Action
-		case s.TwiML != "" && needs && len(n.Needs()) > 0:
+		case s.TwiML != "" && (needs && len(n.Needs()) > 0 || s.Recording != ""):
 			s.Verb.Action = docURL.String()
 		}
 	}

@@ -152,10 +152,15 @@ func (p *planner) action(n *Node, s *Step) error {
 	return err
 }
 
-// record: a record verb into the app's recordings folder. timeout="0"
-// turns silence detection off; finishOnKey defaults to every key.
+// record: a record verb, its recording delivered by callhook (the
+// config's recordings:), which gives the RecordingUrl Twilio's apps fetch.
+// timeout="0" turns silence detection off; finishOnKey defaults to every
+// key.
 func (p *planner) record(i int, n *Node, s *Step) error {
 	if err := noContent(n); err != nil {
+		return err
+	}
+	if err := p.recordable(n, "<Record>"); err != nil {
 		return err
 	}
 	maxLen, err := integer(n, "maxLength", 3600, 1, 86400)
@@ -180,31 +185,63 @@ func (p *planner) record(i int, n *Node, s *Step) error {
 	if t, ok := n.Attr("trim"); ok && t != "do-not-trim" {
 		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Record trim=%q>", t)}
 	}
-	if e, ok := n.Attr("recordingStatusCallbackEvent"); ok && strings.TrimSpace(e) != "completed" {
-		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<Record recordingStatusCallbackEvent=%q> (only completed)", e)}
-	}
-	name := fmt.Sprintf("twiml-%d.wav", i)
-	if p.o.RecordingName != nil {
-		name = p.o.RecordingName(i)
-	}
-	opts := map[string]any{"path": name, "max": strconv.Itoa(maxLen) + "s", "beep": beep, "terminators": finish}
+	s.Recording, s.RecordingSource, s.RecordingChannels = p.recordingName(i), "RecordVerb", 1
+	opts := map[string]any{"path": s.Recording, "max": strconv.Itoa(maxLen) + "s", "beep": beep, "terminators": finish}
 	if silence == 0 {
 		opts["silence_threshold"] = 0
 	} else {
 		opts["silence"] = strconv.Itoa(silence) + "s"
 	}
+	if err := p.statusCallback(n, s, opts); err != nil {
+		return err
+	}
 	if s.Verb, err = p.verb(n.Line, "record", opts); err != nil {
 		return err
 	}
-	if cb, ok := n.Attr("recordingStatusCallback"); ok {
-		if s.RecordingStatusCallback, err = p.resolve(n, "recordingStatusCallback", cb); err != nil {
-			return err
-		}
-		if s.RecordingStatusMethod, err = method(n, "recordingStatusCallbackMethod", "POST"); err != nil {
-			return err
-		}
-	}
 	return p.action(n, s)
+}
+
+// recordable refuses a recording when callhook delivers none: a Twilio
+// app reads the RecordingUrl, which only a delivery gives (a path on the
+// switch's host is nothing a web app can fetch). Its error names the
+// config key, and the app's fallback hears it.
+func (p *planner) recordable(n *Node, what string) error {
+	if p.o.Recordings {
+		return nil
+	}
+	return &Unsupported{Line: n.Line, What: what + " without a recordings delivery (callhook's config has no recordings: section, " +
+		"so there is no RecordingUrl to give)"}
+}
+
+// recordingName names the recording of the document's i-th verb.
+func (p *planner) recordingName(i int) string {
+	if p.o.RecordingName != nil {
+		return p.o.RecordingName(i)
+	}
+	return sid("RE", strconv.Itoa(i)) + ".wav"
+}
+
+// statusCallback reads recordingStatusCallback, its method and its events
+// (completed only, Twilio's default), and has the recording verb's
+// delivery tell it: opts are the verb's (a record's, or a bridge's record
+// map). The dialog sends it in Twilio's form (RecordingDone).
+func (p *planner) statusCallback(n *Node, s *Step, opts map[string]any) error {
+	if e, ok := n.Attr("recordingStatusCallbackEvent"); ok && strings.TrimSpace(e) != "completed" {
+		return &Unsupported{Line: n.Line, What: fmt.Sprintf("<%s recordingStatusCallbackEvent=%q> (only completed)", n.Name, e)}
+	}
+	cb, ok := n.Attr("recordingStatusCallback")
+	if !ok {
+		return nil
+	}
+	var err error
+	if s.RecordingStatusCallback, err = p.resolve(n, "recordingStatusCallback", cb); err != nil {
+		return err
+	}
+	if s.RecordingStatusMethod, err = method(n, "recordingStatusCallbackMethod", "POST"); err != nil {
+		return err
+	}
+	opts["recording_status_url"] = s.RecordingStatusCallback
+	return nil
 }
 
 // redirect: the redirect verb to its URL, fetched with method (the

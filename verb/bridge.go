@@ -41,10 +41,13 @@ type BridgeSpec struct {
 	// else the recording's file name (record's rules).
 	Record string
 	// RecordDelivery is record's upload and recording_status_url (the
-	// map form: record: {path, upload, recording_status_url}).
+	// map form: record: {path, upload, recording_status_url, stereo}).
 	RecordDelivery Delivery
-	Files          *FileRules // the app's folders, for ringback and confirm's prompt
-	policy         *Policy    // the app's allow lists; nil for the defaults
+	// RecordStereo records each side in a channel of its own (the map
+	// form's stereo: true): RECORD_STEREO, src/switch_ivr_async.c.
+	RecordStereo bool
+	Files        *FileRules // the app's folders, for ringback and confirm's prompt
+	policy       *Policy    // the app's allow lists; nil for the defaults
 }
 
 // Bridge modes.
@@ -72,7 +75,7 @@ func parseBridge(a *args) Spec {
 		Files:        a.o.Files,
 		policy:       a.o.policy(),
 	}
-	s.Record, s.RecordDelivery = a.recordOption()
+	s.Record, s.RecordDelivery, s.RecordStereo = a.recordOption()
 	if n := yamlx.Deref(a.nodes["confirm"]); n != nil && !yamlx.IsNull(n) {
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.ScalarNode {
 			sub := &args{verb: a.verb + ": confirm", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
@@ -96,33 +99,33 @@ const recordAuto = "true"
 
 // recordOption reads bridge's record: true, false, a file name, or a map
 // with path (default: a name callhook makes), upload and
-// recording_status_url, as record takes them.
-func (a *args) recordOption() (string, Delivery) {
+// recording_status_url, as record takes them, and stereo.
+func (a *args) recordOption() (string, Delivery, bool) {
 	n := yamlx.Deref(a.nodes["record"])
 	if n == nil || yamlx.IsNull(n) {
-		return "", Delivery{}
+		return "", Delivery{}, false
 	}
 	if n.Kind == yaml.MappingNode {
 		sub := &args{verb: a.verb + ": record", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
-		if err := sub.collect(&verbDef{name: a.verb + ": record", main: "path", opts: []string{"path", "upload", "recording_status_url"}}, n); err != nil {
+		if err := sub.collect(&verbDef{name: a.verb + ": record", main: "path", opts: []string{"path", "upload", "recording_status_url", "stereo"}}, n); err != nil {
 			a.fail(err)
-			return "", Delivery{}
+			return "", Delivery{}, false
 		}
-		name, d := sub.str("path", recordAuto), sub.delivery()
+		name, d, stereo := sub.str("path", recordAuto), sub.delivery(), sub.boolean("stereo", false)
 		a.adopt(sub)
-		return name, d
+		return name, d, stereo
 	}
-	v := a.scalar("record", "true, false, a file name or a map with path, upload and recording_status_url")
+	v := a.scalar("record", "true, false, a file name or a map with path, upload, recording_status_url and stereo")
 	if v == nil {
-		return "", Delivery{}
+		return "", Delivery{}, false
 	}
 	if v.ShortTag() == "!!bool" {
 		if a.boolean("record", false) {
-			return recordAuto, Delivery{}
+			return recordAuto, Delivery{}, false
 		}
-		return "", Delivery{}
+		return "", Delivery{}, false
 	}
-	return v.Value, Delivery{}
+	return v.Value, Delivery{}, false
 }
 
 // RecordingName implements Recorder: the bridge's recording, when it
@@ -275,7 +278,7 @@ func (s *BridgeSpec) Execs(pc PlanContext) []Exec {
 			execs = append(execs, Exec{App: "mkdir", Arg: dirOf(target)})
 		}
 		return append(execs,
-			Exec{App: "record_session", Arg: recordSession(target, true)},
+			Exec{App: "record_session", Arg: recordSession(target, true, s.RecordStereo)},
 			Exec{App: "bridge", Arg: arg},
 			Exec{App: "stop_record_session", Arg: target, After: true})
 	}
@@ -394,8 +397,11 @@ func (s *BridgeSpec) Args() []Arg {
 	}
 	switch d := s.RecordDelivery; {
 	case s.Record == "":
-	case d.Upload != nil || d.StatusURL != "":
+	case d.Upload != nil || d.StatusURL != "" || s.RecordStereo:
 		v := []string{"path " + s.Record}
+		if s.RecordStereo {
+			v = append(v, "stereo")
+		}
 		if d.Upload != nil {
 			v = append(v, "upload "+d.Upload.Method+" "+d.Upload.URL)
 		}

@@ -170,15 +170,25 @@ func isURLTarget(t string) bool {
 // adds the scope variable RECORD_BRIDGE_REQ, which makes the media bug
 // write only while the channel is bridged (src/switch_ivr_async.c,
 // switch_ivr_record_session_event reads it; src/switch_core_io.c skips the
-// bug's frames while the channel is not CF_BRIDGED). A leading %[...] sets
-// variables for that one run of the application (src/switch_core_session.c,
-// switch_core_session_execute_application_get_flags), so nothing of it
-// stays on the channel.
-func recordSession(target string, bridgeOnly bool) string {
+// bug's frames while the channel is not CF_BRIDGED); stereo adds
+// RECORD_STEREO, which writes the channel's read and write streams (the
+// two sides of a bridge) as two channels (SMBF_STEREO, same file). A
+// leading %[...] sets variables for that one run of the application
+// (src/switch_core_session.c,
+// switch_core_session_execute_application_get_flags; ',' separates
+// them), so nothing of it stays on the channel.
+func recordSession(target string, bridgeOnly, stereo bool) string {
+	var vars []string
 	if bridgeOnly {
-		return "%[RECORD_BRIDGE_REQ=true]" + target
+		vars = append(vars, "RECORD_BRIDGE_REQ=true")
 	}
-	return target
+	if stereo {
+		vars = append(vars, "RECORD_STEREO=true")
+	}
+	if len(vars) == 0 {
+		return target
+	}
+	return "%[" + strings.Join(vars, ",") + "]" + target
 }
 
 // recordTarget is where a recording named name goes: the session's plan,

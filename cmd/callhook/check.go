@@ -95,6 +95,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d apps, %d flows, %d routes)\n", name, len(cfg.Apps), nflows, len(cfg.Routes))
+	for _, w := range twimlRecordingWarnings(cfg) {
+		fmt.Fprintln(stderr, w) // a warning leaves the exit status alone
+	}
 	sites = append(sites, configSites(cfg, rt)...)
 	return checkSwitch()
 }

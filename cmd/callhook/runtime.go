@@ -194,6 +194,7 @@ func twimlBackend(cfg *config.Config, a *config.App, client *http.Client) *twiml
 		FallbackURL: a.FallbackURL, StatusCallback: t.StatusCallback, Timeout: a.Timeout,
 		Dial:              twiml.DialRules{Number: t.DialNumber, Sip: t.DialSip, Client: t.DialClient},
 		ConferenceProfile: t.ConferenceProfile,
+		Recordings:        cfg.Recordings != nil,
 		Files:             a.Files(), AllowVars: a.AllowVars, AllowEndpoints: a.AllowEndpoints, AllowDialplans: a.AllowDialplans,
 		MaxReplyBytes: int(min(cfg.Limits.MaxReplyBytes, 1<<30)),
 		MaxVerbs:      cfg.Limits.MaxVerbs,

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -70,11 +71,27 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	// port, so the ACL is not for it, and the admin API is not served.
 	local := *cfg
 	local.ACL, local.Admin = nil, ""
+	// The recordings delivery, as simulate's, listens on a loopback port
+	// of its own and keeps the recordings in a fresh folder, removed after
+	// the scenario: a daemon may hold the configured port, and each
+	// scenario has an engine of its own.
+	recLn, recNote, err := simRecordings(&local)
+	if err != nil {
+		res.failure = err.Error()
+		return res
+	}
+	if r := local.Recordings; r != nil && !r.Local {
+		defer os.RemoveAll(r.Dir)
+	}
 	srv, err := newServer(&local, log)
 	if err != nil {
+		if recLn != nil {
+			recLn.Close()
+		}
 		res.failure = "the config has errors: " + err.Error()
 		return res
 	}
+	srv.recLn = recLn
 	guardConfiguredAdmin(srv.deps.guard, cfg.Admin)
 	defer srv.deps.client.CloseIdleConnections()
 	rt := srv.proxy.Runtime()
@@ -84,6 +101,10 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 	}
 	sim := &simulation{o: &simOptions{}, cfg: cfg, srv: srv}
 	sim.print = newSimPrinter(&transcript, false)
+	if recNote != "" && local.Recordings != nil && !local.Recordings.Local {
+		recNote = "the simulated switch uploaded a silent WAV; callhook keeps it while the scenario runs"
+	}
+	sim.print.recordings = recNote
 	c := &scenarioCall{sc: sc, print: sim.print, liverpieApps: map[string]bool{}}
 	for _, a := range cfg.Apps {
 		c.liverpieApps[a.Name] = a.Kind == config.KindLiverpie
@@ -106,6 +127,7 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 		res.failure = err.Error()
 		return res
 	}
+	defer srv.stopRecordings()
 	grace := shutdownWait
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
@@ -139,6 +161,9 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 		OnApp:             c.onApp,
 		BridgeTargets:     sc.Bridge,
 		Switch:            sw,
+		// As simulate's: with a local delivery callhook reads the file
+		// where the switch writes it.
+		WriteRecordings: local.Recordings != nil && local.Recordings.Local,
 	})
 	if err != nil {
 		res.failure = "place the call: " + err.Error()

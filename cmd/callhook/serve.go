@@ -132,6 +132,9 @@ func newServer(cfg *config.Config, log *logrus.Logger) (*server, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, deps: d, log: log, ops: newOperations(cfg, log), store: store}
+	for _, w := range twimlRecordingWarnings(cfg) {
+		log.Warn(w)
+	}
 	var obs proxy.Observer = s.ops.observer()
 	if s.placing = newPlacing(cfg, d, log, newOutboundMetrics(s.ops.metrics)); s.placing != nil {
 		// The placed calls' sockets start and end in the engine.

@@ -315,7 +315,7 @@ func (r *recordAct) end(c *Call, silent bool, term byte) {
 	c.setVar("record_record_file_size", size)
 	c.setVar("record_file_size", size)
 	if r.path != "" {
-		c.deliverRecording(r.path, ms) // the file closes (recording.go)
+		c.deliverRecording(r.path, ms, 1) // the file closes (recording.go)
 	}
 	c.setVar("record_seconds", strconv.FormatInt(ms/1000, 10))
 	c.setVar("record_ms", strconv.FormatInt(ms, 10))

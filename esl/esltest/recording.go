@@ -52,6 +52,9 @@ type sessionRec struct {
 	// bridged being the time written so far.
 	bridgeOnly bool
 	bridged    time.Duration
+	// channels is 2 with RECORD_STEREO (each leg in a channel of its own,
+	// SMBF_STEREO, src/switch_ivr_async.c), else 1.
+	channels int
 }
 
 // endBridged ends a bridged stretch: the RECORD_BRIDGE_REQ bugs count it.
@@ -106,7 +109,11 @@ func appRecordSession(c *Call, arg string) {
 		if v, ok := c.ch.vars.get("RECORD_BRIDGE_REQ"); ok && strings.EqualFold(v, "true") {
 			bridgeOnly = true
 		}
-		c.sessionRecs = append(c.sessionRecs, &sessionRec{path: path, start: c.now(), bridgeOnly: bridgeOnly})
+		channels := 1
+		if strings.EqualFold(scope["RECORD_STEREO"], "true") {
+			channels = 2
+		}
+		c.sessionRecs = append(c.sessionRecs, &sessionRec{path: path, start: c.now(), bridgeOnly: bridgeOnly, channels: channels})
 		c.recordEvent("RECORD_START", path, "")
 	}
 	c.finishApp()
@@ -155,18 +162,18 @@ func (c *Call) closeSessionRec(r *sessionRec, cause string) {
 		}
 		ms = d.Milliseconds()
 	}
-	c.setVar("record_file_size", strconv.FormatInt(wavSize(ms), 10))
+	c.setVar("record_file_size", strconv.FormatInt(wavSize(ms, r.channels), 10))
 	// The file closes (mod_httapi uploads it even when it is empty),
 	// then a bug that wrote nothing discards it: RECORD_DISCARDED,
 	// empty-file (src/switch_ivr_async.c record_callback).
 	if ms == 0 && r.bridgeOnly {
 		if strings.Contains(r.path, "://") {
-			c.deliverRecording(r.path, 0)
+			c.deliverRecording(r.path, 0, r.channels)
 		}
 		c.setVar("RECORD_DISCARDED", "true")
 		cause = "empty-file"
 	} else {
-		c.deliverRecording(r.path, ms)
+		c.deliverRecording(r.path, ms, r.channels)
 	}
 	c.setVar("record_samples", strconv.FormatInt(ms*8, 10))
 	c.setVar("record_seconds", strconv.FormatInt(ms/1000, 10))
@@ -175,20 +182,26 @@ func (c *Call) closeSessionRec(r *sessionRec, cause string) {
 	c.recordEvent("RECORD_STOP", r.path, cause)
 }
 
-// wavSize is the size of a silent recording of ms milliseconds.
-func wavSize(ms int64) int64 { return 44 + ms*16 }
+// wavSize is the size of a silent recording of ms milliseconds in
+// channels channels.
+func wavSize(ms int64, channels int) int64 { return 44 + ms*16*int64(max(channels, 1)) }
 
 // SilentWAV returns a silent 8 kHz mono 16-bit WAV of ms milliseconds, the
 // file the simulator records.
-func SilentWAV(ms int64) []byte {
-	data := uint32(ms * 16)
+func SilentWAV(ms int64) []byte { return silentWAV(ms, 1) }
+
+// silentWAV is SilentWAV in channels channels (2: a stereo
+// record_session's).
+func silentWAV(ms int64, channels int) []byte {
+	ch := uint16(max(channels, 1))
+	data := uint32(ms * 16 * int64(ch))
 	var b bytes.Buffer
 	b.Grow(44 + int(data))
 	b.WriteString("RIFF")
 	_ = binary.Write(&b, binary.LittleEndian, 36+data)
 	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, binary.LittleEndian, v) // PCM, mono, 8 kHz, 16 bits
+	for _, v := range []any{uint32(16), uint16(1), ch, uint32(8000), uint32(16000) * uint32(ch), 2 * ch, uint16(16)} {
+		_ = binary.Write(&b, binary.LittleEndian, v) // PCM, ch channels, 8 kHz, 16 bits
 	}
 	b.WriteString("data")
 	_ = binary.Write(&b, binary.LittleEndian, data)
@@ -205,16 +218,16 @@ const uploadTimeout = 10 * time.Second
 // waits for it), a file at a path when Options.WriteRecordings is set.
 // Failures are logged on the switch and change nothing on the socket, as
 // in FreeSWITCH; Recordings lists the outcome for tests.
-func (c *Call) deliverRecording(target string, ms int64) {
+func (c *Call) deliverRecording(target string, ms int64, channels int) {
 	out := RecordingOut{Target: target, DurationMS: ms}
 	switch {
 	case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
-		out.Err = upload(target, SilentWAV(ms), c.ch.uuid)
+		out.Err = upload(target, silentWAV(ms, channels), c.ch.uuid)
 		out.Written = out.Err == nil
 	case c.o.WriteRecordings && filepath.IsAbs(target):
 		err := os.MkdirAll(filepath.Dir(target), 0o755)
 		if err == nil {
-			err = os.WriteFile(target, SilentWAV(ms), 0o644)
+			err = os.WriteFile(target, silentWAV(ms, channels), 0o644)
 		}
 		out.Err, out.Written = err, err == nil
 	default:

@@ -38,7 +38,7 @@ func TestRecordSessionEvents(t *testing.T) {
 		}
 		d.until("CHANNEL_EXECUTE_COMPLETE(stop_record_session)")
 		wav, err := os.ReadFile(path)
-		if err != nil || string(wav[:4]) != "RIFF" || int64(len(wav)) != wavSize(mustAtoi(e.Var("record_ms"))) {
+		if err != nil || string(wav[:4]) != "RIFF" || int64(len(wav)) != wavSize(mustAtoi(e.Var("record_ms")), 1) {
 			t.Errorf("file: %d bytes, %v; want the WAV of record_ms", len(wav), err)
 		}
 	})

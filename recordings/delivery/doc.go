@@ -10,6 +10,9 @@
 //
 // Each kind of app keeps the envelope of its own requests: a webhook app's
 // recording.status is a webhook message (JSON or form), a flow's is a
-// fetch body; Deliver hands the status over to a function of the app's for
-// that, and Post is the signed, retried JSON POST a flow sends it with.
+// fetch body, a TwiML app's is Twilio's recordingStatusCallback (a form,
+// or a GET's query, signed with X-Twilio-Signature, made once as Twilio
+// makes it); Deliver hands the status over to a function of the app's for
+// that. Post is the signed, retried JSON POST a flow sends it with, Send
+// the same for any Request, whose Sign hook signs it the app's way.
 package delivery

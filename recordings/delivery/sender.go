@@ -156,9 +156,29 @@ func logURL(s string) string {
 // afresh. It returns the last answer's status, the attempts made and why
 // the request failed (nil on a 2xx). The answer's body is dropped.
 func (s *Sender) Post(ctx context.Context, url string, body []byte, seq int, timeout time.Duration) (status, attempts int, err error) {
+	return s.Send(ctx, Request{Method: http.MethodPost, URL: url, ContentType: "application/json", Body: body}, seq, timeout)
+}
+
+// Request is a status request in an app's own envelope: a webhook or
+// flow app's is a signed JSON POST (Post), a TwiML app's is Twilio's form
+// (a POST form or a GET query) signed with X-Twilio-Signature. Sign, when
+// set, signs each attempt in place of X-Callhook-Signature.
+type Request struct {
+	Method      string // GET or POST
+	URL         string // as sent: a GET's parameters in its query
+	ContentType string // "": no body
+	Body        []byte
+	// Sign sets the attempt's signature header (nil: X-Callhook-Signature
+	// over Body with the Sender's Secret, when it has one).
+	Sign func(h http.Header)
+}
+
+// Send makes r as one request of the call's, seq (0: none sent), with
+// Post's retries, headers and outcome.
+func (s *Sender) Send(ctx context.Context, r Request, seq int, timeout time.Duration) (status, attempts int, err error) {
 	attempts, _ = s.Retry.Do(ctx, s.attempts(), func(int) apphttp.Attempt {
 		var resp *http.Response
-		resp, err = s.postAttempt(ctx, url, body, seq, timeout)
+		resp, err = s.sendAttempt(ctx, r, seq, timeout)
 		status = 0
 		if resp == nil {
 			return apphttp.Attempt{Err: err}
@@ -173,18 +193,27 @@ func (s *Sender) Post(ctx context.Context, url string, body []byte, seq int, tim
 	return status, attempts, err
 }
 
-// postAttempt makes one attempt of Post.
-func (s *Sender) postAttempt(ctx context.Context, url string, body []byte, seq int, timeout time.Duration) (*http.Response, error) {
+// sendAttempt makes one attempt of Send.
+func (s *Sender) sendAttempt(ctx context.Context, r Request, seq int, timeout time.Duration) (*http.Response, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, url, bytes.NewReader(body))
+	var body io.Reader
+	if r.ContentType != "" {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.Method, r.URL, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if r.ContentType != "" {
+		req.Header.Set("Content-Type", r.ContentType)
+	}
 	s.setHeaders(req.Header, seq)
-	if s.Secret != "" {
-		req.Header.Set("X-Callhook-Signature", apphttp.Signature(s.Secret, s.now().Unix(), body))
+	switch {
+	case r.Sign != nil:
+		r.Sign(req.Header)
+	case s.Secret != "":
+		req.Header.Set("X-Callhook-Signature", apphttp.Signature(s.Secret, s.now().Unix(), r.Body))
 	}
 	return s.do(req)
 }
@@ -216,14 +245,16 @@ func (s *Sender) uploadAttempt(ctx context.Context, u *verb.Upload, rec *verb.Re
 
 // setHeaders sets what every request made for an app carries: its
 // User-Agent, the call id (also the mark the admin API refuses) and the
-// request's seq, the same on every attempt so the app can tell a retry
-// from a new request.
+// request's seq (when it has one: a TwiML app's requests have none), the
+// same on every attempt so the app can tell a retry from a new request.
 func (s *Sender) setHeaders(h http.Header, seq int) {
 	if s.Call != nil {
 		h.Set("User-Agent", s.Call.UserAgent)
 		h.Set(apphttp.CallIDHeader, s.Call.ID)
 	}
-	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
+	if seq > 0 {
+		h.Set("X-Callhook-Seq", strconv.Itoa(seq))
+	}
 }
 
 // do makes req, reads (a bounded part of) its answer's body and closes it.

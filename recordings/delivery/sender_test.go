@@ -121,3 +121,23 @@ func TestDeliverUploadPUT(t *testing.T) {
 		t.Errorf("upload %s %v %q", q.Method, q.Header, h.body[0])
 	}
 }
+
+// TestSendSignsTheAppsWay: a Request with its own Sign is signed by it
+// alone (a TwiML app's X-Twilio-Signature), a GET has no body, and seq 0
+// sends no X-Callhook-Seq (a TwiML app's requests have none).
+func TestSendSignsTheAppsWay(t *testing.T) {
+	var h hits
+	srv := server(t, &h, 204)
+	r := delivery.Request{Method: http.MethodGet, URL: srv.URL + "/rs?RecordingStatus=completed",
+		Sign: func(h http.Header) { h.Set("X-Twilio-Signature", "sig") }}
+	status, attempts, err := sender("k").Send(context.Background(), r, 0, time.Minute)
+	if err != nil || status != 204 || attempts != 1 {
+		t.Fatalf("Send = %d, %d attempts, %v", status, attempts, err)
+	}
+	q := h.reqs[0]
+	if q.Method != http.MethodGet || q.URL.RawQuery != "RecordingStatus=completed" || h.body[0] != "" ||
+		q.Header.Get("X-Twilio-Signature") != "sig" || q.Header.Get("X-Callhook-Signature") != "" ||
+		q.Header.Get("X-Callhook-Seq") != "" || q.Header.Get(apphttp.CallIDHeader) != "call-1" {
+		t.Errorf("request %s %s %v %q", q.Method, q.URL, q.Header, h.body[0])
+	}
+}
