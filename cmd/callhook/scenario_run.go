@@ -114,7 +114,10 @@ func runScenario(cfg *config.Config, sc *scenario, log *logrus.Logger) *scenario
 			b.OnMove = sim.print.Transitions
 		}
 	}
-	srv.proxy.Observer = proxy.Observers{srv.proxy.Observer, sim.print, c}
+	// c before the printer: the run ends when the printer has seen the
+	// call end (waitEngine), and by then c must have recorded it too, or
+	// the verdict can miss the end step that did happen.
+	srv.proxy.Observer = proxy.Observers{srv.proxy.Observer, c, sim.print}
 	defer c.close()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
