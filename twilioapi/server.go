@@ -61,8 +61,16 @@ type Server struct {
 	// Keep is how many ended calls GET still finds (0: 1000); the
 	// oldest are forgotten first.
 	Keep int
+	// AuthFailures is how many failed logins a client address (an IPv6
+	// client's /64) may make for one AccountSid in AuthWindow; beyond
+	// them its requests for that AccountSid are answered 429 until the
+	// window ends, their credentials unchecked (0: DefaultAuthFailures;
+	// negative: no limit). AuthWindow 0 is DefaultAuthWindow.
+	AuthFailures int
+	AuthWindow   time.Duration
 
-	mu    sync.Mutex
+	throttle authThrottle
+	mu       sync.Mutex
 	calls map[string]*record // by CallSid
 	ended []string           // CallSids of ended calls, oldest first
 	mux   *http.ServeMux
@@ -102,6 +110,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
+		limit, window := s.AuthFailures, s.AuthWindow
+		if limit == 0 {
+			limit = DefaultAuthFailures
+		}
+		if window <= 0 {
+			window = DefaultAuthWindow
+		}
+		key := clientKey(r.RemoteAddr, user)
+		if limit > 0 {
+			if wait := s.throttle.blocked(key, limit, window, time.Now()); wait > 0 {
+				e := apiError(http.StatusTooManyRequests, CodeTooManyRequests, "Too Many Requests: too many failed logins; try again later")
+				e.retryAfter = wait
+				writeError(w, e)
+				return
+			}
+		}
 		var acct *Account
 		if ok && s.Accounts != nil {
 			acct, ok = s.Accounts(user)
@@ -114,6 +138,9 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *Account)) ht
 		}
 		a, b := sha256.Sum256([]byte(pass)), sha256.Sum256([]byte(want))
 		if !ok || acct == nil || acct.AuthToken == "" || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+			if limit > 0 {
+				s.throttle.failed(key, window, time.Now())
+			}
 			s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "account_sid": shorten(user)}).Warn("twilio api: authentication failed")
 			writeError(w, apiError(http.StatusUnauthorized, CodeAuthenticate, "Authenticate: your AccountSid or AuthToken was incorrect"))
 			return
