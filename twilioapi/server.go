@@ -71,10 +71,10 @@ type Server struct {
 
 	throttle authThrottle
 	mu       sync.Mutex
-	calls map[string]*record // by CallSid
-	ended []string           // CallSids of ended calls, oldest first
-	mux   *http.ServeMux
-	once  sync.Once
+	calls    map[string]*record // by CallSid
+	ended    []string           // CallSids of ended calls, oldest first
+	mux      *http.ServeMux
+	once     sync.Once
 }
 
 // Bounds of a request.
