@@ -4,6 +4,7 @@ package twilioapi_test
 // would.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callhook/callhook/esl/esltest"
+	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/twilioapi"
 	"github.com/callhook/callhook/twiml"
 )
@@ -75,5 +78,43 @@ func TestFailedLoginsThrottled(t *testing.T) {
 		if status, body, _ := serve(t, api, attacker.first, http.MethodGet, fetch, otherSID, token, nil); status != http.StatusUnauthorized {
 			t.Errorf("%s for another AccountSid: = %d %v, want 401", attacker.first, status, body)
 		}
+	}
+}
+
+// A socket connection that claims a placed call's Unique-ID (its
+// CallSid tells it) and its app, without the token outbound gave the
+// channel it originated, is not that call: it starts at the app's voice
+// URL, like any call the API did not place, never at the request's Url
+// (whose app would take it for the call its client placed).
+func TestClaimedCallSidDoesNotStartThePlacedDocument(t *testing.T) {
+	r := newRig(t, rigOptions{targets: map[string]esltest.OriginateOutcome{"sofia/gateway/gw/+15550004": esltest.OriginateRing}})
+	f := r.form("+15550004")
+	f.Set("Url", r.web.srv.URL+"/next")
+	status, res, _ := r.post(t, callsPath, sid, token, f)
+	if status != http.StatusCreated {
+		t.Fatalf("create = %d %v", status, res)
+	}
+	hex := strings.TrimPrefix(res["sid"].(string), "CA")
+	uuid := hex[:8] + "-" + hex[8:12] + "-" + hex[12:16] + "-" + hex[16:20] + "-" + hex[20:]
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	c, err := esltest.Dial(ctx, r.eng, esltest.Options{Speed: 1000, UUID: uuid,
+		Vars: map[string]string{outbound.VarApp: "tw", outbound.VarPlaced: "a-guess"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case h := <-r.web.hits["/voice"]:
+		if h.Params.Get("Direction") == twiml.DirectionOutboundAPI {
+			t.Errorf("the claiming call's request says Direction %s: %v", twiml.DirectionOutboundAPI, h.Params)
+		}
+	case h := <-r.web.hits["/next"]:
+		t.Errorf("the claiming call fetched the placed call's Url: %v", h.Params)
+	case <-ctx.Done():
+		t.Fatal("the claiming call made no request")
+	}
+	if _, err := c.Wait(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

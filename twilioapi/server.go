@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/twiml"
@@ -25,10 +26,13 @@ type Account struct {
 	Dial      twiml.DialRules
 }
 
-// Placer places and cancels calls: *outbound.Manager.
+// Placer places and cancels calls: *outbound.Manager. Owns tells a
+// placed call's own socket connection from one that only claims its
+// Unique-ID.
 type Placer interface {
 	Place(ctx context.Context, req *outbound.Request) (*outbound.Placed, error)
 	Hangup(ctx context.Context, id string) (bool, error)
+	Owns(ch *esl.Event) bool
 }
 
 var _ Placer = (*outbound.Manager)(nil)
