@@ -204,7 +204,12 @@ func (s *Server) update(ctx context.Context, acct *Account, sid string, form map
 		s.logger().WithError(err).WithField("call_sid", sid).Warn("twilio api: update failed")
 		return nil, apiError(http.StatusServiceUnavailable, CodeUnavailable, "Service Unavailable: %v", err)
 	}
-	return s.resource(acct.SID, sid), nil
+	// The call as it is now, from its record: it may have ended, and
+	// been forgotten (over Keep), while the update was carried out.
+	s.mu.Lock()
+	res := rec.res
+	s.mu.Unlock()
+	return &res, nil
 }
 
 // deliver is one of outbound's status events of rec, on the call's

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/twilioapi"
@@ -116,5 +118,56 @@ func TestClaimedCallSidDoesNotStartThePlacedDocument(t *testing.T) {
 	}
 	if _, err := c.Wait(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// recordingPlacer places every call at once and keeps its request; its
+// Hangup runs onHangup first.
+type recordingPlacer struct {
+	mu       sync.Mutex
+	reqs     []*outbound.Request
+	onHangup func(id string)
+}
+
+func (p *recordingPlacer) Place(_ context.Context, req *outbound.Request) (*outbound.Placed, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reqs = append(p.reqs, req)
+	return &outbound.Placed{ID: req.ID, Box: "fs1"}, nil
+}
+
+func (p *recordingPlacer) Hangup(_ context.Context, id string) (bool, error) {
+	p.onHangup(id)
+	return true, nil
+}
+
+func (p *recordingPlacer) Owns(*esl.Event) bool { return false }
+
+// A cancel whose call ends, and is forgotten (over Keep), while it is
+// carried out still answers the call's resource, canceled, not null.
+func TestUpdateOfACallForgottenMeanwhile(t *testing.T) {
+	p := &recordingPlacer{}
+	api := newAPI()
+	api.Placer, api.Keep = p, 1
+	form := url.Values{"To": {"+15550001"}, "From": {"+15559999"}, "Url": {"https://app.example.com/voice"}}
+	var sids []string
+	for range 2 {
+		status, body, _ := serve(t, api, "192.0.2.1:1", http.MethodPost, callsPath, sid, token, form)
+		if status != http.StatusCreated {
+			t.Fatalf("create = %d %v", status, body)
+		}
+		sids = append(sids, body["sid"].(string))
+	}
+	p.onHangup = func(string) {
+		// The first call ends canceled, then the second: the first is
+		// over Keep.
+		for _, req := range p.reqs {
+			req.Deliver(t.Context(), outbound.StatusEvent{Event: outbound.EventCompleted, CallID: req.ID, Status: outbound.StatusCanceled})
+		}
+	}
+	status, body, _ := serve(t, api, "192.0.2.1:1", http.MethodPost, "/2010-04-01/Accounts/"+sid+"/Calls/"+sids[0]+".json", sid, token,
+		url.Values{"Status": {"canceled"}})
+	if status != http.StatusOK || body["sid"] != sids[0] || body["status"] != "canceled" {
+		t.Errorf("cancel = %d %v, want 200 with the call, canceled", status, body)
 	}
 }
