@@ -191,10 +191,16 @@ func (s *Server) update(ctx context.Context, acct *Account, sid string, form map
 		err = s.Live.Redirect(actx, id, target)
 	case status != "canceled" && status != "completed":
 		return nil, badParam(CodeInvalidParameter, "Status %s: want canceled or completed", verb.Quote(status))
-	case ringing:
-		_, err = s.Placer.Hangup(actx, id)
-	case status == "completed" && state == statusInProgress && s.Live != nil:
-		err = s.Live.Hangup(actx, id, "NORMAL_CLEARING")
+	case ringing || status == "completed":
+		// The resource may lag the call (its status events wait for the
+		// status callbacks before them): outbound knows whether the call
+		// still rings, and cancels it then; an answered one is the
+		// engine's to hang up.
+		var canceled bool
+		canceled, err = s.Placer.Hangup(actx, id)
+		if err == nil && !canceled && status == "completed" && s.Live != nil {
+			err = s.Live.Hangup(actx, id, "NORMAL_CLEARING")
+		}
 	}
 	if err != nil && errors.Is(err, proxy.ErrNoSuchCall) {
 		// It ended meanwhile: its resource says how.

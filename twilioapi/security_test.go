@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
@@ -169,5 +170,55 @@ func TestUpdateOfACallForgottenMeanwhile(t *testing.T) {
 		url.Values{"Status": {"canceled"}})
 	if status != http.StatusOK || body["sid"] != sids[0] || body["status"] != "canceled" {
 		t.Errorf("cancel = %d %v, want 200 with the call, canceled", status, body)
+	}
+}
+
+// Status=completed ends an answered call even while the resource still
+// says queued: the call's status callbacks go one at a time, and a slow
+// StatusCallback (up to its 15 s) holds back the resource's updates
+// behind it, so what the resource says is no guide to whether the call
+// is the engine's to hang up.
+func TestCompleteWhileCallbacksLag(t *testing.T) {
+	r := newRig(t, rigOptions{doc: `<Response><Pause length="3600"/></Response>`, speed: 1})
+	release := make(chan struct{})
+	statuses := make(chan string, 8)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_ = req.ParseForm()
+		statuses <- req.PostForm.Get("CallStatus")
+		<-release
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(slow.Close)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	f := r.form("+15550001", "initiated", "completed")
+	f.Set("StatusCallback", slow.URL+"/status")
+	status, res, _ := r.post(t, callsPath, sid, token, f)
+	if status != http.StatusCreated {
+		t.Fatalf("create = %d %v", status, res)
+	}
+	next := func() string {
+		t.Helper()
+		select {
+		case s := <-statuses:
+			return s
+		case <-time.After(wait):
+			t.Fatal("no status callback came")
+		}
+		return ""
+	}
+	if s := next(); s != "initiated" {
+		t.Fatalf("first callback %q, want initiated", s)
+	}
+	r.web.next(t, "/voice") // answered: the call runs its document
+	csid := res["sid"].(string)
+	status, body, _ := r.post(t, "/2010-04-01/Accounts/"+sid+"/Calls/"+csid+".json", sid, token, url.Values{"Status": {"completed"}})
+	if status != http.StatusOK {
+		t.Fatalf("complete = %d %v", status, body)
+	}
+	unblock()
+	if s := next(); s != "completed" {
+		t.Errorf("last callback %q, want completed", s)
 	}
 }
