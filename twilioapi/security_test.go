@@ -4,6 +4,7 @@ package twilioapi_test
 // would.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/twilioapi"
 	"github.com/callhook/callhook/twiml"
+	"github.com/sirupsen/logrus"
 )
 
 // newAPI is a Server with one account (sid, token) whose calls are all
@@ -220,5 +222,27 @@ func TestCompleteWhileCallbacksLag(t *testing.T) {
 	unblock()
 	if s := next(); s != "completed" {
 		t.Errorf("last callback %q, want completed", s)
+	}
+}
+
+// A failed login's log line names the AccountSid it was for, but never
+// a user name that is not one: clients swap their credentials, and the
+// user name is then the auth token.
+func TestFailedLoginLogsNoToken(t *testing.T) {
+	var out bytes.Buffer
+	log := logrus.New()
+	log.Out = &out
+	api := newAPI()
+	api.Log = log
+	for _, user := range []string{token, otherSID} {
+		if status, body, _ := serve(t, api, "192.0.2.1:1", http.MethodGet, callsPath, user, sid, nil); status != http.StatusUnauthorized {
+			t.Fatalf("user %s: = %d %v, want 401", user, status, body)
+		}
+	}
+	if strings.Contains(out.String(), token) {
+		t.Errorf("the log holds a token sent as the user name: %q", out.String())
+	}
+	if !strings.Contains(out.String(), otherSID) {
+		t.Errorf("the log does not name the AccountSid of a failed login: %q", out.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -145,7 +146,7 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *Account)) ht
 			if limit > 0 {
 				s.throttle.failed(key, window, time.Now())
 			}
-			s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "account_sid": shorten(user)}).Warn("twilio api: authentication failed")
+			s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "account_sid": loggedUser(user)}).Warn("twilio api: authentication failed")
 			writeError(w, apiError(http.StatusUnauthorized, CodeAuthenticate, "Authenticate: your AccountSid or AuthToken was incorrect"))
 			return
 		}
@@ -227,10 +228,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (map[string][]string, *Err
 	return r.PostForm, nil
 }
 
-// shorten keeps a logged value short (a user name may be anything).
-func shorten(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
+// loggedUser is a basic-auth user name as a failed login's log line
+// shows it: an AccountSid (AC and 32 hex digits) as it is, anything else
+// only by its length. Clients mix their credentials up, and a user name
+// that is no AccountSid may well be an auth token, which the log must
+// never hold.
+func loggedUser(s string) string {
+	if len(s) == 34 && strings.HasPrefix(s, "AC") && strings.Trim(s[2:], "0123456789abcdefABCDEF") == "" {
+		return s
 	}
-	return s
+	return fmt.Sprintf("(not an AccountSid: %d bytes)", len(s))
 }
