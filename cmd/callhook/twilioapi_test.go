@@ -24,7 +24,6 @@ import (
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/config"
-	"github.com/callhook/callhook/internal/testlog"
 )
 
 // TestTwilioAPIServe runs the daemon with twilio_api over HTTPS (a
@@ -60,42 +59,9 @@ func TestTwilioAPIServe(t *testing.T) {
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n"+
 		"twilio_api: {listen: '%s', tls: {cert: api.crt, key: api.key}}\n",
 		ports[0], app.URL, sid, token, fs.Addr(), ports[0], ports[2])
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, os.LookupEnv)
-	if err != nil {
-		t.Fatalf("config:\n%s\n%v", text, err)
-	}
-	logs := &testlog.Buffer{}
-	s, err := newServer(cfg, newLogger(cfg.Log, logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, err := s.serve(ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.stopTwilioAPI()
-		s.placing.stop()
-		s.ops.stop()
-		s.esl.Close()
-		<-served
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs)
-		}
-	})
+	startPlacingDaemon(t, dir, text)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	if err := s.placing.m.WaitUp(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	form := url.Values{"To": {"+15550001"}, "From": {"+15559999"}, "Url": {app.URL + "/hello"}}
