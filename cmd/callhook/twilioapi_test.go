@@ -31,7 +31,7 @@ import (
 // example does: 201, and the twiml app's document is asked for with
 // Direction outbound-api.
 func TestTwilioAPIServe(t *testing.T) {
-	const sid, token = "AC0123456789abcdef0123456789abcdef", "s3cret-token"
+	const sid, token = "AC0123456789abcdef0123456789abcdef", "s3cret-token-of-32-characters-xx"
 	fs, err := esltest.NewInboundServer("ClueCon")
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestTwilioAPIREADMEExample(t *testing.T) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatal("README has no yaml block under Placing calls the Twilio way")
 	}
-	env := func(name string) (string, bool) { return "x", true }
+	env := func(name string) (string, bool) { return "x0123456789abcdef0123456789abcde", true }
 	c, err := config.Parse("config.yaml", []byte(block), env)
 	if err != nil {
 		t.Fatalf("README's example:\n%s\n%v", block, err)
