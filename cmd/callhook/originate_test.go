@@ -51,7 +51,7 @@ func TestOriginateCommand(t *testing.T) {
 	text := fmt.Sprintf("listen: %s\nadmin: %s\nadmin_token: tok\nlog: {level: debug}\n"+
 		"apps:\n  bye:\n    flow: bye.yaml\n    allow_to: ['^user/1\\d{3}$']\n"+
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n", ports[0], ports[1], fs.Addr(), ports[0])
-	s, path := startPlacingDaemon(t, dir, text)
+	s, path, _ := startPlacingDaemon(t, dir, text)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 

@@ -15,8 +15,8 @@ import (
 // startPlacingDaemon writes text as dir's config.yaml and serves it until
 // the test ends (its log shown when the test failed), and returns once
 // its boxes are up: the daemon of the end-to-end tests that place calls.
-// It returns the server and the config file's path.
-func startPlacingDaemon(t *testing.T, dir, text string) (*server, string) {
+// It returns the server, the config file's path and the daemon's log.
+func startPlacingDaemon(t *testing.T, dir, text string) (*server, string, *testlog.Buffer) {
 	t.Helper()
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -54,5 +54,5 @@ func startPlacingDaemon(t *testing.T, dir, text string) (*server, string) {
 	if err := s.placing.m.WaitUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return s, path
+	return s, path, logs
 }

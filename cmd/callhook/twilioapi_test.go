@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -59,7 +60,7 @@ func TestTwilioAPIServe(t *testing.T) {
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n"+
 		"twilio_api: {listen: '%s', tls: {cert: api.crt, key: api.key}}\n",
 		ports[0], app.URL, sid, token, fs.Addr(), ports[0], ports[2])
-	startPlacingDaemon(t, dir, text)
+	_, _, logs := startPlacingDaemon(t, dir, text)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 
@@ -85,6 +86,25 @@ func TestTwilioAPIServe(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("the placed call never asked for its document")
+	}
+
+	// What the Internet sends any TLS port: bytes that are no TLS. The
+	// failed handshake goes to the daemon's log (then the connection
+	// closes), not to the process's stderr.
+	conn, err := net.Dial("tcp", ports[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := conn.Write([]byte("\x00\x00\x00\x00\x00\x00\x00\x00")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the listener did not close the connection: %v", err)
+	}
+	if !strings.Contains(logs.String(), "twilio api: http: TLS handshake error") {
+		t.Errorf("the failed handshake is not in the daemon's log:\n%s", logs)
 	}
 }
 
