@@ -246,3 +246,43 @@ func TestFailedLoginLogsNoToken(t *testing.T) {
 		t.Errorf("the log does not name the AccountSid of a failed login: %q", out.String())
 	}
 }
+
+// Another account's CallSid is no call of this account's: GET and POST
+// answer 404, the same as a CallSid nobody placed, and change nothing.
+func TestAnotherAccountsCall(t *testing.T) {
+	const otherToken = "another-token-of-32-characters-x"
+	p := &recordingPlacer{onHangup: func(id string) { t.Errorf("call %s hung up by another account", id) }}
+	api := &twilioapi.Server{Placer: p, Accounts: func(s string) (*twilioapi.Account, bool) {
+		switch s {
+		case sid:
+			return &twilioapi.Account{SID: sid, AuthToken: token, App: "tw", Dial: twiml.DialRules{Number: "sofia/gateway/gw/{number}"}}, true
+		case otherSID:
+			return &twilioapi.Account{SID: otherSID, AuthToken: otherToken, App: "tw2", Dial: twiml.DialRules{Number: "sofia/gateway/gw/{number}"}}, true
+		}
+		return nil, false
+	}}
+	form := url.Values{"To": {"+15550001"}, "From": {"+15559999"}, "Url": {"https://app.example.com/voice"}}
+	status, body, _ := serve(t, api, "192.0.2.1:1", http.MethodPost, callsPath, sid, token, form)
+	if status != http.StatusCreated {
+		t.Fatalf("create = %d %v", status, body)
+	}
+	mine := body["sid"].(string)
+	nobodys := "CA" + strings.Repeat("0", 32)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		var answers []string
+		for _, csid := range []string{mine, nobodys} {
+			var f url.Values
+			if method == http.MethodPost {
+				f = url.Values{"Status": {"completed"}}
+			}
+			status, body, _ := serve(t, api, "192.0.2.2:1", method, "/2010-04-01/Accounts/"+otherSID+"/Calls/"+csid+".json", otherSID, otherToken, f)
+			if status != http.StatusNotFound || body["code"] != float64(twilioapi.CodeNotFound) {
+				t.Errorf("%s another account's call %s = %d %v, want 404", method, csid, status, body)
+			}
+			answers = append(answers, strings.ReplaceAll(body["message"].(string), csid, "SID"))
+		}
+		if answers[0] != answers[1] {
+			t.Errorf("%s: another account's call answers %q, a call nobody placed %q: they must not differ", method, answers[0], answers[1])
+		}
+	}
+}
