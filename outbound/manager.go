@@ -706,6 +706,21 @@ func firstLine(s string) string {
 	return s
 }
 
+// Owns reports whether ch, a socket connection's channel data, is the
+// channel of a placed call still in progress: it carries that call's
+// callhook_placed token. What keeps a placed call's own start (the
+// Twilio API's Url or Twiml) from a connection that only claims its
+// Unique-ID.
+func (m *Manager) Owns(ch *esl.Event) bool {
+	if ch == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.calls[ch.UniqueID()]
+	return c != nil && !c.done && c.owns(ch)
+}
+
 // owns reports whether a socket connection's channel data is c's
 // channel: it carries c's callhook_placed token. Anything that reaches
 // callhook's listener can claim a placed call's UUID; only the channel the

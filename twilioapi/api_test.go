@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
+	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/calltest"
 	"github.com/callhook/callhook/outbound"
@@ -120,6 +121,7 @@ type rig struct {
 	fs   *esltest.InboundServer
 	m    *outbound.Manager
 	api  *httptest.Server
+	eng  string // the engine's address, where the boxes' calls connect
 	web  *recorder
 	box  chan string
 	mu   sync.Mutex
@@ -179,6 +181,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
 	}
 	eng := calltest.Start(t, calltest.Apps(&proxy.App{Name: "tw", Backend: app}), calltest.Options{Observer: r.m})
+	r.eng = eng.Addr
 	r.m.Boxes = []outbound.BoxConfig{{Name: "fs1", Addr: fs.Addr(), Password: password, ConnectBack: eng.Addr, MaxCalls: o.maxCalls}}
 	api.Placer, api.Live = r.m, eng.Proxy
 	if err := r.m.Start(context.Background()); err != nil {
@@ -542,6 +545,7 @@ func (p placer) Place(context.Context, *outbound.Request) (*outbound.Placed, err
 	return nil, p.err
 }
 func (p placer) Hangup(context.Context, string) (bool, error) { return false, nil }
+func (p placer) Owns(*esl.Event) bool                         { return false }
 
 // outbound's refusals in Twilio's shape: 503 when no box is up, 429 with
 // Retry-After over a limit.

@@ -60,6 +60,7 @@ var callbackEvents = map[string]string{
 // guarded by Server.mu, but for seq, the sender goroutine's own.
 type record struct {
 	id     string // the channel's Unique-ID, outbound's call id
+	app    string // the twiml app it was placed for
 	res    Resource
 	placed *twiml.Placed
 	token  string // signs the status callbacks
@@ -85,7 +86,7 @@ func (s *Server) create(ctx context.Context, acct *Account, form map[string][]st
 	id := esl.NewUUID()
 	now := time.Now()
 	sid := twiml.CallSID(id)
-	rec := &record{id: id, token: acct.AuthToken, cbURL: p.statusCallback, cbGET: p.statusCallbackMethod == "GET",
+	rec := &record{id: id, app: acct.App, token: acct.AuthToken, cbURL: p.statusCallback, cbGET: p.statusCallbackMethod == "GET",
 		events: p.events,
 		placed: &twiml.Placed{URL: p.url, Method: p.method, TwiML: p.twiml, To: p.to, From: p.from},
 		res: Resource{SID: sid, AccountSID: acct.SID, To: p.to, From: p.from, Status: statusQueued,
@@ -128,13 +129,17 @@ func (s *Server) resource(account, sid string) *Resource {
 	return &res
 }
 
-// Placed is the start of a call the API placed, by its Unique-ID: the
-// twiml app's Placed hook.
-func (s *Server) Placed(callID string) (*twiml.Placed, bool) {
+// Placed is the start of a call the API placed: the twiml app's Placed
+// hook. Anything that reaches callhook's listener can claim a placed
+// call's Unique-ID (which its CallSid tells), and ask for its app: only
+// the channel the box originated, holding outbound's token, while the
+// call is in progress, for the app it was placed for, starts at the
+// request's Url or Twiml; any other starts at the app's voice URL.
+func (s *Server) Placed(call *proxy.Call) (*twiml.Placed, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.calls[twiml.CallSID(callID)]
-	if rec == nil || rec.id != callID {
+	rec := s.calls[twiml.CallSID(call.ID)]
+	s.mu.Unlock()
+	if rec == nil || rec.id != call.ID || rec.app != call.App || s.Placer == nil || !s.Placer.Owns(call.Channel) {
 		return nil, false
 	}
 	return rec.placed, true
@@ -186,10 +191,16 @@ func (s *Server) update(ctx context.Context, acct *Account, sid string, form map
 		err = s.Live.Redirect(actx, id, target)
 	case status != "canceled" && status != "completed":
 		return nil, badParam(CodeInvalidParameter, "Status %s: want canceled or completed", verb.Quote(status))
-	case ringing:
-		_, err = s.Placer.Hangup(actx, id)
-	case status == "completed" && state == statusInProgress && s.Live != nil:
-		err = s.Live.Hangup(actx, id, "NORMAL_CLEARING")
+	case ringing || status == "completed":
+		// The resource may lag the call (its status events wait for the
+		// status callbacks before them): outbound knows whether the call
+		// still rings, and cancels it then; an answered one is the
+		// engine's to hang up.
+		var canceled bool
+		canceled, err = s.Placer.Hangup(actx, id)
+		if err == nil && !canceled && status == "completed" && s.Live != nil {
+			err = s.Live.Hangup(actx, id, "NORMAL_CLEARING")
+		}
 	}
 	if err != nil && errors.Is(err, proxy.ErrNoSuchCall) {
 		// It ended meanwhile: its resource says how.
@@ -199,7 +210,12 @@ func (s *Server) update(ctx context.Context, acct *Account, sid string, form map
 		s.logger().WithError(err).WithField("call_sid", sid).Warn("twilio api: update failed")
 		return nil, apiError(http.StatusServiceUnavailable, CodeUnavailable, "Service Unavailable: %v", err)
 	}
-	return s.resource(acct.SID, sid), nil
+	// The call as it is now, from its record: it may have ended, and
+	// been forgotten (over Keep), while the update was carried out.
+	s.mu.Lock()
+	res := rec.res
+	s.mu.Unlock()
+	return &res, nil
 }
 
 // deliver is one of outbound's status events of rec, on the call's

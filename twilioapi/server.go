@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/internal/nolog"
 	"github.com/callhook/callhook/outbound"
 	"github.com/callhook/callhook/twiml"
@@ -25,10 +27,13 @@ type Account struct {
 	Dial      twiml.DialRules
 }
 
-// Placer places and cancels calls: *outbound.Manager.
+// Placer places and cancels calls: *outbound.Manager. Owns tells a
+// placed call's own socket connection from one that only claims its
+// Unique-ID.
 type Placer interface {
 	Place(ctx context.Context, req *outbound.Request) (*outbound.Placed, error)
 	Hangup(ctx context.Context, id string) (bool, error)
+	Owns(ch *esl.Event) bool
 }
 
 var _ Placer = (*outbound.Manager)(nil)
@@ -61,12 +66,20 @@ type Server struct {
 	// Keep is how many ended calls GET still finds (0: 1000); the
 	// oldest are forgotten first.
 	Keep int
+	// AuthFailures is how many failed logins a client address (an IPv6
+	// client's /64) may make for one AccountSid in AuthWindow; beyond
+	// them its requests for that AccountSid are answered 429 until the
+	// window ends, their credentials unchecked (0: DefaultAuthFailures;
+	// negative: no limit). AuthWindow 0 is DefaultAuthWindow.
+	AuthFailures int
+	AuthWindow   time.Duration
 
-	mu    sync.Mutex
-	calls map[string]*record // by CallSid
-	ended []string           // CallSids of ended calls, oldest first
-	mux   *http.ServeMux
-	once  sync.Once
+	throttle authThrottle
+	mu       sync.Mutex
+	calls    map[string]*record // by CallSid
+	ended    []string           // CallSids of ended calls, oldest first
+	mux      *http.ServeMux
+	once     sync.Once
 }
 
 // Bounds of a request.
@@ -102,6 +115,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
+		limit, window := s.AuthFailures, s.AuthWindow
+		if limit == 0 {
+			limit = DefaultAuthFailures
+		}
+		if window <= 0 {
+			window = DefaultAuthWindow
+		}
+		key := clientKey(r.RemoteAddr, user)
+		if limit > 0 {
+			if wait := s.throttle.blocked(key, limit, window, time.Now()); wait > 0 {
+				e := apiError(http.StatusTooManyRequests, CodeTooManyRequests, "Too Many Requests: too many failed logins; try again later")
+				e.retryAfter = wait
+				writeError(w, e)
+				return
+			}
+		}
 		var acct *Account
 		if ok && s.Accounts != nil {
 			acct, ok = s.Accounts(user)
@@ -114,7 +143,10 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *Account)) ht
 		}
 		a, b := sha256.Sum256([]byte(pass)), sha256.Sum256([]byte(want))
 		if !ok || acct == nil || acct.AuthToken == "" || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
-			s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "account_sid": shorten(user)}).Warn("twilio api: authentication failed")
+			if limit > 0 {
+				s.throttle.failed(key, window, time.Now())
+			}
+			s.logger().WithFields(logrus.Fields{"remote": r.RemoteAddr, "account_sid": loggedUser(user)}).Warn("twilio api: authentication failed")
 			writeError(w, apiError(http.StatusUnauthorized, CodeAuthenticate, "Authenticate: your AccountSid or AuthToken was incorrect"))
 			return
 		}
@@ -196,10 +228,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (map[string][]string, *Err
 	return r.PostForm, nil
 }
 
-// shorten keeps a logged value short (a user name may be anything).
-func shorten(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
+// loggedUser is a basic-auth user name as a failed login's log line
+// shows it: an AccountSid (AC and 32 hex digits) as it is, anything else
+// only by its length. Clients mix their credentials up, and a user name
+// that is no AccountSid may well be an auth token, which the log must
+// never hold.
+func loggedUser(s string) string {
+	if len(s) == 34 && strings.HasPrefix(s, "AC") && strings.Trim(s[2:], "0123456789abcdefABCDEF") == "" {
+		return s
 	}
-	return s
+	return fmt.Sprintf("(not an AccountSid: %d bytes)", len(s))
 }

@@ -60,9 +60,10 @@ type App struct {
 	// they are unsupported (the fallback hears why).
 	Recordings bool
 	// Placed, when set, tells how a call placed through the Twilio API
-	// (package twilioapi) starts, by its Unique-ID; a call it does not
-	// know starts at URL (placed.go).
-	Placed func(callID string) (*Placed, bool)
+	// (package twilioapi) starts, from the call's Unique-ID and channel
+	// data (the full connect reply); a call it does not know starts at
+	// URL (placed.go).
+	Placed func(call *proxy.Call) (*Placed, bool)
 }
 
 // DefaultTimeout is Twilio's own timeout for a webhook.
@@ -99,7 +100,7 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	}
 	d := &dialog{app: a, call: call, httpc: hc, log: log, obs: obs, callSID: CallSID(call.ID)}
 	if a.Placed != nil {
-		d.placed, _ = a.Placed(call.ID)
+		d.placed, _ = a.Placed(call)
 	}
 	return proxy.Verbs(d), nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	"github.com/callhook/callhook/esl/esltest"
-	"github.com/callhook/callhook/internal/config"
-	"github.com/callhook/callhook/internal/testlog"
 	"github.com/callhook/callhook/outbound"
 )
 
@@ -54,41 +51,9 @@ func TestOriginateCommand(t *testing.T) {
 	text := fmt.Sprintf("listen: %s\nadmin: %s\nadmin_token: tok\nlog: {level: debug}\n"+
 		"apps:\n  bye:\n    flow: bye.yaml\n    allow_to: ['^user/1\\d{3}$']\n"+
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n", ports[0], ports[1], fs.Addr(), ports[0])
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, os.LookupEnv)
-	if err != nil {
-		t.Fatalf("config:\n%s\n%v", text, err)
-	}
-	logs := &testlog.Buffer{}
-	s, err := newServer(cfg, newLogger(cfg.Log, logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, err := s.serve(ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.placing.stop()
-		s.ops.stop()
-		s.esl.Close()
-		<-served
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs)
-		}
-	})
+	s, path, _ := startPlacingDaemon(t, dir, text)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	if err := s.placing.m.WaitUp(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	var out, errb bytes.Buffer
 	code := run([]string{"originate", "-config", path, "-to", "user/1000", "-app", "bye", "-status-url", st.URL}, nil, &out, &errb)

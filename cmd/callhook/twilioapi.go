@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,7 +88,8 @@ func (s *server) startTwilioAPI() error {
 	}
 	t.addr = ln.Addr()
 	t.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: log.New(httpErrorLog{api.Log}, "", 0)}
 	t.done = make(chan struct{})
 	go func() {
 		defer close(t.done)
@@ -111,4 +114,21 @@ func (s *server) stopTwilioAPI() {
 		t.http.Close()
 	}
 	<-t.done
+}
+
+// httpErrorLog takes the listener's net/http errors into the daemon's
+// log, in place of the process's stderr. The listener faces the
+// Internet: a failed TLS handshake (a scanner, a client that speaks
+// plain HTTP) is what any such port sees all day, and is logged at
+// debug; anything else (a handler's panic) is a warning.
+type httpErrorLog struct{ log logrus.FieldLogger }
+
+func (w httpErrorLog) Write(p []byte) (int, error) {
+	msg := "twilio api: " + strings.TrimSpace(string(p))
+	if strings.HasPrefix(string(p), "http: TLS handshake error") {
+		w.log.Debug(msg)
+	} else {
+		w.log.Warn(msg)
+	}
+	return len(p), nil
 }

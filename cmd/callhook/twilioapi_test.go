@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/callhook/callhook/esl/esltest"
 	"github.com/callhook/callhook/internal/config"
-	"github.com/callhook/callhook/internal/testlog"
 )
 
 // TestTwilioAPIServe runs the daemon with twilio_api over HTTPS (a
@@ -32,7 +32,7 @@ import (
 // example does: 201, and the twiml app's document is asked for with
 // Direction outbound-api.
 func TestTwilioAPIServe(t *testing.T) {
-	const sid, token = "AC0123456789abcdef0123456789abcdef", "s3cret-token"
+	const sid, token = "AC0123456789abcdef0123456789abcdef", "s3cret-token-of-32-characters-xx"
 	fs, err := esltest.NewInboundServer("ClueCon")
 	if err != nil {
 		t.Fatal(err)
@@ -60,42 +60,9 @@ func TestTwilioAPIServe(t *testing.T) {
 		"boxes:\n  - {name: fs1, addr: %s, password: ClueCon, connect_back: %s}\n"+
 		"twilio_api: {listen: '%s', tls: {cert: api.crt, key: api.key}}\n",
 		ports[0], app.URL, sid, token, fs.Addr(), ports[0], ports[2])
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, os.LookupEnv)
-	if err != nil {
-		t.Fatalf("config:\n%s\n%v", text, err)
-	}
-	logs := &testlog.Buffer{}
-	s, err := newServer(cfg, newLogger(cfg.Log, logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, err := s.serve(ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.stopTwilioAPI()
-		s.placing.stop()
-		s.ops.stop()
-		s.esl.Close()
-		<-served
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs)
-		}
-	})
+	_, _, logs := startPlacingDaemon(t, dir, text)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	if err := s.placing.m.WaitUp(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	form := url.Values{"To": {"+15550001"}, "From": {"+15559999"}, "Url": {app.URL + "/hello"}}
@@ -119,6 +86,25 @@ func TestTwilioAPIServe(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("the placed call never asked for its document")
+	}
+
+	// What the Internet sends any TLS port: bytes that are no TLS. The
+	// failed handshake goes to the daemon's log (then the connection
+	// closes), not to the process's stderr.
+	conn, err := net.Dial("tcp", ports[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := conn.Write([]byte("\x00\x00\x00\x00\x00\x00\x00\x00")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the listener did not close the connection: %v", err)
+	}
+	if !strings.Contains(logs.String(), "twilio api: http: TLS handshake error") {
+		t.Errorf("the failed handshake is not in the daemon's log:\n%s", logs)
 	}
 }
 
@@ -165,7 +151,7 @@ func TestTwilioAPIREADMEExample(t *testing.T) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatal("README has no yaml block under Placing calls the Twilio way")
 	}
-	env := func(name string) (string, bool) { return "x", true }
+	env := func(name string) (string, bool) { return "x0123456789abcdef0123456789abcde", true }
 	c, err := config.Parse("config.yaml", []byte(block), env)
 	if err != nil {
 		t.Fatalf("README's example:\n%s\n%v", block, err)

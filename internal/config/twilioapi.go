@@ -18,6 +18,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// MinAPIAuthToken is the shortest auth_token of a twiml app when the
+// config has twilio_api: the token is then a password that anyone who
+// reaches the listener may guess at (the API throttles failed logins, per
+// client), not only the key of the signatures callhook sends.
+const MinAPIAuthToken = 16
+
 // TwilioAPI is the twilio_api key; nil when the config has none.
 type TwilioAPI struct {
 	Listen string // host:port
@@ -78,6 +84,10 @@ func (d *decoder) twilioAPI(n *yaml.Node, path string, c *Config) *TwilioAPI {
 		}
 		if other, dup := bySID[a.TwiML.AccountSID]; dup {
 			d.errorf(n, path, "apps %s and %s have the same account_sid: the API finds an app by its AccountSid", other, a.Name)
+		}
+		if l := len(a.TwiML.AuthToken); l > 0 && l < MinAPIAuthToken {
+			// Said without the token, which the error must not show.
+			d.errorf(n, path, "app %s's auth_token has %d characters: the API authenticates its clients with it, over the network, and wants at least %d (Twilio's are 32 hex digits)", a.Name, l, MinAPIAuthToken)
 		}
 		bySID[a.TwiML.AccountSID] = a.Name
 	}
