@@ -88,6 +88,8 @@ func TestPlaceErrors(t *testing.T) {
 		{"unknown field", `{"to":"user/1000","app":"a","bogus":1}`, nil, 400, ""},
 		{"not json", `to=user/1000`, nil, 400, ""},
 		{"two objects", `{"to":"user/1000","app":"a"}{}`, nil, 400, ""},
+		// The admin API's 413 for a body over 64 KiB holds for POST /calls too.
+		{"over 64 KiB", `{"to":"user/1000","app":"a","from_name":"` + strings.Repeat("a", 64<<10) + `"}`, nil, 413, ""},
 		{"refused value", placeBody, &outbound.Error{Status: 400, Msg: "to: bad"}, 400, ""},
 		{"no box up", placeBody, &outbound.Error{Status: 503, Msg: "no FreeSWITCH box is up"}, 503, ""},
 		{"over max_cps", placeBody, &outbound.Error{Status: 429, Msg: "max_cps", RetryAfter: 300 * time.Millisecond}, 429, "1"},

@@ -92,7 +92,7 @@ type App struct {
 
 // Error is a request the API refuses, with its HTTP status.
 type Error struct {
-	Status int    // 400, 403, 404, 429 or 503
+	Status int    // 400, 403, 404, 413, 429 or 503
 	Msg    string // says what to change
 	// RetryAfter, for a 429, is when a box may take the call.
 	RetryAfter time.Duration
@@ -108,11 +108,14 @@ func badRequest(format string, a ...any) *Error {
 // fields, at most 64 KiB.
 func DecodeRequest(r io.Reader) (*Request, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxRequestBody+1))
+	// A body over the limit is a 413, as on every admin endpoint, whether
+	// the caller's http.MaxBytesReader or the limit here stopped it.
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || len(data) > maxRequestBody {
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("body over %d bytes", maxRequestBody)}
+	}
 	if err != nil {
 		return nil, badRequest("read body: %v", err)
-	}
-	if len(data) > maxRequestBody {
-		return nil, badRequest("body over %d bytes", maxRequestBody)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -3,9 +3,12 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/callhook/callhook/internal/config"
@@ -94,10 +97,33 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			name = cfg.File + " and " + l.File
 		}
 	}
+	if err := checkTwilioTLS(cfg, stderr); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	fmt.Fprintf(stdout, "%s: ok (%d apps, %d flows, %d routes)\n", name, len(cfg.Apps), nflows, len(cfg.Routes))
 	for _, w := range twimlRecordingWarnings(cfg) {
 		fmt.Fprintln(stderr, w) // a warning leaves the exit status alone
 	}
 	sites = append(sites, configSites(cfg, rt)...)
 	return checkSwitch()
+}
+
+// checkTwilioTLS loads twilio_api's certificate and key as serve does at
+// start, so a missing or mismatched file fails the check rather than the
+// start. A file this user may not read (a key only the daemon's user
+// reads) is a warning: serve may well read it.
+func checkTwilioTLS(cfg *config.Config, stderr io.Writer) error {
+	t := cfg.TwilioAPI
+	if t == nil || t.CertFile == "" {
+		return nil
+	}
+	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			fmt.Fprintf(stderr, "%s:%d: warning: twilio_api.tls: %v (not checked: serve must read it)\n", cfg.File, t.Line, err)
+			return nil
+		}
+		return fmt.Errorf("%s:%d: twilio_api.tls: %w", cfg.File, t.Line, err)
+	}
+	return nil
 }

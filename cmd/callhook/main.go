@@ -2,11 +2,11 @@
 // FreeSWITCH calls through the outbound event socket.
 //
 //	callhook serve    [-config FILE] [-liverpie-config FILE]   run the daemon
-//	callhook check    [-config FILE] [FLOW.yaml ...]            validate a config and its flows
+//	callhook check    [-config FILE] [-switch HOST:PORT] [FILE ...] validate a config, its flows and scenarios
 //	callhook simulate [-config FILE] [-app NAME] [-digits ...]  place a call without FreeSWITCH
 //	callhook simulate -addr HOST:PORT [-digits ...]            place a call into a running serve
 //	callhook originate -to TARGET -app NAME [-from N] ...        place a call through a running serve
-//	callhook test     [-config FILE] [-run RE] [-junit FILE] FILES  run scenario files
+//	callhook test     [-config FILE] [-start COMMAND] FILES        run scenario files
 //	callhook graph    [-format mermaid|dot] FLOW.yaml           draw a flow
 //	callhook version
 //
@@ -33,10 +33,10 @@ func main() {
 
 const usage = `usage:
   callhook serve    [-config FILE] [-liverpie-config FILE]
-  callhook check    [-config FILE] [-liverpie-config FILE] [FLOW.yaml|SCENARIO.yaml ...]
+  callhook check    [-config FILE] [-liverpie-config FILE] [-switch HOST:PORT [-password PW]] [FLOW.yaml|SCENARIO.yaml ...]
   callhook simulate [-config FILE] [-liverpie-config FILE] [-addr HOST:PORT] [-app NAME] [-from N] [-to N] [-digits "1 2 #"] [-hangup-after D] [-bridge TARGET=OUTCOME] [-load MODULE] [-save-scenario FILE] [-originate [-outcome O]] [-json] [-v]
   callhook originate -to TARGET -app NAME [-from N] [-from-name NAME] [-var NAME=VALUE] [-timeout S] [-status-url URL] [-admin URL] [-token T] [-config FILE]
-  callhook test     [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] SCENARIO.yaml ...
+  callhook test     [-config FILE] [-liverpie-config FILE] [-run REGEXP] [-junit FILE] [-v] [-start COMMAND [-ready URL] [-start-timeout D]] SCENARIO.yaml ...
   callhook graph    [-format mermaid|dot] FLOW.yaml
   callhook version
 `

@@ -125,4 +125,9 @@ func TestSimulateOriginate(t *testing.T) {
 	if code, _, errOut := simulate(t, "-originate", "-to", "1000"); code != 2 || !strings.Contains(errOut, "-app") {
 		t.Errorf("without -app: exit %d, %s", code, errOut)
 	}
+	// -outcome means nothing to a call taken in: a bad flag, not a call
+	// that quietly answers.
+	if code, _, errOut := simulate(t, "-config", "../../config.yaml", "-app", "demo", "-outcome", "busy", "-digits", "-"); code != 2 || !strings.Contains(errOut, "-originate") {
+		t.Errorf("-outcome without -originate: exit %d, %s", code, errOut)
+	}
 }

@@ -235,7 +235,9 @@ func (p *scenarioParser) scenario(n *yaml.Node) *scenario {
 				}
 			}
 		case "steps":
-			hasSteps = true
+			// A steps key that is not a list, or lists steps that are all
+			// wrong, is reported there; "no steps" is for none written.
+			hasSteps = v.Kind != yaml.SequenceNode || len(v.Content) > 0
 			if v.Kind != yaml.SequenceNode {
 				p.errorf(v, "steps: want a list of steps")
 				continue
@@ -252,7 +254,7 @@ func (p *scenarioParser) scenario(n *yaml.Node) *scenario {
 	if sc.Name == "" {
 		p.errorf(n, "the scenario has no name")
 	}
-	if !hasSteps || len(sc.Steps) == 0 {
+	if !hasSteps {
 		p.errorf(n, "scenario %q has no steps", sc.Name)
 	}
 	return sc

@@ -171,7 +171,9 @@ func (s *server) run(ln net.Listener) int {
 
 	served, err := s.serve(ln)
 	if err != nil {
-		s.log.WithError(err).Error("admin listener")
+		// Any listener or the boxes may fail here (admin, recordings,
+		// twilio_api); the error names which.
+		s.log.WithError(err).Error("cannot start")
 		return 1
 	}
 	defer s.ops.stop()

@@ -188,10 +188,16 @@ For a Liverpie app, each -digits token is pressed while the next prompt
 	if len(rest) > 0 {
 		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
+	outcomeSet := false
 	fs.Visit(func(f *flag.Flag) {
 		o.scripted = o.scripted || f.Name == "digits"
 		o.fromSet = o.fromSet || f.Name == "from"
+		outcomeSet = outcomeSet || f.Name == "outcome"
 	})
+	if outcomeSet && !o.originate {
+		// Ignoring it would answer a call the user meant to be busy.
+		return nil, &usageError{msg: "-outcome needs -originate (for a bridge target's outcome use -bridge TARGET=OUTCOME)"}
+	}
 	switch *outcome {
 	case "answer", "busy", "noanswer":
 		o.outcome = esltest.OriginateOutcome(*outcome)

@@ -27,6 +27,13 @@ import (
 type remoteCall struct {
 	print  *simPrinter
 	caller *simCaller
+	from   string
+	to     string
+	addr   string
+
+	// announced prints the call's line once, before its first app: the
+	// daemon may run an app before esltest.Dial has returned.
+	announced sync.Once
 
 	mu     sync.Mutex
 	shown  int // the runs whose results are printed
@@ -37,6 +44,7 @@ type remoteCall struct {
 // that ended since the last one, then the app that starts, then lets the
 // caller act (press the keys of a gather, talk into a record).
 func (r *remoteCall) onApp(call *esltest.Call, run esltest.AppRun) {
+	r.announce(call)
 	r.results(call)
 	r.mu.Lock()
 	r.played++
@@ -47,6 +55,14 @@ func (r *remoteCall) onApp(call *esltest.Call, run esltest.AppRun) {
 	}
 	r.print.emit("app", text, simField{"app", run.App}, simField{"arg", run.Arg})
 	r.caller.onApp(call, run)
+}
+
+// announce prints the call's line, once.
+func (r *remoteCall) announce(call *esltest.Call) {
+	r.announced.Do(func() {
+		r.print.emit("call", fmt.Sprintf("call %s from %s to %s", shortID(call.UUID()), r.from, r.to),
+			simField{"call_id", call.UUID()}, simField{"from", r.from}, simField{"to", r.to}, simField{"addr", r.addr})
+	})
 }
 
 // results prints "= response" for every app that has ended and whose
@@ -85,7 +101,7 @@ func (r *remoteCall) results(call *esltest.Call) {
 func runRemote(o *simOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	print := newSimPrinter(stdout, o.jsonOut)
 	caller := &simCaller{print: print, speed: scriptedSpeed, tokens: o.digits, atPrompts: o.remotePrompts}
-	r := &remoteCall{print: print, caller: caller}
+	r := &remoteCall{print: print, caller: caller, from: o.from, to: o.to, addr: o.addr}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -134,8 +150,7 @@ func runRemote(o *simOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		return simFailed
 	}
 	caller.attach(call)
-	print.emit("call", fmt.Sprintf("call %s from %s to %s", shortID(call.UUID()), o.from, o.to),
-		simField{"call_id", call.UUID()}, simField{"from", o.from}, simField{"to", o.to}, simField{"addr", o.addr})
+	r.announce(call)
 	if o.hangupAfter > 0 {
 		why := " (-hangup-after " + o.hangupAfter.String() + ")"
 		call.HangupAfter(o.hangupAfter, "NORMAL_CLEARING", func() {

@@ -272,6 +272,13 @@ func TestCheckScenarioFiles(t *testing.T) {
 			t.Errorf("check output lacks %q:\n%s", want, errOut.String())
 		}
 	}
+	// One mistake is reported once: a scenario whose only step is
+	// misspelt has that step reported, not also "no steps".
+	one := writeScenarios(t, "one_test.yaml", "- name: x\n  steps: [bogus]\n")
+	errOut.Reset()
+	if code := runCheck([]string{one}, &out, &errOut); code != 1 || strings.Contains(errOut.String(), "has no steps") {
+		t.Errorf("check of a scenario whose one step is misspelt = %d, want 1 and only that step reported:\n%s", code, errOut.String())
+	}
 	// A list at the top, or scenarios:, makes a file a scenario file
 	// whatever its name; the shipped one is fine; a flow is still a flow.
 	shaped := writeScenarios(t, "calls.yaml", "scenarios:\n  - name: x\n    steps: [hangup]\n")

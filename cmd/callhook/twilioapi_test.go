@@ -164,3 +164,39 @@ func TestTwilioAPIREADMEExample(t *testing.T) {
 		t.Errorf("the example's allow_to does not allow the curl example's To: %+v", a)
 	}
 }
+
+// callhook check loads twilio_api's certificate and key as serve does, so a
+// missing file fails the check, not the next start.
+func TestCheckTwilioAPITLS(t *testing.T) {
+	cfg := writeConfig(t, `twilio_api:
+  listen: 127.0.0.1:8443
+  tls: {cert: missing.crt, key: missing.key}
+boxes:
+  - {name: fs1, addr: 127.0.0.1:8021, password: x, connect_back: 127.0.0.1:8084}
+apps:
+  voicemail:
+    twiml: http://127.0.0.1:8000/voice.xml
+    account_sid: AC0123456789abcdef0123456789abcdef
+    auth_token: tok-0123456789abcdef
+`)
+	var out, errOut strings.Builder
+	if code := runCheck([]string{"-config", cfg}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "config.yaml:2: twilio_api.tls: open ") {
+		t.Fatalf("check = %d, stdout %q, stderr %q; want 1 and the missing file with its line", code, out.String(), errOut.String())
+	}
+	// The files being there (writeCert's api.crt and api.key), the check
+	// passes.
+	dir := filepath.Dir(cfg)
+	writeCert(t, dir)
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(text), "missing.", "api.")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := runCheck([]string{"-config", cfg}, &out, &errOut); code != 0 {
+		t.Fatalf("check with the files = %d, stderr %q", code, errOut.String())
+	}
+}

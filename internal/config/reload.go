@@ -8,7 +8,8 @@ import (
 // RestartOnly compares next, freshly loaded on SIGHUP, with the running
 // config old, and returns the keys that changed but take effect only on a
 // restart, in the file's order: listen, acl, admin, admin_token, linger,
-// drain_timeout, event_socket, log.format, recordings and boxes. Everything else reloads:
+// drain_timeout, event_socket, log.format, recordings, boxes and twilio_api.
+// Everything else reloads:
 // apps, routes, limits, flows, log.level.
 //
 // They are the settings of what the daemon built once at start: the event
