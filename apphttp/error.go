@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -73,4 +75,19 @@ func Shorten(b []byte, max int) string {
 		cut--
 	}
 	return string(b[:cut]) + "…"
+}
+
+// LogURL is an app URL as a log line shows it: without the password of
+// its user info (an app or an operator may write basic-auth credentials
+// into a URL; net/http's own errors drop the password the same way). The
+// request itself still uses the whole URL.
+func LogURL(s string) string {
+	if !strings.Contains(s, "@") {
+		return s // no user info: spare the parse on every logged request
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return u.Redacted()
 }

@@ -78,3 +78,17 @@ func TestShorten(t *testing.T) {
 		}
 	}
 }
+
+func TestLogURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://app.example.com/ivr?x=1", "https://app.example.com/ivr?x=1"},
+		{"https://user:s3cret@app.example.com/ivr", "https://user:xxxxx@app.example.com/ivr"},
+		{"https://user@app.example.com/ivr", "https://user@app.example.com/ivr"},
+		{"https://app.example.com/ivr?to=a@b", "https://app.example.com/ivr?to=a@b"},
+		{"http://u:p@[::1%zz/", "(an unparsable URL)"},
+	} {
+		if got := LogURL(tc.in); got != tc.want {
+			t.Errorf("LogURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

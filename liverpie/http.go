@@ -39,7 +39,7 @@ func (d *dialog) do(ctx context.Context, event, method, uri, body string) (*resp
 		Sent: body,
 	})
 	d.log.WithFields(logrus.Fields{
-		"event": event, "url": resp.url, "status": resp.status, "took_ms": time.Since(start).Milliseconds(),
+		"event": event, "url": apphttp.LogURL(resp.url), "status": resp.status, "took_ms": time.Since(start).Milliseconds(),
 	}).Debug("liverpie request")
 	return resp, err
 }

@@ -49,7 +49,7 @@ func (s *Server) callback(ctx context.Context, rec *record, p map[string]string)
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	log := s.logger().WithFields(logrus.Fields{"call_id": rec.id, "url": redacted(rec.cbURL), "call_status": p["CallStatus"]})
+	log := s.logger().WithFields(logrus.Fields{"call_id": rec.id, "url": apphttp.LogURL(rec.cbURL), "call_status": p["CallStatus"]})
 	req, err := http.NewRequestWithContext(actx, method, target, body)
 	if err != nil {
 		log.WithError(err).Warn("twilio api: status callback")
@@ -79,15 +79,4 @@ func (s *Server) callback(ctx context.Context, rec *record, p map[string]string)
 		return
 	}
 	log.Debug("twilio api: status callback delivered")
-}
-
-// redacted is a URL as the log may show it: without the password that
-// basic auth in a callback URL carries
-// (https://www.twilio.com/docs/usage/security#http-authentication).
-func redacted(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

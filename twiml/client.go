@@ -42,7 +42,7 @@ func (d *dialog) request(ctx context.Context, target, method string, p map[strin
 		level = logrus.WarnLevel
 	}
 	if proxy.LogsAt(d.log, level) {
-		log := d.log.WithFields(logrus.Fields{"url": info.URL, "event": event, "method": method, "status": info.Status,
+		log := d.log.WithFields(logrus.Fields{"url": apphttp.LogURL(info.URL), "event": event, "method": method, "status": info.Status,
 			"took_ms": info.Took.Milliseconds()})
 		if fallback {
 			log = log.WithField("fallback", true)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/recordings/delivery"
 	"github.com/sirupsen/logrus"
@@ -85,7 +86,7 @@ func (d *dialog) recordingStatus(ctx context.Context, s *delivery.Sender, target
 	}
 	info.Took, info.Err = time.Since(start), err
 	d.obs.Request(d.call, info)
-	log := d.log.WithFields(logrus.Fields{"url": info.URL, "event": info.Event, "status": info.Status,
+	log := d.log.WithFields(logrus.Fields{"url": apphttp.LogURL(info.URL), "event": info.Event, "status": info.Status,
 		"took_ms": info.Took.Milliseconds()})
 	if err != nil {
 		log.WithError(err).Warn("twiml recordingStatusCallback failed")

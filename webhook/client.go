@@ -197,7 +197,7 @@ func (d *dialog) logRequest(ctx context.Context, m *message, info *proxy.Request
 		return // spare a busy app's every step the fields' allocations
 	}
 	log := d.log.WithFields(logrus.Fields{
-		"url": info.URL, "event": m.Event, "seq": m.Seq, "attempts": info.Attempts,
+		"url": apphttp.LogURL(info.URL), "event": m.Event, "seq": m.Seq, "attempts": info.Attempts,
 		"status": info.Status, "took_ms": info.Took.Milliseconds(),
 	})
 	if info.Fallback {
