@@ -44,6 +44,27 @@ func (e *Event) Lookup(name string) (string, bool) {
 	return "", false
 }
 
+// Header returns the first header named name: its name as sent, its
+// decoded value and its raw value. Unlike AllHeaders it builds nothing for
+// a lazy event, so a reader that copies a few headers of a big event (the
+// connect reply's) pays for those only.
+func (e *Event) Header(name string) (EventHeader, bool) {
+	if e.Headers == nil && e.lazy != nil {
+		i := e.lazy.find(name)
+		if i < 0 {
+			return EventHeader{}, false
+		}
+		n, raw := e.lazy.line(i)
+		return EventHeader{Name: n, Value: decodeRaw(raw), Raw: raw}, true
+	}
+	for i := range e.Headers {
+		if sameName(e.Headers[i].Name, name) {
+			return e.Headers[i], true
+		}
+	}
+	return EventHeader{}, false
+}
+
 // sameName compares header names as FreeSWITCH does (case-insensitively).
 // An event has ~100 headers and a lookup passes most of them: the length
 // test turns those into one comparison instead of a case-folding loop

@@ -188,15 +188,24 @@ func (x *plainIndex) line(i int) (name, raw string) {
 
 // lookup finds the first header named name and returns its raw value.
 func (x *plainIndex) lookup(name string) (string, bool) {
-	if k := hotSlot(name); k >= 0 {
-		if i := int(x.hot[k]); i > 0 && i <= x.count() {
-			_, raw := x.line(i - 1)
-			return raw, true
-		}
+	i := x.find(name)
+	if i < 0 {
 		return "", false
 	}
+	_, raw := x.line(i)
+	return raw, true
+}
+
+// find returns the line of the first header named name, or -1.
+func (x *plainIndex) find(name string) int {
+	if k := hotSlot(name); k >= 0 {
+		if i := int(x.hot[k]); i > 0 && i <= x.count() {
+			return i - 1
+		}
+		return -1
+	}
 	if strings.IndexByte(name, ':') >= 0 {
-		return "", false // no header's name holds one
+		return -1 // no header's name holds one
 	}
 	for i, n := 0, x.count(); i < n; i++ {
 		l := x.block[x.start(i):]
@@ -204,10 +213,9 @@ func (x *plainIndex) lookup(name string) (string, bool) {
 		if len(l) <= len(name) || l[len(name)] != ':' || !sameName(l[:len(name)], name) {
 			continue
 		}
-		_, raw := x.line(i)
-		return raw, true
+		return i
 	}
-	return "", false
+	return -1
 }
 
 // headers builds the eager form once.

@@ -61,6 +61,14 @@ func (h Headers) Values(name string) []string {
 type Frame struct {
 	Headers Headers
 	Body    []byte
+
+	// text is the header block the Headers' names and values are
+	// substrings of, one line each ending in '\n', when the block was too
+	// big for the frame's own room (finishFrame): the connect reply's. A
+	// lazy connect reply event indexes it instead of copying every
+	// header (Conn.parseChannel). nil otherwise, and for frames built by
+	// hand.
+	text []byte
 }
 
 // ContentType returns the frame's Content-Type header.

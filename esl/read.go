@@ -199,22 +199,36 @@ type frameBox struct {
 func (r *Reader) finishFrame(size, clen int) (*Frame, int, error) {
 	box := &frameBox{}
 	var block string
+	sep := 0 // bytes between lines in block
 	if n := len(r.block); n <= len(box.text) {
 		// The headers alias the box's text, which nothing writes after
 		// this (no []byte of it is handed out).
 		copy(box.text[:], r.block)
 		block = bodyString(box.text[:n])
 	} else {
-		block = string(r.block)
+		// A big block (the connect reply's) is copied with a '\n' after
+		// each line, the form a text/event-plain body has, so that the
+		// connect reply's event can index it lazily instead of copying
+		// every header again (Conn.parseChannel). One byte a line more.
+		text := make([]byte, 0, n+len(r.ends))
+		start := 0
+		for _, end := range r.ends {
+			text = append(text, r.block[start:end]...)
+			text = append(text, '\n')
+			start = end
+		}
+		box.f.text = text
+		block, sep = bodyString(text), 1
 	}
 	headers := box.hs[:0]
 	if len(r.ends) > len(box.hs) {
 		headers = make(Headers, 0, len(r.ends))
 	}
 	start := 0
-	for _, end := range r.ends {
+	for i, end := range r.ends {
+		end += i * sep
 		line := block[start:end]
-		start = end
+		start = end + sep
 		colon := strings.IndexByte(line, ':')
 		value := line[colon+1:]
 		for len(value) > 0 && value[0] == ' ' {

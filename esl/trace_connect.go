@@ -21,8 +21,9 @@ func (c *Conn) TraceCall(w io.Writer) {
 	if b, err := Connect().Encode(); err == nil {
 		c.trace("C>", b)
 	}
-	f := &Frame{Headers: make(Headers, len(ch.Headers)), Body: ch.Body}
-	for i, h := range ch.Headers {
+	all := ch.AllHeaders() // the channel data is a lazy event by default
+	f := &Frame{Headers: make(Headers, len(all)), Body: ch.Body}
+	for i, h := range all {
 		f.Headers[i] = Header{Name: h.Name, Value: h.Raw}
 	}
 	c.trace("F>", f.Encode())

@@ -47,16 +47,15 @@ func (s *session) trimChannel() {
 // compactChannel returns a copy of ch with only channelHeaders and the
 // variables named in vars, every string cloned, so that the copy keeps
 // none of ch's memory. The strings are cloned into one buffer and the
-// headers into one slice: two allocations, not three per header.
+// headers into one slice: two allocations, not three per header. Each
+// header is looked up (esl.Event.Header), not found by walking them all:
+// the connect reply is a lazy event, and AllHeaders would build and
+// decode all ~100 of its headers for the dozen kept.
 func compactChannel(ch *esl.Event, vars []string) *esl.Event {
-	all := ch.AllHeaders()
-	var kept []int // indexes into all, in the order kept
+	var kept []esl.EventHeader // in the order kept
 	find := func(name string) {
-		for i, h := range all {
-			if len(h.Name) == len(name) && strings.EqualFold(h.Name, name) {
-				kept = append(kept, i)
-				return // the first one, as Lookup finds
-			}
+		if h, ok := ch.Header(name); ok {
+			kept = append(kept, h) // the first one, as Lookup finds
 		}
 	}
 	for _, name := range channelHeaders {
@@ -74,8 +73,7 @@ func compactChannel(ch *esl.Event, vars []string) *esl.Event {
 		return out
 	}
 	size := 0
-	for _, i := range kept {
-		h := all[i]
+	for _, h := range kept {
 		size += len(h.Name) + len(h.Value)
 		if h.Raw != h.Value {
 			size += len(h.Raw)
@@ -83,8 +81,7 @@ func compactChannel(ch *esl.Event, vars []string) *esl.Event {
 	}
 	var b strings.Builder
 	b.Grow(size)
-	for _, i := range kept {
-		h := all[i]
+	for _, h := range kept {
 		b.WriteString(h.Name)
 		b.WriteString(h.Value)
 		if h.Raw != h.Value {
@@ -99,8 +96,7 @@ func compactChannel(ch *esl.Event, vars []string) *esl.Event {
 		off += n
 		return s
 	}
-	for j, i := range kept {
-		h := all[i]
+	for j, h := range kept {
 		o := &out.Headers[j]
 		o.Name, o.Value = take(len(h.Name)), take(len(h.Value))
 		o.Raw = o.Value

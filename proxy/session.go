@@ -294,13 +294,15 @@ func (s *session) finish(ctx context.Context) {
 			s.hangup(ctx, "NORMAL_TEMPORARY_FAILURE")
 		}
 		deadline := time.Now().Add(s.p.linger() + time.Second)
-		for s.hungUp && s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
+		if s.hungUp && s.hangupComplete == nil && !s.ended {
+			// One context for the whole tail, not one per event read.
 			wctx, cancel := context.WithDeadline(ctx, deadline)
-			_, err := s.nextEvent(wctx)
-			cancel()
-			if err != nil {
-				break
+			for s.hungUp && s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
+				if _, err := s.nextEvent(wctx); err != nil {
+					break
+				}
 			}
+			cancel()
 		}
 	}
 	callRec := s.endCallRecording(ctx)

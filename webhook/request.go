@@ -123,9 +123,13 @@ const (
 
 // encode returns the request body in the app's format, and its content type.
 func (d *dialog) encode(m *message) ([]byte, string, error) {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return nil, "", fmt.Errorf("encode %s request: %w", m.Event, err)
+	data, ok := appendMessage(make([]byte, 0, 512), m) // json.Marshal's bytes (request_json.go)
+	if !ok {
+		var err error
+		data, err = json.Marshal(m)
+		if err != nil {
+			return nil, "", fmt.Errorf("encode %s request: %w", m.Event, err)
+		}
 	}
 	if !d.app.Form {
 		return data, jsonType, nil

@@ -391,7 +391,7 @@ func newLogger(lc config.LogConfig, out io.Writer) *logrus.Logger {
 	if lc.Format == "json" {
 		log.Formatter = &logrus.JSONFormatter{}
 	} else {
-		log.Formatter = &logrus.TextFormatter{FullTimestamp: true, DisableColors: true}
+		log.Formatter = newTextFormatter() // logrus's TextFormatter's bytes (log_text.go)
 	}
 	return log
 }
