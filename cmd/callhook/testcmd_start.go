@@ -215,10 +215,18 @@ type appGroup struct {
 	procs []*appProcess
 }
 
-func (g *appGroup) add(p *appProcess) {
+// startInto starts cmdline and adds it to g in one step under g's lock:
+// an interrupt that comes once the app runs (it may already have said so
+// to the world) stops it too, since stop's list waits for the lock.
+func (g *appGroup) startInto(cmdline string) error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	p, err := startApp(cmdline)
+	if err != nil {
+		return err
+	}
 	g.procs = append(g.procs, p)
-	g.mu.Unlock()
+	return nil
 }
 
 func (g *appGroup) list() []*appProcess {
@@ -239,12 +247,10 @@ func (g *appGroup) stop() {
 // apps' output.
 func (g *appGroup) start(cmdlines, urls []string, timeout time.Duration) error {
 	for _, c := range cmdlines {
-		p, err := startApp(c)
-		if err != nil {
+		if err := g.startInto(c); err != nil {
 			g.stop()
 			return err
 		}
-		g.add(p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
