@@ -232,14 +232,20 @@ func (s *server) serve(ln net.Listener) (served <-chan error, err error) {
 	}
 	ch := make(chan error, 1)
 	go func() { ch <- s.esl.Serve(ln) }()
+	// What started so far stops again when a later part cannot start.
+	undo := func() {
+		s.esl.Close()
+		s.stopRecordings()
+		s.ops.stop()
+	}
 	// The boxes bring answered calls to ln: connect once it serves.
 	if err := s.placing.start(s.log); err != nil {
-		s.esl.Close()
+		undo()
 		return nil, err
 	}
 	if err := s.startTwilioAPI(); err != nil {
 		s.placing.stop()
-		s.esl.Close()
+		undo()
 		return nil, err
 	}
 	return ch, nil
