@@ -69,6 +69,10 @@ type App struct {
 // DefaultTimeout is Twilio's own timeout for a webhook.
 const DefaultTimeout = 15 * time.Second
 
+// DefaultMaxRedirects bounds a call's redirects in a row with no verb
+// run between them, as for webhook apps (limits.max_redirects).
+const DefaultMaxRedirects = 50
+
 // Error codes a fallback receives as ErrorCode, Twilio's
 // (https://www.twilio.com/docs/api/errors).
 const (
@@ -129,7 +133,7 @@ func (a *App) maxRedirects() int {
 	case a.MaxRedirects > 0:
 		return a.MaxRedirects
 	}
-	return 50
+	return DefaultMaxRedirects
 }
 
 // dialog is one call's conversation with a TwiML app, used by the call's
