@@ -37,6 +37,7 @@ var layers = map[string][]string{
 	"internal/nolog":     {},
 	"internal/testlog":   {},
 	"internal/leakcheck": {},
+	"internal/gcpace":    {},
 	"internal/calltest":  {"esl", "esl/esltest", "internal/testlog", "proxy", "verb"},
 	// The config knows the file format and the verbs of on_failure, and
 	// nothing of the engine or of the backends it names: cmd maps it onto
@@ -63,7 +64,7 @@ var layers = map[string][]string{
 	// twilioapi places calls the Twilio way: through outbound, for twiml
 	// apps.
 	"twilioapi": {"apphttp", "esl", "internal/nolog", "outbound", "proxy", "twiml", "verb"},
-	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
+	"cmd/callhook": {"admin", "apphttp", "esl", "esl/esltest", "internal/config", "internal/gcpace", "internal/nolog", "internal/safefile", "internal/suggest", "internal/yamlx", "liverpie",
 		"metrics", "outbound", "proxy", "recordings", "statemachine", "twilioapi", "twiml", "verb", "webhook"},
 	"cmd/loadgen": {"cmd/loadgen/floor", "cmd/loadgen/replay", "esl", "esl/esltest"},
 	// The floor and the replayed switch share no code of callhook's: they

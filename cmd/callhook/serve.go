@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/callhook/callhook/esl"
 	"github.com/callhook/callhook/internal/config"
+	"github.com/callhook/callhook/internal/gcpace"
 	"github.com/callhook/callhook/proxy"
 	"github.com/callhook/callhook/recordings"
 	"github.com/sirupsen/logrus"
@@ -78,7 +78,7 @@ func runServe(args []string, stderr io.Writer) int {
 	if *memProfile != "" {
 		defer writeMemProfile(log, *memProfile)
 	}
-	setGCPercent(os.LookupEnv)
+	defer paceGC(os.LookupEnv)()
 	s, err := newServer(cfg, log)
 	if err != nil {
 		printErrors(stderr, err)
@@ -423,23 +423,27 @@ func printErrors(w io.Writer, err error) {
 	}
 }
 
-// serveGCPercent is the garbage collector's pacing serve runs with when
-// GOGC is not set: the heap may grow by 150% of what is live between
-// collections instead of 100%. A call allocates about 110 KiB, most of it
-// garbage within milliseconds (event frames, requests, replies), while what
-// a call keeps is small, so at the default pacing the collector runs many
-// times a second under load. In paired runs (BENCHMARKS.md, issue 16's
-// third round) 150 took about 10% off the CPU per call at saturation, as
-// much as 200 did, for between nothing and about 4 KiB more per held call
-// (the held figure moves that much from run to run). GOGC, when set,
-// decides as usual.
-const serveGCPercent = 150
+// serveGCPercent and serveGCHeadroom pace the garbage collector when GOGC
+// is not set: the heap may grow by 150% of what is live between
+// collections, and by at least 64 MiB (package gcpace says why). A call
+// allocates about 100 KiB that is garbage within milliseconds and keeps a
+// few KiB, so with a small live heap the usual pacing ran the collector
+// dozens of times a second under load; BENCHMARKS.md (issue 16's fifth
+// round) has the figures. With thousands of held calls the percentage gives
+// the larger goal and the headroom adds nothing. GOGC, when set, decides as
+// usual and turns the headroom off.
+const (
+	serveGCPercent  = 150
+	serveGCHeadroom = 64 << 20
+)
 
-// setGCPercent applies serveGCPercent unless GOGC is set.
-func setGCPercent(lookupEnv func(string) (string, bool)) {
-	if _, set := lookupEnv("GOGC"); !set {
-		debug.SetGCPercent(serveGCPercent)
+// paceGC starts the collector's pacing unless GOGC is set; the returned
+// function stops it.
+func paceGC(lookupEnv func(string) (string, bool)) (stop func()) {
+	if _, set := lookupEnv("GOGC"); set {
+		return func() {}
 	}
+	return gcpace.Start(serveGCPercent, serveGCHeadroom).Stop
 }
 
 // writeMemProfile writes the heap profile, whose alloc_space and
