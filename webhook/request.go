@@ -121,27 +121,38 @@ const (
 	formType = "application/x-www-form-urlencoded"
 )
 
-// encode returns the request body in the app's format, and its content type.
-func (d *dialog) encode(m *message) ([]byte, string, error) {
+// The values of a request's fixed headers, shared by every request: a
+// header's values are only read once set (net/http copies the map of the
+// request it follows a redirect with, and adds a cookie by replacing the
+// Cookie header's values), so one slice serves them all.
+var (
+	jsonTypeValues = []string{jsonType}
+	formTypeValues = []string{formType}
+	acceptValues   = []string{"application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1"}
+)
+
+// encode returns the request body in the app's format, and its
+// Content-Type header's values.
+func (d *dialog) encode(m *message) ([]byte, []string, error) {
 	data, ok := appendMessage(make([]byte, 0, 512), m) // json.Marshal's bytes (request_json.go)
 	if !ok {
 		var err error
 		data, err = json.Marshal(m)
 		if err != nil {
-			return nil, "", fmt.Errorf("encode %s request: %w", m.Event, err)
+			return nil, nil, fmt.Errorf("encode %s request: %w", m.Event, err)
 		}
 	}
 	if !d.app.Form {
-		return data, jsonType, nil
+		return data, jsonTypeValues, nil
 	}
 	form, err := flatten(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("encode %s request as a form: %w", m.Event, err)
+		return nil, nil, fmt.Errorf("encode %s request as a form: %w", m.Event, err)
 	}
 	if len(m.Session) > 0 && string(m.Session) != "null" {
 		form.Set("session", string(m.Session))
 	}
-	return []byte(form.Encode()), formType, nil
+	return []byte(form.Encode()), formTypeValues, nil
 }
 
 // flatten turns a JSON object into form values with dotted keys
@@ -198,15 +209,22 @@ func joinKey(prefix, k string) string {
 
 // setHeaders sets the headers of one attempt. The signature is made afresh
 // for each attempt, with the current time, so a retry is not mistaken for
-// a replay; the seq stays that of the request.
-func (d *dialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
-	h.Set("Content-Type", ctype)
-	h.Set("Accept", "application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1")
-	h.Set("User-Agent", d.call.UserAgent)
-	h.Set(apphttp.CallIDHeader, d.call.ID) // also what the admin API refuses
-	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
+// a replay; the seq stays that of the request. h is the attempt's new
+// request's empty map; the keys are written in canonical form, as
+// h.Set would (TestHeaderKeysCanonical), without a slice per value:
+// the fixed values are shared (jsonTypeValues, the dialog's fixed), the
+// attempt's own share one slice.
+func (d *dialog) setHeaders(h http.Header, body []byte, ctype []string, seq int) {
+	h["Content-Type"] = ctype
+	h["Accept"] = acceptValues
+	h["User-Agent"] = d.fixed[0:1:1]
+	h[apphttp.CallIDHeader] = d.fixed[1:2:2] // also what the admin API refuses
+	own := make([]string, 1, 2)
+	own[0] = strconv.Itoa(seq)
+	h["X-Callhook-Seq"] = own[0:1:1]
 	if d.app.Secret != "" {
-		h.Set("X-Callhook-Signature", signature(d.app.Secret, d.app.clock().Unix(), body))
+		own = append(own, signature(d.app.Secret, d.app.clock().Unix(), body))
+		h["X-Callhook-Signature"] = own[1:2:2]
 	}
 }
 
