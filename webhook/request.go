@@ -237,6 +237,9 @@ func signature(secret string, t int64, body []byte) string {
 // that a session JSON cannot carry (YAML maps with non-string keys, NaN)
 // makes that reply invalid instead of breaking every later request.
 func sessionJSON(v any) (json.RawMessage, error) {
+	if data, ok := appendSession(make([]byte, 0, 64), v, 0); ok {
+		return data, nil // json.Marshal's bytes, without its reflection (request_json.go)
+	}
 	data, err := json.Marshal(jsonValue(v))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
