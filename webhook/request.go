@@ -223,14 +223,9 @@ func (d *dialog) setHeaders(h http.Header, body []byte, ctype []string, seq int)
 	own[0] = strconv.Itoa(seq)
 	h["X-Callhook-Seq"] = own[0:1:1]
 	if d.app.Secret != "" {
-		own = append(own, signature(d.app.Secret, d.app.clock().Unix(), body))
+		own = append(own, d.app.signer().Sign(d.app.clock().Unix(), body))
 		h["X-Callhook-Signature"] = own[1:2:2]
 	}
-}
-
-// signature is the X-Callhook-Signature value (apphttp.Signature).
-func signature(secret string, t int64, body []byte) string {
-	return apphttp.Signature(secret, t, body)
 }
 
 // sessionJSON encodes a reply's session once, when it arrives, so

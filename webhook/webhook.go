@@ -83,6 +83,19 @@ type App struct {
 	now func() time.Time
 	// parsed is URL parsed, made by the first call that starts (appURL).
 	parsed atomic.Pointer[appURL]
+	// sig signs with Secret, made by the first signed request (signer).
+	sig atomic.Pointer[apphttp.Signer]
+}
+
+// signer returns the App's apphttp.Signer of Secret (X-Callhook-Signature),
+// made once for all its calls, or anew should Secret have changed.
+func (a *App) signer() *apphttp.Signer {
+	if s := a.sig.Load(); s != nil && s.Secret() == a.Secret {
+		return s
+	}
+	s := apphttp.NewSigner(a.Secret)
+	a.sig.Store(s)
+	return s
 }
 
 // appURL is an App's URL parsed once for all its calls: relative URLs
