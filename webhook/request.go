@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/recordings/delivery"
@@ -88,9 +87,7 @@ func (d *dialog) message(event string) *message {
 			Channel:   c.ChannelName,
 		},
 	}
-	if !c.StartedAt.IsZero() {
-		m.Call.StartedAt = c.StartedAt.UTC().Format(time.RFC3339)
-	}
+	m.Call.StartedAt = d.startedAt
 	for _, name := range d.app.Vars {
 		if v, ok := c.Var(name); ok {
 			if m.Vars == nil {

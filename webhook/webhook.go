@@ -173,8 +173,12 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&dialog{app: a, call: call, base: urls.base, self: urls.self, selfStr: urls.selfStr,
-		fixed: []string{call.UserAgent, call.ID}, httpc: hc, log: log, obs: obs}), nil
+	d := &dialog{app: a, call: call, base: urls.base, self: urls.self, selfStr: urls.selfStr,
+		fixed: []string{call.UserAgent, call.ID}, httpc: hc, log: log, obs: obs}
+	if !call.StartedAt.IsZero() {
+		d.startedAt = call.StartedAt.UTC().Format(time.RFC3339)
+	}
+	return proxy.Verbs(d), nil
 }
 
 // ChannelVars implements VarReader for the app: its calls read its Vars.
@@ -237,9 +241,12 @@ type dialog struct {
 	// fixed holds the values of the headers that are the same on each of
 	// the call's requests: User-Agent, then X-Callhook-Call-Id.
 	fixed []string
-	httpc *http.Client // the shared pool, with this call's cookie jar
-	log   logrus.FieldLogger
-	obs   proxy.Observer
+	// startedAt is the body's call.started_at, the call's StartedAt
+	// printed once ("" when unknown).
+	startedAt string
+	httpc     *http.Client // the shared pool, with this call's cookie jar
+	log       logrus.FieldLogger
+	obs       proxy.Observer
 
 	seq       int             // requests made so far; the next one is seq+1
 	session   json.RawMessage // as the app's last reply set it; nil until then
