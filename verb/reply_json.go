@@ -47,9 +47,12 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	if !json.Valid(data) {
 		return nil, false
 	}
-	// The stack of open collections' children starts as large as a menu
-	// reply needs: one allocation, not one per doubling.
-	p := jsonParser{data: data, text: string(data), off: start, stack: make([]*yaml.Node, 0, jsonStackNodes)}
+	// The reply's values are counted once: the slabs and the stack of
+	// open collections' children are sized by the count (the stack, up to
+	// jsonStackNodes, is one allocation rather than one per doubling).
+	values := max(jsonValues(data[start:]), 1)
+	p := jsonParser{data: data, text: string(data), off: start, nodes: values,
+		stack: make([]*yaml.Node, 0, min(values, jsonStackNodes))}
 	root, ok = p.value(0)
 	if !ok {
 		return nil, false
@@ -118,7 +121,8 @@ type jsonParser struct {
 	col  int    // 0-based, of pos
 
 	slab  []yaml.Node  // nodes not handed out yet
-	nodes int          // the reply's values, counted for the first slab
+	nodes int          // the reply's values (jsonValues), at least 1
+	slabs int          // node slabs made so far
 	kids  []*yaml.Node // room for children slices not handed out yet
 	stack []*yaml.Node // children of the open collections
 }
@@ -169,10 +173,11 @@ func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value st
 	if len(p.slab) == 0 {
 		// Sized by a count of the reply's values; a slab never outgrows
 		// jsonSlabNodes, so one kept node pins at most that many.
-		values := max(jsonValues(p.data[p.off:]), 1)
-		if p.nodes == 0 {
-			p.nodes = values
+		values := p.nodes // the first slab: the count jsonDocument made
+		if p.slabs > 0 {
+			values = max(jsonValues(p.data[p.off:]), 1)
 		}
+		p.slabs++
 		p.slab = make([]yaml.Node, min(values, jsonSlabNodes))
 	}
 	n := &p.slab[0]
