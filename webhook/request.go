@@ -208,7 +208,7 @@ func joinKey(prefix, k string) string {
 // for each attempt, with the current time, so a retry is not mistaken for
 // a replay; the seq stays that of the request. h is the attempt's new
 // request's empty map; the keys are written in canonical form, as
-// h.Set would (TestHeaderKeysCanonical), without a slice per value:
+// h.Set would (TestSetHeadersAsSet), without a slice per value:
 // the fixed values are shared (jsonTypeValues, the dialog's fixed), the
 // attempt's own share one slice.
 func (d *dialog) setHeaders(h http.Header, body []byte, ctype []string, seq int) {
