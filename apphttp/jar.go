@@ -22,9 +22,14 @@ const (
 // maxCallCookieBytes is dropped, and so is a new one once the jar has
 // seen maxCallCookies: the app's first cookies, the ones it relies on,
 // keep working (a cookie it sets again replaces itself).
+//
+// The cookiejar itself is made when the app first sets a cookie that is
+// kept: most apps set none, and a jar per call was five allocations and,
+// on every request, a host name canonicalised to look up an empty jar.
+// Until then the call has no cookie to send, as an empty jar would say.
 type callJar struct {
-	jar  *cookiejar.Jar
 	mu   sync.Mutex
+	jar  *cookiejar.Jar // nil until a cookie is kept
 	seen map[cookieKey]struct{}
 }
 
@@ -33,11 +38,7 @@ type callJar struct {
 type cookieKey struct{ host, domain, path, name string }
 
 func newCallJar() (*callJar, error) {
-	j, err := cookiejar.New(nil)
-	if err != nil {
-		return nil, err
-	}
-	return &callJar{jar: j, seen: map[cookieKey]struct{}{}}, nil
+	return &callJar{}, nil
 }
 
 // SetCookies implements http.CookieJar.
@@ -53,13 +54,38 @@ func (j *callJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 			if len(j.seen) >= maxCallCookies {
 				continue
 			}
+			if j.seen == nil {
+				j.seen = map[cookieKey]struct{}{}
+			}
 			j.seen[k] = struct{}{}
 		}
 		keep = append(keep, c)
 	}
+	if len(keep) == 0 {
+		j.mu.Unlock()
+		return
+	}
+	if j.jar == nil {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			// cookiejar.New fails only on options it was not given.
+			j.mu.Unlock()
+			return
+		}
+		j.jar = jar
+	}
+	jar := j.jar
 	j.mu.Unlock()
-	j.jar.SetCookies(u, keep)
+	jar.SetCookies(u, keep)
 }
 
 // Cookies implements http.CookieJar.
-func (j *callJar) Cookies(u *url.URL) []*http.Cookie { return j.jar.Cookies(u) }
+func (j *callJar) Cookies(u *url.URL) []*http.Cookie {
+	j.mu.Lock()
+	jar := j.jar
+	j.mu.Unlock()
+	if jar == nil {
+		return nil
+	}
+	return jar.Cookies(u)
+}

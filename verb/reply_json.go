@@ -47,7 +47,12 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	if !json.Valid(data) {
 		return nil, false
 	}
-	p := jsonParser{data: data, text: string(data), off: start}
+	// The reply's values are counted once: the slabs and the stack of
+	// open collections' children are sized by the count (the stack, up to
+	// jsonStackNodes, is one allocation rather than one per doubling).
+	values := max(jsonValues(data[start:]), 1)
+	p := jsonParser{data: data, text: string(data), off: start, nodes: values,
+		stack: make([]*yaml.Node, 0, min(values, jsonStackNodes))}
 	root, ok = p.value(0)
 	if !ok {
 		return nil, false
@@ -105,7 +110,8 @@ func jsonCharsOK(data []byte) bool {
 // It allocates per reply rather than per token: the strings without
 // escapes are slices of one copy of the reply (text), the nodes come from
 // slabs, and a collection's children are gathered on a shared stack and
-// copied once into a slice of the exact size when it closes.
+// copied once, when it closes, into a slice of the exact length cut from
+// a slab of such slices (kids).
 type jsonParser struct {
 	data []byte
 	text string // data, copied once: the scalars' values are its substrings
@@ -115,11 +121,18 @@ type jsonParser struct {
 	col  int    // 0-based, of pos
 
 	slab  []yaml.Node  // nodes not handed out yet
+	nodes int          // the reply's values (jsonValues), at least 1
+	slabs int          // node slabs made so far
+	kids  []*yaml.Node // room for children slices not handed out yet
 	stack []*yaml.Node // children of the open collections
 }
 
-// jsonSlabNodes bounds a slab of nodes; a menu reply has about 30.
-const jsonSlabNodes = 64
+// jsonSlabNodes bounds a slab of nodes, and of children; a menu reply has
+// about 30 nodes. jsonStackNodes is the children stack's first size.
+const (
+	jsonSlabNodes  = 64
+	jsonStackNodes = 32
+)
 
 // advance moves the line and column count to offset off.
 func (p *jsonParser) advance(off int) {
@@ -160,7 +173,12 @@ func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value st
 	if len(p.slab) == 0 {
 		// Sized by a count of the reply's values; a slab never outgrows
 		// jsonSlabNodes, so one kept node pins at most that many.
-		p.slab = make([]yaml.Node, min(max(jsonValues(p.data[p.off:]), 1), jsonSlabNodes))
+		values := p.nodes // the first slab: the count jsonDocument made
+		if p.slabs > 0 {
+			values = max(jsonValues(p.data[p.off:]), 1)
+		}
+		p.slabs++
+		p.slab = make([]yaml.Node, min(values, jsonSlabNodes))
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
@@ -208,8 +226,18 @@ func jsonValues(data []byte) int {
 // their own, and pops them.
 func (p *jsonParser) children(mark int) []*yaml.Node {
 	var c []*yaml.Node
-	if len(p.stack) > mark {
-		c = append(make([]*yaml.Node, 0, len(p.stack)-mark), p.stack[mark:]...)
+	if n := len(p.stack) - mark; n > 0 {
+		if len(p.kids) < n {
+			// Room for every node of the reply (each is the child of one
+			// collection at most), never more than jsonSlabNodes unless
+			// one collection has more children.
+			p.kids = make([]*yaml.Node, max(n, min(p.nodes, jsonSlabNodes)))
+		}
+		// Capacity cut to the length: an append to one collection's
+		// children can never write into the next one's.
+		c = p.kids[:n:n]
+		p.kids = p.kids[n:]
+		copy(c, p.stack[mark:])
 	}
 	clear(p.stack[mark:])
 	p.stack = p.stack[:mark]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
@@ -32,11 +33,13 @@ const (
 )
 
 // attempt makes one POST under the app's per-attempt timeout, reading the
-// reply within it.
-func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype string, seq int) attemptResult {
+// reply within it. u is the request's URL, shared with the request's
+// other attempts (and, for the app's own URL, with its other calls): read
+// only, as net/http treats it.
+func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype []string, seq int) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, d.app.timeout())
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), bytes.NewReader(body))
+	req, err := newPost(actx, u, body)
 	if err != nil {
 		return attemptResult{err: err}
 	}
@@ -55,7 +58,7 @@ func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype str
 			return a
 		}
 	}
-	a.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	a.body, err = readReply(resp, limit)
 	if err != nil {
 		a.err = fmt.Errorf("read reply: %w", err)
 		a.code = apphttp.Classify(actx, 0, err)
@@ -70,6 +73,42 @@ func (d *dialog) attempt(ctx context.Context, u *url.URL, body []byte, ctype str
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainBytes))
 	}
 	return a
+}
+
+// readReply reads resp's body: up to limit+1 bytes, so that a body over
+// limit shows. A body whose Content-Length is within limit is read into
+// one buffer of that size (net/http fails the read when fewer bytes come,
+// and stops at that length when more would); any other, in growing
+// buffers, up to the limit.
+func readReply(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit && n <= maxSizedRead {
+		b := make([]byte, n)
+		k, err := io.ReadFull(resp.Body, b)
+		return b[:k], err // what came before an error, as io.ReadAll returns it
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+}
+
+// maxSizedRead bounds the buffer readReply makes up front from a
+// Content-Length: a longer body (a max_reply_bytes raised far beyond
+// the default) is read as it comes, in buffers that grow only as bytes
+// arrive, so a header alone never costs its size in memory.
+const maxSizedRead = 64 << 10
+
+// newPost is http.NewRequestWithContext(ctx, "POST", u.String(), body)
+// without the URL's print and parse: the request takes u itself, which
+// net/http only reads. A host with an empty port ("app:"), which
+// NewRequestWithContext rewrites, takes that path.
+func newPost(ctx context.Context, u *url.URL, body []byte) (*http.Request, error) {
+	if strings.HasSuffix(u.Host, ":") {
+		return http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.URL, req.Host = u, u.Host
+	return req, nil
 }
 
 // request sends one request (all its attempts) to target and, when parse is
@@ -89,11 +128,11 @@ func (d *dialog) request(ctx context.Context, target string, m *message, fallbac
 
 // send runs the attempts of one request, filling info as it goes.
 func (d *dialog) send(ctx context.Context, target string, m *message, parse bool, info *proxy.RequestInfo) (*verb.Reply, error) {
-	u, err := d.base.Parse(target)
+	u, ustr, err := d.target(target)
 	if err != nil {
 		return nil, &apphttp.RequestError{Op: "webhook", URL: target, Code: apphttp.CodeConnect, Err: fmt.Errorf("parse url: %w", err)}
 	}
-	info.URL = u.String()
+	info.URL = ustr
 	body, ctype, err := d.encode(m)
 	if err != nil {
 		return nil, &apphttp.RequestError{Op: "webhook", URL: info.URL, Code: apphttp.CodeConnect, Err: err}
@@ -113,7 +152,11 @@ func (d *dialog) send(ctx context.Context, target string, m *message, parse bool
 		}
 		if a.resp != nil {
 			info.Status = a.resp.StatusCode
-			info.Reply, info.Body = apphttp.Shorten(a.body, replyShown), string(a.body)
+			info.Body = string(a.body)
+			info.Reply = info.Body // one copy for both when it is short
+			if len(a.body) > replyShown {
+				info.Reply = apphttp.Shorten(a.body, replyShown)
+			}
 		}
 		if a.err == nil && a.resp.StatusCode/100 == 2 {
 			switch {
@@ -140,6 +183,20 @@ func (d *dialog) send(ctx context.Context, target string, m *message, parse bool
 		return rep, nil
 	}
 	return nil, failure(info.URL, last, n, d.app.timeout())
+}
+
+// target resolves a request's target against the app's URL, and prints
+// it; the app's own URL (call.start, and verb.result without an action)
+// was resolved once for all its calls.
+func (d *dialog) target(target string) (*url.URL, string, error) {
+	if target == d.app.URL && d.self != nil {
+		return d.self, d.selfStr, nil
+	}
+	u, err := d.base.Parse(target)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, u.String(), nil
 }
 
 // parse validates a 2xx reply completely and keeps the session it sets.

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/callhook/callhook/apphttp"
 	"github.com/callhook/callhook/recordings/delivery"
@@ -88,9 +87,7 @@ func (d *dialog) message(event string) *message {
 			Channel:   c.ChannelName,
 		},
 	}
-	if !c.StartedAt.IsZero() {
-		m.Call.StartedAt = c.StartedAt.UTC().Format(time.RFC3339)
-	}
+	m.Call.StartedAt = d.startedAt
 	for _, name := range d.app.Vars {
 		if v, ok := c.Var(name); ok {
 			if m.Vars == nil {
@@ -121,27 +118,38 @@ const (
 	formType = "application/x-www-form-urlencoded"
 )
 
-// encode returns the request body in the app's format, and its content type.
-func (d *dialog) encode(m *message) ([]byte, string, error) {
+// The values of a request's fixed headers, shared by every request: a
+// header's values are only read once set (net/http copies the map of the
+// request it follows a redirect with, and adds a cookie by replacing the
+// Cookie header's values), so one slice serves them all.
+var (
+	jsonTypeValues = []string{jsonType}
+	formTypeValues = []string{formType}
+	acceptValues   = []string{"application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1"}
+)
+
+// encode returns the request body in the app's format, and its
+// Content-Type header's values.
+func (d *dialog) encode(m *message) ([]byte, []string, error) {
 	data, ok := appendMessage(make([]byte, 0, 512), m) // json.Marshal's bytes (request_json.go)
 	if !ok {
 		var err error
 		data, err = json.Marshal(m)
 		if err != nil {
-			return nil, "", fmt.Errorf("encode %s request: %w", m.Event, err)
+			return nil, nil, fmt.Errorf("encode %s request: %w", m.Event, err)
 		}
 	}
 	if !d.app.Form {
-		return data, jsonType, nil
+		return data, jsonTypeValues, nil
 	}
 	form, err := flatten(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("encode %s request as a form: %w", m.Event, err)
+		return nil, nil, fmt.Errorf("encode %s request as a form: %w", m.Event, err)
 	}
 	if len(m.Session) > 0 && string(m.Session) != "null" {
 		form.Set("session", string(m.Session))
 	}
-	return []byte(form.Encode()), formType, nil
+	return []byte(form.Encode()), formTypeValues, nil
 }
 
 // flatten turns a JSON object into form values with dotted keys
@@ -198,27 +206,32 @@ func joinKey(prefix, k string) string {
 
 // setHeaders sets the headers of one attempt. The signature is made afresh
 // for each attempt, with the current time, so a retry is not mistaken for
-// a replay; the seq stays that of the request.
-func (d *dialog) setHeaders(h http.Header, body []byte, ctype string, seq int) {
-	h.Set("Content-Type", ctype)
-	h.Set("Accept", "application/yaml, application/json;q=0.9, text/yaml;q=0.9, */*;q=0.1")
-	h.Set("User-Agent", d.call.UserAgent)
-	h.Set(apphttp.CallIDHeader, d.call.ID) // also what the admin API refuses
-	h.Set("X-Callhook-Seq", strconv.Itoa(seq))
+// a replay; the seq stays that of the request. h is the attempt's new
+// request's empty map; the keys are written in canonical form, as
+// h.Set would (TestSetHeadersAsSet), without a slice per value:
+// the fixed values are shared (jsonTypeValues, the dialog's fixed), the
+// attempt's own share one slice.
+func (d *dialog) setHeaders(h http.Header, body []byte, ctype []string, seq int) {
+	h["Content-Type"] = ctype
+	h["Accept"] = acceptValues
+	h["User-Agent"] = d.fixed[0:1:1]
+	h[apphttp.CallIDHeader] = d.fixed[1:2:2] // also what the admin API refuses
+	own := make([]string, 1, 2)
+	own[0] = strconv.Itoa(seq)
+	h["X-Callhook-Seq"] = own[0:1:1]
 	if d.app.Secret != "" {
-		h.Set("X-Callhook-Signature", signature(d.app.Secret, d.app.clock().Unix(), body))
+		own = append(own, d.app.signer().Sign(d.app.clock().Unix(), body))
+		h["X-Callhook-Signature"] = own[1:2:2]
 	}
-}
-
-// signature is the X-Callhook-Signature value (apphttp.Signature).
-func signature(secret string, t int64, body []byte) string {
-	return apphttp.Signature(secret, t, body)
 }
 
 // sessionJSON encodes a reply's session once, when it arrives, so
 // that a session JSON cannot carry (YAML maps with non-string keys, NaN)
 // makes that reply invalid instead of breaking every later request.
 func sessionJSON(v any) (json.RawMessage, error) {
+	if data, ok := appendSession(make([]byte, 0, 64), v, 0); ok {
+		return data, nil // json.Marshal's bytes, without its reflection (request_json.go)
+	}
 	data, err := json.Marshal(jsonValue(v))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)

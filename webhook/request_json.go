@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -215,4 +216,107 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendSession appends v, a reply's session value as verb's sessionValue
+// makes it (map[string]any, []any, string, json.Number, bool, nil), as
+// json.Marshal encodes jsonValue(v): maps with their keys sorted, strings
+// escaped as appendJSONString does, a nil map or list as an empty one. ok=false (b's new bytes to be dropped) for
+// any other value and past sessionMaxDepth levels: json.Marshal then
+// decides, as it did for every session (sessionJSON).
+func appendSession(b []byte, v any, depth int) ([]byte, bool) {
+	if depth > sessionMaxDepth {
+		return b, false
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case string:
+		return appendJSONString(b, x), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case json.Number:
+		if x == "" {
+			return append(b, '0'), true // as encoding/json writes the zero Number
+		}
+		if !jsonNumber(string(x)) {
+			return b, false // json.Marshal refuses it
+		}
+		return append(b, x...), true
+	case []any:
+		b = append(b, '[') // nil too: jsonValue made it an empty list
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendSession(b, e, depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{') // nil too, as for a list
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			var ok bool
+			if b, ok = appendSession(b, x[k], depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	}
+	return b, false
+}
+
+// sessionMaxDepth bounds appendSession's nesting; a deeper session goes
+// to json.Marshal.
+const sessionMaxDepth = 1000
+
+// jsonNumber reports whether s is a JSON number literal (RFC 8259,
+// section 6), which encoding/json requires of a json.Number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhook/callhook/apphttp"
@@ -80,6 +81,50 @@ type App struct {
 	// now is the clock that dates signatures; nil means time.Now. Tests set
 	// it to see a fresh t on each retry without waiting for a second to pass.
 	now func() time.Time
+	// parsed is URL parsed, made by the first call that starts (appURL).
+	parsed atomic.Pointer[appURL]
+	// sig signs with Secret, made by the first signed request (signer).
+	sig atomic.Pointer[apphttp.Signer]
+}
+
+// signer returns the App's apphttp.Signer of Secret (X-Callhook-Signature),
+// made once for all its calls, or anew should Secret have changed.
+func (a *App) signer() *apphttp.Signer {
+	if s := a.sig.Load(); s != nil && s.Secret() == a.Secret {
+		return s
+	}
+	s := apphttp.NewSigner(a.Secret)
+	a.sig.Store(s)
+	return s
+}
+
+// appURL is an App's URL parsed once for all its calls: relative URLs
+// resolve against base, and self is the URL resolved against itself, what
+// each request to the app's own URL goes to. Calls share them, read only.
+type appURL struct {
+	raw     string // the App's URL these were made from
+	base    *url.URL
+	self    *url.URL
+	selfStr string // self.String()
+}
+
+// urls returns the App's URL parsed, parsing it when the App's first
+// call starts (or when URL has changed since, which the App's doc rules
+// out but which must not reuse a stale parse).
+func (a *App) urls() (*appURL, error) {
+	if p := a.parsed.Load(); p != nil && p.raw == a.URL {
+		return p, nil
+	}
+	base, err := url.Parse(a.URL)
+	if err != nil {
+		return nil, err
+	}
+	p := &appURL{raw: a.URL, base: base}
+	if self, err := base.Parse(a.URL); err == nil {
+		p.self, p.selfStr = self, self.String()
+	}
+	a.parsed.Store(p)
+	return p, nil
 }
 
 // Defaults of App's zero-valued fields.
@@ -110,7 +155,7 @@ var ErrTooManyRedirects = errors.New("webhook: too many redirects")
 // Start implements Backend. It makes the call's dialog and does no I/O: the
 // first request is the dialog's Begin.
 func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error) {
-	base, err := url.Parse(a.URL)
+	urls, err := a.urls()
 	if err != nil {
 		return nil, fmt.Errorf("webhook app %s: url: %w", a.Name, err)
 	}
@@ -128,7 +173,12 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	if obs == nil {
 		obs = proxy.NopObserver{}
 	}
-	return proxy.Verbs(&dialog{app: a, call: call, base: base, httpc: hc, log: log, obs: obs}), nil
+	d := &dialog{app: a, call: call, base: urls.base, self: urls.self, selfStr: urls.selfStr,
+		fixed: []string{call.UserAgent, call.ID}, httpc: hc, log: log, obs: obs}
+	if !call.StartedAt.IsZero() {
+		d.startedAt = call.StartedAt.UTC().Format(time.RFC3339)
+	}
+	return proxy.Verbs(d), nil
 }
 
 // ChannelVars implements VarReader for the app: its calls read its Vars.
@@ -181,12 +231,22 @@ func (a *App) clock() time.Time {
 // dialog is one call's conversation with a webhook app. Like every
 // Dialog it is used by the call's session goroutine only.
 type dialog struct {
-	app   *App
-	call  *proxy.Call
-	base  *url.URL     // the app's URL: relative URLs resolve against it
-	httpc *http.Client // the shared pool, with this call's cookie jar
-	log   logrus.FieldLogger
-	obs   proxy.Observer
+	app  *App
+	call *proxy.Call
+	base *url.URL // the app's URL: relative URLs resolve against it
+	// self and selfStr are the app's URL as a request's target resolves
+	// it (nil when it does not); shared with the app's other calls.
+	self    *url.URL
+	selfStr string
+	// fixed holds the values of the headers that are the same on each of
+	// the call's requests: User-Agent, then X-Callhook-Call-Id.
+	fixed []string
+	// startedAt is the body's call.started_at, the call's StartedAt
+	// printed once ("" when unknown).
+	startedAt string
+	httpc     *http.Client // the shared pool, with this call's cookie jar
+	log       logrus.FieldLogger
+	obs       proxy.Observer
 
 	seq       int             // requests made so far; the next one is seq+1
 	session   json.RawMessage // as the app's last reply set it; nil until then

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -27,8 +28,8 @@ type textFormatter struct {
 	logrus logrus.Formatter // the fallback, logrus's TextFormatter
 }
 
-// textFastFields bounds the fields written on the fast path (their keys
-// are sorted in an array on the stack).
+// textFastFields bounds the fields written on the fast path (they are
+// sorted in an array on the stack).
 const textFastFields = 16
 
 func newTextFormatter() *textFormatter {
@@ -40,8 +41,10 @@ func (f *textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	if e.Caller != nil || len(e.Data) > textFastFields || entryErr(e) != "" {
 		return f.logrus.Format(e)
 	}
-	var arr [textFastFields]string
-	keys := arr[:0]
+	// The fields are read once, keys with their values, and sorted by key
+	// (keys are unique): no lookup per key after the sort.
+	var arr [textFastFields]textField
+	fields := arr[:0]
 	for k, v := range e.Data {
 		switch k {
 		case logrus.FieldKeyTime, logrus.FieldKeyMsg, logrus.FieldKeyLevel, logrus.FieldKeyLogrusError:
@@ -52,9 +55,9 @@ func (f *textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 		default:
 			return f.logrus.Format(e)
 		}
-		keys = append(keys, k)
+		fields = append(fields, textField{k, v})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(fields, func(a, b textField) int { return strings.Compare(a.key, b.key) })
 	b := e.Buffer
 	if b == nil {
 		b = new(bytes.Buffer)
@@ -68,10 +71,10 @@ func (f *textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 		textKey(b, logrus.FieldKeyMsg)
 		textQuoted(b, e.Message)
 	}
-	for _, k := range keys {
-		textKey(b, k)
+	for _, fd := range fields {
+		textKey(b, fd.key)
 		var num []byte
-		switch v := e.Data[k].(type) {
+		switch v := fd.value.(type) {
 		case string:
 			textQuoted(b, v)
 			continue
@@ -113,6 +116,12 @@ func (f *textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// textField is one field of an entry.
+type textField struct {
+	key   string
+	value any
+}
+
 // entryErr is the entry's record of fields it refused (logrus writes it as
 // logrus_error); logrus keeps it unexported. Should a logrus version rename
 // the field, the lookup gives "<invalid Value>", never "", and every entry
@@ -135,24 +144,39 @@ func textKey(b *bytes.Buffer, key string) {
 func textQuoted(b *bytes.Buffer, s string) {
 	for i := range len(s) {
 		if !textSafe(s[i]) {
-			var tmp [128]byte
-			b.Write(strconv.AppendQuote(tmp[:0], s))
+			textQuote(b, s)
 			return
 		}
 	}
 	b.WriteString(s)
 }
 
-// textString is textQuoted for bytes that are not a field's own.
+// textString is textQuoted for bytes that are not a field's own (the
+// time: an RFC 3339 time always has a colon, which is not safe).
 func textString(b *bytes.Buffer, s []byte) {
 	for _, c := range s {
 		if !textSafe(c) {
-			var tmp [128]byte
-			b.Write(strconv.AppendQuote(tmp[:0], string(s)))
+			textQuote(b, string(s))
 			return
 		}
 	}
 	b.Write(s)
+}
+
+// textQuote writes strconv.Quote(s). Printable ASCII other than a quote
+// or a backslash is written as it is, between quotes, by strconv too; only
+// a string with anything else goes through strconv.
+func textQuote(b *bytes.Buffer, s string) {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			var tmp [128]byte
+			b.Write(strconv.AppendQuote(tmp[:0], s))
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // textSafe is logrus's isSafeByte: the bytes it writes unquoted.
