@@ -71,7 +71,7 @@ const keptBlockBytes = 2 << 10
 // (a read deadline included) the stream position is somewhere inside the
 // failed frame, so the stream must not be read further.
 type Reader struct {
-	br  *bufio.Reader
+	br  byteSource // a socket's rawSource, or a bufio.Reader (newByteSource)
 	lim Limits
 
 	// block and ends are reused between frames: block holds the current
@@ -84,7 +84,7 @@ type Reader struct {
 
 // NewReader returns a Reader over r with the given limits.
 func NewReader(r io.Reader, lim Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, readerBufferSize), lim: lim.withDefaults()}
+	return &Reader{br: newByteSource(r), lim: lim.withDefaults()}
 }
 
 // ReadFrame reads one frame FreeSWITCH wrote, and returns it with the number
@@ -254,8 +254,7 @@ func (r *Reader) readBody(clen int) ([]byte, int, error) {
 	if clen == 0 {
 		return nil, 0, nil
 	}
-	body := make([]byte, clen)
-	n, err := io.ReadFull(r.br, body)
+	body, n, err := r.br.readBody(clen)
 	if err != nil {
 		return nil, n, unexpected(err)
 	}
