@@ -80,6 +80,13 @@ type Reader struct {
 	block []byte
 	ends  []int
 	big   *bigBlock // the pooled buffers block and ends live in, if any
+
+	// Where block and ends start: room for every outer header block but
+	// the connect reply's (an event's is ~50 bytes, a reply's with a
+	// Job-UUID ~90), so a Reader does not grow them by appending, a few
+	// allocations per call, every call.
+	blockRoom [160]byte
+	endsRoom  [6]int
 }
 
 // NewReader returns a Reader over r with the given limits.
@@ -296,6 +303,9 @@ func (r *Reader) resetBlock() {
 		}
 		r.big = nil
 		r.block, r.ends = nil, nil
+	}
+	if r.block == nil {
+		r.block, r.ends = r.blockRoom[:0], r.endsRoom[:0]
 	}
 	r.block, r.ends = r.block[:0], r.ends[:0]
 }
