@@ -50,14 +50,12 @@ func protocolErrorf(format string, args ...any) *ProtocolError {
 	return &ProtocolError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// readerBufferSize is the bufio size of a Reader: an event frame's outer
-// header block is tiny (under 100 bytes) and the rest of its body, past
-// what the buffer holds, is read straight into place (bufio reads a request
-// at least as large as its buffer directly), so a bigger buffer would only
-// cost memory per connection, and a daemon holds thousands of connections:
-// the buffer is live for the whole call. 1 KiB rather than 4 cut the RSS
-// per held call by about 4 KiB in make bench's held phase (BENCHMARKS.md),
-// for about one more read(2) per event of a few KiB.
+// readerBufferSize is the bufio size of a Reader over anything but a
+// socket (a socket is read through pooled buffers, read_raw.go): an event
+// frame's outer header block is tiny (under 100 bytes) and the rest of its
+// body, past what the buffer holds, is read straight into place (bufio
+// reads a request at least as large as its buffer directly), so a bigger
+// buffer would only cost memory per connection, live for the whole call.
 const readerBufferSize = 1 << 10
 
 // keptBlockBytes is the largest header buffer a Reader keeps between
