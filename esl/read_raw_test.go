@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -402,5 +403,31 @@ func TestConnOverTCPReadsRaw(t *testing.T) {
 	ev, err := c.NextEvent(ctx)
 	if err != nil || ev.Name() != "CHANNEL_ANSWER" {
 		t.Errorf("NextEvent() = %v, %v; want CHANNEL_ANSWER", ev, err)
+	}
+}
+
+// TestRawReadReset: a reset connection reads as the same error through
+// both paths: a "read" *net.OpError wrapping ECONNRESET, the same text.
+func TestRawReadReset(t *testing.T) {
+	reset := func(wrap func(net.Conn) io.Reader) (error, string) {
+		client, server := tcpPair(t)
+		server.SetLinger(0)
+		server.Close()
+		_, _, err := NewReader(wrap(client), Limits{}).ReadFrame()
+		want := "read tcp " + client.LocalAddr().String() + "->" + client.RemoteAddr().String() + ": read: connection reset by peer"
+		return err, want
+	}
+	for _, path := range []struct {
+		name string
+		wrap func(net.Conn) io.Reader
+	}{
+		{"raw", func(c net.Conn) io.Reader { return c }},
+		{"bufio", func(c net.Conn) io.Reader { return &countingConn{Conn: c} }},
+	} {
+		err, want := reset(path.wrap)
+		var oe *net.OpError
+		if !errors.Is(err, syscall.ECONNRESET) || !errors.As(err, &oe) || oe.Op != "read" || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", path.name, err, want)
+		}
 	}
 }
