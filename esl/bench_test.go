@@ -1,6 +1,7 @@
 package esl
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -195,6 +196,34 @@ func BenchmarkLazyEventLookup(b *testing.B) {
 			for b.Loop() {
 				if _, ok := e.Lookup(c.header); ok != want || e.Name() != c.event {
 					b.Fatal("lookup changed")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParsePlainLazy: indexing a plain event's body (the connect
+// reply's header block too), what the Conn's reader does to every event.
+func BenchmarkParsePlainLazy(b *testing.B) {
+	connect := benchFrame(b, "menu-call", isConnectReply)
+	connectText, _, err := NewReader(bytes.NewReader(connect.Encode()), Limits{}).ReadFrame()
+	if err != nil || connectText.text == nil {
+		b.Fatalf("connect reply: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{
+		{"execute_complete", benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete)).Body},
+		{"channel_answer", benchFrame(b, "menu-call", isEvent(TypeEventPlain, "CHANNEL_ANSWER")).Body},
+		{"connect_reply", connectText.text},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := parsePlainLazy(c.body); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

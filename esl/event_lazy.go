@@ -136,17 +136,22 @@ func parsePlainLazy(body []byte) (*Event, error) {
 		if i := strings.IndexByte(line, '\n'); i >= 0 {
 			line, next = line[:i], off+i+1
 		}
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
+		// The CR before the LF (one, as splitPlainEvent drops) is not cut
+		// off: it is no ':', and the line's length is not needed.
+		if len(line) <= 1 && (line == "" || line == "\r") {
 			blank, rest = true, s[next:]
 			break
 		}
 		colon := strings.IndexByte(line, ':')
 		if colon < 0 {
-			return nil, fmt.Errorf("header line without ':': %q", clip(line))
+			return nil, fmt.Errorf("header line without ':': %q", clip(strings.TrimSuffix(line, "\r")))
 		}
-		if k := hotSlot(line[:colon]); k >= 0 && x.hot[k] == 0 {
-			x.hot[k] = uint32(x.count() + 1)
+		// Every hot name starts with one of these letters: most lines
+		// (variable_*, Channel-*, Caller-*) skip the lookup.
+		if c := line[0] | 0x20; c == 'e' || c == 'u' || c == 'a' || c == 'j' {
+			if k := hotSlot(line[:colon]); k >= 0 && x.hot[k] == 0 {
+				x.hot[k] = uint32(x.count() + 1)
+			}
 		}
 		x.add(off)
 		off = next

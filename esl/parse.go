@@ -18,7 +18,7 @@ import (
 // shorter than its Content-Length. Errors are *ProtocolError.
 func ParseCommand(text []byte) (Command, error) {
 	r := &Reader{
-		br:  bufio.NewReaderSize(bytes.NewReader(text), len(text)),
+		br:  bufSource{bufio.NewReaderSize(bytes.NewReader(text), len(text))},
 		lim: Limits{}.withDefaults(),
 	}
 	cmd, n, err := r.readCommand(true)

@@ -50,14 +50,12 @@ func protocolErrorf(format string, args ...any) *ProtocolError {
 	return &ProtocolError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// readerBufferSize is the bufio size of a Reader: an event frame's outer
-// header block is tiny (under 100 bytes) and the rest of its body, past
-// what the buffer holds, is read straight into place (bufio reads a request
-// at least as large as its buffer directly), so a bigger buffer would only
-// cost memory per connection, and a daemon holds thousands of connections:
-// the buffer is live for the whole call. 1 KiB rather than 4 cut the RSS
-// per held call by about 4 KiB in make bench's held phase (BENCHMARKS.md),
-// for about one more read(2) per event of a few KiB.
+// readerBufferSize is the bufio size of a Reader over anything but a
+// socket (a socket is read through pooled buffers, read_raw.go): an event
+// frame's outer header block is tiny (under 100 bytes) and the rest of its
+// body, past what the buffer holds, is read straight into place (bufio
+// reads a request at least as large as its buffer directly), so a bigger
+// buffer would only cost memory per connection, live for the whole call.
 const readerBufferSize = 1 << 10
 
 // keptBlockBytes is the largest header buffer a Reader keeps between
@@ -71,7 +69,7 @@ const keptBlockBytes = 2 << 10
 // (a read deadline included) the stream position is somewhere inside the
 // failed frame, so the stream must not be read further.
 type Reader struct {
-	br  *bufio.Reader
+	br  byteSource // a socket's rawSource, or a bufio.Reader (newByteSource)
 	lim Limits
 
 	// block and ends are reused between frames: block holds the current
@@ -80,11 +78,18 @@ type Reader struct {
 	block []byte
 	ends  []int
 	big   *bigBlock // the pooled buffers block and ends live in, if any
+
+	// Where block and ends start: room for every outer header block but
+	// the connect reply's (an event's is ~50 bytes, a reply's with a
+	// Job-UUID ~90), so a Reader does not grow them by appending, a few
+	// allocations per call, every call.
+	blockRoom [160]byte
+	endsRoom  [6]int
 }
 
 // NewReader returns a Reader over r with the given limits.
 func NewReader(r io.Reader, lim Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, readerBufferSize), lim: lim.withDefaults()}
+	return &Reader{br: newByteSource(r), lim: lim.withDefaults()}
 }
 
 // ReadFrame reads one frame FreeSWITCH wrote, and returns it with the number
@@ -254,8 +259,7 @@ func (r *Reader) readBody(clen int) ([]byte, int, error) {
 	if clen == 0 {
 		return nil, 0, nil
 	}
-	body := make([]byte, clen)
-	n, err := io.ReadFull(r.br, body)
+	body, n, err := r.br.readBody(clen)
 	if err != nil {
 		return nil, n, unexpected(err)
 	}
@@ -297,6 +301,9 @@ func (r *Reader) resetBlock() {
 		}
 		r.big = nil
 		r.block, r.ends = nil, nil
+	}
+	if r.block == nil {
+		r.block, r.ends = r.blockRoom[:0], r.endsRoom[:0]
 	}
 	r.block, r.ends = r.block[:0], r.ends[:0]
 }
