@@ -164,7 +164,8 @@ type Conn struct {
 	// the reader moves them with the connection's state in one step.
 	replyQueue
 	waiters
-	spareSlot *replySlot // a reply slot to reuse (recycleSlot)
+	slots      slotPool               // reply slots to reuse (recycleSlot)
+	pendingArr [spareSlots]*replySlot // replyQueue's first array
 
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands
@@ -233,6 +234,7 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	c.replyQueue.pending = c.pendingArr[:0]
 	if o.Trace != nil {
 		c.tracer.Store(&o.Trace)
 	}
