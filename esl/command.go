@@ -439,10 +439,18 @@ const ArrayPrefix = "ARRAY::"
 // sync mode. An unknown app still gets "+OK", then FreeSWITCH hangs up the
 // channel with DESTINATION_OUT_OF_ORDER.
 func Execute(app, arg string, o ExecuteOptions) Command {
+	return AppendExecute(nil, app, arg, o)
+}
+
+// AppendExecute is Execute with its headers appended to h, so that a caller
+// that sends one execute after another (a session running verbs) reuses
+// one array: the Command must then be sent before h is reused. Send does not
+// keep a Command once it returns.
+func AppendExecute(h Headers, app, arg string, o ExecuteOptions) Command {
 	// Room for the usual headers (a looped or async execute, or an
-	// argument in the body, grows it once): one allocation, not one per
-	// append.
-	h := append(make(Headers, 0, 6), Header{"call-command", "execute"}, Header{"execute-app-name", app})
+	// argument in the body, grows it once): one allocation at most, not
+	// one per append.
+	h = append(slices.Grow(h, 6), Header{"call-command", "execute"}, Header{"execute-app-name", app})
 	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ") || strings.HasPrefix(arg, ArrayPrefix)
 	if arg != "" && !inBody {
 		h = append(h, Header{"execute-app-arg", arg})
