@@ -103,15 +103,36 @@ func (c Command) Encode() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	length := strconv.Itoa(len(c.Body))
+	return c.appendWire(make([]byte, 0, c.wireLen(addLength)), addLength), nil
+}
+
+// appendEncoded is Encode appending to b: b unchanged and the error when
+// the command cannot be sent.
+func (c Command) appendEncoded(b []byte) ([]byte, error) {
+	addLength, err := c.check()
+	if err != nil {
+		return b, err
+	}
+	return c.appendWire(b, addLength), nil
+}
+
+// wireLen is the length of the command's wire bytes.
+func (c Command) wireLen(addLength bool) int {
 	n := len(c.Line) + 2 + len(c.Body)
 	for _, h := range c.Headers {
 		n += len(h.Name) + len(h.Value) + 3
 	}
 	if addLength {
-		n += len("content-length: \n") + len(length)
+		var digits [20]byte
+		n += len("content-length: \n") + len(strconv.AppendInt(digits[:0], int64(len(c.Body)), 10))
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+// appendWire appends the wire bytes of c, which check has passed (addLength
+// is what it said), to b: Conn writes commands from a reused buffer instead
+// of a new one per command.
+func (c Command) appendWire(b []byte, addLength bool) []byte {
 	b = append(b, c.Line...)
 	b = append(b, '\n')
 	for _, h := range c.Headers {
@@ -122,12 +143,11 @@ func (c Command) Encode() ([]byte, error) {
 	}
 	if addLength {
 		b = append(b, "content-length: "...)
-		b = append(b, length...)
+		b = strconv.AppendInt(b, int64(len(c.Body)), 10)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
-	b = append(b, c.Body...)
-	return b, nil
+	return append(b, c.Body...)
 }
 
 // check validates c (see Encode) and reports whether Encode must add a
@@ -419,10 +439,18 @@ const ArrayPrefix = "ARRAY::"
 // sync mode. An unknown app still gets "+OK", then FreeSWITCH hangs up the
 // channel with DESTINATION_OUT_OF_ORDER.
 func Execute(app, arg string, o ExecuteOptions) Command {
+	return AppendExecute(nil, app, arg, o)
+}
+
+// AppendExecute is Execute with its headers appended to h, so that a caller
+// that sends one execute after another (a session running verbs) reuses
+// one array: the Command must then be sent before h is reused. Send does not
+// keep a Command once it returns.
+func AppendExecute(h Headers, app, arg string, o ExecuteOptions) Command {
 	// Room for the usual headers (a looped or async execute, or an
-	// argument in the body, grows it once): one allocation, not one per
-	// append.
-	h := append(make(Headers, 0, 6), Header{"call-command", "execute"}, Header{"execute-app-name", app})
+	// argument in the body, grows it once): one allocation at most, not
+	// one per append.
+	h = append(slices.Grow(h, 6), Header{"call-command", "execute"}, Header{"execute-app-name", app})
 	inBody := len(arg) > MaxHeaderArg || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ") || strings.HasPrefix(arg, ArrayPrefix)
 	if arg != "" && !inBody {
 		h = append(h, Header{"execute-app-arg", arg})

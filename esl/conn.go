@@ -147,9 +147,10 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes, and with them the order of reply slots
 	// writeWatch is the context whose end cuts a write short
-	// (conn_send.go, watchWrites); guarded by its own lock, so that the
-	// reader can disarm it at the end without waiting for a writer.
+	// (conn_write.go); guarded by its own lock, so that the reader can
+	// disarm it at the end without waiting for a writer.
 	writeWatch writeWatch
+	raw        rawWrite // a socket's raw writes, guarded by wmu (conn_write.go)
 
 	traceMu sync.Mutex                // one trace record at a time, from both directions
 	tracer  atomic.Pointer[io.Writer] // Trace, or what SetTrace set
@@ -164,7 +165,8 @@ type Conn struct {
 	// the reader moves them with the connection's state in one step.
 	replyQueue
 	waiters
-	spareSlot *replySlot // a reply slot to reuse (recycleSlot)
+	slots      slotPool               // reply slots to reuse (recycleSlot)
+	pendingArr [spareSlots]*replySlot // replyQueue's first array
 
 	connectSent bool   // outbound: connect went out, other commands may follow
 	format      Format // event format of the listener, as set by our commands
@@ -233,6 +235,8 @@ func NewConn(nc net.Conn, o ConnOptions) *Conn {
 		authReq:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	c.replyQueue.pending = c.pendingArr[:0]
+	c.initRaw()
 	if o.Trace != nil {
 		c.tracer.Store(&o.Trace)
 	}

@@ -36,15 +36,44 @@ var errNotConnected = errors.New("esl: the first command on an outbound connecti
 // If ctx ends first, Send returns ctx's error and the late reply is
 // swallowed; the connection stays usable.
 func (c *Conn) Send(ctx context.Context, cmd Command) (*Frame, error) {
-	wire, err := cmd.Encode()
+	buf := getWireBuf()
+	wire, err := cmd.appendEncoded(*buf)
 	if err != nil {
+		putWireBuf(buf, wire)
 		return nil, fmt.Errorf("encode %q: %w", firstLine(cmd.Line), err)
 	}
 	s, err := c.write(ctx, cmd, wire)
+	putWireBuf(buf, wire)
 	if err != nil {
 		return nil, err
 	}
 	return c.awaitReply(ctx, cmd, s)
+}
+
+// wireBufs hold the buffers commands are encoded into: a write(2) does not
+// keep its bytes, so the buffer goes back once written instead of a new one
+// per command. Shared by all connections rather than one per Conn, so a
+// held call keeps no buffer.
+var wireBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
+
+// maxPooledWire is the largest buffer kept for reuse: a command with a
+// long body (a big sendevent) must not stay in memory for good.
+const maxPooledWire = 64 << 10
+
+// getWireBuf returns an empty encode buffer.
+func getWireBuf() *[]byte { return wireBufs.Get().(*[]byte) }
+
+// putWireBuf gives the buffer back, with wire (its contents, perhaps
+// grown) written and no longer used.
+func putWireBuf(buf *[]byte, wire []byte) {
+	if cap(wire) > maxPooledWire {
+		return
+	}
+	*buf = wire[:0]
+	wireBufs.Put(buf)
 }
 
 // write pushes a reply slot and writes wire, both under the write lock, so
@@ -83,29 +112,61 @@ func (c *Conn) slotLocked(line string) (*replySlot, error) {
 	if f, ok := formatOf(line); ok {
 		c.format = f
 	}
-	s := c.spareSlot
-	if s != nil {
-		c.spareSlot = nil
-		s.connect, s.line = isConnect, line
-	} else {
-		s = &replySlot{ch: make(chan *Frame, 1), connect: isConnect, line: line}
-	}
+	s := c.slots.get()
+	s.connect, s.line = isConnect, line
 	c.pushSlotLocked(s)
 	return s, nil
 }
 
-// recycleSlot keeps s, whose reply its sender has taken, for the next
-// command: a session sends one command at a time, so one spare slot (and
-// its channel) saves two allocations per command. The reader no longer
-// holds s: it popped s from the FIFO before writing the reply, and wrote
-// it under mu, which this takes.
+// recycleSlot keeps s, whose reply its sender has taken, for a later
+// command. The reader no longer holds s: it popped s from the FIFO before
+// writing the reply, and wrote it under mu, which this takes.
 func (c *Conn) recycleSlot(s *replySlot) {
 	c.mu.Lock()
-	if c.spareSlot == nil {
-		*s = replySlot{ch: s.ch}
-		c.spareSlot = s
-	}
+	c.slots.put(s)
 	c.mu.Unlock()
+}
+
+// slotPool is a Conn's reply slots not in use, guarded by Conn.mu. A
+// session has at most two commands in flight (SendAll's linger and
+// myevents), so two slots, held in the Conn itself, serve a whole call:
+// only their channels are allocated, once each. A slot abandoned by its
+// sender is never put back: the reader still owes it a reply.
+type slotPool struct {
+	store [spareSlots]replySlot  // the Conn's own slots
+	made  int                    // store[:made] have been handed out
+	spare [spareSlots]*replySlot // free slots, spare[:n]
+	n     int
+}
+
+// spareSlots is how many free slots a Conn keeps.
+const spareSlots = 2
+
+// get returns a free slot, reset, with its channel empty.
+func (p *slotPool) get() *replySlot {
+	if p.n > 0 {
+		p.n--
+		s := p.spare[p.n]
+		p.spare[p.n] = nil
+		return s
+	}
+	if p.made < len(p.store) {
+		s := &p.store[p.made]
+		p.made++
+		s.ch = make(chan *Frame, 1)
+		return s
+	}
+	return &replySlot{ch: make(chan *Frame, 1)}
+}
+
+// put keeps s, whose reply has been taken (its channel is empty), for get.
+func (p *slotPool) put(s *replySlot) {
+	if p.n == len(p.spare) {
+		return
+	}
+	*s = replySlot{ch: s.ch}
+	p.spare[p.n] = s
+	p.n++
 }
 
 // mayGoLocked reports whether the command of line may be written after
@@ -136,85 +197,6 @@ func (c *Conn) writeLocked(ctx context.Context, wire []byte) error {
 		c.opts.Counter.CountFrame(Sent, CounterCommand, n)
 	}
 	return err
-}
-
-// writeWire writes wire, one or more commands, and returns the bytes
-// written; a failed write ends the connection (writeLocked).
-func (c *Conn) writeWire(ctx context.Context, wire []byte) (int, error) {
-	c.writeWatch.watch(c, ctx)
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-	var n int
-	err := ctx.Err()
-	if err == nil {
-		// From here on ctx's end sets a past deadline after the one just
-		// set (writeWatch), so it cuts this write short.
-		n, err = c.nc.Write(wire)
-	}
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && ctxErr != err {
-			err = fmt.Errorf("%w (write: %w)", ctxErr, err)
-		}
-		c.fail(fmt.Errorf("write: %w", err))
-		return n, fmt.Errorf("write: %w", err)
-	}
-	return n, nil
-}
-
-// writeWatch arms one context.AfterFunc per context rather than one per
-// write: a session sends all its commands with its call's context, and an
-// AfterFunc armed and disarmed for every command (with the channel to wait
-// for it) was 4 allocations and a lock of the parent context per command.
-// While armed, ctx's end sets a past write deadline: during a write it cuts
-// the write short, between writes it is overridden by the next write's
-// deadline, which is set before that write checks its context. A write
-// with another context (a different Done channel) first disarms the old
-// one and waits for its func to finish, so that a past deadline of one
-// context never lands on a write with another.
-type writeWatch struct {
-	mu     sync.Mutex
-	done   <-chan struct{} // Done of the context armed (nil: none)
-	stop   func() bool
-	fired  chan struct{} // closed when the armed func has run
-	closed bool          // the connection has ended: arm nothing more
-}
-
-// watch makes ctx the context whose end cuts the writes short. The caller
-// holds Conn.wmu.
-func (w *writeWatch) watch(c *Conn, ctx context.Context) {
-	done := ctx.Done()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if done == w.done && done != nil {
-		return
-	}
-	w.disarmLocked(true)
-	if done == nil || w.closed {
-		return // never ends (context.Background), or nothing to write to
-	}
-	fired := make(chan struct{})
-	w.done, w.fired = done, fired
-	w.stop = context.AfterFunc(ctx, func() {
-		defer close(fired)
-		_ = c.nc.SetWriteDeadline(aLongTimeAgo)
-	})
-}
-
-// disarmLocked stops the armed func, waiting for it if it has started and
-// wait is set.
-func (w *writeWatch) disarmLocked(wait bool) {
-	if w.stop != nil && !w.stop() && wait {
-		<-w.fired
-	}
-	w.done, w.stop, w.fired = nil, nil, nil
-}
-
-// close disarms for good, when the connection has ended: the context no
-// longer holds the Conn.
-func (w *writeWatch) close() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.closed = true
-	w.disarmLocked(false)
 }
 
 // awaitReply waits for the reply in s, ctx, or the end of the connection.

@@ -25,7 +25,8 @@ import (
 // first, the replies still awaited are swallowed as Send swallows its own.
 func (c *Conn) SendAll(ctx context.Context, cmds ...Command) (replies []*Frame, errs []error) {
 	replies, errs = make([]*Frame, len(cmds)), make([]error, len(cmds))
-	slots, err := c.writeAll(ctx, cmds)
+	var slotArr [4]*replySlot // a call's SendAll sends two: no allocation
+	slots, err := c.writeAll(ctx, cmds, slotArr[:0])
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
@@ -38,18 +39,21 @@ func (c *Conn) SendAll(ctx context.Context, cmds ...Command) (replies []*Frame, 
 	return replies, errs
 }
 
-// writeAll is write for several commands: their slots are queued in order
-// and their wire bytes written at once, under the write lock.
-func (c *Conn) writeAll(ctx context.Context, cmds []Command) ([]*replySlot, error) {
-	var wire []byte
-	ends := make([]int, len(cmds)) // where each command's bytes end in wire
-	for i, cmd := range cmds {
-		w, err := cmd.Encode()
-		if err != nil {
+// writeAll is write for several commands: their slots are queued in order,
+// appended to slots, and their wire bytes written at once, under the write
+// lock.
+func (c *Conn) writeAll(ctx context.Context, cmds []Command, slots []*replySlot) ([]*replySlot, error) {
+	buf := getWireBuf()
+	wire := *buf
+	defer func() { putWireBuf(buf, wire) }()
+	var endArr [4]int
+	ends := endArr[:0] // where each command's bytes end in wire
+	for _, cmd := range cmds {
+		var err error
+		if wire, err = cmd.appendEncoded(wire); err != nil {
 			return nil, fmt.Errorf("encode %q: %w", firstLine(cmd.Line), err)
 		}
-		wire = append(wire, w...)
-		ends[i] = len(wire)
+		ends = append(ends, len(wire))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("send %q: %w", firstLine(cmds[0].Line), err)
@@ -57,7 +61,6 @@ func (c *Conn) writeAll(ctx context.Context, cmds []Command) ([]*replySlot, erro
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 
-	slots := make([]*replySlot, 0, len(cmds))
 	c.mu.Lock()
 	// Every command is checked before any slot is queued: nothing is
 	// written unless all of them may go.

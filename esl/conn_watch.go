@@ -16,9 +16,10 @@ import (
 //   - on an outbound connection after connect, with no reply awaited, the
 //     end of ProbeAfter of silence, when it sends a probe.
 //
-// The reader only stamps lastRead per frame; the timer is re-armed when a
-// command is sent and when the last awaited reply arrives, and the watchdog
-// re-arms itself when it fires early. No goroutine waits for any of it.
+// The reader only stamps lastRead per frame; the timer is moved only to
+// fire earlier (a command's deadline before the time armed), never later:
+// the watchdog re-arms itself when it fires early. No goroutine waits for
+// any of it.
 
 // probeCommand is the silence probe: getvar of a variable no dialplan sets.
 // FreeSWITCH's listener thread answers it at once, even while the session
@@ -53,7 +54,7 @@ func (c *Conn) pushSlotLocked(s *replySlot) {
 	}
 	c.replyQueue.push(s)
 	if c.replyQueue.len() == 1 && s.timeout > 0 {
-		c.armLocked(s.deadline, false)
+		c.armLocked(s.deadline)
 	}
 }
 
@@ -65,14 +66,20 @@ func (c *Conn) repliedLocked() {
 			if d := time.Now().Add(next.timeout); d.After(next.deadline) {
 				next.deadline = d
 			}
-			c.armLocked(next.deadline, false)
+			c.armLocked(next.deadline)
 		}
 		return
 	}
 	if c.probing() {
-		// Forced: the timer is likely armed for the deadline of the reply
-		// that just came, which would only wake the watchdog for nothing.
-		c.armLocked(time.Now().Add(c.opts.ProbeAfter), true)
+		// Only ever earlier: the timer is mostly armed already, for the
+		// deadline of the reply that just came, at most ReplyTimeout from
+		// now (an api's APITimeout can be later than the probe: then it
+		// moves). It is left there: the watchdog then finds nothing overdue and re-arms
+		// itself for the probe, due ProbeAfter after the last frame read.
+		// A call sends its commands far more often than ReplyTimeout, so
+		// that costs less than moving the timer at every reply (and again
+		// at every command).
+		c.armLocked(time.Now().Add(c.opts.ProbeAfter))
 	} else {
 		c.stopWatchLocked()
 	}
@@ -85,12 +92,12 @@ func (c *Conn) probing() bool {
 }
 
 // armLocked makes the watchdog run at at, or earlier if it is armed for
-// earlier and force is false.
-func (c *Conn) armLocked(at time.Time, force bool) {
+// earlier.
+func (c *Conn) armLocked(at time.Time) {
 	if c.err != nil {
 		return
 	}
-	if !force && !c.watchAt.IsZero() && !at.Before(c.watchAt) {
+	if !c.watchAt.IsZero() && !at.Before(c.watchAt) {
 		return
 	}
 	c.watchAt = at
@@ -128,7 +135,7 @@ func (c *Conn) watchdog() {
 			return
 		}
 		if now.Before(s.deadline) {
-			c.armLocked(s.deadline, false)
+			c.armLocked(s.deadline)
 			c.mu.Unlock()
 			return
 		}
@@ -146,7 +153,7 @@ func (c *Conn) watchdog() {
 	}
 	quietSince := c.start.Add(time.Duration(c.lastRead.Load()))
 	if due := quietSince.Add(c.opts.ProbeAfter); now.Before(due) {
-		c.armLocked(due, false)
+		c.armLocked(due)
 		c.mu.Unlock()
 		return
 	}

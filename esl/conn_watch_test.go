@@ -3,6 +3,7 @@ package esl
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -213,4 +214,52 @@ func TestReleaseChannel(t *testing.T) {
 	default:
 		t.Fatalf("Hungup not closed by the channel's own CHANNEL_HANGUP")
 	}
+}
+
+// TestProbeAfterRepliesKeepsItsTime: the watchdog's timer is left where it
+// is at a reply (it fires early and re-arms itself) unless the probe is due
+// before it: after an api reply (its deadline two minutes on) the probe
+// still goes ProbeAfter after the last frame, and after many quick replies
+// it goes ProbeAfter after the last of them, not after the first.
+func TestProbeAfterRepliesKeepsItsTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, p := connected(t, ConnOptions{ReplyTimeout: 5 * time.Second, APITimeout: 2 * time.Minute, ProbeAfter: 30 * time.Second})
+		r := send(c, t.Context(), "api status")
+		p.expect("api status")
+		p.write(apiFrame("UP\n"))
+		if _, err := r.wait(t); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(29 * time.Second)
+		synctest.Wait()
+		if n := pendingReplies(c); n != 0 {
+			t.Fatalf("a probe went out 29s after the api reply (%d replies awaited), want it at 30s", n)
+		}
+		time.Sleep(2 * time.Second)
+		p.expect(probeCommand)
+		p.write(replyFrame("-ERR command not found"))
+
+		for i := range 10 {
+			time.Sleep(4 * time.Second)
+			line := "getvar v" + strconv.Itoa(i)
+			r := send(c, t.Context(), line)
+			p.expect(line)
+			p.write(replyFrame("+OK"))
+			if _, err := r.wait(t); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(29 * time.Second)
+		synctest.Wait()
+		if n := pendingReplies(c); n != 0 {
+			t.Fatalf("a probe went out 29s after the last reply (%d replies awaited), want it at 30s", n)
+		}
+		time.Sleep(2 * time.Second)
+		p.expect(probeCommand)
+		p.write(replyFrame("-ERR command not found"))
+		synctest.Wait()
+		if err := c.Err(); err != nil {
+			t.Fatalf("Err() = %v, want nil", err)
+		}
+	})
 }

@@ -49,6 +49,7 @@ type session struct {
 	bridgeRec      *callRecording // the running recording bridge's recording
 	recordStopSub  bool           // RECORD_STOP is subscribed
 	stats          callStats
+	execHeaders    esl.Headers // reused by every execute (session_verbs.go)
 
 	mu              sync.Mutex
 	app             *App // changes on a handoff

@@ -277,7 +277,9 @@ func (s *session) runVerb(ctx context.Context, v verb.Verb) (res *verb.Result, r
 // the connection ends.
 func (s *session) execute(ctx context.Context, ex verb.Exec) (*esl.Event, error) {
 	id := esl.NewUUID()
-	cmd := esl.Execute(ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true})
+	// The headers go in the session's array, free again once Send returns.
+	cmd := esl.AppendExecute(s.execHeaders[:0], ex.App, ex.Arg, esl.ExecuteOptions{EventUUID: id, EventLock: true})
+	s.execHeaders = cmd.Headers
 	if _, err := s.conn.Send(ctx, cmd); err != nil {
 		if s.gone() {
 			return nil, errCallGone
