@@ -19,7 +19,10 @@ const (
 // cookie it is given; an app is peer input, and over a long call (a
 // gather or hold loop requests for as long as the caller stays) its
 // responses could grow the jar by megabytes a request. A cookie over
-// maxCallCookieBytes is dropped, and so is a new one once the jar has
+// maxCallCookieBytes (its name, value, domain and path: RFC 6265 measures
+// a cookie by its name, value and attributes, and the jar keeps the Path
+// attribute as sent, which a response header of megabytes can carry) is
+// dropped, and so is a new one once the jar has
 // seen maxCallCookies: the app's first cookies, the ones it relies on,
 // keep working (a cookie it sets again replaces itself).
 //
@@ -46,7 +49,7 @@ func (j *callJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	j.mu.Lock()
 	keep := make([]*http.Cookie, 0, len(cookies))
 	for _, c := range cookies {
-		if len(c.Name)+len(c.Value) > maxCallCookieBytes {
+		if len(c.Name)+len(c.Value)+len(c.Domain)+len(c.Path) > maxCallCookieBytes {
 			continue
 		}
 		k := cookieKey{u.Hostname(), c.Domain, c.Path, c.Name}

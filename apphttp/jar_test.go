@@ -41,3 +41,27 @@ func TestCallJar(t *testing.T) {
 		t.Errorf("Cookies(another host) = %v, want none", got)
 	}
 }
+
+// TestCallJarBoundsPathAttribute: the size bound covers what the jar
+// keeps of a cookie, its Path attribute included: a hostile app's small
+// cookie with a path of megabytes (a response header may be 10 MiB) must
+// not be kept for the rest of the call, 50 of them per call.
+func TestCallJarBoundsPathAttribute(t *testing.T) {
+	j, err := newCallJar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "/" + strings.Repeat("p", 64<<10)
+	u, _ := url.Parse("http://app.example.com" + long)
+	j.SetCookies(u, []*http.Cookie{{Name: "sid", Value: "1", Path: long}})
+	if got := j.Cookies(u); len(got) != 0 {
+		t.Errorf("Cookies() after a cookie with a %d-byte Path = %d cookies, want none", len(long), len(got))
+	}
+	// A path within the bound is kept.
+	short := "/" + strings.Repeat("p", 100)
+	su, _ := url.Parse("http://app.example.com" + short)
+	j.SetCookies(su, []*http.Cookie{{Name: "sid", Value: "2", Path: short}})
+	if got := j.Cookies(su); len(got) != 1 || got[0].Value != "2" {
+		t.Errorf("Cookies() after a cookie with a short Path = %v, want sid=2", got)
+	}
+}
