@@ -48,6 +48,7 @@ type session struct {
 	callRec        *callRecording // the running whole-call recording (session_record.go)
 	bridgeRec      *callRecording // the running recording bridge's recording
 	recordStopSub  bool           // RECORD_STOP is subscribed
+	nixed          bool           // the ignoredEvents were nixed at set-up (subscribe)
 	stats          callStats
 	execHeaders    esl.Headers // reused by every execute (session_verbs.go)
 
@@ -207,6 +208,9 @@ func (s *session) run(ctx context.Context) {
 	if err == nil && d == nil {
 		err = fmt.Errorf("app %s made no dialog", s.call.App)
 	}
+	if _, raw := d.(rawDialog); err == nil && raw && s.nixed {
+		err = fmt.Errorf("app %s made a raw dialog, which reads every event, but its backend said it does not (EventReader)", s.call.App)
+	}
 	if err != nil {
 		s.abort(ctx, fmt.Errorf("start app: %w", err))
 	} else {
@@ -218,19 +222,37 @@ func (s *session) run(ctx context.Context) {
 }
 
 // subscribe sets a bounded linger, so a verb's late completion and
-// CHANNEL_HANGUP_COMPLETE arrive after a hangup, then myevents. It returns
-// the myevents reply (a Liverpie app's first request waits for it).
+// CHANNEL_HANGUP_COMPLETE arrive after a hangup, then myevents, then, when
+// the app's backend said its dialogs skip them (EventReader), nixevent for
+// the types they never read. It returns the myevents reply (a Liverpie
+// app's first request waits for it).
 //
-// The two go out in one write (esl.Conn.SendAll): FreeSWITCH answers them
-// in order as if sent one by one, and a call saves a write and a round
-// trip.
+// They go out in one write (esl.Conn.SendAll): FreeSWITCH reads a
+// socket's commands one at a time and answers each before it reads the
+// next (mod_event_socket.c: listener_run's loop of read_packet, which
+// reads a byte at a time, and parse_command), so they are answered in
+// order as if sent one by one, and a call saves a write and a round trip
+// for each command after the first. nixevent is answered the way
+// nixIgnoredEvents answers it: a refusal is no failure.
 func (s *session) subscribe(ctx context.Context) (*esl.Frame, error) {
-	replies, errs := s.conn.SendAll(ctx, esl.Linger(s.p.linger()), esl.MyEvents(esl.FormatPlain, ""))
+	cmds := [3]esl.Command{esl.Linger(s.p.linger()), esl.MyEvents(esl.FormatPlain, "")}
+	n := 2
+	if er, ok := s.currentApp().Backend.(EventReader); ok && !er.ReadsEveryEvent() {
+		cmds[2] = nixIgnored
+		n = 3
+	}
+	replies, errs := s.conn.SendAll(ctx, cmds[:n]...)
 	if errs[0] != nil {
 		return nil, fmt.Errorf("linger: %w", errs[0])
 	}
 	if errs[1] != nil {
 		return nil, fmt.Errorf("myevents: %w", errs[1])
+	}
+	if n == 3 {
+		s.nixed = true
+		if errs[2] != nil {
+			s.log.WithError(errs[2]).Debug("nixevent refused; the ignored events keep coming")
+		}
 	}
 	return replies[1], nil
 }
