@@ -84,7 +84,7 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
 		Log:         log,
-		UserAgent:   UserAgent(p.Version),
+		UserAgent:   p.userAgent(),
 		// Backends report their requests here; the session counts them for
 		// the call-end line and passes them on.
 		Observer: requestCounter{Observer: s.obs, stats: &s.stats},
