@@ -50,6 +50,7 @@ type session struct {
 	recordStopSub  bool           // RECORD_STOP is subscribed
 	nixed          bool           // the ignoredEvents were nixed at set-up (subscribe)
 	stats          callStats
+	endStats       CallStats // the counts the observers are told at the end
 	execHeaders    esl.Headers // reused by every execute (session_verbs.go)
 
 	mu              sync.Mutex
@@ -318,14 +319,15 @@ func (s *session) finish(ctx context.Context) {
 		}
 		deadline := time.Now().Add(s.p.linger() + time.Second)
 		if s.hungUp && s.hangupComplete == nil && !s.ended {
-			// One context for the whole tail, not one per event read.
-			wctx, cancel := context.WithDeadline(ctx, deadline)
+			// One timer for the whole tail, not one per event read (nor a
+			// context, which would also register with ctx).
+			t := time.NewTimer(time.Until(deadline))
 			for s.hungUp && s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
-				if _, err := s.nextEvent(wctx); err != nil {
+				if _, err := s.nextEventUntil(ctx, t.C); err != nil {
 					break
 				}
 			}
-			cancel()
+			t.Stop()
 		}
 	}
 	callRec := s.endCallRecording(ctx)
@@ -354,8 +356,9 @@ func (s *session) finish(ctx context.Context) {
 	if s.outcome != OutcomeTransferred {
 		s.exit(ctx)
 	}
-	stats := s.stats.snapshot()
-	s.obs.CallEnded(s.call, end, &stats)
+	s.endStats = s.stats.snapshot() // a field: a local would escape to the heap
+	stats := &s.endStats
+	s.obs.CallEnded(s.call, end, stats)
 	fields := logrus.Fields{
 		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
 		"duration_s": time.Since(s.call.StartedAt).Seconds(), "verbs": stats.Verbs,
@@ -407,8 +410,14 @@ func (s *session) callEnd() *CallEnd {
 // whoever waits (awaitEvent returns it to those that act on it). It fails
 // with errCallGone when the connection is over or ctx ends.
 func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
+	return s.nextEventUntil(ctx, nil)
+}
+
+// nextEventUntil is nextEvent that also fails with errCallGone when until
+// fires (nil: never).
+func (s *session) nextEventUntil(ctx context.Context, until <-chan time.Time) (*esl.Event, error) {
 	for {
-		ev, woken, err := s.awaitEvent(ctx)
+		ev, woken, err := s.awaitEventUntil(ctx, until)
 		if !woken {
 			return ev, err
 		}
@@ -419,6 +428,12 @@ func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
 // with it, or woken when an admin request (a live redirect) came first. It
 // fails with errCallGone when the connection is over or ctx ends.
 func (s *session) awaitEvent(ctx context.Context) (ev *esl.Event, woken bool, err error) {
+	return s.awaitEventUntil(ctx, nil)
+}
+
+// awaitEventUntil is awaitEvent that also fails with errCallGone when
+// until fires (nil: never).
+func (s *session) awaitEventUntil(ctx context.Context, until <-chan time.Time) (ev *esl.Event, woken bool, err error) {
 	for {
 		if ev, ok := s.conn.TryEvent(); ok {
 			s.handle(ev)
@@ -440,6 +455,8 @@ func (s *session) awaitEvent(ctx context.Context) (ev *esl.Event, woken bool, er
 			s.hungUp = true
 			return nil, false, errCallGone
 		case <-ctx.Done():
+			return nil, false, errCallGone
+		case <-until:
 			return nil, false, errCallGone
 		}
 	}
