@@ -128,8 +128,9 @@ func (c *Conn) recycleSlot(s *replySlot) {
 }
 
 // slotPool is a Conn's reply slots not in use, guarded by Conn.mu. A
-// session has at most two commands in flight (SendAll's linger and
-// myevents), so two slots, held in the Conn itself, serve a whole call:
+// session has at most three commands in flight (SendAll's linger,
+// myevents and nixevent), so three slots, held in the Conn itself, serve a
+// whole call:
 // only their channels are allocated, once each. A slot abandoned by its
 // sender is never put back: the reader still owes it a reply.
 type slotPool struct {
@@ -140,7 +141,7 @@ type slotPool struct {
 }
 
 // spareSlots is how many free slots a Conn keeps.
-const spareSlots = 2
+const spareSlots = 3
 
 // get returns a free slot, reset, with its channel empty.
 func (p *slotPool) get() *replySlot {

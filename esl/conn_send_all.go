@@ -25,7 +25,7 @@ import (
 // first, the replies still awaited are swallowed as Send swallows its own.
 func (c *Conn) SendAll(ctx context.Context, cmds ...Command) (replies []*Frame, errs []error) {
 	replies, errs = make([]*Frame, len(cmds)), make([]error, len(cmds))
-	var slotArr [4]*replySlot // a call's SendAll sends two: no allocation
+	var slotArr [4]*replySlot // a call's SendAll sends at most three: no allocation
 	slots, err := c.writeAll(ctx, cmds, slotArr[:0])
 	if err != nil {
 		for i := range errs {

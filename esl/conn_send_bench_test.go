@@ -2,6 +2,7 @@ package esl
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 )
@@ -13,7 +14,10 @@ import (
 //   - call_context: every command with the call's context;
 //   - two_contexts: the context changes from command to command, as it
 //     does at connect and exit (each with a context of its own);
-//   - sendall: linger and myevents in one SendAll.
+//   - sendall: linger and myevents in one SendAll;
+//   - sendall_then_nixevent: that, then nixevent with Send (a verb
+//     dialog's set-up before the nixevent joined the set-up write);
+//   - sendall_nixevent: linger, myevents and nixevent in one SendAll.
 func BenchmarkConnSendTCP(b *testing.B) {
 	b.Run("call_context", func(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -48,6 +52,28 @@ func BenchmarkConnSendTCP(b *testing.B) {
 				return errs[0]
 			}
 			return errs[1]
+		})
+	})
+	nix := NixEvents("CHANNEL_STATE", "CHANNEL_PARK", "CHANNEL_UNPARK", "DTMF")
+	b.Run("sendall_then_nixevent", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmds := []Command{Linger(30), MyEvents(FormatPlain, "")}
+		benchmarkSendTCP(b, func(c *Conn) error {
+			if _, errs := c.SendAll(ctx, cmds...); errs[0] != nil || errs[1] != nil {
+				return errors.Join(errs...)
+			}
+			_, err := c.Send(ctx, nix)
+			return err
+		})
+	})
+	b.Run("sendall_nixevent", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmds := []Command{Linger(30), MyEvents(FormatPlain, ""), nix}
+		benchmarkSendTCP(b, func(c *Conn) error {
+			_, errs := c.SendAll(ctx, cmds...)
+			return errors.Join(errs...)
 		})
 	})
 }

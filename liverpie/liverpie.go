@@ -109,6 +109,10 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	return proxy.Raw(d), nil
 }
 
+// ReadsEveryEvent implements proxy.EventReader: a Liverpie app is sent
+// every event's headers, so its calls nix nothing.
+func (a *App) ReadsEveryEvent() bool { return true }
+
 // start makes the call's dialog for Start.
 func (a *App) start(call *proxy.Call) (*dialog, error) {
 	if err := a.check(); err != nil {

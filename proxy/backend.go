@@ -147,6 +147,21 @@ type Backend interface {
 	Start(ctx context.Context, call *Call) (Dialog, error)
 }
 
+// EventReader is a Backend that says, before its Start, whether the
+// dialogs it makes read every event of their calls. A backend whose
+// dialogs are all verb dialogs (Verbs: webhook apps, flows) answers false:
+// its calls then nix the event types a verb dialog never reads
+// (IgnoredEvents) in the same write as linger and myevents, one write and
+// one round trip for the three, before its Start. A backend that answers
+// true (Liverpie apps: a RawDialog gets every event), or is no
+// EventReader, has its calls nix nothing at set-up; a verb dialog of a
+// backend that is no EventReader nixes the types after Start, in a
+// command of its own. A backend that answers false and then makes a raw
+// dialog fails the call: that dialog would miss events.
+type EventReader interface {
+	ReadsEveryEvent() bool
+}
+
 // Dialog is one call's conversation with its app, of one of two kinds
 // fixed when its Backend makes it: Verbs wraps a VerbDialog (webhook apps,
 // flows), Raw a RawDialog (Liverpie apps). Only those two make a Dialog,
@@ -173,7 +188,9 @@ func Raw(d RawDialog) Dialog { return rawDialog{d} }
 type verbDialog struct{ VerbDialog }
 
 func (d verbDialog) drive(ctx context.Context, s *session, _ *esl.Frame) {
-	s.nixIgnoredEvents(ctx)
+	if !s.nixed {
+		s.nixIgnoredEvents(ctx)
+	}
 	s.runVerbs(ctx, d.VerbDialog)
 }
 

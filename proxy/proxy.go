@@ -101,6 +101,7 @@ type Proxy struct {
 	idle     []chan struct{}     // closed when no call is left (WaitIdle)
 
 	inv inventories // what each switch has loaded (inventory.go)
+	ua  atomic.Pointer[userAgent]
 }
 
 // SetRuntime installs the apps, routes and limits new calls use.
@@ -199,6 +200,20 @@ func UserAgent(version string) string {
 	}
 	return "callhook/" + version
 }
+
+// userAgent returns UserAgent(p.Version), made once rather than per call
+// (Version is set before serving; a change is still honoured).
+func (p *Proxy) userAgent() string {
+	if ua := p.ua.Load(); ua != nil && ua.version == p.Version {
+		return ua.ua
+	}
+	ua := &userAgent{version: p.Version, ua: UserAgent(p.Version)}
+	p.ua.Store(ua)
+	return ua.ua
+}
+
+// userAgent is a Proxy's User-Agent and the Version it was made for.
+type userAgent struct{ version, ua string }
 
 func (p *Proxy) endTimeout() time.Duration {
 	if p.EndTimeout > 0 {

@@ -48,7 +48,9 @@ type session struct {
 	callRec        *callRecording // the running whole-call recording (session_record.go)
 	bridgeRec      *callRecording // the running recording bridge's recording
 	recordStopSub  bool           // RECORD_STOP is subscribed
+	nixed          bool           // the ignoredEvents were nixed at set-up (subscribe)
 	stats          callStats
+	endStats       CallStats // the counts the observers are told at the end
 	execHeaders    esl.Headers // reused by every execute (session_verbs.go)
 
 	mu              sync.Mutex
@@ -83,7 +85,7 @@ func newSession(p *Proxy, c *esl.Conn, rt *Runtime, app *App, log logrus.FieldLo
 		Answered:    ch.Get("Answer-State") == "answered",
 		Channel:     ch,
 		Log:         log,
-		UserAgent:   UserAgent(p.Version),
+		UserAgent:   p.userAgent(),
 		// Backends report their requests here; the session counts them for
 		// the call-end line and passes them on.
 		Observer: requestCounter{Observer: s.obs, stats: &s.stats},
@@ -207,6 +209,9 @@ func (s *session) run(ctx context.Context) {
 	if err == nil && d == nil {
 		err = fmt.Errorf("app %s made no dialog", s.call.App)
 	}
+	if _, raw := d.(rawDialog); err == nil && raw && s.nixed {
+		err = fmt.Errorf("app %s made a raw dialog, which reads every event, but its backend said it does not (EventReader)", s.call.App)
+	}
 	if err != nil {
 		s.abort(ctx, fmt.Errorf("start app: %w", err))
 	} else {
@@ -218,19 +223,37 @@ func (s *session) run(ctx context.Context) {
 }
 
 // subscribe sets a bounded linger, so a verb's late completion and
-// CHANNEL_HANGUP_COMPLETE arrive after a hangup, then myevents. It returns
-// the myevents reply (a Liverpie app's first request waits for it).
+// CHANNEL_HANGUP_COMPLETE arrive after a hangup, then myevents, then, when
+// the app's backend said its dialogs skip them (EventReader), nixevent for
+// the types they never read. It returns the myevents reply (a Liverpie
+// app's first request waits for it).
 //
-// The two go out in one write (esl.Conn.SendAll): FreeSWITCH answers them
-// in order as if sent one by one, and a call saves a write and a round
-// trip.
+// They go out in one write (esl.Conn.SendAll): FreeSWITCH reads a
+// socket's commands one at a time and answers each before it reads the
+// next (mod_event_socket.c: listener_run's loop of read_packet, which
+// reads a byte at a time, and parse_command), so they are answered in
+// order as if sent one by one, and a call saves a write and a round trip
+// for each command after the first. nixevent is answered the way
+// nixIgnoredEvents answers it: a refusal is no failure.
 func (s *session) subscribe(ctx context.Context) (*esl.Frame, error) {
-	replies, errs := s.conn.SendAll(ctx, esl.Linger(s.p.linger()), esl.MyEvents(esl.FormatPlain, ""))
+	cmds := [3]esl.Command{esl.Linger(s.p.linger()), esl.MyEvents(esl.FormatPlain, "")}
+	n := 2
+	if er, ok := s.currentApp().Backend.(EventReader); ok && !er.ReadsEveryEvent() {
+		cmds[2] = nixIgnored
+		n = 3
+	}
+	replies, errs := s.conn.SendAll(ctx, cmds[:n]...)
 	if errs[0] != nil {
 		return nil, fmt.Errorf("linger: %w", errs[0])
 	}
 	if errs[1] != nil {
 		return nil, fmt.Errorf("myevents: %w", errs[1])
+	}
+	if n == 3 {
+		s.nixed = true
+		if errs[2] != nil {
+			s.log.WithError(errs[2]).Debug("nixevent refused; the ignored events keep coming")
+		}
 	}
 	return replies[1], nil
 }
@@ -296,14 +319,15 @@ func (s *session) finish(ctx context.Context) {
 		}
 		deadline := time.Now().Add(s.p.linger() + time.Second)
 		if s.hungUp && s.hangupComplete == nil && !s.ended {
-			// One context for the whole tail, not one per event read.
-			wctx, cancel := context.WithDeadline(ctx, deadline)
+			// One timer for the whole tail, not one per event read (nor a
+			// context, which would also register with ctx).
+			t := time.NewTimer(time.Until(deadline))
 			for s.hungUp && s.hangupComplete == nil && !s.ended && time.Now().Before(deadline) {
-				if _, err := s.nextEvent(wctx); err != nil {
+				if _, err := s.nextEventUntil(ctx, t.C); err != nil {
 					break
 				}
 			}
-			cancel()
+			t.Stop()
 		}
 	}
 	callRec := s.endCallRecording(ctx)
@@ -332,8 +356,9 @@ func (s *session) finish(ctx context.Context) {
 	if s.outcome != OutcomeTransferred {
 		s.exit(ctx)
 	}
-	stats := s.stats.snapshot()
-	s.obs.CallEnded(s.call, end, &stats)
+	s.endStats = s.stats.snapshot() // a field: a local would escape to the heap
+	stats := &s.endStats
+	s.obs.CallEnded(s.call, end, stats)
 	fields := logrus.Fields{
 		"from": s.call.From, "to": s.call.To, "outcome": end.Outcome, "cause": end.Cause,
 		"duration_s": time.Since(s.call.StartedAt).Seconds(), "verbs": stats.Verbs,
@@ -385,8 +410,14 @@ func (s *session) callEnd() *CallEnd {
 // whoever waits (awaitEvent returns it to those that act on it). It fails
 // with errCallGone when the connection is over or ctx ends.
 func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
+	return s.nextEventUntil(ctx, nil)
+}
+
+// nextEventUntil is nextEvent that also fails with errCallGone when until
+// fires (nil: never).
+func (s *session) nextEventUntil(ctx context.Context, until <-chan time.Time) (*esl.Event, error) {
 	for {
-		ev, woken, err := s.awaitEvent(ctx)
+		ev, woken, err := s.awaitEventUntil(ctx, until)
 		if !woken {
 			return ev, err
 		}
@@ -397,6 +428,12 @@ func (s *session) nextEvent(ctx context.Context) (*esl.Event, error) {
 // with it, or woken when an admin request (a live redirect) came first. It
 // fails with errCallGone when the connection is over or ctx ends.
 func (s *session) awaitEvent(ctx context.Context) (ev *esl.Event, woken bool, err error) {
+	return s.awaitEventUntil(ctx, nil)
+}
+
+// awaitEventUntil is awaitEvent that also fails with errCallGone when
+// until fires (nil: never).
+func (s *session) awaitEventUntil(ctx context.Context, until <-chan time.Time) (ev *esl.Event, woken bool, err error) {
 	for {
 		if ev, ok := s.conn.TryEvent(); ok {
 			s.handle(ev)
@@ -418,6 +455,8 @@ func (s *session) awaitEvent(ctx context.Context) (ev *esl.Event, woken bool, er
 			s.hungUp = true
 			return nil, false, errCallGone
 		case <-ctx.Done():
+			return nil, false, errCallGone
+		case <-until:
 			return nil, false, errCallGone
 		}
 	}

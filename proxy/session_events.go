@@ -23,6 +23,10 @@ var ignoredEvents = []string{
 	"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "DETECTED_SPEECH", "TALK", "NOTALK",
 }
 
+// nixIgnored is the nixevent command for ignoredEvents, made once: a
+// Command is an immutable value.
+var nixIgnored = esl.NixEvents(ignoredEvents...)
+
 // IgnoredEvents returns the event types a webhook or flow call nixes after
 // myevents, in the order its nixevent command names them (a replay of a
 // trace that predates the command inserts it, esltest's
@@ -40,7 +44,7 @@ func IgnoredEvents() []string { return append([]string(nil), ignoredEvents...) }
 // over as before, so a refusal is no failure, and a broken connection
 // shows at the next command.
 func (s *session) nixIgnoredEvents(ctx context.Context) {
-	if _, err := s.conn.Send(ctx, esl.NixEvents(ignoredEvents...)); err != nil {
+	if _, err := s.conn.Send(ctx, nixIgnored); err != nil {
 		s.log.WithError(err).Debug("nixevent refused; the ignored events keep coming")
 	}
 }

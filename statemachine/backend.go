@@ -68,6 +68,10 @@ func (b *Backend) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, er
 	return proxy.Verbs(&dialog{b: b, flow: b.Flow, call: call, mem: b.Flow.InitialMemory()}), nil
 }
 
+// ReadsEveryEvent implements proxy.EventReader: a flow's dialogs are verb
+// dialogs, which never read the event types its calls nix at set-up.
+func (b *Backend) ReadsEveryEvent() bool { return false }
+
 // ChannelVars implements proxy.VarReader for the backend: the channel
 // variables its flow reads.
 func (b *Backend) ChannelVars() []string {

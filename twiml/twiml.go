@@ -109,6 +109,10 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	return proxy.Verbs(d), nil
 }
 
+// ReadsEveryEvent implements proxy.EventReader: a TwiML app's dialogs are
+// verb dialogs, which never read the event types its calls nix at set-up.
+func (a *App) ReadsEveryEvent() bool { return false }
+
 // ChannelVars implements proxy.VarReader: a TwiML app reads none.
 func (a *App) ChannelVars() []string { return []string{} }
 

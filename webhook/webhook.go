@@ -181,6 +181,11 @@ func (a *App) Start(ctx context.Context, call *proxy.Call) (proxy.Dialog, error)
 	return proxy.Verbs(d), nil
 }
 
+// ReadsEveryEvent implements proxy.EventReader: a webhook app's dialogs
+// are verb dialogs, which never read the event types its calls nix at
+// set-up.
+func (a *App) ReadsEveryEvent() bool { return false }
+
 // ChannelVars implements VarReader for the app: its calls read its Vars.
 func (a *App) ChannelVars() []string { return a.Vars }
 

@@ -8,9 +8,12 @@ import (
 	"github.com/callhook/callhook/esl"
 )
 
-// WithNixEvent returns a copy of t in which the daemon, right after the
-// reply to its myevents, sends "nixevent" with names, FreeSWITCH answers
-// "+OK events nixed", and no later event of those types is in the trace.
+// WithNixEvent returns a copy of t in which the daemon, after its
+// myevents, sends "nixevent" with names, FreeSWITCH answers "+OK events
+// nixed" after its reply to myevents, and no later event of those types
+// is in the trace. (callhook writes the nixevent in the same write as
+// myevents; a replay reads commands as they come, so the order of the
+// trace's entries is the order FreeSWITCH answers in, which is the same.)
 // It replays a command the daemon sends today that the capture predates
 // (callhook began nixing the event types a webhook or flow call never
 // reads after the traces were taken), without pretending the trace showed
