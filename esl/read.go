@@ -121,17 +121,22 @@ func (r *Reader) ReadFrame() (*Frame, int, error) {
 // Content-Type) is read in the Reader's own buffer and never copied, as
 // nobody reads it again.
 func (r *Reader) readPlainOrFrame() (*Frame, *Event, int, error) {
-	size, err := r.readHeaderBlock()
-	if err != nil {
-		return nil, nil, size, err
-	}
-	clen, plain, err := r.scanHeaderBlock()
-	if err != nil {
-		return nil, nil, size, err
-	}
-	if !plain {
-		f, size, err := r.finishFrame(size, clen)
-		return f, nil, size, err
+	clen, size, ok := r.eventHead()
+	if !ok {
+		var err error
+		size, err = r.readHeaderBlock()
+		if err != nil {
+			return nil, nil, size, err
+		}
+		var plain bool
+		clen, plain, err = r.scanHeaderBlock()
+		if err != nil {
+			return nil, nil, size, err
+		}
+		if !plain {
+			f, size, err := r.finishFrame(size, clen)
+			return f, nil, size, err
+		}
 	}
 	body, n, err := r.readBody(clen)
 	size += n
@@ -145,6 +150,46 @@ func (r *Reader) readPlainOrFrame() (*Frame, *Event, int, error) {
 	}
 	ev.ContentType = TypeEventPlain
 	return nil, ev, size, nil
+}
+
+// The header block of a text/event-plain frame as FreeSWITCH writes it
+// (src/mod/event_handlers/mod_event_socket/mod_event_socket.c:
+// "Content-Length: %d\nContent-Type: text/event-%s\n\n").
+const (
+	eventHeadLength = "Content-Length: "
+	eventHeadType   = "\nContent-Type: text/event-plain\n\n"
+)
+
+// eventHead reads a text/event-plain frame's header block straight out of
+// the read buffer when it is there whole and in exactly the form
+// FreeSWITCH writes, and returns its Content-Length and size on the wire;
+// the header block is not copied, split or scanned line by line, work that
+// was per event (17 a call) for two headers nobody reads again. Anything
+// else (another form, a frame not yet buffered whole, a limit passed)
+// returns false having consumed nothing, and the general path reads the
+// frame, errors included, as ReadFrame does.
+func (r *Reader) eventHead() (clen, size int, ok bool) {
+	b := r.br.buffered()
+	if len(b) < len(eventHeadLength)+1+len(eventHeadType) || string(b[:len(eventHeadLength)]) != eventHeadLength {
+		return 0, 0, false
+	}
+	i := len(eventHeadLength)
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if i-len(eventHeadLength) == 9 {
+			return 0, 0, false // past any limit; the general path says so
+		}
+		clen = clen*10 + int(b[i]-'0')
+	}
+	if i == len(eventHeadLength) || len(b)-i < len(eventHeadType) || string(b[i:i+len(eventHeadType)]) != eventHeadType {
+		return 0, 0, false
+	}
+	size = i + len(eventHeadType)
+	if size > r.lim.MaxHeaderBytes || clen > r.lim.MaxBodyBytes {
+		return 0, 0, false
+	}
+	r.br.consume(size)
+	r.resetBlock() // a big block (the connect reply's) is not kept either
+	return clen, size, true
 }
 
 // eventParseError is a well-framed plain event that does not parse: the

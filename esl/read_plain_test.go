@@ -165,3 +165,18 @@ func TestConnEndsOnUnreadablePlainEvent(t *testing.T) {
 		t.Errorf("lazy: %s\neager: %s\nwant:  %s", errs[0], errs[1], want)
 	}
 }
+
+// BenchmarkReadPlainOrFrame: the Conn's reader on a real completion, the
+// frame as FreeSWITCH writes it, from memory: the outer header block, the
+// body copy and the lazy index, without the socket.
+func BenchmarkReadPlainOrFrame(b *testing.B) {
+	wire := benchFrame(b, "menu-call", isEvent(TypeEventPlain, EventChannelExecuteComplete)).Encode()
+	r := NewReader(&repeatReader{data: wire}, Limits{})
+	b.SetBytes(int64(len(wire)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ev, _, err := r.readPlainOrFrame(); err != nil || ev == nil {
+			b.Fatal(ev, err)
+		}
+	}
+}

@@ -191,6 +191,22 @@ func (s *rawSource) ReadSlice(delim byte) (line []byte, err error) {
 	return line, err
 }
 
+// buffered returns the unread bytes, reading once if there are none (an
+// error stays in s.err for the next read call).
+func (s *rawSource) buffered() []byte {
+	if s.r == s.w && s.err == nil {
+		s.fill()
+	}
+	return s.buf[s.r:s.w]
+}
+
+// consume drops the first n unread bytes (n > 0) as a read of them
+// would: the last one can be unread.
+func (s *rawSource) consume(n int) {
+	s.r += n
+	s.lastByte = int(s.buf[s.r-1])
+}
+
 // ReadByte is bufio.Reader.ReadByte.
 func (s *rawSource) ReadByte() (byte, error) {
 	for s.r == s.w {

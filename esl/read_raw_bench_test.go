@@ -4,6 +4,7 @@ package esl
 
 import (
 	"net"
+	"runtime"
 	"testing"
 )
 
@@ -68,6 +69,11 @@ func BenchmarkReadTCP(b *testing.B) {
 			}
 			b.SetBytes(int64(len(raw)) / 26) // the capture has 26 frames
 			b.ReportAllocs()
+			// The reader's own CPU time: the writer's is not in it, nor
+			// what other work on the machine takes of the wall clock.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu := threadCPU()
 			frames := 0
 			for b.Loop() {
 				if _, _, _, err := r.readPlainOrFrame(); err != nil {
@@ -75,6 +81,7 @@ func BenchmarkReadTCP(b *testing.B) {
 				}
 				frames++
 			}
+			b.ReportMetric(float64(threadCPU()-cpu)/float64(frames), "cpu-ns/frame")
 			b.ReportMetric(float64(reads())/float64(frames), "reads/frame")
 		})
 	}
