@@ -3,6 +3,7 @@ package verb
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,5 +233,29 @@ func BenchmarkParseReplyJSON(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkParseReplyMenu parses the two replies of loadgen's menu app
+// (call.start, then the gather's verb.result) as a webhook dialog does:
+// with the document's URL as the base of actions.
+func BenchmarkParseReplyMenu(b *testing.B) {
+	start := []byte(`{"session": {"step": 1}, "verbs": [
+  "answer",
+  {"play": "ivr/welcome.wav"},
+  {"gather": {"play": "ivr/menu.wav", "max": 1, "timeout": "3s", "action": "/menu"}}
+]}
+`)
+	menu := []byte(`[{"play": "ivr/option-1.wav"}, {"hangup": "NORMAL_CLEARING"}]` + "\n")
+	base, _ := url.Parse("http://127.0.0.1:8080/ivr")
+	o := ParseOptions{MaxVerbs: 100, Base: base, Files: &FileRules{RecordingsDir: DefaultRecordingsDir + "/menu"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := ParseReply(start, o); err != nil || len(r.Verbs) != 3 {
+			b.Fatal(r, err)
+		}
+		if r, err := ParseReply(menu, o); err != nil || len(r.Verbs) != 2 {
+			b.Fatal(r, err)
+		}
 	}
 }
