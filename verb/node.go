@@ -16,9 +16,9 @@ import (
 type args struct {
 	verb  string
 	line  int
-	nodes []optNode  // the options given, in order; see node
-	value *yaml.Node // the map-form value, for verbs that read it whole (set)
-	o     ParseOptions
+	nodes []optNode     // the options given, in order; see node
+	value *yaml.Node    // the map-form value, for verbs that read it whole (set)
+	o     *ParseOptions // shared by a reply's verbs, not copied into each
 	err   *InvalidReplyError
 	// buf holds the nodes of a verb with a few options (most verbs): a
 	// parse makes one args per verb and per nested map, and a map of
@@ -33,7 +33,7 @@ type optNode struct {
 }
 
 // newArgs returns the args of verb at line, with no options yet.
-func newArgs(verb string, line int, o ParseOptions) *args {
+func newArgs(verb string, line int, o *ParseOptions) *args {
 	a := &args{verb: verb, line: line, o: o}
 	a.nodes = a.buf[:0]
 	return a

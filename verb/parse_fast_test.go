@@ -77,7 +77,7 @@ func sameInteger(t *testing.T, s string) {
 	if yamlx.IsNull(n) {
 		return // the default, before any reading
 	}
-	a := newArgs("gather", 1, ParseOptions{})
+	a := newArgs("gather", 1, &ParseOptions{})
 	a.setNode("max", n)
 	got := a.integer("max", -7)
 	want, ok := decodeIntRef(n)

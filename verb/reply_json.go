@@ -182,7 +182,14 @@ func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value st
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
-	*n = yaml.Node{Kind: kind, Tag: tag, Style: style, Value: value, Line: p.line + 1, Column: p.col + 1}
+	// The slab is fresh and zeroed: set the fields that are not zero, one
+	// by one (a whole yaml.Node assigned is a copy of its 150 bytes, with
+	// write barriers for all its pointers while the GC runs).
+	n.Kind, n.Style, n.Line, n.Column = kind, style, p.line+1, p.col+1
+	n.Tag = tag
+	if value != "" {
+		n.Value = value
+	}
 	return n
 }
 

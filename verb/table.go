@@ -97,7 +97,7 @@ type validator interface {
 }
 
 // parseVerb parses one element of a verb list.
-func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
+func parseVerb(n *yaml.Node, o *ParseOptions) (Verb, error) {
 	n = yamlx.Deref(n)
 	var (
 		name  string
