@@ -3,7 +3,6 @@ package verb
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -38,7 +37,13 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	for start < len(data) && (data[start] == ' ' || data[start] == '\n' || data[start] == '\r') {
 		start++
 	}
-	if start == len(data) || (data[start] != '{' && data[start] != '[') || !jsonCharsOK(data) {
+	if start == len(data) || (data[start] != '{' && data[start] != '[') {
+		return nil, false
+	}
+	// One pass checks the characters and counts the values (blanks before
+	// start count none).
+	values, ok := jsonScan(data)
+	if !ok {
 		return nil, false
 	}
 	// encoding/json checks the syntax; the walk below then only has to
@@ -50,7 +55,7 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	// The reply's values are counted once: the slabs and the stack of
 	// open collections' children are sized by the count (the stack, up to
 	// jsonStackNodes, is one allocation rather than one per doubling).
-	values := max(jsonValues(data[start:]), 1)
+	values = max(values, 1)
 	p := jsonParser{data: data, text: string(data), off: start, nodes: values,
 		stack: make([]*yaml.Node, 0, min(values, jsonStackNodes))}
 	root, ok = p.value(0)
@@ -67,24 +72,49 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	return root, true
 }
 
-// jsonCharsOK reports whether data is valid UTF-8 made only of characters
+// jsonScan reports whether data is valid UTF-8 made only of characters
 // yaml.v3 reads as JSON does, with no escape yaml.v3 refuses (\/, \u of a
-// surrogate half). It errs on the side of false: a false sends the reply to
-// yaml.v3, which then decides.
-func jsonCharsOK(data []byte) bool {
+// surrogate half); it errs on the side of false: a false sends the reply
+// to yaml.v3, which then decides. When ok, values is jsonValues(data),
+// counted in the same pass.
+func jsonScan(data []byte) (values int, ok bool) {
+	// The state of jsonValues' count.
+	inString, escaped, inScalar := false, false, false
 	for i := 0; i < len(data); {
 		c := data[i]
 		if c < utf8.RuneSelf {
 			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+			case c == '"':
+				inString, inScalar = true, false
+				values++
+			case c == '{', c == '[':
+				inScalar = false
+				values++
+			case c == ',', c == ':', c == ']', c == '}', c == ' ', c == '\t', c == '\n', c == '\r':
+				inScalar = false
+			case !inScalar:
+				inScalar = true
+				values++
+			}
+			switch {
 			case c == '\\' && i+1 < len(data) && data[i+1] == '/':
-				return false
+				return 0, false
 			case c == '\\' && i+2 < len(data) && data[i+1] == 'u' && (data[i+2] == 'd' || data[i+2] == 'D'):
 				// \uD800-\uDFFF are surrogates; \uD000-\uD7FF are not,
 				// but they are rare enough to leave to yaml.v3.
-				return false
+				return 0, false
 			case c >= 0x20 && c < 0x7f, c == '\t', c == '\n', c == '\r':
 			default:
-				return false
+				return 0, false
 			}
 			i++
 			continue
@@ -92,15 +122,25 @@ func jsonCharsOK(data []byte) bool {
 		r, n := utf8.DecodeRune(data[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			return false
+			return 0, false
 		case r < 0xA0, r == 0x2028, r == 0x2029, r == 0xFEFF, r >= 0xD800 && r < 0xE000, r == 0xFFFE, r == 0xFFFF:
 			// C1 controls (NEL among them), the line and paragraph
 			// separators YAML folds, the BOM, non-characters.
-			return false
+			return 0, false
+		}
+		// jsonValues counts each byte of a character outside a string
+		// as it does any other scalar byte (JSON has none there).
+		if inString {
+			escaped = false
+		} else {
+			if !inScalar {
+				values++
+			}
+			inScalar = true
 		}
 		i += n
 	}
-	return true
+	return values, true
 }
 
 // jsonParser walks a document json.Valid accepted and builds the node
@@ -153,13 +193,14 @@ func (p *jsonParser) advance(off int) {
 	}
 }
 
-// skip moves off past blanks, line breaks and the separators in seps.
-func (p *jsonParser) skip(seps string) {
+// skip moves off past blanks, line breaks and the separator sep (0 for
+// none).
+func (p *jsonParser) skip(sep byte) {
 	for p.off < len(p.data) {
 		switch c := p.data[p.off]; c {
 		case ' ', '\t', '\n', '\r':
 		default:
-			if strings.IndexByte(seps, c) < 0 {
+			if sep == 0 || c != sep {
 				return
 			}
 		}
@@ -253,7 +294,7 @@ func (p *jsonParser) children(mark int) []*yaml.Node {
 
 // value reads one JSON value, at p.off after blanks, into a node.
 func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
-	p.skip("")
+	p.skip(0)
 	if p.off >= len(p.data) {
 		return nil, false
 	}
@@ -321,7 +362,7 @@ func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.SequenceNode, "!!seq", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
 	for {
-		p.skip(",")
+		p.skip(',')
 		if p.off < len(p.data) && p.data[p.off] == ']' {
 			p.off++
 			n.Content = p.children(mark)
@@ -339,7 +380,7 @@ func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.MappingNode, "!!map", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
 	for {
-		p.skip(",")
+		p.skip(',')
 		if p.off >= len(p.data) {
 			return nil, false
 		}
@@ -354,7 +395,7 @@ func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 			return nil, false
 		}
 		k := p.node(yaml.ScalarNode, "!!str", yaml.DoubleQuotedStyle, key, keyStart)
-		p.skip(":")
+		p.skip(':')
 		v, ok := p.value(depth)
 		if !ok {
 			return nil, false
@@ -371,5 +412,6 @@ func (p *jsonParser) simpleKey(keyStart int) bool {
 	if colon < 0 || p.off+colon-keyStart >= 1000 {
 		return false
 	}
-	return !bytes.ContainsAny(p.data[keyStart:p.off+colon], "\r\n")
+	key := p.data[keyStart : p.off+colon]
+	return bytes.IndexByte(key, '\n') < 0 && bytes.IndexByte(key, '\r') < 0
 }

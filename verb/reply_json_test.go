@@ -259,3 +259,21 @@ func BenchmarkParseReplyMenu(b *testing.B) {
 		}
 	}
 }
+
+// sameCount fails t when jsonScan's count differs from jsonValues'.
+func sameCount(t *testing.T, data []byte) {
+	t.Helper()
+	if n, ok := jsonScan(data); ok && n != jsonValues(data) {
+		t.Fatalf("jsonScan(%q) counts %d values, jsonValues %d", data, n, jsonValues(data))
+	}
+}
+
+// FuzzJSONScanCount: the values jsonScan counts as it checks the
+// characters are jsonValues' count.
+func FuzzJSONScanCount(f *testing.F) {
+	for _, s := range jsonCorpus(f) {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("[\"\\\xc3\xa9\", é1]"))
+	f.Fuzz(sameCount)
+}
