@@ -46,12 +46,10 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	// encoding/json checks the syntax; the walk below then only has to
-	// find the tokens (json.Decoder.Token would cost more than yaml.v3
+	// The walk checks JSON's syntax as it goes (strictly: what it accepts,
+	// json.Valid accepts; FuzzJSONFastPathValid), rather than a pass of
+	// json.Valid first (json.Decoder.Token would cost more than yaml.v3
 	// saves: it allocates an error for every scalar).
-	if !json.Valid(data) {
-		return nil, false
-	}
 	// The reply's values are counted once: the slabs and the stack of
 	// open collections' children are sized by the count (the stack, up to
 	// jsonStackNodes, is one allocation rather than one per doubling).
@@ -143,7 +141,7 @@ func jsonScan(data []byte) (values int, ok bool) {
 	return values, true
 }
 
-// jsonParser walks a document json.Valid accepted and builds the node
+// jsonParser walks a document, checking it is JSON, and builds the node
 // tree. line and col follow the walk as yaml.v3 counts them (CR LF and a
 // lone CR are one line break; columns in characters).
 //
@@ -327,23 +325,81 @@ func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
 		break
 	}
 	value := p.text[start:p.off]
-	// yaml.v3 tags a plain scalar by its own resolution, which is what a
-	// node without a tag reports.
-	tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
+	tag, ok := jsonScalarTag(value)
+	if !ok {
+		return nil, false
+	}
 	return p.node(yaml.ScalarNode, tag, 0, value, start), true
 }
 
-// str reads the string at p.off. One without escapes is its bytes;
-// encoding/json decodes the others.
+// jsonScalarTag returns the tag yaml.v3 gives the plain scalar s (its own
+// resolution, which is what a node without a tag reports), and whether s
+// is a JSON number, true, false or null.
+func jsonScalarTag(s string) (string, bool) {
+	switch s {
+	case "true", "false":
+		return "!!bool", true
+	case "null":
+		return "!!null", true
+	case "0", "1", "2", "3", "4", "5", "6", "7", "8", "9":
+		return "!!int", true
+	}
+	if !jsonNumber(s) {
+		return "", false
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(), true
+}
+
+// jsonNumber reports whether s is a JSON number:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// str reads the string at p.off. One without escapes is its bytes (none
+// of them a control byte, which JSON refuses in a string); encoding/json
+// checks and decodes the others.
 func (p *jsonParser) str() (string, bool) {
 	start := p.off
 	escaped := false
 	for i := start + 1; i < len(p.data); i++ {
-		switch p.data[i] {
-		case '\\':
+		switch c := p.data[i]; {
+		case c == '\\':
 			escaped = true
 			i++
-		case '"':
+		case c == '"':
 			p.off = i + 1
 			if !escaped {
 				return p.text[start+1 : i], true
@@ -353,18 +409,43 @@ func (p *jsonParser) str() (string, bool) {
 				return "", false
 			}
 			return s, true
+		case c < 0x20:
+			return "", false
 		}
 	}
 	return "", false
 }
 
+// next moves past blanks and one ',' before the next item of a
+// collection closed by end, and reports whether there is one: false
+// after the closing byte (which it consumes) or a syntax error (ok).
+func (p *jsonParser) next(end byte, first bool) (more, ok bool) {
+	p.skip(0)
+	if p.off >= len(p.data) {
+		return false, false
+	}
+	switch c := p.data[p.off]; {
+	case c == end:
+		p.off++
+		return false, true
+	case first:
+		return true, true
+	case c == ',':
+		p.off++
+		return true, true
+	}
+	return false, false
+}
+
 func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.SequenceNode, "!!seq", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
-	for {
-		p.skip(',')
-		if p.off < len(p.data) && p.data[p.off] == ']' {
-			p.off++
+	for first := true; ; first = false {
+		more, ok := p.next(']', first)
+		if !ok {
+			return nil, false
+		}
+		if !more {
 			n.Content = p.children(mark)
 			return n, true
 		}
@@ -379,23 +460,30 @@ func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.MappingNode, "!!map", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
-	for {
-		p.skip(',')
-		if p.off >= len(p.data) {
+	for first := true; ; first = false {
+		more, ok := p.next('}', first)
+		if !ok {
 			return nil, false
 		}
-		if p.data[p.off] == '}' {
-			p.off++
+		if !more {
 			n.Content = p.children(mark)
 			return n, true
 		}
+		p.skip(0)
 		keyStart := p.off
+		if p.off >= len(p.data) || p.data[p.off] != '"' {
+			return nil, false
+		}
 		key, ok := p.str()
 		if !ok || !p.simpleKey(keyStart) {
 			return nil, false
 		}
 		k := p.node(yaml.ScalarNode, "!!str", yaml.DoubleQuotedStyle, key, keyStart)
-		p.skip(':')
+		p.skip(0)
+		if p.off >= len(p.data) || p.data[p.off] != ':' {
+			return nil, false
+		}
+		p.off++
 		v, ok := p.value(depth)
 		if !ok {
 			return nil, false

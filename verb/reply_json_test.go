@@ -277,3 +277,20 @@ func FuzzJSONScanCount(f *testing.F) {
 	f.Add([]byte("[\"\\\xc3\xa9\", é1]"))
 	f.Fuzz(sameCount)
 }
+
+// FuzzJSONFastPathValid: the fast path checks JSON's syntax itself, so
+// whatever it reads must be JSON that json.Valid accepts.
+func FuzzJSONFastPathValid(f *testing.F) {
+	for _, s := range jsonCorpus(f) {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{"a"::1}`, `{1:2}`, `[01]`, `[1.]`, `[-]`, `[1e]`,
+		`[tru]`, `["a"x]`, `[1 2]`, "[\"a\tb\"]", `["\x"]`, `[nul]`, `{"a":1 "b":2}`, `[[]]]`, `[1,,2]`, `{,}`, `[-0.5e+3, 1E2]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, ok := jsonDocument(data); ok && !json.Valid(data) {
+			t.Fatalf("the fast path read %q, which json.Valid refuses", data)
+		}
+	})
+}
