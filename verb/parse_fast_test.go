@@ -3,6 +3,7 @@ package verb
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/callhook/callhook/internal/yamlx"
@@ -100,4 +101,28 @@ func FuzzInteger(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(sameInteger)
+}
+
+// checkPlayCharsRef is checkPlayChars as it was: rune by rune, each one
+// looked for in badPlayChars.
+func checkPlayCharsRef(seg, file string) error {
+	for _, r := range seg {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(badPlayChars, r) {
+			return fmt.Errorf("%s has %q, which is not allowed in a file name to play (nor any of %s)", Quote(file), r, badPlayChars)
+		}
+	}
+	return nil
+}
+
+// FuzzCheckPlayChars compares checkPlayChars with the reference.
+func FuzzCheckPlayChars(f *testing.F) {
+	for _, s := range []string{"ivr/menu.wav", "a{b", "é$", "\xff\x01", "ok\u00a0x", "a\x7f", "`", "日本:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, seg string) {
+		got, want := checkPlayChars(seg, "f"), checkPlayCharsRef(seg, "f")
+		if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+			t.Fatalf("checkPlayChars(%q) = %v, the reference says %v", seg, got, want)
+		}
+	})
 }
