@@ -151,7 +151,9 @@ func (c Command) appendWire(b []byte, addLength bool) []byte {
 }
 
 // check validates c (see Encode) and reports whether Encode must add a
-// content-length header.
+// content-length header. It runs on every command sent, so each string is
+// scanned once, a byte (or eight) at a time: no IndexAny set, no rune
+// decoding, no Unicode folding of an ASCII name.
 func (c Command) check() (addLength bool, err error) {
 	fail := func(format string, a ...any) (bool, error) {
 		return false, &CommandError{Command: cmdWord(c.Line), Reason: fmt.Sprintf(format, a...)}
@@ -159,7 +161,7 @@ func (c Command) check() (addLength bool, err error) {
 	switch {
 	case c.Line == "":
 		return fail("empty command line")
-	case cmdBadByte(c.Line) != "":
+	case cmdBreakAt(c.Line) >= 0:
 		return fail("command line contains %s", cmdBadByte(c.Line))
 	case cmdBlank(c.Line[0]) || cmdBlank(c.Line[len(c.Line)-1]):
 		return fail("command line starts or ends with a space (a missing argument?)")
@@ -167,20 +169,21 @@ func (c Command) check() (addLength bool, err error) {
 	block := len(c.Line) + 2
 	length := -1
 	for _, h := range c.Headers {
+		bad, ascii := cmdScanName(h.Name)
 		switch {
 		case h.Name == "":
 			return fail("header with an empty name")
-		case strings.IndexFunc(h.Name, cmdBadNameRune) >= 0:
+		case bad:
 			return fail("header name %q contains ':', a space or a control byte", h.Name)
 		case h.Value == "":
 			return fail("header %q has an empty value, which FreeSWITCH drops", h.Name)
-		case cmdBadByte(h.Value) != "":
+		case cmdBreakAt(h.Value) >= 0:
 			return fail("header %q value contains %s", h.Name, cmdBadByte(h.Value))
 		case h.Value[0] == ' ':
 			return fail("header %q value starts with a space, which FreeSWITCH strips", h.Name)
-		case strings.EqualFold(h.Name, "execute-app-name") && strings.ContainsAny(h.Value, " \t"):
+		case cmdNameIs(h.Name, ascii, "execute-app-name") && strings.ContainsAny(h.Value, " \t"):
 			return fail("application name contains a space")
-		case strings.EqualFold(h.Name, "Content-Length"):
+		case cmdNameIs(h.Name, ascii, "content-length"):
 			if length >= 0 {
 				return fail("more than one Content-Length header")
 			}
@@ -209,7 +212,7 @@ func (c Command) check() (addLength bool, err error) {
 // cmdBadByte names the first byte of s that would end a line on the wire (or,
 // for NUL, end FreeSWITCH's C string), or returns "".
 func cmdBadByte(s string) string {
-	i := strings.IndexAny(s, "\r\n\x00")
+	i := cmdBreakAt(s)
 	switch {
 	case i < 0:
 		return ""
@@ -221,12 +224,68 @@ func cmdBadByte(s string) string {
 	return "NUL"
 }
 
+// cmdBreakAt returns the index of the first CR, LF or NUL of s, or -1.
+// Eight bytes at a time first: a word with no byte below 0x0e (CR is
+// 0x0d) has none of them, and a command's values rarely hold a control
+// byte, so the byte loop mostly runs on the last few.
+func cmdBreakAt(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if (x-0x0e*ones)&^x&highs != 0 { // some byte is below 0x0e
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c <= '\r' && (c == '\r' || c == '\n' || c == 0) {
+			return i
+		}
+	}
+	return -1
+}
+
 func cmdBlank(b byte) bool { return b == ' ' || b == '\t' }
 
-// cmdBadNameRune reports bytes a header name cannot hold: read_packet splits a
-// header line at its first ':', and names with spaces or control bytes are
-// never what a caller meant.
-func cmdBadNameRune(r rune) bool { return r == ':' || r <= ' ' || r == 0x7f }
+// cmdScanName reports whether name holds a byte a header name cannot:
+// read_packet splits a header line at its first ':', and names with spaces
+// or control bytes are never what a caller meant. Bytes of 0x80 and up
+// (UTF-8) are allowed. ascii tells whether name is all ASCII.
+func cmdScanName(name string) (bad, ascii bool) {
+	var or byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c == ':' || c == 0x7f {
+			return true, false
+		}
+		or |= c
+	}
+	return false, or < 0x80
+}
+
+// cmdNameIs reports whether name is want (lower case ASCII) in any case,
+// as strings.EqualFold does. An ASCII name is compared byte by byte;
+// another goes to strings.EqualFold, since Unicode folding maps a few
+// runes (the Kelvin sign, the long s) onto ASCII letters.
+func cmdNameIs(name string, ascii bool, want string) bool {
+	if !ascii {
+		return strings.EqualFold(name, want)
+	}
+	if len(name) != len(want) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // cmdParseLength parses a Content-Length value strictly: decimal digits only, so
 // no value that FreeSWITCH's atoi would read differently gets through.

@@ -193,7 +193,7 @@ func parseExecute(a *args) Spec {
 		if len(a.o.AllowExecute) > 0 {
 			allowed = "allow_execute lists " + strings.Join(a.o.AllowExecute, ", ")
 		}
-		a.failf(a.nodes["app"], "app", "%s is not allowed (%s)", Quote(s.App), allowed)
+		a.failf(a.node("app"), "app", "%s is not allowed (%s)", Quote(s.App), allowed)
 	}
 	return s
 }

@@ -76,9 +76,9 @@ func parseBridge(a *args) Spec {
 		policy:       a.o.policy(),
 	}
 	s.Record, s.RecordDelivery, s.RecordStereo = a.recordOption()
-	if n := yamlx.Deref(a.nodes["confirm"]); n != nil && !yamlx.IsNull(n) {
+	if n := yamlx.Deref(a.node("confirm")); n != nil && !yamlx.IsNull(n) {
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.ScalarNode {
-			sub := &args{verb: a.verb + ": confirm", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+			sub := newArgs(a.verb+": confirm", n.Line, a.o)
 			if err := sub.collect(&verbDef{name: "bridge: confirm", main: "play", opts: []string{"play", "key"}}, n); err != nil {
 				a.fail(err)
 			}
@@ -101,12 +101,12 @@ const recordAuto = "true"
 // with path (default: a name callhook makes), upload and
 // recording_status_url, as record takes them, and stereo.
 func (a *args) recordOption() (string, Delivery, bool) {
-	n := yamlx.Deref(a.nodes["record"])
+	n := yamlx.Deref(a.node("record"))
 	if n == nil || yamlx.IsNull(n) {
 		return "", Delivery{}, false
 	}
 	if n.Kind == yaml.MappingNode {
-		sub := &args{verb: a.verb + ": record", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+		sub := newArgs(a.verb+": record", n.Line, a.o)
 		if err := sub.collect(&verbDef{name: a.verb + ": record", main: "path", opts: []string{"path", "upload", "recording_status_url", "stereo"}}, n); err != nil {
 			a.fail(err)
 			return "", Delivery{}, false

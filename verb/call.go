@@ -162,7 +162,7 @@ func parseRedirect(a *args) Spec {
 	if a.err == nil && a.o.Base != nil && checkLine(s.URL) == nil {
 		u, err := resolveURL(a.o.Base, s.URL)
 		if err != nil {
-			a.failf(a.nodes["url"], "url", "%v", err)
+			a.failf(a.node("url"), "url", "%v", err)
 		}
 		s.URL = u
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Files a verb may touch. A web app, a flow or a Liverpie app may only
@@ -137,13 +138,25 @@ const badPlayChars = "{}[]!$%:\\'\"`^"
 // checkPlayChars checks seg, a segment of a file to play, against
 // badPlayChars.
 func checkPlayChars(seg, file string) error {
-	for _, r := range seg {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(badPlayChars, r) {
-			return fmt.Errorf("%s has %q, which is not allowed in a file name to play (nor any of %s)", Quote(file), r, badPlayChars)
+	// Every character refused is ASCII, and an ASCII byte is always a
+	// character of its own in UTF-8: a look-up per byte finds the first
+	// one, without decoding runes and scanning badPlayChars for each.
+	for i := 0; i < len(seg); i++ {
+		if c := seg[i]; c < utf8.RuneSelf && badPlayByte[c] {
+			return fmt.Errorf("%s has %q, which is not allowed in a file name to play (nor any of %s)", Quote(file), rune(c), badPlayChars)
 		}
 	}
 	return nil
 }
+
+// badPlayByte marks the ASCII bytes checkPlayChars refuses: control bytes
+// and badPlayChars.
+var badPlayByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = c < 0x20 || c == 0x7f || strings.ContainsRune(badPlayChars, rune(c))
+	}
+	return t
+}()
 
 // CheckDir checks a configured folder: an absolute, clean path of
 // fileChars segments.

@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callhook/callhook/esl"
@@ -108,9 +109,32 @@ func (s *GatherSpec) check() error {
 	// Perl flags it uses, does (compiling the parsed pattern cannot fail):
 	// the parse alone gives the same answer and error without building a
 	// program nobody runs, which grew the session's stack on every reply.
-	if _, err := syntax.Parse(s.Regex, syntax.Perl); err != nil {
+	if err := checkRegex(s.Regex); err != nil {
 		return optErrorf("regex", "%s does not compile (RE2 syntax, a subset of the PCRE FreeSWITCH uses): %v", Quote(s.Regex), regexError(err))
 	}
+	return nil
+}
+
+// lastRegex is the last pattern other than the default that checkRegex
+// accepted. An app gives the same regex in every reply, so it is parsed
+// once, not per reply; one entry bounds what is kept, and a refused
+// pattern is parsed (and refused) every time, so its error is the same.
+var lastRegex atomic.Pointer[string]
+
+// checkRegex returns syntax.Parse's error on re with the flags
+// regexp.Compile uses, or nil. The default pattern parses
+// (TestGatherDefaultRegexParses), so it is not parsed again.
+func checkRegex(re string) error {
+	if re == defaultRegex {
+		return nil
+	}
+	if last := lastRegex.Load(); last != nil && *last == re {
+		return nil
+	}
+	if _, err := syntax.Parse(re, syntax.Perl); err != nil {
+		return err
+	}
+	lastRegex.Store(&re)
 	return nil
 }
 

@@ -22,3 +22,26 @@ func TestGatherRegexCheckAgreesWithCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherDefaultRegexParses: checkRegex takes the default pattern
+// without parsing it.
+func TestGatherDefaultRegexParses(t *testing.T) {
+	if _, err := syntax.Parse(defaultRegex, syntax.Perl); err != nil {
+		t.Fatalf("the default regex %q does not parse: %v", defaultRegex, err)
+	}
+}
+
+// TestGatherRegexCheckRemembers: a pattern accepted once is accepted
+// again, a refused one is refused each time with the same error, and one
+// refused after another was remembered is still refused.
+func TestGatherRegexCheckRemembers(t *testing.T) {
+	for range 2 {
+		for _, re := range []string{`^[0-9]{1,4}#?$`, `(`, `^[0-9]{1,4}#?$`, `a{2,1}`, `\d+`, `(`} {
+			_, want := syntax.Parse(re, syntax.Perl)
+			got := checkRegex(re)
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Errorf("checkRegex(%q) = %v, want %v", re, got, want)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package verb
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/callhook/callhook/internal/yamlx"
@@ -15,10 +16,44 @@ import (
 type args struct {
 	verb  string
 	line  int
-	nodes map[string]*yaml.Node // option name -> value node
-	value *yaml.Node            // the map-form value, for verbs that read it whole (set)
-	o     ParseOptions
+	nodes []optNode     // the options given, in order; see node
+	value *yaml.Node    // the map-form value, for verbs that read it whole (set)
+	o     *ParseOptions // shared by a reply's verbs, not copied into each
 	err   *InvalidReplyError
+	// buf holds the nodes of a verb with a few options (most verbs): a
+	// parse makes one args per verb and per nested map, and a map of
+	// options cost two allocations each.
+	buf [6]optNode
+}
+
+// optNode is one option's name and value node.
+type optNode struct {
+	name string
+	node *yaml.Node
+}
+
+// newArgs returns the args of verb at line, with no options yet.
+func newArgs(verb string, line int, o *ParseOptions) *args {
+	a := &args{verb: verb, line: line, o: o}
+	a.nodes = a.buf[:0]
+	return a
+}
+
+// node returns the value node of option opt, nil when it was not given.
+// The last one filed wins, as in a map; a verb has a handful of options,
+// so a scan beats hashing.
+func (a *args) node(opt string) *yaml.Node {
+	for i := len(a.nodes) - 1; i >= 0; i-- {
+		if a.nodes[i].name == opt {
+			return a.nodes[i].node
+		}
+	}
+	return nil
+}
+
+// setNode files n as the value of option opt.
+func (a *args) setNode(opt string, n *yaml.Node) {
+	a.nodes = append(a.nodes, optNode{opt, n})
 }
 
 // failf records the first error, at n's line (the verb's line when n is nil).
@@ -39,18 +74,18 @@ func (a *args) failf(n *yaml.Node, opt, format string, v ...any) {
 
 // lineOf returns the line of an option's value, or the verb's line.
 func (a *args) lineOf(opt string) int {
-	if n := a.nodes[opt]; n != nil && n.Line > 0 {
+	if n := a.node(opt); n != nil && n.Line > 0 {
 		return n.Line
 	}
 	return a.line
 }
 
 // has reports whether the option was given.
-func (a *args) has(opt string) bool { return a.nodes[opt] != nil }
+func (a *args) has(opt string) bool { return a.node(opt) != nil }
 
 // scalar returns the option's scalar node, nil when it is absent or null.
 func (a *args) scalar(opt, want string) *yaml.Node {
-	n := a.nodes[opt]
+	n := a.node(opt)
 	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
@@ -77,12 +112,43 @@ func (a *args) integer(opt string, def int) int {
 	if n == nil {
 		return def
 	}
+	if n.ShortTag() != "!!int" {
+		a.failf(n, opt, "want an integer, got %q", n.Value)
+		return def
+	}
+	if v, ok := plainDecimal(n.Value); ok {
+		return v
+	}
 	var v int
-	if n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+	if n.Decode(&v) != nil {
 		a.failf(n, opt, "want an integer, got %q", n.Value)
 		return def
 	}
 	return v
+}
+
+// plainDecimal reads an integer written the plain way, an optional '-'
+// and up to 18 digits with no leading zero, which yaml.v3 decodes to the
+// same int (its resolver also reads 0x, 0o, 0b, a leading 0, '+' and
+// '_'; those still go through Node.Decode). Node.Decode builds a decoder
+// per call: the menus' max, min and tries are plain.
+func plainDecimal(s string) (int, bool) {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 18 || digits[0] == '0' && len(digits) > 1 {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	if len(digits) < len(s) {
+		v = -v
+	}
+	return v, true
 }
 
 // duration returns a duration option, written as a Go duration string
@@ -120,7 +186,7 @@ func (a *args) boolean(opt string, def bool) bool {
 
 // list returns a list-of-strings option; a single scalar is a list of one.
 func (a *args) list(opt string) []string {
-	n := a.nodes[opt]
+	n := a.node(opt)
 	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}

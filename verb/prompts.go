@@ -98,7 +98,7 @@ func toneNames() []string {
 // promptList reads a list-valued prompt option (play's file, gather's
 // play); nil when the option is absent or not a list.
 func (a *args) promptList(opt string) []Prompt {
-	n := yamlx.Deref(a.nodes[opt])
+	n := yamlx.Deref(a.node(opt))
 	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
@@ -133,10 +133,10 @@ func (a *args) prompt(opt string, n *yaml.Node) (Prompt, bool) {
 	k, v := yamlx.Deref(n.Content[0]), yamlx.Deref(n.Content[1])
 	// Each item is parsed as the verb of its name would be, so its options
 	// and their errors are the verb's.
-	sub := &args{verb: a.verb + ": " + opt, line: k.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+	sub := newArgs(a.verb+": "+opt, k.Line, a.o)
 	switch k.Value {
 	case PromptFile:
-		sub.nodes["file"] = v
+		sub.setNode("file", v)
 		f := sub.str("file", "")
 		if sub.err == nil && f == "" {
 			sub.failf(v, "file", "want a file")
@@ -144,7 +144,7 @@ func (a *args) prompt(opt string, n *yaml.Node) (Prompt, bool) {
 		a.adopt(sub)
 		return Prompt{Kind: PromptFile, File: f}, a.err == nil
 	case PromptPause:
-		sub.nodes["pause"] = v
+		sub.setNode("pause", v)
 		d := sub.duration("pause", 0)
 		if sub.err == nil && (d < time.Millisecond || d > time.Hour) {
 			sub.failf(v, "pause", "want 1ms to 1h, got %s", v.Value)
@@ -152,7 +152,7 @@ func (a *args) prompt(opt string, n *yaml.Node) (Prompt, bool) {
 		a.adopt(sub)
 		return Prompt{Kind: PromptPause, Pause: d}, a.err == nil
 	case PromptTone:
-		sub.nodes["tone"] = v
+		sub.setNode("tone", v)
 		t := sub.str("tone", "")
 		if _, ok := namedTones[t]; sub.err == nil && !ok {
 			sub.failf(v, "tone", "%s is not a tone callhook knows (%s; or give a tone_stream:// file)", Quote(t), strings.Join(toneNames(), ", "))

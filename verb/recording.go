@@ -87,7 +87,7 @@ func (a *args) delivery() Delivery {
 	if n := a.scalar("recording_status_url", "a URL"); n != nil {
 		d.StatusURL = a.appURL(n, "recording_status_url", n.Value)
 	}
-	n := yamlx.Deref(a.nodes["upload"])
+	n := yamlx.Deref(a.node("upload"))
 	if n == nil || yamlx.IsNull(n) {
 		return d
 	}
@@ -95,7 +95,7 @@ func (a *args) delivery() Delivery {
 	case yaml.ScalarNode:
 		d.Upload = &Upload{URL: a.appURL(n, "upload", n.Value), Method: UploadPUT}
 	case yaml.MappingNode:
-		sub := &args{verb: a.verb + ": upload", line: n.Line, nodes: map[string]*yaml.Node{}, o: a.o}
+		sub := newArgs(a.verb+": upload", n.Line, a.o)
 		if err := sub.collect(&verbDef{name: a.verb + ": upload", main: "url", opts: []string{"url", "method"}}, n); err != nil {
 			a.fail(err)
 			return d
@@ -108,7 +108,7 @@ func (a *args) delivery() Delivery {
 			u.URL = sub.appURL(un, "url", un.Value)
 		}
 		if sub.err == nil && u.Method != UploadPUT && u.Method != UploadPOST {
-			sub.failf(sub.nodes["method"], "method", "%s: want PUT (the file as the body) or POST (a multipart form, field \"file\")", Quote(u.Method))
+			sub.failf(sub.node("method"), "method", "%s: want PUT (the file as the body) or POST (a multipart form, field \"file\")", Quote(u.Method))
 		}
 		a.adopt(sub)
 		d.Upload = u

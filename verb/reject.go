@@ -34,7 +34,7 @@ func parseReject(a *args) Spec {
 	s := &RejectSpec{Code: a.integer("code", 0)}
 	switch {
 	case a.has("code") && a.has("reason"):
-		a.failf(a.nodes["code"], "code", "give reason or code, not both")
+		a.failf(a.node("code"), "code", "give reason or code, not both")
 	case !a.has("code"):
 		s.Reason = a.str("reason", "busy")
 	}

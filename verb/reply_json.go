@@ -3,7 +3,6 @@ package verb
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -38,19 +37,23 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	for start < len(data) && (data[start] == ' ' || data[start] == '\n' || data[start] == '\r') {
 		start++
 	}
-	if start == len(data) || (data[start] != '{' && data[start] != '[') || !jsonCharsOK(data) {
+	if start == len(data) || (data[start] != '{' && data[start] != '[') {
 		return nil, false
 	}
-	// encoding/json checks the syntax; the walk below then only has to
-	// find the tokens (json.Decoder.Token would cost more than yaml.v3
+	// One pass checks the characters and counts the values (blanks before
+	// start count none).
+	values, ok := jsonScan(data)
+	if !ok {
+		return nil, false
+	}
+	// The walk checks JSON's syntax as it goes (strictly: what it accepts,
+	// json.Valid accepts; FuzzJSONFastPathValid), rather than a pass of
+	// json.Valid first (json.Decoder.Token would cost more than yaml.v3
 	// saves: it allocates an error for every scalar).
-	if !json.Valid(data) {
-		return nil, false
-	}
 	// The reply's values are counted once: the slabs and the stack of
 	// open collections' children are sized by the count (the stack, up to
 	// jsonStackNodes, is one allocation rather than one per doubling).
-	values := max(jsonValues(data[start:]), 1)
+	values = max(values, 1)
 	p := jsonParser{data: data, text: string(data), off: start, nodes: values,
 		stack: make([]*yaml.Node, 0, min(values, jsonStackNodes))}
 	root, ok = p.value(0)
@@ -67,24 +70,49 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 	return root, true
 }
 
-// jsonCharsOK reports whether data is valid UTF-8 made only of characters
+// jsonScan reports whether data is valid UTF-8 made only of characters
 // yaml.v3 reads as JSON does, with no escape yaml.v3 refuses (\/, \u of a
-// surrogate half). It errs on the side of false: a false sends the reply to
-// yaml.v3, which then decides.
-func jsonCharsOK(data []byte) bool {
+// surrogate half); it errs on the side of false: a false sends the reply
+// to yaml.v3, which then decides. When ok, values is jsonValues(data),
+// counted in the same pass.
+func jsonScan(data []byte) (values int, ok bool) {
+	// The state of jsonValues' count.
+	inString, escaped, inScalar := false, false, false
 	for i := 0; i < len(data); {
 		c := data[i]
 		if c < utf8.RuneSelf {
 			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+			case c == '"':
+				inString, inScalar = true, false
+				values++
+			case c == '{', c == '[':
+				inScalar = false
+				values++
+			case c == ',', c == ':', c == ']', c == '}', c == ' ', c == '\t', c == '\n', c == '\r':
+				inScalar = false
+			case !inScalar:
+				inScalar = true
+				values++
+			}
+			switch {
 			case c == '\\' && i+1 < len(data) && data[i+1] == '/':
-				return false
+				return 0, false
 			case c == '\\' && i+2 < len(data) && data[i+1] == 'u' && (data[i+2] == 'd' || data[i+2] == 'D'):
 				// \uD800-\uDFFF are surrogates; \uD000-\uD7FF are not,
 				// but they are rare enough to leave to yaml.v3.
-				return false
+				return 0, false
 			case c >= 0x20 && c < 0x7f, c == '\t', c == '\n', c == '\r':
 			default:
-				return false
+				return 0, false
 			}
 			i++
 			continue
@@ -92,18 +120,28 @@ func jsonCharsOK(data []byte) bool {
 		r, n := utf8.DecodeRune(data[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			return false
+			return 0, false
 		case r < 0xA0, r == 0x2028, r == 0x2029, r == 0xFEFF, r >= 0xD800 && r < 0xE000, r == 0xFFFE, r == 0xFFFF:
 			// C1 controls (NEL among them), the line and paragraph
 			// separators YAML folds, the BOM, non-characters.
-			return false
+			return 0, false
+		}
+		// jsonValues counts each byte of a character outside a string
+		// as it does any other scalar byte (JSON has none there).
+		if inString {
+			escaped = false
+		} else {
+			if !inScalar {
+				values++
+			}
+			inScalar = true
 		}
 		i += n
 	}
-	return true
+	return values, true
 }
 
-// jsonParser walks a document json.Valid accepted and builds the node
+// jsonParser walks a document, checking it is JSON, and builds the node
 // tree. line and col follow the walk as yaml.v3 counts them (CR LF and a
 // lone CR are one line break; columns in characters).
 //
@@ -153,13 +191,14 @@ func (p *jsonParser) advance(off int) {
 	}
 }
 
-// skip moves off past blanks, line breaks and the separators in seps.
-func (p *jsonParser) skip(seps string) {
+// skip moves off past blanks, line breaks and the separator sep (0 for
+// none).
+func (p *jsonParser) skip(sep byte) {
 	for p.off < len(p.data) {
 		switch c := p.data[p.off]; c {
 		case ' ', '\t', '\n', '\r':
 		default:
-			if strings.IndexByte(seps, c) < 0 {
+			if sep == 0 || c != sep {
 				return
 			}
 		}
@@ -182,7 +221,14 @@ func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value st
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
-	*n = yaml.Node{Kind: kind, Tag: tag, Style: style, Value: value, Line: p.line + 1, Column: p.col + 1}
+	// The slab is fresh and zeroed: set the fields that are not zero, one
+	// by one (a whole yaml.Node assigned is a copy of its 150 bytes, with
+	// write barriers for all its pointers while the GC runs).
+	n.Kind, n.Style, n.Line, n.Column = kind, style, p.line+1, p.col+1
+	n.Tag = tag
+	if value != "" {
+		n.Value = value
+	}
 	return n
 }
 
@@ -246,7 +292,7 @@ func (p *jsonParser) children(mark int) []*yaml.Node {
 
 // value reads one JSON value, at p.off after blanks, into a node.
 func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
-	p.skip("")
+	p.skip(0)
 	if p.off >= len(p.data) {
 		return nil, false
 	}
@@ -279,23 +325,81 @@ func (p *jsonParser) value(depth int) (*yaml.Node, bool) {
 		break
 	}
 	value := p.text[start:p.off]
-	// yaml.v3 tags a plain scalar by its own resolution, which is what a
-	// node without a tag reports.
-	tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
+	tag, ok := jsonScalarTag(value)
+	if !ok {
+		return nil, false
+	}
 	return p.node(yaml.ScalarNode, tag, 0, value, start), true
 }
 
-// str reads the string at p.off. One without escapes is its bytes;
-// encoding/json decodes the others.
+// jsonScalarTag returns the tag yaml.v3 gives the plain scalar s (its own
+// resolution, which is what a node without a tag reports), and whether s
+// is a JSON number, true, false or null.
+func jsonScalarTag(s string) (string, bool) {
+	switch s {
+	case "true", "false":
+		return "!!bool", true
+	case "null":
+		return "!!null", true
+	case "0", "1", "2", "3", "4", "5", "6", "7", "8", "9":
+		return "!!int", true
+	}
+	if !jsonNumber(s) {
+		return "", false
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(), true
+}
+
+// jsonNumber reports whether s is a JSON number:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// str reads the string at p.off. One without escapes is its bytes (none
+// of them a control byte, which JSON refuses in a string); encoding/json
+// checks and decodes the others.
 func (p *jsonParser) str() (string, bool) {
 	start := p.off
 	escaped := false
 	for i := start + 1; i < len(p.data); i++ {
-		switch p.data[i] {
-		case '\\':
+		switch c := p.data[i]; {
+		case c == '\\':
 			escaped = true
 			i++
-		case '"':
+		case c == '"':
 			p.off = i + 1
 			if !escaped {
 				return p.text[start+1 : i], true
@@ -305,18 +409,43 @@ func (p *jsonParser) str() (string, bool) {
 				return "", false
 			}
 			return s, true
+		case c < 0x20:
+			return "", false
 		}
 	}
 	return "", false
 }
 
+// next moves past blanks and one ',' before the next item of a
+// collection closed by end, and reports whether there is one: false
+// after the closing byte (which it consumes) or a syntax error (ok).
+func (p *jsonParser) next(end byte, first bool) (more, ok bool) {
+	p.skip(0)
+	if p.off >= len(p.data) {
+		return false, false
+	}
+	switch c := p.data[p.off]; {
+	case c == end:
+		p.off++
+		return false, true
+	case first:
+		return true, true
+	case c == ',':
+		p.off++
+		return true, true
+	}
+	return false, false
+}
+
 func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.SequenceNode, "!!seq", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
-	for {
-		p.skip(",")
-		if p.off < len(p.data) && p.data[p.off] == ']' {
-			p.off++
+	for first := true; ; first = false {
+		more, ok := p.next(']', first)
+		if !ok {
+			return nil, false
+		}
+		if !more {
 			n.Content = p.children(mark)
 			return n, true
 		}
@@ -331,23 +460,30 @@ func (p *jsonParser) sequence(start, depth int) (*yaml.Node, bool) {
 func (p *jsonParser) mapping(start, depth int) (*yaml.Node, bool) {
 	n := p.node(yaml.MappingNode, "!!map", yaml.FlowStyle, "", start)
 	mark := len(p.stack)
-	for {
-		p.skip(",")
-		if p.off >= len(p.data) {
+	for first := true; ; first = false {
+		more, ok := p.next('}', first)
+		if !ok {
 			return nil, false
 		}
-		if p.data[p.off] == '}' {
-			p.off++
+		if !more {
 			n.Content = p.children(mark)
 			return n, true
 		}
+		p.skip(0)
 		keyStart := p.off
+		if p.off >= len(p.data) || p.data[p.off] != '"' {
+			return nil, false
+		}
 		key, ok := p.str()
 		if !ok || !p.simpleKey(keyStart) {
 			return nil, false
 		}
 		k := p.node(yaml.ScalarNode, "!!str", yaml.DoubleQuotedStyle, key, keyStart)
-		p.skip(":")
+		p.skip(0)
+		if p.off >= len(p.data) || p.data[p.off] != ':' {
+			return nil, false
+		}
+		p.off++
 		v, ok := p.value(depth)
 		if !ok {
 			return nil, false
@@ -364,5 +500,6 @@ func (p *jsonParser) simpleKey(keyStart int) bool {
 	if colon < 0 || p.off+colon-keyStart >= 1000 {
 		return false
 	}
-	return !bytes.ContainsAny(p.data[keyStart:p.off+colon], "\r\n")
+	key := p.data[keyStart : p.off+colon]
+	return bytes.IndexByte(key, '\n') < 0 && bytes.IndexByte(key, '\r') < 0
 }

@@ -3,6 +3,7 @@ package verb
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -233,4 +234,63 @@ func BenchmarkParseReplyJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkParseReplyMenu parses the two replies of loadgen's menu app
+// (call.start, then the gather's verb.result) as a webhook dialog does:
+// with the document's URL as the base of actions.
+func BenchmarkParseReplyMenu(b *testing.B) {
+	start := []byte(`{"session": {"step": 1}, "verbs": [
+  "answer",
+  {"play": "ivr/welcome.wav"},
+  {"gather": {"play": "ivr/menu.wav", "max": 1, "timeout": "3s", "action": "/menu"}}
+]}
+`)
+	menu := []byte(`[{"play": "ivr/option-1.wav"}, {"hangup": "NORMAL_CLEARING"}]` + "\n")
+	base, _ := url.Parse("http://127.0.0.1:8080/ivr")
+	o := ParseOptions{MaxVerbs: 100, Base: base, Files: &FileRules{RecordingsDir: DefaultRecordingsDir + "/menu"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := ParseReply(start, o); err != nil || len(r.Verbs) != 3 {
+			b.Fatal(r, err)
+		}
+		if r, err := ParseReply(menu, o); err != nil || len(r.Verbs) != 2 {
+			b.Fatal(r, err)
+		}
+	}
+}
+
+// sameCount fails t when jsonScan's count differs from jsonValues'.
+func sameCount(t *testing.T, data []byte) {
+	t.Helper()
+	if n, ok := jsonScan(data); ok && n != jsonValues(data) {
+		t.Fatalf("jsonScan(%q) counts %d values, jsonValues %d", data, n, jsonValues(data))
+	}
+}
+
+// FuzzJSONScanCount: the values jsonScan counts as it checks the
+// characters are jsonValues' count.
+func FuzzJSONScanCount(f *testing.F) {
+	for _, s := range jsonCorpus(f) {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("[\"\\\xc3\xa9\", é1]"))
+	f.Fuzz(sameCount)
+}
+
+// FuzzJSONFastPathValid: the fast path checks JSON's syntax itself, so
+// whatever it reads must be JSON that json.Valid accepts.
+func FuzzJSONFastPathValid(f *testing.F) {
+	for _, s := range jsonCorpus(f) {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{"a"::1}`, `{1:2}`, `[01]`, `[1.]`, `[-]`, `[1e]`,
+		`[tru]`, `["a"x]`, `[1 2]`, "[\"a\tb\"]", `["\x"]`, `[nul]`, `{"a":1 "b":2}`, `[[]]]`, `[1,,2]`, `{,}`, `[-0.5e+3, 1E2]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, ok := jsonDocument(data); ok && !json.Valid(data) {
+			t.Fatalf("the fast path read %q, which json.Valid refuses", data)
+		}
+	})
 }

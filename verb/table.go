@@ -97,7 +97,7 @@ type validator interface {
 }
 
 // parseVerb parses one element of a verb list.
-func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
+func parseVerb(n *yaml.Node, o *ParseOptions) (Verb, error) {
 	n = yamlx.Deref(n)
 	var (
 		name  string
@@ -129,7 +129,7 @@ func parseVerb(n *yaml.Node, o ParseOptions) (Verb, error) {
 	if !ok {
 		return Verb{}, &InvalidReplyError{Line: n.Line, Msg: "unknown verb " + Quote(name) + suggest.Hint(name, verbNames())}
 	}
-	a := &args{verb: name, line: n.Line, nodes: map[string]*yaml.Node{}, o: o}
+	a := newArgs(name, n.Line, o)
 	if value != nil && !yamlx.IsNull(value) {
 		a.value = value
 		if err := a.collect(d, value); err != nil {
@@ -165,7 +165,7 @@ func (a *args) collect(d *verbDef, value *yaml.Node) *InvalidReplyError {
 		if d.main == "" {
 			return &InvalidReplyError{Line: value.Line, Msg: d.name + ": takes no argument"}
 		}
-		a.nodes[d.main] = value
+		a.setNode(d.main, value)
 		return nil
 	}
 	for i := 0; i+1 < len(value.Content); i += 2 {
@@ -173,10 +173,10 @@ func (a *args) collect(d *verbDef, value *yaml.Node) *InvalidReplyError {
 		if k.Kind != yaml.ScalarNode || !slices.Contains(d.opts, k.Value) {
 			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": unknown option " + Quote(k.Value) + optionList(d) + suggest.Hint(k.Value, d.opts)}
 		}
-		if a.nodes[k.Value] != nil {
+		if a.node(k.Value) != nil {
 			return &InvalidReplyError{Line: k.Line, Msg: d.name + ": option " + Quote(k.Value) + " given twice"}
 		}
-		a.nodes[k.Value] = v
+		a.setNode(k.Value, v)
 	}
 	return nil
 }

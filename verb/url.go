@@ -3,6 +3,7 @@ package verb
 import (
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // action reads a verb's action: a URL resolved against the document's
@@ -38,7 +39,48 @@ func resolveURL(base *url.URL, ref string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s is not a URL", Quote(ref))
 	}
-	return absoluteURL(base.ResolveReference(r).String())
+	u := base.ResolveReference(r)
+	s := u.String()
+	if isHTTP(u) && plainHost(u.Host) && plainURL(s) {
+		// The usual action ("/menu" against the app's URL): parsing s
+		// again, as absoluteURL does, would give u and s back.
+		return s, nil
+	}
+	return absoluteURL(s)
+}
+
+// plainHost reports whether host is letters, digits, '.' and '-', with
+// an optional ':' and decimal port: a host url.Parse reads back as is.
+func plainHost(host string) bool {
+	name, port, _ := strings.Cut(host, ":")
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainURL reports whether s holds only letters, digits and - . _ ~ / :,
+// which net/url neither escapes nor reads differently on a second parse
+// (no userinfo, query, fragment or escape).
+func plainURL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '/', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // absoluteURL checks that s is an absolute http or https URL with a host.

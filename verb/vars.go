@@ -46,7 +46,7 @@ func parseSet(a *args) Spec {
 			a.failf(val, varLabel(k.Value), "want a value, got %s (unset removes a variable)", kindName(val))
 			return s
 		}
-		a.nodes[varLabel(k.Value)] = val // so that check errors point at the value's line
+		a.setNode(varLabel(k.Value), val) // so that check errors point at the value's line
 		s.Vars = append(s.Vars, SetVar{Name: k.Value, Value: val.Value})
 	}
 	return s

@@ -261,7 +261,7 @@ func ParseVerbs(n *yaml.Node, o ParseOptions) ([]Verb, error) {
 	}
 	verbs := make([]Verb, 0, len(n.Content))
 	for _, c := range n.Content {
-		v, err := parseVerb(c, o)
+		v, err := parseVerb(c, &o)
 		if err != nil {
 			return nil, err
 		}
