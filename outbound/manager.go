@@ -625,14 +625,16 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 		m.finish(c, StatusCanceled, "", "canceled while its box was not connected")
 		return true, nil
 	}
-	f, err := conn.Send(ctx, esl.API("uuid_kill "+id+" ORIGINATOR_CANCEL"))
-	if err != nil {
+	_, err = conn.Send(ctx, esl.API("uuid_kill "+id+" ORIGINATOR_CANCEL"))
+	var refused *esl.ReplyError
+	switch {
+	case errors.As(err, &refused):
+		// "-ERR No such channel!": the leg does not exist yet, or any
+		// more. The call is marked canceled; the job's result reports
+		// its end.
+		m.logger().WithFields(logrus.Fields{"call_id": id, "box": c.b.cfg.Name, "reply": refused.Text}).Info("originate: cancel found no channel")
+	case err != nil:
 		return true, &Error{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("box %s: %v", c.b.cfg.Name, err)}
-	}
-	if body := strings.TrimSpace(string(f.Body)); strings.HasPrefix(body, "-ERR") {
-		// The channel does not exist (yet, or any more): the job's
-		// result reports it, canceled.
-		m.logger().WithFields(logrus.Fields{"call_id": id, "box": c.b.cfg.Name, "reply": body}).Info("originate: cancel found no channel yet")
 	}
 	return true, nil
 }

@@ -418,7 +418,11 @@ func TestOverLimit(t *testing.T) {
 // Status=canceled ends a ringing call; its completed callback says
 // canceled.
 func TestCancelRinging(t *testing.T) {
-	r := newRig(t, rigOptions{targets: map[string]esltest.OriginateOutcome{"sofia/gateway/gw/+15550004": esltest.OriginateRing}})
+	// At real-time speed the target rings for its whole originate_timeout
+	// (60 s), so the cancel always finds it ringing: at 1000 times real
+	// time the ring ended after 60 ms and a loaded machine could cancel
+	// too late.
+	r := newRig(t, rigOptions{targets: map[string]esltest.OriginateOutcome{"sofia/gateway/gw/+15550004": esltest.OriginateRing}, speed: 1})
 	status, res, _ := r.post(t, callsPath, sid, token, r.form("+15550004", "ringing", "completed"))
 	if status != http.StatusCreated {
 		t.Fatalf("create = %d %v", status, res)
