@@ -344,48 +344,10 @@ func jsonScalarTag(s string) (string, bool) {
 	case "0", "1", "2", "3", "4", "5", "6", "7", "8", "9":
 		return "!!int", true
 	}
-	if !jsonNumber(s) {
+	if !JSONNumber(s) {
 		return "", false
 	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(), true
-}
-
-// jsonNumber reports whether s is a JSON number:
-// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func jsonNumber(s string) bool {
-	i := 0
-	digits := func() int {
-		n := 0
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i, n = i+1, n+1
-		}
-		return n
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 // str reads the string at p.off. One without escapes is its bytes (none

@@ -99,15 +99,16 @@ func scalarValue(n *yaml.Node) (any, error) {
 			return b, nil
 		}
 	}
-	if isJSONNumber(n.Value) {
+	if JSONNumber(n.Value) {
 		return json.Number(n.Value), nil
 	}
 	return n.Value, nil
 }
 
-// isJSONNumber reports whether s is a number literal as JSON writes it
-// (RFC 8259, section 6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func isJSONNumber(s string) bool {
+// JSONNumber reports whether s is a number literal as JSON writes it
+// (RFC 8259, section 6), what encoding/json requires of a json.Number:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func JSONNumber(s string) bool {
 	i := 0
 	digits := func() int {
 		start := i

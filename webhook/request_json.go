@@ -239,7 +239,7 @@ func appendSession(b []byte, v any, depth int) ([]byte, bool) {
 		if x == "" {
 			return append(b, '0'), true // as encoding/json writes the zero Number
 		}
-		if !jsonNumber(string(x)) {
+		if !verb.JSONNumber(string(x)) {
 			return b, false // json.Marshal refuses it
 		}
 		return append(b, x...), true
@@ -281,42 +281,3 @@ func appendSession(b []byte, v any, depth int) ([]byte, bool) {
 // sessionMaxDepth bounds appendSession's nesting; a deeper session goes
 // to json.Marshal.
 const sessionMaxDepth = 1000
-
-// jsonNumber reports whether s is a JSON number literal (RFC 8259,
-// section 6), which encoding/json requires of a json.Number:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func jsonNumber(s string) bool {
-	i := 0
-	digits := func() int {
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - start
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
-}

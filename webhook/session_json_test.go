@@ -83,7 +83,7 @@ func FuzzSessionJSON(f *testing.F) {
 		if ok && (werr != nil || !bytes.Equal(got, want)) {
 			t.Errorf("appendSession(%#v):\n got %s\nwant %s (%v)", v, got, want, werr)
 		}
-		if !ok && werr == nil && jsonNumber(num) {
+		if !ok && werr == nil && verb.JSONNumber(num) {
 			t.Errorf("appendSession(%#v) refused a value json.Marshal encodes", v)
 		}
 	})
