@@ -97,7 +97,14 @@ func TestLiverpieRequestErrors(t *testing.T) {
 				}()
 			}
 			rec := &lpInfoRecorder{}
-			d := lpDialogFor(t, target, rec, 100*time.Millisecond, 4)
+			// Only the blocked handler needs the timeout to end its
+			// request; the others get one no loaded machine reaches,
+			// so a slow retry is not taken for a timeout.
+			timeout := 10 * time.Second
+			if tc.block {
+				timeout = 100 * time.Millisecond
+			}
+			d := lpDialogFor(t, target, rec, timeout, 4)
 			ctx := t.Context()
 			if tc.cancelled {
 				c, cancel := context.WithCancel(ctx)
