@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -293,4 +294,31 @@ func FuzzJSONFastPathValid(f *testing.F) {
 			t.Fatalf("the fast path read %q, which json.Valid refuses", data)
 		}
 	})
+}
+
+// TestJSONFastPathLinear: a reply of many small values is read in one
+// pass. The walk once counted the rest of the reply again for every slab
+// of 64 nodes, quadratic: a hostile app's reply of a megabyte of "1,"
+// cost seconds of CPU, one of 4 MiB minutes. The deadline is generous
+// for a linear walk (well under a second, even with -race).
+func TestJSONFastPathLinear(t *testing.T) {
+	const values = 2 << 20
+	data := []byte("[" + strings.Repeat("1,", values-1) + "1]")
+	done := make(chan int, 1)
+	go func() {
+		root, ok := jsonDocument(data)
+		if !ok {
+			done <- -1
+			return
+		}
+		done <- len(root.Content)
+	}()
+	select {
+	case n := <-done:
+		if n != values {
+			t.Fatalf("the fast path read %d values, want %d", n, values)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the fast path did not read a 4 MiB reply of small values within a minute")
+	}
 }
