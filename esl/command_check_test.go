@@ -157,3 +157,51 @@ func BenchmarkCommandCheck(b *testing.B) {
 		})
 	}
 }
+
+// TestCommandCheckBreakAtEveryOffset puts a CR, LF or NUL at every offset
+// of strings of up to 26 bytes, around the 8-byte words cmdBreakAt reads,
+// among bytes just above and below its bound (0x0e) and non-ASCII ones:
+// cmdBreakAt finds what strings.IndexAny finds, and check refuses the
+// byte in a command line, a header value and a header name.
+func TestCommandCheckBreakAtEveryOffset(t *testing.T) {
+	fillers := []byte{'a', 0x01, 0x09, 0x0b, 0x0c, 0x0e, 0x0f, 0x7f, 0x80, 0x8a, 0x8d, 0xff, 0x20}
+	for n := 0; n <= 26; n++ {
+		for _, f := range fillers {
+			for _, f2 := range fillers {
+				b := make([]byte, n)
+				for i := range b {
+					if i%2 == 0 {
+						b[i] = f
+					} else {
+						b[i] = f2
+					}
+				}
+				s := string(b)
+				if g, w := cmdBreakAt(s), strings.IndexAny(s, "\r\n\x00"); g != w {
+					t.Fatalf("%q: %d want %d", s, g, w)
+				}
+				for p := 0; p < n; p++ {
+					for _, bad := range []byte{0, '\n', '\r'} {
+						c := []byte(s)
+						c[p] = bad
+						if g, w := cmdBreakAt(string(c)), strings.IndexAny(string(c), "\r\n\x00"); g != w {
+							t.Fatalf("%q: %d want %d", c, g, w)
+						}
+						cmd := Command{Line: "api x", Headers: Headers{{"X-A", "v" + string(c)}}}
+						if _, err := cmd.check(); err == nil {
+							t.Fatalf("%q passed", c)
+						}
+						cmd = Command{Line: "api x" + string(c)}
+						if _, err := cmd.check(); err == nil {
+							t.Fatalf("line %q passed", c)
+						}
+						cmd = Command{Line: "api x", Headers: Headers{{"X" + string(c), "v"}}}
+						if _, err := cmd.check(); err == nil {
+							t.Fatalf("name %q passed", c)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -160,7 +160,7 @@ type jsonParser struct {
 
 	slab  []yaml.Node  // nodes not handed out yet
 	nodes int          // the reply's values (jsonValues), at least 1
-	slabs int          // node slabs made so far
+	made  int          // room in the node slabs made so far
 	kids  []*yaml.Node // room for children slices not handed out yet
 	stack []*yaml.Node // children of the open collections
 }
@@ -210,14 +210,15 @@ func (p *jsonParser) skip(sep byte) {
 func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value string, off int) *yaml.Node {
 	p.advance(off)
 	if len(p.slab) == 0 {
-		// Sized by a count of the reply's values; a slab never outgrows
-		// jsonSlabNodes, so one kept node pins at most that many.
-		values := p.nodes // the first slab: the count jsonDocument made
-		if p.slabs > 0 {
-			values = max(jsonValues(p.data[p.off:]), 1)
-		}
-		p.slabs++
-		p.slab = make([]yaml.Node, min(values, jsonSlabNodes))
+		// Sized by the count of the reply's values jsonDocument made,
+		// less the room of the slabs made before (not by counting the
+		// rest of the reply again: that was a pass over the rest per
+		// slab, quadratic, seconds of CPU for a reply of a megabyte of
+		// small values); a slab never outgrows jsonSlabNodes, so one
+		// kept node pins at most that many.
+		size := min(max(p.nodes-p.made, 1), jsonSlabNodes)
+		p.made += size
+		p.slab = make([]yaml.Node, size)
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]

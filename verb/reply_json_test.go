@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -293,4 +294,72 @@ func FuzzJSONFastPathValid(f *testing.F) {
 			t.Fatalf("the fast path read %q, which json.Valid refuses", data)
 		}
 	})
+}
+
+// TestJSONFastPathLinear: a reply of many small values is read in one
+// pass. The walk once counted the rest of the reply again for every slab
+// of 64 nodes, quadratic: a hostile app's reply of a megabyte of "1,"
+// cost seconds of CPU, one of 4 MiB minutes. The deadline is generous
+// for a linear walk (well under a second, even with -race).
+func TestJSONFastPathLinear(t *testing.T) {
+	const values = 2 << 20
+	data := []byte("[" + strings.Repeat("1,", values-1) + "1]")
+	done := make(chan int, 1)
+	go func() {
+		root, ok := jsonDocument(data)
+		if !ok {
+			done <- -1
+			return
+		}
+		done <- len(root.Content)
+	}()
+	select {
+	case n := <-done:
+		if n != values {
+			t.Fatalf("the fast path read %d values, want %d", n, values)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the fast path did not read a 4 MiB reply of small values within a minute")
+	}
+}
+
+// TestJSONFastPathEdges runs the differential check on inputs in the
+// corners of JSON and YAML: numbers past int64 and float64, -0, escapes
+// and characters yaml.v3 refuses, NUL, blanks of every kind, duplicate
+// keys, trailing commas, keys around the 1024-character bound, nesting
+// around jsonMaxDepth, YAML-only scalars, and action URLs in the corners
+// of resolveURL's fast path.
+func TestJSONFastPathEdges(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("k", n) }
+	in := []string{
+		`[-0]`, `[-0.0]`, `[1e999]`, `[-1e999]`, `[1E+2]`, `[1e-400]`, `[123456789012345678901234567890]`, `[9223372036854775807]`, `[9223372036854775808]`, `[18446744073709551616]`, `[-9223372036854775809]`,
+		`[0e0]`, `[0.0e-0]`, `[{"gather": {"max": 123456789012345678901}}]`, `[{"gather": {"max": -0}}]`, `[{"gather": {"max": 1e2}}]`, `[{"gather": {"max": 10.0}}]`,
+		`[{"gather": {"max": 9223372036854775807}}]`, `[{"gather": {"max": 999999999999999999}}]`, `[{"gather": {"max": 1000000000000000000}}]`, `[{"gather": {"max": -999999999999999999}}]`,
+		`["\u0000"]`, `["\ufffe"]`, `["\uFFFF"]`, `["\uFEFF"]`, `["\u0085"]`, `["\u2029"]`, `["\b\f\n\r\t\"\\"]`, `["\\/"]`, `["\\\/"]`, `["\uD7FF"]`, `["\ud7ff"]`,
+		"[\"\x7f\"]", "[\"\xc2\x85\"]", "[\"\xef\xbf\xbd\"]", "[\"\xf0\x9f\x98\x80\"]", "[\"\xf4\x8f\xbf\xbf\"]", "[\"\xed\x9f\xbf\"]", "[\"\xee\x80\x80\"]",
+		"[1]\x00", "\x00[1]", "[\x00]", "[1,\n2]", "[1\n,2]", "[\r1\r]", "[\r\n1\r\n]", "[\n\r1]", "{\"a\"\r:1}", "{\"a\":\r1}", "{\"a\":\n1}",
+		"[\v1]", "[\f1]", "[\u00a01]", "[1]\u00a0", "[1]\f", "[1]\v",
+		`{"a":1,"a":2}`, `{"":1}`, `{"" :1}`, `{"a" : 1}`, `{"a":1 , "b":2}`, `[1,]`, `[,]`, `{"a":1,}`, `[[],]`,
+		`{"` + long(995) + `":1}`, `{"` + long(996) + `":1}`, `{"` + long(997) + `":1}`, `{"` + long(1020) + `":1}`, `{"` + long(1021) + `":1}`, `{"` + long(1022) + `":1}`, `{"` + long(1023) + `":1}`, `{"` + long(1024) + `":1}`,
+		`{"` + long(990) + `"` + strings.Repeat(" ", 20) + `:1}`, `{"` + long(1010) + `"` + strings.Repeat(" ", 20) + `:1}`,
+		`["` + long(5000) + `"]`, `{"a":"` + long(5000) + `"}`, `{"` + strings.Repeat("é", 600) + `":1}`, `{"` + strings.Repeat("\\u00e9", 200) + `":1}`,
+		`[` + strings.Repeat(`"x",`, 1100) + `1]`,
+		strings.Repeat("[", 999) + strings.Repeat("]", 999), strings.Repeat("[", 1000) + strings.Repeat("]", 1000), strings.Repeat("[", 1001) + strings.Repeat("]", 1001),
+		strings.Repeat(`{"a":`, 999) + "1" + strings.Repeat("}", 999), strings.Repeat(`{"a":`, 1001) + "1" + strings.Repeat("}", 1001),
+		`["<<"]`, `{"<<":{"a":1}}`, `[{"<<": 1}]`, `["~"]`, `[~]`, `["null"]`, `[Null]`, `[NULL]`, `[True]`, `[.inf]`, `[0x1]`, `[0o7]`, `[+1]`, `[1_0]`, `[2001-12-14]`, `[2001]`,
+		`[truex]`, `[true,false,null]`, `[true ,false ]`, "[true\t]", "[\ttrue]", "\t[1]", "[1]\t", "[1] \t", " [1]", "\n[1]", "\r[1]", "[1]\n\n\n",
+		`[1]---`, "[1]\n---\n", "[1]\n...\n", "---\n[1]", "[\n---\n]", "[\n\"---\"]", "{\n\"a\":1\n}", "{\n  \"a\": [\n1,\n2\n]\n}",
+		`["a"#]`, `["a" #x]`, "[\"a\"\n#x\n]", `[1 ]`, `[ 1]`, `{ }`, `[ ]`, `{"a":{}}`, `{"a":[]}`, `{"a":"b"}`, `{"a":-1}`, `{"a":true}`,
+		`[{"play": "a.wav", "play": "b.wav"}]`, `[{"gather": {"max": 1, "max": 2}}]`, `[{"set": {"a": 1, "a": 2}}]`,
+		`[{"gather": {"regex": "\\d+"}}]`, `[{"play": "http://u:p@h/x.wav"}]`, `[{"redirect": "HTTP://H/x"}]`, `[{"redirect": "//evil/x"}]`, `[{"redirect": "http://[::1]:80/x"}]`,
+		`[{"redirect": "http://h:/x"}]`, `[{"redirect": "http://h:99999/x"}]`, `[{"redirect": "http://h/%41"}]`, `[{"redirect": "http://h\\x"}]`, `[{"redirect": "http:/x"}]`, `[{"redirect": "http:x"}]`,
+		`[{"redirect": "/a/../../b"}]`, `[{"redirect": "../../.."}]`, `[{"redirect": "http://h/a:b"}]`, `[{"redirect": "?q"}]`, `[{"redirect": "#f"}]`, `[{"redirect": "http://h.:80./x"}]`,
+	}
+	for _, s := range in {
+		data := []byte(s)
+		if checkJSONPath(t, data) && !json.Valid(data) {
+			t.Errorf("the fast path read %q, which json.Valid refuses", s)
+		}
+		sameCount(t, data)
+	}
 }
