@@ -6,16 +6,19 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callhook/callhook/outbound"
 )
 
 // scriptedBox is an inbound event socket that accepts every command and
-// originate, reports no call, and answers uuid_kill as FreeSWITCH does
-// for a channel it does not have (mod_commands.c kill_function: "-ERR No
-// such channel!"): a cancel that arrives before the leg exists, or after
-// it is gone.
-func scriptedBox(t *testing.T) string {
+// originate and reports no call. Its first uuid_kill it answers as
+// FreeSWITCH does for a channel it does not have (mod_commands.c
+// kill_function: "-ERR No such channel!"): a cancel that arrives before
+// the leg exists. Then the leg shows up: it sends the call's
+// CHANNEL_PROGRESS, and answers later kills "+OK". Each uuid_kill's
+// command line goes to kills.
+func scriptedBox(t *testing.T, kills chan<- string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -28,13 +31,13 @@ func scriptedBox(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go serveScripted(c)
+			go serveScripted(c, kills)
 		}
 	}()
 	return ln.Addr().String()
 }
 
-func serveScripted(c net.Conn) {
+func serveScripted(c net.Conn, kills chan<- string) {
 	defer c.Close()
 	w := bufio.NewWriter(c)
 	reply := func(text string) {
@@ -43,6 +46,7 @@ func serveScripted(c net.Conn) {
 	fmt.Fprint(w, "Content-Type: auth/request\n\n")
 	w.Flush()
 	r := bufio.NewReader(c)
+	killed := 0
 	for job := 1; ; {
 		var cmd string
 		for {
@@ -67,10 +71,20 @@ func serveScripted(c net.Conn) {
 			fmt.Fprintf(w, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: %s\nJob-UUID: %s\n\n", id, id)
 		case "api":
 			body := "+OK\n"
-			if strings.HasPrefix(cmd, "api uuid_kill ") {
-				body = "-ERR No such channel!\n"
+			id, isKill := strings.CutPrefix(cmd, "api uuid_kill ")
+			if isKill {
+				kills <- cmd
+				killed++
+				if killed == 1 {
+					body = "-ERR No such channel!\n"
+				}
 			}
 			fmt.Fprintf(w, "Content-Type: api/response\nContent-Length: %d\n\n%s", len(body), body)
+			if isKill && killed == 1 {
+				id, _, _ = strings.Cut(id, " ")
+				ev := "Event-Name: CHANNEL_PROGRESS\nUnique-ID: " + id + "\n\n"
+				fmt.Fprintf(w, "Content-Type: text/event-plain\nContent-Length: %d\n\n%s", len(ev), ev)
+			}
 		default:
 			reply("+OK")
 		}
@@ -80,14 +94,27 @@ func serveScripted(c net.Conn) {
 
 // TestCancelFindsNoChannel: a cancel that FreeSWITCH answers "-ERR No such
 // channel!" (the leg not created yet, or already gone) is a cancel that
-// went through, not a 503: the job's result reports the call's end.
+// went through, not a 503; and when the leg shows up after all (here it
+// rings), callhook kills it then.
 func TestCancelFindsNoChannel(t *testing.T) {
-	r := newRig(t, rigOptions{addr: scriptedBox(t)})
+	kills := make(chan string, 4)
+	r := newRig(t, rigOptions{addr: scriptedBox(t, kills)})
 	r.waitState(outbound.StateUp)
 	p := r.place(outbound.Request{To: "user/1004"})
 	r.expect(p.ID, outbound.EventInitiated)
 	ok, err := r.m.Hangup(t.Context(), p.ID)
 	if !ok || err != nil {
 		t.Fatalf("Hangup = %v, %v; want true, nil", ok, err)
+	}
+	want := "api uuid_kill " + p.ID + " ORIGINATOR_CANCEL"
+	for i := range 2 {
+		select {
+		case got := <-kills:
+			if got != want {
+				t.Fatalf("kill %d = %q, want %q", i+1, got, want)
+			}
+		case <-time.After(wait):
+			t.Fatalf("kill %d never came: the leg that rang after the cancel was not killed", i+1)
+		}
 	}
 }

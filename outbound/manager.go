@@ -141,6 +141,8 @@ type call struct {
 	socket   bool        // its socket reached callhook: the call runs an app
 	pc       *proxy.Call // the session that runs it, once socket
 	canceled bool        // POST /calls/{id}/hangup while it rang
+	rekill   bool        // the cancel's uuid_kill found no channel: kill it when it shows
+	legSeen  bool        // the box reported the leg (ringing, answered) or its socket came
 	done     bool        // call.completed sent
 	billsec  int64       // an answered call's seconds from answer to hangup
 	grace    *time.Timer
@@ -438,12 +440,15 @@ func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 			c.ringing = true
 			m.queueLocked(c, EventRinging, "", "", "")
 		}
+		m.legShowedLocked(c)
 		m.mu.Unlock()
 	case "CHANNEL_ANSWER":
 		m.mu.Lock()
-		if c := m.boxCallLocked(b, ev.UniqueID()); c != nil {
+		c := m.boxCallLocked(b, ev.UniqueID())
+		if c != nil {
 			c.answered = true
 		}
+		m.legShowedLocked(c)
 		m.mu.Unlock()
 	case "CHANNEL_HANGUP_COMPLETE":
 		m.channelGone(b, ev.UniqueID(), ev.Get("Hangup-Cause"))
@@ -630,14 +635,58 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 	switch {
 	case errors.As(err, &refused):
 		// "-ERR No such channel!": the leg does not exist yet, or any
-		// more. The call is marked canceled; the job's result reports
-		// its end.
+		// more. The call is marked canceled, and a leg that shows up
+		// after all (it rings, answers or connects its socket) is killed
+		// then (killLate); the job's result reports its end.
+		m.mu.Lock()
+		c.rekill = !c.done
+		if c.legSeen {
+			// It showed up while the kill was on its way.
+			m.killLateLocked(c)
+		}
+		m.mu.Unlock()
 		m.logger().WithFields(logrus.Fields{"call_id": id, "box": c.b.cfg.Name, "reply": refused.Text}).Info("originate: cancel found no channel")
 	case err != nil:
 		return true, &Error{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("box %s: %v", c.b.cfg.Name, err)}
 	}
 	return true, nil
 }
+
+// legShowedLocked notes that c's leg exists (the box reported it ringing
+// or answered, or its socket came) and kills it if its cancel found no
+// channel. Manager.mu is held.
+func (m *Manager) legShowedLocked(c *call) {
+	if c == nil {
+		return
+	}
+	c.legSeen = true
+	m.killLateLocked(c)
+}
+
+// killLateLocked kills a canceled call's leg that showed up after its
+// cancel found no channel: once, in the background (it may run on a box's
+// reader goroutine, which must not wait for a reply). Manager.mu is held.
+func (m *Manager) killLateLocked(c *call) {
+	if !c.rekill || c.done || m.closed || c.b.conn == nil {
+		return
+	}
+	c.rekill = false
+	conn, box := c.b.conn, c.b.cfg.Name
+	m.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(m.ctx, killLateTimeout)
+		defer cancel()
+		_, err := conn.Send(ctx, esl.API("uuid_kill "+c.id+" ORIGINATOR_CANCEL"))
+		e := m.logger().WithFields(logrus.Fields{"call_id": c.id, "box": box})
+		if err != nil {
+			e.WithError(err).Warn("originate: could not kill a canceled call's late leg")
+			return
+		}
+		e.Info("originate: killed a canceled call's late leg")
+	})
+}
+
+// killLateTimeout bounds killLateLocked's uuid_kill.
+const killLateTimeout = 5 * time.Second
 
 // CallStarted implements proxy.Observer: a placed call's socket reached
 // callhook and its app runs: call.answered, from the call's socket.
@@ -652,6 +701,7 @@ func (m *Manager) CallStarted(pc *proxy.Call) {
 	if c.grace != nil {
 		c.grace.Stop()
 	}
+	m.legShowedLocked(c)
 	if !c.ringing {
 		// The box's CHANNEL_PROGRESS travels apart from the call's own
 		// socket and may come later, or never (a leg that answers at
