@@ -50,7 +50,7 @@ type session struct {
 	recordStopSub  bool           // RECORD_STOP is subscribed
 	nixed          bool           // the ignoredEvents were nixed at set-up (subscribe)
 	stats          callStats
-	endStats       CallStats // the counts the observers are told at the end
+	endStats       CallStats   // the counts the observers are told at the end
 	execHeaders    esl.Headers // reused by every execute (session_verbs.go)
 
 	mu              sync.Mutex
