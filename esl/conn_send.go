@@ -85,6 +85,11 @@ func (c *Conn) write(ctx context.Context, cmd Command, wire []byte) (*replySlot,
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		// It ended while another write held the lock: nothing of this
+		// command is written or queued, so the connection goes on.
+		return nil, fmt.Errorf("send %q: %w", line, err)
+	}
 
 	c.mu.Lock()
 	s, err := c.slotLocked(line)

@@ -60,6 +60,11 @@ func (c *Conn) writeAll(ctx context.Context, cmds []Command, slots []*replySlot)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		// It ended while another write held the lock: nothing is
+		// written or queued, so the connection goes on.
+		return nil, fmt.Errorf("send %q: %w", firstLine(cmds[0].Line), err)
+	}
 
 	c.mu.Lock()
 	// Every command is checked before any slot is queued: nothing is
