@@ -73,10 +73,13 @@ func jsonDocument(data []byte) (root *yaml.Node, ok bool) {
 // jsonScan reports whether data is valid UTF-8 made only of characters
 // yaml.v3 reads as JSON does, with no escape yaml.v3 refuses (\/, \u of a
 // surrogate half); it errs on the side of false: a false sends the reply
-// to yaml.v3, which then decides. When ok, values is jsonValues(data),
-// counted in the same pass.
+// to yaml.v3, which then decides. When ok, values is the count of the
+// values (strings, object keys included, numbers, true, false, null,
+// objects, arrays) of valid JSON, or a few more: the nodes the walk will
+// make, counted in the same pass (reply_json_test.go keeps that count
+// apart, as jsonValues, and compares).
 func jsonScan(data []byte) (values int, ok bool) {
-	// The state of jsonValues' count.
+	// The state of the values' count.
 	inString, escaped, inScalar := false, false, false
 	for i := 0; i < len(data); {
 		c := data[i]
@@ -126,7 +129,7 @@ func jsonScan(data []byte) (values int, ok bool) {
 			// separators YAML folds, the BOM, non-characters.
 			return 0, false
 		}
-		// jsonValues counts each byte of a character outside a string
+		// The count takes each byte of a character outside a string
 		// as it does any other scalar byte (JSON has none there).
 		if inString {
 			escaped = false
@@ -159,7 +162,7 @@ type jsonParser struct {
 	col  int    // 0-based, of pos
 
 	slab  []yaml.Node  // nodes not handed out yet
-	nodes int          // the reply's values (jsonValues), at least 1
+	nodes int          // the reply's values (jsonScan), at least 1
 	made  int          // room in the node slabs made so far
 	kids  []*yaml.Node // room for children slices not handed out yet
 	stack []*yaml.Node // children of the open collections
@@ -229,42 +232,6 @@ func (p *jsonParser) node(kind yaml.Kind, tag string, style yaml.Style, value st
 	n.Tag = tag
 	if value != "" {
 		n.Value = value
-	}
-	return n
-}
-
-// jsonValues counts the values (strings, object keys included, numbers,
-// true, false, null, objects, arrays) of valid JSON, or a few more: the
-// nodes the walk will make.
-func jsonValues(data []byte) int {
-	n, inString, escaped, inScalar := 0, false, false, false
-	for _, c := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString, inScalar = true, false
-			n++
-		case '{', '[':
-			inScalar = false
-			n++
-		case ',', ':', ']', '}', ' ', '\t', '\n', '\r':
-			inScalar = false
-		default:
-			if !inScalar {
-				inScalar = true
-				n++
-			}
-		}
 	}
 	return n
 }
