@@ -142,7 +142,6 @@ type call struct {
 	pc       *proxy.Call // the session that runs it, once socket
 	canceled bool        // POST /calls/{id}/hangup while it rang
 	rekill   bool        // the cancel's uuid_kill found no channel: kill it when it shows
-	legSeen  bool        // the box reported the leg (ringing, answered) or its socket came
 	done     bool        // call.completed sent
 	billsec  int64       // an answered call's seconds from answer to hangup
 	grace    *time.Timer
@@ -440,7 +439,7 @@ func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 			c.ringing = true
 			m.queueLocked(c, EventRinging, "", "", "")
 		}
-		m.legShowedLocked(c)
+		m.killLateLocked(c)
 		m.mu.Unlock()
 	case "CHANNEL_ANSWER":
 		m.mu.Lock()
@@ -448,7 +447,7 @@ func (m *Manager) boxEvent(b *box, ev *esl.Event) {
 		if c != nil {
 			c.answered = true
 		}
-		m.legShowedLocked(c)
+		m.killLateLocked(c)
 		m.mu.Unlock()
 	case "CHANNEL_HANGUP_COMPLETE":
 		m.channelGone(b, ev.UniqueID(), ev.Get("Hangup-Cause"))
@@ -640,7 +639,7 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 		// then (killLate); the job's result reports its end.
 		m.mu.Lock()
 		c.rekill = !c.done
-		if c.legSeen {
+		if c.legShowed() {
 			// It showed up while the kill was on its way.
 			m.killLateLocked(c)
 		}
@@ -652,22 +651,15 @@ func (m *Manager) Hangup(ctx context.Context, id string) (ok bool, err error) {
 	return true, nil
 }
 
-// legShowedLocked notes that c's leg exists (the box reported it ringing
-// or answered, or its socket came) and kills it if its cancel found no
-// channel. Manager.mu is held.
-func (m *Manager) legShowedLocked(c *call) {
-	if c == nil {
-		return
-	}
-	c.legSeen = true
-	m.killLateLocked(c)
-}
+// legShowed reports whether c's leg is known to exist: the box reported
+// it ringing or answered (or the job's +OK), or its socket came.
+func (c *call) legShowed() bool { return c.ringing || c.answered || c.socket }
 
 // killLateLocked kills a canceled call's leg that showed up after its
 // cancel found no channel: once, in the background (it may run on a box's
 // reader goroutine, which must not wait for a reply). Manager.mu is held.
 func (m *Manager) killLateLocked(c *call) {
-	if !c.rekill || c.done || m.closed || c.b.conn == nil {
+	if c == nil || !c.rekill || !c.legShowed() || c.done || m.closed || c.b.conn == nil {
 		return
 	}
 	c.rekill = false
@@ -701,7 +693,7 @@ func (m *Manager) CallStarted(pc *proxy.Call) {
 	if c.grace != nil {
 		c.grace.Stop()
 	}
-	m.legShowedLocked(c)
+	m.killLateLocked(c)
 	if !c.ringing {
 		// The box's CHANNEL_PROGRESS travels apart from the call's own
 		// socket and may come later, or never (a leg that answers at
